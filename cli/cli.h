@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "paths.h"
+#include "protocol.h"
+
+/* What every command gets: where state lives, and the DB, opened on first
+ * use. Commands return 0 (or an exit code for `run`/`start -a`) or a
+ * negative errno after they have printed the error. */
+typedef struct {
+	BerthPaths paths;
+	sqlite3 *db;
+	bool debug;
+	const char *argv0;
+} Cli;
+
+int cli_db(Cli *cli, sqlite3 **ret);
+/* Looks a container up by name or id prefix and prints a clear error if
+ * there is none or several. The row's state is refreshed first (see
+ * container_refresh). */
+int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret);
+/* If a running/paused container's supervisor is gone (kill -9, reboot),
+ * records it as exited (unknown) and removes what is left of its cgroup,
+ * so the DB never shows a stale "running". Updates row in place. */
+int container_refresh(Cli *cli, ContainerRow *row);
+/* Removes a container's files, runtime folder and row. */
+int container_remove_files(Cli *cli, const char *id);
+/* Stops a running/paused container now: kills its cgroup and waits for the
+ * supervisor to record the end. */
+int container_kill_and_wait(Cli *cli, ContainerRow *row, int timeout_ms);
+
+/* "exited (0)", "running", ... */
+void container_state_describe(const ContainerRow *row, char *buf, size_t size);
+/* The command (a JSON array in the DB) as one shell-like line. */
+char *container_command_line(const ContainerRow *row);
+
+/* The supervisor binary: next to `berth` in a build tree, else in
+ * libexecdir; $BERTH_SUPERVISOR overrides both. */
+int find_supervisor(char **ret);
+
+/* Starts a supervisor for container id and waits until it reports the
+ * container running (returns 0 and the pid) or failed (prints the error
+ * and returns a negative errno, with the exit code the CLI should use). */
+typedef struct {
+	const char *id;
+	bool foreground;
+	bool auto_remove;
+} LaunchParams;
+int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_exit_code);
+/* Foreground: forward signals until the container exits; returns its exit
+ * code as the CLI should exit with it. */
+int attach_wait(int sync_fd);
+/* Blocks the signals attach_wait() forwards; call before launching. */
+void cli_block_forwarded_signals(void);
+
+/* Images (images.c) */
+typedef struct {
+	char *name;     /* image name, or the absolute rootfs path */
+	char **layers;  /* top first */
+	char *config;   /* image config JSON or NULL */
+} ResolvedImage;
+void resolved_image_done(ResolvedImage *i);
+int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret);
+int image_create_busybox(Cli *cli, const char *name);
+
+/* Commands */
+int cmd_run(Cli *cli, int argc, char **argv);
+int cmd_list(Cli *cli, int argc, char **argv);
+int cmd_status(Cli *cli, int argc, char **argv);
+int cmd_rm(Cli *cli, int argc, char **argv);
+int cmd_image(Cli *cli, int argc, char **argv);
+
+/* Output helpers */
+void print_json_string(FILE *f, const char *s);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth rm */
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+static void rm_help(void)
+{
+	printf("Usage: berth rm [OPTIONS] CONTAINER...\n"
+	       "\n"
+	       "Remove containers: their writable layer, logs, runtime files and DB row.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -f, --force            kill running or paused containers first\n"
+	       "  -h, --help             show this help\n");
+}
+
+static int rm_one(Cli *cli, const char *key, bool force)
+{
+	ContainerRow row;
+	int r = cli_lookup_container(cli, key, &row);
+	if (r < 0)
+		return r;
+	sqlite3 *db;
+	if ((r = cli_db(cli, &db)) < 0)
+		goto out;
+
+	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && !force) {
+		r = log_error_errno(-EBUSY, "container %s is %s: stop it first, or use `rm -f`",
+				    row.name, container_state_to_string(row.state));
+		goto out;
+	}
+
+	/* Claim the row: a supervisor that finishes now leaves a 'removing'
+	 * row alone, and a second `rm` sees who is at work. */
+	r = db_container_set_state(db, row.id, STATE_REMOVING, NULL);
+	if (r < 0) {
+		r = log_error_errno(r, "mark container %s for removal: %m", row.name);
+		goto out;
+	}
+	if (row.state == STATE_RUNNING || row.state == STATE_PAUSED) {
+		r = container_kill_and_wait(cli, &row, 10000);
+		if (r < 0) {
+			r = log_error_errno(r, "stop container %s: %m", row.name);
+			goto out;
+		}
+	}
+	r = container_remove_files(cli, row.id);
+	if (r < 0)
+		goto out;
+	r = db_container_delete(db, row.id);
+	if (r < 0 && r != -ENOENT) {
+		r = log_error_errno(r, "delete container %s from the state DB: %m", row.name);
+		goto out;
+	}
+	printf("%s\n", row.name);
+	r = 0;
+out:
+	container_row_done(&row);
+	return r;
+}
+
+int cmd_rm(Cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	bool force = false;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":fh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			rm_help();
+			return 0;
+		default:
+			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth rm --help`)",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth rm --help`)");
+
+	int ret = 0;
+	for (int i = optind; i < argc; i++) {
+		int r = rm_one(cli, argv[i], force);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}

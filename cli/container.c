@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* What several commands do to a container: find it, tell the truth about
+ * its state, kill it, remove it. */
+
+#include <jansson.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "cgroup.h"
+#include "cli.h"
+#include "log.h"
+#include "parse.h"
+#include "util.h"
+
+int cli_db(Cli *cli, sqlite3 **ret)
+{
+	if (!cli->db) {
+		int r = paths_ensure(&cli->paths);
+		if (r < 0)
+			return log_error_errno(r, "create `%s`: %m", cli->paths.state_dir);
+		_cleanup_free_ char *path = path_db(&cli->paths);
+		if (!path)
+			return log_error_errno(-ENOMEM, "out of memory");
+		r = db_open(path, &cli->db);
+		if (r == -EBADMSG)
+			return log_error_errno(r, "the state DB `%s` is damaged (not a database "
+						  "or corrupted); move it aside to start afresh",
+					       path);
+		if (r == -EPROTONOSUPPORT)
+			return log_error_errno(r, "the state DB `%s` was written by a newer berth",
+					       path);
+		if (r < 0)
+			return log_error_errno(r, "open the state DB `%s`: %m", path);
+	}
+	*ret = cli->db;
+	return 0;
+}
+
+int container_refresh(Cli *cli, ContainerRow *row)
+{
+	if (row->state != STATE_RUNNING && row->state != STATE_PAUSED)
+		return 0;
+
+	char boot[37] = "";
+	(void)boot_id(boot);
+	const char *why = NULL;
+	if (row->boot_id && *boot && !streq(row->boot_id, boot))
+		why = "the machine rebooted while the container ran";
+	else if (pidfd_open_checked((pid_t)row->supervisor_pid,
+				    (uint64_t)row->supervisor_start_time, NULL) < 0)
+		why = "its supervisor is gone";
+	if (!why)
+		return 0;
+
+	/* Nothing may run unsupervised: take down what is left. */
+	if (row->cgroup)
+		(void)cgroup_destroy(row->cgroup, 5000);
+
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	char now[32];
+	format_iso8601(now_usec(), now);
+	r = db_container_mark_lost(db, row->id, row->supervisor_pid, now, why);
+	if (r == -ESTALE) {
+		/* Someone else updated it meanwhile: take their version. */
+		ContainerRow fresh;
+		if (db_container_get(db, row->id, &fresh) >= 0) {
+			container_row_done(row);
+			*row = fresh;
+		}
+		return 0;
+	}
+	if (r < 0)
+		return log_error_errno(r, "update container %s: %m", row->name);
+	log_debug("container %s: %s; marked exited", row->name, why);
+	row->state = STATE_EXITED;
+	row->has_exit_code = false;
+	row->exit_signal = 0;
+	free(row->finished_at);
+	row->finished_at = strdup(now);
+	free(row->error);
+	row->error = strdup(why);
+	row->pid = row->supervisor_pid = 0;
+	return 0;
+}
+
+int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret)
+{
+	if (!name_is_valid(key))
+		return log_error_errno(-EINVAL, "invalid container name or id `%s`", key);
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	_cleanup_strv_free_ char **matches = NULL;
+	r = db_container_lookup(db, key, ret, &matches);
+	if (r == -ENOENT)
+		return log_error_errno(r, "no such container: %s", key);
+	if (r == -ENOTUNIQ) {
+		char list[512] = "";
+		for (size_t i = 0; matches && matches[i]; i++) {
+			if (i > 0)
+				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+			strncat(list, matches[i], 12);
+		}
+		return log_error_errno(r, "`%s` matches several containers: %s", key, list);
+	}
+	if (r < 0)
+		return log_error_errno(r, "look up container `%s`: %m", key);
+	r = container_refresh(cli, ret);
+	if (r < 0) {
+		container_row_done(ret);
+		return r;
+	}
+	return 0;
+}
+
+int container_remove_files(Cli *cli, const char *id)
+{
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, id);
+	_cleanup_free_ char *run = path_container_run_dir(&cli->paths, id);
+	if (!bundle || !run)
+		return -ENOMEM;
+	int r = rm_rf(bundle);
+	if (r < 0)
+		return log_error_errno(r, "remove `%s`: %m", bundle);
+	(void)rm_rf(run);
+	return 0;
+}
+
+int container_kill_and_wait(Cli *cli, ContainerRow *row, int timeout_ms)
+{
+	_cleanup_close_ int sup = -EBADF;
+	int r = pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
+				   &sup);
+	if (r < 0) {
+		/* No supervisor: the refresh takes care of the rest. */
+		return container_refresh(cli, row);
+	}
+	if (row->cgroup) {
+		r = cgroup_kill(row->cgroup);
+		if (r < 0 && r != -ENOENT)
+			return log_error_errno(r, "kill container %s: %m", row->name);
+		/* A frozen cgroup handles the kill only once thawed. */
+		if (row->state == STATE_PAUSED)
+			(void)cgroup_freeze(row->cgroup, false, 1000);
+	}
+	r = pidfd_wait_exit(sup, timeout_ms);
+	if (r == -ETIMEDOUT) {
+		/* The supervisor itself hangs: end it; the refresh records it. */
+		(void)syscall(SYS_pidfd_send_signal, sup, SIGKILL, NULL, 0);
+		(void)pidfd_wait_exit(sup, 1000);
+		return container_refresh(cli, row);
+	}
+	return r;
+}
+
+void container_state_describe(const ContainerRow *row, char *buf, size_t size)
+{
+	const char *st = container_state_to_string(row->state);
+	if (row->state != STATE_EXITED) {
+		snprintf(buf, size, "%s", st ? st : "unknown");
+		return;
+	}
+	if (!row->has_exit_code)
+		snprintf(buf, size, "exited (unknown)");
+	else if (row->oom_killed)
+		snprintf(buf, size, "exited (%lld, oom)", (long long)row->exit_code);
+	else
+		snprintf(buf, size, "exited (%lld)", (long long)row->exit_code);
+}
+
+char *container_command_line(const ContainerRow *row)
+{
+	json_t *a = json_loads(row->command, 0, NULL);
+	if (!a || !json_is_array(a)) {
+		json_decref(a);
+		return strdup(row->command);
+	}
+	_cleanup_strv_free_ char **l = NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		if (json_is_string(e) && strv_push(&l, json_string_value(e)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	json_decref(a);
+	return l ? strv_join(l, " ") : strdup("");
+}
+
+void print_json_string(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	/* Invalid UTF-8 (a hostile file name) is escaped byte by byte. */
+	json_t *j = json_string(s);
+	if (!j) {
+		fputc('"', f);
+		for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+			fprintf(f, "\\u%04x", *p);
+		fputc('"', f);
+		return;
+	}
+	char *d = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	fputs(d ? d : "null", f);
+	free(d);
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* Starting a supervisor and talking to it over the sync socket. */
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+extern char **environ;
+
+#define SUPERVISOR_NAME "berth-supervisor"
+
+int find_supervisor(char **ret)
+{
+	const char *env = getenv("BERTH_SUPERVISOR");
+	if (env && *env) {
+		*ret = strdup(env);
+		return *ret ? 0 : -ENOMEM;
+	}
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *dir = dirname(self);
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", dir, SUPERVISOR_NAME) < 0)
+			return -ENOMEM;
+		if (access(p, X_OK) == 0) {
+			*ret = TAKE_PTR(p);
+			return 0;
+		}
+	}
+	_cleanup_free_ char *p = strdup(PKGLIBEXECDIR "/" SUPERVISOR_NAME);
+	if (!p)
+		return -ENOMEM;
+	if (access(p, X_OK) < 0)
+		return -errno;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+static int read_msg(int fd, SyncMsg *m)
+{
+	for (;;) {
+		ssize_t n = recv(fd, m, sizeof(*m), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		if (n != (ssize_t)sizeof(*m))
+			return -EIO;
+		m->msg[sizeof(m->msg) - 1] = 0;
+		return 0;
+	}
+}
+
+int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_exit_code)
+{
+	*ret_exit_code = EXIT_BERTH_ERROR;
+	_cleanup_free_ char *sup = NULL;
+	int r = find_supervisor(&sup);
+	if (r < 0)
+		return log_error_errno(r, "cannot find %s (set BERTH_SUPERVISOR or reinstall "
+					  "berth): %m",
+				       SUPERVISOR_NAME);
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return log_error_errno(-errno, "socketpair: %m");
+	_cleanup_close_ int ours = sv[0], theirs = sv[1];
+
+	/* The supervisor gets its end as fd 3. */
+	char *argv[16];
+	size_t a = 0;
+	argv[a++] = (char *)SUPERVISOR_NAME;
+	argv[a++] = (char *)"--root";
+	argv[a++] = cli->paths.state_dir;
+	argv[a++] = (char *)"--id";
+	argv[a++] = (char *)p->id;
+	argv[a++] = (char *)"--sync-fd";
+	argv[a++] = (char *)"3";
+	if (p->foreground)
+		argv[a++] = (char *)"--foreground";
+	if (p->auto_remove)
+		argv[a++] = (char *)"--rm";
+	if (cli->debug)
+		argv[a++] = (char *)"--debug";
+	argv[a] = NULL;
+
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	posix_spawn_file_actions_adddup2(&fa, theirs, 3);
+	if (!p->foreground)
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	pid_t pid;
+	r = -posix_spawn(&pid, sup, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r < 0)
+		return log_error_errno(r, "start %s: %m", sup);
+	theirs = safe_close(theirs);
+
+	/* It forks away at once; reap the first process. */
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+
+	SyncMsg m;
+	r = read_msg(ours, &m);
+	if (r < 0)
+		return log_error_errno(r, "the supervisor ended before the container started "
+					  "(see `berth status %.12s`)",
+				       p->id);
+	if (m.type == SYNC_ERROR) {
+		*ret_exit_code = m.exit_code > 0 ? m.exit_code : EXIT_BERTH_ERROR;
+		return log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
+	}
+	if (m.type != SYNC_RUNNING)
+		return log_error_errno(-EPROTO, "unexpected message %u from the supervisor", m.type);
+	*ret_exit_code = 0;
+	*ret_sync_fd = TAKE_FD(ours);
+	return 0;
+}
+
+int attach_wait(int sync_fd)
+{
+	/* Signals were blocked by the caller before the supervisor started;
+	 * now they arrive through a signalfd and go to the container. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return log_error_errno(-errno, "signalfd: %m");
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sync_fd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return log_error_errno(-errno, "poll: %m");
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
+				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+			}
+		}
+		if (p[0].revents) {
+			SyncMsg m;
+			int r = read_msg(sync_fd, &m);
+			if (r < 0)
+				return log_error_errno(r, "lost the supervisor while the container ran");
+			if (m.type == SYNC_EXITED)
+				return m.exit_code;
+			if (m.type == SYNC_ERROR)
+				return log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
+		}
+	}
+}
+
+void cli_block_forwarded_signals(void)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+}

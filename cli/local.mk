@@ -1,0 +1,14 @@
+bin_PROGRAMS += berth
+berth_SOURCES = \
+	cli/cli.h \
+	cli/cmd_image.c \
+	cli/cmd_list.c \
+	cli/cmd_rm.c \
+	cli/cmd_run.c \
+	cli/container.c \
+	cli/images.c \
+	cli/launch.c \
+	cli/main.c \
+	$(NULL)
+berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+berth_LDADD = libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS)

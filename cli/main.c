@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth: the command-line tool. It keeps no state of its own between
+ * calls: everything is in the state DB, the kernel and the supervisors. */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+static char *arg_root = NULL;
+static bool arg_debug = false;
+
+typedef struct {
+	const char *name;
+	const char *alias;
+	int (*run)(Cli *cli, int argc, char **argv);
+	const char *summary;
+} Command;
+
+static const Command commands[] = {
+	{ "run", NULL, cmd_run, "run a command in a new container" },
+	{ "list", "ls", cmd_list, "list containers" },
+	{ "status", NULL, cmd_status, "show everything about a container" },
+	{ "rm", NULL, cmd_rm, "remove containers" },
+	{ "image", NULL, cmd_image, "manage images (create, list, rm)" },
+};
+
+static void help(void)
+{
+	printf("Usage: berth [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+	       "\n"
+	       "berth runs Linux containers without a daemon: one small supervisor per\n"
+	       "container, state in an SQLite database anyone can query.\n"
+	       "\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		printf("  %-10s %s%s%s%s\n", commands[i].name, commands[i].summary,
+		       commands[i].alias ? " (alias: " : "", commands[i].alias ? commands[i].alias : "",
+		       commands[i].alias ? ")" : "");
+	printf("\n"
+	       "Global options:\n"
+	       "      --root DIR     keep state in DIR and runtime files in DIR/run\n"
+	       "                     (default /var/lib/berth and /run/berth; also $BERTH_ROOT)\n"
+	       "      --debug        print debug messages\n"
+	       "  -v, --version      print the version\n"
+	       "  -h, --help         show this help\n"
+	       "\n"
+	       "Run `berth COMMAND --help` for a command's options.\n");
+}
+
+static int parse_global(int argc, char **argv)
+{
+	enum { ARG_ROOT = 0x100, ARG_DEBUG };
+	static const struct option options[] = {
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "debug", no_argument, NULL, ARG_DEBUG },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "+:vh", options, NULL)) >= 0) {
+		switch (c) {
+		case ARG_ROOT:
+			if (!*optarg)
+				return log_error_errno(-EINVAL, "--root needs a directory");
+			arg_root = optarg;
+			break;
+		case ARG_DEBUG:
+			arg_debug = true;
+			break;
+		case 'v':
+			printf("berth %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			help();
+			return 0;
+		case ':':
+			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
+		default:
+			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth --help`)",
+					       argv[optind - 1]);
+		}
+	}
+	return 1;
+}
+
+int main(int argc, char *argv[])
+{
+	log_setup("berth", LOG_LEVEL_INFO);
+	if (getenv("BERTH_DEBUG"))
+		arg_debug = true;
+
+	int r = parse_global(argc, argv);
+	if (r <= 0)
+		return r < 0 ? EXIT_BERTH_ERROR : 0;
+	if (arg_debug)
+		log_setup(NULL, LOG_LEVEL_DEBUG);
+	if (optind >= argc) {
+		help();
+		log_error("missing command");
+		return EXIT_BERTH_ERROR;
+	}
+
+	const char *name = argv[optind];
+	const Command *cmd = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		if (streq(commands[i].name, name) ||
+		    (commands[i].alias && streq(commands[i].alias, name)))
+			cmd = &commands[i];
+	if (!cmd) {
+		log_error("unknown command `%s` (see `berth --help`)", name);
+		return EXIT_BERTH_ERROR;
+	}
+
+	Cli cli = { .debug = arg_debug, .argv0 = argv[0] };
+	r = paths_init(&cli.paths, arg_root);
+	if (r < 0) {
+		log_error_errno(r, "out of memory");
+		return EXIT_BERTH_ERROR;
+	}
+	r = cmd->run(&cli, argc - optind, argv + optind);
+	db_close(cli.db);
+	paths_done(&cli.paths);
+	if (fflush(stdout) != 0 && r >= 0)
+		r = log_error_errno(-errno, "write output: %m");
+	if (r < 0)
+		return EXIT_BERTH_ERROR;
+	return r > 255 ? EXIT_BERTH_ERROR : r;
+}

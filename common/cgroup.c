@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "util.h"
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs s;
+	return statfs(path, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cgroup_v2_mount(char **ret)
+{
+	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
+		if (is_cgroup2(candidates[i])) {
+			*ret = strdup(candidates[i]);
+			return *ret ? 0 : -ENOMEM;
+		}
+
+	/* Elsewhere: the first cgroup2 entry of our mountinfo. */
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - cgroup2 ");
+		if (!sep)
+			continue;
+		char mnt[4096];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && is_cgroup2(mnt)) {
+			*ret = strdup(mnt);
+			return *ret ? 0 : -ENOMEM;
+		}
+	}
+	return -ENOMEDIUM;
+}
+
+int cgroup_container_path(const char *id, char **ret)
+{
+	_cleanup_free_ char *mnt = NULL;
+	int r = cgroup_v2_mount(&mnt);
+	if (r < 0)
+		return r;
+	return asprintf(ret, "%s/%s/%s", mnt, CGROUP_BERTH_PARENT, id) < 0 ? -ENOMEM : 0;
+}
+
+static char *parent_of(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return NULL;
+	char *s = strrchr(p, '/');
+	if (s && s != p)
+		*s = 0;
+	return p;
+}
+
+int cgroup_create(const char *path, int *ret_fd)
+{
+	_cleanup_free_ char *parent = parent_of(path);
+	if (!parent)
+		return -ENOMEM;
+	/* Another container's clean-up may remove the empty parent between
+	 * our two mkdirs: try again a few times. */
+	for (int attempt = 0;; attempt++) {
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (mkdir(path, 0755) == 0)
+			break;
+		if (errno != ENOENT || attempt >= 10)
+			return -errno;
+	}
+	if (ret_fd) {
+		int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		*ret_fd = fd;
+	}
+	return 0;
+}
+
+static int cgroup_file(const char *path, const char *file, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", path, file);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Reads "key value" from cgroup.events. */
+static int cgroup_events_get(const char *path, const char *key)
+{
+	char p[4096];
+	int r = cgroup_file(path, "cgroup.events", p, sizeof(p));
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *s = NULL;
+	r = read_full_file(p, &s, NULL);
+	if (r < 0)
+		return r;
+	size_t klen = strlen(key);
+	for (char *line = s; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+			return atoi(line + klen + 1) ? 1 : 0;
+		line = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int cgroup_is_frozen(const char *path)
+{
+	return cgroup_events_get(path, "frozen");
+}
+
+int cgroup_is_populated(const char *path)
+{
+	return cgroup_events_get(path, "populated");
+}
+
+/* Waits until cgroup.events has key == want. The kernel signals a change of
+ * cgroup.events with POLLPRI, so no busy polling is needed. */
+static int cgroup_events_wait(const char *path, const char *key, int want, int timeout_ms)
+{
+	char p[4096];
+	int r = cgroup_file(path, "cgroup.events", p, sizeof(p));
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	uint64_t deadline = now_mono_usec() + (uint64_t)timeout_ms * 1000;
+	for (;;) {
+		r = cgroup_events_get(path, key);
+		if (r < 0)
+			return r;
+		if (r == want)
+			return 0;
+		uint64_t now = now_mono_usec();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		char buf[256];
+		(void)!pread(fd, buf, sizeof(buf), 0);
+		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+		int wait_ms = (int)((deadline - now) / 1000) + 1;
+		/* Re-check at least every 100 ms in case an event slipped in
+		 * between our read and poll. */
+		if (poll(&pfd, 1, wait_ms > 100 ? 100 : wait_ms) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int cgroup_freeze(const char *path, bool freeze, int timeout_ms)
+{
+	char p[4096];
+	int r = cgroup_file(path, "cgroup.freeze", p, sizeof(p));
+	if (r < 0)
+		return r;
+	r = write_string_file(p, freeze ? "1" : "0");
+	if (r < 0)
+		return r;
+	return cgroup_events_wait(path, "frozen", freeze ? 1 : 0, timeout_ms);
+}
+
+int cgroup_kill(const char *path)
+{
+	char p[4096];
+	int r = cgroup_file(path, "cgroup.kill", p, sizeof(p));
+	if (r < 0)
+		return r;
+	r = write_string_file(p, "1");
+	if (r != -ENOENT)
+		return r;
+
+	/* Kernels before 5.14 have no cgroup.kill: signal each process; a
+	 * frozen cgroup keeps them from forking in between. */
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	r = cgroup_read_procs(path, &pids, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		(void)kill(pids[i], SIGKILL);
+	return 0;
+}
+
+int cgroup_destroy(const char *path, int timeout_ms)
+{
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : -errno;
+
+	int r = cgroup_is_populated(path);
+	if (r > 0) {
+		r = cgroup_kill(path);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		/* A frozen cgroup's processes die only once thawed. */
+		(void)cgroup_freeze(path, false, 100);
+		r = cgroup_events_wait(path, "populated", 0, timeout_ms);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return -errno;
+
+	_cleanup_free_ char *parent = parent_of(path);
+	if (parent && strstr(parent, "/" CGROUP_BERTH_PARENT))
+		(void)rmdir(parent); /* EBUSY while other containers exist */
+	return 0;
+}
+
+int cgroup_read_procs(const char *path, pid_t **ret, size_t *ret_n)
+{
+	char p[4096];
+	int r = cgroup_file(path, "cgroup.procs", p, sizeof(p));
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *s = NULL;
+	r = read_full_file(p, &s, NULL);
+	if (r < 0)
+		return r;
+	size_t n = 0, alloc = 0;
+	_cleanup_free_ pid_t *pids = NULL;
+	for (char *tok = strtok(s, "\n"); tok; tok = strtok(NULL, "\n")) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			pid_t *np = realloc(pids, alloc * sizeof(pid_t));
+			if (!np)
+				return -ENOMEM;
+			pids = np;
+		}
+		pids[n++] = (pid_t)atoi(tok);
+	}
+	*ret = TAKE_PTR(pids);
+	*ret_n = n;
+	return 0;
+}

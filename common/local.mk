@@ -1,0 +1,20 @@
+noinst_LIBRARIES += libcommon.a
+libcommon_a_SOURCES = \
+	common/cgroup.c \
+	common/cgroup.h \
+	common/cleanup.h \
+	common/log.c \
+	common/log.h \
+	common/mount-options.c \
+	common/mount-options.h \
+	common/oci.c \
+	common/oci.h \
+	common/parse.c \
+	common/parse.h \
+	common/paths.c \
+	common/paths.h \
+	common/protocol.h \
+	common/util.c \
+	common/util.h \
+	$(NULL)
+libcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <sys/mount.h>
+
+#include "mount-options.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+} flag_options[] = {
+	{ "ro", false, MS_RDONLY },         { "rw", true, MS_RDONLY },
+	{ "nosuid", false, MS_NOSUID },     { "suid", true, MS_NOSUID },
+	{ "nodev", false, MS_NODEV },       { "dev", true, MS_NODEV },
+	{ "noexec", false, MS_NOEXEC },     { "exec", true, MS_NOEXEC },
+	{ "sync", false, MS_SYNCHRONOUS },  { "async", true, MS_SYNCHRONOUS },
+	{ "dirsync", false, MS_DIRSYNC },   { "remount", false, MS_REMOUNT },
+	{ "noatime", false, MS_NOATIME },   { "atime", true, MS_NOATIME },
+	{ "nodiratime", false, MS_NODIRATIME }, { "diratime", true, MS_NODIRATIME },
+	{ "relatime", false, MS_RELATIME }, { "norelatime", true, MS_RELATIME },
+	{ "strictatime", false, MS_STRICTATIME }, { "nostrictatime", true, MS_STRICTATIME },
+	{ "mand", false, MS_MANDLOCK },     { "nomand", true, MS_MANDLOCK },
+};
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} propagation_options[] = {
+	{ "private", MS_PRIVATE },          { "rprivate", MS_PRIVATE | MS_REC },
+	{ "shared", MS_SHARED },            { "rshared", MS_SHARED | MS_REC },
+	{ "slave", MS_SLAVE },              { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE },    { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+int mount_options_parse(char *const *options, MountOptions *ret)
+{
+	MountOptions o = { 0 };
+	_cleanup_strv_free_ char **data = NULL;
+
+	for (size_t i = 0; options && options[i]; i++) {
+		const char *opt = options[i];
+		bool done = false;
+		for (size_t k = 0; k < ELEMENTSOF(flag_options) && !done; k++)
+			if (streq(opt, flag_options[k].name)) {
+				if (flag_options[k].clear) {
+					o.flags &= ~flag_options[k].flag;
+					o.clear |= flag_options[k].flag;
+				} else {
+					o.flags |= flag_options[k].flag;
+					o.clear &= ~flag_options[k].flag;
+				}
+				done = true;
+			}
+		for (size_t k = 0; k < ELEMENTSOF(propagation_options) && !done; k++)
+			if (streq(opt, propagation_options[k].name)) {
+				o.propagation = propagation_options[k].flag;
+				done = true;
+			}
+		if (!done && (streq(opt, "bind") || streq(opt, "rbind"))) {
+			o.bind = true;
+			o.flags |= MS_BIND | (streq(opt, "rbind") ? MS_REC : 0);
+			done = true;
+		}
+		if (done)
+			continue;
+		if (!*opt || strchr(opt, ','))
+			return -EINVAL;
+		int r = strv_push(&data, opt);
+		if (r < 0)
+			return r;
+	}
+	if (data) {
+		o.data = strv_join(data, ",");
+		if (!o.data)
+			return -ENOMEM;
+	}
+	*ret = o;
+	return 0;
+}
+
+void mount_options_done(MountOptions *o)
+{
+	free(o->data);
+	o->data = NULL;
+}

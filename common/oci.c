@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <jansson.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "oci.h"
+#include "parse.h"
+#include "util.h"
+
+static const char *const namespace_names[_NS_MAX] = {
+	[NS_PID] = "pid",       [NS_NETWORK] = "network", [NS_MOUNT] = "mount",
+	[NS_IPC] = "ipc",       [NS_UTS] = "uts",         [NS_CGROUP] = "cgroup",
+	[NS_USER] = "user",
+};
+
+const char *namespace_type_to_string(NamespaceType t)
+{
+	return t >= 0 && t < _NS_MAX ? namespace_names[t] : NULL;
+}
+
+NamespaceType namespace_type_from_string(const char *s)
+{
+	for (int i = 0; i < _NS_MAX; i++)
+		if (streq(namespace_names[i], s))
+			return (NamespaceType)i;
+	return _NS_INVALID;
+}
+
+int namespace_type_clone_flag(NamespaceType t)
+{
+	static const int flags[_NS_MAX] = {
+		[NS_PID] = CLONE_NEWPID, [NS_NETWORK] = CLONE_NEWNET, [NS_MOUNT] = CLONE_NEWNS,
+		[NS_IPC] = CLONE_NEWIPC, [NS_UTS] = CLONE_NEWUTS,     [NS_CGROUP] = CLONE_NEWCGROUP,
+		[NS_USER] = CLONE_NEWUSER,
+	};
+	return t >= 0 && t < _NS_MAX ? flags[t] : 0;
+}
+
+ContainerSpec *spec_free(ContainerSpec *s)
+{
+	if (!s)
+		return NULL;
+	strv_free(s->args);
+	strv_free(s->env);
+	free(s->cwd);
+	free(s->additional_gids);
+	free(s->root_path);
+	free(s->hostname);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		free(s->mounts[i].destination);
+		free(s->mounts[i].type);
+		free(s->mounts[i].source);
+		strv_free(s->mounts[i].options);
+	}
+	free(s->mounts);
+	for (int i = 0; i < _NS_MAX; i++)
+		free(s->namespaces[i].path);
+	free(s->cgroups_path);
+	free(s->rootfs_propagation);
+	strv_free(s->masked_paths);
+	strv_free(s->readonly_paths);
+	for (size_t i = 0; i < s->n_annotations; i++) {
+		free(s->annotations[i].key);
+		free(s->annotations[i].value);
+	}
+	free(s->annotations);
+	free(s);
+	return NULL;
+}
+
+static char **strv_from_list(const char *const *l)
+{
+	return strv_copy((char *const *)l);
+}
+
+int spec_add_mount(ContainerSpec *s, const char *dest, const char *type, const char *source,
+		   const char *const *options)
+{
+	SpecMount *m = realloc(s->mounts, sizeof(SpecMount) * (s->n_mounts + 1));
+	if (!m)
+		return -ENOMEM;
+	s->mounts = m;
+	SpecMount *n = &m[s->n_mounts];
+	*n = (SpecMount){
+		.destination = strdup(dest),
+		.type = strdup(type ? type : "none"),
+		.source = strdup(source ? source : "none"),
+		.options = options ? strv_from_list(options) : calloc(1, sizeof(char *)),
+	};
+	s->n_mounts++;
+	if (!n->destination || !n->type || !n->source || !n->options)
+		return -ENOMEM;
+	return 0;
+}
+
+int spec_new_default(ContainerSpec **ret)
+{
+	_cleanup_(spec_freep) ContainerSpec *s = calloc(1, sizeof(ContainerSpec));
+	if (!s)
+		return -ENOMEM;
+
+	s->cwd = strdup("/");
+	s->root_path = strdup("rootfs");
+	s->rootfs_propagation = strdup("rslave");
+	s->no_new_privileges = true;
+	if (!s->cwd || !s->root_path || !s->rootfs_propagation)
+		return -ENOMEM;
+	int r = spec_env_set(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (r < 0)
+		return r;
+
+	static const NamespaceType defaults[] = { NS_PID, NS_NETWORK, NS_MOUNT,
+						  NS_IPC, NS_UTS,     NS_CGROUP };
+	for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
+		s->namespaces[defaults[i]].enabled = true;
+
+	static const struct {
+		const char *dest, *type, *source;
+		const char *options[8];
+	} mounts[] = {
+		{ "/proc", "proc", "proc", { "nosuid", "noexec", "nodev" } },
+		{ "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k" } },
+		{ "/dev/pts",
+		  "devpts",
+		  "devpts",
+		  { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" } },
+		{ "/dev/shm",
+		  "tmpfs",
+		  "shm",
+		  { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" } },
+		{ "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev" } },
+		{ "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro" } },
+		{ "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro" } },
+		{ "/tmp", "tmpfs", "tmpfs", { "nosuid", "nodev", "mode=1777" } },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(mounts); i++) {
+		r = spec_add_mount(s, mounts[i].dest, mounts[i].type, mounts[i].source,
+				   mounts[i].options);
+		if (r < 0)
+			return r;
+	}
+
+	/* The same lists Podman uses by default. */
+	static const char *const masked[] = {
+		"/proc/acpi",        "/proc/kcore",      "/proc/keys",   "/proc/latency_stats",
+		"/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+		"/sys/firmware",     "/sys/fs/selinux",  "/sys/dev/block", NULL,
+	};
+	static const char *const readonly[] = {
+		"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+	};
+	s->masked_paths = strv_from_list(masked);
+	s->readonly_paths = strv_from_list(readonly);
+	if (!s->masked_paths || !s->readonly_paths)
+		return -ENOMEM;
+
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int spec_set_annotation(ContainerSpec *s, const char *key, const char *value)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (streq(s->annotations[i].key, key)) {
+			char *v = strdup(value);
+			if (!v)
+				return -ENOMEM;
+			free(s->annotations[i].value);
+			s->annotations[i].value = v;
+			return 0;
+		}
+	SpecAnnotation *a = realloc(s->annotations, sizeof(SpecAnnotation) * (s->n_annotations + 1));
+	if (!a)
+		return -ENOMEM;
+	s->annotations = a;
+	a[s->n_annotations] = (SpecAnnotation){ strdup(key), strdup(value) };
+	s->n_annotations++;
+	return a[s->n_annotations - 1].key && a[s->n_annotations - 1].value ? 0 : -ENOMEM;
+}
+
+const char *spec_get_annotation(const ContainerSpec *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (streq(s->annotations[i].key, key))
+			return s->annotations[i].value;
+	return NULL;
+}
+
+int spec_env_set(ContainerSpec *s, const char *assignment)
+{
+	const char *eq = strchr(assignment, '=');
+	if (!eq || eq == assignment)
+		return -EINVAL;
+	size_t klen = (size_t)(eq - assignment) + 1;
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		if (strncmp(s->env[i], assignment, klen) == 0) {
+			char *c = strdup(assignment);
+			if (!c)
+				return -ENOMEM;
+			free(s->env[i]);
+			s->env[i] = c;
+			return 0;
+		}
+	return strv_push(&s->env, assignment);
+}
+
+const char *spec_env_get(const ContainerSpec *s, const char *key)
+{
+	size_t klen = strlen(key);
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		if (strncmp(s->env[i], key, klen) == 0 && s->env[i][klen] == '=')
+			return s->env[i] + klen + 1;
+	return NULL;
+}
+
+/* ---- writing ---- */
+
+static json_t *json_strv(char *const *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && l && l[i]; i++)
+		if (json_array_append_new(a, json_string(l[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* json_object_set_new() that tolerates NULL values (and then fails). */
+static int set(json_t *o, const char *k, json_t *v)
+{
+	if (!v)
+		return -ENOMEM;
+	return json_object_set_new(o, k, v) < 0 ? -ENOMEM : 0;
+}
+
+int spec_to_json(const ContainerSpec *s, char **ret)
+{
+	json_t *root = json_object();
+	json_t *process = json_object(), *user = json_object(), *root_o = json_object();
+	json_t *linux_o = json_object(), *mounts = json_array(), *nss = json_array();
+	json_t *ann = json_object();
+	int r = 0;
+	if (!root || !process || !user || !root_o || !linux_o || !mounts || !nss || !ann) {
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	r |= set(root, "ociVersion", json_string(OCI_VERSION));
+
+	r |= set(process, "terminal", json_boolean(s->terminal));
+	r |= set(user, "uid", json_integer(s->uid));
+	r |= set(user, "gid", json_integer(s->gid));
+	if (s->n_additional_gids > 0) {
+		json_t *g = json_array();
+		for (size_t i = 0; g && i < s->n_additional_gids; i++)
+			json_array_append_new(g, json_integer(s->additional_gids[i]));
+		r |= set(user, "additionalGids", g);
+	}
+	r |= set(process, "user", json_incref(user));
+	r |= set(process, "args", json_strv(s->args));
+	r |= set(process, "env", json_strv(s->env));
+	r |= set(process, "cwd", json_string(s->cwd ? s->cwd : "/"));
+	r |= set(process, "noNewPrivileges", json_boolean(s->no_new_privileges));
+	r |= set(root, "process", json_incref(process));
+
+	r |= set(root_o, "path", json_string(s->root_path ? s->root_path : "rootfs"));
+	r |= set(root_o, "readonly", json_boolean(s->root_readonly));
+	r |= set(root, "root", json_incref(root_o));
+	if (s->hostname)
+		r |= set(root, "hostname", json_string(s->hostname));
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		json_t *m = json_object();
+		r |= set(m, "destination", json_string(s->mounts[i].destination));
+		r |= set(m, "type", json_string(s->mounts[i].type));
+		r |= set(m, "source", json_string(s->mounts[i].source));
+		r |= set(m, "options", json_strv(s->mounts[i].options));
+		if (json_array_append_new(mounts, m) < 0)
+			r = -ENOMEM;
+	}
+	r |= set(root, "mounts", json_incref(mounts));
+
+	for (int i = 0; i < _NS_MAX; i++) {
+		if (!s->namespaces[i].enabled)
+			continue;
+		json_t *n = json_object();
+		r |= set(n, "type", json_string(namespace_names[i]));
+		if (s->namespaces[i].path)
+			r |= set(n, "path", json_string(s->namespaces[i].path));
+		if (json_array_append_new(nss, n) < 0)
+			r = -ENOMEM;
+	}
+	r |= set(linux_o, "namespaces", json_incref(nss));
+	if (s->cgroups_path)
+		r |= set(linux_o, "cgroupsPath", json_string(s->cgroups_path));
+	if (s->rootfs_propagation)
+		r |= set(linux_o, "rootfsPropagation", json_string(s->rootfs_propagation));
+	r |= set(linux_o, "maskedPaths", json_strv(s->masked_paths));
+	r |= set(linux_o, "readonlyPaths", json_strv(s->readonly_paths));
+	r |= set(root, "linux", json_incref(linux_o));
+
+	for (size_t i = 0; i < s->n_annotations; i++)
+		r |= set(ann, s->annotations[i].key, json_string(s->annotations[i].value));
+	r |= set(root, "annotations", json_incref(ann));
+
+	if (r != 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	char *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!out) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	*ret = out;
+	r = 0;
+fail:
+	json_decref(process);
+	json_decref(user);
+	json_decref(root_o);
+	json_decref(linux_o);
+	json_decref(mounts);
+	json_decref(nss);
+	json_decref(ann);
+	json_decref(root);
+	return r;
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+	char *error;
+} ParseCtx;
+
+_printf_(2, 3) static int fail(ParseCtx *c, const char *fmt, ...)
+{
+	if (!c->error) {
+		va_list ap;
+		va_start(ap, fmt);
+		if (vasprintf(&c->error, fmt, ap) < 0)
+			c->error = NULL;
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int get_string(ParseCtx *c, json_t *o, const char *key, bool required, char **ret)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v) {
+		if (required)
+			return fail(c, "config.json: missing \"%s\"", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(c, "config.json: \"%s\" must be a string", key);
+	const char *str = json_string_value(v);
+	if (strlen(str) != json_string_length(v))
+		return fail(c, "config.json: \"%s\" contains a NUL byte", key);
+	char *d = strdup(str);
+	if (!d)
+		return -ENOMEM;
+	free(*ret);
+	*ret = d;
+	return 0;
+}
+
+static int get_strv(ParseCtx *c, json_t *o, const char *key, char ***ret)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return fail(c, "config.json: \"%s\" must be an array of strings", key);
+	_cleanup_strv_free_ char **l = calloc(json_array_size(v) + 1, sizeof(char *));
+	if (!l)
+		return -ENOMEM;
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
+			return fail(c, "config.json: \"%s\"[%zu] must be a string", key, i);
+		l[i] = strdup(json_string_value(e));
+		if (!l[i])
+			return -ENOMEM;
+	}
+	strv_free(*ret);
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+static int get_bool(ParseCtx *c, json_t *o, const char *key, bool *ret)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return fail(c, "config.json: \"%s\" must be true or false", key);
+	*ret = json_is_true(v);
+	return 0;
+}
+
+static int get_u32(ParseCtx *c, json_t *o, const char *key, uint32_t *ret)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > (json_int_t)UINT32_MAX)
+		return fail(c, "config.json: \"%s\" must be an integer from 0 to 4294967295", key);
+	*ret = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
+static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
+{
+	if (!json_is_object(p))
+		return fail(c, "config.json: \"process\" must be an object");
+	int r = get_bool(c, p, "terminal", &s->terminal);
+	if (r < 0)
+		return r;
+	r = get_strv(c, p, "args", &s->args);
+	if (r < 0)
+		return r;
+	if (strv_length(s->args) == 0)
+		return fail(c, "config.json: \"process.args\" must name a command");
+	strv_free(s->env);
+	s->env = NULL;
+	r = get_strv(c, p, "env", &s->env);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		if (!env_assignment_is_valid(s->env[i]))
+			return fail(c, "config.json: \"process.env\"[%zu] is not KEY=VALUE", i);
+	r = get_string(c, p, "cwd", true, &s->cwd);
+	if (r < 0)
+		return r;
+	if (s->cwd[0] != '/')
+		return fail(c, "config.json: \"process.cwd\" must be an absolute path");
+	r = get_bool(c, p, "noNewPrivileges", &s->no_new_privileges);
+	if (r < 0)
+		return r;
+	json_t *u = json_object_get(p, "user");
+	if (u) {
+		if (!json_is_object(u))
+			return fail(c, "config.json: \"process.user\" must be an object");
+		r = get_u32(c, u, "uid", &s->uid);
+		if (r < 0)
+			return r;
+		r = get_u32(c, u, "gid", &s->gid);
+		if (r < 0)
+			return r;
+		json_t *g = json_object_get(u, "additionalGids");
+		if (g) {
+			if (!json_is_array(g) || json_array_size(g) > 65536)
+				return fail(c, "config.json: \"additionalGids\" must be an array");
+			s->additional_gids = calloc(json_array_size(g) + 1, sizeof(uint32_t));
+			if (!s->additional_gids)
+				return -ENOMEM;
+			size_t i;
+			json_t *e;
+			json_array_foreach(g, i, e) {
+				if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+				    json_integer_value(e) > (json_int_t)UINT32_MAX)
+					return fail(c, "config.json: \"additionalGids\"[%zu] is not a gid", i);
+				s->additional_gids[i] = (uint32_t)json_integer_value(e);
+			}
+			s->n_additional_gids = json_array_size(g);
+		}
+	}
+	return 0;
+}
+
+static int parse_mounts(ParseCtx *c, json_t *m, ContainerSpec *s)
+{
+	if (!json_is_array(m))
+		return fail(c, "config.json: \"mounts\" must be an array");
+	/* Replace the defaults with exactly what the document says. */
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		free(s->mounts[i].destination);
+		free(s->mounts[i].type);
+		free(s->mounts[i].source);
+		strv_free(s->mounts[i].options);
+	}
+	s->n_mounts = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(m, i, e) {
+		if (!json_is_object(e))
+			return fail(c, "config.json: \"mounts\"[%zu] must be an object", i);
+		_cleanup_free_ char *dest = NULL, *type = NULL, *source = NULL;
+		_cleanup_strv_free_ char **opts = NULL;
+		int r = get_string(c, e, "destination", true, &dest);
+		if (r < 0)
+			return r;
+		if (dest[0] != '/')
+			return fail(c, "config.json: mount destination \"%s\" is not absolute", dest);
+		if ((r = get_string(c, e, "type", false, &type)) < 0 ||
+		    (r = get_string(c, e, "source", false, &source)) < 0 ||
+		    (r = get_strv(c, e, "options", &opts)) < 0)
+			return r;
+		r = spec_add_mount(s, dest, type, source, (const char *const *)opts);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
+{
+	if (!json_is_object(l))
+		return fail(c, "config.json: \"linux\" must be an object");
+	json_t *nss = json_object_get(l, "namespaces");
+	if (nss) {
+		if (!json_is_array(nss))
+			return fail(c, "config.json: \"linux.namespaces\" must be an array");
+		for (int t = 0; t < _NS_MAX; t++)
+			s->namespaces[t].enabled = false;
+		size_t i;
+		json_t *e;
+		json_array_foreach(nss, i, e) {
+			_cleanup_free_ char *type = NULL, *path = NULL;
+			if (!json_is_object(e))
+				return fail(c, "config.json: \"linux.namespaces\"[%zu] must be an object", i);
+			int r = get_string(c, e, "type", true, &type);
+			if (r < 0)
+				return r;
+			r = get_string(c, e, "path", false, &path);
+			if (r < 0)
+				return r;
+			NamespaceType t = namespace_type_from_string(type);
+			if (t < 0)
+				return fail(c, "config.json: unknown namespace type \"%s\"", type);
+			if (s->namespaces[t].enabled)
+				return fail(c, "config.json: namespace \"%s\" listed twice", type);
+			s->namespaces[t].enabled = true;
+			s->namespaces[t].path = TAKE_PTR(path);
+		}
+	}
+	int r = get_string(c, l, "cgroupsPath", false, &s->cgroups_path);
+	if (r < 0)
+		return r;
+	r = get_string(c, l, "rootfsPropagation", false, &s->rootfs_propagation);
+	if (r < 0)
+		return r;
+	if (s->rootfs_propagation) {
+		static const char *const ok[] = { "private", "rprivate", "slave", "rslave",
+						  "shared", "rshared", "unbindable", "runbindable", NULL };
+		if (!strv_contains((char *const *)ok, s->rootfs_propagation))
+			return fail(c, "config.json: unknown rootfsPropagation \"%s\"",
+				    s->rootfs_propagation);
+	}
+	strv_free(s->masked_paths);
+	strv_free(s->readonly_paths);
+	s->masked_paths = s->readonly_paths = NULL;
+	r = get_strv(c, l, "maskedPaths", &s->masked_paths);
+	if (r < 0)
+		return r;
+	return get_strv(c, l, "readonlyPaths", &s->readonly_paths);
+}
+
+int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
+{
+	ParseCtx c = { 0 };
+	json_error_t jerr;
+	json_t *root = json_loads(data, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (ret_error && asprintf(ret_error, "config.json: line %d: %s", jerr.line, jerr.text) < 0)
+			*ret_error = NULL;
+		return -EINVAL;
+	}
+	_cleanup_(spec_freep) ContainerSpec *s = NULL;
+	int r = spec_new_default(&s);
+	if (r < 0)
+		goto out;
+
+	if (!json_is_object(root)) {
+		r = fail(&c, "config.json: the document must be an object");
+		goto out;
+	}
+	_cleanup_free_ char *version = NULL;
+	r = get_string(&c, root, "ociVersion", true, &version);
+	if (r < 0)
+		goto out;
+	if (strncmp(version, "1.", 2) != 0) {
+		r = fail(&c, "config.json: unsupported ociVersion \"%s\"", version);
+		goto out;
+	}
+
+	json_t *p = json_object_get(root, "process");
+	if (!p) {
+		r = fail(&c, "config.json: missing \"process\"");
+		goto out;
+	}
+	r = parse_process(&c, p, s);
+	if (r < 0)
+		goto out;
+
+	json_t *rt = json_object_get(root, "root");
+	if (!rt || !json_is_object(rt)) {
+		r = fail(&c, "config.json: missing \"root\"");
+		goto out;
+	}
+	if ((r = get_string(&c, rt, "path", true, &s->root_path)) < 0 ||
+	    (r = get_bool(&c, rt, "readonly", &s->root_readonly)) < 0)
+		goto out;
+	r = get_string(&c, root, "hostname", false, &s->hostname);
+	if (r < 0)
+		goto out;
+	if (s->hostname && !hostname_is_valid(s->hostname)) {
+		r = fail(&c, "config.json: invalid hostname \"%s\"", s->hostname);
+		goto out;
+	}
+
+	json_t *m = json_object_get(root, "mounts");
+	if (m && (r = parse_mounts(&c, m, s)) < 0)
+		goto out;
+	json_t *l = json_object_get(root, "linux");
+	if (l && (r = parse_linux(&c, l, s)) < 0)
+		goto out;
+
+	json_t *ann = json_object_get(root, "annotations");
+	if (ann) {
+		if (!json_is_object(ann)) {
+			r = fail(&c, "config.json: \"annotations\" must be an object");
+			goto out;
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(ann, k, v) {
+			if (!json_is_string(v)) {
+				r = fail(&c, "config.json: annotation \"%s\" must be a string", k);
+				goto out;
+			}
+			r = spec_set_annotation(s, k, json_string_value(v));
+			if (r < 0)
+				goto out;
+		}
+	}
+	*ret = TAKE_PTR(s);
+	r = 0;
+out:
+	json_decref(root);
+	if (r < 0 && ret_error)
+		*ret_error = c.error ? c.error : strdup("config.json: out of memory");
+	else
+		free(c.error);
+	return r;
+}
+
+int spec_write_file(const ContainerSpec *s, const char *path)
+{
+	_cleanup_free_ char *json = NULL;
+	int r = spec_to_json(s, &json);
+	if (r < 0)
+		return r;
+	return write_file_atomic(path, json, strlen(json), 0600);
+}
+
+int spec_read_file(const char *path, ContainerSpec **ret, char **ret_error)
+{
+	_cleanup_free_ char *data = NULL;
+	int r = read_full_file(path, &data, NULL);
+	if (r < 0)
+		return r;
+	return spec_from_json(data, ret, ret_error);
+}

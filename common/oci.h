@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A container's configuration as an OCI runtime-spec 1.1 config.json.
+ * `berth run` fills a ContainerSpec from flags and the image and writes it;
+ * the supervisor reads it back. Only this module knows the JSON layout. */
+
+#define OCI_VERSION "1.1.0"
+
+/* berth's own fields travel as annotations. */
+#define ANNOTATION_NAME "org.berth.name"
+#define ANNOTATION_IMAGE "org.berth.image"
+#define ANNOTATION_LOWERDIR "org.berth.overlay.lowerdir"
+#define ANNOTATION_UPPERDIR "org.berth.overlay.upperdir"
+#define ANNOTATION_WORKDIR "org.berth.overlay.workdir"
+#define ANNOTATION_STOP_SIGNAL "org.berth.stop-signal"
+
+typedef enum {
+	NS_PID,
+	NS_NETWORK,
+	NS_MOUNT,
+	NS_IPC,
+	NS_UTS,
+	NS_CGROUP,
+	NS_USER,
+	_NS_MAX,
+	_NS_INVALID = -22,
+} NamespaceType;
+
+const char *namespace_type_to_string(NamespaceType t);
+NamespaceType namespace_type_from_string(const char *s);
+int namespace_type_clone_flag(NamespaceType t);
+
+typedef struct {
+	char *destination;
+	char *type;
+	char *source;
+	char **options;
+} SpecMount;
+
+typedef struct {
+	bool enabled;
+	char *path; /* join this namespace instead of creating one */
+} SpecNamespace;
+
+typedef struct {
+	char *key;
+	char *value;
+} SpecAnnotation;
+
+typedef struct {
+	/* process */
+	bool terminal;
+	char **args;
+	char **env;
+	char *cwd;
+	uint32_t uid, gid;
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	bool no_new_privileges;
+
+	/* root, hostname, mounts */
+	char *root_path;
+	bool root_readonly;
+	char *hostname;
+	SpecMount *mounts;
+	size_t n_mounts;
+
+	/* linux */
+	SpecNamespace namespaces[_NS_MAX];
+	char *cgroups_path;
+	char *rootfs_propagation;
+	char **masked_paths;
+	char **readonly_paths;
+
+	SpecAnnotation *annotations;
+	size_t n_annotations;
+} ContainerSpec;
+
+ContainerSpec *spec_free(ContainerSpec *s);
+static inline void spec_freep(ContainerSpec **s)
+{
+	spec_free(*s);
+}
+
+/* A spec with berth's defaults: namespaces pid, net, mount, ipc, uts,
+ * cgroup; /proc, /dev (+pts, shm, mqueue), /sys (ro), /sys/fs/cgroup (ro),
+ * /tmp; the default PATH; masked and read-only paths. */
+int spec_new_default(ContainerSpec **ret);
+
+int spec_add_mount(ContainerSpec *s, const char *dest, const char *type, const char *source,
+		   const char *const *options);
+int spec_set_annotation(ContainerSpec *s, const char *key, const char *value);
+const char *spec_get_annotation(const ContainerSpec *s, const char *key);
+/* Sets K=V in env, replacing an existing K. */
+int spec_env_set(ContainerSpec *s, const char *assignment);
+const char *spec_env_get(const ContainerSpec *s, const char *key);
+
+int spec_to_json(const ContainerSpec *s, char **ret);
+/* On a malformed document returns -EINVAL and, in ret_error, a line naming
+ * the field. */
+int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error);
+
+int spec_write_file(const ContainerSpec *s, const char *path);
+int spec_read_file(const char *path, ContainerSpec **ret, char **ret_error);

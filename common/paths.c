@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "paths.h"
+#include "util.h"
+
+static char *path_make_absolute(const char *p)
+{
+	if (p[0] == '/')
+		return strdup(p);
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	char *r;
+	return asprintf(&r, "%s/%s", cwd, p) < 0 ? NULL : r;
+}
+
+int paths_init(BerthPaths *p, const char *root)
+{
+	*p = (BerthPaths){ 0 };
+	if (!root || !*root)
+		root = getenv("BERTH_ROOT");
+	if (root && *root) {
+		p->state_dir = path_make_absolute(root);
+		if (p->state_dir) {
+			/* Strip trailing slashes so derived paths are canonical. */
+			size_t n = strlen(p->state_dir);
+			while (n > 1 && p->state_dir[n - 1] == '/')
+				p->state_dir[--n] = 0;
+			if (asprintf(&p->run_dir, "%s/run", p->state_dir) < 0)
+				p->run_dir = NULL;
+		}
+	} else {
+		p->state_dir = strdup(BERTH_DEFAULT_STATE_DIR);
+		p->run_dir = strdup(BERTH_DEFAULT_RUN_DIR);
+	}
+	if (!p->state_dir || !p->run_dir) {
+		paths_done(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void paths_done(BerthPaths *p)
+{
+	free(p->state_dir);
+	free(p->run_dir);
+	*p = (BerthPaths){ 0 };
+}
+
+static int ensure_private_dir(const char *path)
+{
+	int r = mkdir_p(path, 0700);
+	if (r < 0)
+		return r;
+	/* An existing directory keeps whatever mode it had unless we fix it:
+	 * state and sockets must not be readable by other users. */
+	return RET_NERRNO(chmod(path, 0700));
+}
+
+int paths_ensure(const BerthPaths *p)
+{
+	int r = ensure_private_dir(p->state_dir);
+	if (r < 0)
+		return r;
+	r = ensure_private_dir(p->run_dir);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *c = NULL, *i = NULL;
+	if (asprintf(&c, "%s/containers", p->state_dir) < 0 ||
+	    asprintf(&i, "%s/images", p->state_dir) < 0)
+		return -ENOMEM;
+	r = ensure_private_dir(c);
+	if (r < 0)
+		return r;
+	return ensure_private_dir(i);
+}
+
+static char *join(const char *a, const char *b, const char *c)
+{
+	char *r;
+	if (asprintf(&r, "%s%s%s%s%s", a, b ? "/" : "", b ? b : "", c ? "/" : "", c ? c : "") < 0)
+		return NULL;
+	return r;
+}
+
+char *path_db(const BerthPaths *p)
+{
+	return join(p->state_dir, "state.db", NULL);
+}
+
+char *path_container_dir(const BerthPaths *p, const char *id)
+{
+	char *r;
+	return asprintf(&r, "%s/containers/%s", p->state_dir, id) < 0 ? NULL : r;
+}
+
+char *path_container_file(const BerthPaths *p, const char *id, const char *file)
+{
+	char *r;
+	return asprintf(&r, "%s/containers/%s/%s", p->state_dir, id, file) < 0 ? NULL : r;
+}
+
+char *path_container_run_dir(const BerthPaths *p, const char *id)
+{
+	return join(p->run_dir, id, NULL);
+}
+
+char *path_images_dir(const BerthPaths *p)
+{
+	return join(p->state_dir, "images", NULL);
+}
+
+char *path_image_dir(const BerthPaths *p, const char *image_id)
+{
+	char *r;
+	return asprintf(&r, "%s/images/%s", p->state_dir, image_id) < 0 ? NULL : r;
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include "util.h"
+
+char **strv_free(char **l)
+{
+	if (!l)
+		return NULL;
+	for (char **p = l; *p; p++)
+		free(*p);
+	free(l);
+	return NULL;
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+	if (l)
+		while (l[n])
+			n++;
+	return n;
+}
+
+int strv_consume(char ***l, char *s)
+{
+	if (!s)
+		return -ENOMEM;
+	size_t n = strv_length(*l);
+	char **c = realloc(*l, sizeof(char *) * (n + 2));
+	if (!c) {
+		free(s);
+		return -ENOMEM;
+	}
+	c[n] = s;
+	c[n + 1] = NULL;
+	*l = c;
+	return 0;
+}
+
+int strv_push(char ***l, const char *s)
+{
+	return strv_consume(l, strdup(s));
+}
+
+char **strv_copy(char *const *l)
+{
+	size_t n = strv_length(l);
+	char **c = calloc(n + 1, sizeof(char *));
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = strdup(l[i]);
+		if (!c[i])
+			return strv_free(c);
+	}
+	return c;
+}
+
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t len = 1, seplen = strlen(sep), n = strv_length(l);
+	for (size_t i = 0; i < n; i++)
+		len += strlen(l[i]) + seplen;
+	char *r = malloc(len), *p = r;
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			p = stpcpy(p, sep);
+		p = stpcpy(p, l[i]);
+	}
+	*p = 0;
+	return r;
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (streq(l[i], s))
+			return true;
+	return false;
+}
+
+int read_full_file(const char *path, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+
+	size_t size = 0, alloc = 4096;
+	_cleanup_free_ char *buf = malloc(alloc);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (size + 1 >= alloc) {
+			if (alloc > 64u * 1024 * 1024)
+				return -EFBIG;
+			char *n = realloc(buf, alloc * 2);
+			if (!n)
+				return -ENOMEM;
+			buf = n;
+			alloc *= 2;
+		}
+		ssize_t k = read(fd, buf + size, alloc - size - 1);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		size += (size_t)k;
+	}
+	buf[size] = 0;
+	if (ret_size)
+		*ret_size = size;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int read_one_line(const char *path, char **ret)
+{
+	char *s;
+	int r = read_full_file(path, &s, NULL);
+	if (r < 0)
+		return r;
+	s[strcspn(s, "\n")] = 0;
+	*ret = s;
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t k = write(fd, data, len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+int write_file(const char *path, const char *data, size_t len, int flags, mode_t mode)
+{
+	_cleanup_close_ int fd = open(path, flags | O_WRONLY | O_CLOEXEC | O_NOCTTY, mode);
+	if (fd < 0)
+		return -errno;
+	int r = write_all(fd, data, len);
+	if (r < 0)
+		return r;
+	return RET_NERRNO(close(TAKE_FD(fd)));
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENOMEM;
+	int r = write_file(tmp, data, len, O_CREAT | O_TRUNC | O_EXCL, mode);
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+int write_string_file(const char *path, const char *s)
+{
+	/* For kernel interface files (cgroupfs, procfs): no O_CREAT, no
+	 * truncation semantics beyond what the kernel file implements. */
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(s);
+	ssize_t k = write(fd, s, len);
+	if (k < 0)
+		return -errno;
+	if ((size_t)k != len)
+		return -EIO;
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0) {
+		if (errno != EEXIST)
+			return -errno;
+		if (!is_dir(p))
+			return -ENOTDIR;
+	}
+	return 0;
+}
+
+bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	int flags = fcntl(fd, F_GETFD);
+	if (flags < 0)
+		return -errno;
+	flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+	return RET_NERRNO(fcntl(fd, F_SETFD, flags));
+}
+
+/* Removes the tree under dirfd without following symlinks and without
+ * crossing into other filesystems: a mount left inside a container's
+ * directory must never make us delete the host's files. */
+static int rm_rf_children(int dirfd, dev_t dev)
+{
+	DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return -errno;
+	}
+	int ret = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT && ret == 0)
+				ret = -errno;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (st.st_dev != dev) {
+				if (ret == 0)
+					ret = -EXDEV;
+				continue;
+			}
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				/* Overlay work directories are mode 000: root can
+				 * open them, but be ready for EACCES anyway. */
+				if (errno == EACCES && fchmodat(dirfd, de->d_name, 0700, 0) == 0)
+					sub = openat(dirfd, de->d_name,
+						     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub < 0) {
+					if (errno != ENOENT && ret == 0)
+						ret = -errno;
+					continue;
+				}
+			}
+			int r = rm_rf_children(sub, dev);
+			if (r < 0 && ret == 0)
+				ret = r;
+			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
+				ret = -errno;
+		} else if (unlinkat(dirfd, de->d_name, 0) < 0 && errno != ENOENT && ret == 0)
+			ret = -errno;
+	}
+	closedir(d);
+	return ret;
+}
+
+int rm_rf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR || errno == ELOOP)
+			return RET_NERRNO(unlink(path));
+		return -errno;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	int r = rm_rf_children(fd, st.st_dev);
+	if (r < 0)
+		return r;
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *s = NULL;
+	int r = read_full_file(path, &s, NULL);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	/* The command name (field 2) may contain spaces and parentheses: the
+	 * fields after it start after the last ')'. starttime is field 22. */
+	char *p = strrchr(s, ')');
+	if (!p)
+		return -EIO;
+	p++;
+	for (int field = 2; field < 21; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	unsigned long long v;
+	if (sscanf(p + 1, "%llu", &v) != 1)
+		return -EIO;
+	*ret = v;
+	return 0;
+}
+
+/* Opens a pidfd for pid and makes sure it refers to the process that was
+ * recorded with start_time: the pidfd is taken first, so if the start time
+ * read afterwards matches, the fd cannot point to a process that reused
+ * the pid. -ESRCH when the recorded process is gone. */
+int pidfd_open_checked(pid_t pid, uint64_t start_time, int *ret_fd)
+{
+	if (pid <= 0)
+		return -ESRCH;
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
+	uint64_t st;
+	int r = proc_start_time(pid, &st);
+	if (r < 0)
+		return r;
+	if (st != start_time)
+		return -ESRCH;
+	/* A zombie still has its /proc entry: treat it as gone. */
+	char path[64], state = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *s = NULL;
+	if (read_full_file(path, &s, NULL) == 0) {
+		char *p = strrchr(s, ')');
+		if (p && p[1] == ' ')
+			state = p[2];
+	}
+	if (state == 'Z' || state == 'X')
+		return -ESRCH;
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int pidfd_wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	for (;;) {
+		int r = poll(&p, 1, timeout_ms);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		return r == 0 ? -ETIMEDOUT : 0;
+	}
+}
+
+int boot_id(char ret[static 37])
+{
+	_cleanup_free_ char *s = NULL;
+	int r = read_one_line("/proc/sys/kernel/random/boot_id", &s);
+	if (r < 0)
+		return r;
+	snprintf(ret, 37, "%s", s);
+	return 0;
+}
+
+uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t now_mono_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void format_iso8601(uint64_t usec, char ret[static 32])
+{
+	time_t t = (time_t)(usec / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(ret, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ret + n, 32 - n, ".%03uZ", (unsigned)((usec / 1000) % 1000));
+}
+
+int parse_iso8601(const char *s, uint64_t *ret)
+{
+	struct tm tm = { 0 };
+	unsigned ms = 0;
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		char *e;
+		unsigned long v = strtoul(p + 1, &e, 10);
+		size_t digits = (size_t)(e - p - 1);
+		while (digits > 3) {
+			v /= 10;
+			digits--;
+		}
+		while (digits < 3) {
+			v *= 10;
+			digits++;
+		}
+		ms = (unsigned)v;
+		p = e;
+	}
+	if (*p != 'Z' || p[1])
+		return -EINVAL;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return -EINVAL;
+	*ret = (uint64_t)t * 1000000 + ms * 1000ull;
+	return 0;
+}
+
+void format_ago(uint64_t then, uint64_t now, char *ret, size_t size)
+{
+	uint64_t d = now > then ? (now - then) / 1000000 : 0;
+	static const struct {
+		uint64_t secs;
+		const char *unit;
+	} units[] = { { 86400 * 365, "year" }, { 86400 * 7, "week" }, { 86400, "day" },
+		      { 3600, "hour" }, { 60, "minute" }, { 1, "second" } };
+	if (d == 0) {
+		snprintf(ret, size, "just now");
+		return;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (d >= units[i].secs) {
+			uint64_t n = d / units[i].secs;
+			snprintf(ret, size, "%llu %s%s ago", (unsigned long long)n, units[i].unit,
+				 n == 1 ? "" : "s");
+			return;
+		}
+}
+
+int random_hex(char *ret, size_t nchars)
+{
+	uint8_t buf[64];
+	size_t nbytes = (nchars + 1) / 2;
+	if (nbytes > sizeof(buf))
+		return -EINVAL;
+	size_t got = 0;
+	while (got < nbytes) {
+		ssize_t k = getrandom(buf + got, nbytes - got, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)k;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < nchars; i++)
+		ret[i] = hex[(buf[i / 2] >> ((i % 2) ? 0 : 4)) & 0xf];
+	ret[nchars] = 0;
+	return 0;
+}

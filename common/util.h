@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cleanup.h"
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define startswith(s, p) (strncmp((s), (p), strlen(p)) == 0)
+
+/* String vectors. */
+size_t strv_length(char *const *l);
+int strv_push(char ***l, const char *s);       /* copies s */
+int strv_consume(char ***l, char *s);          /* takes s, also on failure */
+char **strv_copy(char *const *l);
+char *strv_join(char *const *l, const char *sep);
+bool strv_contains(char *const *l, const char *s);
+
+/* Files. */
+int read_full_file(const char *path, char **ret, size_t *ret_size);
+int read_one_line(const char *path, char **ret);
+int write_file(const char *path, const char *data, size_t len, int flags, mode_t mode);
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+int write_string_file(const char *path, const char *s);
+int mkdir_p(const char *path, mode_t mode);
+int rm_rf(const char *path);
+bool is_dir(const char *path);
+int fd_set_cloexec(int fd, bool on);
+
+/* Processes. */
+int proc_start_time(pid_t pid, uint64_t *ret);
+int pidfd_open_checked(pid_t pid, uint64_t start_time, int *ret_fd);
+int pidfd_wait_exit(int pidfd, int timeout_ms);
+int boot_id(char ret[static 37]);
+
+/* Time. */
+uint64_t now_usec(void);
+uint64_t now_mono_usec(void);
+/* UTC ISO-8601 with milliseconds, e.g. 2026-11-23T16:24:27.123Z */
+void format_iso8601(uint64_t usec, char ret[static 32]);
+int parse_iso8601(const char *s, uint64_t *ret);
+/* "5 seconds ago", "3 minutes ago" */
+void format_ago(uint64_t then_usec, uint64_t now, char *ret, size_t size);
+
+/* Randomness. */
+int random_hex(char *ret, size_t nchars);

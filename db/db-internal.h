@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+static inline void sqlite3_finalizep(sqlite3_stmt **st)
+{
+	if (*st)
+		sqlite3_finalize(*st);
+}
+
+/* Maps an SQLite result code to a negative errno (0 for OK/ROW/DONE). */
+int db_errno(sqlite3 *db, int rc);
+int db_exec(sqlite3 *db, const char *sql);
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db);
+char *db_column_strdup(sqlite3_stmt *st, int col);
+int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db-internal.h"
+#include "log.h"
+#include "util.h"
+
+/* Migrations, applied in order; migration N brings user_version from N-1
+ * to N. Never edit a released one: add a new one. */
+static const char *const migrations[] = {
+	/* 1: containers and images */
+	"CREATE TABLE containers ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  image TEXT NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'created' CHECK (state IN"
+	"    ('created','running','paused','exited','stopped','removing')),"
+	"  created_at TEXT NOT NULL,"
+	"  started_at TEXT,"
+	"  finished_at TEXT,"
+	"  pid INTEGER,"
+	"  pid_start_time INTEGER,"
+	"  supervisor_pid INTEGER,"
+	"  supervisor_start_time INTEGER,"
+	"  boot_id TEXT,"
+	"  exit_code INTEGER,"
+	"  exit_signal INTEGER,"
+	"  oom_killed INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  cgroup TEXT,"
+	"  rootfs TEXT NOT NULL,"
+	"  bundle TEXT NOT NULL,"
+	"  auto_remove INTEGER NOT NULL DEFAULT 0,"
+	"  restart_count INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE INDEX containers_state ON containers(state);"
+	"CREATE INDEX containers_image ON containers(image);"
+	"CREATE TABLE images ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  layers TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  size INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL,"
+	"  config TEXT"
+	") STRICT;",
+};
+
+_Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
+
+const char *db_errmsg(sqlite3 *db)
+{
+	return db ? sqlite3_errmsg(db) : "no database";
+}
+
+int db_errno(sqlite3 *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	default:
+		log_debug("sqlite: %s", db_errmsg(db));
+		return -EIO;
+	}
+}
+
+int db_exec(sqlite3 *db, const char *sql)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return db_errno(db, rc);
+}
+
+static int db_get_user_version(sqlite3 *db, int *ret)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return db_errno(db, rc);
+	*ret = sqlite3_column_int(st, 0);
+	return 0;
+}
+
+static int db_migrate(sqlite3 *db)
+{
+	int version;
+	int r = db_get_user_version(db, &version);
+	if (r < 0)
+		return r;
+	if (version == DB_SCHEMA_VERSION)
+		return 0;
+	if (version > DB_SCHEMA_VERSION) {
+		log_debug("state DB schema %d is newer than this berth's %d", version, DB_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+
+	/* WAL must be switched on outside a transaction; it is persistent,
+	 * so this runs once, when the database is new. */
+	r = db_exec(db, "PRAGMA journal_mode=WAL");
+	if (r < 0)
+		return r;
+
+	r = db_exec(db, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	/* Another process may have migrated while we waited for the lock. */
+	r = db_get_user_version(db, &version);
+	if (r < 0)
+		goto rollback;
+	for (; version < DB_SCHEMA_VERSION; version++) {
+		r = db_exec(db, migrations[version]);
+		if (r < 0)
+			goto rollback;
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", version + 1);
+		r = db_exec(db, pragma);
+		if (r < 0)
+			goto rollback;
+	}
+	r = db_exec(db, "COMMIT");
+	if (r < 0)
+		goto rollback;
+	return 0;
+rollback:
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+int db_open(const char *path, sqlite3 **ret)
+{
+	/* Create the file ourselves so that it is 0600 from the start; SQLite
+	 * gives the -wal and -shm files the same mode. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		int r = db_errno(db, rc);
+		sqlite3_close_v2(db);
+		return r;
+	}
+	/* A hundred CLIs and supervisors may write at once: wait for the
+	 * lock rather than fail. Writers hold it for well under a millisecond. */
+	sqlite3_busy_timeout(db, 60000);
+	int r = db_exec(db, "PRAGMA synchronous=NORMAL");
+	if (r >= 0)
+		r = db_migrate(db);
+	if (r < 0) {
+		sqlite3_close_v2(db);
+		return r;
+	}
+	*ret = db;
+	return 0;
+}
+
+sqlite3 *db_close(sqlite3 *db)
+{
+	if (db)
+		sqlite3_close_v2(db);
+	return NULL;
+}
+
+int db_integrity_check(sqlite3 *db, char **ret_result)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return db_errno(db, rc);
+	const char *s = (const char *)sqlite3_column_text(st, 0);
+	*ret_result = strdup(s ? s : "");
+	return *ret_result ? 0 : -ENOMEM;
+}
+
+int db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(sqlite3 *db)
+{
+	int r = db_exec(db, "COMMIT");
+	if (r < 0)
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+void db_rollback(sqlite3 *db)
+{
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *db_column_strdup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? strdup((const char *)s) : NULL;
+}
+
+int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
+{
+	return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The state database. Nothing outside db/ speaks SQL. The schema is a
+ * public interface, documented in docs/state-db.md; change it only through
+ * a new migration in db/db.c. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct sqlite3 sqlite3;
+
+#define DB_SCHEMA_VERSION 1
+
+/* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
+ * and brings the schema up to DB_SCHEMA_VERSION. */
+int db_open(const char *path, sqlite3 **ret);
+sqlite3 *db_close(sqlite3 *db);
+static inline void db_closep(sqlite3 **db)
+{
+	db_close(*db);
+}
+#define _cleanup_db_ __attribute__((cleanup(db_closep)))
+/* The last SQLite error message of this connection, for logs. */
+const char *db_errmsg(sqlite3 *db);
+int db_integrity_check(sqlite3 *db, char **ret_result);
+
+typedef enum {
+	STATE_CREATED,
+	STATE_RUNNING,
+	STATE_PAUSED,
+	STATE_EXITED,
+	STATE_STOPPED,
+	STATE_REMOVING,
+	_STATE_MAX,
+	_STATE_INVALID = -22,
+} ContainerState;
+
+const char *container_state_to_string(ContainerState s);
+ContainerState container_state_from_string(const char *s);
+
+typedef struct {
+	char *id;
+	char *name;
+	char *image;
+	char *command; /* JSON array */
+	ContainerState state;
+	char *created_at;
+	char *started_at;
+	char *finished_at;
+	int64_t pid;
+	int64_t pid_start_time;
+	int64_t supervisor_pid;
+	int64_t supervisor_start_time;
+	char *boot_id;
+	bool has_exit_code;
+	int64_t exit_code;
+	int64_t exit_signal;
+	bool oom_killed;
+	char *error;
+	char *cgroup;
+	char *rootfs;
+	char *bundle;
+	bool auto_remove;
+	int64_t restart_count;
+} ContainerRow;
+
+void container_row_done(ContainerRow *c);
+void container_rows_free(ContainerRow *rows, size_t n);
+
+/* -EEXIST when the name or id is taken. */
+int db_container_insert(sqlite3 *db, const ContainerRow *c);
+int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
+/* Finds a container by exact name, exact id or unique id prefix.
+ * -ENOENT when nothing matches; -ENOTUNIQ when a prefix matches several:
+ * then ret_matches (if not NULL) lists up to 10 of their ids. */
+int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches);
+int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n);
+int db_container_list_ids(sqlite3 *db, char ***ret);
+
+typedef struct {
+	int64_t pid;
+	int64_t pid_start_time;
+	int64_t supervisor_pid;
+	int64_t supervisor_start_time;
+	const char *boot_id;
+	const char *started_at;
+	const char *cgroup;
+} RunningInfo;
+int db_container_set_running(sqlite3 *db, const char *id, const RunningInfo *info);
+
+typedef struct {
+	bool has_exit_code;
+	int64_t exit_code;
+	int64_t exit_signal;
+	bool oom_killed;
+	const char *finished_at;
+	const char *error;
+} ExitInfo;
+/* Records the end of a run. Leaves a row in state 'removing' alone, so a
+ * concurrent `rm -f` keeps its claim. */
+int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info);
+/* Moves the row to `to` only if it is in one of the states in `from`
+ * (a _STATE_INVALID-terminated list, or NULL for any). -ESTALE when the
+ * row was not in such a state, -ENOENT when it is gone. */
+int db_container_set_state(sqlite3 *db, const char *id, ContainerState to,
+			   const ContainerState *from);
+int db_container_delete(sqlite3 *db, const char *id);
+/* The supervisor of a running or paused container is gone (killed,
+ * reboot): record the run as ended with an unknown exit status. -ESTALE if
+ * the row no longer shows that supervisor. */
+int db_container_mark_lost(sqlite3 *db, const char *id, int64_t supervisor_pid,
+			   const char *finished_at, const char *error);
+
+typedef struct {
+	char *id;
+	char *name;
+	char *layers; /* JSON array of directories, top first */
+	char *source;
+	int64_t size;
+	char *created_at;
+	char *config; /* JSON or NULL */
+} ImageRow;
+
+void image_row_done(ImageRow *i);
+void image_rows_free(ImageRow *rows, size_t n);
+int db_image_insert(sqlite3 *db, const ImageRow *i);
+int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret);
+int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n);
+int db_image_delete(sqlite3 *db, const char *name);
+/* Number of containers whose image is `name`. */
+int db_image_count_users(sqlite3 *db, const char *name);

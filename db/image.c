@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "db-internal.h"
+#include "util.h"
+
+void image_row_done(ImageRow *i)
+{
+	free(i->id);
+	free(i->name);
+	free(i->layers);
+	free(i->source);
+	free(i->created_at);
+	free(i->config);
+	*i = (ImageRow){ 0 };
+}
+
+void image_rows_free(ImageRow *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		image_row_done(&rows[i]);
+	free(rows);
+}
+
+#define IMAGE_COLUMNS "id, name, layers, source, size, created_at, config"
+
+static int row_from_stmt(sqlite3_stmt *st, ImageRow *i)
+{
+	*i = (ImageRow){
+		.id = db_column_strdup(st, 0),
+		.name = db_column_strdup(st, 1),
+		.layers = db_column_strdup(st, 2),
+		.source = db_column_strdup(st, 3),
+		.size = sqlite3_column_int64(st, 4),
+		.created_at = db_column_strdup(st, 5),
+		.config = db_column_strdup(st, 6),
+	};
+	if (!i->id || !i->name || !i->layers || !i->source || !i->created_at) {
+		image_row_done(i);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int db_image_insert(sqlite3 *db, const ImageRow *i)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "INSERT INTO images (" IMAGE_COLUMNS ") "
+				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, i->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, i->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, i->layers, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, i->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, i->size);
+	sqlite3_bind_text(st, 6, i->created_at, -1, SQLITE_STATIC);
+	db_bind_text_or_null(st, 7, i->config);
+	rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+}
+
+int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT " IMAGE_COLUMNS " FROM images WHERE name = ?1", -1,
+				    &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_errno(db, rc);
+	return row_from_stmt(st, ret);
+}
+
+int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT " IMAGE_COLUMNS " FROM images ORDER BY name", -1,
+				    &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	ImageRow *rows = NULL;
+	size_t n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ImageRow *nr = realloc(rows, (n + 1) * sizeof(ImageRow));
+		if (!nr) {
+			image_rows_free(rows, n);
+			return -ENOMEM;
+		}
+		rows = nr;
+		int r = row_from_stmt(st, &rows[n]);
+		if (r < 0) {
+			image_rows_free(rows, n);
+			return r;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		image_rows_free(rows, n);
+		return db_errno(db, rc);
+	}
+	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
+int db_image_delete(sqlite3 *db, const char *name)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "DELETE FROM images WHERE name = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		return db_errno(db, rc);
+	return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+}
+
+int db_image_count_users(sqlite3 *db, const char *name)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM containers WHERE image = ?1", -1, &st,
+				    NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return db_errno(db, rc);
+	return sqlite3_column_int(st, 0);
+}

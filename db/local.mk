@@ -1,0 +1,9 @@
+noinst_LIBRARIES += libdb.a
+libdb_a_SOURCES = \
+	db/container.c \
+	db/db-internal.h \
+	db/db.c \
+	db/db.h \
+	db/image.c \
+	$(NULL)
+libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

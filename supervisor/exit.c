@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* What the supervisor writes down: the container running, its end, and
+ * the clean-up after it. Each DB write opens the database, writes in one
+ * short transaction and closes it again: an idle supervisor holds no
+ * SQLite memory and no file descriptors of the DB. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "supervisor.h"
+#include "util.h"
+
+static int with_db(Supervisor *s, sqlite3 **ret)
+{
+	int r = db_open(s->db_path, ret);
+	if (r < 0)
+		return log_error_errno(r, "open the state DB `%s`: %m", s->db_path);
+	return 0;
+}
+
+int supervisor_record_running(Supervisor *s)
+{
+	_cleanup_db_ sqlite3 *db = NULL;
+	int r = with_db(s, &db);
+	if (r < 0)
+		return r;
+	char started[32], boot[37] = "";
+	format_iso8601(now_usec(), started);
+	(void)boot_id(boot);
+	uint64_t sup_start = 0;
+	(void)proc_start_time(getpid(), &sup_start);
+	RunningInfo info = {
+		.pid = s->pid,
+		.pid_start_time = (int64_t)s->pid_start_time,
+		.supervisor_pid = getpid(),
+		.supervisor_start_time = (int64_t)sup_start,
+		.boot_id = boot,
+		.started_at = started,
+		.cgroup = s->cgroup,
+	};
+	r = db_container_set_running(db, s->id, &info);
+	if (r < 0)
+		return log_error_errno(r, "record container %s as running: %m", s->id);
+	return 0;
+}
+
+static void remove_container(Supervisor *s, sqlite3 *db)
+{
+	int r = rm_rf(s->bundle);
+	if (r < 0)
+		log_warning_errno(r, "remove `%s`: %m", s->bundle);
+	_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
+	if (run)
+		(void)rm_rf(run);
+	if (db) {
+		r = db_container_delete(db, s->id);
+		if (r < 0 && r != -ENOENT)
+			log_warning_errno(r, "delete container %s from the DB: %m", s->id);
+	}
+}
+
+static void read_oom(Supervisor *s)
+{
+	if (!s->cgroup)
+		return;
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	if (asprintf(&path, "%s/memory.events", s->cgroup) < 0)
+		return;
+	if (read_full_file(path, &data, NULL) < 0)
+		return; /* no memory controller here */
+	const char *p = strstr(data, "oom_kill ");
+	if (p && atol(p + 9) > 0)
+		s->oom_killed = true;
+}
+
+static void record_exit(Supervisor *s, sqlite3 *db, const char *error)
+{
+	char finished[32];
+	format_iso8601(now_usec(), finished);
+	ExitInfo info = {
+		.has_exit_code = true,
+		.exit_code = s->exit_code,
+		.exit_signal = s->exit_signal,
+		.oom_killed = s->oom_killed,
+		.finished_at = finished,
+		.error = error,
+	};
+	int r = db_container_set_exited(db, s->id, &info);
+	if (r < 0)
+		log_error_errno(r, "record the exit of container %s: %m", s->id);
+}
+
+void supervisor_finish(Supervisor *s)
+{
+	read_oom(s);
+	if (s->cgroup) {
+		int r = cgroup_destroy(s->cgroup, 5000);
+		if (r < 0)
+			log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
+	}
+
+	_cleanup_db_ sqlite3 *db = NULL;
+	if (with_db(s, &db) >= 0) {
+		if (s->auto_remove)
+			remove_container(s, db);
+		else
+			record_exit(s, db, NULL);
+	}
+
+	if (s->sync_fd >= 0) {
+		SyncMsg m = {
+			.type = SYNC_EXITED,
+			.exit_code = s->exit_code,
+			.signal = s->exit_signal,
+			.oom_killed = s->oom_killed,
+		};
+		(void)sync_send(s->sync_fd, &m);
+	}
+}
+
+void supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)
+{
+	if (s->cgroup)
+		(void)cgroup_destroy(s->cgroup, 5000);
+	s->exit_code = exit_code;
+	s->exit_signal = 0;
+	_cleanup_db_ sqlite3 *db = NULL;
+	if (with_db(s, &db) < 0)
+		return;
+	if (s->auto_remove)
+		remove_container(s, db);
+	else
+		record_exit(s, db, msg);
+}

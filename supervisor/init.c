@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* The container init: the code between clone() and execve(). It runs as
+ * pid 1 of the new PID namespace, already inside every new namespace and
+ * the container's cgroup (CLONE_INTO_CGROUP). The supervisor is
+ * single-threaded when it clones, so this is a plain fork()-like copy;
+ * still, nothing here allocates, and every failure goes back to the
+ * supervisor through the error pipe as an errno and one line. */
+
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "rootfs.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+_noreturn_ static void init_fail(const InitPlan *plan, int error, int exit_code, const char *msg)
+{
+	InitError e = { .error = error, .exit_code = exit_code };
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+	ssize_t w _unused_ = write(plan->error_fd, &e, sizeof(e));
+	_exit(exit_code);
+}
+
+static int loopback_up(void)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
+}
+
+static int mkdir_p_inside(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* execvpe() would search the supervisor's PATH; search the container's. */
+_noreturn_ static void exec_command(const InitPlan *plan)
+{
+	const ContainerSpec *spec = plan->spec;
+	char *const *argv = spec->args;
+	const char *cmd = argv[0];
+	char msg[SYNC_MSG_MAX];
+
+	if (strchr(cmd, '/')) {
+		execve(cmd, argv, spec->env);
+		int e = errno;
+		snprintf(msg, sizeof(msg), "cannot execute `%s`: %s", cmd, strerror(e));
+		init_fail(plan, -e, e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC, msg);
+	}
+
+	const char *path = spec_env_get(spec, "PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	int saved = ENOENT;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		char full[4096];
+		if (n == 0)
+			snprintf(full, sizeof(full), "./%s", cmd);
+		else
+			snprintf(full, sizeof(full), "%.*s/%s", (int)n, p, cmd);
+		execve(full, argv, spec->env);
+		/* Like execvp(): remember a permission problem, but keep looking. */
+		if (errno == EACCES || errno == ENOEXEC || errno == EISDIR || errno == ETXTBSY)
+			saved = errno;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	if (saved == ENOENT) {
+		snprintf(msg, sizeof(msg), "`%s`: executable file not found in $PATH", cmd);
+		init_fail(plan, -ENOENT, EXIT_NOT_FOUND, msg);
+	}
+	snprintf(msg, sizeof(msg), "cannot execute `%s`: %s", cmd, strerror(saved));
+	init_fail(plan, -saved, EXIT_CANNOT_EXEC, msg);
+}
+
+_Noreturn void container_init(const InitPlan *plan)
+{
+	const ContainerSpec *spec = plan->spec;
+	InitErr err = { { 0 } };
+	int r;
+
+	/* Die with the supervisor: a container is never left unsupervised. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the parent death signal");
+
+	/* The supervisor blocked signals around clone(); the command starts
+	 * with a clean mask and default dispositions. */
+	sigset_t none;
+	sigemptyset(&none);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	for (int i = 0; i < 3; i++)
+		if (plan->stdio[i] >= 0 && plan->stdio[i] != i && dup2(plan->stdio[i], i) < 0)
+			init_fail(plan, -errno, EXIT_BERTH_ERROR, "set up stdio");
+	if (setsid() < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setsid");
+
+	r = rootfs_setup(plan, &err);
+	if (r < 0)
+		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+
+	if (spec->hostname && spec->namespaces[NS_UTS].enabled &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the hostname");
+
+	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path &&
+	    (r = loopback_up()) < 0)
+		init_fail(plan, r, EXIT_BERTH_ERROR, "bring the loopback interface up");
+
+	r = rootfs_pivot(plan->rootfs, &err);
+	if (r < 0)
+		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+	r = rootfs_finish(plan, &err);
+	if (r < 0)
+		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+
+	if (spec->cwd && !streq(spec->cwd, "/")) {
+		r = mkdir_p_inside(spec->cwd);
+		if (r < 0 || chdir(spec->cwd) < 0) {
+			char msg[SYNC_MSG_MAX];
+			snprintf(msg, sizeof(msg), "working directory `%s`: %s", spec->cwd,
+				 strerror(r < 0 ? -r : errno));
+			init_fail(plan, r < 0 ? r : -errno, EXIT_CANNOT_EXEC, msg);
+		}
+	}
+
+	/* Identity: supplementary groups first, then gid, then uid. */
+	if (setgroups(spec->n_additional_gids, (const gid_t *)spec->additional_gids) < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setgroups");
+	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setgid");
+	if (setresuid(spec->uid, spec->uid, spec->uid) < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setuid");
+
+	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set no_new_privs");
+
+	/* No descriptor of the supervisor may reach the command (the class of
+	 * CVE-2024-21626): everything above stdio is closed on exec. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 4096; fd++)
+			if (fd != plan->error_fd)
+				close(fd);
+
+	exec_command(plan);
+}
+
+int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle)
+{
+	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF,
+			    .stdio = { -EBADF, -EBADF, -EBADF } };
+
+	MountOptions prop;
+	_cleanup_strv_free_ char **p = NULL;
+	int r = strv_push(&p, spec->rootfs_propagation ? spec->rootfs_propagation : "rslave");
+	if (r < 0)
+		return r;
+	r = mount_options_parse(p, &prop);
+	if (r < 0)
+		return r;
+	mount_options_done(&prop);
+	plan->propagation = prop.propagation ? prop.propagation : (MS_SLAVE | MS_REC);
+
+	const char *lower = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	const char *upper = spec_get_annotation(spec, ANNOTATION_UPPERDIR);
+	const char *work = spec_get_annotation(spec, ANNOTATION_WORKDIR);
+	if (lower) {
+		if (!upper || !work)
+			return -EINVAL;
+		if (asprintf(&plan->overlay_data, "lowerdir=%s,upperdir=%s,workdir=%s", lower,
+			     upper, work) < 0)
+			return -ENOMEM;
+		/* mount(2) takes one page of options. */
+		if (strlen(plan->overlay_data) >= 4096)
+			return -E2BIG;
+	}
+	(void)bundle;
+
+	plan->mounts = calloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(PreparedMount));
+	if (!plan->mounts)
+		return -ENOMEM;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		PreparedMount *m = &plan->mounts[i];
+		m->spec = &spec->mounts[i];
+		r = mount_options_parse(spec->mounts[i].options, &m->opts);
+		if (r < 0)
+			return r;
+		plan->n_mounts = i + 1;
+		const char *t = spec->mounts[i].type;
+		m->fstype = streq(t, "cgroup") ? "cgroup2" : t;
+		if (streq(t, "bind"))
+			m->opts.bind = true, m->opts.flags |= MS_BIND | MS_REC;
+	}
+	return 0;
+}
+
+void init_plan_done(InitPlan *plan)
+{
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		mount_options_done(&plan->mounts[i].opts);
+	free(plan->mounts);
+	free(plan->overlay_data);
+	*plan = (InitPlan){ 0 };
+}

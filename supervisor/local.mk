@@ -1,0 +1,17 @@
+# Built in the top build folder next to `berth`, which is where an
+# uninstalled `berth` looks for it; installed under $(pkglibexecdir).
+pkglibexec_PROGRAMS += berth-supervisor
+berth_supervisor_SOURCES = \
+	supervisor/ctr-log.c \
+	supervisor/exit.c \
+	supervisor/init.c \
+	supervisor/loop.c \
+	supervisor/main.c \
+	supervisor/rootfs.c \
+	supervisor/rootfs.h \
+	supervisor/spawn.c \
+	supervisor/supervisor.h \
+	supervisor/sync.c \
+	$(NULL)
+berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+berth_supervisor_LDADD = libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)

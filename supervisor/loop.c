@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* The supervisor's event loop, for the life of the container:
+ *   - the container's pidfd: readable when it exits;
+ *   - its stdout/stderr pipes (detached runs), copied to the log;
+ *   - the sync socket to a foreground CLI: signals to forward;
+ *   - SIGTERM/SIGINT/SIGHUP sent to the supervisor, passed on.
+ * Every handle is closed through uv_close() and the loop must end empty. */
+
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "supervisor.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* After the container's init is gone, whatever still holds its output
+ * pipes (nothing, normally: the PID namespace dies with it) gets this long
+ * before we stop reading. */
+#define DRAIN_TIMEOUT_MS 2000
+
+static void maybe_finish(Supervisor *s);
+
+static void on_close_noop(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (h->loop && !uv_is_closing(h))
+		uv_close(h, on_close_noop);
+}
+
+static void forward_signal(Supervisor *s, int sig)
+{
+	if (s->exited || s->pidfd < 0)
+		return;
+	if (syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		log_warning_errno(-errno, "forward signal %d to the container: %m", sig);
+}
+
+static void on_stream_closed(uv_handle_t *h)
+{
+	Supervisor *s = h->data;
+	s->open_streams--;
+	maybe_finish(s);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char buffer[65536];
+	(void)h;
+	(void)suggested;
+	/* Reads are handled one at a time, so one static buffer serves both
+	 * streams and keeps the idle supervisor's heap small. */
+	*buf = uv_buf_init(buffer, sizeof(buffer));
+}
+
+static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
+{
+	Supervisor *s = stream->data;
+	if (n > 0) {
+		ctr_log_write(s, stream == (uv_stream_t *)&s->out_stream ? "stdout" : "stderr",
+			      buf->base, (size_t)n);
+		return;
+	}
+	if (n == 0)
+		return;
+	if (n != UV_EOF)
+		log_warning("read container output: %s", uv_strerror((int)n));
+	uv_read_stop(stream);
+	if (!uv_is_closing((uv_handle_t *)stream))
+		uv_close((uv_handle_t *)stream, on_stream_closed);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	Supervisor *s = t->data;
+	log_warning("container output still open %d ms after exit; closing it",
+		    DRAIN_TIMEOUT_MS);
+	if (s->out_stream.loop && !uv_is_closing((uv_handle_t *)&s->out_stream))
+		uv_close((uv_handle_t *)&s->out_stream, on_stream_closed);
+	if (s->err_stream.loop && !uv_is_closing((uv_handle_t *)&s->err_stream))
+		uv_close((uv_handle_t *)&s->err_stream, on_stream_closed);
+}
+
+static void on_child_exit(uv_poll_t *p, int status, int events)
+{
+	Supervisor *s = p->data;
+	(void)status;
+	(void)events;
+
+	siginfo_t si = { 0 };
+	if (waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		log_warning_errno(-errno, "collect the container's exit status: %m");
+		si.si_code = CLD_KILLED;
+		si.si_status = SIGKILL;
+	} else if (si.si_pid == 0)
+		return; /* spurious wake-up */
+
+	s->exited = true;
+	if (si.si_code == CLD_EXITED) {
+		s->exit_code = si.si_status;
+		s->exit_signal = 0;
+	} else {
+		s->exit_signal = si.si_status;
+		s->exit_code = 128 + si.si_status;
+	}
+	uv_poll_stop(p);
+	close_handle((uv_handle_t *)p);
+
+	/* The PID namespace is gone with its init; kill the cgroup anyway in
+	 * case the container shares a PID namespace and left processes. */
+	if (s->cgroup)
+		(void)cgroup_kill(s->cgroup);
+
+	if (s->open_streams > 0) {
+		uv_timer_init(&s->loop, &s->drain_timer);
+		s->drain_timer.data = s;
+		uv_timer_start(&s->drain_timer, on_drain_timeout, DRAIN_TIMEOUT_MS, 0);
+		uv_unref((uv_handle_t *)&s->drain_timer);
+	}
+	maybe_finish(s);
+}
+
+static void on_sync(uv_poll_t *p, int status, int events)
+{
+	Supervisor *s = p->data;
+	SyncMsg m;
+	ssize_t n = status < 0 ? -1 : recv(s->sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(m)) {
+		if (m.type == SYNC_SIGNAL && m.signal > 0 && m.signal < NSIG)
+			forward_signal(s, m.signal);
+		return;
+	}
+	/* The CLI went away (end of file or junk): the container carries on,
+	 * like a detached one; its exit is still recorded in the DB. */
+	(void)events;
+	uv_poll_stop(p);
+	close_handle((uv_handle_t *)p);
+	s->sync_fd = safe_close(s->sync_fd);
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	Supervisor *s = h->data;
+	forward_signal(s, sig);
+}
+
+static void maybe_finish(Supervisor *s)
+{
+	if (!s->exited || s->open_streams > 0 || s->finished)
+		return;
+	s->finished = true;
+
+	supervisor_finish(s);
+
+	close_handle((uv_handle_t *)&s->drain_timer);
+	close_handle((uv_handle_t *)&s->sync_poll);
+	close_handle((uv_handle_t *)&s->sig_term);
+	close_handle((uv_handle_t *)&s->sig_int);
+	close_handle((uv_handle_t *)&s->sig_hup);
+}
+
+static int open_stream(Supervisor *s, uv_pipe_t *stream, int fd)
+{
+	int r = uv_pipe_init(&s->loop, stream, 0);
+	if (r < 0)
+		return r;
+	stream->data = s;
+	r = uv_pipe_open(stream, fd);
+	if (r < 0)
+		return r;
+	s->open_streams++;
+	return uv_read_start((uv_stream_t *)stream, alloc_cb, on_read);
+}
+
+static int start_signal(Supervisor *s, uv_signal_t *h, int sig)
+{
+	int r = uv_signal_init(&s->loop, h);
+	if (r < 0)
+		return r;
+	h->data = s;
+	r = uv_signal_start(h, on_signal, sig);
+	if (r < 0)
+		return r;
+	/* Signal watchers alone must not keep the loop alive. */
+	uv_unref((uv_handle_t *)h);
+	return 0;
+}
+
+int supervisor_loop(Supervisor *s)
+{
+	int r = uv_loop_init(&s->loop);
+	if (r < 0)
+		return log_error_errno(r, "uv_loop_init: %s", uv_strerror(r));
+
+	r = uv_poll_init(&s->loop, &s->pidfd_poll, s->pidfd);
+	if (r >= 0) {
+		s->pidfd_poll.data = s;
+		r = uv_poll_start(&s->pidfd_poll, UV_READABLE, on_child_exit);
+	}
+	if (r >= 0 && !s->foreground) {
+		r = open_stream(s, &s->out_stream, s->out_pipe[0]);
+		if (r >= 0) {
+			s->out_pipe[0] = -EBADF;
+			r = open_stream(s, &s->err_stream, s->err_pipe[0]);
+			if (r >= 0)
+				s->err_pipe[0] = -EBADF;
+		}
+	}
+	if (r >= 0 && s->sync_fd >= 0) {
+		r = uv_poll_init(&s->loop, &s->sync_poll, s->sync_fd);
+		if (r >= 0) {
+			s->sync_poll.data = s;
+			r = uv_poll_start(&s->sync_poll, UV_READABLE | UV_DISCONNECT, on_sync);
+			uv_unref((uv_handle_t *)&s->sync_poll);
+		}
+	}
+	if (r >= 0)
+		r = start_signal(s, &s->sig_term, SIGTERM);
+	if (r >= 0)
+		r = start_signal(s, &s->sig_int, SIGINT);
+	if (r >= 0)
+		r = start_signal(s, &s->sig_hup, SIGHUP);
+	if (r < 0) {
+		log_error("set up the event loop: %s", uv_strerror(r));
+		/* Nothing can watch the container now: end it, and record it. */
+		forward_signal(s, SIGKILL);
+	}
+
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+
+	if (!s->finished) {
+		/* The loop ran dry without an exit (set-up failed above). */
+		siginfo_t si = { 0 };
+		if (waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED) == 0) {
+			s->exited = true;
+			s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+			s->exit_signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+		}
+		s->open_streams = 0;
+		maybe_finish(s);
+	}
+	close_handle((uv_handle_t *)&s->pidfd_poll);
+	close_handle((uv_handle_t *)&s->out_stream);
+	close_handle((uv_handle_t *)&s->err_stream);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	r = uv_loop_close(&s->loop);
+	if (r < 0)
+		log_warning("event loop did not close cleanly: %s", uv_strerror(r));
+	return r;
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth-supervisor: one per container, started by `berth`, never by
+ * users. It owns the container for its whole life: creates its cgroup,
+ * clones its init into new namespaces, records every state change in the
+ * state DB, copies its output to the log and cleans up after it. */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "parse.h"
+#include "supervisor.h"
+#include "util.h"
+
+static char *arg_root = NULL;
+static char *arg_id = NULL;
+static int arg_sync_fd = -EBADF;
+static bool arg_foreground = false;
+static bool arg_rm = false;
+static bool arg_debug = false;
+
+static int parse_argv(int argc, char *argv[])
+{
+	enum { ARG_ROOT = 0x100, ARG_ID, ARG_SYNC_FD, ARG_FOREGROUND, ARG_RM, ARG_DEBUG };
+	static const struct option options[] = {
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "id", required_argument, NULL, ARG_ID },
+		{ "sync-fd", required_argument, NULL, ARG_SYNC_FD },
+		{ "foreground", no_argument, NULL, ARG_FOREGROUND },
+		{ "rm", no_argument, NULL, ARG_RM },
+		{ "debug", no_argument, NULL, ARG_DEBUG },
+		{},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+		switch (c) {
+		case ARG_ROOT:
+			arg_root = optarg;
+			break;
+		case ARG_ID:
+			arg_id = optarg;
+			break;
+		case ARG_SYNC_FD: {
+			long fd;
+			if (parse_int_range(optarg, 0, 65535, &fd) < 0)
+				return log_error_errno(-EINVAL, "invalid --sync-fd `%s`", optarg);
+			arg_sync_fd = (int)fd;
+			break;
+		}
+		case ARG_FOREGROUND:
+			arg_foreground = true;
+			break;
+		case ARG_RM:
+			arg_rm = true;
+			break;
+		case ARG_DEBUG:
+			arg_debug = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!arg_id || strlen(arg_id) != CONTAINER_ID_LEN || !id_prefix_is_valid(arg_id))
+		return log_error_errno(-EINVAL, "this is berth's internal supervisor; "
+						"run containers with `berth run`");
+	return 0;
+}
+
+static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg);
+
+/* The container could not be started: write that down (or remove it, for
+ * --rm) first, then tell the CLI, so that what it sees next is final. */
+static void start_failed(Supervisor *s, int error, int exit_code, const char *msg)
+{
+	supervisor_record_start_failure(s, exit_code, msg);
+	fail_to_cli(s, error, exit_code, msg);
+}
+
+static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg)
+{
+	SyncMsg m = { .type = SYNC_ERROR, .error = error, .exit_code = exit_code };
+	snprintf(m.msg, sizeof(m.msg), "%s", msg);
+	if (sync_send(s->sync_fd, &m) < 0)
+		log_error("%s", msg);
+}
+
+static void redirect_stdio(Supervisor *s)
+{
+	/* From here on our own stdio must not keep the CLI's terminal or pipes
+	 * open: the container has its own copies. Our messages go to
+	 * supervisor.log in the bundle. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	_cleanup_free_ char *p = NULL;
+	if (asprintf(&p, "%s/supervisor.log", s->bundle) >= 0) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+	}
+}
+
+static int run(Supervisor *s)
+{
+	_cleanup_free_ char *config = NULL, *error = NULL;
+	int r;
+
+	if (asprintf(&config, "%s/config.json", s->bundle) < 0)
+		return -ENOMEM;
+	r = spec_read_file(config, &s->spec, &error);
+	if (r < 0) {
+		char msg[SYNC_MSG_MAX];
+		snprintf(msg, sizeof(msg), "%s", error ? error : strerror(-r));
+		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		return r;
+	}
+
+	r = cgroup_container_path(s->id, &s->cgroup);
+	if (r >= 0)
+		r = cgroup_create(s->cgroup, &s->cgroup_fd);
+	if (r < 0) {
+		char msg[SYNC_MSG_MAX];
+		snprintf(msg, sizeof(msg), "create the container's cgroup%s%s: %s",
+			 s->cgroup ? " " : "", s->cgroup ? s->cgroup : "", strerror(-r));
+		if (r != -EEXIST) {
+			free(s->cgroup);
+			s->cgroup = NULL;
+		}
+		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		return r;
+	}
+
+	int exit_code = EXIT_BERTH_ERROR;
+	r = supervisor_spawn(s, &error, &exit_code);
+	s->cgroup_fd = safe_close(s->cgroup_fd);
+	if (r < 0) {
+		const char *msg = error ? error : strerror(-r);
+		start_failed(s, r, exit_code, msg);
+		return r;
+	}
+
+	if (!s->foreground) {
+		r = ctr_log_open(s);
+		if (r < 0)
+			log_warning_errno(r, "open the container log: %m");
+	}
+
+	r = supervisor_record_running(s);
+	if (r < 0) {
+		/* The DB could not be told; a container nobody can see must not
+		 * keep running. */
+		(void)cgroup_kill(s->cgroup);
+		fail_to_cli(s, r, EXIT_BERTH_ERROR, "record the container as running in the state DB");
+	} else {
+		SyncMsg m = { .type = SYNC_RUNNING, .pid = s->pid };
+		(void)sync_send(s->sync_fd, &m);
+	}
+	if (!s->foreground)
+		s->sync_fd = safe_close(s->sync_fd);
+
+	redirect_stdio(s);
+	return supervisor_loop(s);
+}
+
+int main(int argc, char *argv[])
+{
+	log_setup("berth-supervisor", LOG_LEVEL_INFO);
+	if (parse_argv(argc, argv) < 0)
+		return EXIT_BERTH_ERROR;
+	if (arg_debug)
+		log_setup(NULL, LOG_LEVEL_DEBUG);
+
+	/* berth started us in a new session; fork once more so that we are
+	 * not a session leader (we can never acquire a controlling terminal)
+	 * and the CLI can reap its child at once. */
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error_errno(-errno, "fork: %m");
+		return EXIT_BERTH_ERROR;
+	}
+	if (pid > 0)
+		_exit(0);
+
+	signal(SIGPIPE, SIG_IGN);
+	/* Keep our name readable in ps: berth-supervisor <short id>. */
+	char comm[16] = "berth-";
+	memcpy(comm + 6, arg_id, 9);
+	comm[15] = 0;
+	(void)prctl(PR_SET_NAME, comm);
+
+	Supervisor *s = calloc(1, sizeof(Supervisor));
+	if (!s)
+		return EXIT_BERTH_ERROR;
+	s->cgroup_fd = s->pidfd = s->log_fd = -EBADF;
+	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
+	s->sync_fd = arg_sync_fd;
+	s->foreground = arg_foreground;
+	s->auto_remove = arg_rm;
+
+	int r = paths_init(&s->paths, arg_root);
+	if (r >= 0) {
+		s->id = strdup(arg_id);
+		s->bundle = path_container_dir(&s->paths, arg_id);
+		s->db_path = path_db(&s->paths);
+		if (!s->id || !s->bundle || !s->db_path)
+			r = -ENOMEM;
+	}
+	if (r >= 0)
+		r = fd_set_cloexec(s->sync_fd, true);
+	if (r >= 0)
+		r = run(s);
+
+	safe_close(s->sync_fd);
+	safe_close(s->pidfd);
+	safe_close(s->log_fd);
+	safe_close(s->out_pipe[0]);
+	safe_close(s->err_pipe[0]);
+	spec_free(s->spec);
+	free(s->cgroup);
+	free(s->id);
+	free(s->bundle);
+	free(s->db_path);
+	paths_done(&s->paths);
+	free(s);
+	return r < 0 ? EXIT_BERTH_ERROR : 0;
+}

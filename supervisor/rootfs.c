@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "rootfs.h"
+#include "util.h"
+
+_printf_(3, 4) static int err_set(InitErr *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	errno = -r;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int openat2_in_root(int rootfd, const char *path, int flags, int *ret_fd)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	/* A leading "/" is fine: with RESOLVE_IN_ROOT it means rootfd. */
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *ret_fd)
+{
+	int r = openat2_in_root(rootfd, path, O_PATH, ret_fd);
+	if (r != -ENOENT || !create)
+		return r;
+
+	/* Create the missing parts one by one, each resolved inside the
+	 * root, so a symlink planted in the image cannot redirect us. */
+	char buf[4096];
+	size_t len = strlen(path);
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = 0;
+	char *slash = strrchr(buf, '/');
+	const char *last = slash ? slash + 1 : buf;
+	int parent = -EBADF;
+	if (slash && slash != buf) {
+		*slash = 0;
+		r = open_in_root(rootfd, buf, true, false, &parent);
+	} else
+		r = openat2_in_root(rootfd, "/", O_PATH, &parent);
+	if (r < 0)
+		return r;
+	if (streq(last, ".") || streq(last, "..") || !*last) {
+		close(parent);
+		return -EINVAL;
+	}
+	if (as_file) {
+		int fd = openat(parent, last, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+				0644);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EEXIST) {
+			r = -errno;
+			close(parent);
+			return r;
+		}
+	} else if (mkdirat(parent, last, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		close(parent);
+		return r;
+	}
+	close(parent);
+	return openat2_in_root(rootfd, path, O_PATH, ret_fd);
+}
+
+static void fd_path(int fd, char buf[static 64])
+{
+	snprintf(buf, 64, "/proc/self/fd/%d", fd);
+}
+
+static int do_mount(const char *src, int target_fd, const char *fstype, unsigned long flags,
+		    const char *data)
+{
+	char p[64];
+	fd_path(target_fd, p);
+	return RET_NERRNO(mount(src, p, fstype, flags, data));
+}
+
+static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
+{
+	const SpecMount *sm = m->spec;
+	bool bind = m->opts.bind;
+	bool as_file = false;
+
+	if (bind) {
+		struct stat st;
+		if (stat(sm->source, &st) < 0)
+			return err_set(err, -errno, "bind mount source `%s`: %m", sm->source);
+		as_file = !S_ISDIR(st.st_mode);
+	}
+	_cleanup_close_ int target = -EBADF;
+	int r = open_in_root(rootfd, sm->destination, true, as_file, &target);
+	if (r < 0)
+		return err_set(err, r, "mount point `%s` in the container: %m", sm->destination);
+
+	unsigned long flags = m->opts.flags;
+	if (bind) {
+		/* A bind mount ignores most flags on creation: bind first, then
+		 * remount with them. */
+		r = do_mount(sm->source, target, NULL, MS_BIND | (flags & MS_REC), NULL);
+		if (r < 0)
+			return err_set(err, r, "bind mount `%s` on `%s`: %m", sm->source,
+				       sm->destination);
+		unsigned long rflags = flags & ~(MS_BIND | MS_REC);
+		if (rflags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) {
+			_cleanup_close_ int t2 = -EBADF;
+			r = open_in_root(rootfd, sm->destination, false, false, &t2);
+			if (r >= 0)
+				r = do_mount(NULL, t2, NULL, MS_REMOUNT | MS_BIND | rflags, NULL);
+			if (r < 0)
+				return err_set(err, r, "remount `%s` with its options: %m",
+					       sm->destination);
+		}
+	} else {
+		r = do_mount(sm->source, target, m->fstype, flags & ~MS_REMOUNT, m->opts.data);
+		if (r < 0)
+			return err_set(err, r, "mount %s on `%s`: %m", m->fstype, sm->destination);
+	}
+	if (m->opts.propagation) {
+		_cleanup_close_ int t3 = -EBADF;
+		r = open_in_root(rootfd, sm->destination, false, false, &t3);
+		if (r >= 0)
+			r = do_mount(NULL, t3, NULL, m->opts.propagation, NULL);
+		if (r < 0)
+			return err_set(err, r, "set propagation of `%s`: %m", sm->destination);
+	}
+	return 0;
+}
+
+static int make_devices(int rootfd, InitErr *err)
+{
+	static const struct {
+		const char *path;
+		unsigned maj, min;
+	} devices[] = {
+		{ "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
+		{ "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+	};
+	static const struct {
+		const char *target, *link;
+	} links[] = {
+		{ "pts/ptmx", "ptmx" },          { "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" },  { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
+	};
+
+	_cleanup_close_ int devfd = -EBADF;
+	int r = open_in_root(rootfd, "/dev", true, false, &devfd);
+	if (r < 0)
+		return err_set(err, r, "open /dev in the container: %m");
+	char p[64];
+	fd_path(devfd, p);
+	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return err_set(err, -errno, "open /dev in the container: %m");
+
+	for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
+		const char *name = devices[i].path + 5;
+		if (mknodat(dir, name, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return err_set(err, -errno, "create %s: %m", devices[i].path);
+		}
+		/* mknod honours the umask: make the mode exact. */
+		(void)fchmodat(dir, name, 0666, 0);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(links); i++)
+		if (symlinkat(links[i].target, dir, links[i].link) < 0 && errno != EEXIST)
+			return err_set(err, -errno, "create /dev/%s: %m", links[i].link);
+	return 0;
+}
+
+int rootfs_setup(const InitPlan *plan, InitErr *err)
+{
+	const ContainerSpec *spec = plan->spec;
+
+	/* Our copy of the host's mounts must not propagate back. rslave (the
+	 * default) still lets host mounts under a shared point flow in. */
+	int r = RET_NERRNO(mount(NULL, "/", NULL, plan->propagation, NULL));
+	if (r < 0)
+		return err_set(err, r, "make / %s: %m", spec->rootfs_propagation);
+
+	if (plan->overlay_data) {
+		r = RET_NERRNO(mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_data));
+		if (r < 0)
+			return err_set(err, r, "mount the overlay root on `%s`: %m", plan->rootfs);
+	} else {
+		r = RET_NERRNO(mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL));
+		if (r < 0)
+			return err_set(err, r, "bind the root `%s`: %m", plan->rootfs);
+	}
+	/* pivot_root needs the new root's mount to be not shared. */
+	r = RET_NERRNO(mount(NULL, plan->rootfs, NULL, MS_PRIVATE, NULL));
+	if (r < 0)
+		return err_set(err, r, "make the root private: %m");
+
+	_cleanup_close_ int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return err_set(err, -errno, "open the root `%s`: %m", plan->rootfs);
+
+	bool have_dev = false;
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		r = mount_one(rootfd, &plan->mounts[i], err);
+		if (r < 0)
+			return r;
+		if (streq(plan->mounts[i].spec->destination, "/dev"))
+			have_dev = true;
+	}
+	if (have_dev) {
+		r = make_devices(rootfd, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int rootfs_pivot(const char *rootfs, InitErr *err)
+{
+	/* pivot_root(".", ".") stacks the old root under the new one at the
+	 * same place; detaching "." then drops the old root entirely, without
+	 * needing a directory for it inside the image. */
+	if (chdir(rootfs) < 0)
+		return err_set(err, -errno, "chdir to the root: %m");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return err_set(err, -errno, "pivot_root: %m");
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_set(err, -errno, "detach the old root: %m");
+	if (chdir("/") < 0)
+		return err_set(err, -errno, "chdir /: %m");
+	return 0;
+}
+
+static int mask_path(const char *path, InitErr *err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_set(err, -errno, "mask %s: %m", path);
+	int r;
+	if (S_ISDIR(st.st_mode))
+		r = RET_NERRNO(mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0"));
+	else
+		r = RET_NERRNO(mount("/dev/null", path, NULL, MS_BIND, NULL));
+	if (r < 0 && r != -ENOENT)
+		return err_set(err, r, "mask %s: %m", path);
+	return 0;
+}
+
+static int readonly_path(const char *path, InitErr *err)
+{
+	int r = RET_NERRNO(mount(path, path, NULL, MS_BIND | MS_REC, NULL));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return err_set(err, r, "make %s read-only: %m", path);
+	r = RET_NERRNO(mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+							 MS_NODEV | MS_NOEXEC, NULL));
+	if (r < 0)
+		return err_set(err, r, "make %s read-only: %m", path);
+	return 0;
+}
+
+int rootfs_finish(const InitPlan *plan, InitErr *err)
+{
+	const ContainerSpec *spec = plan->spec;
+	int r;
+	for (size_t i = 0; spec->readonly_paths && spec->readonly_paths[i]; i++)
+		if ((r = readonly_path(spec->readonly_paths[i], err)) < 0)
+			return r;
+	for (size_t i = 0; spec->masked_paths && spec->masked_paths[i]; i++)
+		if ((r = mask_path(spec->masked_paths[i], err)) < 0)
+			return r;
+	if (spec->root_readonly) {
+		r = RET_NERRNO(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+		if (r < 0)
+			return err_set(err, r, "make the root read-only: %m");
+	}
+	return 0;
+}

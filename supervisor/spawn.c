@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "supervisor.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args of linux/sched.h, declared here to avoid clashes
+ * between the kernel's and glibc's sched.h. */
+struct berth_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+};
+
+/* clone3() without a stack behaves like fork(): the child returns here
+ * with a copy of our memory. One call creates every namespace, places
+ * the child in its cgroup (no window where it runs elsewhere) and hands
+ * us a pidfd (no pid reuse race). */
+static pid_t clone3_container(uint64_t flags, int cgroup_fd, int *ret_pidfd)
+{
+	int pidfd = -1;
+	struct berth_clone_args args = {
+		.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		return 0;
+	*ret_pidfd = pidfd;
+	return (pid_t)pid;
+}
+
+static int read_init_error(int fd, InitError *ret)
+{
+	/* The init either execs (our end sees EOF, since the pipe is
+	 * close-on-exec) or writes one InitError. A minute is far more than
+	 * any set-up needs; past it something hangs (a dead NFS lower dir). */
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		int r = poll(&p, 1, 60000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		break;
+	}
+	ssize_t n = read(fd, ret, sizeof(*ret));
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	if ((size_t)n != sizeof(*ret))
+		return -EIO;
+	ret->msg[sizeof(ret->msg) - 1] = 0;
+	return 1;
+}
+
+int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
+{
+	const ContainerSpec *spec = s->spec;
+	InitPlan plan;
+	int r = init_plan_prepare(&plan, spec, s->bundle);
+	if (r < 0) {
+		init_plan_done(&plan);
+		if (asprintf(ret_error, "prepare the container: %s", strerror(-r)) < 0)
+			*ret_error = NULL;
+		*ret_exit_code = EXIT_BERTH_ERROR;
+		return r;
+	}
+	_cleanup_free_ char *rootfs = NULL;
+	if (spec->root_path[0] == '/')
+		rootfs = strdup(spec->root_path);
+	else if (asprintf(&rootfs, "%s/%s", s->bundle, spec->root_path) < 0)
+		rootfs = NULL;
+	if (!rootfs) {
+		init_plan_done(&plan);
+		return -ENOMEM;
+	}
+	plan.rootfs = rootfs;
+
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		r = -errno;
+		init_plan_done(&plan);
+		return r;
+	}
+	plan.error_fd = errpipe[1];
+
+	if (s->foreground) {
+		/* The CLI's own stdin/stdout/stderr, which we inherited. */
+		plan.stdio[0] = STDIN_FILENO;
+		plan.stdio[1] = STDOUT_FILENO;
+		plan.stdio[2] = STDERR_FILENO;
+	} else {
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull < 0 || pipe2(s->out_pipe, O_CLOEXEC) < 0 ||
+		    pipe2(s->err_pipe, O_CLOEXEC) < 0) {
+			r = -errno;
+			safe_close(devnull);
+			safe_close(errpipe[0]);
+			safe_close(errpipe[1]);
+			init_plan_done(&plan);
+			return r;
+		}
+		plan.stdio[0] = devnull;
+		plan.stdio[1] = s->out_pipe[1];
+		plan.stdio[2] = s->err_pipe[1];
+	}
+
+	uint64_t flags = 0;
+	for (int t = 0; t < _NS_MAX; t++)
+		if (spec->namespaces[t].enabled && !spec->namespaces[t].path)
+			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
+
+	/* Signals stay blocked across clone so that no handler of ours runs
+	 * in the child; the init resets them before exec. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	int pidfd = -1;
+	pid_t pid = clone3_container(flags, s->cgroup_fd, &pidfd);
+	if (pid == 0)
+		container_init(&plan);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	close(errpipe[1]);
+	if (!s->foreground) {
+		close(plan.stdio[0]);
+		s->out_pipe[1] = safe_close(s->out_pipe[1]);
+		s->err_pipe[1] = safe_close(s->err_pipe[1]);
+	}
+	init_plan_done(&plan);
+
+	if (pid < 0) {
+		close(errpipe[0]);
+		if (asprintf(ret_error, "create the container process: %s", strerror(-pid)) < 0)
+			*ret_error = NULL;
+		*ret_exit_code = EXIT_BERTH_ERROR;
+		return pid;
+	}
+	s->pid = pid;
+	s->pidfd = pidfd;
+
+	InitError ie;
+	r = read_init_error(errpipe[0], &ie);
+	close(errpipe[0]);
+	if (r == 0) {
+		(void)proc_start_time(pid, &s->pid_start_time);
+		return 0;
+	}
+
+	/* It never ran: collect it, so nothing is left behind. */
+	if (r < 0) {
+		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		ie.exit_code = EXIT_BERTH_ERROR;
+		snprintf(ie.msg, sizeof(ie.msg), "container set-up did not finish: %s", strerror(-r));
+		ie.error = r;
+	}
+	siginfo_t si;
+	(void)waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
+	s->pidfd = safe_close(s->pidfd);
+	s->pid = 0;
+	*ret_error = strdup(ie.msg);
+	*ret_exit_code = ie.exit_code;
+	return ie.error < 0 ? ie.error : -EIO;
+}

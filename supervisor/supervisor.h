@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "db.h"
+#include "mount-options.h"
+#include "oci.h"
+#include "paths.h"
+#include "protocol.h"
+
+/* One mount of the spec, with its options already split, so that the
+ * container init does not parse or allocate after clone(). */
+typedef struct {
+	const SpecMount *spec;
+	MountOptions opts;
+	const char *fstype; /* what mount(2) gets: "cgroup" becomes "cgroup2" */
+} PreparedMount;
+
+/* What the container init needs, prepared by the supervisor before clone. */
+typedef struct {
+	const ContainerSpec *spec;
+	const char *rootfs;       /* overlay mount point (bundle/rootfs) */
+	char *overlay_data;       /* lowerdir=...,upperdir=...,workdir=... or NULL */
+	unsigned long propagation; /* for "/" before anything is mounted */
+	PreparedMount *mounts;
+	size_t n_mounts;
+	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
+	int error_fd;            /* write end of the exec error pipe (cloexec) */
+} InitPlan;
+
+/* Message the init writes to the error pipe when it cannot exec. */
+typedef struct {
+	int32_t error;
+	int32_t exit_code;
+	char msg[SYNC_MSG_MAX];
+} InitError;
+
+/* Runs in the child of clone(): sets up the root and execs the command.
+ * Never returns; on failure it writes an InitError and exits. */
+_Noreturn void container_init(const InitPlan *plan);
+
+int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle);
+void init_plan_done(InitPlan *plan);
+
+typedef struct Supervisor Supervisor;
+
+struct Supervisor {
+	BerthPaths paths;
+	char *id;
+	char *bundle;
+	char *db_path;
+	ContainerSpec *spec;
+	bool foreground;
+	bool auto_remove;
+
+	char *cgroup;
+	int cgroup_fd;
+
+	pid_t pid;
+	int pidfd;
+	uint64_t pid_start_time;
+	int sync_fd;
+
+	/* logging of detached containers */
+	int log_fd;
+	int out_pipe[2];
+	int err_pipe[2];
+
+	/* exit status */
+	bool exited;
+	int exit_code;
+	int exit_signal;
+	bool oom_killed;
+
+	/* libuv */
+	uv_loop_t loop;
+	uv_poll_t pidfd_poll;
+	uv_poll_t sync_poll;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_pipe_t out_stream, err_stream;
+	int open_streams;
+	uv_timer_t drain_timer;
+	bool finished;
+};
+
+/* spawn.c */
+int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code);
+
+/* loop.c */
+int supervisor_loop(Supervisor *s);
+
+/* exit.c */
+int supervisor_record_running(Supervisor *s);
+void supervisor_finish(Supervisor *s);
+void supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg);
+
+/* ctr-log.c: the log file of a detached container */
+int ctr_log_open(Supervisor *s);
+void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len);
+void ctr_log_flush(Supervisor *s);
+
+/* sync.c */
+int sync_send(int fd, const SyncMsg *m);

@@ -1,0 +1,48 @@
+# Unit tests (cmocka, TAP, no root) and system tests (the real binaries,
+# as root; they skip with a reason otherwise). All report TAP.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_DRIVER = $(LOG_DRIVER)
+TEST_EXTENSIONS = .sh
+AM_TESTS_ENVIRONMENT = \
+	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	BERTH="$(abs_top_builddir)/berth"; export BERTH; \
+	BERTH_SUPERVISOR="$(abs_top_builddir)/berth-supervisor"; export BERTH_SUPERVISOR; \
+	top_srcdir="$(abs_top_srcdir)"; export top_srcdir; \
+	$(NULL)
+
+if ENABLE_TESTS
+UNIT_TESTS = \
+	tests/unit/test-parse \
+	tests/unit/test-oci \
+	tests/unit/test-db \
+	$(NULL)
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+UNIT_LDADD = libdb.a libcommon.a $(CMOCKA_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+
+tests_unit_test_parse_SOURCES = tests/unit/test-parse.c
+tests_unit_test_parse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_parse_LDADD = $(UNIT_LDADD)
+tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
+tests_unit_test_oci_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_oci_LDADD = $(UNIT_LDADD)
+tests_unit_test_db_SOURCES = tests/unit/test-db.c
+tests_unit_test_db_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_db_LDADD = $(UNIT_LDADD)
+endif
+
+SYSTEM_TESTS = \
+	tests/system/01-build.sh \
+	tests/system/10-run.sh \
+	tests/system/20-list-status-rm.sh \
+	tests/system/30-errors.sh \
+	tests/system/40-isolation.sh \
+	$(NULL)
+TESTS += $(SYSTEM_TESTS)
+
+# The whole suite the README promises: unit, system, then the VM.
+check-all: check
+.PHONY: check-all
