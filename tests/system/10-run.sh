@@ -1,0 +1,118 @@
+#!/bin/bash
+# berth run: foreground and detached, exit codes, stdio, signals, --rm,
+# environment, hostname, working directory.
+. "$(dirname "$0")/lib.sh"
+require_root
+t_begin
+
+capture berth run --rm busybox echo hello
+t_is "foreground run prints the container's stdout" "hello" "$OUT"
+t_is "and exits 0" 0 "$RC"
+
+capture berth run --rm busybox sh -c 'echo out; echo err >&2; exit 7'
+t_is "stdout reaches the terminal" "out" "$OUT"
+t_is "stderr reaches the terminal" "err" "$ERR"
+t_is "the container's exit code passes through" 7 "$RC"
+
+OUT=$(echo "from stdin" | berth run --rm busybox cat)
+t_is "stdin is connected in foreground runs" "from stdin" "$OUT"
+
+capture berth run --rm -e FOO=bar --env BAZ=qux busybox sh -c 'echo $FOO-$BAZ-$HOME'
+t_is "-e/--env set environment variables" "bar-qux-/root" "$OUT"
+
+capture berth run --rm busybox sh -c 'echo $PATH'
+t_is "a default PATH is set" "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$OUT"
+
+capture berth run --rm --hostname web1 busybox hostname
+t_is "--hostname sets the hostname" "web1" "$OUT"
+
+capture berth run --rm --workdir /srv/app busybox pwd
+t_is "--workdir sets (and creates) the working directory" "/srv/app" "$OUT"
+
+# Killed by a signal: 128+N, for foreground runs.
+"$BERTH" run busybox sleep 60 &
+cli=$!
+wait_for 5 sh -c "[ -n \"\$(sqlite3 $ROOT/state.db \"SELECT pid FROM containers WHERE state='running'\")\" ]"
+pid=$(db "SELECT pid FROM containers WHERE state='running'")
+kill -KILL "$pid"
+wait $cli
+t_is "a container killed by SIGKILL makes berth exit 137" 137 $?
+t_is "the DB records the signal" "9|137|exited" "$(db "SELECT exit_signal, exit_code, state FROM containers")"
+berth rm "$(db 'SELECT id FROM containers')" >/dev/null
+
+# SIGTERM sent to berth reaches the container.
+"$BERTH" run --rm busybox sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done' >"$ROOT/out" &
+cli=$!
+wait_for 5 grep -q ready "$ROOT/out"
+kill -TERM $cli
+wait $cli
+t_is "SIGTERM to berth reaches the container" 42 $?
+# A background job of a script starts with SIGINT ignored; a terminal's
+# Ctrl-C would not be: give the CLI a default disposition, as a shell would.
+setsid bash -c 'trap - INT; exec "$0" "$@"' "$BERTH" run --rm busybox sh -c 'trap "exit 43" INT; echo ready; while :; do sleep 0.1; done' >"$ROOT/out" &
+cli=$!
+wait_for 5 grep -q ready "$ROOT/out"
+kill -INT $cli
+wait $cli
+t_is "SIGINT to berth reaches the container" 43 $?
+
+# Detached.
+capture berth run -d --name det busybox sleep 60
+t_is "run -d exits 0" 0 "$RC"
+t_match "run -d prints the full container id" '^[0-9a-f]{64}$' "$OUT"
+id=$OUT
+t_is "the detached container is running" "running" "$(db "SELECT state FROM containers WHERE id='$id'")"
+pid=$(db "SELECT pid FROM containers WHERE id='$id'")
+t_ok "its process is alive" kill -0 "$pid"
+sup=$(db "SELECT supervisor_pid FROM containers WHERE id='$id'")
+sid=$(ps -o sid= -p "$sup" | tr -d ' ')
+t_ok "the supervisor is in a session of its own" test "$sid" != "$(ps -o sid= -p $$ | tr -d ' ')"
+t_ok "and not its leader (double fork: it can never get a terminal)" test "$sid" != "$sup"
+t_ok "the container has its own cgroup" test -d "/sys/fs/cgroup/unified/berth/$id"
+t_is "the container's process is in that cgroup" "0::/berth/$id" "$(cat /proc/$pid/cgroup | grep '^0::')"
+berth rm -f det >/dev/null
+t_ok "rm -f removes its cgroup" test ! -d "/sys/fs/cgroup/unified/berth/$id"
+
+# Detached output goes to the log file.
+id=$(berth run -d busybox sh -c 'echo to-log; echo err-log >&2')
+wait_for 5 sh -c "[ \"\$(sqlite3 $ROOT/state.db \"SELECT state FROM containers WHERE id='$id'\")\" = exited ]"
+t_match "detached stdout is logged" 'stdout F to-log' "$(cat "$ROOT/containers/$id/ctr.log")"
+t_match "detached stderr is logged" 'stderr F err-log' "$(cat "$ROOT/containers/$id/ctr.log")"
+berth rm "$id" >/dev/null
+
+# A detached container outlives the terminal and the CLI.
+id=$(setsid "$BERTH" run -d busybox sleep 60 </dev/null)
+sleep 0.2
+t_is "a detached container keeps running after the CLI exits" running "$(db "SELECT state FROM containers WHERE id='$id'")"
+berth rm -f "$id" >/dev/null
+
+# --rm
+berth run --rm --name gone busybox true
+t_is "--rm removes the row when the container exits" 0 "$(db "SELECT count(*) FROM containers")"
+t_is "--rm removes the container's folder" "" "$(ls "$ROOT/containers")"
+id=$(berth run -d --rm busybox sleep 0.2)
+wait_for 5 sh -c "[ -z \"\$(sqlite3 $ROOT/state.db \"SELECT id FROM containers WHERE id='$id'\")\" ]"
+t_is "--rm with -d removes the container after it exits" 0 "$(db "SELECT count(*) FROM containers")"
+t_ok "and its folder" test ! -e "$ROOT/containers/$id"
+
+# The writable layer: changes stay in the container, not in the image.
+berth run --name w busybox sh -c 'echo new > /etc/motd; rm /bin/ls' >/dev/null
+img=$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='busybox'")
+t_ok "a file written in the container is not in the image" test ! -e "$img/etc/motd"
+t_ok "a file deleted in the container is still in the image" test -e "$img/bin/ls"
+id=$(db "SELECT id FROM containers WHERE name='w'")
+t_is "the change is in the container's upper layer" new "$(cat "$ROOT/containers/$id/upper/etc/motd")"
+berth rm w >/dev/null
+
+# A rootfs folder works as IMAGE (the seeds' usage).
+mkdir -p "$ROOT/myroot"
+cp -a "$img/." "$ROOT/myroot/"
+echo custom >"$ROOT/myroot/marker"
+capture berth run --rm "$ROOT/myroot" cat /marker
+t_is "a rootfs folder path works as IMAGE" custom "$OUT"
+pushd "$ROOT" >/dev/null
+capture berth run --rm ./myroot cat /marker
+popd >/dev/null
+t_is "a relative rootfs path works too" custom "$OUT"
+
+t_end

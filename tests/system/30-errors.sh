@@ -1,0 +1,73 @@
+#!/bin/bash
+# Bad input: one line on stderr naming the problem, exit 125 (or 126/127
+# for a command that cannot run), and the DB and the filesystem as before.
+. "$(dirname "$0")/lib.sh"
+require_root
+t_begin
+
+berth run --name existing busybox true
+snapshot() {
+	(cd "$ROOT" && find . -path ./run -prune -o -printf '%p %s %m\n' | grep -v -e 'state.db' | sort)
+	db .dump
+}
+# Compared as a checksum: a difference is named by the test, not printed.
+snapshot_sum() { snapshot | md5sum; }
+before=$(snapshot_sum)
+
+# expect_bad DESCRIPTION REGEX ARGS...: exit 125, one line matching REGEX,
+# no change to the DB or the files.
+expect_bad() {
+	local desc=$1 re=$2
+	shift 2
+	capture berth "$@"
+	t_is "$desc: exit 125" 125 "$RC"
+	t_match "$desc: one line naming the problem" "^berth: $re" "$ERR"
+	t_is "$desc: stderr is a single line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+	t_is "$desc: DB and files unchanged" "$before" "$(snapshot_sum)"
+}
+
+expect_bad "unknown image" 'image `nosuchimage` not found' run nosuchimage true
+expect_bad "missing rootfs folder" 'rootfs `/nonexistent`: No such file' run /nonexistent true
+expect_bad "a file as rootfs" 'rootfs `/etc/passwd` is not a directory' run /etc/passwd true
+expect_bad "unknown flag" 'unknown option `--bogus`' run --bogus busybox true
+expect_bad "unknown global flag" 'unknown option `--bogus`' --bogus list
+expect_bad "unknown command" 'unknown command `frobnicate`' frobnicate
+expect_bad "missing command" 'missing COMMAND to run in `busybox`' run busybox
+expect_bad "missing image" 'missing IMAGE' run
+expect_bad "duplicate name" 'the name `existing` is already in use' run --name existing busybox true
+expect_bad "invalid name" 'invalid container name `\.\./x`' run --name ../x busybox true
+expect_bad "bad environment variable" 'invalid environment variable `=x`' run -e =x busybox true
+expect_bad "bad hostname" 'invalid hostname `-bad-`' run --hostname -bad- busybox true
+expect_bad "relative workdir" '--workdir `rel` must be an absolute path' run --workdir rel busybox true
+expect_bad "option without value" 'option `--name` needs a value' run --name
+expect_bad "unknown container" 'no such container: ghost' status ghost
+expect_bad "hostile container key" 'invalid container name or id `\.\./\.\./etc`' status ../../etc
+expect_bad "rm of an unknown container" 'no such container: ghost' rm ghost
+expect_bad "image name with a path" 'invalid image name `a/\.\./b`' run a/../b true
+expect_bad "bad list format" 'unknown --format `yaml`' list --format yaml
+
+# A command that is not there, or not executable: 127 and 126, as Podman.
+capture berth run --rm busybox /no/such/cmd
+t_is "a missing command path exits 127" 127 "$RC"
+t_match "and says why" 'berth: cannot execute `/no/such/cmd`: No such file or directory' "$ERR"
+capture berth run --rm busybox nosuchcmd
+t_is "a command not in PATH exits 127" 127 "$RC"
+t_match "and says so" 'berth: `nosuchcmd`: executable file not found in \$PATH' "$ERR"
+capture berth run --rm busybox /etc/passwd
+t_is "a command that is not executable exits 126" 126 "$RC"
+t_match "and says why" 'Permission denied' "$ERR"
+capture berth run --name nx busybox nosuchcmd
+t_is "without --rm the failed container is kept, exited 127" "exited|127" "$(db "SELECT state, exit_code FROM containers WHERE name='nx'")"
+t_match "with the reason recorded" 'not found' "$(db "SELECT error FROM containers WHERE name='nx'")"
+berth rm nx >/dev/null
+t_is "--rm leaves nothing after a failed start" "$before" "$(snapshot_sum)"
+
+# --help and --version everywhere.
+t_match "--version" '^berth [0-9]+\.[0-9]+' "$(berth --version)"
+for cmd in run list status rm image; do
+	capture berth $cmd --help
+	t_ok "$cmd --help exits 0" test "$RC" = 0
+	t_match "$cmd --help prints usage" "Usage: berth $cmd" "$OUT"
+done
+
+t_end

@@ -1,0 +1,145 @@
+#!/bin/bash
+# Shared helpers for berth's system tests: TAP output, a private --root per
+# test file, and a clean-up trap that removes every container, mount,
+# cgroup and process the test made, even when it fails.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   require_root
+#   t_begin                       # sets $ROOT, exports BERTH_ROOT
+#   berth run --rm busybox true   # the binary under test
+#   t_ok "run succeeds" test $? -eq 0
+#   t_end                         # prints the TAP plan, exits
+
+set -u
+BERTH=${BERTH:-$(cd "$(dirname "$0")/../.." && pwd)/berth}
+export BERTH_SUPERVISOR=${BERTH_SUPERVISOR:-$(dirname "$BERTH")/berth-supervisor}
+T_N=0
+T_FAILED=0
+ROOT=
+
+berth() { "$BERTH" "$@"; }
+
+t_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || t_skip_all "system tests need root"
+}
+
+# t_ok DESCRIPTION COMMAND...: one TAP result from a command's status.
+t_ok() {
+	local desc=$1
+	shift
+	T_N=$((T_N + 1))
+	if "$@"; then
+		echo "ok $T_N - $desc"
+	else
+		echo "not ok $T_N - $desc"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# t_is DESCRIPTION EXPECTED ACTUAL
+t_is() {
+	T_N=$((T_N + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		echo "#   expected: $(printf %q "$2")"
+		echo "#   actual:   $(printf %q "$3")"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# t_match DESCRIPTION REGEX ACTUAL
+t_match() {
+	T_N=$((T_N + 1))
+	if [[ $3 =~ $2 ]]; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		echo "#   expected to match: $2"
+		echo "#   actual: $(printf %q "$3")"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+t_diag() { echo "# $*"; }
+
+# Runs "$@", capturing stdout in $OUT, stderr in $ERR and the status in $RC.
+capture() {
+	local o e
+	o=$(mktemp) e=$(mktemp)
+	"$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+	rm -f "$o" "$e"
+}
+
+# Every container id this test's root knows.
+t_container_ids() {
+	[ -n "$ROOT" ] && [ -f "$ROOT/state.db" ] || return 0
+	sqlite3 "$ROOT/state.db" "SELECT id FROM containers" 2>/dev/null
+}
+
+t_cleanup() {
+	local ids id
+	ids=$(t_container_ids)
+	if [ -n "$ids" ]; then
+		# shellcheck disable=SC2086
+		"$BERTH" rm -f $ids >/dev/null 2>&1
+	fi
+	# Anything a failed test left: supervisors of this root, their cgroups.
+	for id in $ids; do
+		local cg
+		for cg in /sys/fs/cgroup/unified/berth/$id /sys/fs/cgroup/berth/$id; do
+			if [ -d "$cg" ]; then
+				echo 1 >"$cg/cgroup.kill" 2>/dev/null
+				sleep 0.1
+				rmdir "$cg" 2>/dev/null
+			fi
+		done
+	done
+	pkill -KILL -f "berth-supervisor --root $ROOT " 2>/dev/null
+	rmdir /sys/fs/cgroup/unified/berth /sys/fs/cgroup/berth 2>/dev/null
+	if [ -n "$ROOT" ] && [ -d "$ROOT" ]; then
+		# Never follow into a mount a failed test left behind.
+		grep -q " $ROOT/" /proc/mounts && awk -v r="$ROOT/" '$2 ~ "^"r {print $2}' /proc/mounts |
+			sort -r | xargs -r -n1 umount -l
+		rm -rf "$ROOT"
+	fi
+	[ -n "${T_EXTRA_CLEANUP:-}" ] && eval "$T_EXTRA_CLEANUP"
+}
+
+t_begin() {
+	ROOT=$(mktemp -d /tmp/berth-test.XXXXXX)
+	export BERTH_ROOT=$ROOT
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+t_end() {
+	echo "1..$T_N"
+	t_cleanup
+	trap - EXIT
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 50 ms.
+wait_for() {
+	local limit=$(($1 * 20))
+	shift
+	local i
+	for ((i = 0; i < limit; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+db() { sqlite3 "$ROOT/state.db" "$@"; }
