@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what berth needs to build, test and benchmark, from Debian's or
+# Ubuntu's archive (Debian 12 / Ubuntu 22.04 or newer). Run as root.
+set -e
+PACKAGES="
+  build-essential autoconf automake pkg-config
+  libsqlite3-dev libuv1-dev libjansson-dev libcmocka-dev
+  libseccomp-dev libarchive-dev libsystemd-dev libcap-dev libssl-dev
+  clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool
+  busybox-static sqlite3 python3 iproute2 procps util-linux
+  qemu-system-x86 linux-image-amd64 cpio
+"
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: run as root (sudo ./install-deps.sh)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# bpftool is its own package on Debian 12; on Ubuntu it comes with
+# linux-tools. linux-image-amd64 (the VM tests' kernel) is Debian's name.
+avail=""
+for p in $PACKAGES; do
+	if apt-cache show "$p" >/dev/null 2>&1; then avail="$avail $p"; else echo "install-deps.sh: skipping $p (not in this archive)"; fi
+done
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $avail
