@@ -49,6 +49,7 @@ typedef struct {
 	const char *id;
 	bool foreground;
 	bool auto_remove;
+	const char *pidfile; /* absolute, or NULL */
 } LaunchParams;
 int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_exit_code);
 /* Foreground: forward signals until the container exits; returns its exit
@@ -56,6 +57,9 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 int attach_wait(int sync_fd);
 /* Blocks the signals attach_wait() forwards; call before launching. */
 void cli_block_forwarded_signals(void);
+
+/* control.c: one request to a container's supervisor. */
+int ctl_request(Cli *cli, const char *id, const CtlRequest *req, CtlReply *ret);
 
 /* Images (images.c) */
 typedef struct {
@@ -73,6 +77,14 @@ int cmd_list(Cli *cli, int argc, char **argv);
 int cmd_status(Cli *cli, int argc, char **argv);
 int cmd_rm(Cli *cli, int argc, char **argv);
 int cmd_image(Cli *cli, int argc, char **argv);
+int cmd_stop(Cli *cli, int argc, char **argv);
+int cmd_start(Cli *cli, int argc, char **argv);
+int cmd_freeze(Cli *cli, int argc, char **argv);
+int cmd_thaw(Cli *cli, int argc, char **argv);
+int cmd_prune(Cli *cli, int argc, char **argv);
+int cmd_logs(Cli *cli, int argc, char **argv);
+int cmd_exec(Cli *cli, int argc, char **argv);
+int cmd_generate(Cli *cli, int argc, char **argv);
 
 /* Output helpers */
 void print_json_string(FILE *f, const char *s);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
@@ -179,6 +180,30 @@ int cmd_list(Cli *cli, int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
 }
 
+/* The container's processes, from its cgroup: host pid and command. */
+static void print_processes(const char *cgroup)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	if (cgroup_read_procs(cgroup, &pids, &n) < 0)
+		return;
+	printf("Processes:   %zu\n", n);
+	for (size_t i = 0; i < n && i < 50; i++) {
+		char path[64];
+		_cleanup_free_ char *cmd = NULL;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
+		size_t len = 0;
+		if (read_full_file(path, &cmd, &len) == 0) {
+			for (size_t k = 0; k + 1 < len; k++)
+				if (cmd[k] == 0)
+					cmd[k] = ' ';
+		}
+		printf("  %8d  %.70s\n", (int)pids[i], cmd ? cmd : "?");
+	}
+	if (n > 50)
+		printf("  ... and %zu more\n", n - 50);
+}
+
 static void status_help(void)
 {
 	printf("Usage: berth status [OPTIONS] CONTAINER\n"
@@ -244,6 +269,17 @@ int cmd_status(Cli *cli, int argc, char **argv)
 			printf("PID:         %lld\n", (long long)row.pid);
 		if (row.supervisor_pid > 0)
 			printf("Supervisor:  %lld\n", (long long)row.supervisor_pid);
+		uint64_t started;
+		if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.started_at &&
+		    parse_iso8601(row.started_at, &started) == 0) {
+			char up[64];
+			format_ago(started, now_usec(), up, sizeof(up));
+			/* "3 minutes ago" reads as an uptime of "3 minutes". */
+			char *ago = strstr(up, " ago");
+			if (ago)
+				*ago = 0;
+			printf("Uptime:      %s\n", up);
+		}
 		printf("Created:     %s\n", row.created_at);
 		if (row.started_at)
 			printf("Started:     %s\n", row.started_at);
@@ -265,6 +301,8 @@ int cmd_status(Cli *cli, int argc, char **argv)
 			printf("Error:       %s\n", row.error);
 		if (row.cgroup)
 			printf("Cgroup:      %s\n", row.cgroup);
+		if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup)
+			print_processes(row.cgroup);
 		printf("Rootfs:      %s\n", row.rootfs);
 		printf("Bundle:      %s\n", row.bundle);
 		printf("Limits:      none\n");

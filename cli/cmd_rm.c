@@ -18,6 +18,7 @@ static void rm_help(void)
 	       "\n"
 	       "Options:\n"
 	       "  -f, --force            kill running or paused containers first\n"
+	       "  -a, --all              remove every container (with -f: running ones too)\n"
 	       "  -h, --help             show this help\n");
 }
 
@@ -66,20 +67,64 @@ out:
 	return r;
 }
 
+/* rm --all and prune: every container, or only those not running. */
+static int remove_all(Cli *cli, bool force, bool only_exited)
+{
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	_cleanup_strv_free_ char **ids = NULL;
+	r = db_container_list_ids(db, &ids);
+	if (r < 0)
+		return log_error_errno(r, "read the state DB: %m");
+	int ret = 0;
+	for (size_t i = 0; ids[i]; i++) {
+		ContainerRow row;
+		if (db_container_get(db, ids[i], &row) < 0)
+			continue; /* removed meanwhile */
+		(void)container_refresh(cli, &row);
+		bool live = row.state == STATE_RUNNING || row.state == STATE_PAUSED;
+		bool fresh = row.state == STATE_CREATED;
+		container_row_done(&row);
+		if ((only_exited && (live || fresh)) || (live && !force))
+			continue;
+		r = rm_one(cli, ids[i], force);
+		if (r < 0 && r != -ENOENT && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+int cmd_prune(Cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		printf("Usage: berth prune\n\nRemove every exited container.\n");
+		return 0;
+	}
+	if (argc >= 2)
+		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[1]);
+	return remove_all(cli, false, true);
+}
+
 int cmd_rm(Cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	bool force = false;
+	bool force = false, all = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":fh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, ":fah", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			force = true;
+			break;
+		case 'a':
+			all = true;
 			break;
 		case 'h':
 			rm_help();
@@ -88,6 +133,11 @@ int cmd_rm(Cli *cli, int argc, char **argv)
 			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth rm --help`)",
 					       argv[optind - 1]);
 		}
+	}
+	if (all) {
+		if (optind < argc)
+			return log_error_errno(-EINVAL, "--all takes no CONTAINER");
+		return remove_all(cli, force, false);
 	}
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth rm --help`)");

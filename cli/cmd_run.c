@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "cgroup.h"
@@ -26,6 +27,9 @@ typedef struct {
 	const char *workdir;
 	const char *image;
 	char **command;
+	const char *stop_signal;
+	const char *pidfile;
+	const char *log_max_size;
 } RunOptions;
 
 static void run_help(void)
@@ -42,6 +46,10 @@ static void run_help(void)
 	       "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
 	       "      --hostname NAME      the container's hostname (default: its short id)\n"
 	       "      --workdir DIR        working directory inside the container\n"
+	       "      --stop-signal SIG    signal `berth stop` sends first (default SIGTERM)\n"
+	       "      --pidfile FILE       write the supervisor's pid to FILE (systemd Type=forking)\n"
+	       "      --log-max-size SIZE  rotate the log of a detached container at SIZE\n"
+	       "                           (default 10M; two files are kept; 0: no cap)\n"
 	       "  -h, --help               show this help\n"
 	       "\n"
 	       "Exit status: the container's, 128+N if signal N killed it, 125 if berth\n"
@@ -50,7 +58,8 @@ static void run_help(void)
 
 static int parse_run_argv(int argc, char **argv, RunOptions *o)
 {
-	enum { ARG_NAME = 0x100, ARG_RM, ARG_HOSTNAME, ARG_WORKDIR };
+	enum { ARG_NAME = 0x100, ARG_RM, ARG_HOSTNAME, ARG_WORKDIR, ARG_STOP_SIGNAL, ARG_PIDFILE,
+	       ARG_LOG_MAX_SIZE };
 	static const struct option options[] = {
 		{ "name", required_argument, NULL, ARG_NAME },
 		{ "detach", no_argument, NULL, 'd' },
@@ -58,6 +67,9 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		{ "env", required_argument, NULL, 'e' },
 		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
+		{ "stop-signal", required_argument, NULL, ARG_STOP_SIGNAL },
+		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
+		{ "log-max-size", required_argument, NULL, ARG_LOG_MAX_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -100,6 +112,23 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 						       "--workdir `%s` must be an absolute path", optarg);
 			o->workdir = optarg;
 			break;
+		case ARG_STOP_SIGNAL: {
+			int sig;
+			if (parse_signal(optarg, &sig) < 0 || sig == SIGKILL)
+				return log_error_errno(-EINVAL, "invalid --stop-signal `%s`", optarg);
+			o->stop_signal = optarg;
+			break;
+		}
+		case ARG_PIDFILE:
+			o->pidfile = optarg;
+			break;
+		case ARG_LOG_MAX_SIZE: {
+			uint64_t v;
+			if (parse_size(optarg, &v) < 0)
+				return log_error_errno(-EINVAL, "invalid --log-max-size `%s`", optarg);
+			o->log_max_size = optarg;
+			break;
+		}
 		case 'h':
 			run_help();
 			return 0;
@@ -163,6 +192,10 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const char 
 	if (!lower || asprintf(&upper, "%s/upper", bundle) < 0 ||
 	    asprintf(&work, "%s/work", bundle) < 0)
 		return -ENOMEM;
+	if (o->stop_signal && (r = spec_set_annotation(s, ANNOTATION_STOP_SIGNAL, o->stop_signal)) < 0)
+		return r;
+	if (o->log_max_size && (r = spec_set_annotation(s, ANNOTATION_LOG_MAX_SIZE, o->log_max_size)) < 0)
+		return r;
 	if ((r = spec_set_annotation(s, ANNOTATION_NAME, name)) < 0 ||
 	    (r = spec_set_annotation(s, ANNOTATION_IMAGE, img->name)) < 0 ||
 	    (r = spec_set_annotation(s, ANNOTATION_LOWERDIR, lower)) < 0 ||
@@ -274,6 +307,22 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		return r;
 	}
 
+	_cleanup_free_ char *pidfile = NULL;
+	if (o.pidfile) {
+		r = absolute_path(o.pidfile, &pidfile);
+		if (r >= 0) {
+			_cleanup_free_ char *dir = strdup(pidfile);
+			if (dir)
+				*strrchr(dir, '/') = 0;
+			if (!dir || (*dir && !is_dir(dir)))
+				r = -ENOENT;
+		}
+		if (r < 0) {
+			strv_free(o.env);
+			return log_error_errno(r, "--pidfile `%s`: its folder does not exist", o.pidfile);
+		}
+	}
+
 	/* Signals that arrive from here on are forwarded to the container
 	 * once it runs (foreground), not lost. */
 	if (!o.detach)
@@ -285,7 +334,8 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	if (r < 0)
 		return r;
 
-	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove };
+	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
+			    .pidfile = pidfile };
 	_cleanup_close_ int sync_fd = -EBADF;
 	int exit_code;
 	r = launch_supervisor(cli, &lp, &sync_fd, &exit_code);

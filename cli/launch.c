@@ -100,6 +100,10 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 		argv[a++] = (char *)"--rm";
 	if (cli->debug)
 		argv[a++] = (char *)"--debug";
+	if (p->pidfile) {
+		argv[a++] = (char *)"--pidfile";
+		argv[a++] = (char *)p->pidfile;
+	}
 	argv[a] = NULL;
 
 	posix_spawn_file_actions_t fa;

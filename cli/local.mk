@@ -1,7 +1,12 @@
 bin_PROGRAMS += berth
 berth_SOURCES = \
 	cli/cli.h \
+	cli/cmd_exec.c \
+	cli/cmd_generate.c \
 	cli/cmd_image.c \
+	cli/cmd_lifecycle.c \
+	cli/cmd_logs.c \
+	cli/control.c \
 	cli/cmd_list.c \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \

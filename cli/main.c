@@ -26,7 +26,15 @@ static const Command commands[] = {
 	{ "run", NULL, cmd_run, "run a command in a new container" },
 	{ "list", "ls", cmd_list, "list containers" },
 	{ "status", NULL, cmd_status, "show everything about a container" },
+	{ "stop", NULL, cmd_stop, "stop running containers" },
+	{ "start", NULL, cmd_start, "start stopped containers again" },
+	{ "freeze", NULL, cmd_freeze, "suspend every process of containers" },
+	{ "thaw", NULL, cmd_thaw, "resume frozen containers" },
+	{ "exec", NULL, cmd_exec, "run a command in a running container" },
+	{ "logs", NULL, cmd_logs, "print the output of a detached container" },
 	{ "rm", NULL, cmd_rm, "remove containers" },
+	{ "prune", NULL, cmd_prune, "remove every exited container" },
+	{ "generate", NULL, cmd_generate, "generate a systemd unit for a container" },
 	{ "image", NULL, cmd_image, "manage images (create, list, rm)" },
 };
 

@@ -18,6 +18,7 @@
 #define ANNOTATION_UPPERDIR "org.berth.overlay.upperdir"
 #define ANNOTATION_WORKDIR "org.berth.overlay.workdir"
 #define ANNOTATION_STOP_SIGNAL "org.berth.stop-signal"
+#define ANNOTATION_LOG_MAX_SIZE "org.berth.log-max-size"
 
 typedef enum {
 	NS_PID,

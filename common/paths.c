@@ -8,24 +8,14 @@
 #include "paths.h"
 #include "util.h"
 
-static char *path_make_absolute(const char *p)
-{
-	if (p[0] == '/')
-		return strdup(p);
-	char cwd[4096];
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	char *r;
-	return asprintf(&r, "%s/%s", cwd, p) < 0 ? NULL : r;
-}
-
 int paths_init(BerthPaths *p, const char *root)
 {
 	*p = (BerthPaths){ 0 };
 	if (!root || !*root)
 		root = getenv("BERTH_ROOT");
 	if (root && *root) {
-		p->state_dir = path_make_absolute(root);
+		if (absolute_path(root, &p->state_dir) < 0)
+			p->state_dir = NULL;
 		if (p->state_dir) {
 			/* Strip trailing slashes so derived paths are canonical. */
 			size_t n = strlen(p->state_dir);

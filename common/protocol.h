@@ -42,3 +42,40 @@ typedef struct {
 
 /* The supervisor's command line: berth-supervisor --root DIR --id ID
  * --sync-fd N [--foreground]. Internal: only berth starts it. */
+
+/* The control socket of a running container: a unix stream socket
+ * <run>/<id>/ctl.sock owned by its supervisor. One request, one reply,
+ * both fixed-size, then the supervisor closes the connection.
+ *
+ *   CTL_STOP    send `signal` (0: the container's stop signal), and if the
+ *               container is still there after timeout_ms, kill its cgroup.
+ *               The reply comes at once; the caller then waits for the
+ *               supervisor to exit, which it does after recording the end.
+ *   CTL_STATUS  is the container running, and under which pid. */
+
+#define CTL_SOCKET_NAME "ctl.sock"
+
+/* The log of a detached container in its bundle, and its rotated
+ * predecessor CTR_LOG_NAME ".1". Lines: "<RFC 3339 ns UTC> <stdout|stderr>
+ * <F|P> <text>", F for a full line, P for a partial one. */
+#define CTR_LOG_NAME "ctr.log"
+#define CTR_LOG_DEFAULT_MAX_SIZE (10u * 1024 * 1024)
+
+typedef enum {
+	CTL_STOP = 1,
+	CTL_STATUS = 2,
+} CtlType;
+
+typedef struct {
+	uint32_t type;
+	int32_t signal;
+	uint32_t timeout_ms;
+	uint32_t reserved;
+} CtlRequest;
+
+typedef struct {
+	int32_t error; /* 0 or a negative errno */
+	int32_t pid;
+	int32_t stopping;
+	int32_t exited;
+} CtlReply;

@@ -223,6 +223,18 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int absolute_path(const char *p, char **ret)
+{
+	if (p[0] == '/') {
+		*ret = strdup(p);
+		return *ret ? 0 : -ENOMEM;
+	}
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return asprintf(ret, "%s/%s", cwd, p) < 0 ? -ENOMEM : 0;
+}
+
 bool is_dir(const char *path)
 {
 	struct stat st;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "cleanup.h"
@@ -28,6 +29,8 @@ int write_string_file(const char *path, const char *s);
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
 bool is_dir(const char *path);
+/* p itself if absolute, else joined to the working directory. */
+int absolute_path(const char *p, char **ret);
 int fd_set_cloexec(int fd, bool on);
 
 /* Processes. */

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -21,10 +22,33 @@
 int ctr_log_open(Supervisor *s)
 {
 	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/ctr.log", s->bundle) < 0)
+	if (asprintf(&path, "%s/" CTR_LOG_NAME, s->bundle) < 0)
 		return -ENOMEM;
 	s->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	return s->log_fd < 0 ? -errno : 0;
+	if (s->log_fd < 0)
+		return -errno;
+	struct stat st;
+	s->log_size = fstat(s->log_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
+/* The log is capped: past log_max_size, ctr.log becomes ctr.log.1 (the one
+ * before that is dropped) and a new ctr.log starts. So a chatty container
+ * uses at most twice the cap on disk. */
+static void rotate(Supervisor *s)
+{
+	_cleanup_free_ char *cur = NULL, *old = NULL;
+	if (asprintf(&cur, "%s/" CTR_LOG_NAME, s->bundle) < 0 ||
+	    asprintf(&old, "%s/" CTR_LOG_NAME ".1", s->bundle) < 0)
+		return;
+	if (rename(cur, old) < 0) {
+		log_warning_errno(-errno, "rotate the container log: %m");
+		return;
+	}
+	s->log_fd = safe_close(s->log_fd);
+	int r = ctr_log_open(s);
+	if (r < 0)
+		log_warning_errno(r, "reopen the container log: %m");
 }
 
 static void timestamp(char buf[static 40])
@@ -55,9 +79,16 @@ void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t le
 		};
 		/* One writev per line keeps lines whole even if the file is read
 		 * concurrently by `berth logs -f`. */
-		if (writev(s->log_fd, iov, 3) < 0) {
+		ssize_t w = writev(s->log_fd, iov, 3);
+		if (w < 0) {
 			log_warning_errno(-errno, "write the container log: %m");
 			return;
+		}
+		s->log_size += (uint64_t)w;
+		if (s->log_max_size > 0 && s->log_size >= s->log_max_size) {
+			rotate(s);
+			if (s->log_fd < 0)
+				return;
 		}
 		buf += linelen + (nl ? 1 : 0);
 		len -= linelen + (nl ? 1 : 0);

@@ -96,6 +96,9 @@ static void record_exit(Supervisor *s, sqlite3 *db, const char *error)
 
 void supervisor_finish(Supervisor *s)
 {
+	control_stop(s);
+	if (s->pidfile)
+		(void)unlink(s->pidfile);
 	read_oom(s);
 	if (s->cgroup) {
 		int r = cgroup_destroy(s->cgroup, 5000);

@@ -24,10 +24,6 @@
 #include "rootfs.h"
 #include "util.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 _noreturn_ static void init_fail(const InitPlan *plan, int error, int exit_code, const char *msg)
 {
 	InitError e = { .error = error, .exit_code = exit_code };
@@ -69,46 +65,12 @@ static int mkdir_p_inside(const char *path)
 	return 0;
 }
 
-/* execvpe() would search the supervisor's PATH; search the container's. */
 _noreturn_ static void exec_command(const InitPlan *plan)
 {
-	const ContainerSpec *spec = plan->spec;
-	char *const *argv = spec->args;
-	const char *cmd = argv[0];
 	char msg[SYNC_MSG_MAX];
-
-	if (strchr(cmd, '/')) {
-		execve(cmd, argv, spec->env);
-		int e = errno;
-		snprintf(msg, sizeof(msg), "cannot execute `%s`: %s", cmd, strerror(e));
-		init_fail(plan, -e, e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC, msg);
-	}
-
-	const char *path = spec_env_get(spec, "PATH");
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	int saved = ENOENT;
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ":");
-		char full[4096];
-		if (n == 0)
-			snprintf(full, sizeof(full), "./%s", cmd);
-		else
-			snprintf(full, sizeof(full), "%.*s/%s", (int)n, p, cmd);
-		execve(full, argv, spec->env);
-		/* Like execvp(): remember a permission problem, but keep looking. */
-		if (errno == EACCES || errno == ENOEXEC || errno == EISDIR || errno == ETXTBSY)
-			saved = errno;
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	if (saved == ENOENT) {
-		snprintf(msg, sizeof(msg), "`%s`: executable file not found in $PATH", cmd);
-		init_fail(plan, -ENOENT, EXIT_NOT_FOUND, msg);
-	}
-	snprintf(msg, sizeof(msg), "cannot execute `%s`: %s", cmd, strerror(saved));
-	init_fail(plan, -saved, EXIT_CANNOT_EXEC, msg);
+	int error, exit_code;
+	exec_in_path(plan->spec->args, plan->spec->env, msg, sizeof(msg), &error, &exit_code);
+	init_fail(plan, error, exit_code, msg);
 }
 
 _Noreturn void container_init(const InitPlan *plan)
@@ -165,23 +127,17 @@ _Noreturn void container_init(const InitPlan *plan)
 		}
 	}
 
-	/* Identity: supplementary groups first, then gid, then uid. */
-	if (setgroups(spec->n_additional_gids, (const gid_t *)spec->additional_gids) < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setgroups");
-	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setgid");
-	if (setresuid(spec->uid, spec->uid, spec->uid) < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setuid");
-
-	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set no_new_privs");
-
-	/* No descriptor of the supervisor may reach the command (the class of
-	 * CVE-2024-21626): everything above stdio is closed on exec. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 4096; fd++)
-			if (fd != plan->error_fd)
-				close(fd);
+	ProcessIdentity id = {
+		.uid = spec->uid,
+		.gid = spec->gid,
+		.groups = spec->additional_gids,
+		.n_groups = spec->n_additional_gids,
+		.no_new_privileges = spec->no_new_privileges,
+	};
+	r = process_apply_identity(&id, err.msg, sizeof(err.msg));
+	if (r < 0)
+		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+	process_close_fds(plan->error_fd);
 
 	exec_command(plan);
 }

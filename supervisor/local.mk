@@ -12,6 +12,11 @@ berth_supervisor_SOURCES = \
 	supervisor/spawn.c \
 	supervisor/supervisor.h \
 	supervisor/sync.c \
+	supervisor/process.c \
+	supervisor/execpath.c \
+	supervisor/exec.c \
+	supervisor/control.c \
+	supervisor/notify.c \
 	$(NULL)
 berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 berth_supervisor_LDADD = libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)

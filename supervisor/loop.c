@@ -41,7 +41,7 @@ static void close_handle(uv_handle_t *h)
 		uv_close(h, on_close_noop);
 }
 
-static void forward_signal(Supervisor *s, int sig)
+void supervisor_signal(Supervisor *s, int sig)
 {
 	if (s->exited || s->pidfd < 0)
 		return;
@@ -142,7 +142,7 @@ static void on_sync(uv_poll_t *p, int status, int events)
 		return;
 	if (n == (ssize_t)sizeof(m)) {
 		if (m.type == SYNC_SIGNAL && m.signal > 0 && m.signal < NSIG)
-			forward_signal(s, m.signal);
+			supervisor_signal(s, m.signal);
 		return;
 	}
 	/* The CLI went away (end of file or junk): the container carries on,
@@ -153,10 +153,19 @@ static void on_sync(uv_poll_t *p, int status, int events)
 	s->sync_fd = safe_close(s->sync_fd);
 }
 
+/* Default grace when someone stops us with SIGTERM (systemctl stop). */
+#define SUPERVISOR_SIGTERM_GRACE_MS 10000
+
 static void on_signal(uv_signal_t *h, int sig)
 {
 	Supervisor *s = h->data;
-	forward_signal(s, sig);
+	/* SIGTERM to the supervisor means "stop the container" (systemctl
+	 * stop): its stop signal, a grace period, then the cgroup is killed.
+	 * Other signals are passed on as they are. */
+	if (sig == SIGTERM)
+		(void)supervisor_stop(s, 0, SUPERVISOR_SIGTERM_GRACE_MS);
+	else
+		supervisor_signal(s, sig);
 }
 
 static void maybe_finish(Supervisor *s)
@@ -168,6 +177,8 @@ static void maybe_finish(Supervisor *s)
 	supervisor_finish(s);
 
 	close_handle((uv_handle_t *)&s->drain_timer);
+	close_handle((uv_handle_t *)&s->stop_timer);
+	close_handle((uv_handle_t *)&s->ctl);
 	close_handle((uv_handle_t *)&s->sync_poll);
 	close_handle((uv_handle_t *)&s->sig_term);
 	close_handle((uv_handle_t *)&s->sig_int);
@@ -229,6 +240,13 @@ int supervisor_loop(Supervisor *s)
 			uv_unref((uv_handle_t *)&s->sync_poll);
 		}
 	}
+	if (r >= 0) {
+		r = control_start(s);
+		if (r < 0)
+			log_warning("control socket: %s; `berth stop` will kill the container "
+				    "directly", uv_strerror(r));
+		r = 0;
+	}
 	if (r >= 0)
 		r = start_signal(s, &s->sig_term, SIGTERM);
 	if (r >= 0)
@@ -238,7 +256,7 @@ int supervisor_loop(Supervisor *s)
 	if (r < 0) {
 		log_error("set up the event loop: %s", uv_strerror(r));
 		/* Nothing can watch the container now: end it, and record it. */
-		forward_signal(s, SIGKILL);
+		supervisor_signal(s, SIGKILL);
 	}
 
 	uv_run(&s->loop, UV_RUN_DEFAULT);

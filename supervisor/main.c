@@ -25,10 +25,11 @@ static int arg_sync_fd = -EBADF;
 static bool arg_foreground = false;
 static bool arg_rm = false;
 static bool arg_debug = false;
+static char *arg_pidfile = NULL;
 
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_ROOT = 0x100, ARG_ID, ARG_SYNC_FD, ARG_FOREGROUND, ARG_RM, ARG_DEBUG };
+	enum { ARG_ROOT = 0x100, ARG_ID, ARG_SYNC_FD, ARG_FOREGROUND, ARG_RM, ARG_DEBUG, ARG_PIDFILE };
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "id", required_argument, NULL, ARG_ID },
@@ -36,6 +37,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "foreground", no_argument, NULL, ARG_FOREGROUND },
 		{ "rm", no_argument, NULL, ARG_RM },
 		{ "debug", no_argument, NULL, ARG_DEBUG },
+		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
 		{},
 	};
 	int c;
@@ -62,6 +64,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_DEBUG:
 			arg_debug = true;
+			break;
+		case ARG_PIDFILE:
+			arg_pidfile = optarg;
 			break;
 		default:
 			return -EINVAL;
@@ -157,6 +162,23 @@ static int run(Supervisor *s)
 			log_warning_errno(r, "open the container log: %m");
 	}
 
+	const char *max = spec_get_annotation(s->spec, ANNOTATION_LOG_MAX_SIZE);
+	s->log_max_size = CTR_LOG_DEFAULT_MAX_SIZE;
+	if (max && parse_size(max, &s->log_max_size) < 0)
+		log_warning("ignoring invalid log size `%s`", max);
+
+	const char *stop = spec_get_annotation(s->spec, ANNOTATION_STOP_SIGNAL);
+	if (stop && parse_signal(stop, &s->stop_signal) < 0)
+		log_warning("ignoring invalid stop signal `%s`", stop);
+
+	if (s->pidfile) {
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+		r = write_file_atomic(s->pidfile, pid, (size_t)n, 0644);
+		if (r < 0)
+			log_warning_errno(r, "write pid file `%s`: %m", s->pidfile);
+	}
+
 	r = supervisor_record_running(s);
 	if (r < 0) {
 		/* The DB could not be told; a container nobody can see must not
@@ -166,6 +188,9 @@ static int run(Supervisor *s)
 	} else {
 		SyncMsg m = { .type = SYNC_RUNNING, .pid = s->pid };
 		(void)sync_send(s->sync_fd, &m);
+		r = notify_ready(getpid());
+		if (r < 0)
+			log_warning_errno(r, "notify $NOTIFY_SOCKET: %m");
 	}
 	if (!s->foreground)
 		s->sync_fd = safe_close(s->sync_fd);
@@ -177,6 +202,10 @@ static int run(Supervisor *s)
 int main(int argc, char *argv[])
 {
 	log_setup("berth-supervisor", LOG_LEVEL_INFO);
+	if (argc > 1 && streq(argv[1], "exec")) {
+		log_setup("berth", LOG_LEVEL_INFO);
+		return exec_main(argc - 1, argv + 1);
+	}
 	if (parse_argv(argc, argv) < 0)
 		return EXIT_BERTH_ERROR;
 	if (arg_debug)
@@ -208,6 +237,8 @@ int main(int argc, char *argv[])
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
+	s->pidfile = arg_pidfile;
+	s->stop_signal = SIGTERM;
 
 	int r = paths_init(&s->paths, arg_root);
 	if (r >= 0) {
@@ -233,6 +264,9 @@ int main(int argc, char *argv[])
 	free(s->bundle);
 	free(s->db_path);
 	paths_done(&s->paths);
+	/* Exit with the container's status, as conmon does: a systemd unit
+	 * whose main process we are sees how the container ended. */
+	int status = r < 0 ? EXIT_BERTH_ERROR : s->exited ? s->exit_code : 0;
 	free(s);
-	return r < 0 ? EXIT_BERTH_ERROR : 0;
+	return status;
 }

@@ -56,6 +56,8 @@ struct Supervisor {
 	ContainerSpec *spec;
 	bool foreground;
 	bool auto_remove;
+	char *pidfile;
+	int stop_signal;
 
 	char *cgroup;
 	int cgroup_fd;
@@ -67,6 +69,8 @@ struct Supervisor {
 
 	/* logging of detached containers */
 	int log_fd;
+	uint64_t log_size;
+	uint64_t log_max_size; /* 0: no cap */
 	int out_pipe[2];
 	int err_pipe[2];
 
@@ -84,6 +88,9 @@ struct Supervisor {
 	uv_pipe_t out_stream, err_stream;
 	int open_streams;
 	uv_timer_t drain_timer;
+	uv_pipe_t ctl;
+	uv_timer_t stop_timer;
+	bool stopping;
 	bool finished;
 };
 
@@ -92,6 +99,15 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code);
 
 /* loop.c */
 int supervisor_loop(Supervisor *s);
+/* Sends sig to the container's init through its pidfd. */
+void supervisor_signal(Supervisor *s, int sig);
+
+/* control.c: the control socket and stopping */
+int control_start(Supervisor *s);
+void control_stop(Supervisor *s);
+/* Sends sig (0: the container's stop signal) and kills the cgroup if the
+ * container is still there after timeout_ms (0: at once). */
+int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms);
 
 /* exit.c */
 int supervisor_record_running(Supervisor *s);
@@ -102,6 +118,28 @@ void supervisor_record_start_failure(Supervisor *s, int exit_code, const char *m
 int ctr_log_open(Supervisor *s);
 void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len);
 void ctr_log_flush(Supervisor *s);
+
+/* process.c: identity and privileges of a process entering a container */
+typedef struct {
+	uint32_t uid, gid;
+	const uint32_t *groups;
+	size_t n_groups;
+	bool no_new_privileges;
+} ProcessIdentity;
+int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
+/* Marks every fd above 2 close-on-exec (or closes it, but `keep`). */
+void process_close_fds(int keep);
+
+/* execpath.c: execve() with a PATH search in envp's PATH; returns only on
+ * failure, with a message, a negative errno and the exit code to use. */
+void exec_in_path(char *const argv[], char *const envp[], char *msg, size_t msglen,
+		  int *ret_error, int *ret_exit_code);
+
+/* exec.c: `berth-supervisor exec ...`, a process in a running container */
+int exec_main(int argc, char *argv[]);
+
+/* notify.c: READY=1 and MAINPID to $NOTIFY_SOCKET, if set */
+int notify_ready(pid_t mainpid);
 
 /* sync.c */
 int sync_send(int fd, const SyncMsg *m);

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth exec: checks the container and the arguments, then becomes
+ * `berth-supervisor exec`, which joins the container and runs the command
+ * (see supervisor/exec.c). */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "parse.h"
+#include "util.h"
+
+extern char **environ;
+
+static void exec_help(void)
+{
+	printf("Usage: berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+	       "\n"
+	       "Run COMMAND in a running container: its namespaces, cgroup, root and\n"
+	       "environment. The exit status is COMMAND's (126/127 as for run).\n"
+	       "\n"
+	       "Options:\n"
+	       "  -e, --env KEY=VALUE    set an environment variable (repeatable)\n"
+	       "      --workdir DIR      working directory (default: the container's)\n"
+	       "  -u, --user UID[:GID]   run as this user\n"
+	       "  -d, --detach           start COMMAND and return at once\n"
+	       "  -h, --help             show this help\n");
+}
+
+int cmd_exec(Cli *cli, int argc, char **argv)
+{
+	enum { ARG_WORKDIR = 0x100 };
+	static const struct option options[] = {
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, ARG_WORKDIR },
+		{ "user", required_argument, NULL, 'u' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_strv_free_ char **sargv = NULL;
+	bool detach = false;
+	int c, r;
+	optind = 0;
+	/* Build the supervisor's command line as we go. */
+	if (strv_push(&sargv, "berth-supervisor") < 0 || strv_push(&sargv, "exec") < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	while ((c = getopt_long(argc, argv, "+:e:u:dh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'e':
+			if (!env_assignment_is_valid(optarg))
+				return log_error_errno(-EINVAL, "invalid environment variable `%s`: "
+								"expected KEY=VALUE",
+						       optarg);
+			if (strv_push(&sargv, "--env") < 0 || strv_push(&sargv, optarg) < 0)
+				return log_error_errno(-ENOMEM, "out of memory");
+			break;
+		case ARG_WORKDIR:
+			if (optarg[0] != '/')
+				return log_error_errno(-EINVAL, "--workdir `%s` must be an absolute path",
+						       optarg);
+			if (strv_push(&sargv, "--workdir") < 0 || strv_push(&sargv, optarg) < 0)
+				return log_error_errno(-ENOMEM, "out of memory");
+			break;
+		case 'u': {
+			uint32_t u, g;
+			char *colon = strchr(optarg, ':');
+			_cleanup_free_ char *uid = colon ? strndup(optarg, (size_t)(colon - optarg))
+							 : strdup(optarg);
+			if (!uid || parse_uint32(uid, &u) < 0 || (colon && parse_uint32(colon + 1, &g) < 0))
+				return log_error_errno(-EINVAL, "invalid --user `%s`: expected UID[:GID]",
+						       optarg);
+			if (strv_push(&sargv, "--user") < 0 || strv_push(&sargv, optarg) < 0)
+				return log_error_errno(-ENOMEM, "out of memory");
+			break;
+		}
+		case 'd':
+			detach = true;
+			break;
+		case 'h':
+			exec_help();
+			return 0;
+		case ':':
+			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
+		default:
+			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth exec --help`)",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth exec --help`)");
+	if (optind + 1 >= argc)
+		return log_error_errno(-EINVAL, "missing COMMAND to run in `%s`", argv[optind]);
+
+	ContainerRow row;
+	r = cli_lookup_container(cli, argv[optind], &row);
+	if (r < 0)
+		return r;
+	if (row.state != STATE_RUNNING) {
+		r = log_error_errno(-EBUSY, "container %s is %s: exec needs a running container%s",
+				    row.name, container_state_to_string(row.state),
+				    row.state == STATE_PAUSED ? " (thaw it first)" : "");
+		container_row_done(&row);
+		return r;
+	}
+	char pid[24], start[24];
+	snprintf(pid, sizeof(pid), "%lld", (long long)row.pid);
+	snprintf(start, sizeof(start), "%lld", (long long)row.pid_start_time);
+	if (strv_push(&sargv, "--root") < 0 || strv_push(&sargv, cli->paths.state_dir) < 0 ||
+	    strv_push(&sargv, "--id") < 0 || strv_push(&sargv, row.id) < 0 ||
+	    strv_push(&sargv, "--pid") < 0 || strv_push(&sargv, pid) < 0 ||
+	    strv_push(&sargv, "--pid-start") < 0 || strv_push(&sargv, start) < 0 ||
+	    strv_push(&sargv, "--cgroup") < 0 || strv_push(&sargv, row.cgroup) < 0 ||
+	    (detach && strv_push(&sargv, "--detach") < 0) || strv_push(&sargv, "--") < 0) {
+		container_row_done(&row);
+		return log_error_errno(-ENOMEM, "out of memory");
+	}
+	container_row_done(&row);
+	for (int i = optind + 1; i < argc; i++)
+		if (strv_push(&sargv, argv[i]) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+
+	_cleanup_free_ char *sup = NULL;
+	r = find_supervisor(&sup);
+	if (r < 0)
+		return log_error_errno(r, "cannot find berth-supervisor: %m");
+	db_close(cli->db);
+	cli->db = NULL;
+	fflush(stdout);
+	execve(sup, sargv, environ);
+	return log_error_errno(-errno, "execute %s: %m", sup);
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* `berth-supervisor exec`: runs one more process in a running container,
+ * as conmon does for `podman exec`. `berth exec` execs this binary in its
+ * own place, so signals sent to `berth exec` arrive here and are passed
+ * on, and our exit status is the process's.
+ *
+ * We join the container's namespaces through a pidfd of its init (one
+ * setns() for all of them, so we cannot end up half in), then clone the
+ * process straight into the container's cgroup. The new process joins the
+ * PID namespace; we stay outside it, invisible to the container. */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "parse.h"
+#include "supervisor.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+typedef struct {
+	const char *root;
+	const char *id;
+	pid_t pid;
+	uint64_t pid_start;
+	const char *cgroup;
+	bool detach;
+	char **env;
+	const char *workdir;
+	bool has_user;
+	uint32_t uid, gid;
+	char **args;
+} ExecArgs;
+
+static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
+{
+	enum { ARG_ROOT = 0x100, ARG_ID, ARG_PID, ARG_PID_START, ARG_CGROUP, ARG_DETACH, ARG_ENV,
+	       ARG_WORKDIR, ARG_USER };
+	static const struct option options[] = {
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "id", required_argument, NULL, ARG_ID },
+		{ "pid", required_argument, NULL, ARG_PID },
+		{ "pid-start", required_argument, NULL, ARG_PID_START },
+		{ "cgroup", required_argument, NULL, ARG_CGROUP },
+		{ "detach", no_argument, NULL, ARG_DETACH },
+		{ "env", required_argument, NULL, ARG_ENV },
+		{ "workdir", required_argument, NULL, ARG_WORKDIR },
+		{ "user", required_argument, NULL, ARG_USER },
+		{},
+	};
+	int c;
+	long v;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0) {
+		switch (c) {
+		case ARG_ROOT:
+			a->root = optarg;
+			break;
+		case ARG_ID:
+			a->id = optarg;
+			break;
+		case ARG_PID:
+			if (parse_int_range(optarg, 1, INT32_MAX, &v) < 0)
+				return -EINVAL;
+			a->pid = (pid_t)v;
+			break;
+		case ARG_PID_START:
+			if (parse_uint64(optarg, &a->pid_start) < 0)
+				return -EINVAL;
+			break;
+		case ARG_CGROUP:
+			a->cgroup = optarg;
+			break;
+		case ARG_DETACH:
+			a->detach = true;
+			break;
+		case ARG_ENV:
+			if (!env_assignment_is_valid(optarg) || strv_push(&a->env, optarg) < 0)
+				return -EINVAL;
+			break;
+		case ARG_WORKDIR:
+			a->workdir = optarg;
+			break;
+		case ARG_USER: {
+			char *colon = strchr(optarg, ':');
+			if (colon)
+				*colon = 0;
+			if (parse_uint32(optarg, &a->uid) < 0 ||
+			    (colon && parse_uint32(colon + 1, &a->gid) < 0))
+				return -EINVAL;
+			if (!colon)
+				a->gid = a->uid;
+			a->has_user = true;
+			break;
+		}
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!a->id || !id_prefix_is_valid(a->id) || a->pid <= 0 || !a->cgroup || optind >= argc)
+		return -EINVAL;
+	a->args = argv + optind;
+	return 0;
+}
+
+static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+			set_tid, set_tid_size, cgroup;
+	} args = {
+		.flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
+		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup_fd,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	return pid < 0 ? -errno : (pid_t)pid;
+}
+
+_noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a, char **env, int errfd)
+{
+	char msg[SYNC_MSG_MAX];
+	InitError e = { .exit_code = EXIT_BERTH_ERROR };
+
+	/* Until execve() this process runs berth's code inside the container:
+	 * not dumpable, so the container cannot reach our memory or
+	 * /proc/PID/exe (the runc CVE-2019-5736 class). exec resets it. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sigset_t none;
+	sigemptyset(&none);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A session of its own: a terminal's Ctrl-C reaches us, and we pass it
+	 * on once, instead of it hitting both of us. */
+	(void)setsid();
+
+	const char *cwd = a->workdir ? a->workdir : spec->cwd;
+	if (cwd && chdir(cwd) < 0) {
+		snprintf(e.msg, sizeof(e.msg), "working directory `%s`: %s", cwd, strerror(errno));
+		e.error = -errno;
+		e.exit_code = EXIT_CANNOT_EXEC;
+		goto fail;
+	}
+	ProcessIdentity id = {
+		.uid = a->has_user ? a->uid : spec->uid,
+		.gid = a->has_user ? a->gid : spec->gid,
+		.groups = a->has_user ? NULL : spec->additional_gids,
+		.n_groups = a->has_user ? 0 : spec->n_additional_gids,
+		.no_new_privileges = spec->no_new_privileges,
+	};
+	int r = process_apply_identity(&id, e.msg, sizeof(e.msg));
+	if (r < 0) {
+		e.error = r;
+		goto fail;
+	}
+	process_close_fds(errfd);
+	exec_in_path(a->args, env, msg, sizeof(msg), &e.error, &e.exit_code);
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+fail:;
+	ssize_t w _unused_ = write(errfd, &e, sizeof(e));
+	_exit(e.exit_code);
+}
+
+static int wait_forwarding(int pidfd)
+{
+	/* Every signal we may forward, plus SIGCHLD, arrives on a signalfd. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return log_error_errno(-errno, "signalfd: %m");
+	for (;;) {
+		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return log_error_errno(-errno, "poll: %m");
+		}
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
+		}
+		if (p[0].revents) {
+			siginfo_t si = { 0 };
+			if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
+				return log_error_errno(-errno, "wait: %m");
+			return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+		}
+	}
+}
+
+int exec_main(int argc, char *argv[])
+{
+	ExecArgs a = { 0 };
+	if (parse_exec_argv(argc, argv, &a) < 0) {
+		log_error("exec: invalid arguments; use `berth exec`");
+		return EXIT_BERTH_ERROR;
+	}
+
+	BerthPaths paths;
+	if (paths_init(&paths, a.root) < 0)
+		return EXIT_BERTH_ERROR;
+	_cleanup_free_ char *config = path_container_file(&paths, a.id, "config.json");
+	paths_done(&paths);
+	_cleanup_free_ char *error = NULL;
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	int r = config ? spec_read_file(config, &spec, &error) : -ENOMEM;
+	if (r < 0) {
+		log_error("%s", error ? error : strerror(-r));
+		return EXIT_BERTH_ERROR;
+	}
+	_cleanup_strv_free_ char **env = strv_copy(spec->env);
+	for (size_t i = 0; a.env && a.env[i]; i++) {
+		/* -e KEY=VALUE replaces the container's KEY. */
+		size_t klen = (size_t)(strchr(a.env[i], '=') - a.env[i]) + 1;
+		bool replaced = false;
+		for (size_t k = 0; env && env[k]; k++)
+			if (strncmp(env[k], a.env[i], klen) == 0) {
+				free(env[k]);
+				env[k] = strdup(a.env[i]);
+				replaced = true;
+			}
+		if (!replaced)
+			(void)strv_push(&env, a.env[i]);
+	}
+
+	_cleanup_close_ int pidfd = -EBADF;
+	r = pidfd_open_checked(a.pid, a.pid_start, &pidfd);
+	if (r < 0) {
+		log_error("the container is not running");
+		return EXIT_BERTH_ERROR;
+	}
+	/* Open the cgroup while we still see the host's filesystem. */
+	_cleanup_close_ int cgfd = open(a.cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		log_error_errno(-errno, "open the container's cgroup: %m");
+		return EXIT_BERTH_ERROR;
+	}
+
+	int flags = 0;
+	for (int t = 0; t < _NS_MAX; t++)
+		if (spec->namespaces[t].enabled && t != NS_USER)
+			flags |= namespace_type_clone_flag((NamespaceType)t);
+	if (setns(pidfd, flags) < 0) {
+		log_error_errno(-errno, "join the container's namespaces: %m");
+		return EXIT_BERTH_ERROR;
+	}
+
+	/* Blocked from here on: the child resets its mask; we take signals
+	 * through a signalfd and pass them on. */
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		log_error_errno(-errno, "pipe: %m");
+		return EXIT_BERTH_ERROR;
+	}
+	int child_pidfd = -1;
+	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd);
+	if (pid == 0)
+		child(spec, &a, env, errpipe[1]);
+	close(errpipe[1]);
+	if (pid < 0) {
+		close(errpipe[0]);
+		log_error_errno(pid, "start the process in the container: %m");
+		return EXIT_BERTH_ERROR;
+	}
+	_cleanup_close_ int cpidfd = child_pidfd;
+
+	InitError e;
+	ssize_t n = read(errpipe[0], &e, sizeof(e));
+	close(errpipe[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		siginfo_t si;
+		(void)waitid(P_PIDFD, (id_t)cpidfd, &si, WEXITED);
+		e.msg[sizeof(e.msg) - 1] = 0;
+		log_setup("berth", log_get_level());
+		log_error("%s", e.msg);
+		return e.exit_code;
+	}
+	if (a.detach)
+		return 0;
+	r = wait_forwarding(cpidfd);
+	return r < 0 ? EXIT_BERTH_ERROR : r;
+}
