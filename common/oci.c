@@ -573,7 +573,10 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 			*ret_error = NULL;
 		return -EINVAL;
 	}
+	/* Every cleanup variable is declared before the first goto: a jump
+	 * past its initialisation would free an uninitialised pointer. */
 	_cleanup_(spec_freep) ContainerSpec *s = NULL;
+	_cleanup_free_ char *version = NULL;
 	int r = spec_new_default(&s);
 	if (r < 0)
 		goto out;
@@ -582,7 +585,6 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 		r = fail(&c, "config.json: the document must be an object");
 		goto out;
 	}
-	_cleanup_free_ char *version = NULL;
 	r = get_string(&c, root, "ociVersion", true, &version);
 	if (r < 0)
 		goto out;
