@@ -567,13 +567,19 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 {
 	ParseCtx c = { 0 };
 	json_error_t jerr;
-	json_t *root = json_loads(data, JSON_REJECT_DUPLICATES, &jerr);
+	/* NUL bytes in strings are let through jansson so that the checks in
+	 * get_string() and get_strv() can name the field that holds one;
+	 * jansson itself refuses them only with a position. */
+	json_t *root = json_loads(data, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		if (ret_error && asprintf(ret_error, "config.json: line %d: %s", jerr.line, jerr.text) < 0)
 			*ret_error = NULL;
 		return -EINVAL;
 	}
+	/* Every cleanup variable is declared before the first goto: a jump
+	 * past its initialisation would free an uninitialised pointer. */
 	_cleanup_(spec_freep) ContainerSpec *s = NULL;
+	_cleanup_free_ char *version = NULL;
 	int r = spec_new_default(&s);
 	if (r < 0)
 		goto out;
@@ -582,7 +588,6 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 		r = fail(&c, "config.json: the document must be an object");
 		goto out;
 	}
-	_cleanup_free_ char *version = NULL;
 	r = get_string(&c, root, "ociVersion", true, &version);
 	if (r < 0)
 		goto out;
@@ -634,6 +639,10 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 		json_object_foreach(ann, k, v) {
 			if (!json_is_string(v)) {
 				r = fail(&c, "config.json: annotation \"%s\" must be a string", k);
+				goto out;
+			}
+			if (strlen(json_string_value(v)) != json_string_length(v)) {
+				r = fail(&c, "config.json: annotation \"%s\" contains a NUL byte", k);
 				goto out;
 			}
 			r = spec_set_annotation(s, k, json_string_value(v));

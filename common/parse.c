@@ -51,9 +51,11 @@ int parse_int_range(const char *s, long min, long max, long *ret)
 	int r = parse_uint64(neg ? s + 1 : s, &v);
 	if (r < 0)
 		return r;
-	if (v > (uint64_t)LONG_MAX)
+	/* LONG_MIN's magnitude is one more than LONG_MAX, and -(long)v would
+	 * overflow for it. */
+	if (v > (uint64_t)LONG_MAX + (neg ? 1 : 0))
 		return -ERANGE;
-	long l = neg ? -(long)v : (long)v;
+	long l = v > (uint64_t)LONG_MAX ? LONG_MIN : neg ? -(long)v : (long)v;
 	if (l < min || l > max)
 		return -ERANGE;
 	*ret = l;

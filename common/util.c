@@ -441,19 +441,16 @@ int parse_iso8601(const char *s, uint64_t *ret)
 	if (!p)
 		return -EINVAL;
 	if (*p == '.') {
-		char *e;
-		unsigned long v = strtoul(p + 1, &e, 10);
-		size_t digits = (size_t)(e - p - 1);
-		while (digits > 3) {
-			v /= 10;
-			digits--;
+		/* Digits only (strtoul() would take spaces and a sign, and
+		 * overflow on a long fraction): the first three are the
+		 * milliseconds, the rest are dropped. */
+		p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		for (unsigned scale = 100; *p >= '0' && *p <= '9'; p++) {
+			ms += (unsigned)(*p - '0') * scale;
+			scale /= 10;
 		}
-		while (digits < 3) {
-			v *= 10;
-			digits++;
-		}
-		ms = (unsigned)v;
-		p = e;
 	}
 	if (*p != 'Z' || p[1])
 		return -EINVAL;

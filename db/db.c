@@ -54,6 +54,10 @@ static const char *const migrations[] = {
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
 
+/* A hundred CLIs and supervisors may write at once: wait for the lock
+ * rather than fail. Writers hold it for well under a millisecond. */
+#define DB_BUSY_TIMEOUT_MS 60000
+
 const char *db_errmsg(sqlite3 *db)
 {
 	return db ? sqlite3_errmsg(db) : "no database";
@@ -123,8 +127,17 @@ static int db_migrate(sqlite3 *db)
 	}
 
 	/* WAL must be switched on outside a transaction; it is persistent,
-	 * so this runs once, when the database is new. */
-	r = db_exec(db, "PRAGMA journal_mode=WAL");
+	 * so this runs once, when the database is new. The switch needs an
+	 * exclusive lock, and SQLite does not call the busy handler while
+	 * this connection holds the shared lock of the pragma (waiting could
+	 * deadlock): processes creating the database at the same moment get
+	 * SQLITE_BUSY at once. Retry as long as the busy timeout would wait. */
+	for (int waited = 0;; waited++) {
+		r = db_exec(db, "PRAGMA journal_mode=WAL");
+		if (r != -EBUSY || waited >= DB_BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_sleep(1);
+	}
 	if (r < 0)
 		return r;
 
@@ -170,9 +183,7 @@ int db_open(const char *path, sqlite3 **ret)
 		sqlite3_close_v2(db);
 		return r;
 	}
-	/* A hundred CLIs and supervisors may write at once: wait for the
-	 * lock rather than fail. Writers hold it for well under a millisecond. */
-	sqlite3_busy_timeout(db, 60000);
+	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
 	int r = db_exec(db, "PRAGMA synchronous=NORMAL");
 	if (r >= 0)
 		r = db_migrate(db);
