@@ -258,7 +258,8 @@ int db_container_set_running(sqlite3 *db, const char *id, const RunningInfo *inf
 		"UPDATE containers SET state = 'running', pid = ?2, pid_start_time = ?3, "
 		"supervisor_pid = ?4, supervisor_start_time = ?5, boot_id = ?6, started_at = ?7, "
 		"cgroup = ?8, finished_at = NULL, exit_code = NULL, exit_signal = NULL, "
-		"oom_killed = 0, error = NULL "
+		"oom_killed = 0, error = NULL, "
+		"restart_count = restart_count + (state IN ('exited', 'stopped')) "
 		"WHERE id = ?1 AND state IN ('created', 'exited', 'stopped')",
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)

@@ -13,6 +13,13 @@
 set -u
 BERTH=${BERTH:-$(cd "$(dirname "$0")/../.." && pwd)/berth}
 export BERTH_SUPERVISOR=${BERTH_SUPERVISOR:-$(dirname "$BERTH")/berth-supervisor}
+# The cgroup v2 mount berth uses: /sys/fs/cgroup on a unified host, the
+# hybrid hierarchy's /sys/fs/cgroup/unified elsewhere.
+if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+	CGROUP_ROOT=/sys/fs/cgroup
+else
+	CGROUP_ROOT=/sys/fs/cgroup/unified
+fi
 T_N=0
 T_FAILED=0
 ROOT=
@@ -96,7 +103,7 @@ t_cleanup() {
 	# Anything a failed test left: supervisors of this root, their cgroups.
 	for id in $ids; do
 		local cg
-		for cg in /sys/fs/cgroup/unified/berth/$id /sys/fs/cgroup/berth/$id; do
+		for cg in "$CGROUP_ROOT/berth/$id"; do
 			if [ -d "$cg" ]; then
 				echo 1 >"$cg/cgroup.kill" 2>/dev/null
 				sleep 0.1
@@ -105,7 +112,7 @@ t_cleanup() {
 		done
 	done
 	pkill -KILL -f "berth-supervisor --root $ROOT " 2>/dev/null
-	rmdir /sys/fs/cgroup/unified/berth /sys/fs/cgroup/berth 2>/dev/null
+	rmdir "$CGROUP_ROOT/berth" 2>/dev/null
 	if [ -n "$ROOT" ] && [ -d "$ROOT" ]; then
 		# Never follow into a mount a failed test left behind.
 		grep -q " $ROOT/" /proc/mounts && awk -v r="$ROOT/" '$2 ~ "^"r {print $2}' /proc/mounts |
@@ -142,4 +149,5 @@ wait_for() {
 	return 1
 }
 
-db() { sqlite3 "$ROOT/state.db" "$@"; }
+# Read the state DB as a user would, waiting for writers like berth does.
+db() { sqlite3 -cmd '.timeout 10000' "$ROOT/state.db" "$@"; }
