@@ -42,15 +42,19 @@ static void on_written(uv_write_t *w, int status)
 	conn_close(w->data);
 }
 
-static void on_stop_timeout(uv_timer_t *t)
+static void kill_container(Supervisor *s)
 {
-	Supervisor *s = t->data;
 	if (s->exited)
 		return;
 	log_info("container did not stop within the grace period; killing it");
 	int r = s->cgroup ? cgroup_kill(s->cgroup) : -ENOENT;
 	if (r < 0)
 		supervisor_signal(s, SIGKILL);
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+	kill_container(t->data);
 }
 
 int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms)
@@ -64,7 +68,7 @@ int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms)
 		(void)cgroup_freeze(s->cgroup, false, 1000);
 
 	if (timeout_ms == 0) {
-		on_stop_timeout(&s->stop_timer);
+		kill_container(s);
 		return 0;
 	}
 	supervisor_signal(s, sig);

@@ -186,11 +186,13 @@ static int run(Supervisor *s)
 		(void)cgroup_kill(s->cgroup);
 		fail_to_cli(s, r, EXIT_BERTH_ERROR, "record the container as running in the state DB");
 	} else {
-		SyncMsg m = { .type = SYNC_RUNNING, .pid = s->pid };
-		(void)sync_send(s->sync_fd, &m);
+		/* systemd first: our MAINPID must be known before the CLI, the
+		 * unit's first main process, exits. */
 		r = notify_ready(getpid());
 		if (r < 0)
 			log_warning_errno(r, "notify $NOTIFY_SOCKET: %m");
+		SyncMsg m = { .type = SYNC_RUNNING, .pid = s->pid };
+		(void)sync_send(s->sync_fd, &m);
 	}
 	if (!s->foreground)
 		s->sync_fd = safe_close(s->sync_fd);

@@ -41,6 +41,9 @@ SYSTEM_TESTS = \
 	tests/system/30-errors.sh \
 	tests/system/40-isolation.sh \
 	tests/system/45-lifecycle.sh \
+	tests/system/46-faults.sh \
+	tests/system/47-concurrency.sh \
+	tests/system/48-systemd.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 

@@ -42,6 +42,7 @@ berth run -d --name keep busybox sh -c 'echo before > /data.txt; sleep 1000' >/d
 wait_for 5 test -e "$ROOT/containers/$(db "SELECT id FROM containers WHERE name='keep'")/upper/data.txt"
 pid1=$(db "SELECT pid FROM containers WHERE name='keep'")
 berth stop -t 0 keep >/dev/null
+t_is "stop -t 0 kills at once and records it (137, not unknown)" "exited|137" "$(db "SELECT state, exit_code FROM containers WHERE name='keep'")"
 capture berth start keep
 t_is "start exits 0" 0 "$RC"
 t_is "the container runs again" running "$(state keep)"
