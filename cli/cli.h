@@ -51,10 +51,16 @@ typedef struct {
 	bool auto_remove;
 	const char *pidfile; /* absolute, or NULL */
 } LaunchParams;
-int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_exit_code);
+/* ret_tty_fd: the pty master when the container has a terminal (-t) and
+ * runs in the foreground, else -EBADF. */
+int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
+		      int *ret_exit_code);
 /* Foreground: forward signals until the container exits; returns its exit
  * code as the CLI should exit with it. */
 int attach_wait(int sync_fd);
+/* The same with a terminal: relays it in raw mode, passes window size
+ * changes on. */
+int attach_tty(int sync_fd, int master);
 /* Blocks the signals attach_wait() forwards; call before launching. */
 void cli_block_forwarded_signals(void);
 

@@ -28,6 +28,7 @@ static void exec_help(void)
 	       "      --workdir DIR      working directory (default: the container's)\n"
 	       "  -u, --user UID[:GID]   run as this user\n"
 	       "  -d, --detach           start COMMAND and return at once\n"
+	       "  -t, --tty              give COMMAND a terminal\n"
 	       "  -h, --help             show this help\n");
 }
 
@@ -39,6 +40,7 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "user", required_argument, NULL, 'u' },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "tty", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -49,7 +51,7 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	/* Build the supervisor's command line as we go. */
 	if (strv_push(&sargv, "berth-supervisor") < 0 || strv_push(&sargv, "exec") < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	while ((c = getopt_long(argc, argv, "+:e:u:dh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:e:u:dth", options, NULL)) >= 0) {
 		switch (c) {
 		case 'e':
 			if (!env_assignment_is_valid(optarg))
@@ -80,6 +82,10 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 		}
 		case 'd':
 			detach = true;
+			break;
+		case 't':
+			if (strv_push(&sargv, "--tty") < 0)
+				return log_error_errno(-ENOMEM, "out of memory");
 			break;
 		case 'h':
 			exec_help();

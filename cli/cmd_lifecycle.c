@@ -191,9 +191,9 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	if (attach)
 		cli_block_forwarded_signals();
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove };
-	_cleanup_close_ int sync_fd = -EBADF;
+	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
-	r = launch_supervisor(cli, &lp, &sync_fd, &exit_code);
+	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);
 	if (r < 0) {
 		*ret_exit = exit_code;
 		container_row_done(&row);
@@ -201,7 +201,7 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	}
 	if (attach) {
 		fflush(stdout);
-		r = attach_wait(sync_fd);
+		r = tty >= 0 ? attach_tty(sync_fd, tty) : attach_wait(sync_fd);
 		if (r >= 0) {
 			*ret_exit = r;
 			r = 0;

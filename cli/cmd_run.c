@@ -30,6 +30,7 @@ typedef struct {
 	const char *stop_signal;
 	const char *pidfile;
 	const char *log_max_size;
+	bool tty;
 } RunOptions;
 
 static void run_help(void)
@@ -44,6 +45,7 @@ static void run_help(void)
 	       "  -d, --detach             run in the background and print the container id\n"
 	       "      --rm                 remove the container when it exits\n"
 	       "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
+	       "  -t, --tty                give the container a terminal\n"
 	       "      --hostname NAME      the container's hostname (default: its short id)\n"
 	       "      --workdir DIR        working directory inside the container\n"
 	       "      --stop-signal SIG    signal `berth stop` sends first (default SIGTERM)\n"
@@ -65,6 +67,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "rm", no_argument, NULL, ARG_RM },
 		{ "env", required_argument, NULL, 'e' },
+		{ "tty", no_argument, NULL, 't' },
 		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "stop-signal", required_argument, NULL, ARG_STOP_SIGNAL },
@@ -76,7 +79,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	int c;
 	optind = 0;
 	/* "+": options end at IMAGE; what follows belongs to the command. */
-	while ((c = getopt_long(argc, argv, "+:de:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:de:th", options, NULL)) >= 0) {
 		switch (c) {
 		case ARG_NAME:
 			if (!name_is_valid(optarg))
@@ -89,6 +92,9 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			break;
 		case 'd':
 			o->detach = true;
+			break;
+		case 't':
+			o->tty = true;
 			break;
 		case ARG_RM:
 			o->auto_remove = true;
@@ -160,6 +166,9 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const char 
 		return -ENOMEM;
 	r = spec_env_set(s, "HOME=/root");
 	if (r < 0)
+		return r;
+	s->terminal = o->tty;
+	if (o->tty && (r = spec_env_set(s, "TERM=xterm")) < 0)
 		return r;
 	char host[CONTAINER_SHORT_ID_LEN + 1];
 	memcpy(host, id, CONTAINER_SHORT_ID_LEN);
@@ -336,9 +345,9 @@ int cmd_run(Cli *cli, int argc, char **argv)
 
 	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
 			    .pidfile = pidfile };
-	_cleanup_close_ int sync_fd = -EBADF;
+	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
-	r = launch_supervisor(cli, &lp, &sync_fd, &exit_code);
+	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);
 	if (r < 0)
 		return exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r;
 
@@ -348,6 +357,5 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	}
 	/* Our stdout may be the container's too: nothing of ours is pending. */
 	fflush(stdout);
-	r = attach_wait(sync_fd);
-	return r;
+	return tty >= 0 ? attach_tty(sync_fd, tty) : attach_wait(sync_fd);
 }

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "tty.h"
 #include "log.h"
 #include "util.h"
 
@@ -52,10 +53,30 @@ int find_supervisor(char **ret)
 	return 0;
 }
 
-static int read_msg(int fd, SyncMsg *m)
+/* One message; an fd that came with it (the pty master of -t) goes to
+ * ret_fd when not NULL, and is closed otherwise. */
+static int read_msg_fd(int fd, SyncMsg *m, int *ret_fd)
 {
 	for (;;) {
-		ssize_t n = recv(fd, m, sizeof(*m), 0);
+		struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} c;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+				     .msg_controllen = sizeof(c.buf) };
+		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		if (n > 0) {
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+			if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+				int got;
+				memcpy(&got, CMSG_DATA(cm), sizeof(int));
+				if (ret_fd)
+					*ret_fd = got;
+				else
+					close(got);
+			}
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -69,9 +90,16 @@ static int read_msg(int fd, SyncMsg *m)
 	}
 }
 
-int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_exit_code)
+static int read_msg(int fd, SyncMsg *m)
+{
+	return read_msg_fd(fd, m, NULL);
+}
+
+int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
+		      int *ret_exit_code)
 {
 	*ret_exit_code = EXIT_BERTH_ERROR;
+	*ret_tty_fd = -EBADF;
 	_cleanup_free_ char *sup = NULL;
 	int r = find_supervisor(&sup);
 	if (r < 0)
@@ -134,7 +162,7 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 		;
 
 	SyncMsg m;
-	r = read_msg(ours, &m);
+	r = read_msg_fd(ours, &m, ret_tty_fd);
 	if (r < 0)
 		return log_error_errno(r, "the supervisor ended before the container started "
 					  "(see `berth status %.12s`)",
@@ -189,6 +217,81 @@ int attach_wait(int sync_fd)
 				return log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
 		}
 	}
+}
+
+int attach_tty(int sync_fd, int master)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return log_error_errno(-errno, "signalfd: %m");
+
+	/* The user's terminal goes raw: every key, Ctrl-C included, is the
+	 * container's terminal's to interpret. */
+	struct termios saved;
+	bool raw = isatty(STDIN_FILENO) && tty_make_raw(STDIN_FILENO, &saved) >= 0;
+	if (isatty(STDIN_FILENO))
+		tty_copy_winsize(STDIN_FILENO, master);
+	(void)fd_set_nonblock(master);
+
+	int ret = 0;
+	bool stdin_open = true, master_open = true;
+	for (;;) {
+		struct pollfd p[4] = {
+			{ .fd = sync_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = master_open ? master : -1, .events = POLLIN },
+			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		if (poll(p, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = log_error_errno(-errno, "poll: %m");
+			break;
+		}
+		if (p[2].revents && tty_pump(master, STDOUT_FILENO) < 0)
+			master_open = false;
+		if (p[3].revents && tty_pump(STDIN_FILENO, master) < 0)
+			stdin_open = false;
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH) {
+					tty_copy_winsize(STDIN_FILENO, master);
+					continue;
+				}
+				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
+				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+			}
+		}
+		if (p[0].revents) {
+			SyncMsg m;
+			int r = read_msg(sync_fd, &m);
+			if (r < 0) {
+				ret = log_error_errno(r, "lost the supervisor while the container ran");
+				break;
+			}
+			if (m.type == SYNC_EXITED) {
+				/* Whatever the container wrote last is still in the pty. */
+				while (master_open && tty_pump(master, STDOUT_FILENO) == 0) {
+					struct pollfd q = { .fd = master, .events = POLLIN };
+					if (poll(&q, 1, 50) <= 0)
+						break;
+				}
+				ret = m.exit_code;
+				break;
+			}
+		}
+	}
+	if (raw)
+		tty_restore(STDIN_FILENO, &saved);
+	return ret;
 }
 
 void cli_block_forwarded_signals(void)

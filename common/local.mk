@@ -14,6 +14,8 @@ libcommon_a_SOURCES = \
 	common/paths.c \
 	common/paths.h \
 	common/protocol.h \
+	common/tty.c \
+	common/tty.h \
 	common/util.c \
 	common/util.h \
 	$(NULL)

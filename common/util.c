@@ -241,6 +241,14 @@ bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int fd_set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		return -errno;
+	return RET_NERRNO(fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+}
+
 int fd_set_cloexec(int fd, bool on)
 {
 	int flags = fcntl(fd, F_GETFD);

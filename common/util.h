@@ -32,6 +32,7 @@ bool is_dir(const char *path);
 /* p itself if absolute, else joined to the working directory. */
 int absolute_path(const char *p, char **ret);
 int fd_set_cloexec(int fd, bool on);
+int fd_set_nonblock(int fd);
 
 /* Processes. */
 int proc_start_time(pid_t pid, uint64_t *ret);

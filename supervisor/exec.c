@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "parse.h"
 #include "supervisor.h"
+#include "tty.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -45,6 +47,7 @@ typedef struct {
 	uint64_t pid_start;
 	const char *cgroup;
 	bool detach;
+	bool tty;
 	char **env;
 	const char *workdir;
 	bool has_user;
@@ -55,7 +58,7 @@ typedef struct {
 static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 {
 	enum { ARG_ROOT = 0x100, ARG_ID, ARG_PID, ARG_PID_START, ARG_CGROUP, ARG_DETACH, ARG_ENV,
-	       ARG_WORKDIR, ARG_USER };
+	       ARG_WORKDIR, ARG_USER, ARG_TTY };
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "id", required_argument, NULL, ARG_ID },
@@ -63,6 +66,7 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 		{ "pid-start", required_argument, NULL, ARG_PID_START },
 		{ "cgroup", required_argument, NULL, ARG_CGROUP },
 		{ "detach", no_argument, NULL, ARG_DETACH },
+		{ "tty", no_argument, NULL, ARG_TTY },
 		{ "env", required_argument, NULL, ARG_ENV },
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "user", required_argument, NULL, ARG_USER },
@@ -93,6 +97,9 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 			break;
 		case ARG_DETACH:
 			a->detach = true;
+			break;
+		case ARG_TTY:
+			a->tty = true;
 			break;
 		case ARG_ENV:
 			if (!env_assignment_is_valid(optarg) || strv_push(&a->env, optarg) < 0)
@@ -138,7 +145,8 @@ static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
 	return pid < 0 ? -errno : (pid_t)pid;
 }
 
-_noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a, char **env, int errfd)
+_noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a, char **env, int errfd,
+			     int slave)
 {
 	char msg[SYNC_MSG_MAX];
 	InitError e = { .exit_code = EXIT_BERTH_ERROR };
@@ -156,6 +164,11 @@ _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a, char 
 	/* A session of its own: a terminal's Ctrl-C reaches us, and we pass it
 	 * on once, instead of it hitting both of us. */
 	(void)setsid();
+	if (slave >= 0) {
+		for (int i = 0; i < 3; i++)
+			(void)dup2(slave, i);
+		(void)ioctl(0, TIOCSCTTY, 0);
+	}
 
 	const char *cwd = a->workdir ? a->workdir : spec->cwd;
 	if (cwd && chdir(cwd) < 0) {
@@ -184,36 +197,68 @@ fail:;
 	_exit(e.exit_code);
 }
 
-static int wait_forwarding(int pidfd)
+static int wait_forwarding(int pidfd, int master)
 {
 	/* Every signal we may forward, plus SIGCHLD, arrives on a signalfd. */
 	sigset_t mask;
 	sigemptyset(&mask);
 	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	struct termios saved;
+	bool raw = master >= 0 && isatty(STDIN_FILENO) && tty_make_raw(STDIN_FILENO, &saved) >= 0;
+	if (master >= 0) {
+		tty_copy_winsize(STDIN_FILENO, master);
+		(void)fd_set_nonblock(master);
+	}
+	bool master_open = master >= 0, stdin_open = master >= 0;
+	int ret;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaddset(&mask, forwarded[i]);
 	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return log_error_errno(-errno, "signalfd: %m");
 	for (;;) {
-		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
+		struct pollfd p[4] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = master_open ? master : -1, .events = POLLIN },
+			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return log_error_errno(-errno, "poll: %m");
+			ret = log_error_errno(-errno, "poll: %m");
+			break;
 		}
+		if (p[2].revents && tty_pump(master, STDOUT_FILENO) < 0)
+			master_open = false;
+		if (p[3].revents && tty_pump(STDIN_FILENO, master) < 0)
+			stdin_open = false;
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH && master >= 0)
+					tty_copy_winsize(STDIN_FILENO, master);
+				else
+					(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
+			}
 		}
 		if (p[0].revents) {
+			while (master_open && tty_pump(master, STDOUT_FILENO) == 0) {
+				struct pollfd q = { .fd = master, .events = POLLIN };
+				if (poll(&q, 1, 50) <= 0)
+					break;
+			}
 			siginfo_t si = { 0 };
 			if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
-				return log_error_errno(-errno, "wait: %m");
-			return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+				ret = log_error_errno(-errno, "wait: %m");
+			else
+				ret = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+			break;
 		}
 	}
+	if (raw)
+		tty_restore(STDIN_FILENO, &saved);
+	return ret;
 }
 
 int exec_main(int argc, char *argv[])
@@ -283,11 +328,23 @@ int exec_main(int argc, char *argv[])
 		log_error_errno(-errno, "pipe: %m");
 		return EXIT_BERTH_ERROR;
 	}
+	/* -t: a pty of the container's devpts (we are in its mount
+	 * namespace now); we relay it, the process gets the slave. */
+	_cleanup_close_ int master = -EBADF, slave = -EBADF;
+	if (a.tty) {
+		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		r = root < 0 ? -errno : tty_open_pair(root, &master, &slave);
+		if (r < 0) {
+			log_error_errno(r, "create a terminal in the container: %m");
+			return EXIT_BERTH_ERROR;
+		}
+	}
 	int child_pidfd = -1;
 	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd);
 	if (pid == 0)
-		child(spec, &a, env, errpipe[1]);
+		child(spec, &a, env, errpipe[1], slave);
 	close(errpipe[1]);
+	slave = safe_close(slave);
 	if (pid < 0) {
 		close(errpipe[0]);
 		log_error_errno(pid, "start the process in the container: %m");
@@ -308,6 +365,6 @@ int exec_main(int argc, char *argv[])
 	}
 	if (a.detach)
 		return 0;
-	r = wait_forwarding(cpidfd);
+	r = wait_forwarding(cpidfd, a.detach ? -EBADF : master);
 	return r < 0 ? EXIT_BERTH_ERROR : r;
 }

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 
 #include "rootfs.h"
+#include "tty.h"
 #include "util.h"
 
 _noreturn_ static void init_fail(const InitPlan *plan, int error, int exit_code, const char *msg)
@@ -73,6 +74,38 @@ _noreturn_ static void exec_command(const InitPlan *plan)
 	init_fail(plan, error, exit_code, msg);
 }
 
+/* -t: a pty from the container's own devpts; the master goes to the
+ * supervisor, the slave becomes our stdio and controlling terminal. */
+static int setup_terminal(const InitPlan *plan, char *msg, size_t msglen)
+{
+	_cleanup_close_ int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int master = -EBADF, slave = -EBADF;
+	int r = rootfd < 0 ? -errno : tty_open_pair(rootfd, &master, &slave);
+	if (r < 0) {
+		snprintf(msg, msglen, "create the container's terminal: %s", strerror(-r));
+		return r;
+	}
+	r = tty_send_fd(plan->console_fd, master);
+	close(master);
+	if (r < 0) {
+		close(slave);
+		snprintf(msg, msglen, "pass the terminal to the supervisor: %s", strerror(-r));
+		return r;
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0) {
+			snprintf(msg, msglen, "set up the terminal: %s", strerror(errno));
+			return -errno;
+		}
+	close(slave);
+	/* We are a session leader without a terminal (setsid above). */
+	if (ioctl(0, TIOCSCTTY, 0) < 0) {
+		snprintf(msg, msglen, "make the terminal controlling: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 _Noreturn void container_init(const InitPlan *plan)
 {
 	const ContainerSpec *spec = plan->spec;
@@ -101,6 +134,11 @@ _Noreturn void container_init(const InitPlan *plan)
 	r = rootfs_setup(plan, &err);
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+	if (plan->console_fd >= 0) {
+		r = setup_terminal(plan, err.msg, sizeof(err.msg));
+		if (r < 0)
+			init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+	}
 
 	if (spec->hostname && spec->namespaces[NS_UTS].enabled &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -144,7 +182,7 @@ _Noreturn void container_init(const InitPlan *plan)
 
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle)
 {
-	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF,
+	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;

@@ -76,7 +76,8 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 	}
 	if (n == 0)
 		return;
-	if (n != UV_EOF)
+	/* A pty master reads EIO once the last slave is closed: its EOF. */
+	if (n != UV_EOF && n != UV_EIO)
 		log_warning("read container output: %s", uv_strerror((int)n));
 	uv_read_stop(stream);
 	if (!uv_is_closing((uv_handle_t *)stream))
@@ -223,7 +224,12 @@ int supervisor_loop(Supervisor *s)
 		s->pidfd_poll.data = s;
 		r = uv_poll_start(&s->pidfd_poll, UV_READABLE, on_child_exit);
 	}
-	if (r >= 0 && !s->foreground) {
+	if (r >= 0 && !s->foreground && s->tty_master >= 0) {
+		/* A detached container with a terminal: its output is the pty's. */
+		r = open_stream(s, &s->out_stream, s->tty_master);
+		if (r >= 0)
+			s->tty_master = -EBADF;
+	} else if (r >= 0 && !s->foreground) {
 		r = open_stream(s, &s->out_stream, s->out_pipe[0]);
 		if (r >= 0) {
 			s->out_pipe[0] = -EBADF;

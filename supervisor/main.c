@@ -192,7 +192,12 @@ static int run(Supervisor *s)
 		if (r < 0)
 			log_warning_errno(r, "notify $NOTIFY_SOCKET: %m");
 		SyncMsg m = { .type = SYNC_RUNNING, .pid = s->pid };
-		(void)sync_send(s->sync_fd, &m);
+		if (s->foreground && s->tty_master >= 0) {
+			/* An attached terminal is the CLI's to relay. */
+			(void)sync_send_fd(s->sync_fd, &m, s->tty_master);
+			s->tty_master = safe_close(s->tty_master);
+		} else
+			(void)sync_send(s->sync_fd, &m);
 	}
 	if (!s->foreground)
 		s->sync_fd = safe_close(s->sync_fd);
@@ -236,6 +241,7 @@ int main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	s->cgroup_fd = s->pidfd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
+	s->tty_master = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
@@ -260,6 +266,7 @@ int main(int argc, char *argv[])
 	safe_close(s->log_fd);
 	safe_close(s->out_pipe[0]);
 	safe_close(s->err_pipe[0]);
+	safe_close(s->tty_master);
 	spec_free(s->spec);
 	free(s->cgroup);
 	free(s->id);

@@ -7,12 +7,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cgroup.h"
 #include "log.h"
 #include "supervisor.h"
+#include "tty.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -121,7 +123,18 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	plan.error_fd = errpipe[1];
 
-	if (s->foreground) {
+	int console[2] = { -EBADF, -EBADF };
+	if (spec->terminal) {
+		/* The init makes the pty and sends us its master. */
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+			r = -errno;
+			safe_close(errpipe[0]);
+			safe_close(errpipe[1]);
+			init_plan_done(&plan);
+			return r;
+		}
+		plan.console_fd = console[1];
+	} else if (s->foreground) {
 		/* The CLI's own stdin/stdout/stderr, which we inherited. */
 		plan.stdio[0] = STDIN_FILENO;
 		plan.stdio[1] = STDOUT_FILENO;
@@ -159,7 +172,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	close(errpipe[1]);
-	if (!s->foreground) {
+	safe_close(console[1]);
+	if (!s->foreground && !spec->terminal) {
 		close(plan.stdio[0]);
 		s->out_pipe[1] = safe_close(s->out_pipe[1]);
 		s->err_pipe[1] = safe_close(s->err_pipe[1]);
@@ -181,8 +195,15 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	close(errpipe[0]);
 	if (r == 0) {
 		(void)proc_start_time(pid, &s->pid_start_time);
+		if (console[0] >= 0) {
+			r = tty_recv_fd(console[0], &s->tty_master);
+			safe_close(console[0]);
+			if (r < 0)
+				log_warning_errno(r, "receive the container's terminal: %m");
+		}
 		return 0;
 	}
+	safe_close(console[0]);
 
 	/* It never ran: collect it, so nothing is left behind. */
 	if (r < 0) {

@@ -30,6 +30,7 @@ typedef struct {
 	size_t n_mounts;
 	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
 	int error_fd;            /* write end of the exec error pipe (cloexec) */
+	int console_fd;          /* -t: socket to send the pty master through */
 } InitPlan;
 
 /* Message the init writes to the error pipe when it cannot exec. */
@@ -73,6 +74,7 @@ struct Supervisor {
 	uint64_t log_max_size; /* 0: no cap */
 	int out_pipe[2];
 	int err_pipe[2];
+	int tty_master; /* -t: the pty master, until handed to the CLI or the log */
 
 	/* exit status */
 	bool exited;
@@ -143,3 +145,5 @@ int notify_ready(pid_t mainpid);
 
 /* sync.c */
 int sync_send(int fd, const SyncMsg *m);
+/* Sends m with an fd attached (SCM_RIGHTS). */
+int sync_send_fd(int fd, const SyncMsg *m, int passfd);

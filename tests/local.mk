@@ -44,6 +44,7 @@ SYSTEM_TESTS = \
 	tests/system/46-faults.sh \
 	tests/system/47-concurrency.sh \
 	tests/system/48-systemd.sh \
+	tests/system/49-tty.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <stdio.h>
+#include <sys/vfs.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "cleanup.h"
+#include "tty.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+int tty_open_pair(int rootfd, int *ret_master, int *ret_slave)
+{
+	/* Resolved inside rootfd without following any symlink, and without
+	 * /proc: `berth exec` runs this outside the container's PID namespace,
+	 * where the container's /proc has no "self". */
+	struct open_how how = {
+		.flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int master = (int)syscall(SYS_openat2, rootfd, "dev/pts/ptmx", &how,
+						  sizeof(how));
+	if (master < 0)
+		return -errno;
+	/* Whatever the container put at that path, it must be a devpts ptmx. */
+	struct statfs sf;
+	if (fstatfs(master, &sf) < 0)
+		return -errno;
+	if (sf.f_type != DEVPTS_SUPER_MAGIC)
+		return -ENOTTY;
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return -errno;
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return -errno;
+	*ret_master = TAKE_FD(master);
+	*ret_slave = slave;
+	return 0;
+}
+
+int tty_send_fd(int sock, int fd)
+{
+	char data = 'T';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	memset(&c, 0, sizeof(c));
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int tty_recv_fd(int sock, int *ret_fd)
+{
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	if (n == 0 || !cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EBADMSG;
+	memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+	return 0;
+}
+
+int tty_make_raw(int fd, struct termios *ret_saved)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	*ret_saved = t;
+	cfmakeraw(&t);
+	/* Keep output post-processing off too: the container's pty does it. */
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+
+void tty_restore(int fd, const struct termios *saved)
+{
+	(void)tcsetattr(fd, TCSANOW, saved);
+}
+
+void tty_copy_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int tty_pump(int from, int to)
+{
+	char buf[16384];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return errno == EIO ? -EPIPE : -errno;
+	}
+	if (n == 0)
+		return -EPIPE;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct pollfd p = { .fd = to, .events = POLLOUT };
+				(void)poll(&p, 1, 1000);
+				continue;
+			}
+			return -errno;
+		}
+		off += w;
+	}
+	return 0;
+}
