@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cgroup-limits.h"
 #include "db.h"
+#include "oci.h"
 #include "paths.h"
 #include "protocol.h"
 
@@ -91,6 +93,10 @@ int cmd_prune(Cli *cli, int argc, char **argv);
 int cmd_logs(Cli *cli, int argc, char **argv);
 int cmd_exec(Cli *cli, int argc, char **argv);
 int cmd_generate(Cli *cli, int argc, char **argv);
+int cmd_update(Cli *cli, int argc, char **argv);
 
 /* Output helpers */
 void print_json_string(FILE *f, const char *s);
+/* limits-output.c: a container's limits and, when st is not NULL, usage */
+void limits_print_text(const ContainerSpec *spec, const CgroupStats *st);
+void limits_print_json(FILE *f, const ContainerSpec *spec, const CgroupStats *st);

@@ -40,7 +40,8 @@ static void json_field_int(FILE *f, const char *key, bool present, long long v)
 		fprintf(f, ", \"%s\": null", key);
 }
 
-static void print_row_json(FILE *f, const ContainerRow *c)
+/* The container's fields, as an object left open for more. */
+static void print_row_json_open(FILE *f, const ContainerRow *c)
 {
 	fputc('{', f);
 	json_field_str(f, "id", c->id, false);
@@ -61,6 +62,11 @@ static void print_row_json(FILE *f, const ContainerRow *c)
 	json_field_str(f, "rootfs", c->rootfs, true);
 	json_field_str(f, "bundle", c->bundle, true);
 	fprintf(f, ", \"auto_remove\": %s", c->auto_remove ? "true" : "false");
+}
+
+static void print_row_json(FILE *f, const ContainerRow *c)
+{
+	print_row_json_open(f, c);
 	fputc('}', f);
 }
 
@@ -253,9 +259,21 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	if (r < 0)
 		return r;
 
+	/* Limits come from the container's config.json, usage from its cgroup
+	 * while it runs. */
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	_cleanup_free_ char *config = path_container_file(&cli->paths, row.id, "config.json");
+	if (config)
+		(void)spec_read_file(config, &spec, NULL);
+	CgroupStats stats;
+	bool live = (row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup &&
+		    cgroup_read_stats(row.cgroup, &stats) == 0;
+
 	if (format == FORMAT_JSON) {
-		print_row_json(stdout, &row);
-		putchar('\n');
+		print_row_json_open(stdout, &row);
+		if (spec)
+			limits_print_json(stdout, spec, live ? &stats : NULL);
+		printf("}\n");
 	} else {
 		char state[64];
 		container_state_describe(&row, state, sizeof(state));
@@ -305,7 +323,8 @@ int cmd_status(Cli *cli, int argc, char **argv)
 			print_processes(row.cgroup);
 		printf("Rootfs:      %s\n", row.rootfs);
 		printf("Bundle:      %s\n", row.bundle);
-		printf("Limits:      none\n");
+		if (spec)
+			limits_print_text(spec, live ? &stats : NULL);
 		printf("Auto-remove: %s\n", row.auto_remove ? "yes" : "no");
 	}
 	container_row_done(&row);

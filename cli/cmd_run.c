@@ -16,6 +16,7 @@
 #include "log.h"
 #include "oci.h"
 #include "parse.h"
+#include "resources.h"
 #include "util.h"
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
 	const char *pidfile;
 	const char *log_max_size;
 	bool tty;
+	ResourceOptions res;
 } RunOptions;
 
 static void run_help(void)
@@ -54,6 +56,8 @@ static void run_help(void)
 	       "                           (default 10M; two files are kept; 0: no cap)\n"
 	       "  -h, --help               show this help\n"
 	       "\n"
+	       "Resource limits (cgroup v2):\n" RESOURCE_HELP
+	       "\n"
 	       "Exit status: the container's, 128+N if signal N killed it, 125 if berth\n"
 	       "failed, 126 if COMMAND could not be executed, 127 if it was not found.\n");
 }
@@ -74,12 +78,13 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
 		{ "log-max-size", required_argument, NULL, ARG_LOG_MAX_SIZE },
 		{ "help", no_argument, NULL, 'h' },
+		RESOURCE_LONG_OPTIONS,
 		{},
 	};
-	int c;
+	int c, r;
 	optind = 0;
 	/* "+": options end at IMAGE; what follows belongs to the command. */
-	while ((c = getopt_long(argc, argv, "+:de:th", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:de:th" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {
 		switch (c) {
 		case ARG_NAME:
 			if (!name_is_valid(optarg))
@@ -141,8 +146,13 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case ':':
 			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
 		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth run --help`)",
-					       argv[optind - 1]);
+			r = resource_option(c, optarg, &o->res);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				return log_error_errno(-EINVAL,
+						       "unknown option `%s` (see `berth run --help`)",
+						       argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -262,6 +272,14 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	r = build_spec(o, &img, id, bundle, name, &spec);
 	if (r < 0)
 		return log_error_errno(r, "build the container's configuration: %m");
+	/* Limits are checked before anything exists: a limit this host cannot
+	 * enforce refuses the run, it is never dropped. */
+	r = resource_options_apply(&o->res, cli->paths.state_dir, spec);
+	if (r < 0)
+		return r;
+	r = resource_options_check(&spec->resources);
+	if (r < 0)
+		return r;
 
 	json_t *cmd = json_array();
 	for (size_t i = 0; cmd && o->command[i]; i++)

@@ -10,9 +10,13 @@ berth_SOURCES = \
 	cli/cmd_list.c \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \
+	cli/cmd_update.c \
 	cli/container.c \
+	cli/resources.c \
+	cli/resources.h \
 	cli/images.c \
 	cli/launch.c \
+	cli/limits-output.c \
 	cli/main.c \
 	$(NULL)
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)

@@ -31,6 +31,7 @@ static const Command commands[] = {
 	{ "freeze", NULL, cmd_freeze, "suspend every process of containers" },
 	{ "thaw", NULL, cmd_thaw, "resume frozen containers" },
 	{ "exec", NULL, cmd_exec, "run a command in a running container" },
+	{ "update", NULL, cmd_update, "change the resource limits of a container" },
 	{ "logs", NULL, cmd_logs, "print the output of a detached container" },
 	{ "rm", NULL, cmd_rm, "remove containers" },
 	{ "prune", NULL, cmd_prune, "remove every exited container" },

@@ -1,6 +1,8 @@
 noinst_LIBRARIES += libcommon.a
 libcommon_a_SOURCES = \
 	common/cgroup.c \
+	common/cgroup-limits.c \
+	common/cgroup-limits.h \
 	common/cgroup.h \
 	common/cleanup.h \
 	common/log.c \

@@ -60,6 +60,9 @@ ContainerSpec *spec_free(ContainerSpec *s)
 		free(s->namespaces[i].path);
 	free(s->cgroups_path);
 	free(s->rootfs_propagation);
+	free(s->resources.cpuset_cpus);
+	free(s->resources.io_read);
+	free(s->resources.io_write);
 	strv_free(s->masked_paths);
 	strv_free(s->readonly_paths);
 	for (size_t i = 0; i < s->n_annotations; i++) {
@@ -229,6 +232,80 @@ static json_t *json_strv(char *const *l)
 	return a;
 }
 
+bool spec_resources_any(const SpecResources *r)
+{
+	return r->has_memory_limit || r->has_memory_swap || r->has_cpu_quota || r->has_cpu_shares ||
+	       r->has_cpu_weight || r->cpuset_cpus || r->has_pids_limit || r->n_io_read > 0 ||
+	       r->n_io_write > 0;
+}
+
+uint64_t cpu_shares_to_weight(uint64_t shares)
+{
+	/* runc and crun: shares 2..262144 map linearly onto weight 1..10000. */
+	if (shares == 0)
+		return 0;
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+static json_t *throttle_to_json(const SpecIoThrottle *t, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "major", (json_int_t)t[i].major,
+						   "minor", (json_int_t)t[i].minor, "rate",
+						   (json_int_t)t[i].rate));
+	return a;
+}
+
+static json_t *resources_to_json(const SpecResources *r)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	if (r->has_memory_limit || r->has_memory_swap) {
+		json_t *m = json_object();
+		if (r->has_memory_limit)
+			json_object_set_new(m, "limit", json_integer(r->memory_limit));
+		if (r->has_memory_swap)
+			json_object_set_new(m, "swap", json_integer(r->memory_swap));
+		json_object_set_new(o, "memory", m);
+	}
+	if (r->has_cpu_quota || r->has_cpu_shares || r->cpuset_cpus) {
+		json_t *c = json_object();
+		if (r->has_cpu_quota) {
+			json_object_set_new(c, "quota", json_integer(r->cpu_quota));
+			json_object_set_new(c, "period", json_integer((json_int_t)r->cpu_period));
+		}
+		if (r->has_cpu_shares)
+			json_object_set_new(c, "shares", json_integer((json_int_t)r->cpu_shares));
+		if (r->cpuset_cpus)
+			json_object_set_new(c, "cpus", json_string(r->cpuset_cpus));
+		json_object_set_new(o, "cpu", c);
+	}
+	if (r->has_pids_limit)
+		json_object_set_new(o, "pids", json_pack("{s:I}", "limit", (json_int_t)r->pids_limit));
+	if (r->n_io_read > 0 || r->n_io_write > 0) {
+		json_t *b = json_object();
+		if (r->n_io_read > 0)
+			json_object_set_new(b, "throttleReadBpsDevice",
+					    throttle_to_json(r->io_read, r->n_io_read));
+		if (r->n_io_write > 0)
+			json_object_set_new(b, "throttleWriteBpsDevice",
+					    throttle_to_json(r->io_write, r->n_io_write));
+		json_object_set_new(o, "blockIO", b);
+	}
+	if (r->has_cpu_weight) {
+		char w[32];
+		snprintf(w, sizeof(w), "%llu", (unsigned long long)r->cpu_weight);
+		json_object_set_new(o, "unified", json_pack("{s:s}", "cpu.weight", w));
+	}
+	return o;
+}
+
 /* json_object_set_new() that tolerates NULL values (and then fails). */
 static int set(json_t *o, const char *k, json_t *v)
 {
@@ -265,6 +342,9 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 	r |= set(process, "env", json_strv(s->env));
 	r |= set(process, "cwd", json_string(s->cwd ? s->cwd : "/"));
 	r |= set(process, "noNewPrivileges", json_boolean(s->no_new_privileges));
+	if (s->sched_policy == SCHED_RR)
+		r |= set(process, "scheduler",
+			 json_pack("{s:s,s:i}", "policy", "SCHED_RR", "priority", s->sched_priority));
 	r |= set(root, "process", json_incref(process));
 
 	r |= set(root_o, "path", json_string(s->root_path ? s->root_path : "rootfs"));
@@ -299,6 +379,8 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 		r |= set(linux_o, "cgroupsPath", json_string(s->cgroups_path));
 	if (s->rootfs_propagation)
 		r |= set(linux_o, "rootfsPropagation", json_string(s->rootfs_propagation));
+	if (spec_resources_any(&s->resources))
+		r |= set(linux_o, "resources", resources_to_json(&s->resources));
 	r |= set(linux_o, "maskedPaths", json_strv(s->masked_paths));
 	r |= set(linux_o, "readonlyPaths", json_strv(s->readonly_paths));
 	r |= set(root, "linux", json_incref(linux_o));
@@ -416,6 +498,21 @@ static int get_u32(ParseCtx *c, json_t *o, const char *key, uint32_t *ret)
 	return 0;
 }
 
+static int get_i64(ParseCtx *c, json_t *o, const char *key, int64_t min, bool *ret_has,
+		   int64_t *ret)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min)
+		return fail(c, "config.json: \"%s\" must be an integer of at least %lld", key,
+			    (long long)min);
+	*ret = json_integer_value(v);
+	if (ret_has)
+		*ret_has = true;
+	return 0;
+}
+
 static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 {
 	if (!json_is_object(p))
@@ -444,6 +541,23 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 	r = get_bool(c, p, "noNewPrivileges", &s->no_new_privileges);
 	if (r < 0)
 		return r;
+	json_t *sched = json_object_get(p, "scheduler");
+	if (sched) {
+		_cleanup_free_ char *policy = NULL;
+		int64_t prio = 0;
+		if (!json_is_object(sched))
+			return fail(c, "config.json: \"process.scheduler\" must be an object");
+		if ((r = get_string(c, sched, "policy", true, &policy)) < 0 ||
+		    (r = get_i64(c, sched, "priority", 0, NULL, &prio)) < 0)
+			return r;
+		if (streq(policy, "SCHED_RR"))
+			s->sched_policy = SCHED_RR;
+		else if (!streq(policy, "SCHED_OTHER"))
+			return fail(c, "config.json: scheduler policy \"%s\" is not supported", policy);
+		if (prio > 99 || (s->sched_policy == SCHED_RR && prio < 1))
+			return fail(c, "config.json: scheduler priority must be 1 to 99 for SCHED_RR");
+		s->sched_priority = (int)prio;
+	}
 	json_t *u = json_object_get(p, "user");
 	if (u) {
 		if (!json_is_object(u))
@@ -470,6 +584,103 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 				s->additional_gids[i] = (uint32_t)json_integer_value(e);
 			}
 			s->n_additional_gids = json_array_size(g);
+		}
+	}
+	return 0;
+}
+
+static int parse_throttle(ParseCtx *c, json_t *a, const char *key, SpecIoThrottle **ret,
+			  size_t *ret_n)
+{
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > 64)
+		return fail(c, "config.json: \"%s\" must be an array (at most 64 devices)", key);
+	SpecIoThrottle *t = calloc(json_array_size(a) + 1, sizeof(SpecIoThrottle));
+	if (!t)
+		return -ENOMEM;
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		int64_t major = -1, minor = -1, rate = -1;
+		if (!json_is_object(e) || get_i64(c, e, "major", 0, NULL, &major) < 0 ||
+		    get_i64(c, e, "minor", 0, NULL, &minor) < 0 ||
+		    get_i64(c, e, "rate", 0, NULL, &rate) < 0 || major < 0 || minor < 0 ||
+		    rate < 0 || major > UINT32_MAX || minor > UINT32_MAX) {
+			free(t);
+			return fail(c, "config.json: \"%s\"[%zu] needs major, minor and rate", key, i);
+		}
+		t[i] = (SpecIoThrottle){ (uint32_t)major, (uint32_t)minor, (uint64_t)rate };
+	}
+	free(*ret);
+	*ret = t;
+	*ret_n = json_array_size(a);
+	return 0;
+}
+
+static int parse_resources(ParseCtx *c, json_t *o, SpecResources *r)
+{
+	int k;
+	if (!json_is_object(o))
+		return fail(c, "config.json: \"linux.resources\" must be an object");
+	json_t *m = json_object_get(o, "memory");
+	if (m) {
+		if (!json_is_object(m))
+			return fail(c, "config.json: \"resources.memory\" must be an object");
+		if ((k = get_i64(c, m, "limit", 1, &r->has_memory_limit, &r->memory_limit)) < 0 ||
+		    (k = get_i64(c, m, "swap", -1, &r->has_memory_swap, &r->memory_swap)) < 0)
+			return k;
+	}
+	json_t *cpu = json_object_get(o, "cpu");
+	if (cpu) {
+		if (!json_is_object(cpu))
+			return fail(c, "config.json: \"resources.cpu\" must be an object");
+		int64_t period = 100000, shares = 0;
+		bool has_period = false;
+		if ((k = get_i64(c, cpu, "quota", -1, &r->has_cpu_quota, &r->cpu_quota)) < 0 ||
+		    (k = get_i64(c, cpu, "period", 1000, &has_period, &period)) < 0 ||
+		    (k = get_i64(c, cpu, "shares", 2, &r->has_cpu_shares, &shares)) < 0 ||
+		    (k = get_string(c, cpu, "cpus", false, &r->cpuset_cpus)) < 0)
+			return k;
+		if (period > 1000000)
+			return fail(c, "config.json: cpu period must be at most 1000000");
+		r->cpu_period = (uint64_t)period;
+		r->cpu_shares = (uint64_t)shares;
+		if (r->cpuset_cpus && !cpu_list_is_valid(r->cpuset_cpus))
+			return fail(c, "config.json: invalid cpu list \"%s\"", r->cpuset_cpus);
+	}
+	json_t *pids = json_object_get(o, "pids");
+	if (pids) {
+		if (!json_is_object(pids))
+			return fail(c, "config.json: \"resources.pids\" must be an object");
+		if ((k = get_i64(c, pids, "limit", -1, &r->has_pids_limit, &r->pids_limit)) < 0)
+			return k;
+	}
+	json_t *b = json_object_get(o, "blockIO");
+	if (b) {
+		if (!json_is_object(b))
+			return fail(c, "config.json: \"resources.blockIO\" must be an object");
+		if ((k = parse_throttle(c, json_object_get(b, "throttleReadBpsDevice"),
+					"throttleReadBpsDevice", &r->io_read, &r->n_io_read)) < 0 ||
+		    (k = parse_throttle(c, json_object_get(b, "throttleWriteBpsDevice"),
+					"throttleWriteBpsDevice", &r->io_write, &r->n_io_write)) < 0)
+			return k;
+	}
+	json_t *u = json_object_get(o, "unified");
+	if (u) {
+		if (!json_is_object(u))
+			return fail(c, "config.json: \"resources.unified\" must be an object");
+		const char *key;
+		json_t *v;
+		json_object_foreach(u, key, v) {
+			if (!streq(key, "cpu.weight"))
+				return fail(c, "config.json: unified key \"%s\" is not supported", key);
+			uint64_t w;
+			if (!json_is_string(v) || parse_uint64(json_string_value(v), &w) < 0 || w < 1 ||
+			    w > 10000)
+				return fail(c, "config.json: cpu.weight must be \"1\" to \"10000\"");
+			r->has_cpu_weight = true;
+			r->cpu_weight = w;
 		}
 	}
 	return 0;
@@ -543,6 +754,9 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 	}
 	int r = get_string(c, l, "cgroupsPath", false, &s->cgroups_path);
 	if (r < 0)
+		return r;
+	json_t *res = json_object_get(l, "resources");
+	if (res && (r = parse_resources(c, res, &s->resources)) < 0)
 		return r;
 	r = get_string(c, l, "rootfsPropagation", false, &s->rootfs_propagation);
 	if (r < 0)

@@ -54,6 +54,33 @@ typedef struct {
 } SpecAnnotation;
 
 typedef struct {
+	uint32_t major, minor;
+	uint64_t rate; /* bytes per second */
+} SpecIoThrottle;
+
+/* linux.resources: what berth turns into cgroup v2 files. */
+typedef struct {
+	bool has_memory_limit;
+	int64_t memory_limit; /* memory.max, bytes */
+	bool has_memory_swap;
+	int64_t memory_swap;  /* OCI: memory + swap in total; -1 unlimited */
+	bool has_cpu_quota;
+	int64_t cpu_quota;    /* cpu.max "quota period" */
+	uint64_t cpu_period;
+	bool has_cpu_shares;
+	uint64_t cpu_shares;  /* converted to cpu.weight */
+	bool has_cpu_weight;
+	uint64_t cpu_weight;  /* linux.resources.unified["cpu.weight"] */
+	char *cpuset_cpus;
+	bool has_pids_limit;
+	int64_t pids_limit;
+	SpecIoThrottle *io_read;
+	size_t n_io_read;
+	SpecIoThrottle *io_write;
+	size_t n_io_write;
+} SpecResources;
+
+typedef struct {
 	/* process */
 	bool terminal;
 	char **args;
@@ -63,6 +90,8 @@ typedef struct {
 	uint32_t *additional_gids;
 	size_t n_additional_gids;
 	bool no_new_privileges;
+	int sched_policy; /* process.scheduler: SCHED_RR, or 0 for none */
+	int sched_priority;
 
 	/* root, hostname, mounts */
 	char *root_path;
@@ -77,6 +106,7 @@ typedef struct {
 	char *rootfs_propagation;
 	char **masked_paths;
 	char **readonly_paths;
+	SpecResources resources;
 
 	SpecAnnotation *annotations;
 	size_t n_annotations;
@@ -100,6 +130,11 @@ const char *spec_get_annotation(const ContainerSpec *s, const char *key);
 /* Sets K=V in env, replacing an existing K. */
 int spec_env_set(ContainerSpec *s, const char *assignment);
 const char *spec_env_get(const ContainerSpec *s, const char *key);
+
+/* True when any limit is set. */
+bool spec_resources_any(const SpecResources *r);
+/* The cpu.weight runc and crun derive from cgroup v1 cpu shares. */
+uint64_t cpu_shares_to_weight(uint64_t shares);
 
 int spec_to_json(const ContainerSpec *s, char **ret);
 /* On a malformed document returns -EINVAL and, in ret_error, a line naming

@@ -255,6 +255,53 @@ bool hostname_is_valid(const char *s)
 	return label > 0 && s[n - 1] != '-';
 }
 
+bool cpu_list_is_valid(const char *s)
+{
+	if (!s || !*s || strlen(s) > 1024)
+		return false;
+	const char *p = s;
+	for (;;) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9')
+				return false;
+			b = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (a > 4095 || b > 4095 || b < a)
+			return false;
+		if (*p == 0)
+			return true;
+		if (*p != ',')
+			return false;
+		p++;
+	}
+}
+
+int parse_devnum(const char *s, uint32_t *ret_major, uint32_t *ret_minor)
+{
+	const char *colon = s ? strchr(s, ':') : NULL;
+	if (!colon || colon == s)
+		return -EINVAL;
+	char maj[16];
+	size_t n = (size_t)(colon - s);
+	if (n >= sizeof(maj))
+		return -EINVAL;
+	memcpy(maj, s, n);
+	maj[n] = 0;
+	uint32_t a, b;
+	if (parse_uint32(maj, &a) < 0 || parse_uint32(colon + 1, &b) < 0)
+		return -EINVAL;
+	*ret_major = a;
+	*ret_minor = b;
+	return 0;
+}
+
 int generate_name(char *ret, size_t size)
 {
 	static const char *const adjectives[] = {

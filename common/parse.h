@@ -31,5 +31,9 @@ bool env_assignment_is_valid(const char *s);
 bool image_name_is_valid(const char *s);
 /* A hostname per RFC 1123: labels of [a-zA-Z0-9-], at most 63 each, 253 total. */
 bool hostname_is_valid(const char *s);
+/* A cpu list as cpuset.cpus takes it: "0", "0-3", "0,2-3"; numbers < 4096. */
+bool cpu_list_is_valid(const char *s);
+/* "MAJ:MIN" */
+int parse_devnum(const char *s, uint32_t *ret_major, uint32_t *ret_minor);
 /* Picks a readable default name such as "brave_hopper". */
 int generate_name(char *ret, size_t size);

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,6 +164,14 @@ _Noreturn void container_init(const InitPlan *plan)
 				 strerror(r < 0 ? -r : errno));
 			init_fail(plan, r < 0 ? r : -errno, EXIT_CANNOT_EXEC, msg);
 		}
+	}
+
+	/* -p/--pin-cpu: SCHED_RR, inherited by every process of the
+	 * container; set while we still have CAP_SYS_NICE. */
+	if (spec->sched_policy == SCHED_RR) {
+		struct sched_param sp = { .sched_priority = spec->sched_priority };
+		if (sched_setscheduler(0, SCHED_RR, &sp) < 0)
+			init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the SCHED_RR policy");
 	}
 
 	ProcessIdentity id = {

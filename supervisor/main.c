@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "cgroup-limits.h"
 #include "cgroup.h"
 #include "log.h"
 #include "parse.h"
@@ -117,6 +118,36 @@ static void redirect_stdio(Supervisor *s)
 	}
 }
 
+static int apply_limits(Supervisor *s)
+{
+	const SpecResources *res = &s->spec->resources;
+	unsigned needed = cgroup_controllers_needed(res);
+	if (!needed)
+		return 0;
+	char msg[SYNC_MSG_MAX];
+	int r = cgroup_controllers_enable(s->cgroup, needed);
+	if (r < 0) {
+		_cleanup_free_ char *missing = NULL;
+		if (cgroup_controllers_check(needed, &missing) == -EOPNOTSUPP)
+			snprintf(msg, sizeof(msg), "cannot enforce the limits: no %s controller in "
+						   "the cgroup v2 hierarchy", missing);
+		else
+			snprintf(msg, sizeof(msg), "enable the cgroup controllers the limits need: %s",
+				 strerror(-r));
+		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		return r;
+	}
+	const char *what = NULL;
+	r = cgroup_apply_resources(s->cgroup, res, &what);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "set %s of the container's cgroup: %s",
+			 what ? what : "the limits", strerror(-r));
+		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		return r;
+	}
+	return 0;
+}
+
 static int run(Supervisor *s)
 {
 	_cleanup_free_ char *config = NULL, *error = NULL;
@@ -146,6 +177,12 @@ static int run(Supervisor *s)
 		start_failed(s, r, EXIT_BERTH_ERROR, msg);
 		return r;
 	}
+
+	/* Limits go on before the container's first instruction: the init is
+	 * cloned straight into this cgroup. */
+	r = apply_limits(s);
+	if (r < 0)
+		return r;
 
 	int exit_code = EXIT_BERTH_ERROR;
 	r = supervisor_spawn(s, &error, &exit_code);

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth update: change the limits of a container. A running container's
+ * cgroup gets them at once; its config.json keeps them for later starts. */
+
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup-limits.h"
+#include "cgroup.h"
+#include "cli.h"
+#include "log.h"
+#include "resources.h"
+#include "util.h"
+
+static void update_help(void)
+{
+	printf("Usage: berth update [OPTIONS] CONTAINER\n"
+	       "\n"
+	       "Change the resource limits of a container, running or not.\n"
+	       "\n"
+	       "Options:\n" RESOURCE_HELP "  -h, --help               show this help\n");
+}
+
+/* SCHED_RR for every thread already running (new ones inherit it). */
+static int set_rr_all(const char *cgroup, int priority)
+{
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	if (asprintf(&path, "%s/cgroup.threads", cgroup) < 0)
+		return -ENOMEM;
+	int r = read_full_file(path, &data, NULL);
+	if (r < 0)
+		return r;
+	struct sched_param sp = { .sched_priority = priority };
+	for (char *t = strtok(data, "\n"); t; t = strtok(NULL, "\n"))
+		if (sched_setscheduler(atoi(t), SCHED_RR, &sp) < 0 && errno != ESRCH)
+			return -errno;
+	return 0;
+}
+
+int cmd_update(Cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		RESOURCE_LONG_OPTIONS,
+		{},
+	};
+	ResourceOptions o = { 0 };
+	int c, r;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			update_help();
+			return 0;
+		case ':':
+			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
+		default:
+			r = resource_option(c, optarg, &o);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				return log_error_errno(-EINVAL,
+						       "unknown option `%s` (see `berth update --help`)",
+						       argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return log_error_errno(-EINVAL, optind >= argc ? "missing CONTAINER" : "update takes one container");
+	if (!resource_options_any(&o))
+		return log_error_errno(-EINVAL, "nothing to update: give a limit (see `berth update --help`)");
+
+	ContainerRow row;
+	r = cli_lookup_container(cli, argv[optind], &row);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *config = path_container_file(&cli->paths, row.id, "config.json");
+	_cleanup_free_ char *error = NULL;
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	r = config ? spec_read_file(config, &spec, &error) : -ENOMEM;
+	if (r < 0) {
+		r = log_error_errno(r, "%s", error ? error : "read the container's config.json");
+		goto out;
+	}
+	/* The new values go over the old ones; what is not given stays. */
+	r = resource_options_apply(&o, cli->paths.state_dir, spec);
+	if (r < 0)
+		goto out;
+	r = resource_options_check(&spec->resources);
+	if (r < 0)
+		goto out;
+
+	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup) {
+		unsigned needed = cgroup_controllers_needed(&spec->resources);
+		r = cgroup_controllers_enable(row.cgroup, needed);
+		const char *what = NULL;
+		if (r >= 0)
+			r = cgroup_apply_resources(row.cgroup, &spec->resources, &what);
+		if (r >= 0 && o.pin)
+			r = set_rr_all(row.cgroup, spec->sched_priority);
+		if (r < 0) {
+			r = log_error_errno(r, "update %s of container %s: %m", what ? what : "the limits",
+					    row.name);
+			goto out;
+		}
+	}
+	r = spec_write_file(spec, config);
+	if (r < 0) {
+		r = log_error_errno(r, "write `%s`: %m", config);
+		goto out;
+	}
+	printf("%s\n", row.name);
+out:
+	container_row_done(&row);
+	return r;
+}
