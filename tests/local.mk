@@ -45,6 +45,7 @@ SYSTEM_TESTS = \
 	tests/system/47-concurrency.sh \
 	tests/system/48-systemd.sh \
 	tests/system/49-tty.sh \
+	tests/system/55-limits.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 
