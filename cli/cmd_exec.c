@@ -5,6 +5,7 @@
  * `berth-supervisor exec`, which joins the container and runs the command
  * (see supervisor/exec.c). */
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
+#include "user.h"
 #include "util.h"
 
 extern char **environ;
@@ -26,7 +28,8 @@ static void exec_help(void)
 	       "Options:\n"
 	       "  -e, --env KEY=VALUE    set an environment variable (repeatable)\n"
 	       "      --workdir DIR      working directory (default: the container's)\n"
-	       "  -u, --user UID[:GID]   run as this user\n"
+	       "  -u, --user USER[:GROUP] run as this user (name or uid, from the\n"
+	       "                         container's /etc/passwd)\n"
 	       "  -d, --detach           start COMMAND and return at once\n"
 	       "  -t, --tty              give COMMAND a terminal\n"
 	       "  -h, --help             show this help\n");
@@ -46,6 +49,7 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	};
 	_cleanup_strv_free_ char **sargv = NULL;
 	bool detach = false;
+	const char *user = NULL;
 	int c, r;
 	optind = 0;
 	/* Build the supervisor's command line as we go. */
@@ -68,18 +72,9 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 			if (strv_push(&sargv, "--workdir") < 0 || strv_push(&sargv, optarg) < 0)
 				return log_error_errno(-ENOMEM, "out of memory");
 			break;
-		case 'u': {
-			uint32_t u, g;
-			char *colon = strchr(optarg, ':');
-			_cleanup_free_ char *uid = colon ? strndup(optarg, (size_t)(colon - optarg))
-							 : strdup(optarg);
-			if (!uid || parse_uint32(uid, &u) < 0 || (colon && parse_uint32(colon + 1, &g) < 0))
-				return log_error_errno(-EINVAL, "invalid --user `%s`: expected UID[:GID]",
-						       optarg);
-			if (strv_push(&sargv, "--user") < 0 || strv_push(&sargv, optarg) < 0)
-				return log_error_errno(-ENOMEM, "out of memory");
+		case 'u':
+			user = optarg;
 			break;
-		}
 		case 'd':
 			detach = true;
 			break;
@@ -112,6 +107,25 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 				    row.state == STATE_PAUSED ? " (thaw it first)" : "");
 		container_row_done(&row);
 		return r;
+	}
+	if (user) {
+		/* Resolved in the container's own /etc/passwd, through its root. */
+		char rootpath[64], ug[32];
+		snprintf(rootpath, sizeof(rootpath), "/proc/%lld/root", (long long)row.pid);
+		_cleanup_close_ int rootfd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ResolvedUser u;
+		r = rootfd < 0 ? log_error_errno(-errno, "open the container's root: %m")
+			       : user_resolve_at(rootfd, user, &u);
+		if (r < 0) {
+			container_row_done(&row);
+			return r;
+		}
+		snprintf(ug, sizeof(ug), "%u:%u", u.uid, u.gid);
+		resolved_user_done(&u);
+		if (strv_push(&sargv, "--user") < 0 || strv_push(&sargv, ug) < 0) {
+			container_row_done(&row);
+			return log_error_errno(-ENOMEM, "out of memory");
+		}
 	}
 	char pid[24], start[24];
 	snprintf(pid, sizeof(pid), "%lld", (long long)row.pid);

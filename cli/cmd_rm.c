@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "log.h"
 #include "util.h"
@@ -44,6 +45,17 @@ static int rm_one(Cli *cli, const char *key, bool force)
 	if (r < 0) {
 		r = log_error_errno(r, "mark container %s for removal: %m", row.name);
 		goto out;
+	}
+	if (row.state == STATE_CREATED) {
+		/* Perhaps being started right now: its supervisor has not
+		 * recorded it yet, but its cgroup tells. Kill what runs there and
+		 * let the supervisor (which will find the row claimed) finish. */
+		_cleanup_free_ char *cg = NULL;
+		if (cgroup_container_path(row.id, &cg) >= 0 && access(cg, F_OK) == 0) {
+			(void)cgroup_kill(cg);
+			for (int i = 0; i < 200 && access(cg, F_OK) == 0; i++)
+				usleep(50000);
+		}
 	}
 	if (row.state == STATE_RUNNING || row.state == STATE_PAUSED) {
 		r = container_kill_and_wait(cli, &row, 10000);

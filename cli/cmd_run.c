@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -16,7 +17,11 @@
 #include "log.h"
 #include "oci.h"
 #include "parse.h"
+#include "caps.h"
+#include "mounts.h"
 #include "resources.h"
+#include "seccomp-filter.h"
+#include "user.h"
 #include "util.h"
 
 typedef struct {
@@ -33,6 +38,12 @@ typedef struct {
 	const char *log_max_size;
 	bool tty;
 	ResourceOptions res;
+	MountRequests mounts;
+	const char *user;
+	const char *ns_mode[_NS_MAX]; /* "host", "private", "none", "container:C" */
+	char **cap_add, **cap_drop;
+	bool privileged;
+	const char *seccomp; /* "unconfined" or a profile path */
 } RunOptions;
 
 static void run_help(void)
@@ -48,6 +59,31 @@ static void run_help(void)
 	       "      --rm                 remove the container when it exits\n"
 	       "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
 	       "  -t, --tty                give the container a terminal\n"
+	       "      --env-file FILE      read KEY=VALUE lines (and KEY: take it from here)\n"
+	       "  -u, --user USER[:GROUP]  run as USER (name or uid), from the image's /etc/passwd\n"
+	       "\n"
+	       "Files:\n"
+	       "      --mount SRC:DST[:ro] bind-mount a host path (also -v, and Docker's\n"
+	       "                           --mount type=bind,src=SRC,dst=DST[,readonly])\n"
+	       "      --tmpfs DST[:OPTS]   a tmpfs at DST (size=64m,mode=1777)\n"
+	       "  -M, --propagate-mount DIR[:DST]\n"
+	       "                           DIR as a slave mount: what the host mounts under DIR\n"
+	       "                           later appears in the running container\n"
+	       "      --layers L1,L2       extra read-only layers over the image (L1 on top)\n"
+	       "\n"
+	       "Security:\n"
+	       "      --cap-add CAP        add a capability (CAP_NET_ADMIN, NET_ADMIN, ALL)\n"
+	       "      --cap-drop CAP       drop a capability from the default set (or ALL)\n"
+	       "      --privileged         all capabilities, no seccomp filter, no masked paths\n"
+	       "      --security-opt seccomp=unconfined|FILE\n"
+	       "                           no seccomp filter, or an OCI/Docker JSON profile\n"
+	       "\n"
+	       "Namespaces:\n"
+	       "  -i, --share-ipc          share the host's IPC namespace (--ipc host)\n"
+	       "      --ipc MODE           private (default), host, or container:NAME\n"
+	       "      --uts MODE           private (default) or host\n"
+	       "      --pid MODE           private (default) or host\n"
+	       "      --net MODE           private with loopback (default; also none) or host\n"
 	       "      --hostname NAME      the container's hostname (default: its short id)\n"
 	       "      --workdir DIR        working directory inside the container\n"
 	       "      --stop-signal SIG    signal `berth stop` sends first (default SIGTERM)\n"
@@ -62,16 +98,87 @@ static void run_help(void)
 	       "failed, 126 if COMMAND could not be executed, 127 if it was not found.\n");
 }
 
+/* --env-file: KEY=VALUE lines; "#" comments and blank lines are skipped; a
+ * bare KEY takes its value from berth's own environment (as Docker does). */
+static int read_env_file(const char *path, char ***env)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return log_error_errno(-errno, "--env-file `%s`: %m", path);
+	char line[65536];
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n')
+			return log_error_errno(-E2BIG, "--env-file `%s`: line %u is too long", path, n);
+		line[strcspn(line, "\r\n")] = 0;
+		char *p = line + strspn(line, " \t");
+		if (!*p || *p == '#')
+			continue;
+		if (!strchr(p, '=')) {
+			const char *v = getenv(p);
+			if (!v)
+				continue;
+			_cleanup_free_ char *kv = NULL;
+			if (asprintf(&kv, "%s=%s", p, v) < 0 || strv_push(env, kv) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (!env_assignment_is_valid(p))
+			return log_error_errno(-EINVAL, "--env-file `%s`: line %u is not KEY=VALUE", path,
+					       n);
+		if (strv_push(env, p) < 0)
+			return -ENOMEM;
+	}
+	if (ferror(f))
+		return log_error_errno(-EIO, "--env-file `%s`: read error", path);
+	return 0;
+}
+
+static int check_ns_mode(NamespaceType t, const char *mode)
+{
+	if (streq(mode, "host") || streq(mode, "private"))
+		return 0;
+	if (t == NS_NETWORK && streq(mode, "none"))
+		return 0;
+	if (t == NS_IPC && startswith(mode, "container:") && name_is_valid(mode + 10))
+		return 0;
+	return log_error_errno(-EINVAL, "invalid --%s `%s`: %s",
+			       t == NS_IPC ? "ipc" : t == NS_UTS ? "uts" : t == NS_PID ? "pid" : "net",
+			       mode,
+			       t == NS_IPC ? "private, host or container:NAME"
+			       : t == NS_NETWORK ? "private, none or host" : "private or host");
+}
+
 static int parse_run_argv(int argc, char **argv, RunOptions *o)
 {
 	enum { ARG_NAME = 0x100, ARG_RM, ARG_HOSTNAME, ARG_WORKDIR, ARG_STOP_SIGNAL, ARG_PIDFILE,
-	       ARG_LOG_MAX_SIZE };
+	       ARG_LOG_MAX_SIZE, ARG_ENV_FILE, ARG_MOUNT, ARG_TMPFS, ARG_LAYERS, ARG_IPC, ARG_UTS,
+	       ARG_PID, ARG_NET, ARG_CAP_ADD, ARG_CAP_DROP, ARG_PRIVILEGED, ARG_SECURITY_OPT };
 	static const struct option options[] = {
 		{ "name", required_argument, NULL, ARG_NAME },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "rm", no_argument, NULL, ARG_RM },
 		{ "env", required_argument, NULL, 'e' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "env-file", required_argument, NULL, ARG_ENV_FILE },
+		{ "user", required_argument, NULL, 'u' },
+		{ "mount", required_argument, NULL, ARG_MOUNT },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "tmpfs", required_argument, NULL, ARG_TMPFS },
+		{ "propagate-mount", required_argument, NULL, 'M' },
+		{ "layers", required_argument, NULL, ARG_LAYERS },
+		{ "share-ipc", no_argument, NULL, 'i' },
+		{ "ipc", required_argument, NULL, ARG_IPC },
+		{ "uts", required_argument, NULL, ARG_UTS },
+		{ "pid", required_argument, NULL, ARG_PID },
+		{ "net", required_argument, NULL, ARG_NET },
+		{ "network", required_argument, NULL, ARG_NET },
+		{ "cap-add", required_argument, NULL, ARG_CAP_ADD },
+		{ "cap-drop", required_argument, NULL, ARG_CAP_DROP },
+		{ "privileged", no_argument, NULL, ARG_PRIVILEGED },
+		{ "security-opt", required_argument, NULL, ARG_SECURITY_OPT },
 		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "stop-signal", required_argument, NULL, ARG_STOP_SIGNAL },
@@ -84,7 +191,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	int c, r;
 	optind = 0;
 	/* "+": options end at IMAGE; what follows belongs to the command. */
-	while ((c = getopt_long(argc, argv, "+:de:th" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:de:thu:v:iM:" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {
 		switch (c) {
 		case ARG_NAME:
 			if (!name_is_valid(optarg))
@@ -101,6 +208,68 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case 't':
 			o->tty = true;
 			break;
+		case ARG_ENV_FILE:
+			if ((r = read_env_file(optarg, &o->env)) < 0)
+				return r;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case ARG_MOUNT:
+			if ((r = mount_parse_mount(&o->mounts, optarg)) < 0)
+				return r;
+			break;
+		case 'v':
+			if ((r = mount_parse_volume(&o->mounts, optarg)) < 0)
+				return r;
+			break;
+		case ARG_TMPFS:
+			if ((r = mount_parse_tmpfs(&o->mounts, optarg)) < 0)
+				return r;
+			break;
+		case 'M':
+			if ((r = mount_parse_propagate(&o->mounts, optarg)) < 0)
+				return r;
+			break;
+		case ARG_LAYERS:
+			if ((r = mount_parse_layers(&o->mounts, optarg)) < 0)
+				return r;
+			break;
+		case 'i':
+			o->ns_mode[NS_IPC] = "host";
+			break;
+		case ARG_CAP_ADD:
+		case ARG_CAP_DROP: {
+			int cap;
+			if (strcasecmp(optarg, "ALL") != 0 && cap_parse_name(optarg, &cap) < 0)
+				return log_error_errno(-EINVAL, "unknown capability `%s`", optarg);
+			if (strv_push(c == ARG_CAP_ADD ? &o->cap_add : &o->cap_drop, optarg) < 0)
+				return -ENOMEM;
+			break;
+		}
+		case ARG_PRIVILEGED:
+			o->privileged = true;
+			break;
+		case ARG_SECURITY_OPT:
+			if (startswith(optarg, "seccomp=") && optarg[8]) {
+				o->seccomp = optarg + 8;
+				if (!streq(o->seccomp, "unconfined") && access(o->seccomp, R_OK) < 0)
+					return log_error_errno(-errno, "seccomp profile `%s`: %m", o->seccomp);
+			} else
+				return log_error_errno(-EINVAL, "unsupported --security-opt `%s` (seccomp=unconfined|FILE)",
+						       optarg);
+			break;
+		case ARG_IPC:
+		case ARG_UTS:
+		case ARG_PID:
+		case ARG_NET: {
+			NamespaceType t = c == ARG_IPC ? NS_IPC : c == ARG_UTS ? NS_UTS :
+					  c == ARG_PID ? NS_PID : NS_NETWORK;
+			if ((r = check_ns_mode(t, optarg)) < 0)
+				return r;
+			o->ns_mode[t] = optarg;
+			break;
+		}
 		case ARG_RM:
 			o->auto_remove = true;
 			break;
@@ -164,8 +333,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	return 1;
 }
 
-static int build_spec(const RunOptions *o, const ResolvedImage *img, const char *id,
-		      const char *bundle, const char *name, ContainerSpec **ret)
+static int build_spec(const RunOptions *o, const ResolvedImage *img, char *const *layers,
+		      const char *id, const char *bundle, const char *name, ContainerSpec **ret)
 {
 	_cleanup_(spec_freep) ContainerSpec *s = NULL;
 	int r = spec_new_default(&s);
@@ -206,7 +375,7 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const char 
 	if (asprintf(&s->cgroups_path, "/%s/%s", CGROUP_BERTH_PARENT, id) < 0)
 		return -ENOMEM;
 
-	_cleanup_free_ char *lower = strv_join(img->layers, ":");
+	_cleanup_free_ char *lower = strv_join(layers, ":");
 	_cleanup_free_ char *upper = NULL, *work = NULL;
 	if (!lower || asprintf(&upper, "%s/upper", bundle) < 0 ||
 	    asprintf(&work, "%s/work", bundle) < 0)
@@ -223,6 +392,183 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const char 
 		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
+}
+
+/* A bind mount whose destination is a file in the image while its source
+ * is a folder (or the other way round) cannot work: say so now rather
+ * than from inside a half-started container. */
+static int check_bind_targets(const MountRequests *m, char *const *layers)
+{
+	for (size_t i = 0; i < m->n_binds; i++) {
+		struct stat src, dst;
+		if (stat(m->binds[i].source, &src) < 0)
+			return log_error_errno(-errno, "mount source `%s`: %m", m->binds[i].source);
+		for (size_t k = 0; layers[k]; k++) {
+			_cleanup_free_ char *p = NULL;
+			if (asprintf(&p, "%s%s", layers[k], m->binds[i].destination) < 0)
+				return -ENOMEM;
+			if (lstat(p, &dst) < 0)
+				continue;
+			if (S_ISLNK(dst.st_mode))
+				break; /* resolved inside the container at start */
+			if (S_ISDIR(src.st_mode) != S_ISDIR(dst.st_mode))
+				return log_error_errno(-ENOTDIR, "cannot mount %s `%s` on `%s`: it is a %s "
+								 "in the image",
+						       S_ISDIR(src.st_mode) ? "folder" : "file",
+						       m->binds[i].source, m->binds[i].destination,
+						       S_ISDIR(dst.st_mode) ? "folder" : "file");
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Capabilities, --privileged and seccomp. */
+static int apply_security(const RunOptions *o, ContainerSpec *s)
+{
+	uint64_t caps, add = 0, drop = 0;
+	int r = caps_mask_from_names((char *const *)caps_default, &caps);
+	if (r >= 0)
+		r = caps_mask_from_names(o->cap_add, &add);
+	if (r >= 0)
+		r = caps_mask_from_names(o->cap_drop, &drop);
+	if (r < 0)
+		return log_error_errno(r, "invalid capability");
+	caps = o->privileged ? caps_all_mask() : ((caps & ~drop) | add);
+	_cleanup_strv_free_ char **names = caps_names_from_mask(caps);
+	if (!names)
+		return -ENOMEM;
+	char ***sets[] = { &s->cap_bounding, &s->cap_effective, &s->cap_permitted };
+	for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+		strv_free(*sets[i]);
+		*sets[i] = strv_copy(names);
+		if (!*sets[i])
+			return -ENOMEM;
+	}
+	if (s->uid != 0) {
+		/* A user other than root starts with no capabilities (the bounding
+		 * set stays: a setuid program may still gain them). */
+		strv_free(s->cap_effective);
+		strv_free(s->cap_permitted);
+		s->cap_effective = calloc(1, sizeof(char *));
+		s->cap_permitted = calloc(1, sizeof(char *));
+		if (!s->cap_effective || !s->cap_permitted)
+			return -ENOMEM;
+	}
+	if (o->privileged) {
+		s->masked_paths = strv_free(s->masked_paths);
+		s->readonly_paths = strv_free(s->readonly_paths);
+		for (size_t i = 0; i < s->n_mounts; i++)
+			if (streq(s->mounts[i].destination, "/sys")) {
+				for (char **p = s->mounts[i].options; p && *p; p++)
+					if (streq(*p, "ro")) {
+						free(*p);
+						*p = strdup("rw");
+						if (!*p)
+							return -ENOMEM;
+					}
+			}
+	}
+	const char *seccomp = o->privileged && !o->seccomp ? "unconfined" : o->seccomp;
+	if (seccomp && streq(seccomp, "unconfined")) {
+		s->seccomp_unconfined = true;
+		return spec_set_annotation(s, ANNOTATION_SECCOMP, "unconfined");
+	}
+	if (seccomp) {
+		/* The profile is copied into config.json: later edits of the file
+		 * do not change the container. */
+		json_error_t je;
+		json_t *p = json_load_file(seccomp, JSON_REJECT_DUPLICATES, &je);
+		if (!p || !json_is_object(p)) {
+			json_decref(p);
+			return log_error_errno(-EINVAL, "seccomp profile `%s`: %s", seccomp,
+					       p ? "not a JSON object" : je.text);
+		}
+		s->seccomp_profile = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(p);
+		if (!s->seccomp_profile)
+			return -ENOMEM;
+		/* Compile it once now: a bad profile is refused before anything
+		 * is made. */
+		struct sock_fprog prog;
+		_cleanup_free_ char *error = NULL;
+		r = seccomp_prepare(s, 0, &prog, &error);
+		if (r < 0)
+			return log_error_errno(r, "seccomp profile `%s`: %s", seccomp,
+					       error ? error : strerror(-r));
+		free(prog.filter);
+	}
+	return 0;
+}
+
+/* --ipc/--uts/--pid/--net, --user, mounts: what needs the image's layers
+ * or other containers to decide. */
+static int apply_run_options(Cli *cli, const RunOptions *o, char *const *layers,
+			     ContainerSpec *s)
+{
+	int r;
+	for (int t = 0; t < _NS_MAX; t++) {
+		const char *mode = o->ns_mode[t];
+		if (!mode || streq(mode, "private") || streq(mode, "none"))
+			continue;
+		if (streq(mode, "host")) {
+			s->namespaces[t].enabled = false;
+			if (t == NS_UTS) {
+				free(s->hostname);
+				s->hostname = NULL;
+			}
+			continue;
+		}
+		/* container:NAME: that container's namespace, while it runs. */
+		ContainerRow other;
+		r = cli_lookup_container(cli, mode + 10, &other);
+		if (r < 0)
+			return r;
+		if (other.state != STATE_RUNNING && other.state != STATE_PAUSED) {
+			r = log_error_errno(-ESRCH, "--%s %s: container %s is not running", "ipc", mode,
+					    other.name);
+			container_row_done(&other);
+			return r;
+		}
+		free(s->namespaces[t].path);
+		r = asprintf(&s->namespaces[t].path, "/proc/%lld/ns/%s", (long long)other.pid,
+			     t == NS_IPC ? "ipc" : "net");
+		container_row_done(&other);
+		if (r < 0)
+			return -ENOMEM;
+	}
+
+	if (o->user) {
+		ResolvedUser u;
+		r = user_resolve_in_layers(layers, o->user, &u);
+		if (r < 0)
+			return r;
+		s->uid = u.uid;
+		s->gid = u.gid;
+		free(s->additional_gids);
+		s->additional_gids = TAKE_PTR(u.groups);
+		s->n_additional_gids = u.n_groups;
+		_cleanup_free_ char *home = NULL;
+		r = asprintf(&home, "HOME=%s", u.home) < 0 ? -ENOMEM : 0;
+		resolved_user_done(&u);
+		if (r < 0)
+			return r;
+		/* -e HOME=... wins. */
+		bool own_home = false;
+		for (size_t i = 0; o->env && o->env[i]; i++)
+			own_home |= startswith(o->env[i], "HOME=");
+		if (!own_home && (r = spec_env_set(s, home)) < 0)
+			return r;
+	}
+
+	r = apply_security(o, s);
+	if (r < 0)
+		return r;
+
+	r = check_bind_targets(&o->mounts, layers);
+	if (r < 0)
+		return r;
+	return mount_requests_apply(&o->mounts, s);
 }
 
 static int make_bundle(const char *bundle)
@@ -269,9 +615,17 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	if (!bundle || !config)
 		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
-	r = build_spec(o, &img, id, bundle, name, &spec);
+	/* --layers go over the image's own layers, leftmost on top. */
+	_cleanup_strv_free_ char **layers = strv_copy(o->mounts.layers);
+	for (size_t i = 0; img.layers[i]; i++)
+		if (strv_push(&layers, img.layers[i]) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	r = build_spec(o, &img, layers, id, bundle, name, &spec);
 	if (r < 0)
 		return log_error_errno(r, "build the container's configuration: %m");
+	r = apply_run_options(cli, o, layers, spec);
+	if (r < 0)
+		return r;
 	/* Limits are checked before anything exists: a limit this host cannot
 	 * enforce refuses the run, it is never dropped. */
 	r = resource_options_apply(&o->res, cli->paths.state_dir, spec);
@@ -288,10 +642,14 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	json_decref(cmd);
 	if (!cmd_json)
 		return log_error_errno(-EINVAL, "the command is not valid UTF-8");
-	_cleanup_free_ char *rootfs = strv_join(img.layers, ":");
+	_cleanup_free_ char *rootfs = strv_join(layers, ":");
 	if (!rootfs)
 		return log_error_errno(-ENOMEM, "out of memory");
 
+	/* Everything is checked: now the host may change (-M). */
+	r = mount_requests_prepare_host(&o->mounts);
+	if (r < 0)
+		return r;
 	r = make_bundle(bundle);
 	if (r >= 0)
 		r = spec_write_file(spec, config);
@@ -325,14 +683,20 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	return 0;
 }
 
+static void run_options_done(RunOptions *o)
+{
+	strv_free(o->env);
+	strv_free(o->cap_add);
+	strv_free(o->cap_drop);
+	mount_requests_done(&o->mounts);
+}
+
 int cmd_run(Cli *cli, int argc, char **argv)
 {
-	RunOptions o = { 0 };
+	_cleanup_(run_options_done) RunOptions o = { 0 };
 	int r = parse_run_argv(argc, argv, &o);
-	if (r <= 0) {
-		strv_free(o.env);
+	if (r <= 0)
 		return r;
-	}
 
 	_cleanup_free_ char *pidfile = NULL;
 	if (o.pidfile) {
@@ -344,10 +708,8 @@ int cmd_run(Cli *cli, int argc, char **argv)
 			if (!dir || (*dir && !is_dir(dir)))
 				r = -ENOENT;
 		}
-		if (r < 0) {
-			strv_free(o.env);
+		if (r < 0)
 			return log_error_errno(r, "--pidfile `%s`: its folder does not exist", o.pidfile);
-		}
 	}
 
 	/* Signals that arrive from here on are forwarded to the container
@@ -357,7 +719,6 @@ int cmd_run(Cli *cli, int argc, char **argv)
 
 	char id[65];
 	r = create_container(cli, &o, id);
-	strv_free(o.env);
 	if (r < 0)
 		return r;
 

@@ -11,6 +11,10 @@ berth_SOURCES = \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \
 	cli/cmd_update.c \
+	cli/mounts.c \
+	cli/mounts.h \
+	cli/user.c \
+	cli/user.h \
 	cli/container.c \
 	cli/resources.c \
 	cli/resources.h \
@@ -20,4 +24,4 @@ berth_SOURCES = \
 	cli/main.c \
 	$(NULL)
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-berth_LDADD = libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS)
+berth_LDADD = libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)

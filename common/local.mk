@@ -1,5 +1,7 @@
 noinst_LIBRARIES += libcommon.a
 libcommon_a_SOURCES = \
+	common/caps.c \
+	common/caps.h \
 	common/cgroup.c \
 	common/cgroup-limits.c \
 	common/cgroup-limits.h \
@@ -16,9 +18,11 @@ libcommon_a_SOURCES = \
 	common/paths.c \
 	common/paths.h \
 	common/protocol.h \
+	common/seccomp-filter.c \
+	common/seccomp-filter.h \
 	common/tty.c \
 	common/tty.h \
 	common/util.c \
 	common/util.h \
 	$(NULL)
-libcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+libcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSECCOMP_CFLAGS)

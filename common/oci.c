@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "caps.h"
 #include "oci.h"
 #include "parse.h"
 #include "util.h"
@@ -45,6 +46,12 @@ ContainerSpec *spec_free(ContainerSpec *s)
 		return NULL;
 	strv_free(s->args);
 	strv_free(s->env);
+	strv_free(s->cap_bounding);
+	strv_free(s->cap_effective);
+	strv_free(s->cap_permitted);
+	strv_free(s->cap_inheritable);
+	strv_free(s->cap_ambient);
+	free(s->seccomp_profile);
 	free(s->cwd);
 	free(s->additional_gids);
 	free(s->root_path);
@@ -109,6 +116,14 @@ int spec_new_default(ContainerSpec **ret)
 	s->root_path = strdup("rootfs");
 	s->rootfs_propagation = strdup("rslave");
 	s->no_new_privileges = true;
+	s->cap_bounding = strv_copy((char *const *)caps_default);
+	s->cap_effective = strv_copy((char *const *)caps_default);
+	s->cap_permitted = strv_copy((char *const *)caps_default);
+	s->cap_inheritable = calloc(1, sizeof(char *));
+	s->cap_ambient = calloc(1, sizeof(char *));
+	if (!s->cap_bounding || !s->cap_effective || !s->cap_permitted || !s->cap_inheritable ||
+	    !s->cap_ambient)
+		return -ENOMEM;
 	if (!s->cwd || !s->root_path || !s->rootfs_propagation)
 		return -ENOMEM;
 	int r = spec_env_set(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -342,6 +357,13 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 	r |= set(process, "env", json_strv(s->env));
 	r |= set(process, "cwd", json_string(s->cwd ? s->cwd : "/"));
 	r |= set(process, "noNewPrivileges", json_boolean(s->no_new_privileges));
+	json_t *caps = json_object();
+	r |= set(caps, "bounding", json_strv(s->cap_bounding));
+	r |= set(caps, "effective", json_strv(s->cap_effective));
+	r |= set(caps, "permitted", json_strv(s->cap_permitted));
+	r |= set(caps, "inheritable", json_strv(s->cap_inheritable));
+	r |= set(caps, "ambient", json_strv(s->cap_ambient));
+	r |= set(process, "capabilities", caps);
 	if (s->sched_policy == SCHED_RR)
 		r |= set(process, "scheduler",
 			 json_pack("{s:s,s:i}", "policy", "SCHED_RR", "priority", s->sched_priority));
@@ -379,6 +401,13 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 		r |= set(linux_o, "cgroupsPath", json_string(s->cgroups_path));
 	if (s->rootfs_propagation)
 		r |= set(linux_o, "rootfsPropagation", json_string(s->rootfs_propagation));
+	if (s->seccomp_profile) {
+		json_t *prof = json_loads(s->seccomp_profile, 0, NULL);
+		if (!prof)
+			r = -EINVAL;
+		else
+			r |= set(linux_o, "seccomp", prof);
+	}
 	if (spec_resources_any(&s->resources))
 		r |= set(linux_o, "resources", resources_to_json(&s->resources));
 	r |= set(linux_o, "maskedPaths", json_strv(s->masked_paths));
@@ -541,6 +570,26 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 	r = get_bool(c, p, "noNewPrivileges", &s->no_new_privileges);
 	if (r < 0)
 		return r;
+	json_t *caps = json_object_get(p, "capabilities");
+	if (caps) {
+		if (!json_is_object(caps))
+			return fail(c, "config.json: \"process.capabilities\" must be an object");
+		static const char *const keys[] = { "bounding", "effective", "permitted",
+						    "inheritable", "ambient" };
+		char ***sets[] = { &s->cap_bounding, &s->cap_effective, &s->cap_permitted,
+				   &s->cap_inheritable, &s->cap_ambient };
+		for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+			strv_free(*sets[k]);
+			*sets[k] = calloc(1, sizeof(char *));
+			if (!*sets[k])
+				return -ENOMEM;
+			if ((r = get_strv(c, caps, keys[k], sets[k])) < 0)
+				return r;
+			uint64_t m;
+			if (caps_mask_from_names(*sets[k], &m) < 0)
+				return fail(c, "config.json: unknown capability in \"%s\"", keys[k]);
+		}
+	}
 	json_t *sched = json_object_get(p, "scheduler");
 	if (sched) {
 		_cleanup_free_ char *policy = NULL;
@@ -755,6 +804,15 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 	int r = get_string(c, l, "cgroupsPath", false, &s->cgroups_path);
 	if (r < 0)
 		return r;
+	json_t *sc = json_object_get(l, "seccomp");
+	if (sc) {
+		if (!json_is_object(sc))
+			return fail(c, "config.json: \"linux.seccomp\" must be an object");
+		free(s->seccomp_profile);
+		s->seccomp_profile = json_dumps(sc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!s->seccomp_profile)
+			return -ENOMEM;
+	}
 	json_t *res = json_object_get(l, "resources");
 	if (res && (r = parse_resources(c, res, &s->resources)) < 0)
 		return r;
@@ -864,6 +922,8 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 				goto out;
 		}
 	}
+	const char *sec = spec_get_annotation(s, ANNOTATION_SECCOMP);
+	s->seccomp_unconfined = sec && streq(sec, "unconfined");
 	*ret = TAKE_PTR(s);
 	r = 0;
 out:

@@ -19,6 +19,7 @@
 #define ANNOTATION_WORKDIR "org.berth.overlay.workdir"
 #define ANNOTATION_STOP_SIGNAL "org.berth.stop-signal"
 #define ANNOTATION_LOG_MAX_SIZE "org.berth.log-max-size"
+#define ANNOTATION_SECCOMP "org.berth.seccomp" /* "unconfined" */
 
 typedef enum {
 	NS_PID,
@@ -90,6 +91,12 @@ typedef struct {
 	uint32_t *additional_gids;
 	size_t n_additional_gids;
 	bool no_new_privileges;
+	/* process.capabilities, "CAP_..." names */
+	char **cap_bounding, **cap_effective, **cap_permitted, **cap_inheritable, **cap_ambient;
+	/* seccomp: berth's default profile unless unconfined or a profile
+	 * (linux.seccomp, the JSON text of an OCI/Docker profile) is given */
+	bool seccomp_unconfined;
+	char *seccomp_profile;
 	int sched_policy; /* process.scheduler: SCHED_RR, or 0 for none */
 	int sched_priority;
 

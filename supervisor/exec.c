@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "seccomp-filter.h"
 #include "supervisor.h"
 #include "tty.h"
 #include "util.h"
@@ -145,8 +146,8 @@ static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
 	return pid < 0 ? -errno : (pid_t)pid;
 }
 
-_noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a, char **env, int errfd,
-			     int slave)
+_noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
+			     const ProcessIdentity *id, char **env, int errfd, int slave)
 {
 	char msg[SYNC_MSG_MAX];
 	InitError e = { .exit_code = EXIT_BERTH_ERROR };
@@ -177,14 +178,7 @@ _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a, char 
 		e.exit_code = EXIT_CANNOT_EXEC;
 		goto fail;
 	}
-	ProcessIdentity id = {
-		.uid = a->has_user ? a->uid : spec->uid,
-		.gid = a->has_user ? a->gid : spec->gid,
-		.groups = a->has_user ? NULL : spec->additional_gids,
-		.n_groups = a->has_user ? 0 : spec->n_additional_gids,
-		.no_new_privileges = spec->no_new_privileges,
-	};
-	int r = process_apply_identity(&id, e.msg, sizeof(e.msg));
+	int r = process_apply_identity(id, e.msg, sizeof(e.msg));
 	if (r < 0) {
 		e.error = r;
 		goto fail;
@@ -339,10 +333,34 @@ int exec_main(int argc, char *argv[])
 			return EXIT_BERTH_ERROR;
 		}
 	}
+	/* The same identity and privileges as the container's init. */
+	ProcessIdentity id = {
+		.uid = a.has_user ? a.uid : spec->uid,
+		.gid = a.has_user ? a.gid : spec->gid,
+		.groups = a.has_user ? NULL : spec->additional_gids,
+		.n_groups = a.has_user ? 0 : spec->n_additional_gids,
+		.no_new_privileges = spec->no_new_privileges,
+	};
+	if (process_identity_caps(&id, spec) < 0) {
+		log_error("the container's capabilities are invalid");
+		return EXIT_BERTH_ERROR;
+	}
+	/* A non-root user keeps no capabilities, as in Podman. */
+	if (id.uid != 0)
+		id.cap_effective = id.cap_permitted = id.cap_ambient = id.cap_inheritable = 0;
+	struct sock_fprog filter;
+	_cleanup_free_ char *serr = NULL;
+	if (seccomp_prepare(spec, id.cap_effective, &filter, &serr) < 0) {
+		log_error("%s", serr ? serr : "build the seccomp filter");
+		return EXIT_BERTH_ERROR;
+	}
+	_cleanup_free_ struct sock_filter *filter_mem = filter.filter;
+	if (filter.len > 0)
+		id.seccomp = &filter;
 	int child_pidfd = -1;
 	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd);
 	if (pid == 0)
-		child(spec, &a, env, errpipe[1], slave);
+		child(spec, &a, &id, env, errpipe[1], slave);
 	close(errpipe[1]);
 	slave = safe_close(slave);
 	if (pid < 0) {

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 
 #include "rootfs.h"
+#include "seccomp-filter.h"
 #include "tty.h"
 #include "util.h"
 
@@ -145,9 +146,18 @@ _Noreturn void container_init(const InitPlan *plan)
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the hostname");
 
-	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path &&
-	    (r = loopback_up()) < 0)
-		init_fail(plan, r, EXIT_BERTH_ERROR, "bring the loopback interface up");
+	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path) {
+		if ((r = loopback_up()) < 0)
+			init_fail(plan, r, EXIT_BERTH_ERROR, "bring the loopback interface up");
+		/* ping without CAP_NET_RAW, through ICMP datagram sockets, as
+		 * Docker and Podman allow in a container's own network. The
+		 * sysctl belongs to the network namespace we are in. */
+		int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t w _unused_ = write(fd, "0 2147483647", 12);
+			close(fd);
+		}
+	}
 
 	r = rootfs_pivot(plan->rootfs, &err);
 	if (r < 0)
@@ -174,14 +184,7 @@ _Noreturn void container_init(const InitPlan *plan)
 			init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the SCHED_RR policy");
 	}
 
-	ProcessIdentity id = {
-		.uid = spec->uid,
-		.gid = spec->gid,
-		.groups = spec->additional_gids,
-		.n_groups = spec->n_additional_gids,
-		.no_new_privileges = spec->no_new_privileges,
-	};
-	r = process_apply_identity(&id, err.msg, sizeof(err.msg));
+	r = process_apply_identity(&plan->identity, err.msg, sizeof(err.msg));
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
 	process_close_fds(plan->error_fd);
@@ -220,6 +223,23 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	}
 	(void)bundle;
 
+	plan->identity = (ProcessIdentity){
+		.uid = spec->uid,
+		.gid = spec->gid,
+		.groups = spec->additional_gids,
+		.n_groups = spec->n_additional_gids,
+		.no_new_privileges = spec->no_new_privileges,
+	};
+	r = process_identity_caps(&plan->identity, spec);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *error = NULL;
+	r = seccomp_prepare(spec, plan->identity.cap_effective, &plan->seccomp, &error);
+	if (r < 0)
+		return r;
+	if (plan->seccomp.len > 0)
+		plan->identity.seccomp = &plan->seccomp;
+
 	plan->mounts = calloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(PreparedMount));
 	if (!plan->mounts)
 		return -ENOMEM;
@@ -244,5 +264,6 @@ void init_plan_done(InitPlan *plan)
 		mount_options_done(&plan->mounts[i].opts);
 	free(plan->mounts);
 	free(plan->overlay_data);
+	free(plan->seccomp.filter);
 	*plan = (InitPlan){ 0 };
 }

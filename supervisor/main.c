@@ -153,6 +153,16 @@ static int run(Supervisor *s)
 	_cleanup_free_ char *config = NULL, *error = NULL;
 	int r;
 
+	/* Our own messages go to supervisor.log from the start; the CLI hears
+	 * of failures through the sync socket. Our stdio stays as it is: a
+	 * foreground container inherits it. */
+	_cleanup_free_ char *logpath = NULL;
+	if (asprintf(&logpath, "%s/supervisor.log", s->bundle) >= 0) {
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			log_set_fd(fd);
+	}
+
 	if (asprintf(&config, "%s/config.json", s->bundle) < 0)
 		return -ENOMEM;
 	r = spec_read_file(config, &s->spec, &error);
@@ -221,7 +231,9 @@ static int run(Supervisor *s)
 		/* The DB could not be told; a container nobody can see must not
 		 * keep running. */
 		(void)cgroup_kill(s->cgroup);
-		fail_to_cli(s, r, EXIT_BERTH_ERROR, "record the container as running in the state DB");
+		fail_to_cli(s, r, EXIT_BERTH_ERROR,
+			    r == -ESTALE ? "the container was removed while it started"
+					 : "record the container as running in the state DB");
 	} else {
 		/* systemd first: our MAINPID must be known before the CLI, the
 		 * unit's first main process, exits. */

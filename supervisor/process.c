@@ -6,11 +6,14 @@
  * privileges. Runs after clone(), so no allocation and one line of error. */
 
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "caps.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -18,8 +21,71 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec)
+{
+	if (caps_mask_from_names(spec->cap_bounding, &id->cap_bounding) < 0 ||
+	    caps_mask_from_names(spec->cap_effective, &id->cap_effective) < 0 ||
+	    caps_mask_from_names(spec->cap_permitted, &id->cap_permitted) < 0 ||
+	    caps_mask_from_names(spec->cap_inheritable, &id->cap_inheritable) < 0 ||
+	    caps_mask_from_names(spec->cap_ambient, &id->cap_ambient) < 0)
+		return -EINVAL;
+	/* We cannot give what we do not have (a root without
+	 * CAP_SYS_RESOURCE, say): ask only for what our permitted set holds. */
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) == 0) {
+		uint64_t have = (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+		id->cap_permitted &= have;
+		id->cap_inheritable &= have;
+	}
+	/* The kernel keeps effective within permitted, and permitted and
+	 * inheritable within the bounding set for what execve() grants. */
+	id->cap_permitted &= id->cap_bounding;
+	id->cap_effective &= id->cap_permitted;
+	id->cap_ambient &= id->cap_permitted & id->cap_inheritable;
+	return 0;
+}
+
+static int set_caps(const ProcessIdentity *id, char *msg, size_t msglen)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {
+		{ (uint32_t)id->cap_effective, (uint32_t)id->cap_permitted,
+		  (uint32_t)id->cap_inheritable },
+		{ (uint32_t)(id->cap_effective >> 32), (uint32_t)(id->cap_permitted >> 32),
+		  (uint32_t)(id->cap_inheritable >> 32) },
+	};
+	if (syscall(SYS_capset, &h, d) < 0) {
+		snprintf(msg, msglen, "set capabilities: %s", strerror(errno));
+		return -errno;
+	}
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int c = 0; c <= cap_last(); c++)
+		if ((id->cap_ambient & ((uint64_t)1 << c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+			snprintf(msg, msglen, "raise ambient capability %d: %s", c, strerror(errno));
+			return -errno;
+		}
+	return 0;
+}
+
 int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 {
+	/* The bounding set first: dropping needs CAP_SETPCAP, which the
+	 * container's own set may not have. */
+	for (int c = 0; c <= cap_last(); c++)
+		if (!(id->cap_bounding & ((uint64_t)1 << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+		    errno != EINVAL) {
+			snprintf(msg, msglen, "drop capability %d from the bounding set: %s", c,
+				 strerror(errno));
+			return -errno;
+		}
+	/* Keep the permitted set across setuid(); we set the sets right after. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+		snprintf(msg, msglen, "keep capabilities: %s", strerror(errno));
+		return -errno;
+	}
+
 	/* Supplementary groups first, then gid, then uid: each step needs
 	 * the privileges the next one drops. */
 	if (setgroups(id->n_groups, (const gid_t *)id->groups) < 0) {
@@ -34,8 +100,17 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 		snprintf(msg, msglen, "setuid %u: %s", id->uid, strerror(errno));
 		return -errno;
 	}
+	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	int r = set_caps(id, msg, msglen);
+	if (r < 0)
+		return r;
 	if (id->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		snprintf(msg, msglen, "set no_new_privs: %s", strerror(errno));
+		return -errno;
+	}
+	/* seccomp last: the filter may forbid what the steps above needed. */
+	if (id->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, id->seccomp, 0, 0) < 0) {
+		snprintf(msg, msglen, "load the seccomp filter: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;

@@ -159,6 +159,42 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	for (int t = 0; t < _NS_MAX; t++)
 		if (spec->namespaces[t].enabled && !spec->namespaces[t].path)
 			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
+	/* Namespaces to share (--ipc container:NAME) are joined by us, the
+	 * supervisor, and inherited by the child. Never the mount namespace:
+	 * we need the host's filesystem after the clone. */
+	for (int t = 0; t < _NS_MAX; t++) {
+		const char *path = spec->namespaces[t].path;
+		if (!spec->namespaces[t].enabled || !path)
+			continue;
+		if (t == NS_MOUNT || t == NS_USER) {
+			r = -EOPNOTSUPP;
+			if (asprintf(ret_error, "joining a %s namespace is not supported",
+				     namespace_type_to_string((NamespaceType)t)) < 0)
+				*ret_error = NULL;
+		} else {
+			int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+			r = nsfd < 0 ? -errno : RET_NERRNO(setns(nsfd, namespace_type_clone_flag((NamespaceType)t)));
+			safe_close(nsfd);
+			if (r < 0 && asprintf(ret_error, "join the %s namespace `%s`: %s",
+					      namespace_type_to_string((NamespaceType)t), path,
+					      strerror(-r)) < 0)
+				*ret_error = NULL;
+		}
+		if (r < 0) {
+			*ret_exit_code = EXIT_BERTH_ERROR;
+			safe_close(errpipe[0]);
+			safe_close(errpipe[1]);
+			safe_close(console[0]);
+			safe_close(console[1]);
+			if (!s->foreground && !spec->terminal) {
+				safe_close(plan.stdio[0]);
+				s->out_pipe[1] = safe_close(s->out_pipe[1]);
+				s->err_pipe[1] = safe_close(s->err_pipe[1]);
+			}
+			init_plan_done(&plan);
+			return r;
+		}
+	}
 
 	/* Signals stay blocked across clone so that no handler of ours runs
 	 * in the child; the init resets them before exec. */

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/filter.h>
 #include <uv.h>
 
 #include "db.h"
@@ -20,6 +21,21 @@ typedef struct {
 	const char *fstype; /* what mount(2) gets: "cgroup" becomes "cgroup2" */
 } PreparedMount;
 
+/* process.c: identity and privileges of a process entering a container */
+typedef struct {
+	uint32_t uid, gid;
+	const uint32_t *groups;
+	size_t n_groups;
+	bool no_new_privileges;
+	/* capability sets as masks, prepared before clone */
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	/* the seccomp filter, loaded last; NULL: none */
+	const struct sock_fprog *seccomp;
+} ProcessIdentity;
+/* Fills the capability masks of id from the spec's names. */
+int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec);
+int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
+
 /* What the container init needs, prepared by the supervisor before clone. */
 typedef struct {
 	const ContainerSpec *spec;
@@ -31,6 +47,8 @@ typedef struct {
 	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
 	int error_fd;            /* write end of the exec error pipe (cloexec) */
 	int console_fd;          /* -t: socket to send the pty master through */
+	ProcessIdentity identity;
+	struct sock_fprog seccomp; /* filter.len == 0: none */
 } InitPlan;
 
 /* Message the init writes to the error pipe when it cannot exec. */
@@ -121,14 +139,6 @@ int ctr_log_open(Supervisor *s);
 void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len);
 void ctr_log_flush(Supervisor *s);
 
-/* process.c: identity and privileges of a process entering a container */
-typedef struct {
-	uint32_t uid, gid;
-	const uint32_t *groups;
-	size_t n_groups;
-	bool no_new_privileges;
-} ProcessIdentity;
-int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
 /* Marks every fd above 2 close-on-exec (or closes it, but `keep`). */
 void process_close_fds(int keep);
 

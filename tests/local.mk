@@ -21,7 +21,7 @@ check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-UNIT_LDADD = libdb.a libcommon.a $(CMOCKA_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+UNIT_LDADD = libdb.a libcommon.a $(CMOCKA_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
 
 tests_unit_test_parse_SOURCES = tests/unit/test-parse.c
 tests_unit_test_parse_CFLAGS = $(UNIT_CFLAGS)

@@ -131,7 +131,7 @@ t_is "exec -e and --workdir" "v /etc" "$(berth exec -e X=v --workdir /etc ex sh 
 capture berth exec --workdir /nonexistent ex true
 t_is "exec with a missing --workdir exits 126" 126 "$RC"
 t_match "and says so" 'working directory `/nonexistent`: No such file' "$ERR"
-t_is "exec -u runs as that user" "1234:1234" "$(berth exec -u 1234 ex sh -c 'echo $(id -u):$(id -g)')"
+t_is "exec -u runs as that user (a uid not in /etc/passwd gets group 0, as in Podman)" "1234:0" "$(berth exec -u 1234 ex sh -c 'echo $(id -u):$(id -g)')"
 id=$(db "SELECT id FROM containers WHERE name='ex'")
 t_is "exec'd processes are in the container's cgroup" "0::/" "$(berth exec ex grep ^0:: /proc/self/cgroup)"
 capture berth exec -d ex sleep 30
