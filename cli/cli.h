@@ -73,6 +73,7 @@ int cmd_list(Cli *cli, int argc, char **argv);
 int cmd_status(Cli *cli, int argc, char **argv);
 int cmd_rm(Cli *cli, int argc, char **argv);
 int cmd_image(Cli *cli, int argc, char **argv);
+int cmd_trace(Cli *cli, int argc, char **argv);
 
 /* Output helpers */
 void print_json_string(FILE *f, const char *s);

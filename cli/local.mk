@@ -5,10 +5,24 @@ berth_SOURCES = \
 	cli/cmd_list.c \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \
+	cli/cmd_trace.c \
 	cli/container.c \
 	cli/images.c \
 	cli/launch.c \
 	cli/main.c \
 	$(NULL)
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-berth_LDADD = libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS)
+# libtracebpf.a uses libdb.a and libcommon.a: it comes first.
+berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS)
+BERTH_TRACE_LIBS =
+
+if ENABLE_BPF
+# `berth trace`; without eBPF, cmd_trace.c alone says it is not built in.
+berth_SOURCES += \
+	cli/trace-attrib.c \
+	cli/trace-cli.h \
+	cli/trace-format.c \
+	$(NULL)
+berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
+BERTH_TRACE_LIBS += libtracebpf.a $(LIBBPF_LIBS)
+endif

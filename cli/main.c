@@ -28,6 +28,7 @@ static const Command commands[] = {
 	{ "status", NULL, cmd_status, "show everything about a container" },
 	{ "rm", NULL, cmd_rm, "remove containers" },
 	{ "image", NULL, cmd_image, "manage images (create, list, rm)" },
+	{ "trace", NULL, cmd_trace, "show kernel events of containers (eBPF)" },
 };
 
 static void help(void)
