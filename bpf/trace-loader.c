@@ -122,6 +122,9 @@ int trace_bpf_open(const TraceBpfOptions *o, TraceEventFn fn, void *userdata, Tr
 			return r;
 		}
 	}
+	/* Wake the reader when an eighth of the ring is used: it has seven
+	 * eighths left while it catches up. */
+	skel->rodata->wakeup_bytes = bpf_map__max_entries(skel->maps.events) / 8;
 
 	/* Load only what the events asked for need: each attached program
 	 * costs a little on every fork, exec or syscall of the machine. The

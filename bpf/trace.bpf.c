@@ -22,6 +22,7 @@ const volatile bool trace_all = false;        /* every process on the host */
 const volatile bool trace_berth_comm = true; /* processes named berth, berth-* */
 const volatile __u32 event_mask = ~0u;       /* 1 << enum trace_event_type */
 const volatile __u32 self_tgid = 0;          /* the tracer: never traced */
+const volatile __u64 wakeup_bytes = 0;       /* see submit() */
 /* Syscall numbers differ between architectures: the loader passes them in
  * from its own <sys/syscall.h>; -1 when the architecture lacks the call. */
 const volatile long nr_unshare = -1;
@@ -98,6 +99,18 @@ static __always_inline void *reserve(__u64 size, __u32 type)
 			(*n)++;
 	}
 	return e;
+}
+
+/* Waking the reader for each event costs it a poll() and a context switch
+ * per event, which at a few thousand events per second is most of its
+ * work. It is woken once wakeup_bytes have piled up instead, and otherwise
+ * looks on its own every few tens of milliseconds. */
+static __always_inline void submit(void *e)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
@@ -207,7 +220,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		if (e) {
 			fill(e, parent, TRACE_EV_FORK, TRACE_ACT_NONE, cgroup_id);
 			e->arg = BPF_CORE_READ(child, tgid);
-			bpf_ringbuf_submit(e, 0);
+			submit(e);
 		}
 	}
 	if (wants_type(TRACE_EV_NS)) {
@@ -220,7 +233,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 				 * the caller sees it (CLONE_PARENT): say who forked. */
 				e->ppid = BPF_CORE_READ(parent, tgid);
 				e->flags = flags;
-				bpf_ringbuf_submit(e, 0);
+				submit(e);
 			}
 		}
 	}
@@ -239,7 +252,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		return 0;
 	fill(e, p, TRACE_EV_EXEC, TRACE_ACT_NONE, cgroup_id);
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -263,7 +276,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 		return 0;
 	fill(e, p, TRACE_EV_EXIT, TRACE_ACT_NONE, cgroup_id);
 	e->result = BPF_CORE_READ(p, exit_code);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -321,7 +334,7 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, const char *path, _
 		return 0;
 	}
 	fill(e, bpf_get_current_task_btf(), TRACE_EV_CGROUP, action, id);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -432,13 +445,13 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		struct berth_event *e = reserve(TRACE_SIZE_FULL, TRACE_EV_MOUNT);
 		if (e) {
 			bpf_probe_read_kernel(e, TRACE_SIZE_FULL, p);
-			bpf_ringbuf_submit(e, 0);
+			submit(e);
 		}
 	} else {
 		struct berth_event *e = reserve(TRACE_SIZE_SMALL, TRACE_EV_NS);
 		if (e) {
 			bpf_probe_read_kernel(e, TRACE_SIZE_SMALL, p);
-			bpf_ringbuf_submit(e, 0);
+			submit(e);
 		}
 	}
 	bpf_map_delete_elem(&pending, &tid);
@@ -464,7 +477,7 @@ static __always_inline int oom_event(struct task_struct *victim, __u32 pid)
 		e->ppid = 0;
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 

@@ -49,7 +49,10 @@ static inline void trace_bpf_freep(TraceBpf **t)
 	trace_bpf_free(*t);
 }
 
-/* An fd that polls readable when events wait. */
+/* An fd that polls readable when many events wait. The kernel side wakes
+ * its reader only once a batch has piled up: poll it with a timeout of at
+ * most TRACE_BPF_POLL_MSEC and consume on the timeout too. */
+#define TRACE_BPF_POLL_MSEC 50
 int trace_bpf_fd(TraceBpf *t);
 /* Hands every waiting event to the callback; returns how many, or the
  * callback's error. */

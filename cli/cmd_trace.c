@@ -276,12 +276,16 @@ static int trace_loop(Tracer *t, int sigfd, uint64_t deadline)
 			if (wait < 0 || w < wait)
 				wait = w;
 		}
-		int n = poll(fds, 2, wait < 0 ? -1 : (int)((wait + 999) / 1000));
+		int timeout = TRACE_BPF_POLL_MSEC;
+		if (wait >= 0 && wait / 1000 < timeout)
+			timeout = (int)((wait + 999) / 1000);
+		int n = poll(fds, 2, timeout);
 		if (n < 0 && errno != EINTR)
 			return log_error_errno(-errno, "poll: %m");
 		if (n > 0 && fds[1].revents)
 			return 0; /* SIGINT, SIGTERM or SIGHUP: the normal end */
-		if (n > 0 && fds[0].revents) {
+		if (n >= 0) {
+			/* Woken or not: see trace_bpf_fd(). */
 			int r = trace_bpf_consume(t->bpf);
 			if (r < 0 && !t->callback_failed)
 				return log_error_errno(r, "read events from the kernel: %m");
