@@ -11,6 +11,7 @@ berth_SOURCES = \
 	cli/launch.c \
 	cli/main.c \
 	$(NULL)
+berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 # libtracebpf.a uses libdb.a and libcommon.a: it comes first.
 berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS)
@@ -23,6 +24,5 @@ berth_SOURCES += \
 	cli/trace-cli.h \
 	cli/trace-format.c \
 	$(NULL)
-berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
 BERTH_TRACE_LIBS += libtracebpf.a $(LIBBPF_LIBS)
 endif
