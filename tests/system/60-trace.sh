@@ -153,7 +153,7 @@ if grep -qw memory "$v2/cgroup.subtree_control" 2>/dev/null; then
 	echo +memory >"$v2/berth/cgroup.subtree_control"
 	echo 16M >"$v2/berth/$oid/memory.max"
 	echo 0 >"$v2/berth/$oid/memory.swap.max" 2>/dev/null
-	wait_for 60 sh -c "[ \"\$(sqlite3 $ROOT/state.db \"SELECT state FROM containers WHERE id='$oid'\")\" = exited ]"
+	wait_for 60 sh -c "[ \"\$(sqlite3 -cmd '.timeout 10000' $ROOT/state.db \"SELECT state FROM containers WHERE id='$oid'\")\" = exited ]"
 	sleep 0.5
 	stop_trace
 	t_ok "an OOM kill in a container is reported, attributed to it" \
