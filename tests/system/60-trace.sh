@@ -148,7 +148,7 @@ t_ok "not even one named -" test ! -e ./-
 v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 if grep -qw memory "$v2/cgroup.subtree_control" 2>/dev/null; then
 	start_trace "$ROOT/oom.json" --format json --events oom,exit --duration 300
-	oid=$(berth run -d --name oomer busybox /bin/sh -c 'sleep 1; x=aaaaaaaa; while :; do x=$x$x; done')
+	oid=$(berth run -d --name oomer busybox /bin/sh -c 'sleep 2; x=aaaaaaaa; while :; do x=$x$x; done')
 	# berth's own berth/ cgroup: enable memory for its children, then cap this one.
 	echo +memory >"$v2/berth/cgroup.subtree_control"
 	echo 16M >"$v2/berth/$oid/memory.max"
@@ -178,10 +178,13 @@ if command -v setpriv >/dev/null; then
 	t_match "without root: says that root is needed" '^berth: .*needs root' "$ERR"
 	t_is "without root: one line" 1 "$(grep -c . <<<"$ERR")"
 fi
-capture unshare -m --propagation private sh -c \
-	'mount -t tmpfs none /sys/kernel/btf && exec "$0" trace --duration 1' "$BERTH"
-t_is "without kernel BTF: exit 125" 125 "$RC"
-t_match "without kernel BTF: says so" '^berth: this kernel has no BTF' "$ERR"
-t_is "without kernel BTF: one line" 1 "$(grep -c . <<<"$ERR")"
+if command -v unshare >/dev/null; then
+	# A private mount namespace hides the BTF from berth alone.
+	capture unshare -m --propagation private sh -c \
+		'mount -t tmpfs none /sys/kernel/btf && exec "$0" trace --duration 1' "$BERTH"
+	t_is "without kernel BTF: exit 125" 125 "$RC"
+	t_match "without kernel BTF: says so" '^berth: this kernel has no BTF' "$ERR"
+	t_is "without kernel BTF: one line" 1 "$(grep -c . <<<"$ERR")"
+fi
 
 t_end
