@@ -15,6 +15,7 @@ berth_SOURCES = \
 	cli/mounts.h \
 	cli/user.c \
 	cli/user.h \
+	cli/cmd_trace.c \
 	cli/container.c \
 	cli/resources.c \
 	cli/resources.h \
@@ -23,5 +24,18 @@ berth_SOURCES = \
 	cli/limits-output.c \
 	cli/main.c \
 	$(NULL)
+berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-berth_LDADD = libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+# libtracebpf.a uses libdb.a and libcommon.a: it comes first.
+berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+BERTH_TRACE_LIBS =
+
+if ENABLE_BPF
+# `berth trace`; without eBPF, cmd_trace.c alone says it is not built in.
+berth_SOURCES += \
+	cli/trace-attrib.c \
+	cli/trace-cli.h \
+	cli/trace-format.c \
+	$(NULL)
+BERTH_TRACE_LIBS += libtracebpf.a $(LIBBPF_LIBS)
+endif

@@ -50,6 +50,27 @@ static const char *const migrations[] = {
 	"  created_at TEXT NOT NULL,"
 	"  config TEXT"
 	") STRICT;",
+	/* 2: events recorded by `berth trace --db` (docs/state-db-events.md).
+	 * container_id is no foreign key: events outlive their container,
+	 * which is why its name is kept too. */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time TEXT NOT NULL,"
+	"  type TEXT NOT NULL CHECK (type IN"
+	"    ('fork','exec','exit','cgroup','ns','mount','oom')),"
+	"  action TEXT,"
+	"  container_id TEXT,"
+	"  container_name TEXT,"
+	"  cgroup_id INTEGER NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  tid INTEGER NOT NULL,"
+	"  ppid INTEGER,"
+	"  comm TEXT NOT NULL,"
+	"  path TEXT,"
+	"  details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))"
+	") STRICT;"
+	"CREATE INDEX events_container ON events(container_id, time);"
+	"CREATE INDEX events_time ON events(time);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. */
@@ -132,3 +132,24 @@ int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n);
 int db_image_delete(sqlite3 *db, const char *name);
 /* Number of containers whose image is `name`. */
 int db_image_count_users(sqlite3 *db, const char *name);
+
+/* One row of the events table, written by `berth trace --db`. */
+typedef struct {
+	char *time; /* UTC ISO-8601 with milliseconds */
+	const char *type;
+	const char *action;   /* or NULL */
+	char *container_id;   /* NULL: not a container's process */
+	char *container_name; /* NULL with container_id */
+	uint64_t cgroup_id;
+	int64_t pid;
+	int64_t tid;
+	int64_t ppid; /* 0: unknown, stored as NULL */
+	char *comm;
+	char *path;    /* or NULL */
+	char *details; /* a JSON object */
+} EventRow;
+
+void event_row_done(EventRow *e);
+/* Inserts rows in one transaction: a tracer writes in batches, so that a
+ * burst of events costs one commit rather than one each. */
+int db_event_insert_many(sqlite3 *db, const EventRow *rows, size_t n);

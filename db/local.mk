@@ -4,6 +4,7 @@ libdb_a_SOURCES = \
 	db/db-internal.h \
 	db/db.c \
 	db/db.h \
+	db/event.c \
 	db/image.c \
 	$(NULL)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

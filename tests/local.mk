@@ -46,6 +46,7 @@ SYSTEM_TESTS = \
 	tests/system/48-systemd.sh \
 	tests/system/49-tty.sh \
 	tests/system/55-limits.sh \
+	tests/system/60-trace.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 

@@ -90,7 +90,7 @@ capture() {
 # Every container id this test's root knows.
 t_container_ids() {
 	[ -n "$ROOT" ] && [ -f "$ROOT/state.db" ] || return 0
-	sqlite3 "$ROOT/state.db" "SELECT id FROM containers" 2>/dev/null
+	sqlite3 -cmd ".timeout 10000" "$ROOT/state.db" "SELECT id FROM containers" 2>/dev/null
 }
 
 t_cleanup() {
@@ -149,5 +149,6 @@ wait_for() {
 	return 1
 }
 
-# Read the state DB as a user would, waiting for writers like berth does.
-db() { sqlite3 -cmd '.timeout 10000' "$ROOT/state.db" "$@"; }
+# With a busy timeout: the sqlite3 shell has none, and a berth process that
+# closes the DB last checkpoints it under an exclusive lock for a moment.
+db() { sqlite3 -cmd ".timeout 10000" "$ROOT/state.db" "$@"; }
