@@ -109,6 +109,10 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 		resolved_user_done(&u);
 		return -ENOMEM;
 	}
+	/* Like initgroups(): the primary group is among the supplementary
+	 * ones (fixed up below if GROUP overrides it). */
+	if (uname && !grp)
+		u.groups[u.n_groups++] = u.gid;
 	while (gr && fgets(line, sizeof(line), gr)) {
 		char *f[4];
 		uint32_t gid;
