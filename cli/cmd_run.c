@@ -456,6 +456,9 @@ static int apply_security(const RunOptions *o, ContainerSpec *s)
 			return -ENOMEM;
 	}
 	if (o->privileged) {
+		r = spec_set_annotation(s, ANNOTATION_DEVICES, "all");
+		if (r < 0)
+			return r;
 		s->masked_paths = strv_free(s->masked_paths);
 		s->readonly_paths = strv_free(s->readonly_paths);
 		for (size_t i = 0; i < s->n_mounts; i++)

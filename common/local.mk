@@ -3,6 +3,8 @@ libcommon_a_SOURCES = \
 	common/caps.c \
 	common/caps.h \
 	common/cgroup.c \
+	common/cgroup-devices.c \
+	common/cgroup-devices.h \
 	common/cgroup-limits.c \
 	common/cgroup-limits.h \
 	common/cgroup.h \

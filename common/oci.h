@@ -20,6 +20,7 @@
 #define ANNOTATION_STOP_SIGNAL "org.berth.stop-signal"
 #define ANNOTATION_LOG_MAX_SIZE "org.berth.log-max-size"
 #define ANNOTATION_SECCOMP "org.berth.seccomp" /* "unconfined" */
+#define ANNOTATION_DEVICES "org.berth.devices" /* "all": no device filter */
 
 typedef enum {
 	NS_PID,

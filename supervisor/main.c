@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-limits.h"
 #include "cgroup.h"
 #include "log.h"
@@ -193,6 +194,17 @@ static int run(Supervisor *s)
 	r = apply_limits(s);
 	if (r < 0)
 		return r;
+	const char *devices = spec_get_annotation(s->spec, ANNOTATION_DEVICES);
+	if (!devices || !streq(devices, "all")) {
+		r = cgroup_devices_restrict(s->cgroup_fd, device_rules_default);
+		if (r < 0) {
+			char msg[SYNC_MSG_MAX];
+			snprintf(msg, sizeof(msg), "restrict the container's devices (cgroup BPF): %s",
+				 strerror(-r));
+			start_failed(s, r, EXIT_BERTH_ERROR, msg);
+			return r;
+		}
+	}
 
 	int exit_code = EXIT_BERTH_ERROR;
 	r = supervisor_spawn(s, &error, &exit_code);

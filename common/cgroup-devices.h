@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+/* Which device nodes a container may open, on cgroup v2: a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program attached to its cgroup. */
+
+typedef struct {
+	char type;      /* 'c' or 'b' */
+	int64_t major;  /* -1: any */
+	int64_t minor;  /* -1: any */
+	const char *access; /* of "rwm" */
+} DeviceRule;
+
+/* The devices a default container may use: null, zero, full, random,
+ * urandom, tty, console, ptmx and the pts; mknod of any node (useless
+ * without the right to open it). */
+extern const DeviceRule device_rules_default[];
+
+/* Loads the program for `rules` (terminated by type 0) and attaches it to
+ * the cgroup whose directory fd is cgroup_fd. */
+int cgroup_devices_restrict(int cgroup_fd, const DeviceRule *rules);
