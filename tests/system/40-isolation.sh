@@ -17,7 +17,7 @@ t_ok "the hostname is not the host's" test "$(run_in hostname)" != "$(hostname)"
 t_is "the network has only loopback" "lo" "$(run_in 'ls /sys/class/net')"
 t_match "and loopback is up" 'UP' "$(run_in 'ip link show lo')"
 t_is "loopback carries traffic (TCP over 127.0.0.1)" hello \
-	"$(run_in 'nc -l -p 4242 > /tmp/got & sleep 0.3; echo hello | nc 127.0.0.1 4242; sleep 0.3; cat /tmp/got')"
+	"$(run_in 'nc -l -p 4242 > /tmp/got & for i in $(seq 50); do echo hello | nc 127.0.0.1 4242 2>/dev/null && break; sleep 0.1; done; wait; cat /tmp/got')"
 
 # IPC: a segment made on the host is not visible inside.
 shmid=$(ipcmk -M 4096 | awk '{print $NF}')

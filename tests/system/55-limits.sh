@@ -55,7 +55,7 @@ if ! have memory; then
 	capture berth run -d --name noio -w 1M -C 20000 busybox true
 	t_match "several missing controllers are all named" 'no cpu, io controllers' "$ERR"
 	t_is "nothing is left behind" "$before" "$(snapshot_sum)"
-	t_is "not even a cgroup" "" "$(ls "$CGROUP_ROOT/berth" 2>/dev/null | grep -E '^[0-9a-f]{64}$')"
+	t_is "not even a supervisor was started" "" "$(pgrep -f "berth-supervisor --root $ROOT ")"
 	capture berth update --mem 10M nosuch
 	t_is "update of an unknown container fails" 125 "$RC"
 	t_end

@@ -111,7 +111,7 @@ sleep 0.5
 stop_trace
 t_match "text lines read name(id) type details pid=N" \
 	"^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} tr2\(${id2:0:8}\) exec /bin/sh pid=[0-9]+$" \
-	"$(grep ' exec /bin/sh ' "$ROOT/text.out")"
+	"$(grep " tr2(${id2:0:8}) exec /bin/sh " "$ROOT/text.out")"
 t_ok "--output FILE gets the same lines" cmp -s "$ROOT/text.out" "$ROOT/text.log"
 t_ok "unshare inside a container" grep -q "^.* tr2(${id2:0:8}) ns unshare net pid=" "$ROOT/text.out"
 t_ok "setns inside a container" grep -q "^.* tr2(${id2:0:8}) ns setns net fd=[0-9]* pid=" "$ROOT/text.out"
