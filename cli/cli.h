@@ -94,6 +94,7 @@ int cmd_logs(Cli *cli, int argc, char **argv);
 int cmd_exec(Cli *cli, int argc, char **argv);
 int cmd_generate(Cli *cli, int argc, char **argv);
 int cmd_update(Cli *cli, int argc, char **argv);
+int cmd_system(Cli *cli, int argc, char **argv);
 int cmd_trace(Cli *cli, int argc, char **argv);
 
 /* Output helpers */

@@ -26,8 +26,8 @@ int cli_db(Cli *cli, sqlite3 **ret)
 			return log_error_errno(-ENOMEM, "out of memory");
 		r = db_open(path, &cli->db);
 		if (r == -EBADMSG)
-			return log_error_errno(r, "the state DB `%s` is damaged (not a database "
-						  "or corrupted); move it aside to start afresh",
+			return log_error_errno(r, "the state DB `%s` is damaged (not a database or "
+						  "corrupted); see `berth system check`",
 					       path);
 		if (r == -EPROTONOSUPPORT)
 			return log_error_errno(r, "the state DB `%s` was written by a newer berth",

@@ -10,6 +10,7 @@ berth_SOURCES = \
 	cli/cmd_list.c \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \
+	cli/cmd_system.c \
 	cli/cmd_update.c \
 	cli/mounts.c \
 	cli/mounts.h \

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth system check: is the state sound? The DB's integrity and schema,
+ * and whether the DB, the container folders and the cgroups agree. Reads
+ * only; says what it finds and what to do. */
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup.h"
+#include "cli.h"
+#include "log.h"
+#include "parse.h"
+#include "util.h"
+
+static bool in_list(char **ids, const char *id)
+{
+	return strv_contains(ids, id);
+}
+
+static int system_check(Cli *cli)
+{
+	int problems = 0;
+	_cleanup_free_ char *path = path_db(&cli->paths);
+	if (!path)
+		return -ENOMEM;
+	printf("state DB:      %s\n", path);
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		if ((st.st_mode & 077) != 0) {
+			printf("  PROBLEM: mode %03o; it should be 0600 (chmod 600 %s)\n",
+			       st.st_mode & 0777, path);
+			problems++;
+		}
+	}
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0) {
+		printf("  PROBLEM: cannot open it (%s)\n", strerror(-r));
+		printf("  Move it aside (mv %s %s.broken) to start with an empty state; the\n"
+		       "  containers' folders under %s/containers stay for inspection.\n",
+		       path, path, cli->paths.state_dir);
+		return -EBADMSG;
+	}
+	_cleanup_free_ char *integrity = NULL;
+	r = db_integrity_check(db, &integrity);
+	if (r < 0 || !streq(integrity, "ok")) {
+		printf("  PROBLEM: integrity check: %s\n", r < 0 ? strerror(-r) : integrity);
+		problems++;
+	} else
+		printf("  integrity:   ok\n  schema:      version %d\n", DB_SCHEMA_VERSION);
+
+	_cleanup_strv_free_ char **ids = NULL;
+	r = db_container_list_ids(db, &ids);
+	if (r < 0)
+		return log_error_errno(r, "read the state DB: %m");
+	printf("containers:    %zu in the DB\n", strv_length(ids));
+
+	/* Every row needs its folder; every folder needs its row. */
+	for (size_t i = 0; ids[i]; i++) {
+		_cleanup_free_ char *b = path_container_dir(&cli->paths, ids[i]);
+		if (b && !is_dir(b)) {
+			printf("  PROBLEM: container %.12s has no folder %s (berth rm -f %.12s)\n", ids[i],
+			       b, ids[i]);
+			problems++;
+		}
+	}
+	_cleanup_free_ char *cdir = NULL;
+	if (asprintf(&cdir, "%s/containers", cli->paths.state_dir) < 0)
+		return -ENOMEM;
+	DIR *d = opendir(cdir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (id_prefix_is_valid(de->d_name) && strlen(de->d_name) == CONTAINER_ID_LEN &&
+		    !in_list(ids, de->d_name)) {
+			printf("  PROBLEM: folder %s/%s belongs to no container (remove it)\n", cdir,
+			       de->d_name);
+			problems++;
+		}
+	if (d)
+		closedir(d);
+
+	/* Running containers must have a live supervisor: the refresh fixes
+	 * what it finds, like every command. */
+	for (size_t i = 0; ids[i]; i++) {
+		ContainerRow row;
+		if (db_container_get(db, ids[i], &row) < 0)
+			continue;
+		ContainerState before = row.state;
+		(void)container_refresh(cli, &row);
+		if (before != row.state)
+			printf("  fixed: %s was %s without a supervisor; now exited (unknown)\n",
+			       row.name, container_state_to_string(before));
+		container_row_done(&row);
+	}
+
+	printf("%s\n", problems ? "problems found" : "no problems found");
+	return problems ? -EUCLEAN : 0;
+}
+
+int cmd_system(Cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && streq(argv[1], "check") && argc == 2) {
+		int r = system_check(cli);
+		return r == -EUCLEAN || r == -EBADMSG ? 1 : r;
+	}
+	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		printf("Usage: berth system check\n\n"
+		       "Check the state DB (integrity, schema, permissions) and that it agrees\n"
+		       "with the containers' folders and supervisors. Exits 1 on a problem.\n");
+		return 0;
+	}
+	return log_error_errno(-EINVAL, argc < 2 ? "missing system command (check)"
+						 : "unknown system command `%s` (check)",
+			       argv[1]);
+}

@@ -1,0 +1,61 @@
+#!/bin/bash
+# The state files: private modes, a damaged DB is reported clearly (never a
+# crash), `berth system check`, and kill -9 at any moment loses nothing.
+. "$(dirname "$0")/lib.sh"
+require_root
+t_begin
+
+berth run --name s1 busybox true
+t_is "the state folder is 0700" 700 "$(stat -c %a "$ROOT")"
+t_is "the state DB is 0600" 600 "$(stat -c %a "$ROOT/state.db")"
+t_is "its WAL is 0600 too" 600 "$(stat -c %a "$ROOT/state.db-wal" 2>/dev/null || echo 600)"
+t_is "the runtime folder is 0700" 700 "$(stat -c %a "$ROOT/run")"
+t_is "a container's folder is 0700" 700 "$(stat -c %a "$ROOT/containers/$(db "SELECT id FROM containers")")"
+t_is "its config.json is 0600" 600 "$(stat -c %a "$ROOT/containers/$(db "SELECT id FROM containers")/config.json")"
+
+capture berth system check
+t_is "system check on a sound state exits 0" 0 "$RC"
+t_match "and says so" 'no problems found' "$OUT"
+mkdir "$ROOT/containers/$(printf '%064d' 0 | tr 0 a)"
+capture berth system check
+t_is "a stray container folder is a problem (exit 1)" 1 "$RC"
+t_match "named with what to do" 'PROBLEM: folder .* belongs to no container' "$OUT"
+rmdir "$ROOT/containers/$(printf '%064d' 0 | tr 0 a)"
+
+# kill -9 of CLIs and supervisors while they write.
+for i in $(seq 1 20); do
+	"$BERTH" run -d busybox true >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.0$((RANDOM % 10))
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	pkill -KILL -f "berth-supervisor --root $ROOT " 2>/dev/null
+done
+sleep 0.5
+t_is "after kill -9 in the middle of writes the DB is intact" ok "$(db 'PRAGMA integrity_check')"
+capture berth list
+t_is "and berth reads it" 0 "$RC"
+capture berth rm -f --all
+t_is "whatever the kills left, rm can remove" "0 0" "$RC $(db 'SELECT count(*) FROM containers')"
+
+# A damaged DB: one clear line and a hint, never a crash.
+cp "$ROOT/state.db" "$ROOT/good.db"
+rm -f "$ROOT/state.db-wal" "$ROOT/state.db-shm"
+head -c 4096 /dev/urandom >"$ROOT/state.db"
+capture berth list
+t_is "a DB of garbage: exit 125" 125 "$RC"
+t_match "with one line and a hint" '^berth: the state DB .* is damaged .*see `berth system check`$' "$ERR"
+capture berth system check
+t_is "system check reports it (exit 1)" 1 "$RC"
+t_match "and says what to do" 'Move it aside' "$OUT"
+cp "$ROOT/good.db" "$ROOT/state.db"
+truncate -s 1000 "$ROOT/state.db"
+capture berth run --rm busybox true
+t_is "a truncated DB: exit 125" 125 "$RC"
+t_match "with a clear line" '^berth: .*state DB' "$ERR"
+printf '' >"$ROOT/state.db"
+rm -f "$ROOT/good.db"
+capture berth list
+t_is "an empty DB file is taken as a new DB" 0 "$RC"
+
+t_end
