@@ -22,6 +22,7 @@
 #include "resources.h"
 #include "seccomp-filter.h"
 #include "user.h"
+#include "userns.h"
 #include "util.h"
 
 typedef struct {
@@ -43,6 +44,9 @@ typedef struct {
 	const char *ns_mode[_NS_MAX]; /* "host", "private", "none", "container:C" */
 	char **cap_add, **cap_drop;
 	bool privileged;
+	const char *userns; /* "auto", "host", or NULL */
+	SpecIdMap *uid_maps, *gid_maps;
+	size_t n_uid_maps, n_gid_maps;
 	const char *seccomp; /* "unconfined" or a profile path */
 } RunOptions;
 
@@ -77,6 +81,12 @@ static void run_help(void)
 	       "      --privileged         all capabilities, no seccomp filter, no masked paths\n"
 	       "      --security-opt seccomp=unconfined|FILE\n"
 	       "                           no seccomp filter, or an OCI/Docker JSON profile\n"
+	       "\n"
+	       "User namespace:\n"
+	       "      --userns auto        root in the container is an unprivileged host uid:\n"
+	       "                           a free range of 65536 ids from 100000 on\n"
+	       "      --uidmap C:H:S       map container ids C.. to host ids H.. (S of them);\n"
+	       "      --gidmap C:H:S       repeatable (gid maps default to the uid maps)\n"
 	       "\n"
 	       "Namespaces:\n"
 	       "  -i, --share-ipc          share the host's IPC namespace (--ipc host)\n"
@@ -155,7 +165,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 {
 	enum { ARG_NAME = 0x100, ARG_RM, ARG_HOSTNAME, ARG_WORKDIR, ARG_STOP_SIGNAL, ARG_PIDFILE,
 	       ARG_LOG_MAX_SIZE, ARG_ENV_FILE, ARG_MOUNT, ARG_TMPFS, ARG_LAYERS, ARG_IPC, ARG_UTS,
-	       ARG_PID, ARG_NET, ARG_CAP_ADD, ARG_CAP_DROP, ARG_PRIVILEGED, ARG_SECURITY_OPT };
+	       ARG_PID, ARG_NET, ARG_CAP_ADD, ARG_CAP_DROP, ARG_PRIVILEGED, ARG_SECURITY_OPT,
+	       ARG_USERNS, ARG_UIDMAP, ARG_GIDMAP };
 	static const struct option options[] = {
 		{ "name", required_argument, NULL, ARG_NAME },
 		{ "detach", no_argument, NULL, 'd' },
@@ -179,6 +190,9 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		{ "cap-drop", required_argument, NULL, ARG_CAP_DROP },
 		{ "privileged", no_argument, NULL, ARG_PRIVILEGED },
 		{ "security-opt", required_argument, NULL, ARG_SECURITY_OPT },
+		{ "userns", required_argument, NULL, ARG_USERNS },
+		{ "uidmap", required_argument, NULL, ARG_UIDMAP },
+		{ "gidmap", required_argument, NULL, ARG_GIDMAP },
 		{ "hostname", required_argument, NULL, ARG_HOSTNAME },
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "stop-signal", required_argument, NULL, ARG_STOP_SIGNAL },
@@ -250,6 +264,28 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case ARG_PRIVILEGED:
 			o->privileged = true;
 			break;
+		case ARG_USERNS:
+			if (!streq(optarg, "auto") && !streq(optarg, "host"))
+				return log_error_errno(-EINVAL, "invalid --userns `%s`: auto or host",
+						       optarg);
+			o->userns = optarg;
+			break;
+		case ARG_UIDMAP:
+		case ARG_GIDMAP: {
+			SpecIdMap m;
+			if (id_map_parse(optarg, &m) < 0)
+				return log_error_errno(-EINVAL, "invalid --%s `%s`: expected "
+								"CONTAINER:HOST:SIZE",
+						       c == ARG_UIDMAP ? "uidmap" : "gidmap", optarg);
+			SpecIdMap **maps = c == ARG_UIDMAP ? &o->uid_maps : &o->gid_maps;
+			size_t *n = c == ARG_UIDMAP ? &o->n_uid_maps : &o->n_gid_maps;
+			SpecIdMap *nm = realloc(*maps, (*n + 1) * sizeof(SpecIdMap));
+			if (!nm)
+				return -ENOMEM;
+			nm[(*n)++] = m;
+			*maps = nm;
+			break;
+		}
 		case ARG_SECURITY_OPT:
 			if (startswith(optarg, "seccomp=") && optarg[8]) {
 				o->seccomp = optarg + 8;
@@ -423,6 +459,55 @@ static int check_bind_targets(const MountRequests *m, char *const *layers)
 	return 0;
 }
 
+/* --userns / --uidmap / --gidmap: the maps, checked. ret_base is the auto
+ * range (0 otherwise). */
+static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_t *ret_base)
+{
+	*ret_base = 0;
+	bool want = (o->userns && streq(o->userns, "auto")) || o->n_uid_maps > 0 || o->n_gid_maps > 0;
+	if (!want)
+		return 0;
+	if (o->userns && streq(o->userns, "host"))
+		return log_error_errno(-EINVAL, "--userns host contradicts --uidmap/--gidmap");
+	if (o->userns && streq(o->userns, "auto") && (o->n_uid_maps || o->n_gid_maps))
+		return log_error_errno(-EINVAL, "--userns auto picks the maps itself; drop "
+						"--uidmap/--gidmap");
+	if (o->privileged)
+		return log_error_errno(-EINVAL, "--privileged and a user namespace do not go together");
+	if (o->n_gid_maps && !o->n_uid_maps)
+		return log_error_errno(-EINVAL, "--gidmap needs --uidmap");
+	size_t nu = o->n_uid_maps ? o->n_uid_maps : 1, ng = o->n_gid_maps ? o->n_gid_maps : nu;
+	s->uid_maps = calloc(nu, sizeof(SpecIdMap));
+	s->gid_maps = calloc(ng, sizeof(SpecIdMap));
+	if (!s->uid_maps || !s->gid_maps)
+		return -ENOMEM;
+	if (o->n_uid_maps) {
+		memcpy(s->uid_maps, o->uid_maps, nu * sizeof(SpecIdMap));
+		memcpy(s->gid_maps, o->n_gid_maps ? o->gid_maps : o->uid_maps, ng * sizeof(SpecIdMap));
+	} else {
+		int r = userns_auto_base(cli, ret_base);
+		if (r < 0)
+			return log_error_errno(r, "find a free user namespace range: %m");
+		s->uid_maps[0] = s->gid_maps[0] = (SpecIdMap){ 0, *ret_base, USERNS_AUTO_SIZE };
+	}
+	s->n_uid_maps = nu;
+	s->n_gid_maps = ng;
+	char msg[256];
+	if (id_maps_check(s->uid_maps, nu, msg, sizeof(msg)) < 0)
+		return log_error_errno(-EINVAL, "invalid --uidmap: %s", msg);
+	if (id_maps_check(s->gid_maps, ng, msg, sizeof(msg)) < 0)
+		return log_error_errno(-EINVAL, "invalid --gidmap: %s", msg);
+	if (id_map_to_host(s->uid_maps, nu, s->uid) < 0 || id_map_to_host(s->gid_maps, ng, s->gid) < 0)
+		return log_error_errno(-EINVAL, "the container's user %u:%u is not in the user "
+						"namespace's maps",
+				       s->uid, s->gid);
+	if (id_map_to_host(s->uid_maps, nu, 0) == 0)
+		return log_error_errno(-EINVAL, "the maps make the container's root the host's "
+						"root; map it to another uid");
+	s->namespaces[NS_USER].enabled = true;
+	return 0;
+}
+
 /* Capabilities, --privileged and seccomp. */
 static int apply_security(const RunOptions *o, ContainerSpec *s)
 {
@@ -541,9 +626,11 @@ static int apply_run_options(Cli *cli, const RunOptions *o, char *const *layers,
 			return -ENOMEM;
 	}
 
-	if (o->user) {
+	/* Without --user the container runs as root, whose supplementary
+	 * groups come from the image's /etc/group all the same (as Docker). */
+	{
 		ResolvedUser u;
-		r = user_resolve_in_layers(layers, o->user, &u);
+		r = user_resolve_in_layers(layers, o->user ? o->user : "0", &u);
 		if (r < 0)
 			return r;
 		s->uid = u.uid;
@@ -556,8 +643,8 @@ static int apply_run_options(Cli *cli, const RunOptions *o, char *const *layers,
 		resolved_user_done(&u);
 		if (r < 0)
 			return r;
-		/* -e HOME=... wins. */
-		bool own_home = false;
+		/* -e HOME=... wins; without --user HOME stays /root. */
+		bool own_home = !o->user;
 		for (size_t i = 0; o->env && o->env[i]; i++)
 			own_home |= startswith(o->env[i], "HOME=");
 		if (!own_home && (r = spec_env_set(s, home)) < 0)
@@ -629,6 +716,27 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	r = apply_run_options(cli, o, layers, spec);
 	if (r < 0)
 		return r;
+	uint32_t userns_base;
+	r = apply_userns(cli, o, spec, &userns_base);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *shifted = NULL;
+	if (spec->namespaces[NS_USER].enabled) {
+		/* The overlay's lower layers become a copy owned as the user
+		 * namespace sees it; the container's writable layer belongs to
+		 * its root. */
+		_cleanup_strv_free_ char **copies = NULL;
+		if (asprintf(&shifted, "%s/lower", bundle) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; layers[i]; i++) {
+			_cleanup_free_ char *p = NULL;
+			if (asprintf(&p, "%s/%zu", shifted, i) < 0 || strv_push(&copies, p) < 0)
+				return -ENOMEM;
+		}
+		_cleanup_free_ char *lower = strv_join(copies, ":");
+		if (!lower || (r = spec_set_annotation(spec, ANNOTATION_LOWERDIR, lower)) < 0)
+			return -ENOMEM;
+	}
 	/* Limits are checked before anything exists: a limit this host cannot
 	 * enforce refuses the run, it is never dropped. */
 	r = resource_options_apply(&o->res, cli->paths.state_dir, spec);
@@ -654,6 +762,14 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	if (r < 0)
 		return r;
 	r = make_bundle(bundle);
+	if (r >= 0 && shifted) {
+		r = userns_shift_layers(layers, shifted, spec);
+		_cleanup_free_ char *upper = NULL;
+		if (r >= 0 && asprintf(&upper, "%s/upper", bundle) >= 0 &&
+		    chown(upper, (uid_t)id_map_to_host(spec->uid_maps, spec->n_uid_maps, 0),
+			  (gid_t)id_map_to_host(spec->gid_maps, spec->n_gid_maps, 0)) < 0)
+			r = -errno;
+	}
 	if (r >= 0)
 		r = spec_write_file(spec, config);
 	if (r < 0) {
@@ -674,12 +790,17 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 		.rootfs = rootfs,
 		.bundle = bundle,
 		.auto_remove = o->auto_remove,
+		.userns_base = userns_base,
 	};
 	r = db_container_insert(db, &row);
 	if (r < 0) {
 		(void)rm_rf(bundle);
 		if (r == -EEXIST)
 			return log_error_errno(r, "the name `%s` is already in use", name);
+		if (r == -EADDRINUSE)
+			return log_error_errno(r, "another container took user namespace range %u "
+						  "meanwhile; run again",
+					       userns_base);
 		return log_error_errno(r, "record the container in the state DB: %m");
 	}
 	memcpy(ret_id, id, 65);
@@ -689,6 +810,8 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 static void run_options_done(RunOptions *o)
 {
 	strv_free(o->env);
+	free(o->uid_maps);
+	free(o->gid_maps);
 	strv_free(o->cap_add);
 	strv_free(o->cap_drop);
 	mount_requests_done(&o->mounts);

@@ -15,6 +15,8 @@ berth_SOURCES = \
 	cli/mounts.c \
 	cli/mounts.h \
 	cli/user.c \
+	cli/userns.c \
+	cli/userns.h \
 	cli/user.h \
 	cli/cmd_trace.c \
 	cli/container.c \

@@ -67,6 +67,8 @@ ContainerSpec *spec_free(ContainerSpec *s)
 		free(s->namespaces[i].path);
 	free(s->cgroups_path);
 	free(s->rootfs_propagation);
+	free(s->uid_maps);
+	free(s->gid_maps);
 	free(s->resources.cpuset_cpus);
 	free(s->resources.io_read);
 	free(s->resources.io_write);
@@ -247,6 +249,59 @@ static json_t *json_strv(char *const *l)
 	return a;
 }
 
+int64_t id_map_to_host(const SpecIdMap *maps, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= maps[i].container_id && id - maps[i].container_id < maps[i].size)
+			return (int64_t)maps[i].host_id + (id - maps[i].container_id);
+	return -1;
+}
+
+int id_maps_check(const SpecIdMap *maps, size_t n, char *msg, size_t msglen)
+{
+	if (n > ID_MAP_MAX) {
+		snprintf(msg, msglen, "at most %d ranges", ID_MAP_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const SpecIdMap *a = &maps[i];
+		if (a->size == 0) {
+			snprintf(msg, msglen, "range %u:%u:%u is empty", a->container_id, a->host_id,
+				 a->size);
+			return -EINVAL;
+		}
+		if ((uint64_t)a->container_id + a->size > UINT32_MAX ||
+		    (uint64_t)a->host_id + a->size > UINT32_MAX) {
+			snprintf(msg, msglen, "range %u:%u:%u goes past 4294967295", a->container_id,
+				 a->host_id, a->size);
+			return -EINVAL;
+		}
+		for (size_t k = 0; k < i; k++) {
+			const SpecIdMap *b = &maps[k];
+			bool c = a->container_id < b->container_id + b->size &&
+				 b->container_id < a->container_id + a->size;
+			bool h = a->host_id < b->host_id + b->size && b->host_id < a->host_id + a->size;
+			if (c || h) {
+				snprintf(msg, msglen, "ranges %u:%u:%u and %u:%u:%u overlap %s",
+					 b->container_id, b->host_id, b->size, a->container_id, a->host_id,
+					 a->size, c ? "inside the container" : "on the host");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static json_t *id_maps_to_json(const SpecIdMap *m, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "containerID",
+						   (json_int_t)m[i].container_id, "hostID",
+						   (json_int_t)m[i].host_id, "size", (json_int_t)m[i].size));
+	return a;
+}
+
 bool spec_resources_any(const SpecResources *r)
 {
 	return r->has_memory_limit || r->has_memory_swap || r->has_cpu_quota || r->has_cpu_shares ||
@@ -410,6 +465,10 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 	}
 	if (spec_resources_any(&s->resources))
 		r |= set(linux_o, "resources", resources_to_json(&s->resources));
+	if (s->n_uid_maps > 0) {
+		r |= set(linux_o, "uidMappings", id_maps_to_json(s->uid_maps, s->n_uid_maps));
+		r |= set(linux_o, "gidMappings", id_maps_to_json(s->gid_maps, s->n_gid_maps));
+	}
 	r |= set(linux_o, "maskedPaths", json_strv(s->masked_paths));
 	r |= set(linux_o, "readonlyPaths", json_strv(s->readonly_paths));
 	r |= set(root, "linux", json_incref(linux_o));
@@ -770,6 +829,39 @@ static int parse_mounts(ParseCtx *c, json_t *m, ContainerSpec *s)
 	return 0;
 }
 
+static int parse_id_maps(ParseCtx *c, json_t *a, const char *key, SpecIdMap **ret, size_t *ret_n)
+{
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > ID_MAP_MAX)
+		return fail(c, "config.json: \"%s\" must be an array of at most %d", key, ID_MAP_MAX);
+	SpecIdMap *m = calloc(json_array_size(a) + 1, sizeof(SpecIdMap));
+	if (!m)
+		return -ENOMEM;
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		int64_t cid = -1, hid = -1, size = -1;
+		if (!json_is_object(e) || get_i64(c, e, "containerID", 0, NULL, &cid) < 0 ||
+		    get_i64(c, e, "hostID", 0, NULL, &hid) < 0 || get_i64(c, e, "size", 1, NULL, &size) < 0 ||
+		    cid < 0 || hid < 0 || size < 1 || cid > UINT32_MAX || hid > UINT32_MAX ||
+		    size > UINT32_MAX) {
+			free(m);
+			return fail(c, "config.json: \"%s\"[%zu] needs containerID, hostID, size", key, i);
+		}
+		m[i] = (SpecIdMap){ (uint32_t)cid, (uint32_t)hid, (uint32_t)size };
+	}
+	char msg[256];
+	if (id_maps_check(m, json_array_size(a), msg, sizeof(msg)) < 0) {
+		free(m);
+		return fail(c, "config.json: \"%s\": %s", key, msg);
+	}
+	free(*ret);
+	*ret = m;
+	*ret_n = json_array_size(a);
+	return 0;
+}
+
 static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 {
 	if (!json_is_object(l))
@@ -804,6 +896,13 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 	int r = get_string(c, l, "cgroupsPath", false, &s->cgroups_path);
 	if (r < 0)
 		return r;
+	if ((r = parse_id_maps(c, json_object_get(l, "uidMappings"), "uidMappings", &s->uid_maps,
+			       &s->n_uid_maps)) < 0 ||
+	    (r = parse_id_maps(c, json_object_get(l, "gidMappings"), "gidMappings", &s->gid_maps,
+			       &s->n_gid_maps)) < 0)
+		return r;
+	if (s->namespaces[NS_USER].enabled && (s->n_uid_maps == 0 || s->n_gid_maps == 0))
+		return fail(c, "config.json: a user namespace needs uidMappings and gidMappings");
 	json_t *sc = json_object_get(l, "seccomp");
 	if (sc) {
 		if (!json_is_object(sc))

@@ -60,6 +60,19 @@ typedef struct {
 	uint64_t rate; /* bytes per second */
 } SpecIoThrottle;
 
+/* linux.uidMappings / gidMappings */
+typedef struct {
+	uint32_t container_id, host_id, size;
+} SpecIdMap;
+
+#define ID_MAP_MAX 340 /* what the kernel takes in uid_map */
+
+/* The host id of container id `id` under maps, or -1 when unmapped. */
+int64_t id_map_to_host(const SpecIdMap *maps, size_t n, uint32_t id);
+/* Checks maps: no empty or overflowing range, no overlap inside or
+ * outside. Returns -EINVAL with a message. */
+int id_maps_check(const SpecIdMap *maps, size_t n, char *msg, size_t msglen);
+
 /* linux.resources: what berth turns into cgroup v2 files. */
 typedef struct {
 	bool has_memory_limit;
@@ -115,6 +128,8 @@ typedef struct {
 	char **masked_paths;
 	char **readonly_paths;
 	SpecResources resources;
+	SpecIdMap *uid_maps, *gid_maps;
+	size_t n_uid_maps, n_gid_maps;
 
 	SpecAnnotation *annotations;
 	size_t n_annotations;

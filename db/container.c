@@ -52,7 +52,8 @@ void container_rows_free(ContainerRow *rows, size_t n)
 #define CONTAINER_COLUMNS                                                                    \
 	"id, name, image, command, state, created_at, started_at, finished_at, pid, "        \
 	"pid_start_time, supervisor_pid, supervisor_start_time, boot_id, exit_code, "        \
-	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count"
+	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count, "      \
+	"userns_base"
 
 static int row_from_stmt(sqlite3_stmt *st, ContainerRow *c)
 {
@@ -80,6 +81,7 @@ static int row_from_stmt(sqlite3_stmt *st, ContainerRow *c)
 		.bundle = db_column_strdup(st, 19),
 		.auto_remove = sqlite3_column_int(st, 20) != 0,
 		.restart_count = sqlite3_column_int64(st, 21),
+		.userns_base = sqlite3_column_int64(st, 22),
 	};
 	if (!c->id || !c->name || !c->image || !c->command || !c->created_at || !c->rootfs ||
 	    !c->bundle) {
@@ -94,8 +96,8 @@ int db_container_insert(sqlite3 *db, const ContainerRow *c)
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
 				    "INSERT INTO containers (id, name, image, command, state, "
-				    "created_at, rootfs, bundle, auto_remove) "
-				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				    "created_at, rootfs, bundle, auto_remove, userns_base) "
+				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -108,7 +110,14 @@ int db_container_insert(sqlite3 *db, const ContainerRow *c)
 	sqlite3_bind_text(st, 7, c->rootfs, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, c->bundle, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, c->auto_remove);
+	if (c->userns_base > 0)
+		sqlite3_bind_int64(st, 10, c->userns_base);
+	else
+		sqlite3_bind_null(st, 10);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT && c->userns_base > 0 &&
+	    strstr(sqlite3_errmsg(db), "userns_base"))
+		return -EADDRINUSE; /* someone took that range meanwhile */
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
 
@@ -219,6 +228,35 @@ int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n)
 		return db_errno(db, rc);
 	}
 	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
+int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT userns_base FROM containers WHERE userns_base IS NOT NULL "
+				    "ORDER BY userns_base",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	int64_t *v = NULL;
+	size_t n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t *nv = realloc(v, (n + 1) * sizeof(int64_t));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_errno(db, rc);
+	}
+	*ret = v;
 	*ret_n = n;
 	return 0;
 }

@@ -71,6 +71,10 @@ static const char *const migrations[] = {
 	") STRICT;"
 	"CREATE INDEX events_container ON events(container_id, time);"
 	"CREATE INDEX events_time ON events(time);",
+	/* 3: --userns auto: the host uid range each container got */
+	"ALTER TABLE containers ADD COLUMN userns_base INTEGER;"
+	"CREATE UNIQUE INDEX containers_userns_base ON containers(userns_base)"
+	"  WHERE userns_base IS NOT NULL;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

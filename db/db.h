@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. */
@@ -65,6 +65,7 @@ typedef struct {
 	char *bundle;
 	bool auto_remove;
 	int64_t restart_count;
+	int64_t userns_base; /* --userns auto: first host uid of its range; 0: none */
 } ContainerRow;
 
 void container_row_done(ContainerRow *c);
@@ -79,6 +80,8 @@ int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
 int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches);
 int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n);
 int db_container_list_ids(sqlite3 *db, char ***ret);
+/* The host uid ranges --userns auto handed out, ascending. */
+int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n);
 
 typedef struct {
 	int64_t pid;

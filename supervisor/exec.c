@@ -311,6 +311,12 @@ int exec_main(int argc, char *argv[])
 		log_error_errno(-errno, "join the container's namespaces: %m");
 		return EXIT_BERTH_ERROR;
 	}
+	/* The user namespace last: once in it, we would lack the host's
+	 * privileges the other namespaces need (they belong to the host's). */
+	if (spec->namespaces[NS_USER].enabled && setns(pidfd, CLONE_NEWUSER) < 0) {
+		log_error_errno(-errno, "join the container's user namespace: %m");
+		return EXIT_BERTH_ERROR;
+	}
 
 	/* Blocked from here on: the child resets its mask; we take signals
 	 * through a signalfd and pass them on. */

@@ -76,6 +76,26 @@ _noreturn_ static void exec_command(const InitPlan *plan)
 	init_fail(plan, error, exit_code, msg);
 }
 
+/* --userns: everything above was set up as the host's root; now the
+ * container enters a user namespace of its own, where its root is an
+ * unprivileged uid of the host. Its other namespaces stay owned by the
+ * host's user namespace, so root in the container cannot mount or change
+ * them. The supervisor writes our uid_map and gid_map. */
+static int enter_user_namespace(const InitPlan *plan, char *msg, size_t msglen)
+{
+	if (unshare(CLONE_NEWUSER) < 0) {
+		snprintf(msg, msglen, "create the user namespace: %s", strerror(errno));
+		return -errno;
+	}
+	char c = 'U';
+	if (write(plan->userns_fd, &c, 1) != 1 || read(plan->userns_fd, &c, 1) != 1 || c != 'G') {
+		snprintf(msg, msglen, "the supervisor did not map the user namespace");
+		return -EIO;
+	}
+	close(plan->userns_fd);
+	return 0;
+}
+
 /* -t: a pty from the container's own devpts; the master goes to the
  * supervisor, the slave becomes our stdio and controlling terminal. */
 static int setup_terminal(const InitPlan *plan, char *msg, size_t msglen)
@@ -157,6 +177,16 @@ _Noreturn void container_init(const InitPlan *plan)
 			ssize_t w _unused_ = write(fd, "0 2147483647", 12);
 			close(fd);
 		}
+		/* With --userns the network namespace belongs to the host's user
+		 * namespace, where the container's root has no
+		 * CAP_NET_BIND_SERVICE: open the low ports to everyone in it. */
+		if (plan->userns_fd >= 0) {
+			fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ssize_t w _unused_ = write(fd, "0", 1);
+				close(fd);
+			}
+		}
 	}
 
 	r = rootfs_pivot(plan->rootfs, &err);
@@ -184,6 +214,11 @@ _Noreturn void container_init(const InitPlan *plan)
 			init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the SCHED_RR policy");
 	}
 
+	if (plan->userns_fd >= 0) {
+		r = enter_user_namespace(plan, err.msg, sizeof(err.msg));
+		if (r < 0)
+			init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+	}
 	r = process_apply_identity(&plan->identity, err.msg, sizeof(err.msg));
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
@@ -194,7 +229,7 @@ _Noreturn void container_init(const InitPlan *plan)
 
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle)
 {
-	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF,
+	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;

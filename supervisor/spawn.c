@@ -65,6 +65,41 @@ static pid_t clone3_container(uint64_t flags, int cgroup_fd, int *ret_pidfd)
 	return (pid_t)pid;
 }
 
+static int write_map(pid_t pid, const char *file, const SpecIdMap *m, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	/* One write with every line: the kernel takes a map only once. */
+	char *buf = malloc(n * 40 + 1);
+	if (!buf)
+		return -ENOMEM;
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+				       m[i].size);
+	int r = write_file(path, buf, len, 0, 0);
+	free(buf);
+	return r;
+}
+
+/* Waits for the init to ask (it has made its user namespace), writes the
+ * maps, answers. If the init fails before asking, the socket closes and
+ * its error comes through the error pipe as usual. */
+static int map_user_namespace(Supervisor *s, pid_t pid, int fd)
+{
+	char c;
+	ssize_t n = read(fd, &c, 1);
+	if (n != 1 || c != 'U')
+		return -EPIPE;
+	int r = write_map(pid, "uid_map", s->spec->uid_maps, s->spec->n_uid_maps);
+	if (r >= 0)
+		r = write_map(pid, "gid_map", s->spec->gid_maps, s->spec->n_gid_maps);
+	if (r < 0)
+		return r; /* closing the socket makes the init fail */
+	c = 'G';
+	return write(fd, &c, 1) == 1 ? 0 : -errno;
+}
+
 static int read_init_error(int fd, InitError *ret)
 {
 	/* The init either execs (our end sees EOF, since the pipe is
@@ -157,8 +192,21 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 
 	uint64_t flags = 0;
 	for (int t = 0; t < _NS_MAX; t++)
-		if (spec->namespaces[t].enabled && !spec->namespaces[t].path)
+		if (spec->namespaces[t].enabled && !spec->namespaces[t].path && t != NS_USER)
 			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
+	/* The user namespace comes last, from the init itself (see
+	 * enter_user_namespace()); we write its maps when it asks. */
+	int userns[2] = { -EBADF, -EBADF };
+	if (spec->namespaces[NS_USER].enabled) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0) {
+			r = -errno;
+			safe_close(errpipe[0]);
+			safe_close(errpipe[1]);
+			init_plan_done(&plan);
+			return r;
+		}
+		plan.userns_fd = userns[1];
+	}
 	/* Namespaces to share (--ipc container:NAME) are joined by us, the
 	 * supervisor, and inherited by the child. Never the mount namespace:
 	 * we need the host's filesystem after the clone. */
@@ -209,6 +257,13 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 
 	close(errpipe[1]);
 	safe_close(console[1]);
+	safe_close(userns[1]);
+	if (pid > 0 && userns[0] >= 0) {
+		r = map_user_namespace(s, pid, userns[0]);
+		if (r < 0)
+			log_debug_errno(r, "map the user namespace: %m");
+	}
+	safe_close(userns[0]);
 	if (!s->foreground && !spec->terminal) {
 		close(plan.stdio[0]);
 		s->out_pipe[1] = safe_close(s->out_pipe[1]);

@@ -47,6 +47,7 @@ typedef struct {
 	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
 	int error_fd;            /* write end of the exec error pipe (cloexec) */
 	int console_fd;          /* -t: socket to send the pty master through */
+	int userns_fd;           /* --userns: socket to ask for the id maps through */
 	ProcessIdentity identity;
 	struct sock_fprog seccomp; /* filter.len == 0: none */
 } InitPlan;

@@ -46,6 +46,7 @@ SYSTEM_TESTS = \
 	tests/system/48-systemd.sh \
 	tests/system/49-tty.sh \
 	tests/system/52-mounts-identity.sh \
+	tests/system/53-userns.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
 	tests/system/80-state.sh \

@@ -272,6 +272,16 @@ static ContainerSpec *make_full_spec(void)
 
 	s->namespaces[NS_CGROUP].enabled = false;
 	s->namespaces[NS_USER].enabled = true;
+	/* A user namespace needs its maps. */
+	s->uid_maps = calloc(2, sizeof(SpecIdMap));
+	s->gid_maps = calloc(1, sizeof(SpecIdMap));
+	assert_non_null(s->uid_maps);
+	assert_non_null(s->gid_maps);
+	s->uid_maps[0] = (SpecIdMap){ 0, 100000, 1000 };
+	s->uid_maps[1] = (SpecIdMap){ 1000, 200000, 10 };
+	s->gid_maps[0] = (SpecIdMap){ 0, 300000, 65536 };
+	s->n_uid_maps = 2;
+	s->n_gid_maps = 1;
 	s->namespaces[NS_NETWORK].path = strdup("/proc/1/ns/net");
 	s->namespaces[NS_IPC].path = strdup("/run/berth/ns/ipc");
 	s->cgroups_path = strdup("/berth/0123456789abcdef");
@@ -299,6 +309,35 @@ static ContainerSpec *make_full_spec(void)
 	return s;
 }
 
+static void test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges(void **state)
+{
+	char msg[256];
+	(void)state;
+	SpecIdMap ok[] = { { 0, 100000, 1000 }, { 1000, 200000, 10 } };
+	assert_int_equal(id_maps_check(ok, 2, msg, sizeof(msg)), 0);
+	SpecIdMap empty[] = { { 0, 100000, 0 } };
+	assert_int_equal(id_maps_check(empty, 1, msg, sizeof(msg)), -EINVAL);
+	SpecIdMap over[] = { { 0, 4294967000u, 1000 } };
+	assert_int_equal(id_maps_check(over, 1, msg, sizeof(msg)), -EINVAL);
+	SpecIdMap inside[] = { { 0, 100000, 1000 }, { 500, 300000, 10 } };
+	assert_int_equal(id_maps_check(inside, 2, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "inside the container"));
+	SpecIdMap host[] = { { 0, 100000, 1000 }, { 5000, 100500, 10 } };
+	assert_int_equal(id_maps_check(host, 2, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "on the host"));
+}
+
+static void test_id_map_to_host_translates_inside_the_ranges_only(void **state)
+{
+	(void)state;
+	SpecIdMap m[] = { { 0, 100000, 1000 }, { 5000, 200000, 10 } };
+	assert_int_equal(id_map_to_host(m, 2, 0), 100000);
+	assert_int_equal(id_map_to_host(m, 2, 999), 100999);
+	assert_int_equal(id_map_to_host(m, 2, 1000), -1);
+	assert_int_equal(id_map_to_host(m, 2, 5009), 200009);
+	assert_int_equal(id_map_to_host(m, 2, 5010), -1);
+}
+
 static void test_spec_json_round_trip_preserves_every_field(void **state)
 {
 	_cleanup_(spec_freep) ContainerSpec *a = make_full_spec();
@@ -323,6 +362,12 @@ static void test_spec_json_round_trip_preserves_every_field(void **state)
 	assert_string_equal(b->namespaces[NS_NETWORK].path, "/proc/1/ns/net");
 	assert_false(b->namespaces[NS_CGROUP].enabled);
 	assert_true(b->namespaces[NS_USER].enabled);
+	assert_int_equal(b->n_uid_maps, 2);
+	assert_int_equal(b->uid_maps[1].container_id, 1000);
+	assert_int_equal(b->uid_maps[1].host_id, 200000);
+	assert_int_equal(b->uid_maps[1].size, 10);
+	assert_int_equal(b->n_gid_maps, 1);
+	assert_int_equal(b->gid_maps[0].host_id, 300000);
 	assert_string_equal(b->rootfs_propagation, "rprivate");
 	const SpecMount *m = find_mount(b, "/data");
 	assert_non_null(m);
@@ -679,6 +724,8 @@ int main(void)
 		cmocka_unit_test(test_spec_env_set_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_set_annotation_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_json_round_trip_preserves_every_field),
+		cmocka_unit_test(test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges),
+		cmocka_unit_test(test_id_map_to_host_translates_inside_the_ranges_only),
 		cmocka_unit_test(test_spec_json_round_trip_of_the_defaults),
 		cmocka_unit_test(test_spec_json_round_trip_with_nothing_optional),
 		cmocka_unit_test_setup_teardown(test_spec_write_file_and_read_file_round_trip,
