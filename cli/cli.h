@@ -95,6 +95,7 @@ int cmd_exec(Cli *cli, int argc, char **argv);
 int cmd_generate(Cli *cli, int argc, char **argv);
 int cmd_update(Cli *cli, int argc, char **argv);
 int cmd_system(Cli *cli, int argc, char **argv);
+int cmd_inspect(Cli *cli, int argc, char **argv);
 int cmd_trace(Cli *cli, int argc, char **argv);
 
 /* Output helpers */

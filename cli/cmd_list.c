@@ -330,3 +330,44 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	container_row_done(&row);
 	return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
 }
+
+int cmd_inspect(Cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		printf("Usage: berth inspect CONTAINER...\n"
+		       "\n"
+		       "Print, as a JSON array, each container's state (as `status --format json`)\n"
+		       "and its OCI runtime spec (config.json), the document its supervisor runs.\n");
+		return 0;
+	}
+	if (argc < 2)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth inspect --help`)");
+	int ret = 0;
+	bool first = true;
+	printf("[");
+	for (int i = 1; i < argc; i++) {
+		ContainerRow row;
+		int r = cli_lookup_container(cli, argv[i], &row);
+		if (r < 0) {
+			ret = r;
+			continue;
+		}
+		_cleanup_free_ char *config = path_container_file(&cli->paths, row.id, "config.json");
+		_cleanup_free_ char *data = NULL;
+		_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+		if (config && read_full_file(config, &data, NULL) >= 0)
+			(void)spec_from_json(data, &spec, NULL);
+		CgroupStats stats;
+		bool live = (row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup &&
+			    cgroup_read_stats(row.cgroup, &stats) == 0;
+		printf("%s\n{\"state\": ", first ? "" : ",");
+		first = false;
+		print_row_json_open(stdout, &row);
+		if (spec)
+			limits_print_json(stdout, spec, live ? &stats : NULL);
+		printf("}, \"config\": %s}", data && spec ? data : "null");
+		container_row_done(&row);
+	}
+	printf("]\n");
+	return ret;
+}

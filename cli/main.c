@@ -26,6 +26,7 @@ static const Command commands[] = {
 	{ "run", NULL, cmd_run, "run a command in a new container" },
 	{ "list", "ls", cmd_list, "list containers" },
 	{ "status", NULL, cmd_status, "show everything about a container" },
+	{ "inspect", NULL, cmd_inspect, "print containers' state and OCI config as JSON" },
 	{ "stop", NULL, cmd_stop, "stop running containers" },
 	{ "start", NULL, cmd_start, "start stopped containers again" },
 	{ "freeze", NULL, cmd_freeze, "suspend every process of containers" },

@@ -36,6 +36,14 @@ t_match "status shows when it finished" 'Finished: +20[0-9-]+T' "$OUT"
 capture berth status --format json beta
 t_is "status --format json" "beta" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])' <<<"$OUT")"
 
+capture berth inspect beta alpha
+t_is "inspect prints a JSON array, one object per container" "beta alpha" \
+	"$(python3 -c 'import json,sys; print(" ".join(c["state"]["name"] for c in json.load(sys.stdin)))' <<<"$OUT")"
+t_is "with the container's OCI config.json" "1.1.0 sleep" \
+	"$(python3 -c 'import json,sys; c=json.load(sys.stdin)[1]["config"]; print(c["ociVersion"], c["process"]["args"][0])' <<<"$OUT")"
+capture berth inspect nosuch
+t_is "inspect of an unknown container fails" 125 "$RC"
+
 # An ambiguous prefix is an error that lists the matches: make enough
 # containers that two share a first hex digit.
 for i in $(seq 1 17); do berth run --name "amb$i" busybox true; done
