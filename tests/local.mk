@@ -48,6 +48,7 @@ SYSTEM_TESTS = \
 	tests/system/52-mounts-identity.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
+	tests/system/70-security.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 
