@@ -49,6 +49,7 @@ SYSTEM_TESTS = \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
+	tests/system/71-breakout.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 
