@@ -121,6 +121,11 @@ for c in kexec_load kexec_file_load open_by_handle_at init_module finit_module d
 done
 t_is "seccomp: clone3 fails with ENOSYS (glibc falls back to clone)" "clone3(CLONE_NEWUSER) ENOSYS" \
 	"$(call 'clone3(CLONE_NEWUSER)')"
+# io_uring: a large attack surface of its own (most kernel exploits sent to
+# Google's kCTF in 2022 went through it); Docker (since 25.0) denies it
+# with EPERM, and Podman's profile does not list it (ENOSYS).
+t_match "seccomp: io_uring_setup is refused (EPERM as Docker, or ENOSYS as Podman)" \
+	'^io_uring_setup (EPERM|ENOSYS)$' "$(call io_uring_setup)"
 # ptrace is allowed by Docker's and Podman's profiles (kernel >= 4.8) and
 # by berth's: pid 1 here is the container's own init, not the host's (the
 # breakout suite shows host processes cannot be named at all).
@@ -141,6 +146,16 @@ else
 	t_skip "unconfined: unshare(CLONE_NEWUSER) is allowed" "user namespaces are disabled"
 fi
 t_is "unconfined: mount still fails (no CAP_SYS_ADMIN)" "mount EPERM" "$(call mount)"
+# AF_VSOCK sockets are not network-namespaced: in a VM they reach the
+# hypervisor and the host's vsock services from inside any container.
+# Docker's profile refuses socket(AF_VSOCK) (EPERM); where the kernel has
+# vsock (unconfined can make one), berth's must refuse it too.
+if [ "$(call 'socket(AF_VSOCK)')" = "socket(AF_VSOCK) OK" ]; then
+	t_is "seccomp: socket(AF_VSOCK) is refused (a way around the network namespace)" \
+		"socket(AF_VSOCK) EPERM" "$(calls=$(run $P busybox /probe syscalls); call 'socket(AF_VSOCK)')"
+else
+	t_skip "seccomp: socket(AF_VSOCK) is refused" "no vsock in this kernel"
+fi
 
 # The rules are conditional on capabilities, as Docker's are.
 t_is "--cap-add SYS_ADMIN: mount works (the rule follows the capability)" "mount OK" \

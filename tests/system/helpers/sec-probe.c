@@ -37,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -172,6 +173,16 @@ static long p_clock_settime(void)
 	return syscall(SYS_clock_settime, CLOCK_REALTIME, &ts);
 }
 static long p_syslog(void) { return syscall(SYS_syslog, 10 /* SIZE_BUFFER */, NULL, 0); }
+static long p_io_uring_setup(void)
+{
+	unsigned char params[120]; /* struct io_uring_params */
+	memset(params, 0, sizeof(params));
+	return syscall(SYS_io_uring_setup, 1, params);
+}
+/* AF_VSOCK is not network-namespaced: in a VM it reaches the hypervisor
+ * and the host's services from any network namespace. */
+static long p_socket_vsock(void) { return socket(40 /* AF_VSOCK */, SOCK_STREAM, 0); }
+static long p_personality(void) { return syscall(SYS_personality, 0x0040000UL /* ADDR_NO_RANDOMIZE */); }
 static long p_process_vm_readv(void) { return syscall(SYS_process_vm_readv, 1, NULL, 0UL, NULL, 0UL, 0UL); }
 
 static const struct {
@@ -208,6 +219,9 @@ static const struct {
 	{ "clock_settime", p_clock_settime },
 	{ "syslog", p_syslog },
 	{ "process_vm_readv", p_process_vm_readv },
+	{ "io_uring_setup", p_io_uring_setup },
+	{ "socket(AF_VSOCK)", p_socket_vsock },
+	{ "personality(ADDR_NO_RANDOMIZE)", p_personality },
 };
 
 static int do_syscalls(void)
