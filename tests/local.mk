@@ -49,6 +49,8 @@ SYSTEM_TESTS = \
 	tests/system/53-userns.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
+	tests/system/70-security.sh \
+	tests/system/71-breakout.sh \
 	tests/system/80-state.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
