@@ -95,6 +95,11 @@ static const struct {
 	{ "mbind", CAP(C_SYS_NICE) },
 	{ "set_mempolicy", CAP(C_SYS_NICE) },
 	{ "move_pages", CAP(C_SYS_NICE) },
+	/* io_uring: a second way to make system calls, out of seccomp's
+	 * sight (Docker refuses it too). */
+	{ "io_uring_setup", NO_CAP },
+	{ "io_uring_enter", NO_CAP },
+	{ "io_uring_register", NO_CAP },
 	/* Obsolete or unsafe. */
 	{ "acct", NO_CAP },
 	{ "nfsservctl", NO_CAP },
@@ -134,6 +139,11 @@ static int build_default(scmp_filter_ctx ctx, uint64_t caps)
 			if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &a)) < 0)
 				return r;
 		}
+		/* AF_VSOCK is not confined by the network namespace: it would
+		 * reach the hypervisor and the host's vsock services. */
+		struct scmp_arg_cmp vs = SCMP_A0(SCMP_CMP_EQ, 40 /* AF_VSOCK */);
+		if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 1, &vs)) < 0)
+			return r;
 		/* clone3() hides its flags in memory a filter cannot read: say it
 		 * does not exist, and the C library falls back to clone(). */
 		if ((r = add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL)) < 0)

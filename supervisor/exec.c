@@ -147,9 +147,8 @@ static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
 }
 
 _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
-			     const ProcessIdentity *id, char **env, int errfd, int slave)
+			     const ProcessIdentity *id, char **env, int errfd, int slave, int stage)
 {
-	char msg[SYNC_MSG_MAX];
 	InitError e = { .exit_code = EXIT_BERTH_ERROR };
 
 	/* Until execve() this process runs berth's code inside the container:
@@ -172,20 +171,21 @@ _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
 	}
 
 	const char *cwd = a->workdir ? a->workdir : spec->cwd;
-	if (cwd && chdir(cwd) < 0) {
-		snprintf(e.msg, sizeof(e.msg), "working directory `%s`: %s", cwd, strerror(errno));
-		e.error = -errno;
+	process_close_fds(errfd, stage);
+	int r = process_chdir(cwd, false, e.msg, sizeof(e.msg));
+	if (r < 0) {
+		e.error = r;
 		e.exit_code = EXIT_CANNOT_EXEC;
 		goto fail;
 	}
-	int r = process_apply_identity(id, e.msg, sizeof(e.msg));
+	r = process_apply_identity(id, e.msg, sizeof(e.msg));
 	if (r < 0) {
 		e.error = r;
 		goto fail;
 	}
-	process_close_fds(errfd);
-	exec_in_path(a->args, env, msg, sizeof(msg), &e.error, &e.exit_code);
-	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+	stage_exec(stage, errfd, a->args, env);
+	e.error = -errno;
+	snprintf(e.msg, sizeof(e.msg), "start the command (berth-stage): %s", strerror(errno));
 fail:;
 	ssize_t w _unused_ = write(errfd, &e, sizeof(e));
 	_exit(e.exit_code);
@@ -296,7 +296,13 @@ int exec_main(int argc, char *argv[])
 		log_error("the container is not running");
 		return EXIT_BERTH_ERROR;
 	}
-	/* Open the cgroup while we still see the host's filesystem. */
+	/* The stage and the cgroup, while we still see the host's filesystem. */
+	_cleanup_close_ int stage = -EBADF;
+	r = stage_memfd(&stage);
+	if (r < 0) {
+		log_error_errno(r, "prepare berth-stage (next to berth-supervisor): %m");
+		return EXIT_BERTH_ERROR;
+	}
 	_cleanup_close_ int cgfd = open(a.cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
 		log_error_errno(-errno, "open the container's cgroup: %m");
@@ -366,7 +372,7 @@ int exec_main(int argc, char *argv[])
 	int child_pidfd = -1;
 	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd);
 	if (pid == 0)
-		child(spec, &a, &id, env, errpipe[1], slave);
+		child(spec, &a, &id, env, errpipe[1], slave, stage);
 	close(errpipe[1]);
 	slave = safe_close(slave);
 	if (pid < 0) {

@@ -48,32 +48,14 @@ static int loopback_up(void)
 	return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
 }
 
-static int mkdir_p_inside(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 _noreturn_ static void exec_command(const InitPlan *plan)
 {
+	stage_exec(plan->stage_fd, plan->error_fd, plan->spec->args, plan->spec->env);
 	char msg[SYNC_MSG_MAX];
-	int error, exit_code;
-	exec_in_path(plan->spec->args, plan->spec->env, msg, sizeof(msg), &error, &exit_code);
-	init_fail(plan, error, exit_code, msg);
+	snprintf(msg, sizeof(msg), "start the container's command (berth-stage): %s",
+		 strerror(errno));
+	init_fail(plan, -errno, EXIT_BERTH_ERROR, msg);
 }
 
 /* --userns: everything above was set up as the host's root; now the
@@ -196,16 +178,6 @@ _Noreturn void container_init(const InitPlan *plan)
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
 
-	if (spec->cwd && !streq(spec->cwd, "/")) {
-		r = mkdir_p_inside(spec->cwd);
-		if (r < 0 || chdir(spec->cwd) < 0) {
-			char msg[SYNC_MSG_MAX];
-			snprintf(msg, sizeof(msg), "working directory `%s`: %s", spec->cwd,
-				 strerror(r < 0 ? -r : errno));
-			init_fail(plan, r < 0 ? r : -errno, EXIT_CANNOT_EXEC, msg);
-		}
-	}
-
 	/* -p/--pin-cpu: SCHED_RR, inherited by every process of the
 	 * container; set while we still have CAP_SYS_NICE. */
 	if (spec->sched_policy == SCHED_RR) {
@@ -219,10 +191,17 @@ _Noreturn void container_init(const InitPlan *plan)
 		if (r < 0)
 			init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
 	}
+	/* Not dumpable until the command's execve(): nothing in the
+	 * container may reach our memory or /proc/PID/exe meanwhile. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	process_close_fds(plan->error_fd, plan->stage_fd);
+	r = process_chdir(spec->cwd, true, err.msg, sizeof(err.msg));
+	if (r < 0)
+		init_fail(plan, r, EXIT_CANNOT_EXEC, err.msg);
+
 	r = process_apply_identity(&plan->identity, err.msg, sizeof(err.msg));
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
-	process_close_fds(plan->error_fd);
 
 	exec_command(plan);
 }
@@ -230,6 +209,7 @@ _Noreturn void container_init(const InitPlan *plan)
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle)
 {
 	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
+			    .stage_fd = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;
@@ -295,6 +275,7 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 
 void init_plan_done(InitPlan *plan)
 {
+	safe_close(plan->stage_fd);
 	for (size_t i = 0; i < plan->n_mounts; i++)
 		mount_options_done(&plan->mounts[i].opts);
 	free(plan->mounts);

@@ -10,6 +10,7 @@ berth_supervisor_SOURCES = \
 	supervisor/rootfs.c \
 	supervisor/rootfs.h \
 	supervisor/spawn.c \
+	supervisor/stage-memfd.c \
 	supervisor/supervisor.h \
 	supervisor/sync.c \
 	supervisor/process.c \
@@ -20,3 +21,13 @@ berth_supervisor_SOURCES = \
 	$(NULL)
 berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 berth_supervisor_LDADD = libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+
+# The static program every container's command is exec'd from, out of a
+# sealed memfd copy (see supervisor/stage.c).
+pkglibexec_PROGRAMS += berth-stage
+berth_stage_SOURCES = \
+	supervisor/execpath.c \
+	supervisor/stage.c \
+	$(NULL)
+berth_stage_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS)
+berth_stage_LDFLAGS = $(AM_LDFLAGS) -static

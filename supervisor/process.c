@@ -5,6 +5,7 @@
  * the container's init and for `berth exec` alike: identity and
  * privileges. Runs after clone(), so no allocation and one line of error. */
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
@@ -14,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "caps.h"
+#include "rootfs.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -116,12 +118,47 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 	return 0;
 }
 
-void process_close_fds(int keep)
+void process_close_fds(int keep1, int keep2)
 {
-	/* No descriptor of berth may reach the command (the class of
-	 * CVE-2024-21626): everything above stdio is closed on exec. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 4096; fd++)
-			if (fd != keep)
+	/* No descriptor of berth may reach the container: not on exec (the
+	 * class of CVE-2024-21626, where a leaked directory fd let the
+	 * command start outside its root), and not now either, before the
+	 * working directory is chosen. Close everything above stdio but the
+	 * two we still need. */
+	int keep[2] = { keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1 };
+	unsigned from = 3;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
+			for (int fd = (int)from; fd < keep[i]; fd++)
 				close(fd);
+		from = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0) < 0)
+		for (int fd = (int)from; fd < 65536; fd++)
+			close(fd);
+}
+
+int process_chdir(const char *cwd, bool create, char *msg, size_t msglen)
+{
+	/* Resolved inside the root, without following magic links: a
+	 * working directory like /proc/self/fd/N must not lead out. */
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -EBADF;
+	int r = root < 0 ? -errno : open_in_root(root, cwd ? cwd : "/", create, false, &fd);
+	if (r >= 0 && fchdir(fd) < 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(msg, msglen, "working directory `%s`: %s", cwd, strerror(-r));
+		return r;
+	}
+	/* Belt and braces (as runc): a directory outside our root shows as
+	 * unreachable. */
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/') {
+		snprintf(msg, msglen, "working directory `%s` is outside the container", cwd);
+		return -EPERM;
+	}
+	return 0;
 }

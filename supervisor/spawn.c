@@ -150,6 +150,16 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	plan.rootfs = rootfs;
 
+	r = stage_memfd(&plan.stage_fd);
+	if (r < 0) {
+		init_plan_done(&plan);
+		if (asprintf(ret_error, "prepare berth-stage (next to berth-supervisor): %s",
+			     strerror(-r)) < 0)
+			*ret_error = NULL;
+		*ret_exit_code = EXIT_BERTH_ERROR;
+		return r;
+	}
+
 	int errpipe[2];
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		r = -errno;

@@ -48,6 +48,7 @@ typedef struct {
 	int error_fd;            /* write end of the exec error pipe (cloexec) */
 	int console_fd;          /* -t: socket to send the pty master through */
 	int userns_fd;           /* --userns: socket to ask for the id maps through */
+	int stage_fd;            /* sealed memfd of berth-stage, which execs the command */
 	ProcessIdentity identity;
 	struct sock_fprog seccomp; /* filter.len == 0: none */
 } InitPlan;
@@ -140,13 +141,19 @@ int ctr_log_open(Supervisor *s);
 void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len);
 void ctr_log_flush(Supervisor *s);
 
-/* Marks every fd above 2 close-on-exec (or closes it, but `keep`). */
-void process_close_fds(int keep);
+/* Closes every fd above 2 but keep1 and keep2 (-1: none). */
+void process_close_fds(int keep1, int keep2);
+/* chdir() to cwd resolved inside our root (made if create). */
+int process_chdir(const char *cwd, bool create, char *msg, size_t msglen);
 
 /* execpath.c: execve() with a PATH search in envp's PATH; returns only on
  * failure, with a message, a negative errno and the exit code to use. */
 void exec_in_path(char *const argv[], char *const envp[], char *msg, size_t msglen,
 		  int *ret_error, int *ret_exit_code);
+
+/* stage-memfd.c: the sealed memfd copy of berth-stage (see stage.c) */
+int stage_memfd(int *ret_fd);
+void stage_exec(int stage_fd, int error_fd, char *const argv[], char *const envp[]);
 
 /* exec.c: `berth-supervisor exec ...`, a process in a running container */
 int exec_main(int argc, char *argv[]);

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* The sealed memfd copy of berth-stage that processes entering a
+ * container exec from (see stage.c for why). */
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "supervisor.h"
+#include "util.h"
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+
+/* berth-stage lives next to berth-supervisor (build tree and libexecdir). */
+static int stage_path(char *ret, size_t size)
+{
+	const char *env = getenv("BERTH_STAGE");
+	if (env && *env) {
+		snprintf(ret, size, "%s", env);
+		return 0;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -errno;
+	self[n] = 0;
+	snprintf(ret, size, "%s/berth-stage", dirname(self));
+	return 0;
+}
+
+int stage_memfd(int *ret_fd)
+{
+	char path[PATH_MAX];
+	int r = stage_path(path, sizeof(path));
+	if (r < 0)
+		return r;
+	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return -errno;
+	_cleanup_close_ int fd = memfd_create("berth-stage", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t k = sendfile(fd, in, NULL, (size_t)left);
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return -EIO;
+		left -= k;
+	}
+	/* Sealed: nothing, not even root inside or outside, can change it now. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		return -errno;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Runs in the child, after everything else: execs the stage with the
+ * command. Returns only on failure. */
+void stage_exec(int stage_fd, int error_fd, char *const argv[], char *const envp[])
+{
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char fdbuf[16];
+	snprintf(fdbuf, sizeof(fdbuf), "%d", error_fd);
+	char *args[n + 3];
+	args[0] = (char *)"berth-stage";
+	args[1] = fdbuf;
+	for (size_t i = 0; i <= n; i++)
+		args[i + 2] = argv[i];
+	/* The error pipe must survive into the stage; it marks it again. */
+	(void)fcntl(error_fd, F_SETFD, 0);
+	syscall(SYS_execveat, stage_fd, "", args, envp, AT_EMPTY_PATH);
+	(void)fcntl(error_fd, F_SETFD, FD_CLOEXEC);
+}
