@@ -68,10 +68,10 @@ sup=$(db "SELECT supervisor_pid FROM containers WHERE id='$id'")
 sid=$(ps -o sid= -p "$sup" | tr -d ' ')
 t_ok "the supervisor is in a session of its own" test "$sid" != "$(ps -o sid= -p $$ | tr -d ' ')"
 t_ok "and not its leader (double fork: it can never get a terminal)" test "$sid" != "$sup"
-t_ok "the container has its own cgroup" test -d "/sys/fs/cgroup/unified/berth/$id"
+t_ok "the container has its own cgroup" test -d "$CGROUP_ROOT/berth/$id"
 t_is "the container's process is in that cgroup" "0::/berth/$id" "$(cat /proc/$pid/cgroup | grep '^0::')"
 berth rm -f det >/dev/null
-t_ok "rm -f removes its cgroup" test ! -d "/sys/fs/cgroup/unified/berth/$id"
+t_ok "rm -f removes its cgroup" test ! -d "$CGROUP_ROOT/berth/$id"
 
 # Detached output goes to the log file.
 id=$(berth run -d busybox sh -c 'echo to-log; echo err-log >&2')

@@ -56,7 +56,7 @@ t_is "rm -f removes a running container" 0 "$RC"
 t_ok "its process is gone" wait_for 5 sh -c "! kill -0 $pid 2>/dev/null"
 t_is "its row is gone" 0 "$(db "SELECT count(*) FROM containers WHERE name='alpha'")"
 t_ok "its folder is gone" test ! -e "$ROOT/containers/$id1"
-t_ok "its cgroup is gone" test ! -e "/sys/fs/cgroup/unified/berth/$id1"
+t_ok "its cgroup is gone" test ! -e "$CGROUP_ROOT/berth/$id1"
 capture berth rm beta
 t_is "rm removes an exited container" "0 beta" "$RC $OUT"
 t_is "nothing is left in the DB" 0 "$(db "SELECT count(*) FROM containers")"
