@@ -95,7 +95,7 @@ capture() {
 # Every container id this test's root knows.
 t_container_ids() {
 	[ -n "$ROOT" ] && [ -f "$ROOT/state.db" ] || return 0
-	sqlite3 "$ROOT/state.db" "SELECT id FROM containers" 2>/dev/null
+	sqlite3 -cmd '.timeout 5000' "$ROOT/state.db" "SELECT id FROM containers" 2>/dev/null
 }
 
 t_cleanup() {
@@ -154,4 +154,6 @@ wait_for() {
 	return 1
 }
 
-db() { sqlite3 "$ROOT/state.db" "$@"; }
+# The sqlite3 shell gives up at once on a lock ("database is locked"),
+# which a busy host makes likely while a supervisor writes: wait instead.
+db() { sqlite3 -cmd '.timeout 5000' "$ROOT/state.db" "$@"; }
