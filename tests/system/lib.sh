@@ -13,16 +13,21 @@
 set -u
 BERTH=${BERTH:-$(cd "$(dirname "$0")/../.." && pwd)/berth}
 export BERTH_SUPERVISOR=${BERTH_SUPERVISOR:-$(dirname "$BERTH")/berth-supervisor}
-# The cgroup v2 mount berth uses: /sys/fs/cgroup on a unified host, the
-# hybrid hierarchy's /sys/fs/cgroup/unified elsewhere.
-if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
-	CGROUP_ROOT=/sys/fs/cgroup
-else
-	CGROUP_ROOT=/sys/fs/cgroup/unified
-fi
 T_N=0
 T_FAILED=0
 ROOT=
+
+# The cgroup v2 mount berth uses, found as common/cgroup.c finds it:
+# /sys/fs/cgroup on a pure v2 system (the test VM), /sys/fs/cgroup/unified
+# on a hybrid one (this project's hosts), else the first cgroup2 mount.
+CGROUP_ROOT=
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified \
+	$(awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts 2>/dev/null); do
+	if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+		CGROUP_ROOT=$d
+		break
+	fi
+done
 
 berth() { "$BERTH" "$@"; }
 
@@ -103,7 +108,7 @@ t_cleanup() {
 	# Anything a failed test left: supervisors of this root, their cgroups.
 	for id in $ids; do
 		local cg
-		for cg in "$CGROUP_ROOT/berth/$id"; do
+		for cg in ${CGROUP_ROOT:+$CGROUP_ROOT/berth/$id}; do
 			if [ -d "$cg" ]; then
 				echo 1 >"$cg/cgroup.kill" 2>/dev/null
 				sleep 0.1
@@ -112,7 +117,7 @@ t_cleanup() {
 		done
 	done
 	pkill -KILL -f "berth-supervisor --root $ROOT " 2>/dev/null
-	rmdir "$CGROUP_ROOT/berth" 2>/dev/null
+	[ -n "$CGROUP_ROOT" ] && rmdir "$CGROUP_ROOT/berth" 2>/dev/null
 	if [ -n "$ROOT" ] && [ -d "$ROOT" ]; then
 		# Never follow into a mount a failed test left behind.
 		grep -q " $ROOT/" /proc/mounts && awk -v r="$ROOT/" '$2 ~ "^"r {print $2}' /proc/mounts |
