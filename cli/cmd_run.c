@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
-#include "cli.h"
+#include "images.h"
 #include "log.h"
 #include "oci.h"
 #include "parse.h"
@@ -30,10 +30,12 @@ typedef struct {
 
 static void run_help(void)
 {
-	printf("Usage: berth run [OPTIONS] IMAGE COMMAND [ARG...]\n"
+	printf("Usage: berth run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
 	       "\n"
 	       "Run COMMAND in a new container made from IMAGE: an image name (the default\n"
 	       "image `busybox` is made on first use) or a path to a rootfs folder.\n"
+	       "COMMAND may be left out when the image names a default (an OCI image's\n"
+	       "Entrypoint and Cmd); the image's Env, WorkingDir and User apply too.\n"
 	       "\n"
 	       "Options:\n"
 	       "      --name NAME          name the container (default: a generated one)\n"
@@ -113,25 +115,57 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing IMAGE (see `berth run --help`)");
 	o->image = argv[optind++];
-	if (optind >= argc)
-		return log_error_errno(-EINVAL, "missing COMMAND to run in `%s`", o->image);
-	o->command = argv + optind;
+	/* No COMMAND: the image's default, if it has one (checked once the
+	 * image is resolved). */
+	o->command = optind < argc ? argv + optind : NULL;
 	return 1;
 }
 
-static int build_spec(const RunOptions *o, const ResolvedImage *img, const char *id,
-		      const char *bundle, const char *name, ContainerSpec **ret)
+/* Docker's rule: the image's Entrypoint, then the user's COMMAND or else
+ * the image's Cmd. */
+static int command_line(const RunOptions *o, const ImageDefaults *d, char ***ret)
 {
-	_cleanup_(spec_freep) ContainerSpec *s = NULL;
-	int r = spec_new_default(&s);
+	_cleanup_strv_free_ char **args = strv_copy(d->entrypoint);
+	char *const *tail = o->command ? o->command : d->cmd;
+	if (!args)
+		return log_error_errno(-ENOMEM, "out of memory");
+	for (size_t i = 0; tail && tail[i]; i++)
+		if (strv_push(&args, tail[i]) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	if (strv_length(args) == 0)
+		return log_error_errno(-EINVAL, "missing COMMAND to run in `%s`", o->image);
+	*ret = TAKE_PTR(args);
+	return 0;
+}
+
+static int apply_image_user(ContainerSpec *s, const ResolvedImage *img, const char *user,
+			    bool *ret_home)
+{
+	_cleanup_(image_user_done) ImageUser u = { 0 };
+	int r = image_user_resolve(img->layers, user, &u);
 	if (r < 0)
 		return r;
-	s->args = strv_copy(o->command);
-	if (!s->args)
-		return -ENOMEM;
-	r = spec_env_set(s, "HOME=/root");
-	if (r < 0)
-		return r;
+	s->uid = u.uid;
+	s->gid = u.gid;
+	free(s->additional_gids);
+	s->additional_gids = TAKE_PTR(u.groups);
+	s->n_additional_gids = u.n_groups;
+	*ret_home = false;
+	if (u.home) {
+		_cleanup_free_ char *home = NULL;
+		if (asprintf(&home, "HOME=%s", u.home) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+		if ((r = spec_env_set(s, home)) < 0)
+			return log_error_errno(r, "out of memory");
+		*ret_home = true;
+	}
+	return 0;
+}
+
+static int build_spec_rest(const RunOptions *o, const ResolvedImage *img, const ImageDefaults *d,
+			   const char *id, const char *bundle, const char *name, ContainerSpec *s)
+{
+	int r;
 	char host[CONTAINER_SHORT_ID_LEN + 1];
 	memcpy(host, id, CONTAINER_SHORT_ID_LEN);
 	host[CONTAINER_SHORT_ID_LEN] = 0;
@@ -146,10 +180,11 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const char 
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		if ((r = spec_env_set(s, o->env[i])) < 0)
 			return r;
-	if (o->workdir) {
+	if (o->workdir || d->workdir) {
 		free(s->cwd);
-		s->cwd = strdup(o->workdir);
-		if (!s->cwd)
+		/* A relative WorkingDir is relative to the root, as in Docker. */
+		const char *w = o->workdir ? o->workdir : d->workdir;
+		if (asprintf(&s->cwd, "%s%s", w[0] == '/' ? "" : "/", w) < 0)
 			return -ENOMEM;
 	}
 	free(s->root_path);
@@ -169,6 +204,31 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const char 
 	    (r = spec_set_annotation(s, ANNOTATION_UPPERDIR, upper)) < 0 ||
 	    (r = spec_set_annotation(s, ANNOTATION_WORKDIR, work)) < 0)
 		return r;
+	return 0;
+}
+
+static int build_spec(const RunOptions *o, const ResolvedImage *img, const ImageDefaults *d,
+		      const char *id, const char *bundle, const char *name, ContainerSpec **ret)
+{
+	_cleanup_(spec_freep) ContainerSpec *s = NULL;
+	int r = spec_new_default(&s);
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	r = command_line(o, d, &s->args);
+	if (r < 0)
+		return r;
+	bool home = false;
+	if (d->user && (r = apply_image_user(s, img, d->user, &home)) < 0)
+		return r;
+	if (!home && (r = spec_env_set(s, "HOME=/root")) < 0)
+		return log_error_errno(r, "out of memory");
+	/* The image's Env comes before -e, which wins. */
+	for (size_t i = 0; d->env && d->env[i]; i++)
+		if ((r = spec_env_set(s, d->env[i])) < 0)
+			return log_error_errno(r, "out of memory");
+	r = build_spec_rest(o, img, d, id, bundle, name, s);
+	if (r < 0)
+		return log_error_errno(r, "build the container's configuration: %m");
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -216,14 +276,20 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	_cleanup_free_ char *config = path_container_file(&cli->paths, id, "config.json");
 	if (!bundle || !config)
 		return log_error_errno(-ENOMEM, "out of memory");
-	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
-	r = build_spec(o, &img, id, bundle, name, &spec);
+	_cleanup_(image_defaults_done) ImageDefaults defaults = { 0 };
+	r = image_defaults_parse(img.config, &defaults);
 	if (r < 0)
-		return log_error_errno(r, "build the container's configuration: %m");
+		return log_error_errno(r, "image `%s` has a damaged config in the DB (see `berth "
+					  "image inspect %s`)",
+				       img.name, img.name);
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	r = build_spec(o, &img, &defaults, id, bundle, name, &spec);
+	if (r < 0)
+		return r;
 
 	json_t *cmd = json_array();
-	for (size_t i = 0; cmd && o->command[i]; i++)
-		json_array_append_new(cmd, json_string(o->command[i]));
+	for (size_t i = 0; cmd && spec->args[i]; i++)
+		json_array_append_new(cmd, json_string(spec->args[i]));
 	_cleanup_free_ char *cmd_json = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	json_decref(cmd);
 	if (!cmd_json)

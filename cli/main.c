@@ -27,7 +27,7 @@ static const Command commands[] = {
 	{ "list", "ls", cmd_list, "list containers" },
 	{ "status", NULL, cmd_status, "show everything about a container" },
 	{ "rm", NULL, cmd_rm, "remove containers" },
-	{ "image", NULL, cmd_image, "manage images (create, list, rm)" },
+	{ "image", NULL, cmd_image, "manage images (create, import, debootstrap, list, inspect, rm)" },
 };
 
 static void help(void)

@@ -5,5 +5,6 @@ libdb_a_SOURCES = \
 	db/db.c \
 	db/db.h \
 	db/image.c \
+	db/layer.c \
 	$(NULL)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
