@@ -17,6 +17,9 @@
 #include "parse.h"
 #include "util.h"
 
+/* mount(2) takes one page of options. */
+#define OVERLAY_OPTIONS_MAX 4096
+
 typedef struct {
 	const char *name;
 	bool detach;
@@ -297,6 +300,13 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	_cleanup_free_ char *rootfs = strv_join(img.layers, ":");
 	if (!rootfs)
 		return log_error_errno(-ENOMEM, "out of memory");
+	/* The supervisor mounts the overlay with mount(2), whose options fit
+	 * in one page: say so now rather than fail obscurely at start. */
+	if (strlen(rootfs) + 2 * strlen(bundle) + sizeof("lowerdir=,upperdir=/upper,workdir=/work") >=
+	    OVERLAY_OPTIONS_MAX)
+		return log_error_errno(-E2BIG, "image `%s` has %zu layers: too many for one overlay "
+					       "mount under `%s`",
+				       img.name, strv_length(img.layers), cli->paths.state_dir);
 
 	r = make_bundle(bundle);
 	if (r >= 0)

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -192,12 +193,18 @@ _noreturn_ static void child_exec(const Run *run, const char *rootfs, pid_t pare
 		log_error_errno(-errno, "debootstrap: new namespaces: %m");
 		_exit(125);
 	}
-	pid_t me = getpid();
+	/* The new PID 1 cannot ask getppid() whether we still live (its
+	 * parent is outside its namespace): a pipe we hold open tells it. */
+	int alive[2];
+	if (pipe2(alive, O_CLOEXEC) < 0)
+		_exit(125);
 	pid_t pid = fork();
 	if (pid < 0)
 		_exit(125);
 	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != me)
+		close(alive[1]);
+		struct pollfd pfd = { .fd = alive[0], .events = POLLIN };
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&pfd, 1, 0) != 0)
 			_exit(125);
 		/* Our stdout is for the image name only. */
 		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
@@ -221,6 +228,7 @@ _noreturn_ static void child_exec(const Run *run, const char *rootfs, pid_t pare
 				DEBOOTSTRAP_PATH);
 		_exit(127);
 	}
+	close(alive[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -99,7 +99,7 @@ static int open_archive(const char *file, struct archive **ret)
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, file, 1 << 20) != ARCHIVE_OK) {
-		int r = log_error_errno(-EBADMSG, "docker-archive:%s: %s", file,
+		int r = log_error_errno(-EBADMSG, "docker-archive:%s: not a tar archive: %s", file,
 					archive_error_string(a));
 		archive_read_free(a);
 		return r;
