@@ -165,7 +165,9 @@ static int apply_image_user(ContainerSpec *s, const ResolvedImage *img, const ch
 	return 0;
 }
 
-static int build_spec_rest(const RunOptions *o, const ResolvedImage *img, const ImageDefaults *d,
+/* What the container itself adds: hostname, -e, the working directory,
+ * the root and the overlay of the image's layers. */
+static int build_spec_container(const RunOptions *o, const ResolvedImage *img, const ImageDefaults *d,
 			   const char *id, const char *bundle, const char *name, ContainerSpec *s)
 {
 	int r;
@@ -229,7 +231,7 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const Image
 	for (size_t i = 0; d->env && d->env[i]; i++)
 		if ((r = spec_env_set(s, d->env[i])) < 0)
 			return log_error_errno(r, "out of memory");
-	r = build_spec_rest(o, img, d, id, bundle, name, s);
+	r = build_spec_container(o, img, d, id, bundle, name, s);
 	if (r < 0)
 		return log_error_errno(r, "build the container's configuration: %m");
 	*ret = TAKE_PTR(s);

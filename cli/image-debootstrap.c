@@ -27,7 +27,7 @@
 
 typedef struct {
 	char *uri;
-	bool exact; /* lists the suite we want */
+	int score;
 } Mirror;
 
 static bool word_in(const char *list, const char *word)
@@ -40,21 +40,31 @@ static bool word_in(const char *list, const char *word)
 	return false;
 }
 
+static bool is_debian_archive(const char *uri)
+{
+	size_t n = strlen(uri);
+	while (n > 0 && uri[n - 1] == '/')
+		n--;
+	return n >= 7 && strncmp(uri + n - 7, "/debian", 7) == 0;
+}
+
+/* The best source for the suite: a Debian archive that lists it, then any
+ * Debian archive, then a source that lists it. Third-party repositories
+ * (other components, other suites) never qualify, nor do security
+ * archives, which carry only the updates of a release. */
 static void consider(Mirror *best, const char *uri, const char *suites, const char *components,
 		     const char *suite)
 {
-	if (!uri || !suites || !startswith(uri, "http") ||
+	if (!uri || !suites || !startswith(uri, "http") || strstr(uri, "security") ||
 	    (components && *components && !word_in(components, "main")))
 		return;
-	/* A security archive carries only the updates of a release. */
-	if (strstr(uri, "security"))
-		return;
-	bool exact = word_in(suites, suite);
-	if (best->uri && (best->exact || !exact))
+	bool debian = is_debian_archive(uri), exact = word_in(suites, suite);
+	int score = debian && exact ? 3 : debian ? 2 : exact ? 1 : 0;
+	if (score == 0 || score <= best->score)
 		return;
 	free(best->uri);
 	best->uri = strdup(uri);
-	best->exact = exact;
+	best->score = score;
 }
 
 /* One-line format: deb [options] URI SUITE COMPONENT... */

@@ -477,5 +477,20 @@ else
 fi
 capture berth image debootstrap deb2 'bad suite'
 t_is "a bad suite is refused" "125 berth: invalid suite \`bad suite\`" "$RC $ERR"
+if [ -x /usr/sbin/debootstrap ]; then
+	# A suite the mirror does not have: debootstrap fails after one request;
+	# the mirror chosen is the machine's own Debian archive from apt's sources.
+	mirror=$(grep -rhoE '^(URIs:|deb( \[[^]]*\])?)[[:space:]]+https?://[^[:space:]]+' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -oE 'https?://[^[:space:]]+' |
+		grep -E '/debian/?$' | grep -v security | head -1)
+	before=$(store_sum)
+	capture timeout 120 "$BERTH" image debootstrap deb3 zz-nosuchsuite
+	t_is "debootstrap of a suite the mirror lacks: exit 125" 125 "$RC"
+	t_match "the machine's apt mirror is used" "debootstrap zz-nosuchsuite from ${mirror:-http://deb.debian.org/debian} " "$ERR"
+	t_match "the failure is said in one last line" $'\nberth: debootstrap zz-nosuchsuite failed \\(exit status [0-9]+\\): see its output above$' "$ERR"
+	t_is "and the store is as before" "$before" "$(store_sum)"
+else
+	t_skip "image debootstrap failures (debootstrap is not installed)"
+fi
 
 t_end
