@@ -148,4 +148,5 @@ wait_for() {
 	return 1
 }
 
-db() { sqlite3 "$ROOT/state.db" "$@"; }
+# The CLI and supervisors write concurrently: wait for their short locks.
+db() { sqlite3 -cmd '.timeout 10000' "$ROOT/state.db" "$@"; }
