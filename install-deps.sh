@@ -8,6 +8,7 @@ PACKAGES="
   libseccomp-dev libarchive-dev libsystemd-dev libcap-dev libssl-dev
   clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool
   busybox-static sqlite3 python3 iproute2 procps util-linux
+  zstd xz-utils jq debootstrap e2fsprogs
   qemu-system-x86 linux-image-amd64 cpio
 "
 if [ "$(id -u)" != 0 ]; then

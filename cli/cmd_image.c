@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* berth image create|list|rm */
+/* berth image create|import|debootstrap|list|inspect|rm */
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "image-unpack.h"
+#include "images.h"
 #include "log.h"
 #include "parse.h"
+#include "progress.h"
+#include "sha256.h"
 #include "util.h"
 
 static void image_help(void)
@@ -18,10 +22,28 @@ static void image_help(void)
 	printf("Usage: berth image COMMAND\n"
 	       "\n"
 	       "Commands:\n"
-	       "  create busybox [NAME]   make an image from the host's static busybox\n"
-	       "                          (the default image; needs no network)\n"
-	       "  list [--format json]    list images (alias: ls)\n"
-	       "  rm [-f] NAME...         remove images (-f: remove their containers too)\n");
+	       "  create busybox [NAME]        make an image from the host's static busybox\n"
+	       "                               (the default image; needs no network)\n"
+	       "  import [OPTIONS] NAME SOURCE\n"
+	       "                               import an image from SOURCE:\n"
+	       "                                 FILE                  a root filesystem tarball (.tar,\n"
+	       "                                                       .tar.gz, .tar.xz, .tar.zst)\n"
+	       "                                 oci:DIR[:TAG]         an OCI image layout\n"
+	       "                                 docker-archive:FILE[:REPO:TAG]\n"
+	       "                                                       `docker save` output\n"
+	       "      --max-files N            refuse archives of more entries (default %" PRIu64 ")\n"
+	       "      --max-size SIZE          refuse archives that unpack to more (default %" PRIu64
+	       "G)\n"
+	       "  debootstrap [OPTIONS] NAME [SUITE]\n"
+	       "                               a Debian system made by debootstrap (SUITE: the\n"
+	       "                               host's release by default)\n"
+	       "      --mirror URL             default: the mirror in /etc/apt/sources.list*\n"
+	       "      --variant VARIANT        default: minbase\n"
+	       "      --include PKG,...        extra packages\n"
+	       "  list [--format json]         list images (alias: ls)\n"
+	       "  inspect NAME                 everything about an image, as JSON\n"
+	       "  rm [-f] NAME...              remove images (-f: remove their containers too)\n",
+	       UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT >> 30);
 }
 
 static int image_create(Cli *cli, int argc, char **argv)
@@ -46,6 +68,112 @@ static int image_create(Cli *cli, int argc, char **argv)
 		return r;
 	printf("%s\n", name);
 	return 0;
+}
+
+static int bad_option(int c, char **argv, const char *cmd)
+{
+	if (c == ':')
+		return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
+	return log_error_errno(-EINVAL, "unknown option `%s` (see `berth image --help`)",
+			       argv[optind - 1]);
+}
+
+static int image_import_cmd(Cli *cli, int argc, char **argv)
+{
+	enum { ARG_MAX_FILES = 0x100, ARG_MAX_SIZE };
+	static const struct option options[] = {
+		{ "max-files", required_argument, NULL, ARG_MAX_FILES },
+		{ "max-size", required_argument, NULL, ARG_MAX_SIZE },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	ImportLimits limits = { UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT };
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+		switch (c) {
+		case ARG_MAX_FILES:
+			if (parse_uint64(optarg, &limits.max_files) < 0 || limits.max_files == 0)
+				return log_error_errno(-EINVAL, "invalid --max-files `%s`", optarg);
+			break;
+		case ARG_MAX_SIZE:
+			if (parse_size(optarg, &limits.max_bytes) < 0 || limits.max_bytes == 0)
+				return log_error_errno(-EINVAL, "invalid --max-size `%s`", optarg);
+			break;
+		case 'h':
+			image_help();
+			return 0;
+		default:
+			return bad_option(c, argv, "import");
+		}
+	}
+	if (argc - optind != 2)
+		return log_error_errno(-EINVAL, argc - optind < 2
+						       ? "missing NAME or SOURCE: berth image import NAME SOURCE"
+						       : "unexpected argument `%s`",
+				       argv[argc - 1]);
+	int r = image_import(cli, argv[optind], argv[optind + 1], &limits);
+	if (r < 0)
+		return r;
+	printf("%s\n", argv[optind]);
+	return 0;
+}
+
+static int image_debootstrap_cmd(Cli *cli, int argc, char **argv)
+{
+	enum { ARG_MIRROR = 0x100, ARG_VARIANT, ARG_INCLUDE };
+	static const struct option options[] = {
+		{ "mirror", required_argument, NULL, ARG_MIRROR },
+		{ "variant", required_argument, NULL, ARG_VARIANT },
+		{ "include", required_argument, NULL, ARG_INCLUDE },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	DebootstrapOptions o = { 0 };
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+		switch (c) {
+		case ARG_MIRROR:
+			o.mirror = optarg;
+			break;
+		case ARG_VARIANT:
+			if (!name_is_valid(optarg))
+				return log_error_errno(-EINVAL, "invalid --variant `%s`", optarg);
+			o.variant = optarg;
+			break;
+		case ARG_INCLUDE:
+			if (strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789+-.,:") != strlen(optarg))
+				return log_error_errno(-EINVAL, "invalid --include `%s`", optarg);
+			o.include = optarg;
+			break;
+		case 'h':
+			image_help();
+			return 0;
+		default:
+			return bad_option(c, argv, "debootstrap");
+		}
+	}
+	int n = argc - optind;
+	if (n < 1 || n > 2)
+		return log_error_errno(-EINVAL, n < 1 ? "missing NAME: berth image debootstrap NAME "
+						       "[SUITE]"
+						      : "unexpected argument `%s`",
+				       argv[argc - 1]);
+	o.suite = n == 2 ? argv[optind + 1] : NULL;
+	int r = image_debootstrap(cli, argv[optind], &o);
+	if (r < 0)
+		return r;
+	printf("%s\n", argv[optind]);
+	return 0;
+}
+
+static size_t layer_count(const char *layers_json)
+{
+	json_t *l = json_loads(layers_json, 0, NULL);
+	size_t n = json_is_array(l) ? json_array_size(l) : 0;
+	json_decref(l);
+	return n;
 }
 
 static int image_list(Cli *cli, int argc, char **argv)
@@ -73,28 +201,114 @@ static int image_list(Cli *cli, int argc, char **argv)
 	if (r < 0)
 		return log_error_errno(r, "read the state DB: %m");
 	if (json) {
-		printf("[");
-		for (size_t i = 0; i < n; i++) {
-			printf("%s{\"id\": \"%s\", \"name\": ", i ? ",\n " : "", rows[i].id);
-			print_json_string(stdout, rows[i].name);
-			printf(", \"layers\": %s, \"source\": ", rows[i].layers);
-			print_json_string(stdout, rows[i].source);
-			printf(", \"size\": %lld, \"created_at\": \"%s\"}", (long long)rows[i].size,
-			       rows[i].created_at);
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < n; i++) {
+			json_t *layers = json_loads(rows[i].layers, 0, NULL);
+			json_array_append_new(
+				a, json_pack("{ss ss so? ss ss? sI ss}", "id", rows[i].id, "name",
+					     rows[i].name, "layers", layers, "source", rows[i].source,
+					     "digest", rows[i].digest, "size", (json_int_t)rows[i].size,
+					     "created_at", rows[i].created_at));
 		}
-		printf("]\n");
+		_cleanup_free_ char *s = a ? json_dumps(a, JSON_INDENT(1)) : NULL;
+		json_decref(a);
+		if (s)
+			printf("%s\n", s);
+		else
+			r = log_error_errno(-ENOMEM, "out of memory");
 	} else {
-		printf("%-24s  %-12s  %-6s  %-12s  %s\n", "NAME", "ID", "LAYERS", "SIZE", "CREATED");
+		printf("%-24s  %-12s  %-6s  %-10s  %s\n", "NAME", "ID", "LAYERS", "SIZE", "CREATED");
 		for (size_t i = 0; i < n; i++) {
-			json_t *l = json_loads(rows[i].layers, 0, NULL);
-			printf("%-24s  %.12s  %-6zu  %-12lld  %s\n", rows[i].name, rows[i].id,
-			       l ? json_array_size(l) : (size_t)0, (long long)rows[i].size,
-			       rows[i].created_at);
-			json_decref(l);
+			char size[32];
+			format_bytes((uint64_t)rows[i].size, size, sizeof(size));
+			printf("%-24s  %.12s  %-6zu  %-10s  %s\n", rows[i].name, rows[i].id,
+			       layer_count(rows[i].layers), size, rows[i].created_at);
 		}
 	}
 	image_rows_free(rows, n);
+	return r;
+}
+
+static json_t *inspect_layers(const ImageRow *img, const LayerRow *layers, size_t n)
+{
+	json_t *dirs = json_loads(img->layers, 0, NULL), *out = json_array(), *d;
+	size_t i;
+	json_array_foreach(dirs, i, d) {
+		const char *path = json_string_value(d);
+		const char *base = path ? strrchr(path, '/') : NULL;
+		json_t *o = json_pack("{ss*}", "path", path);
+		for (size_t k = 0; base && k < n; k++)
+			if (streq(digest_hex(layers[k].digest) ?: "", base + 1)) {
+				json_object_set_new(o, "digest", json_string(layers[k].digest));
+				json_object_set_new(o, "size", json_integer(layers[k].size));
+				break;
+			}
+		if (n == 0)
+			json_object_set_new(o, "size", json_integer(img->size));
+		json_array_append_new(out, o);
+	}
+	json_decref(dirs);
+	return out;
+}
+
+static int image_inspect(Cli *cli, int argc, char **argv)
+{
+	if (argc != 2)
+		return log_error_errno(-EINVAL, argc < 2 ? "missing image NAME"
+							 : "unexpected argument `%s`",
+				       argv[argc - 1]);
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	ImageRow img;
+	r = db_image_get_by_name(db, argv[1], &img);
+	if (r < 0)
+		return log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
+				       argv[1]);
+	LayerRow *layers = NULL;
+	size_t n = 0;
+	r = db_image_get_layers(db, img.id, &layers, &n);
+	if (r < 0) {
+		image_row_done(&img);
+		return log_error_errno(r, "read the state DB: %m");
+	}
+	json_t *config = img.config ? json_loads(img.config, 0, NULL) : NULL;
+	json_t *o = json_pack("{ss ss ss ss? ss sI so so?}", "id", img.id, "name", img.name, "source",
+			      img.source, "digest", img.digest, "created_at", img.created_at, "size",
+			      (json_int_t)img.size, "layers", inspect_layers(&img, layers, n),
+			      "config", config);
+	_cleanup_free_ char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	json_decref(o);
+	layer_rows_free(layers, n);
+	image_row_done(&img);
+	if (!s)
+		return log_error_errno(-ENOMEM, "out of memory");
+	printf("%s\n", s);
 	return 0;
+}
+
+static int remove_users(Cli *cli, sqlite3 *db, const char *name)
+{
+	_cleanup_strv_free_ char **ids = NULL;
+	int r = db_container_list_ids(db, &ids);
+	if (r < 0)
+		return log_error_errno(r, "read the state DB: %m");
+	int ret = 0;
+	for (size_t k = 0; ids[k]; k++) {
+		ContainerRow c;
+		if (db_container_get(db, ids[k], &c) < 0)
+			continue;
+		if (streq(c.image, name)) {
+			/* Prints the container's name, as `berth rm` does. */
+			char *rm_argv[] = { (char *)"rm", (char *)"-f", c.id, NULL };
+			r = cmd_rm(cli, 3, rm_argv);
+			if (r < 0)
+				ret = r;
+		}
+		container_row_done(&c);
+	}
+	return ret;
 }
 
 static int image_rm(Cli *cli, int argc, char **argv)
@@ -129,27 +343,14 @@ static int image_rm(Cli *cli, int argc, char **argv)
 			image_row_done(&img);
 			continue;
 		}
-		if (users > 0) {
-			_cleanup_strv_free_ char **ids = NULL;
-			r = db_container_list_ids(db, &ids);
-			for (size_t k = 0; r >= 0 && ids[k]; k++) {
-				ContainerRow c;
-				if (db_container_get(db, ids[k], &c) < 0)
-					continue;
-				if (streq(c.image, name)) {
-					char *rm_argv[] = { (char *)"rm", (char *)"-f", c.id, NULL };
-					(void)cmd_rm(cli, 3, rm_argv);
-				}
-				container_row_done(&c);
-			}
+		if (users > 0 && (r = remove_users(cli, db, name)) < 0) {
+			ret = r;
+			image_row_done(&img);
+			continue;
 		}
-		/* The row goes first: a folder without a row is never used, a row
-		 * without its folder would be. */
-		_cleanup_free_ char *dir = path_image_dir(&cli->paths, img.id);
-		if ((r = db_image_delete(db, name)) < 0)
-			ret = log_error_errno(r, "delete image %s from the state DB: %m", name);
-		else if ((r = dir ? rm_rf(dir) : -ENOMEM) < 0)
-			ret = log_error_errno(r, "remove `%s`: %m", dir);
+		r = image_remove(cli, &img);
+		if (r < 0)
+			ret = r;
 		else
 			printf("%s\n", name);
 		image_row_done(&img);
@@ -166,8 +367,14 @@ int cmd_image(Cli *cli, int argc, char **argv)
 	const char *verb = argv[1];
 	if (streq(verb, "create"))
 		return image_create(cli, argc - 1, argv + 1);
+	if (streq(verb, "import"))
+		return image_import_cmd(cli, argc - 1, argv + 1);
+	if (streq(verb, "debootstrap"))
+		return image_debootstrap_cmd(cli, argc - 1, argv + 1);
 	if (streq(verb, "list") || streq(verb, "ls"))
 		return image_list(cli, argc - 1, argv + 1);
+	if (streq(verb, "inspect"))
+		return image_inspect(cli, argc - 1, argv + 1);
 	if (streq(verb, "rm"))
 		return image_rm(cli, argc - 1, argv + 1);
 	if (streq(verb, "--help") || streq(verb, "-h") || streq(verb, "help")) {

@@ -21,9 +21,13 @@
 #include "mounts.h"
 #include "resources.h"
 #include "seccomp-filter.h"
+#include "images.h"
 #include "user.h"
 #include "userns.h"
 #include "util.h"
+
+/* mount(2) takes one page of options. */
+#define OVERLAY_OPTIONS_MAX 4096
 
 typedef struct {
 	const char *name;
@@ -363,25 +367,46 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing IMAGE (see `berth run --help`)");
 	o->image = argv[optind++];
-	if (optind >= argc)
-		return log_error_errno(-EINVAL, "missing COMMAND to run in `%s`", o->image);
-	o->command = argv + optind;
+	/* No COMMAND: the image's default, if it has one (checked later). */
+	o->command = optind < argc ? argv + optind : NULL;
 	return 1;
 }
 
-static int build_spec(const RunOptions *o, const ResolvedImage *img, char *const *layers,
-		      const char *id, const char *bundle, const char *name, ContainerSpec **ret)
+/* Docker's rule: the image's Entrypoint, then the user's COMMAND or else
+ * the image's Cmd. */
+static int command_line(const RunOptions *o, const ImageDefaults *d, char ***ret)
+{
+	_cleanup_strv_free_ char **args = strv_copy(d->entrypoint);
+	char *const *tail = o->command ? o->command : d->cmd;
+	if (!args)
+		return log_error_errno(-ENOMEM, "out of memory");
+	for (size_t i = 0; tail && tail[i]; i++)
+		if (strv_push(&args, tail[i]) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	if (strv_length(args) == 0)
+		return log_error_errno(-EINVAL, "missing COMMAND to run in `%s`", o->image);
+	*ret = TAKE_PTR(args);
+	return 0;
+}
+
+static int build_spec(const RunOptions *o, const ResolvedImage *img, const ImageDefaults *d,
+		      char *const *layers, const char *id, const char *bundle, const char *name,
+		      ContainerSpec **ret)
 {
 	_cleanup_(spec_freep) ContainerSpec *s = NULL;
 	int r = spec_new_default(&s);
 	if (r < 0)
 		return r;
-	s->args = strv_copy(o->command);
-	if (!s->args)
-		return -ENOMEM;
+	r = command_line(o, d, &s->args);
+	if (r < 0)
+		return r;
 	r = spec_env_set(s, "HOME=/root");
 	if (r < 0)
 		return r;
+	/* The image's Env comes before -e, which wins. */
+	for (size_t i = 0; d->env && d->env[i]; i++)
+		if ((r = spec_env_set(s, d->env[i])) < 0)
+			return r;
 	s->terminal = o->tty;
 	if (o->tty && (r = spec_env_set(s, "TERM=xterm")) < 0)
 		return r;
@@ -399,9 +424,9 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, char *const
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		if ((r = spec_env_set(s, o->env[i])) < 0)
 			return r;
-	if (o->workdir) {
+	if (o->workdir || d->workdir) {
 		free(s->cwd);
-		s->cwd = strdup(o->workdir);
+		s->cwd = strdup(o->workdir ? o->workdir : d->workdir);
 		if (!s->cwd)
 			return -ENOMEM;
 	}
@@ -591,9 +616,11 @@ static int apply_security(const RunOptions *o, ContainerSpec *s)
 
 /* --ipc/--uts/--pid/--net, --user, mounts: what needs the image's layers
  * or other containers to decide. */
-static int apply_run_options(Cli *cli, const RunOptions *o, char *const *layers,
-			     ContainerSpec *s)
+static int apply_run_options(Cli *cli, const RunOptions *o, const ImageDefaults *d,
+			     char *const *layers, ContainerSpec *s)
 {
+	/* --user, else the image's User, else root. */
+	const char *user = o->user ? o->user : d->user && *d->user ? d->user : NULL;
 	int r;
 	for (int t = 0; t < _NS_MAX; t++) {
 		const char *mode = o->ns_mode[t];
@@ -630,7 +657,7 @@ static int apply_run_options(Cli *cli, const RunOptions *o, char *const *layers,
 	 * groups come from the image's /etc/group all the same (as Docker). */
 	{
 		ResolvedUser u;
-		r = user_resolve_in_layers(layers, o->user ? o->user : "0", &u);
+		r = user_resolve_in_layers(layers, user ? user : "0", &u);
 		if (r < 0)
 			return r;
 		s->uid = u.uid;
@@ -643,8 +670,8 @@ static int apply_run_options(Cli *cli, const RunOptions *o, char *const *layers,
 		resolved_user_done(&u);
 		if (r < 0)
 			return r;
-		/* -e HOME=... wins; without --user HOME stays /root. */
-		bool own_home = !o->user;
+		/* -e HOME=... wins; without a user HOME stays /root. */
+		bool own_home = !user;
 		for (size_t i = 0; o->env && o->env[i]; i++)
 			own_home |= startswith(o->env[i], "HOME=");
 		if (!own_home && (r = spec_env_set(s, home)) < 0)
@@ -710,10 +737,18 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	for (size_t i = 0; img.layers[i]; i++)
 		if (strv_push(&layers, img.layers[i]) < 0)
 			return log_error_errno(-ENOMEM, "out of memory");
-	r = build_spec(o, &img, layers, id, bundle, name, &spec);
+	_cleanup_(image_defaults_done) ImageDefaults defaults = { 0 };
+	r = image_defaults_parse(img.config, &defaults);
+	if (r < 0)
+		return log_error_errno(r, "image `%s` has a damaged config in the DB (see `berth "
+					  "image inspect %s`)",
+				       img.name, img.name);
+	r = build_spec(o, &img, &defaults, layers, id, bundle, name, &spec);
+	if (r == -EINVAL)
+		return r; /* already said */
 	if (r < 0)
 		return log_error_errno(r, "build the container's configuration: %m");
-	r = apply_run_options(cli, o, layers, spec);
+	r = apply_run_options(cli, o, &defaults, layers, spec);
 	if (r < 0)
 		return r;
 	uint32_t userns_base;
@@ -747,8 +782,8 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 		return r;
 
 	json_t *cmd = json_array();
-	for (size_t i = 0; cmd && o->command[i]; i++)
-		json_array_append_new(cmd, json_string(o->command[i]));
+	for (size_t i = 0; cmd && spec->args[i]; i++)
+		json_array_append_new(cmd, json_string(spec->args[i]));
 	_cleanup_free_ char *cmd_json = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	json_decref(cmd);
 	if (!cmd_json)
@@ -756,6 +791,15 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	_cleanup_free_ char *rootfs = strv_join(layers, ":");
 	if (!rootfs)
 		return log_error_errno(-ENOMEM, "out of memory");
+
+	/* The supervisor mounts the overlay with mount(2), whose options fit
+	 * in one page: say so now rather than fail obscurely at start. */
+	const char *lower = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	if (lower && strlen(lower) + 2 * strlen(bundle) + sizeof("lowerdir=,upperdir=/upper,workdir=/work") >=
+			     OVERLAY_OPTIONS_MAX)
+		return log_error_errno(-E2BIG, "image `%s` has %zu layers: too many for one overlay "
+					       "mount under `%s`",
+				       img.name, strv_length(layers), cli->paths.state_dir);
 
 	/* Everything is checked: now the host may change (-M). */
 	r = mount_requests_prepare_host(&o->mounts);

@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* The image store: images are rows in the DB and folders named by image
- * id under <state>/images/. An image is made in a temporary folder, renamed
- * into place, and only then recorded, so a half-made image can never be
- * used. */
+/* The image store: images are rows in the DB and folders, named by image
+ * id under <state>/images/ or by layer digest under <state>/layers/. Every
+ * folder is made under a temporary name, renamed into place when complete,
+ * and only then recorded, so a half-made image can never be used. */
 
-#include <elf.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include "cli.h"
+#include "images.h"
 #include "log.h"
 #include "parse.h"
+#include "sha256.h"
 #include "util.h"
 
 #define DEFAULT_IMAGE "busybox"
@@ -123,234 +123,252 @@ int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)
 	return 0;
 }
 
-/* ---- the busybox image ---- */
+/* ---- the store ---- */
 
-/* A static busybox runs in any root; a dynamic one would need its libc. */
-static int elf_is_static(const char *path)
+static bool is_hex_name(const char *s)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (strlen(s) != SHA256_HEX_LEN)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+/* Removes what no DB row names in one store folder. keep: the names
+ * (ids or layer hex digests) that rows name. */
+static void sweep_dir(const char *dir, char *const *keep)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return;
+	TAKE_FD(fd);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		bool tmp = startswith(de->d_name, ".tmp-");
+		if (!tmp && (!is_hex_name(de->d_name) || strv_contains(keep, de->d_name)))
+			continue;
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+			break;
+		int r = rm_rf(p);
+		if (r < 0)
+			log_warning_errno(r, "remove leftover `%s`: %m", p);
+		else
+			log_debug("removed leftover %s", p);
+	}
+	closedir(d);
+}
+
+/* Needs the store lock held exclusively. */
+static void sweep_locked(Cli *cli)
+{
+	sqlite3 *db;
+	if (cli_db(cli, &db) < 0)
+		return;
+	ImageRow *rows = NULL;
+	size_t n = 0;
+	_cleanup_strv_free_ char **ids = NULL, **layers = NULL;
+	if (db_image_list(db, &rows, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strv_push(&ids, rows[i].id) < 0) {
+			image_rows_free(rows, n);
+			return;
+		}
+	image_rows_free(rows, n);
+	if (db_layer_list_digests(db, &layers) < 0)
+		return;
+	for (size_t i = 0; layers[i]; i++) {
+		const char *hex = digest_hex(layers[i]);
+		if (hex)
+			memmove(layers[i], hex, strlen(hex) + 1);
+	}
+	_cleanup_free_ char *images = path_images_dir(&cli->paths);
+	_cleanup_free_ char *layer_dir = path_layers_dir(&cli->paths);
+	if (!images || !layer_dir)
+		return;
+	sweep_dir(images, ids);
+	sweep_dir(layer_dir, layers);
+}
+
+static int open_store_lock(Cli *cli, int *ret_fd)
+{
+	sqlite3 *db;
+	int r = cli_db(cli, &db); /* also creates the store's folders */
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *images = path_images_dir(&cli->paths), *path = NULL;
+	if (!images || asprintf(&path, "%s/.lock", images) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return log_error_errno(-errno, "open `%s`: %m", path);
+	*ret_fd = fd;
+	return 0;
+}
+
+int image_store_lock(Cli *cli, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r = open_store_lock(cli, &fd);
+	if (r < 0)
+		return r;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		sweep_locked(cli);
+	/* From exclusive (or nothing) to shared: other imports may run
+	 * alongside, removals wait for us. */
+	if (flock(fd, LOCK_SH) < 0)
+		return log_error_errno(-errno, "lock the image store: %m");
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+void image_store_sweep_if_idle(Cli *cli)
+{
+	_cleanup_close_ int fd = -EBADF;
+	if (open_store_lock(cli, &fd) < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		sweep_locked(cli);
+	else
+		log_debug("an import is running: unused layers are removed by the next one");
+}
+
+int image_store_mktemp(const char *dir, char **ret)
+{
+	char *t;
+	if (asprintf(&t, "%s/.tmp-XXXXXX", dir) < 0)
+		return -ENOMEM;
+	if (!mkdtemp(t)) {
+		int r = -errno;
+		free(t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+typedef struct {
+	ino_t ino;
+	dev_t dev;
+	uint64_t bytes;
+} LinkedInode;
+
+static int cmp_inode(const void *a, const void *b)
+{
+	const LinkedInode *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+typedef struct {
+	uint64_t total;
+	LinkedInode *linked;
+	size_t n_linked, alloc_linked;
+} UsageWalk;
+
+static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
+{
+	if (depth > 4096)
+		return -ELOOP;
+	DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r >= 0 && (de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		uint64_t bytes = (uint64_t)st.st_blocks * 512;
+		if (S_ISDIR(st.st_mode)) {
+			w->total += bytes;
+			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				r = usage_walk(sub, w, depth + 1);
+		} else if (st.st_nlink > 1) {
+			if (w->n_linked == w->alloc_linked) {
+				size_t na = w->alloc_linked ? w->alloc_linked * 2 : 256;
+				LinkedInode *n = realloc(w->linked, na * sizeof(*n));
+				if (!n) {
+					r = -ENOMEM;
+					break;
+				}
+				w->linked = n;
+				w->alloc_linked = na;
+			}
+			w->linked[w->n_linked++] = (LinkedInode){ st.st_ino, st.st_dev, bytes };
+		} else
+			w->total += bytes;
+	}
+	closedir(d);
+	return r;
+}
+
+int disk_usage(const char *path, uint64_t *ret)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	Elf64_Ehdr eh;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
-		return -ENOEXEC;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-		    (ssize_t)sizeof(ph))
-			return -ENOEXEC;
-		if (ph.p_type == PT_INTERP)
-			return 0;
-	}
-	return 1;
-}
-
-static int copy_file(const char *from, const char *to, mode_t mode)
-{
-	_cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -errno;
-	_cleanup_close_ int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (out < 0)
-		return -errno;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0)
-				return -errno;
-			off += w;
-		}
-	}
-	if (fchmod(out, mode) < 0)
-		return -errno;
-	return RET_NERRNO(close(TAKE_FD(out)));
-}
-
-/* busybox --list-full: one applet path per line, e.g. "usr/bin/awk". */
-static int busybox_applets(char **ret)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	char *argv[] = { (char *)BUSYBOX_PATH, (char *)"--list-full", NULL };
-	char *envp[] = { NULL };
-	pid_t pid;
-	int r = -posix_spawn(&pid, BUSYBOX_PATH, &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (r < 0) {
-		close(pfd[0]);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+		close(fd);
 		return r;
 	}
-	size_t size = 0, alloc = 16384;
-	_cleanup_free_ char *buf = malloc(alloc);
-	for (;;) {
-		if (!buf) {
-			r = -ENOMEM;
-			break;
-		}
-		if (size + 1 >= alloc) {
-			char *n = realloc(buf, alloc *= 2);
-			if (!n) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = n;
-		}
-		ssize_t k = read(pfd[0], buf + size, alloc - size - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			r = k < 0 ? -errno : 0;
-			break;
-		}
-		size += (size_t)k;
+	UsageWalk w = { .total = (uint64_t)st.st_blocks * 512 };
+	int r = usage_walk(fd, &w, 0);
+	if (r >= 0) {
+		qsort(w.linked, w.n_linked, sizeof(LinkedInode), cmp_inode);
+		for (size_t i = 0; i < w.n_linked; i++)
+			if (i == 0 || cmp_inode(&w.linked[i - 1], &w.linked[i]) != 0)
+				w.total += w.linked[i].bytes;
+		*ret = w.total;
 	}
-	close(pfd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0)
-		return r;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -ENOEXEC;
-	buf[size] = 0;
-	*ret = TAKE_PTR(buf);
-	return 0;
+	free(w.linked);
+	return r;
 }
 
-static const char busybox_passwd[] =
-	"root:x:0:0:root:/root:/bin/sh\n"
-	"daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
-	"bin:x:2:2:bin:/bin:/bin/false\n"
-	"sys:x:3:3:sys:/dev:/bin/false\n"
-	"sync:x:4:100:sync:/bin:/bin/sync\n"
-	"mail:x:8:8:mail:/var/spool/mail:/bin/false\n"
-	"www-data:x:33:33:www-data:/var/www:/bin/false\n"
-	"operator:x:37:37:Operator:/var:/bin/false\n"
-	"nobody:x:65534:65534:nobody:/home:/bin/false\n";
-
-static const char busybox_group[] =
-	"root:x:0:\n"
-	"daemon:x:1:\n"
-	"bin:x:2:\n"
-	"sys:x:3:\n"
-	"adm:x:4:\n"
-	"tty:x:5:\n"
-	"disk:x:6:\n"
-	"lp:x:7:\n"
-	"mail:x:8:\n"
-	"kmem:x:9:\n"
-	"wheel:x:10:root\n"
-	"floppy:x:11:\n"
-	"audio:x:29:\n"
-	"www-data:x:33:\n"
-	"operator:x:37:\n"
-	"staff:x:50:\n"
-	"users:x:100:\n"
-	"nogroup:x:65534:\n";
-
-static const char busybox_hosts[] = "127.0.0.1\tlocalhost\n"
-				    "::1\tlocalhost ip6-localhost ip6-loopback\n";
-
-static const char busybox_resolv[] =
-	"# Placeholder: berth gives containers only a loopback network by default.\n";
-
-static int populate_busybox(const char *rootfs)
+int image_check_new_name(Cli *cli, const char *name)
 {
-	static const struct {
-		const char *path;
-		mode_t mode;
-	} dirs[] = {
-		{ "bin", 0755 },  { "sbin", 0755 },  { "usr", 0755 }, { "usr/bin", 0755 },
-		{ "usr/sbin", 0755 }, { "etc", 0755 }, { "proc", 0555 }, { "sys", 0555 },
-		{ "dev", 0755 },  { "tmp", 01777 },  { "root", 0700 }, { "home", 0755 },
-		{ "var", 0755 },  { "var/tmp", 01777 }, { "var/spool", 0755 },
-		{ "var/spool/mail", 0755 }, { "var/www", 0755 }, { "run", 0755 }, { "mnt", 0755 },
-	};
-	_cleanup_close_ int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return log_error_errno(-errno, "open `%s`: %m", rootfs);
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
-		if (mkdirat(root, dirs[i].path, dirs[i].mode) < 0 ||
-		    fchmodat(root, dirs[i].path, dirs[i].mode, 0) < 0)
-			return log_error_errno(-errno, "create /%s in the image: %m", dirs[i].path);
-
-	_cleanup_free_ char *bb = NULL;
-	if (asprintf(&bb, "%s/bin/busybox", rootfs) < 0)
-		return -ENOMEM;
-	int r = copy_file(BUSYBOX_PATH, bb, 0755);
-	if (r < 0)
-		return log_error_errno(r, "copy %s into the image: %m", BUSYBOX_PATH);
-
-	_cleanup_free_ char *list = NULL;
-	r = busybox_applets(&list);
-	if (r < 0)
-		return log_error_errno(r, "list the applets of %s: %m", BUSYBOX_PATH);
-	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
-		while (*line == '/')
-			line++;
-		if (!*line || strstr(line, "..") || streq(line, "bin/busybox"))
-			continue;
-		if (symlinkat("/bin/busybox", root, line) < 0 && errno != EEXIST && errno != ENOENT)
-			return log_error_errno(-errno, "link /%s in the image: %m", line);
-	}
-
-	static const struct {
-		const char *path, *data;
-		mode_t mode;
-	} files[] = {
-		{ "etc/passwd", busybox_passwd, 0644 },
-		{ "etc/group", busybox_group, 0644 },
-		{ "etc/shadow", "root:*:19000:0:99999:7:::\n", 0600 },
-		{ "etc/hosts", busybox_hosts, 0644 },
-		{ "etc/resolv.conf", busybox_resolv, 0644 },
-		{ "etc/hostname", "localhost\n", 0644 },
-	};
-	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "%s/%s", rootfs, files[i].path) < 0)
-			return -ENOMEM;
-		r = write_file(p, files[i].data, strlen(files[i].data), O_CREAT | O_EXCL,
-			       files[i].mode);
-		if (r < 0)
-			return log_error_errno(r, "write /%s in the image: %m", files[i].path);
-	}
-	return 0;
-}
-
-int image_create_busybox(Cli *cli, const char *name)
-{
-	if (!image_name_is_valid(name))
+	if (!image_name_is_valid(name) || name[0] == '.' || name[0] == '/')
 		return log_error_errno(-EINVAL, "invalid image name `%s`", name);
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
 	ImageRow existing;
-	if (db_image_get_by_name(db, name, &existing) >= 0) {
+	r = db_image_get_by_name(db, name, &existing);
+	if (r >= 0) {
 		image_row_done(&existing);
-		return log_error_errno(-EEXIST, "image `%s` already exists", name);
+		return log_error_errno(-EEXIST, "image `%s` already exists (remove it first with "
+						"`berth image rm %s`)",
+				       name, name);
 	}
+	if (r != -ENOENT)
+		return log_error_errno(r, "look up image `%s`: %m", name);
+	return 0;
+}
 
-	r = elf_is_static(BUSYBOX_PATH);
+int image_create_flat(Cli *cli, const FlatImage *f)
+{
+	int r = image_check_new_name(cli, f->name);
 	if (r < 0)
-		return log_error_errno(r, "%s: %m (install the Debian package busybox-static)",
-				       BUSYBOX_PATH);
-	if (r == 0)
-		return log_error_errno(-ENOEXEC, "%s is dynamically linked; install the Debian "
-						 "package busybox-static",
-				       BUSYBOX_PATH);
+		return r;
+	_cleanup_close_ int lock = -EBADF;
+	r = image_store_lock(cli, &lock);
+	if (r < 0)
+		return r;
+	sqlite3 *db;
+	if ((r = cli_db(cli, &db)) < 0)
+		return r;
 
 	char id[65];
 	r = random_hex(id, 64);
@@ -359,17 +377,25 @@ int image_create_busybox(Cli *cli, const char *name)
 	_cleanup_free_ char *images = path_images_dir(&cli->paths);
 	_cleanup_free_ char *final = path_image_dir(&cli->paths, id);
 	_cleanup_free_ char *tmp = NULL, *rootfs = NULL, *final_rootfs = NULL;
-	if (!images || !final || asprintf(&tmp, "%s/.tmp-%s", images, id) < 0 ||
-	    asprintf(&rootfs, "%s/rootfs", tmp) < 0 ||
-	    asprintf(&final_rootfs, "%s/rootfs", final) < 0)
+	if (!images || !final)
 		return log_error_errno(-ENOMEM, "out of memory");
-
-	if (mkdir(tmp, 0700) < 0 || mkdir(rootfs, 0755) < 0) {
-		r = log_error_errno(-errno, "create `%s`: %m", tmp);
+	r = image_store_mktemp(images, &tmp);
+	if (r < 0)
+		return log_error_errno(r, "create a folder in `%s`: %m", images);
+	if (asprintf(&rootfs, "%s/rootfs", tmp) < 0 ||
+	    asprintf(&final_rootfs, "%s/rootfs", final) < 0) {
+		(void)rm_rf(tmp);
+		return log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (mkdir(rootfs, 0755) < 0) {
+		r = log_error_errno(-errno, "create `%s`: %m", rootfs);
 		(void)rm_rf(tmp);
 		return r;
 	}
-	r = populate_busybox(rootfs);
+	r = f->populate(cli, rootfs, f->userdata);
+	uint64_t size = 0;
+	if (r >= 0 && (r = disk_usage(rootfs, &size)) < 0)
+		log_error_errno(r, "measure `%s`: %m", rootfs);
 	if (r >= 0 && rename(tmp, final) < 0)
 		r = log_error_errno(-errno, "move the image into place: %m");
 	if (r < 0) {
@@ -384,23 +410,43 @@ int image_create_busybox(Cli *cli, const char *name)
 	format_iso8601(now_usec(), created);
 	ImageRow row = {
 		.id = id,
-		.name = (char *)name,
+		.name = (char *)f->name,
 		.layers = layers_json,
-		.source = (char *)"busybox:" BUSYBOX_PATH,
-		.size = 0,
+		.source = (char *)f->source,
+		.size = (int64_t)size,
 		.created_at = created,
+		.config = (char *)f->config,
+		.digest = (char *)f->digest,
 	};
-	struct stat st;
-	if (stat(BUSYBOX_PATH, &st) == 0)
-		row.size = st.st_size;
 	r = layers_json ? db_image_insert(db, &row) : -ENOMEM;
 	if (r < 0) {
 		(void)rm_rf(final);
-		/* Lost a race with another CLI making the same default image. */
+		/* Lost a race with another CLI making the same image. */
 		if (r == -EEXIST)
 			return r;
-		return log_error_errno(r, "record image `%s`: %m", name);
+		return log_error_errno(r, "record image `%s`: %m", f->name);
 	}
-	log_debug("created image %s (%s)", name, id);
+	log_debug("created image %s (%s)", f->name, id);
+	return 0;
+}
+
+int image_remove(Cli *cli, const ImageRow *img)
+{
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	/* The row goes first: a folder without a row is never used (and the
+	 * next sweep removes it), a row without its folder would be. */
+	r = db_image_delete(db, img->name);
+	if (r < 0)
+		return log_error_errno(r, "delete image %s from the state DB: %m", img->name);
+	_cleanup_free_ char *dir = path_image_dir(&cli->paths, img->id);
+	if (!dir)
+		return log_error_errno(-ENOMEM, "out of memory");
+	r = rm_rf(dir);
+	if (r < 0)
+		return log_error_errno(r, "remove `%s`: %m", dir);
+	image_store_sweep_if_idle(cli);
 	return 0;
 }

@@ -22,15 +22,32 @@ berth_SOURCES = \
 	cli/container.c \
 	cli/resources.c \
 	cli/resources.h \
+	cli/image-busybox.c \
+	cli/image-config.c \
+	cli/image-debootstrap.c \
+	cli/image-docker-archive.c \
+	cli/image-import.c \
+	cli/image-layers.c \
+	cli/image-layers.h \
+	cli/image-oci.c \
+	cli/image-unpack.c \
+	cli/image-unpack.h \
 	cli/images.c \
+	cli/images.h \
 	cli/launch.c \
 	cli/limits-output.c \
 	cli/main.c \
+	cli/progress.c \
+	cli/progress.h \
+	cli/sha256.c \
+	cli/sha256.h \
 	$(NULL)
 berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
-berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(LIBARCHIVE_CFLAGS) \
+	$(LIBCRYPTO_CFLAGS)
 # libtracebpf.a uses libdb.a and libcommon.a: it comes first.
-berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS) \
+	$(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS)
 BERTH_TRACE_LIBS =
 
 if ENABLE_BPF

@@ -37,7 +37,7 @@ static const Command commands[] = {
 	{ "rm", NULL, cmd_rm, "remove containers" },
 	{ "prune", NULL, cmd_prune, "remove every exited container" },
 	{ "generate", NULL, cmd_generate, "generate a systemd unit for a container" },
-	{ "image", NULL, cmd_image, "manage images (create, list, rm)" },
+	{ "image", NULL, cmd_image, "manage images (create, import, debootstrap, list, inspect, rm)" },
 	{ "system", NULL, cmd_system, "check the state DB and what it describes" },
 	{ "trace", NULL, cmd_trace, "show kernel events of containers (eBPF)" },
 };

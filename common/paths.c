@@ -60,14 +60,18 @@ int paths_ensure(const BerthPaths *p)
 	r = ensure_private_dir(p->run_dir);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *c = NULL, *i = NULL;
+	_cleanup_free_ char *c = NULL, *i = NULL, *l = NULL;
 	if (asprintf(&c, "%s/containers", p->state_dir) < 0 ||
-	    asprintf(&i, "%s/images", p->state_dir) < 0)
+	    asprintf(&i, "%s/images", p->state_dir) < 0 ||
+	    asprintf(&l, "%s/layers", p->state_dir) < 0)
 		return -ENOMEM;
 	r = ensure_private_dir(c);
 	if (r < 0)
 		return r;
-	return ensure_private_dir(i);
+	r = ensure_private_dir(i);
+	if (r < 0)
+		return r;
+	return ensure_private_dir(l);
 }
 
 static char *join(const char *a, const char *b, const char *c)
@@ -109,4 +113,15 @@ char *path_image_dir(const BerthPaths *p, const char *image_id)
 {
 	char *r;
 	return asprintf(&r, "%s/images/%s", p->state_dir, image_id) < 0 ? NULL : r;
+}
+
+char *path_layers_dir(const BerthPaths *p)
+{
+	return join(p->state_dir, "layers", NULL);
+}
+
+char *path_layer_dir(const BerthPaths *p, const char *hex)
+{
+	char *r;
+	return asprintf(&r, "%s/layers/%s", p->state_dir, hex) < 0 ? NULL : r;
 }

@@ -29,3 +29,7 @@ char *path_container_run_dir(const BerthPaths *p, const char *id);
 char *path_images_dir(const BerthPaths *p);
 /* An image lives in a folder named by its image id, never by its name. */
 char *path_image_dir(const BerthPaths *p, const char *image_id);
+/* Layers of OCI images, shared between images: <state>/layers/<hex>, named
+ * by the sha256 of the layer's uncompressed tar (its OCI diff_id). */
+char *path_layers_dir(const BerthPaths *p);
+char *path_layer_dir(const BerthPaths *p, const char *hex);

@@ -75,6 +75,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE containers ADD COLUMN userns_base INTEGER;"
 	"CREATE UNIQUE INDEX containers_userns_base ON containers(userns_base)"
 	"  WHERE userns_base IS NOT NULL;",
+	/* 4: OCI images: layers shared between images by digest. A layer's
+	 * reference count is the number of image_layers rows naming it, so it
+	 * can never drift from the images that use it. */
+	"ALTER TABLE images ADD COLUMN digest TEXT;"
+	"CREATE TABLE layers ("
+	"  digest TEXT PRIMARY KEY NOT NULL,"
+	"  size INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TABLE image_layers ("
+	"  image_id TEXT NOT NULL REFERENCES images(id),"
+	"  position INTEGER NOT NULL,"
+	"  digest TEXT NOT NULL REFERENCES layers(digest),"
+	"  PRIMARY KEY (image_id, position)"
+	") STRICT;"
+	"CREATE INDEX image_layers_digest ON image_layers(digest);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. */
@@ -125,13 +125,18 @@ typedef struct {
 	int64_t size;
 	char *created_at;
 	char *config; /* JSON or NULL */
+	char *digest; /* manifest digest of an OCI image, or NULL */
 } ImageRow;
 
 void image_row_done(ImageRow *i);
 void image_rows_free(ImageRow *rows, size_t n);
+/* -EEXIST when the name (or id) is taken. */
 int db_image_insert(sqlite3 *db, const ImageRow *i);
 int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret);
 int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n);
+/* Deletes the image, its image_layers rows and every layer no other image
+ * uses, in one transaction. The layer folders are the caller's to remove
+ * (see db_layer_list_digests). */
 int db_image_delete(sqlite3 *db, const char *name);
 /* Number of containers whose image is `name`. */
 int db_image_count_users(sqlite3 *db, const char *name);
@@ -156,3 +161,22 @@ void event_row_done(EventRow *e);
 /* Inserts rows in one transaction: a tracer writes in batches, so that a
  * burst of events costs one commit rather than one each. */
 int db_event_insert_many(sqlite3 *db, const EventRow *rows, size_t n);
+
+typedef struct {
+	char *digest; /* "sha256:<hex>" of the uncompressed layer tar (diff_id) */
+	int64_t size; /* bytes on disk */
+	char *created_at;
+} LayerRow;
+
+void layer_row_done(LayerRow *l);
+void layer_rows_free(LayerRow *rows, size_t n);
+/* Records an image made of shared layers (bottom first; the same digest
+ * may appear more than once) in one transaction: layers not yet known are
+ * added, then the image and its image_layers rows. -EEXIST when the image
+ * name is taken. */
+int db_image_insert_layered(sqlite3 *db, const ImageRow *i, const LayerRow *layers, size_t n);
+/* The layers of an image, bottom first; none for a single-folder image. */
+int db_image_get_layers(sqlite3 *db, const char *image_id, LayerRow **ret, size_t *ret_n);
+/* -ENOENT if the layer is not recorded. */
+int db_layer_get(sqlite3 *db, const char *digest, LayerRow *ret);
+int db_layer_list_digests(sqlite3 *db, char ***ret);

@@ -14,6 +14,7 @@ void image_row_done(ImageRow *i)
 	free(i->source);
 	free(i->created_at);
 	free(i->config);
+	free(i->digest);
 	*i = (ImageRow){ 0 };
 }
 
@@ -24,7 +25,7 @@ void image_rows_free(ImageRow *rows, size_t n)
 	free(rows);
 }
 
-#define IMAGE_COLUMNS "id, name, layers, source, size, created_at, config"
+#define IMAGE_COLUMNS "id, name, layers, source, size, created_at, config, digest"
 
 static int row_from_stmt(sqlite3_stmt *st, ImageRow *i)
 {
@@ -36,6 +37,7 @@ static int row_from_stmt(sqlite3_stmt *st, ImageRow *i)
 		.size = sqlite3_column_int64(st, 4),
 		.created_at = db_column_strdup(st, 5),
 		.config = db_column_strdup(st, 6),
+		.digest = db_column_strdup(st, 7),
 	};
 	if (!i->id || !i->name || !i->layers || !i->source || !i->created_at) {
 		image_row_done(i);
@@ -49,7 +51,7 @@ int db_image_insert(sqlite3 *db, const ImageRow *i)
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
 				    "INSERT INTO images (" IMAGE_COLUMNS ") "
-				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -60,6 +62,7 @@ int db_image_insert(sqlite3 *db, const ImageRow *i)
 	sqlite3_bind_int64(st, 5, i->size);
 	sqlite3_bind_text(st, 6, i->created_at, -1, SQLITE_STATIC);
 	db_bind_text_or_null(st, 7, i->config);
+	db_bind_text_or_null(st, 8, i->digest);
 	rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
@@ -112,17 +115,43 @@ int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n)
 	return 0;
 }
 
-int db_image_delete(sqlite3 *db, const char *name)
+static int exec_bound(sqlite3 *db, const char *sql, const char *arg)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "DELETE FROM images WHERE name = ?1", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		return db_errno(db, rc);
-	return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+}
+
+int db_image_delete(sqlite3 *db, const char *name)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	r = exec_bound(db,
+		       "DELETE FROM image_layers WHERE image_id IN "
+		       "(SELECT id FROM images WHERE name = ?1)",
+		       name);
+	if (r >= 0)
+		r = exec_bound(db, "DELETE FROM images WHERE name = ?1", name);
+	if (r >= 0 && sqlite3_changes(db) == 0)
+		r = -ENOENT;
+	/* Reference counts are computed, never stored: a layer no image_layers
+	 * row names is unused. */
+	if (r >= 0)
+		r = exec_bound(db,
+			       "DELETE FROM layers WHERE digest NOT IN "
+			       "(SELECT digest FROM image_layers)",
+			       NULL);
+	if (r < 0) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db);
 }
 
 int db_image_count_users(sqlite3 *db, const char *name)

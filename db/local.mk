@@ -6,5 +6,6 @@ libdb_a_SOURCES = \
 	db/db.h \
 	db/event.c \
 	db/image.c \
+	db/layer.c \
 	$(NULL)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

@@ -40,6 +40,7 @@ SYSTEM_TESTS = \
 	tests/system/20-list-status-rm.sh \
 	tests/system/30-errors.sh \
 	tests/system/40-isolation.sh \
+	tests/system/50-images.sh \
 	tests/system/45-lifecycle.sh \
 	tests/system/46-faults.sh \
 	tests/system/47-concurrency.sh \

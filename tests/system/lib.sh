@@ -79,6 +79,12 @@ t_match() {
 	fi
 }
 
+# t_skip DESCRIPTION: one TAP result, skipped for the reason given.
+t_skip() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N # SKIP $*"
+}
+
 t_diag() { echo "# $*"; }
 
 # Runs "$@", capturing stdout in $OUT, stderr in $ERR and the status in $RC.

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The image store and the ways images get into it. See
+ * docs/state-db-images.md for the layout on disk and in the DB. */
+
+#include <stdint.h>
+
+#include "cli.h"
+
+/* ---- the store (images.c) ---- */
+
+/* Every command that adds to the store holds <state>/images/.lock shared
+ * from before it looks for reusable layers until its DB row is committed.
+ * Removing garbage (temporary folders of killed imports, folders no DB row
+ * names) needs it exclusively, so it never races an import: whatever an
+ * import is still building is safe, and whatever nobody is building is
+ * garbage. This takes the lock shared, sweeping first if nobody holds it. */
+int image_store_lock(Cli *cli, int *ret_fd);
+/* After a removal: sweeps now if no import holds the lock, else leaves the
+ * garbage to the next import. */
+void image_store_sweep_if_idle(Cli *cli);
+/* A fresh <dir>/.tmp-XXXXXX (0700): the only kind of name the sweep
+ * removes besides folders without a DB row. */
+int image_store_mktemp(const char *dir, char **ret);
+/* Bytes on disk under path (st_blocks), hard-linked files counted once. */
+int disk_usage(const char *path, uint64_t *ret);
+/* Fails with a clear message when name is not a valid image name or is
+ * taken: checked before any long work. */
+int image_check_new_name(Cli *cli, const char *name);
+
+/* An image that is one folder, <state>/images/<id>/rootfs: busybox,
+ * rootfs tarballs, debootstrap. populate() fills rootfs (an empty folder,
+ * in a temporary place); the image is then renamed into place and only
+ * then recorded. */
+typedef int (*ImagePopulate)(Cli *cli, const char *rootfs, void *userdata);
+typedef struct {
+	const char *name;
+	const char *source;
+	const char *config; /* run defaults (JSON) or NULL */
+	const char *digest; /* or NULL */
+	ImagePopulate populate;
+	void *userdata;
+} FlatImage;
+int image_create_flat(Cli *cli, const FlatImage *f);
+
+/* Removes the row, the image's own folder and, if no import is running,
+ * the layers no image uses any more. */
+int image_remove(Cli *cli, const ImageRow *img);
+
+/* ---- import (image-import.c, image-oci.c) ---- */
+
+typedef struct {
+	uint64_t max_files;
+	uint64_t max_bytes;
+} ImportLimits;
+
+/* ref: a rootfs tarball, oci:DIR[:TAG] or docker-archive:FILE[:REF]. */
+int image_import(Cli *cli, const char *name, const char *ref, const ImportLimits *limits);
+int image_import_oci(Cli *cli, const char *name, const char *dir, const char *tag,
+		     const ImportLimits *limits);
+int image_import_docker_archive(Cli *cli, const char *name, const char *file, const char *ref,
+				const ImportLimits *limits);
+
+/* ---- debootstrap (image-debootstrap.c) ---- */
+
+typedef struct {
+	const char *suite;   /* NULL: the host's release */
+	const char *mirror;  /* NULL: from /etc/apt/sources.list* */
+	const char *variant; /* NULL: minbase */
+	const char *include; /* extra packages, comma-separated, or NULL */
+} DebootstrapOptions;
+int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o);
+
+/* ---- run defaults (image-config.c) ---- */
+
+/* The part of an OCI image config that `berth run` uses. */
+typedef struct {
+	char **entrypoint;
+	char **cmd;
+	char **env;
+	char *workdir;
+	char *user;
+} ImageDefaults;
+void image_defaults_done(ImageDefaults *d);
+/* json: the images.config column (NULL gives empty defaults). */
+int image_defaults_parse(const char *json, ImageDefaults *ret);
+
