@@ -86,14 +86,16 @@ static void list_help(void)
  * ASCII), ending in "..." when cut. */
 static void print_cell(const char *s, int width, bool last)
 {
+	static const char spaces[] = "                                                                ";
 	int n = (int)strlen(s);
-	if (n > width && width > 3)
-		printf("%.*s...", width - 3, s);
-	else
-		printf("%s", s);
+	if (n > width && width > 3) {
+		fwrite(s, 1, (size_t)(width - 3), stdout);
+		fputs("...", stdout);
+	} else
+		fwrite(s, 1, (size_t)n, stdout);
 	if (!last) {
-		int shown = n > width ? width : n;
-		printf("%*s", width - shown + 2, "");
+		int pad = width - (n > width ? width : n) + 2;
+		fwrite(spaces, 1, (size_t)(pad < 64 ? pad : 64), stdout);
 	}
 }
 
@@ -162,16 +164,15 @@ int cmd_list(Cli *cli, int argc, char **argv)
 		uint64_t now = now_usec();
 		for (size_t i = 0; i < n; i++) {
 			const ContainerRow *row = &rows[i];
-			char state[64], pid[24] = "-", created[64] = "";
+			char state[64], pidbuf[21], created[64] = "";
+			const char *pid = row->pid > 0 ? format_u64(pidbuf, (uint64_t)row->pid) : "-";
 			container_state_describe(row, state, sizeof(state));
-			if (row->pid > 0)
-				snprintf(pid, sizeof(pid), "%lld", (long long)row->pid);
 			uint64_t t;
 			if (parse_iso8601(row->created_at, &t) == 0)
 				format_ago(t, now, created, sizeof(created));
 			_cleanup_free_ char *cmd = container_command_line(row);
-			char shortid[13];
-			snprintf(shortid, sizeof(shortid), "%s", row->id);
+			char shortid[13] = "";
+			strncat(shortid, row->id, 12);
 			print_cell(shortid, 12, false);
 			print_cell(row->name, 20, false);
 			print_cell(row->image, 16, false);

@@ -167,16 +167,75 @@ void container_state_describe(const ContainerRow *row, char *buf, size_t size)
 		snprintf(buf, size, "%s", st ? st : "unknown");
 		return;
 	}
-	if (!row->has_exit_code)
+	if (!row->has_exit_code) {
 		snprintf(buf, size, "exited (unknown)");
-	else if (row->oom_killed)
-		snprintf(buf, size, "exited (%lld, oom)", (long long)row->exit_code);
-	else
-		snprintf(buf, size, "exited (%lld)", (long long)row->exit_code);
+		return;
+	}
+	/* Without printf: `berth list` describes every row. */
+	char num[21];
+	const char *code = row->exit_code >= 0 ? format_u64(num, (uint64_t)row->exit_code) : "?";
+	buf[0] = 0;
+	strncat(buf, "exited (", size - 1);
+	strncat(buf, code, size - strlen(buf) - 1);
+	strncat(buf, row->oom_killed ? ", oom)" : ")", size - strlen(buf) - 1);
+}
+
+/* The command column is a JSON array of strings that berth wrote itself:
+ * joined with spaces by a small scanner for the common escapes; anything
+ * else goes through jansson. `berth list` does this for every row. */
+static char *join_json_strings_fast(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	const char *p = s;
+	if (*p++ != '[')
+		goto slow;
+	for (bool first = true;; first = false) {
+		while (*p == ' ')
+			p++;
+		if (*p == ']' && first)
+			break;
+		if (*p != '"')
+			goto slow;
+		if (!first)
+			*o++ = ' ';
+		for (p++; *p != '"'; p++) {
+			if (!*p)
+				goto slow;
+			if (*p != '\\') {
+				*o++ = *p;
+				continue;
+			}
+			p++;
+			switch (*p) {
+			case '"': case '\\': case '/': *o++ = *p; break;
+			case 'n': *o++ = '\n'; break;
+			case 't': *o++ = '\t'; break;
+			default: goto slow; /* \u...: leave it to jansson */
+			}
+		}
+		p++;
+		while (*p == ' ')
+			p++;
+		if (*p == ']')
+			break;
+		if (*p++ != ',')
+			goto slow;
+	}
+	*o = 0;
+	return out;
+slow:
+	free(out);
+	return NULL;
 }
 
 char *container_command_line(const ContainerRow *row)
 {
+	char *fast = join_json_strings_fast(row->command);
+	if (fast)
+		return fast;
 	json_t *a = json_loads(row->command, 0, NULL);
 	if (!a || !json_is_array(a)) {
 		json_decref(a);

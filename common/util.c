@@ -441,7 +441,48 @@ void format_iso8601(uint64_t usec, char ret[static 32])
 	snprintf(ret + n, 32 - n, ".%03uZ", (unsigned)((usec / 1000) % 1000));
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const char *s, size_t n, unsigned *ret)
+{
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
 int parse_iso8601(const char *s, uint64_t *ret)
+{
+	/* The form berth writes, "YYYY-MM-DDTHH:MM:SS.mmmZ", without strptime:
+	 * `berth list` parses one per container. */
+	unsigned y, mo, d, h, mi, se, ms;
+	if (strlen(s) == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+	    s[16] == ':' && s[19] == '.' && s[23] == 'Z' && digits(s, 4, &y) &&
+	    digits(s + 5, 2, &mo) && digits(s + 8, 2, &d) && digits(s + 11, 2, &h) &&
+	    digits(s + 14, 2, &mi) && digits(s + 17, 2, &se) && digits(s + 20, 3, &ms) &&
+	    y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && se < 61) {
+		int64_t days = days_from_civil(y, mo, d);
+		*ret = ((uint64_t)days * 86400 + h * 3600u + mi * 60u + se) * 1000000 + ms * 1000ull;
+		return 0;
+	}
+	return parse_iso8601_slow(s, ret);
+}
+
+int parse_iso8601_slow(const char *s, uint64_t *ret)
 {
 	struct tm tm = { 0 };
 	unsigned ms = 0;
@@ -469,6 +510,17 @@ int parse_iso8601(const char *s, uint64_t *ret)
 	return 0;
 }
 
+char *format_u64(char buf[static 21], uint64_t v)
+{
+	char *p = buf + 20;
+	*p = 0;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void format_ago(uint64_t then, uint64_t now, char *ret, size_t size)
 {
 	uint64_t d = now > then ? (now - then) / 1000000 : 0;
@@ -483,9 +535,20 @@ void format_ago(uint64_t then, uint64_t now, char *ret, size_t size)
 	}
 	for (size_t i = 0; i < ELEMENTSOF(units); i++)
 		if (d >= units[i].secs) {
+			/* Without snprintf: `berth list` does this for every row. */
 			uint64_t n = d / units[i].secs;
-			snprintf(ret, size, "%llu %s%s ago", (unsigned long long)n, units[i].unit,
-				 n == 1 ? "" : "s");
+			char num[21];
+			const char *parts[] = { format_u64(num, n), " ", units[i].unit,
+						n == 1 ? "" : "s", " ago" };
+			size_t len = 0;
+			for (size_t k = 0; k < ELEMENTSOF(parts); k++) {
+				size_t pl = strlen(parts[k]);
+				if (len + pl >= size)
+					break;
+				memcpy(ret + len, parts[k], pl);
+				len += pl;
+			}
+			ret[len] = 0;
 			return;
 		}
 }

@@ -46,6 +46,10 @@ uint64_t now_mono_usec(void);
 /* UTC ISO-8601 with milliseconds, e.g. 2026-11-23T16:24:27.123Z */
 void format_iso8601(uint64_t usec, char ret[static 32]);
 int parse_iso8601(const char *s, uint64_t *ret);
+/* Other precisions too, through strptime(). */
+int parse_iso8601_slow(const char *s, uint64_t *ret);
+/* Decimal digits of v, written at the end of buf; returns where they start. */
+char *format_u64(char buf[static 21], uint64_t v);
 /* "5 seconds ago", "3 minutes ago" */
 void format_ago(uint64_t then_usec, uint64_t now, char *ret, size_t size);
 

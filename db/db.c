@@ -91,6 +91,8 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (image_id, position)"
 	") STRICT;"
 	"CREATE INDEX image_layers_digest ON image_layers(digest);",
+	/* 5: `berth list` reads containers in creation order: no sort */
+	"CREATE INDEX containers_created ON containers(created_at, id);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
