@@ -541,10 +541,11 @@ void format_ago(uint64_t then, uint64_t now, char *ret, size_t size)
 			const char *parts[] = { format_u64(num, n), " ", units[i].unit,
 						n == 1 ? "" : "s", " ago" };
 			size_t len = 0;
-			for (size_t k = 0; k < ELEMENTSOF(parts); k++) {
+			/* Truncated as snprintf() would. */
+			for (size_t k = 0; k < ELEMENTSOF(parts) && len + 1 < size; k++) {
 				size_t pl = strlen(parts[k]);
-				if (len + pl >= size)
-					break;
+				if (len + pl + 1 > size)
+					pl = size - len - 1;
 				memcpy(ret + len, parts[k], pl);
 				len += pl;
 			}
