@@ -53,8 +53,11 @@ static int rm_one(Cli *cli, const char *key, bool force)
 		_cleanup_free_ char *cg = NULL;
 		if (cgroup_container_path(row.id, &cg) >= 0 && access(cg, F_OK) == 0) {
 			(void)cgroup_kill(cg);
-			for (int i = 0; i < 200 && access(cg, F_OK) == 0; i++)
+			for (int i = 0; i < 100 && access(cg, F_OK) == 0; i++)
 				usleep(50000);
+			/* A supervisor that died before recording anything leaves the
+			 * cgroup to us. */
+			(void)cgroup_destroy(cg, 1000);
 		}
 	}
 	if (row.state == STATE_RUNNING || row.state == STATE_PAUSED) {

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -264,6 +265,12 @@ static int run(Supervisor *s)
 		s->sync_fd = safe_close(s->sync_fd);
 
 	redirect_stdio(s);
+	/* From here on we only wait. The parsed spec is no longer needed, and
+	 * what start-up malloc()ed and freed (the spec, SQLite's caches, the
+	 * seccomp filter) goes back to the kernel: an idle supervisor's
+	 * private memory is about halved. */
+	s->spec = spec_free(s->spec);
+	(void)malloc_trim(0);
 	return supervisor_loop(s);
 }
 
