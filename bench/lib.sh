@@ -158,6 +158,9 @@ bench_cleanup()
 {
 	local rc=$?
 	trap - EXIT
+	# Every step below must run even when one fails (a full disk made an
+	# early `berth rm` fail once and left podman's containers behind).
+	set +e
 	log "cleaning up"
 	if [ -n "$BR" ] && [ -d "$BR" ]; then
 		timeout 300 "$BERTH" --root "$BR" rm -f --all >/dev/null 2>&1 || true
@@ -272,9 +275,14 @@ cgroup_mode()
 	fi
 }
 
+# Processes using at least 10 % of a CPU right now (top's second sample,
+# one second apart), ours excepted.
 noise_report()
 {
 	local others
-	others=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 5 && $2 !~ /^(ps|awk|hyperfine|bench)/ { printf "%s%s (%s%% CPU)", sep, $2, $1; sep = ", " }' | head -c 300)
+	others=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '
+		/^top -/ { frame++ } frame == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 10 &&
+		$12 !~ /^(top|awk|hyperfine|bench|berth.*)$/ { printf "%s%s (%s%% CPU)", sep, $12, $9; sep = ", " }' |
+		head -c 300)
 	echo "${others:-none}"
 }
