@@ -173,6 +173,9 @@ if command -v perf >/dev/null && perf record -o "$WORK/perf.test" -e cpu-clock -
 		"__x64_sys_unlink|unlink(2): WAL and -shm files deleted on the last close" \
 		"__x64_sys_mkdir|mkdir(2): state folders, bundle, cgroup" \
 		"__x64_sys_openat|openat(2): files, DB, WAL, -shm, config.json" \
+		"__ext4_new_inode|ext4 inode allocation: bundle folders, config.json, supervisor.log, -wal, -shm" \
+		"ext4_evict_inode|ext4 inode freeing: the same files removed again" \
+		"cgroup_mkdir|cgroup v2 mkdir (berth/ and berth/<id>)" \
 		"do_exit|process exit (namespaces and mounts torn down)"; do
 		sym=${row%%|*}
 		md "| \`$sym\` | $(perms "$(sym_pct "$sym")") | ${row#*|} |"
