@@ -262,7 +262,7 @@ machine_header()
 	md "| berth | $("$BERTH" --version 2>&1 | head -1), git $(git -C "$BENCH_SRC" describe --always --dirty 2>/dev/null || echo '?') |"
 	md "| others | runc $(runc --version | awk 'NR==1{print $3}'), crun $(crun --version | awk 'NR==1{print $3}'), podman $(podman --version | awk '{print $3}'), conmon $(conmon --version | awk 'NR==1{print $3}'), bubblewrap $(bwrap --version | awk '{print $2}'), $(unshare --version | sed 's/unshare from //'), hyperfine $(hyperfine --version | awk '{print $2}') |"
 	md "| method | interleaved rounds (order rotated every round) of hyperfine -N runs; $BENCH_ROUNDS rounds × $BENCH_RUNS runs (slow tools $BENCH_RUNS_SLOW); medians of all runs |"
-	md "| load at start | $(cut -d' ' -f1-3 /proc/loadavg); other heavy processes: $(noise_report) |"
+	md "| load at start | $(cut -d' ' -f1-3 /proc/loadavg); $(noise_report) |"
 	md ""
 }
 
@@ -284,5 +284,19 @@ noise_report()
 		/^top -/ { frame++ } frame == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 10 &&
 		$12 !~ /^(top|awk|hyperfine|bench|berth.*)$/ { printf "%s%s (%s%% CPU)", sep, $12, $9; sep = ", " }' |
 		head -c 300)
-	echo "${others:-none}"
+	# Short-lived processes (other sessions' test suites) never show up
+	# in top: say how busy the whole machine was over a second too.
+	local busy
+	busy=$(cpu_busy_percent)
+	echo "machine ${busy} % busy over 1 s (of $(( $(nproc) * 100 )) %); ${others:-no single process ≥ 10 %}"
+}
+
+cpu_busy_percent()
+{
+	local a b
+	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+	sleep 1
+	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+	awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		t = y[2] - x[2]; if (t <= 0) { print "?"; exit } printf "%.0f", (y[1] - x[1]) * 100 * n / t }'
 }

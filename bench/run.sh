@@ -36,5 +36,5 @@ machine_header
 for s in "${sections[@]}"; do
 	"section_$s"
 done
-md "_Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); other heavy processes then: $(noise_report)._"
+md "_Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $(noise_report)._"
 log "report: $OUT"
