@@ -79,7 +79,7 @@ bench_setup()
 # --rootless=true and crun --cgroup-manager=disabled then run without
 # creating cgroups under the machine's own v1 hierarchy. The remounts are
 # per-mount flags of this namespace's copies; the host's mounts are
-# untouched.
+# untouched. Its /run is a tmpfs of its own.
 ns_start()
 {
 	local kind=$1 var=$2 fifo=$WORK/ns-$1.ready
@@ -89,6 +89,9 @@ ns_start()
 		if [ "$1" = crun ]; then
 			mount -t tmpfs -o ro,size=4k,mode=555 berth-bench-empty /sys/fs/cgroup/unified
 		fi
+		# What the runtimes and podman leave in /run (/run/crun,
+		# /run/containers, /run/libpod) stays in this namespace.
+		mount -t tmpfs -o size=64m,mode=755 berth-bench-run /run
 		for m in $(awk "\$3==\"cgroup\" || \$3==\"cgroup2\" {print \$2}" /proc/self/mounts) /sys/fs/cgroup; do
 			mount -o remount,bind,ro "$m"
 		done
@@ -131,11 +134,12 @@ PODMAN_RUN=()
 podman_setup()
 {
 	local p=$WORK/podman
-	mkdir -p "$p/root" "$p/runroot" "$p/tmp" "$p/net" "$p/vol"
+	mkdir -p "$p/root" "$p/runroot" "$p/tmp" "$p/net" "$p/vol" "$p/crun"
+	# Every state folder in the work folder, crun's too (else /run/crun).
 	PODMAN=(nsenter -t "$NS_CRUN_PID" -m timeout 120 podman --root "$p/root" --runroot "$p/runroot"
 		--tmpdir "$p/tmp" --network-config-dir "$p/net" --volumepath "$p/vol"
 		--storage-driver overlay --cgroup-manager cgroupfs --events-backend none
-		--runtime crun --log-level error)
+		--runtime crun --runtime-flag "root=$p/crun" --log-level error)
 	PODMAN_RUN=(--network none --cgroups disabled --ulimit nofile=20000:20000
 		--ulimit nproc=32768:32768)
 	if ! command -v podman >/dev/null; then
@@ -260,7 +264,7 @@ machine_header()
 	md "| kernel | $kernel ($(. /etc/os-release && echo "$PRETTY_NAME")) |"
 	md "| cgroups | $(cgroup_mode) |"
 	md "| berth | $("$BERTH" --version 2>&1 | head -1), git $(git -C "$BENCH_SRC" describe --always --dirty 2>/dev/null || echo '?') |"
-	md "| others | runc $(runc --version | awk 'NR==1{print $3}'), crun $(crun --version | awk 'NR==1{print $3}'), podman $(podman --version | awk '{print $3}'), conmon $(conmon --version | awk 'NR==1{print $3}'), bubblewrap $(bwrap --version | awk '{print $2}'), $(unshare --version | sed 's/unshare from //'), hyperfine $(hyperfine --version | awk '{print $2}') |"
+	md "| others | runc $(runc --version | awk 'NR==1{print $3}'), crun $(crun --root "$WORK" --version | awk 'NR==1{print $3}'), podman $(podman --version | awk '{print $3}'), conmon $(conmon --version | awk 'NR==1{print $3}'), bubblewrap $(bwrap --version | awk '{print $2}'), $(unshare --version | sed 's/unshare from //'), hyperfine $(hyperfine --version | awk '{print $2}') |"
 	md "| method | interleaved rounds (order rotated every round) of hyperfine -N runs; $BENCH_ROUNDS rounds × $BENCH_RUNS runs (slow tools $BENCH_RUNS_SLOW); medians of all runs |"
 	md "| load at start | $(cut -d' ' -f1-3 /proc/loadavg); $(noise_report) |"
 	md ""
