@@ -854,6 +854,7 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 static void run_options_done(RunOptions *o)
 {
 	strv_free(o->env);
+	free(o->res.io_device_owned);
 	free(o->uid_maps);
 	free(o->gid_maps);
 	strv_free(o->cap_add);

@@ -48,7 +48,7 @@ int cmd_update(Cli *cli, int argc, char **argv)
 		RESOURCE_LONG_OPTIONS,
 		{},
 	};
-	ResourceOptions o = { 0 };
+	_cleanup_(resource_options_done) ResourceOptions o = { 0 };
 	int c, r;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {

@@ -79,6 +79,19 @@ int resource_option(int opt, const char *arg, ResourceOptions *o)
 	case 'w':
 	case 'r': {
 		uint64_t v;
+		/* Podman's --device-write-bps DEVICE:RATE names the disk too. */
+		const char *colon = strrchr(arg, ':');
+		if (colon && arg[0] == '/') {
+			_cleanup_free_ char *dev = strndup(arg, (size_t)(colon - arg));
+			if (!dev)
+				return -ENOMEM;
+			if (o->io_device && !streq(o->io_device, dev))
+				return bad(opt == 'w' ? "--io-write-bps" : "--io-read-bps", arg,
+					   "one disk at a time");
+			free(o->io_device_owned);
+			o->io_device = o->io_device_owned = TAKE_PTR(dev);
+			arg = colon + 1;
+		}
 		if (parse_size(arg, &v) < 0 || v == 0)
 			return bad(opt == 'w' ? "--io-write-bps" : "--io-read-bps", arg,
 				   "bytes per second such as 1048576 or 10M");

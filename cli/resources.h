@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "oci.h"
@@ -51,7 +52,8 @@ enum {
 	"      --cpu-weight N       cpu.weight directly (1-10000)\n"                            \
 	"      --pids-limit N       at most N processes (-1: no limit)\n"                      \
 	"  -w, --io-write-bps BPS   write bytes/s on the storage's disk (10M, 1048576)\n"      \
-	"  -r, --io-read-bps BPS    read bytes/s likewise\n"                                    \
+	"  -r, --io-read-bps BPS    read bytes/s likewise (Podman's --device-write-bps and\n"   \
+	"                           --device-read-bps DEVICE:RATE are taken too)\n"                                    \
 	"      --io-device DEV      the disk for -w/-r: a path (/dev/vda) or MAJ:MIN\n"         \
 	"  -p, --pin-cpu[=CPU]      run only on CPU (default: the least loaded one), with\n"    \
 	"                           SCHED_RR at --rt-priority N (default 1)\n"                  \
@@ -73,12 +75,19 @@ typedef struct {
 	bool has_write_bps, has_read_bps;
 	uint64_t write_bps, read_bps;
 	const char *io_device;
+	char *io_device_owned; /* from Podman's DEVICE:RATE form */
 	bool pin;
 	int pin_cpu; /* -1: choose */
 	bool has_rt_priority;
 	int rt_priority;
 	const char *cpuset;
 } ResourceOptions;
+
+static inline void resource_options_done(ResourceOptions *o)
+{
+	free(o->io_device_owned);
+	o->io_device_owned = NULL;
+}
 
 /* Handles one resource option; 1 if it was one, 0 if not, <0 on error
  * (already printed). */
