@@ -16,6 +16,7 @@ libcommon_a_SOURCES = \
 	common/paths.c \
 	common/paths.h \
 	common/protocol.h \
+	common/sanitizer.h \
 	common/tty.c \
 	common/tty.h \
 	common/util.c \

@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "sanitizer.h"
 #include "supervisor.h"
 #include "tty.h"
 #include "util.h"
@@ -313,6 +314,7 @@ int exec_main(int argc, char *argv[])
 	for (int t = 0; t < _NS_MAX; t++)
 		if (spec->namespaces[t].enabled && t != NS_USER)
 			flags |= namespace_type_clone_flag((NamespaceType)t);
+	sanitizer_leak_check_before_setns();
 	if (setns(pidfd, flags) < 0) {
 		log_error_errno(-errno, "join the container's namespaces: %m");
 		return EXIT_BERTH_ERROR;
