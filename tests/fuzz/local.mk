@@ -114,7 +114,6 @@ fuzz-build fuzz:
 	exit 77
 endif
 
-clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/fuzz-*.log
 .PHONY: fuzz fuzz-build clean-fuzz
