@@ -31,6 +31,8 @@ typedef struct {
 	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
 	int error_fd;            /* write end of the exec error pipe (cloexec) */
 	int console_fd;          /* -t: socket to send the pty master through */
+	int join_cgroup_fd;      /* clone() fallback: the cgroup the init joins itself */
+	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
 } InitPlan;
 
 /* Message the init writes to the error pipe when it cannot exec. */
