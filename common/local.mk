@@ -22,6 +22,7 @@ libcommon_a_SOURCES = \
 	common/protocol.h \
 	common/seccomp-filter.c \
 	common/seccomp-filter.h \
+	common/sanitizer.h \
 	common/tty.c \
 	common/tty.h \
 	common/util.c \

@@ -441,6 +441,9 @@ void format_iso8601(uint64_t usec, char ret[static 32])
 	snprintf(ret + n, 32 - n, ".%03uZ", (unsigned)((usec / 1000) % 1000));
 }
 
+/* 9999-12-31T23:59:59Z */
+#define ISO8601_MAX_SEC ((time_t)253402300799)
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * days_from_civil). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -503,8 +506,11 @@ int parse_iso8601_slow(const char *s, uint64_t *ret)
 	}
 	if (*p != 'Z' || p[1])
 		return -EINVAL;
+	/* timegm() normalises a leap second past 9999-12-31T23:59:59, the last
+	 * time with the four-digit year that strptime() reads back, into one
+	 * format_iso8601() would print as year 10000. */
 	time_t t = timegm(&tm);
-	if (t < 0)
+	if (t < 0 || t > ISO8601_MAX_SEC)
 		return -EINVAL;
 	*ret = (uint64_t)t * 1000000 + ms * 1000ull;
 	return 0;

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "parse.h"
 #include "seccomp-filter.h"
+#include "sanitizer.h"
 #include "supervisor.h"
 #include "tty.h"
 #include "util.h"
@@ -131,7 +132,10 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 	return 0;
 }
 
-static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
+/* clone3() answers ENOSYS under valgrind and some seccomp profiles (see
+ * spawn.c): then a fork-like clone(), and *ret_joined is false: the child
+ * has to join the cgroup itself. */
+static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd, bool *ret_joined)
 {
 	struct {
 		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
@@ -143,13 +147,29 @@ static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd)
 		.cgroup = (uint64_t)cgroup_fd,
 	};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	*ret_joined = true;
+	if (pid < 0 && errno == ENOSYS) {
+		pid = syscall(SYS_clone, (unsigned long)CLONE_PIDFD | SIGCHLD, NULL, ret_pidfd, NULL,
+			      0);
+		*ret_joined = false;
+	}
 	return pid < 0 ? -errno : (pid_t)pid;
 }
 
 _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
-			     const ProcessIdentity *id, char **env, int errfd, int slave, int stage)
+			     const ProcessIdentity *id, char **env, int errfd, int slave, int stage,
+			     int join_procs_fd)
 {
 	InitError e = { .exit_code = EXIT_BERTH_ERROR };
+
+	/* Cloned with clone(): into the container's cgroup first.
+	 * join_procs_fd is -EBADF when clone3() put us there already, and
+	 * another -errno when it could not be opened. */
+	if (join_procs_fd != -EBADF && (join_procs_fd < 0 || write(join_procs_fd, "0", 1) != 1)) {
+		e.error = join_procs_fd < 0 ? join_procs_fd : -errno;
+		snprintf(e.msg, sizeof(e.msg), "join the container's cgroup: %s", strerror(-e.error));
+		goto fail;
+	}
 
 	/* Until execve() this process runs berth's code inside the container:
 	 * not dumpable, so the container cannot reach our memory or
@@ -309,10 +329,16 @@ int exec_main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	}
 
+	/* Only for the clone() fallback, and opened here: writing to it checks
+	 * the cgroup namespace it was opened in, and in the container's our
+	 * own cgroup is out of reach. */
+	_cleanup_close_ int procs = RET_NERRNO(openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+
 	int flags = 0;
 	for (int t = 0; t < _NS_MAX; t++)
 		if (spec->namespaces[t].enabled && t != NS_USER)
 			flags |= namespace_type_clone_flag((NamespaceType)t);
+	sanitizer_leak_check_before_setns();
 	if (setns(pidfd, flags) < 0) {
 		log_error_errno(-errno, "join the container's namespaces: %m");
 		return EXIT_BERTH_ERROR;
@@ -370,9 +396,10 @@ int exec_main(int argc, char *argv[])
 	if (filter.len > 0)
 		id.seccomp = &filter;
 	int child_pidfd = -1;
-	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd);
+	bool joined;
+	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd, &joined);
 	if (pid == 0)
-		child(spec, &a, &id, env, errpipe[1], slave, stage);
+		child(spec, &a, &id, env, errpipe[1], slave, stage, joined ? -EBADF : procs);
 	close(errpipe[1]);
 	slave = safe_close(slave);
 	if (pid < 0) {

@@ -3,8 +3,9 @@
 
 /* The container init: the code between clone() and execve(). It runs as
  * pid 1 of the new PID namespace, already inside every new namespace and
- * the container's cgroup (CLONE_INTO_CGROUP). The supervisor is
- * single-threaded when it clones, so this is a plain fork()-like copy;
+ * the container's cgroup (CLONE_INTO_CGROUP; the clone() fallback joins
+ * both first thing, below). The supervisor is single-threaded when it
+ * clones, so this is a plain fork()-like copy;
  * still, nothing here allocates, and every failure goes back to the
  * supervisor through the error pipe as an errno and one line. */
 
@@ -120,6 +121,18 @@ _Noreturn void container_init(const InitPlan *plan)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the parent death signal");
 
+	/* Cloned with clone() instead of clone3() (see spawn.c): into the
+	 * container's cgroup before anything else, and only then a cgroup
+	 * namespace, whose root is the cgroup we are in when it is made. */
+	if (plan->join_cgroup_fd >= 0) {
+		_cleanup_close_ int procs =
+			openat(plan->join_cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (procs < 0 || write(procs, "0", 1) != 1)
+			init_fail(plan, -errno, EXIT_BERTH_ERROR, "join the container's cgroup");
+		if (plan->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+			init_fail(plan, -errno, EXIT_BERTH_ERROR, "create the cgroup namespace");
+	}
+
 	/* The supervisor blocked signals around clone(); the command starts
 	 * with a clean mask and default dispositions. */
 	sigset_t none;
@@ -209,7 +222,7 @@ _Noreturn void container_init(const InitPlan *plan)
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle)
 {
 	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
-			    .stage_fd = -EBADF,
+			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;

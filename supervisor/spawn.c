@@ -100,6 +100,26 @@ static int map_user_namespace(Supervisor *s, pid_t pid, int fd)
 	return write(fd, &c, 1) == 1 ? 0 : -errno;
 }
 
+/* clone(2), for where clone3() answers ENOSYS: kernels before 5.3, seccomp
+ * profiles that refuse it that way so that libc falls back to clone()
+ * (Docker's does), and valgrind, which does not implement it. clone()
+ * cannot place the child in a cgroup: the init joins it itself (see
+ * InitPlan.join_cgroup_fd), so the caller leaves CLONE_NEWCGROUP out. */
+static pid_t clone_container(uint64_t flags, int *ret_pidfd)
+{
+	int pidfd = -1;
+	/* A NULL stack makes it fork-like; on x86-64 and arm64 the third
+	 * argument is parent_tid, where CLONE_PIDFD stores the pidfd. */
+	long pid = syscall(SYS_clone, (unsigned long)flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd,
+			   NULL, 0);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		return 0;
+	*ret_pidfd = pidfd;
+	return (pid_t)pid;
+}
+
 static int read_init_error(int fd, InitError *ret)
 {
 	/* The init either execs (our end sees EOF, since the pipe is
@@ -261,6 +281,11 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	int pidfd = -1;
 	pid_t pid = clone3_container(flags, s->cgroup_fd, &pidfd);
+	if (pid == -ENOSYS) {
+		plan.join_cgroup_fd = s->cgroup_fd;
+		plan.unshare_cgroupns = flags & CLONE_NEWCGROUP;
+		pid = clone_container(flags & ~(uint64_t)CLONE_NEWCGROUP, &pidfd);
+	}
 	if (pid == 0)
 		container_init(&plan);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -51,6 +51,8 @@ typedef struct {
 	int stage_fd;            /* sealed memfd of berth-stage, which execs the command */
 	ProcessIdentity identity;
 	struct sock_fprog seccomp; /* filter.len == 0: none */
+	int join_cgroup_fd;      /* clone() fallback: the cgroup the init joins itself */
+	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
 } InitPlan;
 
 /* Message the init writes to the error pipe when it cannot exec. */

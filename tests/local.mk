@@ -11,6 +11,27 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir="$(abs_top_srcdir)"; export top_srcdir; \
 	$(NULL)
 
+if ENABLE_ASAN
+# Under --enable-asan every berth process writes its sanitizer reports to
+# files, in a folder per test next to its .log: the supervisor's stderr is
+# supervisor.log in the container's folder, which goes with the container,
+# so a report there would be lost. tests/system/lib.sh fails a test that
+# leaves one; a unit test fails on the report itself (abort_on_error).
+# Options from the caller's environment come last and win.
+AM_TESTS_ENVIRONMENT += \
+	BERTH_SANITIZER_LOGS="$(abs_top_builddir)/$${log%.log}.sanitizers"; \
+	export BERTH_SANITIZER_LOGS; \
+	rm -rf "$$BERTH_SANITIZER_LOGS"; $(MKDIR_P) "$$BERTH_SANITIZER_LOGS" || exit 99; \
+	am_asan="detect_leaks=1:abort_on_error=1:log_path=$$BERTH_SANITIZER_LOGS/asan"; \
+	ASAN_OPTIONS="$$am_asan$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}"; export ASAN_OPTIONS; \
+	am_ubsan="print_stacktrace=1:halt_on_error=1:log_path=$$BERTH_SANITIZER_LOGS/ubsan"; \
+	UBSAN_OPTIONS="$$am_ubsan$${UBSAN_OPTIONS:+:$$UBSAN_OPTIONS}"; export UBSAN_OPTIONS; \
+	$(NULL)
+endif
+clean-sanitizer-logs:
+	-rm -rf tests/unit/*.sanitizers tests/system/*.sanitizers
+.PHONY: clean-sanitizer-logs
+
 if ENABLE_TESTS
 UNIT_TESTS = \
 	tests/unit/test-parse \

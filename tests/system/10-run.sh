@@ -49,6 +49,10 @@ wait $cli
 t_is "SIGTERM to berth reaches the container" 42 $?
 # A background job of a script starts with SIGINT ignored; a terminal's
 # Ctrl-C would not be: give the CLI a default disposition, as a shell would.
+# The output file still says "ready" from the run above, and the background
+# job truncates it only when it gets to run: empty it now, or the wait can
+# pass, and SIGINT arrive, before the CLI has blocked it.
+: >"$ROOT/out"
 setsid bash -c 'trap - INT; exec "$0" "$@"' "$BERTH" run --rm busybox sh -c 'trap "exit 43" INT; echo ready; while :; do sleep 0.1; done' >"$ROOT/out" &
 cli=$!
 wait_for 5 grep -q ready "$ROOT/out"

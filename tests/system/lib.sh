@@ -122,7 +122,12 @@ t_cleanup() {
 			fi
 		done
 	done
-	pkill -KILL -f "berth-supervisor --root $ROOT " 2>/dev/null
+	# A supervisor ends on its own once its container is gone; killing it
+	# at that moment would also lose a sanitizer's report, written at exit.
+	if [ -n "$ROOT" ]; then
+		wait_for 5 t_no_supervisors
+		pkill -KILL -f "berth-supervisor --root $ROOT " 2>/dev/null
+	fi
 	[ -n "$CGROUP_ROOT" ] && rmdir "$CGROUP_ROOT/berth" 2>/dev/null
 	if [ -n "$ROOT" ] && [ -d "$ROOT" ]; then
 		# Never follow into a mount a failed test left behind.
@@ -133,6 +138,29 @@ t_cleanup() {
 	[ -n "${T_EXTRA_CLEANUP:-}" ] && eval "$T_EXTRA_CLEANUP"
 }
 
+t_no_supervisors() { ! pgrep -f "berth-supervisor --root $ROOT " >/dev/null; }
+
+# Under --enable-asan (tests/local.mk) every berth process of this test
+# writes sanitizer reports to $BERTH_SANITIZER_LOGS instead of its stderr,
+# which for a supervisor is a file removed with the container: one more
+# test point fails when there is any, and shows them.
+t_check_sanitizers() {
+	[ -n "${BERTH_SANITIZER_LOGS:-}" ] || return 0
+	local reports f
+	reports=$(find "$BERTH_SANITIZER_LOGS" -type f 2>/dev/null | sort)
+	T_N=$((T_N + 1))
+	if [ -z "$reports" ]; then
+		echo "ok $T_N - no sanitizer reports"
+		return 0
+	fi
+	echo "not ok $T_N - sanitizer reports in $BERTH_SANITIZER_LOGS"
+	for f in $reports; do
+		echo "# $f:"
+		head -n 60 "$f" | sed 's/^/#   /'
+	done
+	T_FAILED=$((T_FAILED + 1))
+}
+
 t_begin() {
 	ROOT=$(mktemp -d /tmp/berth-test.XXXXXX)
 	export BERTH_ROOT=$ROOT
@@ -141,9 +169,10 @@ t_begin() {
 }
 
 t_end() {
-	echo "1..$T_N"
 	t_cleanup
 	trap - EXIT
+	t_check_sanitizers
+	echo "1..$T_N"
 	[ "$T_FAILED" -eq 0 ]
 	exit $?
 }

@@ -646,6 +646,27 @@ static void test_parse_iso8601_rejects_malformed_times(void **state)
 	}
 }
 
+/* Found by fuzz-iso8601: a leap second on the last day of 9999 normalises
+ * to 10000-01-01, which format_iso8601() prints with a five-digit year that
+ * parse_iso8601() (strptime's %Y takes four) cannot read back. */
+static void test_parse_iso8601_refuses_times_past_the_year_9999(void **state)
+{
+	uint64_t t = 42;
+	assert_int_equal(parse_iso8601("9999-12-31T23:59:60Z", &t), -EINVAL);
+	assert_int_equal(parse_iso8601("9999-12-31T23:59:61.5Z", &t), -EINVAL);
+	assert_true(t == 42);
+
+	/* The last second of 9999 is fine, and round-trips. */
+	char buf[32];
+	assert_int_equal(parse_iso8601("9999-12-31T23:59:59.999Z", &t), 0);
+	format_iso8601(t, buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	/* A leap second anywhere else normalises to the next minute. */
+	assert_int_equal(parse_iso8601("2016-12-31T23:59:60Z", &t), 0);
+	format_iso8601(t, buf);
+	assert_string_equal(buf, "2017-01-01T00:00:00.000Z");
+}
+
 static void test_format_ago_picks_the_largest_unit(void **state)
 {
 	static const struct {
@@ -1031,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_iso8601_round_trips_with_milliseconds),
 		cmocka_unit_test(test_parse_iso8601_reads_other_precisions),
 		cmocka_unit_test(test_parse_iso8601_rejects_malformed_times),
+		cmocka_unit_test(test_parse_iso8601_refuses_times_past_the_year_9999),
 		cmocka_unit_test(test_format_ago_picks_the_largest_unit),
 		TEST_TMPDIR(test_rm_rf_removes_a_tree_without_following_symlinks),
 		TEST_TMPDIR(test_mkdir_p_creates_parents_and_tolerates_existing),
