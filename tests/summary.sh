@@ -5,8 +5,11 @@
 # "N passed, N failed". SKIP counts as neither.
 cd "$(dirname "$0")/.." || exit 1
 {
-	find . -name '*.trs' -not -path './tests/vm/work/*' -print0 2>/dev/null | xargs -0 -r cat |
+	find . -name '*.trs' -not -path './tests/vm/work/*' -not -path './build-asan/*' -print0 2>/dev/null | xargs -0 -r cat |
 		awk '/^:test-result: (PASS|XFAIL)/ { print "P" } /^:test-result: (FAIL|XPASS|ERROR)/ { print "F" }'
+	if [ -f tests/ci-extra.log ]; then
+		awk '/^ok [0-9]/ && !/# SKIP/ { print "P" } /^not ok [0-9]/ { print "F" }' tests/ci-extra.log
+	fi
 	if [ -d tests/vm/work/logs ]; then
 		find tests/vm/work/logs -name '*.log' ! -name console.log ! -name stream.txt -print0 |
 			xargs -0 -r cat |

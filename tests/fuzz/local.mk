@@ -24,6 +24,7 @@ FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(DEFS) \
 	-I$(top_builddir) -I$(top_srcdir)/common -I$(top_srcdir)/db -I$(top_srcdir)/cli \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 FUZZ_LINK = $(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_FLAGS) -o $@
+FUZZ_LIBS = $(JANSSON_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
 FUZZ_INCLUDES = $(top_srcdir)/tests/fuzz/fuzz.h
 
 fuzz_parse_size_src = \
@@ -31,6 +32,7 @@ fuzz_parse_size_src = \
 	$(top_srcdir)/cli/resources.c \
 	$(top_srcdir)/common/cgroup.c \
 	$(top_srcdir)/common/cgroup-limits.c \
+	$(top_srcdir)/common/caps.c \
 	$(top_srcdir)/common/log.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
@@ -42,6 +44,7 @@ fuzz_names_src = \
 	$(NULL)
 fuzz_oci_src = \
 	$(top_srcdir)/tests/fuzz/fuzz-oci.c \
+	$(top_srcdir)/common/caps.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
 	$(top_srcdir)/common/util.c \
@@ -71,15 +74,15 @@ CLEANFILES += $(FUZZ_BINARIES)
 
 if HAVE_FUZZER
 tests/fuzz/fuzz-parse-size: $(fuzz_parse_size_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_parse_size_src) $(JANSSON_LIBS)
+	$(FUZZ_LINK) $(fuzz_parse_size_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-names: $(fuzz_names_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_names_src)
+	$(FUZZ_LINK) $(fuzz_names_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-oci: $(fuzz_oci_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_oci_src) $(JANSSON_LIBS)
+	$(FUZZ_LINK) $(fuzz_oci_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-mount-options: $(fuzz_mount_options_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_mount_options_src)
+	$(FUZZ_LINK) $(fuzz_mount_options_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-iso8601: $(fuzz_iso8601_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_iso8601_src)
+	$(FUZZ_LINK) $(fuzz_iso8601_src) $(FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BINARIES)
 
