@@ -232,33 +232,22 @@ int attach_tty(int sync_fd, int master)
 	if (sfd < 0)
 		return log_error_errno(-errno, "signalfd: %m");
 
-	/* The user's terminal goes raw: every key, Ctrl-C included, is the
-	 * container's terminal's to interpret. */
-	struct termios saved;
-	bool raw = isatty(STDIN_FILENO) && tty_make_raw(STDIN_FILENO, &saved) >= 0;
-	if (isatty(STDIN_FILENO))
-		tty_copy_winsize(STDIN_FILENO, master);
-	(void)fd_set_nonblock(master);
-
+	TtyRelay t;
+	tty_relay_begin(&t, master);
 	int ret = 0;
-	bool stdin_open = true, master_open = true;
 	for (;;) {
 		struct pollfd p[4] = {
 			{ .fd = sync_fd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = master_open ? master : -1, .events = POLLIN },
-			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
 		};
+		tty_relay_pollfds(&t, p + 2);
 		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = log_error_errno(-errno, "poll: %m");
 			break;
 		}
-		if (p[2].revents && tty_pump(master, STDOUT_FILENO) < 0)
-			master_open = false;
-		if (p[3].revents && tty_pump(STDIN_FILENO, master) < 0)
-			stdin_open = false;
+		tty_relay_handle(&t, p + 2);
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -278,19 +267,13 @@ int attach_tty(int sync_fd, int master)
 				break;
 			}
 			if (m.type == SYNC_EXITED) {
-				/* Whatever the container wrote last is still in the pty. */
-				while (master_open && tty_pump(master, STDOUT_FILENO) == 0) {
-					struct pollfd q = { .fd = master, .events = POLLIN };
-					if (poll(&q, 1, 50) <= 0)
-						break;
-				}
+				tty_relay_drain(&t);
 				ret = m.exit_code;
 				break;
 			}
 		}
 	}
-	if (raw)
-		tty_restore(STDIN_FILENO, &saved);
+	tty_relay_end(&t);
 	return ret;
 }
 

@@ -138,3 +138,48 @@ int tty_pump(int from, int to)
 	}
 	return 0;
 }
+
+void tty_relay_begin(TtyRelay *t, int master)
+{
+	*t = (TtyRelay){ .master = master, .master_open = master >= 0, .stdin_open = master >= 0 };
+	if (master < 0)
+		return;
+	/* Raw: every key, Ctrl-C included, is the container's terminal's to
+	 * interpret. */
+	t->raw = isatty(STDIN_FILENO) && tty_make_raw(STDIN_FILENO, &t->saved) >= 0;
+	if (isatty(STDIN_FILENO))
+		tty_copy_winsize(STDIN_FILENO, master);
+	int flags = fcntl(master, F_GETFL);
+	if (flags >= 0)
+		(void)fcntl(master, F_SETFL, flags | O_NONBLOCK);
+}
+
+void tty_relay_pollfds(const TtyRelay *t, struct pollfd p[2])
+{
+	p[0] = (struct pollfd){ .fd = t->master_open ? t->master : -1, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = t->stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
+}
+
+void tty_relay_handle(TtyRelay *t, const struct pollfd p[2])
+{
+	if (p[0].revents && tty_pump(t->master, STDOUT_FILENO) < 0)
+		t->master_open = false;
+	if (p[1].revents && tty_pump(STDIN_FILENO, t->master) < 0)
+		t->stdin_open = false;
+}
+
+void tty_relay_drain(TtyRelay *t)
+{
+	while (t->master_open && tty_pump(t->master, STDOUT_FILENO) == 0) {
+		struct pollfd q = { .fd = t->master, .events = POLLIN };
+		if (poll(&q, 1, 50) <= 0)
+			break;
+	}
+}
+
+void tty_relay_end(TtyRelay *t)
+{
+	if (t->raw)
+		tty_restore(STDIN_FILENO, &t->saved);
+	t->raw = false;
+}

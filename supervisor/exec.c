@@ -217,36 +217,27 @@ static int wait_forwarding(int pidfd, int master)
 	sigset_t mask;
 	sigemptyset(&mask);
 	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-	struct termios saved;
-	bool raw = master >= 0 && isatty(STDIN_FILENO) && tty_make_raw(STDIN_FILENO, &saved) >= 0;
-	if (master >= 0) {
-		tty_copy_winsize(STDIN_FILENO, master);
-		(void)fd_set_nonblock(master);
-	}
-	bool master_open = master >= 0, stdin_open = master >= 0;
-	int ret;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaddset(&mask, forwarded[i]);
 	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return log_error_errno(-errno, "signalfd: %m");
+	TtyRelay t;
+	tty_relay_begin(&t, master);
+	int ret;
 	for (;;) {
 		struct pollfd p[4] = {
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = master_open ? master : -1, .events = POLLIN },
-			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
 		};
+		tty_relay_pollfds(&t, p + 2);
 		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = log_error_errno(-errno, "poll: %m");
 			break;
 		}
-		if (p[2].revents && tty_pump(master, STDOUT_FILENO) < 0)
-			master_open = false;
-		if (p[3].revents && tty_pump(STDIN_FILENO, master) < 0)
-			stdin_open = false;
+		tty_relay_handle(&t, p + 2);
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -257,11 +248,7 @@ static int wait_forwarding(int pidfd, int master)
 			}
 		}
 		if (p[0].revents) {
-			while (master_open && tty_pump(master, STDOUT_FILENO) == 0) {
-				struct pollfd q = { .fd = master, .events = POLLIN };
-				if (poll(&q, 1, 50) <= 0)
-					break;
-			}
+			tty_relay_drain(&t);
 			siginfo_t si = { 0 };
 			if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
 				ret = log_error_errno(-errno, "wait: %m");
@@ -270,8 +257,7 @@ static int wait_forwarding(int pidfd, int master)
 			break;
 		}
 	}
-	if (raw)
-		tty_restore(STDIN_FILENO, &saved);
+	tty_relay_end(&t);
 	return ret;
 }
 
