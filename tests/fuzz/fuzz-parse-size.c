@@ -109,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check(r == 1 || r == -EINVAL);
 		if (r == 1)
 			check_resource(opt, arg, &o);
+		resource_options_done(&o);
 	}
 	free(s);
 	return 0;
