@@ -479,7 +479,10 @@ int parse_iso8601(const char *s, uint64_t *ret)
 	    digits(s + 14, 2, &mi) && digits(s + 17, 2, &se) && digits(s + 20, 3, &ms) &&
 	    y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && se < 61) {
 		int64_t days = days_from_civil(y, mo, d);
-		*ret = ((uint64_t)days * 86400 + h * 3600u + mi * 60u + se) * 1000000 + ms * 1000ull;
+		uint64_t secs = (uint64_t)days * 86400 + h * 3600u + mi * 60u + se;
+		if (secs > (uint64_t)ISO8601_MAX_SEC)
+			return -EINVAL;
+		*ret = secs * 1000000 + ms * 1000ull;
 		return 0;
 	}
 	return parse_iso8601_slow(s, ret);

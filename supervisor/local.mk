@@ -29,5 +29,6 @@ berth_stage_SOURCES = \
 	supervisor/execpath.c \
 	supervisor/stage.c \
 	$(NULL)
-berth_stage_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS)
-berth_stage_LDFLAGS = $(AM_LDFLAGS) -static
+# Static, so no sanitizer: it runs for an instant, then execs the command.
+berth_stage_CFLAGS = $(BERTH_CFLAGS) $(LIBUV_CFLAGS)
+berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static

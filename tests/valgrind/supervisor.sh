@@ -9,6 +9,9 @@
 # BERTH_VALGRIND_LOGS/vg.PID.log; the container command itself, which the
 # init execs, runs natively.
 : "${BERTH_VALGRIND_SUPERVISOR:?set it to the berth-supervisor to check}"
+# Under valgrind /proc/self/exe is valgrind's: say where berth-stage is.
+BERTH_STAGE=${BERTH_STAGE:-$(dirname "$BERTH_VALGRIND_SUPERVISOR")/berth-stage}
+export BERTH_STAGE
 logs=${BERTH_VALGRIND_LOGS:-/tmp/berth-valgrind}
 mkdir -p "$logs"
 exec valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
