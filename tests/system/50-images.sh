@@ -34,7 +34,7 @@ setxattr() { python3 -c 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sy
 capture berth image create busybox
 t_is "image create busybox exits 0" 0 "$RC"
 t_is "and prints the image name" busybox "$OUT"
-BB=$(image_dir busybox)
+BB=$(image_layer busybox) || exit 1
 for f in bin/busybox etc/passwd etc/group etc/hosts etc/resolv.conf etc/hostname; do
 	t_ok "the busybox image has /$f" test -s "$BB/$f"
 done

@@ -5,7 +5,7 @@
 require_root
 t_begin
 berth image create busybox >/dev/null
-img=$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='busybox'")
+img=$(image_layer busybox) || exit 1
 run() { berth run --rm "$@"; }
 
 # --- layers ----------------------------------------------------------------

@@ -321,7 +321,7 @@ t_ok "exec: no binary could be opened for writing through /proc/PID/exe" lacks '
 # the kernel runs berth's binary inside the container, with the image's
 # dynamic loader and an /etc/ld.so.preload payload (helpers/exe-preload.c).
 EVIL=$ROOT/evil-rootfs
-img=$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='busybox'")
+img=$(image_layer busybox) || exit 1
 mkdir -p "$EVIL"
 cp -a "$img/." "$EVIL/"
 for lib in $(ldd "$sup" 2>/dev/null | grep -o '/[^ ]*'); do

@@ -178,7 +178,7 @@ t_is "no descriptor of berth to escape through (/proc/self/fd holds 0 1 2)" "0 1
 # and mounts a volume's target: the symlink is resolved inside the root.
 mkdir -p "$ROOT/vol"
 echo vol >"$ROOT/vol/f"
-img=$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='busybox'")
+img=$(image_layer busybox) || exit 1
 trap_img=$ROOT/trap-rootfs
 mkdir -p "$trap_img"
 cp -a "$img/." "$trap_img/"

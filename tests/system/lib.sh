@@ -192,3 +192,15 @@ wait_for() {
 # With a busy timeout: the sqlite3 shell has none, and a berth process that
 # closes the DB last checkpoints it under an exclusive lock for a moment.
 db() { sqlite3 -cmd ".timeout 10000" "$ROOT/state.db" "$@"; }
+
+# The top layer folder of an image, for tests that copy it. Never empty: an
+# empty path would make `cp -a "$dir/." ...` copy the host's whole root.
+image_layer() {
+	local dir
+	dir=$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='${1:-busybox}'")
+	if [ -z "$dir" ] || [ ! -d "$dir" ] || [ "$dir" = / ]; then
+		echo "Bail out! no layer folder for image ${1:-busybox} (got '$dir')" >&2
+		exit 1
+	fi
+	echo "$dir"
+}
