@@ -326,7 +326,8 @@ int disk_usage(const char *path, uint64_t *ret)
 	UsageWalk w = { .total = (uint64_t)st.st_blocks * 512 };
 	int r = usage_walk(fd, &w, 0);
 	if (r >= 0) {
-		qsort(w.linked, w.n_linked, sizeof(LinkedInode), cmp_inode);
+		if (w.n_linked > 0)
+			qsort(w.linked, w.n_linked, sizeof(LinkedInode), cmp_inode);
 		for (size_t i = 0; i < w.n_linked; i++)
 			if (i == 0 || cmp_inode(&w.linked[i - 1], &w.linked[i]) != 0)
 				w.total += w.linked[i].bytes;

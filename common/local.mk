@@ -20,6 +20,8 @@ libcommon_a_SOURCES = \
 	common/paths.c \
 	common/paths.h \
 	common/protocol.h \
+	common/resolve.c \
+	common/resolve.h \
 	common/seccomp-filter.c \
 	common/seccomp-filter.h \
 	common/sanitizer.h \

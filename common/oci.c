@@ -163,11 +163,13 @@ int spec_new_default(ContainerSpec **ret)
 			return r;
 	}
 
-	/* The same lists Podman uses by default. */
+	/* The same lists Podman uses by default (powercap: the RAPL energy
+	 * counters, a side channel, CVE-2020-8694). */
 	static const char *const masked[] = {
 		"/proc/acpi",        "/proc/kcore",      "/proc/keys",   "/proc/latency_stats",
 		"/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-		"/sys/firmware",     "/sys/fs/selinux",  "/sys/dev/block", NULL,
+		"/sys/firmware",     "/sys/fs/selinux",  "/sys/dev/block",
+		"/sys/devices/virtual/powercap", NULL,
 	};
 	static const char *const readonly[] = {
 		"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <stdio.h>
 #include <sys/vfs.h>
@@ -13,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "cleanup.h"
+#include "resolve.h"
 #include "tty.h"
 
 #ifndef TIOCGPTPEER
@@ -24,14 +24,10 @@ int tty_open_pair(int rootfd, int *ret_master, int *ret_slave)
 	/* Resolved inside rootfd without following any symlink, and without
 	 * /proc: `berth exec` runs this outside the container's PID namespace,
 	 * where the container's /proc has no "self". */
-	struct open_how how = {
-		.flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_close_ int master = (int)syscall(SYS_openat2, rootfd, "dev/pts/ptmx", &how,
-						  sizeof(how));
-	if (master < 0)
-		return -errno;
+	_cleanup_close_ int master = -EBADF;
+	int r = resolve_in_root(rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY, true, &master);
+	if (r < 0)
+		return r;
 	/* Whatever the container put at that path, it must be a devpts ptmx. */
 	struct statfs sf;
 	if (fstatfs(master, &sf) < 0)

@@ -341,7 +341,9 @@ int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info)
 	db_bind_text_or_null(st, 5, info->finished_at);
 	db_bind_text_or_null(st, 6, info->error);
 	int r = step_changes(db, st);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	return r == 0 ? -ESTALE : 0;
 }
 
 int db_container_set_state(sqlite3 *db, const char *id, ContainerState to,

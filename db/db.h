@@ -103,7 +103,8 @@ typedef struct {
 	const char *error;
 } ExitInfo;
 /* Records the end of a run. Leaves a row in state 'removing' alone, so a
- * concurrent `rm -f` keeps its claim. */
+ * concurrent `rm -f` keeps its claim: -ESTALE then, and when the row is
+ * gone. */
 int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info);
 /* Moves the row to `to` only if it is in one of the states in `from`
  * (a _STATE_INVALID-terminated list, or NULL for any). -ESTALE when the

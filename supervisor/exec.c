@@ -32,16 +32,6 @@
 #include "tty.h"
 #include "util.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 typedef struct {
 	const char *root;
 	const char *id;
@@ -130,30 +120,6 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 		return -EINVAL;
 	a->args = argv + optind;
 	return 0;
-}
-
-/* clone3() answers ENOSYS under valgrind and some seccomp profiles (see
- * spawn.c): then a fork-like clone(), and *ret_joined is false: the child
- * has to join the cgroup itself. */
-static pid_t clone_into_cgroup(int cgroup_fd, int *ret_pidfd, bool *ret_joined)
-{
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-			set_tid, set_tid_size, cgroup;
-	} args = {
-		.flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
-		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)cgroup_fd,
-	};
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
-	*ret_joined = true;
-	if (pid < 0 && errno == ENOSYS) {
-		pid = syscall(SYS_clone, (unsigned long)CLONE_PIDFD | SIGCHLD, NULL, ret_pidfd, NULL,
-			      0);
-		*ret_joined = false;
-	}
-	return pid < 0 ? -errno : (pid_t)pid;
 }
 
 _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
@@ -383,7 +349,7 @@ int exec_main(int argc, char *argv[])
 		id.seccomp = &filter;
 	int child_pidfd = -1;
 	bool joined;
-	pid_t pid = clone_into_cgroup(cgfd, &child_pidfd, &joined);
+	pid_t pid = clone_into_cgroup(0, cgfd, &child_pidfd, &joined);
 	if (pid == 0)
 		child(spec, &a, &id, env, errpipe[1], slave, stage, joined ? -EBADF : procs);
 	close(errpipe[1]);

@@ -77,7 +77,7 @@ static void read_oom(Supervisor *s)
 		s->oom_killed = true;
 }
 
-static void record_exit(Supervisor *s, sqlite3 *db, const char *error)
+static int record_exit(Supervisor *s, sqlite3 *db, const char *error)
 {
 	char finished[32];
 	format_iso8601(now_usec(), finished);
@@ -90,8 +90,10 @@ static void record_exit(Supervisor *s, sqlite3 *db, const char *error)
 		.error = error,
 	};
 	int r = db_container_set_exited(db, s->id, &info);
-	if (r < 0)
+	/* -ESTALE: `rm -f` has claimed or removed the row; nothing to record. */
+	if (r < 0 && r != -ESTALE)
 		log_error_errno(r, "record the exit of container %s: %m", s->id);
+	return r;
 }
 
 void supervisor_finish(Supervisor *s)
@@ -111,7 +113,7 @@ void supervisor_finish(Supervisor *s)
 		if (s->auto_remove)
 			remove_container(s, db);
 		else
-			record_exit(s, db, NULL);
+			(void)record_exit(s, db, NULL);
 	}
 
 	if (s->sync_fd >= 0) {
@@ -125,17 +127,19 @@ void supervisor_finish(Supervisor *s)
 	}
 }
 
-void supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)
+int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)
 {
 	if (s->cgroup)
 		(void)cgroup_destroy(s->cgroup, 5000);
 	s->exit_code = exit_code;
 	s->exit_signal = 0;
 	_cleanup_db_ sqlite3 *db = NULL;
-	if (with_db(s, &db) < 0)
-		return;
-	if (s->auto_remove)
+	int r = with_db(s, &db);
+	if (r < 0)
+		return r;
+	if (s->auto_remove) {
 		remove_container(s, db);
-	else
-		record_exit(s, db, msg);
+		return 0;
+	}
+	return record_exit(s, db, msg);
 }

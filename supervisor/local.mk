@@ -2,6 +2,7 @@
 # uninstalled `berth` looks for it; installed under $(pkglibexecdir).
 pkglibexec_PROGRAMS += berth-supervisor
 berth_supervisor_SOURCES = \
+	supervisor/clone.c \
 	supervisor/ctr-log.c \
 	supervisor/exit.c \
 	supervisor/init.c \

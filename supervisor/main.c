@@ -83,11 +83,16 @@ static int parse_argv(int argc, char *argv[])
 
 static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg);
 
+#define REMOVED_WHILE_STARTING "the container was removed while it started"
+
 /* The container could not be started: write that down (or remove it, for
  * --rm) first, then tell the CLI, so that what it sees next is final. */
 static void start_failed(Supervisor *s, int error, int exit_code, const char *msg)
 {
-	supervisor_record_start_failure(s, exit_code, msg);
+	/* A failure because `rm` took the container's folder or row away
+	 * meanwhile is said as that, not as the ENOENT it caused. */
+	if (supervisor_record_start_failure(s, exit_code, msg) == -ESTALE)
+		msg = REMOVED_WHILE_STARTING;
 	fail_to_cli(s, error, exit_code, msg);
 }
 
@@ -245,7 +250,7 @@ static int run(Supervisor *s)
 		 * keep running. */
 		(void)cgroup_kill(s->cgroup);
 		fail_to_cli(s, r, EXIT_BERTH_ERROR,
-			    r == -ESTALE ? "the container was removed while it started"
+			    r == -ESTALE ? REMOVED_WHILE_STARTING
 					 : "record the container as running in the state DB");
 	} else {
 		/* systemd first: our MAINPID must be known before the CLI, the

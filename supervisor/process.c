@@ -149,11 +149,6 @@ int process_chdir(const char *cwd, bool create, char *msg, size_t msglen)
 	int r = root < 0 ? -errno : open_in_root(root, cwd ? cwd : "/", create, false, &fd);
 	if (r >= 0 && fchdir(fd) < 0)
 		r = -errno;
-	/* Without openat2() (kernels before 5.6, valgrind) a plain chdir() is
-	 * still safe here: the root is the container's, and every descriptor
-	 * a magic link could lead out through is already closed. */
-	if (r == -ENOSYS)
-		r = RET_NERRNO(chdir(cwd ? cwd : "/"));
 	if (r < 0) {
 		snprintf(msg, msglen, "working directory `%s`: %s", cwd, strerror(-r));
 		return r;

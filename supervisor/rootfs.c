@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -11,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include "resolve.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -26,16 +26,8 @@ _printf_(3, 4) static int err_set(InitErr *err, int r, const char *fmt, ...)
 
 static int openat2_in_root(int rootfd, const char *path, int flags, int *ret_fd)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	/* A leading "/" is fine: with RESOLVE_IN_ROOT it means rootfd. */
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0)
-		return -errno;
-	*ret_fd = fd;
-	return 0;
+	/* A leading "/" is fine: it means rootfd. */
+	return resolve_in_root(rootfd, path, flags, false, ret_fd);
 }
 
 int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *ret_fd)

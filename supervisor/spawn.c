@@ -17,54 +17,6 @@
 #include "tty.h"
 #include "util.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* struct clone_args of linux/sched.h, declared here to avoid clashes
- * between the kernel's and glibc's sched.h. */
-struct berth_clone_args {
-	uint64_t flags;
-	uint64_t pidfd;
-	uint64_t child_tid;
-	uint64_t parent_tid;
-	uint64_t exit_signal;
-	uint64_t stack;
-	uint64_t stack_size;
-	uint64_t tls;
-	uint64_t set_tid;
-	uint64_t set_tid_size;
-	uint64_t cgroup;
-};
-
-/* clone3() without a stack behaves like fork(): the child returns here
- * with a copy of our memory. One call creates every namespace, places
- * the child in its cgroup (no window where it runs elsewhere) and hands
- * us a pidfd (no pid reuse race). */
-static pid_t clone3_container(uint64_t flags, int cgroup_fd, int *ret_pidfd)
-{
-	int pidfd = -1;
-	struct berth_clone_args args = {
-		.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
-	};
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		return 0;
-	*ret_pidfd = pidfd;
-	return (pid_t)pid;
-}
-
 static int write_map(pid_t pid, const char *file, const SpecIdMap *m, size_t n)
 {
 	char path[64];
@@ -98,26 +50,6 @@ static int map_user_namespace(Supervisor *s, pid_t pid, int fd)
 		return r; /* closing the socket makes the init fail */
 	c = 'G';
 	return write(fd, &c, 1) == 1 ? 0 : -errno;
-}
-
-/* clone(2), for where clone3() answers ENOSYS: kernels before 5.3, seccomp
- * profiles that refuse it that way so that libc falls back to clone()
- * (Docker's does), and valgrind, which does not implement it. clone()
- * cannot place the child in a cgroup: the init joins it itself (see
- * InitPlan.join_cgroup_fd), so the caller leaves CLONE_NEWCGROUP out. */
-static pid_t clone_container(uint64_t flags, int *ret_pidfd)
-{
-	int pidfd = -1;
-	/* A NULL stack makes it fork-like; on x86-64 and arm64 the third
-	 * argument is parent_tid, where CLONE_PIDFD stores the pidfd. */
-	long pid = syscall(SYS_clone, (unsigned long)flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd,
-			   NULL, 0);
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		return 0;
-	*ret_pidfd = pidfd;
-	return (pid_t)pid;
 }
 
 static int read_init_error(int fd, InitError *ret)
@@ -280,14 +212,15 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	int pidfd = -1;
-	pid_t pid = clone3_container(flags, s->cgroup_fd, &pidfd);
-	if (pid == -ENOSYS) {
-		plan.join_cgroup_fd = s->cgroup_fd;
-		plan.unshare_cgroupns = flags & CLONE_NEWCGROUP;
-		pid = clone_container(flags & ~(uint64_t)CLONE_NEWCGROUP, &pidfd);
-	}
-	if (pid == 0)
+	bool joined;
+	pid_t pid = clone_into_cgroup(flags, s->cgroup_fd, &pidfd, &joined);
+	if (pid == 0) {
+		if (!joined) {
+			plan.join_cgroup_fd = s->cgroup_fd;
+			plan.unshare_cgroupns = flags & CLONE_NEWCGROUP;
+		}
 		container_init(&plan);
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	close(errpipe[1]);

@@ -85,9 +85,12 @@ void stage_exec(int stage_fd, int error_fd, char *const argv[], char *const envp
 	/* The error pipe must survive into the stage; it marks it again. */
 	(void)fcntl(error_fd, F_SETFD, 0);
 	syscall(SYS_execveat, stage_fd, "", args, envp, AT_EMPTY_PATH);
-	if (errno == ENOSYS) {
-		/* Without execveat() (valgrind): the same file through /proc,
-		 * which is ours here (our PID namespace's). */
+	if (errno == ENOSYS || errno == ENOENT) {
+		/* Without execveat() (kernels before 3.19), or with one that
+		 * looks the descriptor up by name (valgrind, which then finds
+		 * "/memfd:berth-stage (deleted)"): the same file through
+		 * /proc, which is ours here (our PID namespace's). The stage is
+		 * static, so ENOENT cannot be a missing ELF interpreter. */
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", stage_fd);
 		execve(path, args, envp);

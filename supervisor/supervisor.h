@@ -66,6 +66,26 @@ typedef struct {
  * Never returns; on failure it writes an InitError and exits. */
 _Noreturn void container_init(const InitPlan *plan);
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3() with CLONE_PIDFD and CLONE_INTO_CGROUP: one call creates every
+ * namespace in flags, places the child in its cgroup (no window where it
+ * runs elsewhere) and hands us a pidfd (no pid reuse race). Returns 0 in
+ * the child, like fork(). Where clone3() answers ENOSYS (kernels before
+ * 5.3, seccomp profiles that refuse it so that libc falls back, valgrind)
+ * it falls back to clone() without CLONE_NEWCGROUP and *ret_joined is
+ * false: the child has to join cgroup_fd, then unshare its cgroup
+ * namespace, itself. */
+pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_joined);
+
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle);
 void init_plan_done(InitPlan *plan);
 
@@ -136,7 +156,7 @@ int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms);
 /* exit.c */
 int supervisor_record_running(Supervisor *s);
 void supervisor_finish(Supervisor *s);
-void supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg);
+int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg);
 
 /* ctr-log.c: the log file of a detached container */
 int ctr_log_open(Supervisor *s);

@@ -612,7 +612,7 @@ static void test_container_set_exited_leaves_a_removing_row_alone(void **state)
 	ExitInfo e = { .has_exit_code = true,
 		       .exit_code = 1,
 		       .finished_at = "2026-11-23T16:25:00.000Z" };
-	assert_int_equal(db_container_set_exited(f->db, id, &e), 0);
+	assert_int_equal(db_container_set_exited(f->db, id, &e), -ESTALE);
 	ContainerRow c;
 	assert_int_equal(db_container_get(f->db, id, &c), 0);
 	assert_int_equal(c.state, STATE_REMOVING);
@@ -621,6 +621,10 @@ static void test_container_set_exited_leaves_a_removing_row_alone(void **state)
 	/* The supervisor's record stays for `rm -f` to act on. */
 	assert_int_equal(c.supervisor_pid, running_info.supervisor_pid);
 	container_row_done(&c);
+
+	/* And a row that is gone is no success either. */
+	assert_int_equal(db_container_delete(f->db, id), 0);
+	assert_int_equal(db_container_set_exited(f->db, id, &e), -ESTALE);
 }
 
 static void test_container_set_state_honours_the_from_list(void **state)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the string parsers and validators (common/parse.c), mount
  * option splitting (common/mount-options.c) and the helpers of
- * common/util.c that need no privileges. */
+ * common/util.c that need no privileges, and the user-space twin of
+ * openat2(RESOLVE_IN_ROOT) (common/resolve.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 
 #include "mount-options.h"
 #include "parse.h"
+#include "resolve.h"
 #include "util.h"
 
 #define KiB (UINT64_C(1) << 10)
@@ -1015,6 +1017,116 @@ static void test_random_hex_gives_lowercase_hex_of_the_asked_length(void **state
 	assert_int_equal(random_hex(big, 129), -EINVAL);
 }
 
+
+/* resolve_in_root_walk() stands in for openat2(RESOLVE_IN_ROOT) where the
+ * kernel has none: on this kernel both run, and for every path they must
+ * agree, on the error or on the inode. */
+static void make_resolve_tree(int dfd)
+{
+	assert_int_equal(mkdirat(dfd, "a", 0755), 0);
+	assert_int_equal(mkdirat(dfd, "a/b", 0755), 0);
+	int fd = openat(dfd, "a/b/file", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mkdirat(dfd, "etc", 0755), 0);
+	fd = openat(dfd, "etc/passwd", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	static const char *const links[][2] = {
+		{ "/a", "abs" },
+		{ "../../../../..", "up" },
+		{ "../../../../etc/passwd", "a/b/passwd" },
+		{ "/proc/self/root", "self" },
+		{ "loop2", "loop1" },
+		{ "loop1", "loop2" },
+		{ "abs/b", "chain" },
+		{ "b/../../abs/b/file", "a/rel" },
+		{ "", "a/missing" },
+		{ "a/b/file/", "filedir" },
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (*links[i][0])
+			assert_int_equal(symlinkat(links[i][0], dfd, links[i][1]), 0);
+}
+
+static void assert_resolves_alike(int dfd, const char *path, int flags, bool no_symlinks)
+{
+	int kfd = -1, ufd = -1;
+	int kr = resolve_in_root(dfd, path, flags, no_symlinks, &kfd);
+	int ur = resolve_in_root_walk(dfd, path, flags, no_symlinks, &ufd);
+	if (kr == -ENOSYS)
+		skip();
+	if (kr != ur)
+		fail_msg("%s: openat2 gives %d, the walk %d", path, kr, ur);
+	if (kr < 0)
+		return;
+	struct stat ks, us;
+	assert_int_equal(fstat(kfd, &ks), 0);
+	assert_int_equal(fstat(ufd, &us), 0);
+	if (ks.st_dev != us.st_dev || ks.st_ino != us.st_ino)
+		fail_msg("%s: openat2 and the walk open different files", path);
+	assert_int_equal(fcntl(ufd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(fcntl(ufd, F_GETFL) & O_PATH, flags & O_PATH);
+	close(kfd);
+	close(ufd);
+}
+
+static void test_resolve_in_root_walk_agrees_with_openat2(void **state)
+{
+	const char *dir = *state;
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	make_resolve_tree(dfd);
+	static const char *const paths[] = {
+		"", "/", ".", "..", "/..", "../../..", "a", "/a/b/file", "a/./b/../b/file",
+		"up", "up/a/b/file", "abs/b/file", "chain/file", "a/rel", "a/b/passwd", "self",
+		"self/etc", "loop1", "loop1/x", "missing", "a/b/missing", "a/b/file/", "a/b/file/x",
+		"filedir", "a//b///file", "up/../../etc/passwd", "/etc/passwd/", "a/b/",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_resolves_alike(dfd, paths[i], O_PATH, false);
+		assert_resolves_alike(dfd, paths[i], O_PATH, true);
+		assert_resolves_alike(dfd, paths[i], O_RDONLY, false);
+		assert_resolves_alike(dfd, paths[i], O_PATH | O_DIRECTORY, false);
+	}
+	close(dfd);
+}
+
+static void test_resolve_in_root_walk_never_leaves_the_root(void **state)
+{
+	const char *dir = *state;
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	make_resolve_tree(dfd);
+	struct stat root, st;
+	assert_int_equal(fstat(dfd, &root), 0);
+	/* Every way up ends at the root itself... */
+	static const char *const up[] = { "..", "up", "/../..", "abs/../../..", "a/b/../../../.." };
+	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		int fd = -1;
+		assert_int_equal(resolve_in_root_walk(dfd, up[i], O_PATH, false, &fd), 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_true(st.st_ino == root.st_ino && st.st_dev == root.st_dev);
+		close(fd);
+	}
+	/* ...a symlink to the host's /etc/passwd opens the root's, and
+	 * /proc/self/root is looked for inside the root, where it is not. */
+	int fd = -1, host = open("/etc/passwd", O_PATH | O_CLOEXEC);
+	assert_int_equal(resolve_in_root_walk(dfd, "a/b/passwd", O_PATH, false, &fd), 0);
+	struct stat hs;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(fstat(host, &hs), 0);
+	assert_false(st.st_ino == hs.st_ino && st.st_dev == hs.st_dev);
+	assert_int_equal(st.st_size, 0);
+	close(fd);
+	close(host);
+	assert_int_equal(resolve_in_root_walk(dfd, "self", O_PATH, false, &fd), -ENOENT);
+	assert_int_equal(resolve_in_root_walk(dfd, "loop1", O_PATH, false, &fd), -ELOOP);
+	assert_int_equal(resolve_in_root_walk(dfd, "abs", O_PATH, true, &fd), -ELOOP);
+	assert_int_equal(resolve_in_root_walk(dfd, "a", O_CREAT | O_WRONLY, false, &fd), -EINVAL);
+	close(dfd);
+}
+
 #define TEST_TMPDIR(t) cmocka_unit_test_setup_teardown(t, setup_tmpdir, teardown_tmpdir)
 
 int main(void)
@@ -1058,6 +1170,8 @@ int main(void)
 		TEST_TMPDIR(test_mkdir_p_creates_parents_and_tolerates_existing),
 		TEST_TMPDIR(test_write_file_atomic_replaces_content_and_leaves_no_temp),
 		TEST_TMPDIR(test_read_one_line_stops_at_newline),
+		TEST_TMPDIR(test_resolve_in_root_walk_agrees_with_openat2),
+		TEST_TMPDIR(test_resolve_in_root_walk_never_leaves_the_root),
 		cmocka_unit_test(test_proc_start_time_reads_field_22),
 		cmocka_unit_test(test_proc_start_time_survives_odd_command_names),
 		cmocka_unit_test(test_pidfd_open_checked_refuses_a_wrong_start_time),
