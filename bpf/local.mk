@@ -7,6 +7,8 @@ EXTRA_DIST += bpf/trace.bpf.c
 if ENABLE_BPF
 noinst_LIBRARIES += libtracebpf.a
 libtracebpf_a_SOURCES = \
+	bpf/dl-bpf.c \
+	bpf/dl-bpf.h \
 	bpf/trace-events.h \
 	bpf/trace-loader.c \
 	bpf/trace.h \

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+/* Before the skeleton: its calls go through the pointers too. */
+#include "dl-bpf.h"
+
 /* Loads bpf/trace.bpf.c through its generated skeleton: open → set rodata
  * → load → attach, each step returning a negative errno. */
 
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,7 +87,11 @@ static bool wants(const TraceBpfOptions *o, enum trace_event_type type)
 int trace_bpf_open(const TraceBpfOptions *o, TraceEventFn fn, void *userdata, TraceBpf **ret,
 		   TraceFailure *ret_failure)
 {
-	int r;
+	int r = dl_bpf_load();
+	if (r < 0) {
+		*ret_failure = TRACE_FAIL_LIBRARY;
+		return r;
+	}
 	libbpf_set_print(libbpf_print);
 
 	/* CO-RE needs the running kernel's BTF; say so rather than let

@@ -27,6 +27,7 @@ typedef struct {
 
 /* Why trace_bpf_open() failed, for a message that says what is missing. */
 typedef enum {
+	TRACE_FAIL_LIBRARY, /* libbpf could not be loaded (logged already) */
 	TRACE_FAIL_NO_BTF,  /* the kernel has no /sys/kernel/btf/vmlinux */
 	TRACE_FAIL_OPEN,    /* the embedded object did not parse */
 	TRACE_FAIL_LOAD,    /* bpf(BPF_PROG_LOAD) or a map creation failed */

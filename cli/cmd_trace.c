@@ -169,6 +169,8 @@ static int track_cgroup(const TraceContainer *c, void *userdata)
 
 static int load_error(int r, TraceFailure failure)
 {
+	if (failure == TRACE_FAIL_LIBRARY)
+		return r;
 	if (failure == TRACE_FAIL_NO_BTF)
 		return log_error_errno(r, "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
 					  "missing): berth trace needs CONFIG_DEBUG_INFO_BTF");

@@ -13,13 +13,12 @@
  * once for the small JSON members, once to unpack the layers it needs,
  * streamed straight from the tar without a copy on disk. */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dl-archive.h"
 #include "image-layers.h"
 #include "log.h"
 #include "sha256.h"
@@ -90,6 +89,9 @@ static char *name_normalize(const char *dir, const char *name)
 
 static int open_archive(const char *file, struct archive **ret)
 {
+	int r = dl_archive_load();
+	if (r < 0)
+		return r;
 	struct archive *a = archive_read_new();
 	if (!a)
 		return log_error_errno(-ENOMEM, "out of memory");
@@ -99,8 +101,8 @@ static int open_archive(const char *file, struct archive **ret)
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, file, 1 << 20) != ARCHIVE_OK) {
-		int r = log_error_errno(-EBADMSG, "docker-archive:%s: not a tar archive: %s", file,
-					archive_error_string(a));
+		r = log_error_errno(-EBADMSG, "docker-archive:%s: not a tar archive: %s", file,
+				    archive_error_string(a));
 		archive_read_free(a);
 		return r;
 	}

@@ -14,8 +14,6 @@
  * child process chrooted into the destination: three independent fences
  * between an archive and the host's files. */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <locale.h>
@@ -29,6 +27,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
+#include "dl-archive.h"
+#include "dl-crypto.h"
 #include "image-unpack.h"
 #include "log.h"
 #include "progress.h"
@@ -557,6 +557,14 @@ static int unpack_child(int fd, const char *dest, pid_t parent, const UnpackOpti
 static int run_child(int fd, int close_fd, const char *dest, const UnpackOptions *o,
 		     pid_t *ret_pid, int *ret_report_fd)
 {
+	/* Before the fork, so that the child does not load them again for
+	 * every layer. */
+	int r = dl_archive_load();
+	if (r < 0)
+		return r;
+	r = dl_crypto_load();
+	if (r < 0)
+		return r;
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return log_error_errno(-errno, "pipe: %m");
@@ -565,7 +573,7 @@ static int run_child(int fd, int close_fd, const char *dest, const UnpackOptions
 	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0) {
-		int r = -errno;
+		r = -errno;
 		close(pfd[0]);
 		close(pfd[1]);
 		return log_error_errno(r, "fork: %m");

@@ -7,6 +7,10 @@ berth_SOURCES = \
 	cli/cmd_lifecycle.c \
 	cli/cmd_logs.c \
 	cli/control.c \
+	cli/dl-archive.c \
+	cli/dl-archive.h \
+	cli/dl-crypto.c \
+	cli/dl-crypto.h \
 	cli/cmd_list.c \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \
@@ -46,8 +50,9 @@ berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	$(LIBCRYPTO_CFLAGS)
 # libtracebpf.a uses libdb.a and libcommon.a: it comes first.
-berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS) \
-	$(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS)
+# libarchive, libcrypto and libbpf are not linked: dlopen() (common/dl.h).
+berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) \
+	$(LIBSECCOMP_LIBS)
 BERTH_TRACE_LIBS =
 
 if ENABLE_BPF
@@ -57,5 +62,5 @@ berth_SOURCES += \
 	cli/trace-cli.h \
 	cli/trace-format.c \
 	$(NULL)
-BERTH_TRACE_LIBS += libtracebpf.a $(LIBBPF_LIBS)
+BERTH_TRACE_LIBS += libtracebpf.a
 endif

@@ -2,10 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dl-crypto.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -15,6 +15,9 @@ struct Sha256 {
 
 int sha256_new(Sha256 **ret)
 {
+	int r = dl_crypto_load();
+	if (r < 0)
+		return r;
 	Sha256 *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

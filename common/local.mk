@@ -9,6 +9,8 @@ libcommon_a_SOURCES = \
 	common/cgroup-limits.h \
 	common/cgroup.h \
 	common/cleanup.h \
+	common/dl.c \
+	common/dl.h \
 	common/log.c \
 	common/log.h \
 	common/mount-options.c \

@@ -8,6 +8,12 @@ builddir=$(dirname "$BERTH")
 t_ok "berth is built" test -x "$BERTH"
 t_ok "berth-supervisor is built next to it" test -x "$builddir/berth-supervisor"
 t_match "berth --version" '^berth [0-9.]+$' "$("$BERTH" --version)"
+# Only `image import` and `trace` need these; linked, they cost every call
+# 5 ms (common/dl.h). They must stay dlopen()ed.
+needed=$(readelf -d "$BERTH" | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p')
+t_is "berth links neither libarchive, libcrypto nor libbpf" "" \
+	"$(grep -E 'libarchive|libcrypto|libbpf' <<<"$needed" | paste -sd' ')"
+t_ok "berth does link libsqlite3 (readelf works)" grep -q libsqlite3 <<<"$needed"
 
 dest=$(mktemp -d /tmp/berth-destdir.XXXXXX)
 T_EXTRA_CLEANUP="rm -rf $dest"

@@ -2,7 +2,8 @@
 /* Unit tests for the string parsers and validators (common/parse.c), mount
  * option splitting (common/mount-options.c) and the helpers of
  * common/util.c that need no privileges, and the user-space twin of
- * openat2(RESOLVE_IN_ROOT) (common/resolve.c). */
+ * openat2(RESOLVE_IN_ROOT) (common/resolve.c) and the dlopen() loader
+ * (common/dl.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "mount-options.h"
 #include "parse.h"
 #include "resolve.h"
@@ -1129,6 +1131,46 @@ static void test_resolve_in_root_walk_never_leaves_the_root(void **state)
 
 #define TEST_TMPDIR(t) cmocka_unit_test_setup_teardown(t, setup_tmpdir, teardown_tmpdir)
 
+/* ---- dl_open_library ---- */
+
+static void test_dl_open_library_refuses_a_missing_library(void **state)
+{
+	void *handle = NULL;
+	void *sym_getpid = NULL;
+	const DlSym syms[] = { { "getpid", &sym_getpid } };
+	assert_int_equal(dl_open_library(&handle, "libberth-missing.so.0", syms, 1, "a test"),
+			 -ENOPKG);
+	assert_null(handle);
+	assert_null(sym_getpid);
+}
+
+static void test_dl_open_library_resolves_every_symbol_once(void **state)
+{
+	void *handle = NULL;
+	void *sym_getpid = NULL, *sym_getppid = NULL;
+	const DlSym syms[] = { { "getpid", &sym_getpid }, { "getppid", &sym_getppid } };
+	assert_int_equal(dl_open_library(&handle, "libc.so.6", syms, 2, "a test"), 0);
+	assert_non_null(handle);
+	assert_int_equal(((pid_t(*)(void))sym_getpid)(), getpid());
+	assert_int_equal(((pid_t(*)(void))sym_getppid)(), getppid());
+	/* A second call keeps what the first one found. */
+	sym_getpid = NULL;
+	assert_int_equal(dl_open_library(&handle, "libc.so.6", syms, 2, "a test"), 0);
+	assert_null(sym_getpid);
+}
+
+static void test_dl_open_library_refuses_a_missing_symbol_and_keeps_none(void **state)
+{
+	void *handle = NULL;
+	void *sym_getpid = NULL, *sym_missing = NULL;
+	const DlSym syms[] = { { "getpid", &sym_getpid },
+			       { "berth_no_such_function", &sym_missing } };
+	assert_int_equal(dl_open_library(&handle, "libc.so.6", syms, 2, "a test"), -ENOPKG);
+	assert_null(handle);
+	assert_null(sym_getpid);
+	assert_null(sym_missing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1177,6 +1219,9 @@ int main(void)
 		cmocka_unit_test(test_pidfd_open_checked_refuses_a_wrong_start_time),
 		cmocka_unit_test(test_pidfd_open_checked_treats_a_zombie_as_gone),
 		cmocka_unit_test(test_random_hex_gives_lowercase_hex_of_the_asked_length),
+		cmocka_unit_test(test_dl_open_library_refuses_a_missing_library),
+		cmocka_unit_test(test_dl_open_library_resolves_every_symbol_once),
+		cmocka_unit_test(test_dl_open_library_refuses_a_missing_symbol_and_keeps_none),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
