@@ -235,6 +235,14 @@ int db_open(const char *path, sqlite3 **ret)
 	(void)sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	int persist = 1;
 	(void)sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	/* But keep the WAL short: the first process to open the DB (which,
+	 * without a daemon, is most berth commands) rebuilds the WAL index by
+	 * reading every frame since the last checkpoint. At SQLite's default
+	 * of 1000 pages that cost each command up to 2.7 ms (`berth list`,
+	 * 3.1 ms with an empty WAL, 5.8 ms with 840 frames); a run writes
+	 * about 14 pages, so this checkpoints every ninth run or so, two
+	 * fdatasync()s that are cheaper than the reading they save. */
+	(void)sqlite3_wal_autocheckpoint(db, 128);
 	int r = db_exec(db, "PRAGMA synchronous=NORMAL");
 	if (r >= 0)
 		r = db_migrate(db);
