@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "cli.h"
@@ -19,6 +20,32 @@
 static bool in_list(char **ids, const char *id)
 {
 	return strv_contains(ids, id);
+}
+
+/* A supervisor of a --rm container deletes its folder from trash/ right
+ * after `berth run` returned (supervisor/exit.c); what is still there after
+ * a minute was left by one that was killed. */
+static void empty_trash(Cli *cli)
+{
+	_cleanup_free_ char *dir = path_trash_dir(&cli->paths);
+	DIR *d = dir ? opendir(dir) : NULL;
+	if (!d)
+		return;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		_cleanup_free_ char *p = NULL;
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") || asprintf(&p, "%s/%s", dir, de->d_name) < 0 ||
+		    lstat(p, &st) < 0 || st.st_mtime > time(NULL) - 60)
+			continue;
+		if (rm_rf(p) >= 0)
+			n++;
+	}
+	closedir(d);
+	if (n > 0)
+		printf("  fixed: removed %zu leftover folder%s of containers run with --rm (%s)\n", n,
+		       n == 1 ? "" : "s", dir);
 }
 
 static int system_check(Cli *cli)
@@ -82,6 +109,7 @@ static int system_check(Cli *cli)
 		}
 	if (d)
 		closedir(d);
+	empty_trash(cli);
 
 	/* Running containers must have a live supervisor: the refresh fixes
 	 * what it finds, like every command. */

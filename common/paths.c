@@ -44,6 +44,10 @@ void paths_done(BerthPaths *p)
 
 static int ensure_private_dir(const char *path)
 {
+	/* Every command comes here: one stat() when all is in order. */
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700)
+		return 0;
 	int r = mkdir_p(path, 0700);
 	if (r < 0)
 		return r;
@@ -102,6 +106,11 @@ char *path_container_file(const BerthPaths *p, const char *id, const char *file)
 char *path_container_run_dir(const BerthPaths *p, const char *id)
 {
 	return join(p->run_dir, id, NULL);
+}
+
+char *path_trash_dir(const BerthPaths *p)
+{
+	return join(p->state_dir, "trash", NULL);
 }
 
 char *path_images_dir(const BerthPaths *p)

@@ -94,6 +94,9 @@ berth rm -f "$id" >/dev/null
 berth run --rm --name gone busybox true
 t_is "--rm removes the row when the container exits" 0 "$(db "SELECT count(*) FROM containers")"
 t_is "--rm removes the container's folder" "" "$(ls "$ROOT/containers")"
+# The supervisor deletes the files after `run` returned (supervisor/exit.c).
+wait_for 5 t_no_supervisors
+t_is "and, once its supervisor is gone, nothing is left in trash/" "" "$(ls -A "$ROOT/trash")"
 id=$(berth run -d --rm busybox sleep 0.2)
 wait_for 5 sh -c "[ -z \"\$(sqlite3 $ROOT/state.db \"SELECT id FROM containers WHERE id='$id'\")\" ]"
 t_is "--rm with -d removes the container after it exits" 0 "$(db "SELECT count(*) FROM containers")"

@@ -21,6 +21,14 @@ capture berth system check
 t_is "a stray container folder is a problem (exit 1)" 1 "$RC"
 t_match "named with what to do" 'PROBLEM: folder .* belongs to no container' "$OUT"
 rmdir "$ROOT/containers/$(printf '%064d' 0 | tr 0 a)"
+# What a --rm container's supervisor killed before its clean-up leaves.
+mkdir -p "$ROOT/trash/old/upper/f" "$ROOT/trash/new"
+touch -d '2 minutes ago' "$ROOT/trash/old"
+capture berth system check
+t_is "leftovers in trash/ are no problem" 0 "$RC"
+t_match "system check removes them" 'fixed: removed 1 leftover folder of containers run with --rm' "$OUT"
+t_is "but not one a supervisor may be removing right now" "new" "$(ls "$ROOT/trash")"
+rmdir "$ROOT/trash/new"
 
 # kill -9 of CLIs and supervisors while they write.
 for i in $(seq 1 20); do
