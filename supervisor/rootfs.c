@@ -197,6 +197,12 @@ int rootfs_setup(const InitPlan *plan, InitErr *err)
 
 	if (plan->overlay_data) {
 		r = RET_NERRNO(mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_data));
+		if (r == -EINVAL && plan->overlay_volatile > 0) {
+			/* A kernel before 5.10 has no `volatile`: the syncs stay. */
+			plan->overlay_data[plan->overlay_volatile] = 0;
+			r = RET_NERRNO(mount("overlay", plan->rootfs, "overlay", 0,
+					     plan->overlay_data));
+		}
 		if (r < 0)
 			return err_set(err, r, "mount the overlay root on `%s`: %m", plan->rootfs);
 	} else {

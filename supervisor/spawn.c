@@ -83,7 +83,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 {
 	const ContainerSpec *spec = s->spec;
 	InitPlan plan;
-	int r = init_plan_prepare(&plan, spec, s->bundle);
+	int r = init_plan_prepare(&plan, spec, s->bundle, s->auto_remove);
 	if (r < 0) {
 		init_plan_done(&plan);
 		if (asprintf(ret_error, "prepare the container: %s", strerror(-r)) < 0)

@@ -40,7 +40,8 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
 typedef struct {
 	const ContainerSpec *spec;
 	const char *rootfs;       /* overlay mount point (bundle/rootfs) */
-	char *overlay_data;       /* lowerdir=...,upperdir=...,workdir=... or NULL */
+	char *overlay_data;       /* lowerdir=...,upperdir=...,workdir=...[,volatile] or NULL */
+	size_t overlay_volatile;  /* > 0: where ",volatile" starts in overlay_data */
 	unsigned long propagation; /* for "/" before anything is mounted */
 	PreparedMount *mounts;
 	size_t n_mounts;
@@ -86,7 +87,9 @@ _Noreturn void container_init(const InitPlan *plan);
  * namespace, itself. */
 pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_joined);
 
-int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle);
+/* throwaway: the writable layer is deleted when the container ends (--rm). */
+int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
+		      bool throwaway);
 void init_plan_done(InitPlan *plan);
 
 typedef struct Supervisor Supervisor;

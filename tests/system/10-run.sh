@@ -91,6 +91,13 @@ t_is "a detached container keeps running after the CLI exits" running "$(db "SEL
 berth rm -f "$id" >/dev/null
 
 # --rm
+# Its writable layer is thrown away: no sync of the host's filesystem when
+# it ends (supervisor/init.c). A kept container's layer keeps the syncs.
+t_match "--rm mounts its overlay volatile" 'volatile' \
+	"$(berth run --rm busybox sh -c 'grep "^overlay / " /proc/mounts')"
+t_is "a kept container's overlay is not volatile" "" \
+	"$(berth run --name kept busybox sh -c 'grep "^overlay / " /proc/mounts' | grep volatile)"
+berth rm kept >/dev/null
 berth run --rm --name gone busybox true
 t_is "--rm removes the row when the container exits" 0 "$(db "SELECT count(*) FROM containers")"
 t_is "--rm removes the container's folder" "" "$(ls "$ROOT/containers")"
