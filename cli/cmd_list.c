@@ -26,18 +26,32 @@ static int parse_format(const char *s, OutputFormat *ret)
 	return 0;
 }
 
+/* fputs() rather than fprintf(): list --format json prints 16 fields for
+ * each of possibly 10,000 containers. */
+static void json_key(FILE *f, const char *key, bool comma)
+{
+	fputs(comma ? ", \"" : "\"", f);
+	fputs(key, f);
+	fputs("\": ", f);
+}
+
 static void json_field_str(FILE *f, const char *key, const char *value, bool comma)
 {
-	fprintf(f, "%s\"%s\": ", comma ? ", " : "", key);
+	json_key(f, key, comma);
 	print_json_string(f, value);
 }
 
 static void json_field_int(FILE *f, const char *key, bool present, long long v)
 {
-	if (present)
-		fprintf(f, ", \"%s\": %lld", key, v);
-	else
-		fprintf(f, ", \"%s\": null", key);
+	json_key(f, key, true);
+	if (!present) {
+		fputs("null", f);
+		return;
+	}
+	char buf[24];
+	if (v < 0)
+		fputc('-', f);
+	fputs(format_u64(buf, v < 0 ? -(unsigned long long)v : (unsigned long long)v), f);
 }
 
 /* The container's fields, as an object left open for more. */
@@ -99,6 +113,61 @@ static void print_cell(const char *s, int width, bool last)
 	}
 }
 
+typedef struct {
+	OutputFormat format;
+	uint64_t now;
+	size_t printed;
+	ContainerRow *live; /* refreshed rows of running containers, in list order */
+	size_t n_live, next;
+} ListWalk;
+
+static int collect_id(const ContainerRow *row, void *userdata)
+{
+	return strv_push(userdata, row->id);
+}
+
+static int row_order(const ContainerRow *a, const ContainerRow *b)
+{
+	int c = strcmp(a->created_at, b->created_at);
+	return c ? c : strcmp(a->id, b->id);
+}
+
+static int print_row(const ContainerRow *row, void *userdata)
+{
+	ListWalk *w = userdata;
+	/* Both walks run in the same order: the refreshed copy of a running
+	 * container, if there is one, is the next one not behind this row. */
+	while (w->next < w->n_live && row_order(&w->live[w->next], row) < 0)
+		w->next++;
+	if (w->next < w->n_live && streq(w->live[w->next].id, row->id))
+		row = &w->live[w->next++];
+
+	if (w->format == FORMAT_JSON) {
+		printf(w->printed ? ",\n " : "");
+		print_row_json(stdout, row);
+	} else {
+		char state[64], pidbuf[21], created[64] = "";
+		const char *pid = row->pid > 0 ? format_u64(pidbuf, (uint64_t)row->pid) : "-";
+		container_state_describe(row, state, sizeof(state));
+		uint64_t t;
+		if (parse_iso8601(row->created_at, &t) == 0)
+			format_ago(t, w->now, created, sizeof(created));
+		_cleanup_free_ char *cmd = container_command_line(row);
+		char shortid[13] = "";
+		strncat(shortid, row->id, 12);
+		print_cell(shortid, 12, false);
+		print_cell(row->name, 20, false);
+		print_cell(row->image, 16, false);
+		print_cell(cmd ? cmd : "", 22, false);
+		print_cell(state, 18, false);
+		print_cell(pid, 8, false);
+		print_cell(created, 20, true);
+		putchar('\n');
+	}
+	w->printed++;
+	return 0;
+}
+
 int cmd_list(Cli *cli, int argc, char **argv)
 {
 	enum { ARG_FORMAT = 0x100 };
@@ -140,50 +209,53 @@ int cmd_list(Cli *cli, int argc, char **argv)
 	sqlite3 *db;
 	if ((r = cli_db(cli, &db)) < 0)
 		return r;
-	ContainerRow *rows = NULL;
-	size_t n = 0;
-	r = db_container_list(db, &rows, &n);
+
+	/* First the containers that claim to run: a refresh may find one
+	 * whose supervisor is gone and write that down, which it must not do
+	 * in the middle of the walk below. */
+	ListWalk w = { .format = format, .now = now_usec() };
+	_cleanup_strv_free_ char **live_ids = NULL;
+	r = db_container_foreach(db, true, collect_id, &live_ids);
 	if (r < 0)
 		return log_error_errno(r, "read the state DB: %m");
-	for (size_t i = 0; i < n; i++)
-		(void)container_refresh(cli, &rows[i]);
-
-	if (quiet) {
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", rows[i].id);
-	} else if (format == FORMAT_JSON) {
-		printf("[");
-		for (size_t i = 0; i < n; i++) {
-			printf(i ? ",\n " : "");
-			print_row_json(stdout, &rows[i]);
-		}
-		printf("]\n");
-	} else {
-		printf("%-12s  %-20s  %-16s  %-22s  %-18s  %-8s  %s\n", "ID", "NAME", "IMAGE",
-		       "COMMAND", "STATE", "PID", "CREATED");
-		uint64_t now = now_usec();
-		for (size_t i = 0; i < n; i++) {
-			const ContainerRow *row = &rows[i];
-			char state[64], pidbuf[21], created[64] = "";
-			const char *pid = row->pid > 0 ? format_u64(pidbuf, (uint64_t)row->pid) : "-";
-			container_state_describe(row, state, sizeof(state));
-			uint64_t t;
-			if (parse_iso8601(row->created_at, &t) == 0)
-				format_ago(t, now, created, sizeof(created));
-			_cleanup_free_ char *cmd = container_command_line(row);
-			char shortid[13] = "";
-			strncat(shortid, row->id, 12);
-			print_cell(shortid, 12, false);
-			print_cell(row->name, 20, false);
-			print_cell(row->image, 16, false);
-			print_cell(cmd ? cmd : "", 22, false);
-			print_cell(state, 18, false);
-			print_cell(pid, 8, false);
-			print_cell(created, 20, true);
-			putchar('\n');
+	size_t n_live = strv_length(live_ids);
+	if (n_live > 0) {
+		w.live = calloc(n_live, sizeof(ContainerRow));
+		if (!w.live)
+			return log_error_errno(-ENOMEM, "out of memory");
+		for (size_t i = 0; i < n_live; i++) {
+			if (db_container_get(db, live_ids[i], &w.live[w.n_live]) < 0)
+				continue; /* removed meanwhile */
+			(void)container_refresh(cli, &w.live[w.n_live]);
+			w.n_live++;
 		}
 	}
-	container_rows_free(rows, n);
+
+	if (quiet) {
+		/* Read from the (created_at, id) index alone. */
+		container_rows_free(w.live, w.n_live);
+		_cleanup_strv_free_ char **ids = NULL;
+		r = db_container_list_ids(db, &ids);
+		if (r < 0)
+			return log_error_errno(r, "read the state DB: %m");
+		for (size_t i = 0; ids[i]; i++)
+			puts(ids[i]);
+		return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
+	}
+
+	/* Then every row, printed as it is read: at 10,000 containers,
+	 * copying them all first cost more than the query. */
+	if (format == FORMAT_JSON)
+		printf("[");
+	else
+		printf("%-12s  %-20s  %-16s  %-22s  %-18s  %-8s  %s\n", "ID", "NAME", "IMAGE",
+		       "COMMAND", "STATE", "PID", "CREATED");
+	r = db_container_foreach(db, false, print_row, &w);
+	if (format == FORMAT_JSON)
+		printf("]\n");
+	container_rows_free(w.live, w.n_live);
+	if (r < 0)
+		return log_error_errno(r, "read the state DB: %m");
 	return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
 }
 

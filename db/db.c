@@ -243,7 +243,10 @@ int db_open(const char *path, sqlite3 **ret)
 	 * about 14 pages, so this checkpoints every ninth run or so, two
 	 * fdatasync()s that are cheaper than the reading they save. */
 	(void)sqlite3_wal_autocheckpoint(db, 128);
-	int r = db_exec(db, "PRAGMA synchronous=NORMAL");
+	/* Read the DB through a mapping: `berth list` of 10,000 containers
+	 * made 1,300 pread() calls of a page each. Pages still come from the
+	 * page cache, shared by every process; only what is read is mapped. */
+	int r = db_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456");
 	if (r >= 0)
 		r = db_migrate(db);
 	if (r < 0) {

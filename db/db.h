@@ -80,6 +80,13 @@ int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
 int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches);
 int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n);
 int db_container_list_ids(sqlite3 *db, char ***ret);
+/* Calls fn for every container, in list order (created_at, id), without
+ * copying: the row's strings belong to SQLite and last only for the call
+ * (never free or keep them, nor write to the DB from fn). running_only:
+ * only rows that are running or paused. fn's negative return stops the
+ * walk and is returned. */
+typedef int (*ContainerRowFn)(const ContainerRow *row, void *userdata);
+int db_container_foreach(sqlite3 *db, bool running_only, ContainerRowFn fn, void *userdata);
 /* The host uid ranges --userns auto handed out, ascending. */
 int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n);
 
