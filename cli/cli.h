@@ -57,6 +57,15 @@ typedef struct {
  * runs in the foreground, else -EBADF. */
 int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
 		      int *ret_exit_code);
+/* The same in two steps, for `berth run`: supervisor_start() starts the
+ * supervisor with --wait before the container exists (common/protocol.h
+ * says why; closing ret_sync_fd then makes it go away), supervisor_go()
+ * once the container is in the DB, then waits for it as launch_supervisor()
+ * does. */
+int supervisor_start(Cli *cli, const LaunchParams *p, bool wait, int *ret_sync_fd,
+		     pid_t *ret_pid);
+int supervisor_go(const LaunchParams *p, bool waiting, int sync_fd, pid_t pid, int *ret_tty_fd,
+		  int *ret_exit_code);
 /* Foreground: forward signals until the container exits; returns its exit
  * code as the CLI should exit with it. */
 int attach_wait(int sync_fd);

@@ -703,9 +703,9 @@ static int make_bundle(const char *bundle)
 	return 0;
 }
 
-/* Creates the container: bundle folder, config.json, DB row. On any error
+/* Creates container id: bundle folder, config.json, DB row. On any error
  * nothing of it is left. */
-static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65])
+static int create_container(Cli *cli, const RunOptions *o, const char *id)
 {
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
@@ -717,9 +717,7 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	if (r < 0)
 		return r;
 
-	char id[65], genname[NAME_MAX_LEN + 1];
-	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
-		return log_error_errno(r, "random: %m");
+	char genname[NAME_MAX_LEN + 1];
 	const char *name = o->name;
 	if (!name) {
 		if ((r = generate_name(genname, sizeof(genname))) < 0)
@@ -825,7 +823,7 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 	char created[32];
 	format_iso8601(now_usec(), created);
 	ContainerRow row = {
-		.id = id,
+		.id = (char *)id,
 		.name = (char *)name,
 		.image = img.name,
 		.command = cmd_json,
@@ -847,7 +845,6 @@ static int create_container(Cli *cli, const RunOptions *o, char ret_id[static 65
 					       userns_base);
 		return log_error_errno(r, "record the container in the state DB: %m");
 	}
-	memcpy(ret_id, id, 65);
 	return 0;
 }
 
@@ -889,15 +886,23 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		cli_block_forwarded_signals();
 
 	char id[65];
+	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
+		return log_error_errno(r, "random: %m");
+	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
+			    .pidfile = pidfile };
+	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
+	/* The supervisor starts (and prepares what it can) while we create
+	 * the container; should that fail, closing sync_fd sends it away. */
+	pid_t pid;
+	r = supervisor_start(cli, &lp, true, &sync_fd, &pid);
+	if (r < 0)
+		return r;
 	r = create_container(cli, &o, id);
 	if (r < 0)
 		return r;
 
-	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
-			    .pidfile = pidfile };
-	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
-	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);
+	r = supervisor_go(&lp, true, sync_fd, pid, &tty, &exit_code);
 	if (r < 0)
 		return exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r;
 

@@ -95,11 +95,9 @@ static int read_msg(int fd, SyncMsg *m)
 	return read_msg_fd(fd, m, NULL);
 }
 
-int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
-		      int *ret_exit_code)
+int supervisor_start(Cli *cli, const LaunchParams *p, bool wait, int *ret_sync_fd,
+		     pid_t *ret_pid)
 {
-	*ret_exit_code = EXIT_BERTH_ERROR;
-	*ret_tty_fd = -EBADF;
 	_cleanup_free_ char *sup = NULL;
 	int r = find_supervisor(&sup);
 	if (r < 0)
@@ -132,6 +130,8 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 		argv[a++] = (char *)"--pidfile";
 		argv[a++] = (char *)p->pidfile;
 	}
+	if (wait)
+		argv[a++] = (char *)"--wait";
 	argv[a] = NULL;
 
 	posix_spawn_file_actions_t fa;
@@ -156,13 +156,26 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 		return log_error_errno(r, "start %s: %m", sup);
 	theirs = safe_close(theirs);
 
+	*ret_sync_fd = TAKE_FD(ours);
+	*ret_pid = pid;
+	return 0;
+}
+
+int supervisor_go(const LaunchParams *p, bool waiting, int sync_fd, pid_t pid, int *ret_tty_fd,
+		  int *ret_exit_code)
+{
+	*ret_exit_code = EXIT_BERTH_ERROR;
+	*ret_tty_fd = -EBADF;
 	/* It forks away at once; reap the first process. */
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	SyncMsg m = { .type = SYNC_GO };
+	/* A supervisor that died meanwhile is reported by the read below. */
+	if (waiting)
+		(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 
-	SyncMsg m;
-	r = read_msg_fd(ours, &m, ret_tty_fd);
+	int r = read_msg_fd(sync_fd, &m, ret_tty_fd);
 	if (r < 0)
 		return log_error_errno(r, "the supervisor ended before the container started "
 					  "(see `berth status %.12s`)",
@@ -174,7 +187,23 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 	if (m.type != SYNC_RUNNING)
 		return log_error_errno(-EPROTO, "unexpected message %u from the supervisor", m.type);
 	*ret_exit_code = 0;
-	*ret_sync_fd = TAKE_FD(ours);
+	return 0;
+}
+
+int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
+		      int *ret_exit_code)
+{
+	*ret_exit_code = EXIT_BERTH_ERROR;
+	*ret_tty_fd = -EBADF;
+	_cleanup_close_ int fd = -EBADF;
+	pid_t pid;
+	int r = supervisor_start(cli, p, false, &fd, &pid);
+	if (r < 0)
+		return r;
+	r = supervisor_go(p, false, fd, pid, ret_tty_fd, ret_exit_code);
+	if (r < 0)
+		return r;
+	*ret_sync_fd = TAKE_FD(fd);
 	return 0;
 }
 

@@ -38,7 +38,7 @@ static unsigned access_bits(const char *a)
 	return m;
 }
 
-int cgroup_devices_restrict(int cgroup_fd, const DeviceRule *rules)
+int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd)
 {
 	/* r2 = type, r3 = access, r4 = major, r5 = minor; then one block per
 	 * rule that returns 1 (allow) when it matches; 0 (deny) at the end.
@@ -83,17 +83,31 @@ int cgroup_devices_restrict(int cgroup_fd, const DeviceRule *rules)
 	load.insns = (uint64_t)(uintptr_t)prog;
 	load.insn_cnt = (uint32_t)n;
 	load.license = (uint64_t)(uintptr_t) "GPL";
-	_cleanup_close_ int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
 	if (pfd < 0)
 		return -errno;
+	*ret_prog_fd = pfd;
+	return 0;
+}
 
+int cgroup_devices_attach(int cgroup_fd, int prog_fd)
+{
 	union bpf_attr attach = { 0 };
 	attach.target_fd = (uint32_t)cgroup_fd;
-	attach.attach_bpf_fd = (uint32_t)pfd;
+	attach.attach_bpf_fd = (uint32_t)prog_fd;
 	attach.attach_type = BPF_CGROUP_DEVICE;
 	attach.attach_flags = BPF_F_ALLOW_MULTI;
 	/* The cgroup keeps the program; our fd can go. */
 	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach)) < 0)
 		return -errno;
 	return 0;
+}
+
+int cgroup_devices_restrict(int cgroup_fd, const DeviceRule *rules)
+{
+	_cleanup_close_ int pfd = -EBADF;
+	int r = cgroup_devices_load(rules, &pfd);
+	if (r < 0)
+		return r;
+	return cgroup_devices_attach(cgroup_fd, pfd);
 }

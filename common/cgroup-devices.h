@@ -21,3 +21,7 @@ extern const DeviceRule device_rules_default[];
 /* Loads the program for `rules` (terminated by type 0) and attaches it to
  * the cgroup whose directory fd is cgroup_fd. */
 int cgroup_devices_restrict(int cgroup_fd, const DeviceRule *rules);
+/* The two halves: the load (the verifier's work) can be done before the
+ * cgroup exists. */
+int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd);
+int cgroup_devices_attach(int cgroup_fd, int prog_fd);

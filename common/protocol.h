@@ -9,6 +9,14 @@
  *   supervisor -> CLI   SYNC_ERROR    it could not be started: error, exit_code, msg
  *   supervisor -> CLI   SYNC_EXITED   it ended (foreground runs only)
  *   CLI -> supervisor   SYNC_SIGNAL   forward signal `signal` to the container
+ *   CLI -> supervisor   SYNC_GO       (--wait) config.json and the DB row exist: start
+ *
+ * `berth run` starts its supervisor with --wait before it creates the
+ * container, so that the supervisor's exec, fork and preparations (the
+ * sealed copy of berth-stage, the device cgroup program) overlap with the
+ * CLI's DB and file work; the supervisor touches nothing of the container
+ * until SYNC_GO, and exits without a trace when the socket closes first
+ * (the CLI refused the run, or died).
  *
  * Errors carry a negative errno and one short line; the CLI prints the line
  * as "berth: <msg>" and exits with exit_code (125, or 126/127 when the
@@ -23,6 +31,7 @@ typedef enum {
 	SYNC_ERROR = 2,
 	SYNC_EXITED = 3,
 	SYNC_SIGNAL = 4,
+	SYNC_GO = 5,
 } SyncType;
 
 typedef struct {
@@ -41,7 +50,8 @@ typedef struct {
 #define EXIT_NOT_FOUND 127
 
 /* The supervisor's command line: berth-supervisor --root DIR --id ID
- * --sync-fd N [--foreground]. Internal: only berth starts it. */
+ * --sync-fd N [--foreground] [--rm] [--wait] [--pidfile F] [--debug].
+ * Internal: only berth starts it. */
 
 /* The control socket of a running container: a unix stream socket
  * <run>/<id>/ctl.sock owned by its supervisor. One request, one reply,

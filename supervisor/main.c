@@ -29,10 +29,20 @@ static bool arg_foreground = false;
 static bool arg_rm = false;
 static bool arg_debug = false;
 static char *arg_pidfile = NULL;
+static bool arg_wait = false;
 
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_ROOT = 0x100, ARG_ID, ARG_SYNC_FD, ARG_FOREGROUND, ARG_RM, ARG_DEBUG, ARG_PIDFILE };
+	enum {
+		ARG_ROOT = 0x100,
+		ARG_ID,
+		ARG_SYNC_FD,
+		ARG_FOREGROUND,
+		ARG_RM,
+		ARG_DEBUG,
+		ARG_PIDFILE,
+		ARG_WAIT,
+	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "id", required_argument, NULL, ARG_ID },
@@ -41,6 +51,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "rm", no_argument, NULL, ARG_RM },
 		{ "debug", no_argument, NULL, ARG_DEBUG },
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
+		{ "wait", no_argument, NULL, ARG_WAIT },
 		{},
 	};
 	int c;
@@ -70,6 +81,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_PIDFILE:
 			arg_pidfile = optarg;
+			break;
+		case ARG_WAIT:
+			arg_wait = true;
 			break;
 		default:
 			return -EINVAL;
@@ -155,6 +169,23 @@ static int apply_limits(Supervisor *s)
 	return 0;
 }
 
+/* --wait: what needs nothing of the container is done while the CLI
+ * creates it (protocol.h); a failure here is not reported, the same step
+ * is simply done again, and reported, after SYNC_GO. Returns 1 on SYNC_GO,
+ * 0 when the CLI gave up. */
+static int prepare_and_wait(Supervisor *s)
+{
+	(void)stage_memfd(&s->stage_fd);
+	(void)cgroup_devices_load(device_rules_default, &s->devices_prog_fd);
+	for (;;) {
+		SyncMsg m;
+		ssize_t n = read(s->sync_fd, &m, sizeof(m));
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n == (ssize_t)sizeof(m) && m.type == SYNC_GO;
+	}
+}
+
 static int run(Supervisor *s)
 {
 	_cleanup_free_ char *config = NULL, *error = NULL;
@@ -202,7 +233,9 @@ static int run(Supervisor *s)
 		return r;
 	const char *devices = spec_get_annotation(s->spec, ANNOTATION_DEVICES);
 	if (!devices || !streq(devices, "all")) {
-		r = cgroup_devices_restrict(s->cgroup_fd, device_rules_default);
+		r = s->devices_prog_fd >= 0
+			    ? cgroup_devices_attach(s->cgroup_fd, s->devices_prog_fd)
+			    : cgroup_devices_restrict(s->cgroup_fd, device_rules_default);
 		if (r < 0) {
 			char msg[SYNC_MSG_MAX];
 			snprintf(msg, sizeof(msg), "restrict the container's devices (cgroup BPF): %s",
@@ -211,6 +244,8 @@ static int run(Supervisor *s)
 			return r;
 		}
 	}
+
+	s->devices_prog_fd = safe_close(s->devices_prog_fd);
 
 	int exit_code = EXIT_BERTH_ERROR;
 	r = supervisor_spawn(s, &error, &exit_code);
@@ -314,7 +349,7 @@ int main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	s->cgroup_fd = s->pidfd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
-	s->tty_master = -EBADF;
+	s->tty_master = s->stage_fd = s->devices_prog_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
@@ -331,7 +366,9 @@ int main(int argc, char *argv[])
 	}
 	if (r >= 0)
 		r = fd_set_cloexec(s->sync_fd, true);
-	if (r >= 0)
+	if (r >= 0 && arg_wait && prepare_and_wait(s) == 0)
+		r = 1; /* nothing to do */
+	if (r == 0)
 		r = run(s);
 
 	safe_close(s->sync_fd);
@@ -340,6 +377,8 @@ int main(int argc, char *argv[])
 	safe_close(s->out_pipe[0]);
 	safe_close(s->err_pipe[0]);
 	safe_close(s->tty_master);
+	safe_close(s->stage_fd);
+	safe_close(s->devices_prog_fd);
 	spec_free(s->spec);
 	free(s->cgroup);
 	free(s->id);

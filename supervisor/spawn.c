@@ -102,7 +102,11 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	plan.rootfs = rootfs;
 
-	r = stage_memfd(&plan.stage_fd);
+	if (s->stage_fd >= 0) {
+		plan.stage_fd = TAKE_FD(s->stage_fd);
+		r = 0;
+	} else
+		r = stage_memfd(&plan.stage_fd);
 	if (r < 0) {
 		init_plan_done(&plan);
 		if (asprintf(ret_error, "prepare berth-stage (next to berth-supervisor): %s",

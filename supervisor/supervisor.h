@@ -112,6 +112,8 @@ struct Supervisor {
 	int pidfd;
 	uint64_t pid_start_time;
 	int sync_fd;
+	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
+	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
 
 	/* logging of detached containers */
 	int log_fd;

@@ -38,6 +38,9 @@ expect_bad "duplicate name" 'the name `existing` is already in use' run --name e
 expect_bad "invalid name" 'invalid container name `\.\./x`' run --name ../x busybox true
 expect_bad "bad environment variable" 'invalid environment variable `=x`' run -e =x busybox true
 expect_bad "bad hostname" 'invalid hostname `-bad-`' run --hostname -bad- busybox true
+# `run` starts its supervisor before it creates the container (--wait,
+# common/protocol.h): a run refused after that must not leave it behind.
+t_ok "a refused run leaves no supervisor behind" wait_for 5 t_no_supervisors
 expect_bad "relative workdir" '--workdir `rel` must be an absolute path' run --workdir rel busybox true
 expect_bad "option without value" 'option `--name` needs a value' run --name
 expect_bad "unknown container" 'no such container: ghost' status ghost
