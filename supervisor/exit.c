@@ -4,7 +4,8 @@
 /* What the supervisor writes down: the container running, its end, and
  * the clean-up after it. Each DB write opens the database, writes in one
  * short transaction and closes it again: an idle supervisor holds no
- * SQLite memory and no file descriptors of the DB. */
+ * SQLite memory and no file descriptors of the DB (a foreground one keeps
+ * its connection from the first write to the last). */
 
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 
 static int with_db(Supervisor *s, sqlite3 **ret)
 {
+	if (s->db) {
+		*ret = TAKE_PTR(s->db);
+		return 0;
+	}
 	int r = db_open(s->db_path, ret);
 	if (r < 0)
 		return log_error_errno(r, "open the state DB `%s`: %m", s->db_path);
@@ -45,6 +50,12 @@ int supervisor_record_running(Supervisor *s)
 	r = db_container_set_running(db, s->id, &info);
 	if (r < 0)
 		return log_error_errno(r, "record container %s as running: %m", s->id);
+	/* A foreground run keeps this connection for its one other write, the
+	 * end, which the CLI waits for (opening again parses the whole schema
+	 * again). A detached supervisor closes it: an idle one holds no SQLite
+	 * memory and no descriptor of the DB. */
+	if (s->foreground)
+		s->db = TAKE_PTR(db);
 	return 0;
 }
 

@@ -379,6 +379,7 @@ int main(int argc, char *argv[])
 	safe_close(s->tty_master);
 	safe_close(s->stage_fd);
 	safe_close(s->devices_prog_fd);
+	db_close(s->db);
 	spec_free(s->spec);
 	free(s->cgroup);
 	free(s->id);

@@ -114,6 +114,7 @@ struct Supervisor {
 	int sync_fd;
 	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
 	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
+	sqlite3 *db;         /* foreground: the connection, kept between writes */
 
 	/* logging of detached containers */
 	int log_fd;
