@@ -44,6 +44,14 @@ typedef struct {
 	char msg[SYNC_MSG_MAX];
 } SyncMsg;
 
+/* What the container init, or berth-stage, writes to the error pipe when
+ * it cannot exec the command; the supervisor passes it on as SYNC_ERROR. */
+typedef struct {
+	int32_t error;
+	int32_t exit_code;
+	char msg[SYNC_MSG_MAX];
+} InitError;
+
 /* Exit codes, as Podman uses them. */
 #define EXIT_BERTH_ERROR 125
 #define EXIT_CANNOT_EXEC 126

@@ -15,7 +15,6 @@ berth_supervisor_SOURCES = \
 	supervisor/supervisor.h \
 	supervisor/sync.c \
 	supervisor/process.c \
-	supervisor/execpath.c \
 	supervisor/exec.c \
 	supervisor/control.c \
 	supervisor/notify.c \
@@ -27,9 +26,18 @@ berth_supervisor_LDADD = libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQL
 # sealed memfd copy (see supervisor/stage.c).
 pkglibexec_PROGRAMS += berth-stage
 berth_stage_SOURCES = \
-	supervisor/execpath.c \
 	supervisor/stage.c \
 	$(NULL)
 # Static, so no sanitizer: it runs for an instant, then execs the command.
-berth_stage_CFLAGS = $(BERTH_CFLAGS) $(LIBUV_CFLAGS)
+# Without a C library where configure knows how (STAGE_NOLIBC); no stack
+# protector or fortify there, which would need one.
+if STAGE_NOLIBC
+berth_stage_CPPFLAGS = $(AM_CPPFLAGS) -DSTAGE_NOLIBC -U_FORTIFY_SOURCE
+berth_stage_CFLAGS = $(BERTH_CFLAGS) -ffreestanding -fno-stack-protector -fno-builtin -fno-pie \
+	-fno-asynchronous-unwind-tables
+berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static -nostdlib -no-pie -Wl,--build-id=none
+berth_stage_LDADD =
+else
+berth_stage_CFLAGS = $(BERTH_CFLAGS)
 berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static
+endif

@@ -56,12 +56,6 @@ typedef struct {
 	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
 } InitPlan;
 
-/* Message the init writes to the error pipe when it cannot exec. */
-typedef struct {
-	int32_t error;
-	int32_t exit_code;
-	char msg[SYNC_MSG_MAX];
-} InitError;
 
 /* Runs in the child of clone(): sets up the root and execs the command.
  * Never returns; on failure it writes an InitError and exits. */
@@ -173,11 +167,6 @@ void ctr_log_flush(Supervisor *s);
 void process_close_fds(int keep1, int keep2);
 /* chdir() to cwd resolved inside our root (made if create). */
 int process_chdir(const char *cwd, bool create, char *msg, size_t msglen);
-
-/* execpath.c: execve() with a PATH search in envp's PATH; returns only on
- * failure, with a message, a negative errno and the exit code to use. */
-void exec_in_path(char *const argv[], char *const envp[], char *msg, size_t msglen,
-		  int *ret_error, int *ret_exit_code);
 
 /* stage-memfd.c: the sealed memfd copy of berth-stage (see stage.c) */
 int stage_memfd(int *ret_fd);
