@@ -110,18 +110,11 @@ ns_start()
 
 # An OCI bundle for runc and crun: the shared rootfs read-only, /bin/true,
 # and berth's namespaces (pid, network, ipc, uts, mount, cgroup).
+. "$(dirname "${BASH_SOURCE[0]}")/oci-bundle.sh"
 bundle_make()
 {
-	mkdir -p "$WORK/bundle" "$WORK/runc-state" "$WORK/crun-state"
-	(cd "$WORK/bundle" && runc spec)
-	jq --arg rf "$ROOTFS" '
-		.root = {path: $rf, readonly: true}
-		| .process.terminal = false
-		| .process.args = ["/bin/true"]
-		| .linux.namespaces = [{type:"pid"},{type:"network"},{type:"ipc"},
-		                       {type:"uts"},{type:"mount"},{type:"cgroup"}]' \
-		"$WORK/bundle/config.json" > "$WORK/bundle/config.json.new"
-	mv "$WORK/bundle/config.json.new" "$WORK/bundle/config.json"
+	mkdir -p "$WORK/runc-state" "$WORK/crun-state"
+	oci_bundle "$WORK/bundle" "$ROOTFS" || die "cannot make the OCI bundle"
 }
 
 # podman with storage of its own, in crun's namespace, cgroups disabled

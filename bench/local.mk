@@ -28,5 +28,5 @@ bench-vm: all
 	  sed -n 's/^# REPORT \{0,1\}//p' $(abs_top_builddir)/tests/vm/work/logs/bench/vm-latency.log; } > $$out; \
 	cat $$out; echo "bench-vm: report in $$out"
 
-EXTRA_DIST += bench/vm-latency.sh
+EXTRA_DIST += bench/vm-latency.sh bench/oci-bundle.sh
 .PHONY: bench bench-profile bench-vm

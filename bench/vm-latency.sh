@@ -29,15 +29,8 @@ berth run --rm busybox /bin/true || exit 1
 ROOTFS=$(image_layer busybox)
 
 # The same six namespaces for everyone, a read-only root, /bin/true.
-(cd "$W/bundle" && runc spec)
-jq --arg rf "$ROOTFS" '
-	.root = {path: $rf, readonly: true}
-	| .process.terminal = false
-	| .process.args = ["/bin/true"]
-	| .linux.namespaces = [{type:"pid"},{type:"network"},{type:"ipc"},
-	                       {type:"uts"},{type:"mount"},{type:"cgroup"}]' \
-	"$W/bundle/config.json" >"$W/bundle/config.json.new" &&
-	mv "$W/bundle/config.json.new" "$W/bundle/config.json"
+. "$(dirname "$0")/oci-bundle.sh"
+oci_bundle "$W/bundle" "$ROOTFS" || exit 1
 
 declare -A CMD=(
 	[unshare]="unshare -pmuinC -f --mount-proc -R $ROOTFS /bin/true"

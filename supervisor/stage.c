@@ -206,24 +206,28 @@ static int has_prefix(const char *s, const char *p)
 	return 1;
 }
 
+static void cannot_execute(InitError *e, const char *cmd, int err)
+{
+	size_t len = 0;
+	put(e->msg, sizeof(e->msg), &len, "cannot execute `", ALL);
+	put(e->msg, sizeof(e->msg), &len, cmd, ALL);
+	put(e->msg, sizeof(e->msg), &len, "`: ", ALL);
+	put(e->msg, sizeof(e->msg), &len, error_text(err), ALL);
+	e->error = -err;
+	e->exit_code = err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
 /* execvpe() would search the supervisor's PATH; this searches the one the
  * command gets. Returns only on failure, with a message and the exit code
  * Podman uses: 127 when nothing was found, 126 when it cannot run. */
 static void exec_in_path(char *const argv[], char *const envp[], InitError *e)
 {
 	const char *cmd = argv[0];
-	size_t len = 0;
 	int slash = 0;
 	for (const char *c = cmd; *c; c++)
 		slash |= *c == '/';
 	if (slash) {
-		int err = -stage_execve(cmd, argv, envp);
-		put(e->msg, sizeof(e->msg), &len, "cannot execute `", ALL);
-		put(e->msg, sizeof(e->msg), &len, cmd, ALL);
-		put(e->msg, sizeof(e->msg), &len, "`: ", ALL);
-		put(e->msg, sizeof(e->msg), &len, error_text(err), ALL);
-		e->error = -err;
-		e->exit_code = err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		cannot_execute(e, cmd, -stage_execve(cmd, argv, envp));
 		return;
 	}
 
@@ -251,18 +255,16 @@ static void exec_in_path(char *const argv[], char *const envp[], InitError *e)
 		if (*p == ':')
 			p++;
 	}
-	if (saved == ENOENT) {
-		put(e->msg, sizeof(e->msg), &len, "`", ALL);
-		put(e->msg, sizeof(e->msg), &len, cmd, ALL);
-		put(e->msg, sizeof(e->msg), &len, "`: executable file not found in $PATH", ALL);
-	} else {
-		put(e->msg, sizeof(e->msg), &len, "cannot execute `", ALL);
-		put(e->msg, sizeof(e->msg), &len, cmd, ALL);
-		put(e->msg, sizeof(e->msg), &len, "`: ", ALL);
-		put(e->msg, sizeof(e->msg), &len, error_text(saved), ALL);
+	if (saved != ENOENT) {
+		cannot_execute(e, cmd, saved);
+		return;
 	}
-	e->error = -saved;
-	e->exit_code = saved == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	size_t len = 0;
+	put(e->msg, sizeof(e->msg), &len, "`", ALL);
+	put(e->msg, sizeof(e->msg), &len, cmd, ALL);
+	put(e->msg, sizeof(e->msg), &len, "`: executable file not found in $PATH", ALL);
+	e->error = -ENOENT;
+	e->exit_code = EXIT_NOT_FOUND;
 }
 
 int STAGE_MAIN(int argc, char *argv[], char *envp[])
