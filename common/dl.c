@@ -22,12 +22,14 @@ int dl_open_library(void **handle, const char *soname, const DlSym *syms, size_t
 		(void)dlerror();
 		void *p = dlsym(h, syms[i].name);
 		if (!p) {
+			/* Said before dlclose(), which frees dlerror()'s string. */
 			const char *e = dlerror();
+			int r = log_error_errno(-ENOPKG, "%s lacks %s (needed for %s)%s%s", soname,
+						syms[i].name, what, e ? ": " : "", e ? e : "");
 			for (size_t j = 0; j < i; j++)
 				*syms[j].ptr = NULL;
 			(void)dlclose(h);
-			return log_error_errno(-ENOPKG, "%s lacks %s (needed for %s)%s%s", soname,
-					       syms[i].name, what, e ? ": " : "", e ? e : "");
+			return r;
 		}
 		*syms[i].ptr = p;
 	}
