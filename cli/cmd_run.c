@@ -711,6 +711,8 @@ static int create_container(Cli *cli, const RunOptions *o, const char *id)
 	int r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
+	/* The container's supervisor checkpoints, once nobody waits. */
+	db_defer_checkpoints(db);
 
 	_cleanup_(resolved_image_done) ResolvedImage img = { 0 };
 	r = image_resolve(cli, o->image, &img);

@@ -242,7 +242,7 @@ int db_open(const char *path, sqlite3 **ret)
 	 * 3.1 ms with an empty WAL, 5.8 ms with 840 frames); a run writes
 	 * about 14 pages, so this checkpoints every ninth run or so, two
 	 * fdatasync()s that are cheaper than the reading they save. */
-	(void)sqlite3_wal_autocheckpoint(db, 128);
+	(void)sqlite3_wal_autocheckpoint(db, DB_CHECKPOINT_PAGES);
 	/* Read the DB through a mapping: `berth list` of 10,000 containers
 	 * made 1,300 pread() calls of a page each. Pages still come from the
 	 * page cache, shared by every process; only what is read is mapped. */
@@ -255,6 +255,46 @@ int db_open(const char *path, sqlite3 **ret)
 	}
 	*ret = db;
 	return 0;
+}
+
+/* Pages in the WAL after this process's last commit (one connection a
+ * process is what berth has). */
+static int wal_pages;
+
+static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
+{
+	wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void db_defer_checkpoints(sqlite3 *db)
+{
+	(void)sqlite3_wal_autocheckpoint(db, 0); /* also removes its own hook */
+	(void)sqlite3_wal_hook(db, wal_hook, NULL);
+}
+
+void db_checkpoint_if_due(sqlite3 *db)
+{
+	if (!db || wal_pages < DB_CHECKPOINT_PAGES)
+		return;
+	/* PASSIVE: never waits for readers or writers; what it cannot copy
+	 * now, a later one will. */
+	int log = 0, done = 0;
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK)
+		return;
+	wal_pages = 0;
+	/* All of it is in the DB file now, but SQLite starts the WAL over only
+	 * at the next write, and only if the checkpoint's record in the -shm
+	 * is still there: a process that opens the DB when no other has it
+	 * open rebuilds that record from the WAL and finds nothing copied.
+	 * Without daemon that is the next berth command, so write now (the
+	 * version, unchanged): the WAL starts over with one frame, instead of
+	 * growing for ever and being read whole by every first opener. */
+	if (log > 0 && done == log) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", DB_SCHEMA_VERSION);
+		(void)sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
 }
 
 sqlite3 *db_close(sqlite3 *db)

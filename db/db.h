@@ -18,6 +18,15 @@ typedef struct sqlite3 sqlite3;
  * and brings the schema up to DB_SCHEMA_VERSION. */
 int db_open(const char *path, sqlite3 **ret);
 sqlite3 *db_close(sqlite3 *db);
+/* Checkpoints are SQLite's automatic ones (every DB_CHECKPOINT_PAGES of WAL),
+ * run by the commit that crosses the mark: two or three fdatasync() calls,
+ * 1 ms on an idle disk here and far more on a busy one. On the path of a
+ * container start no one should wait for them: there the connection
+ * defers them (db_defer_checkpoints), and db_checkpoint_if_due() runs the
+ * checkpoint later, once nobody waits (the supervisor, after its reply). */
+#define DB_CHECKPOINT_PAGES 128
+void db_defer_checkpoints(sqlite3 *db);
+void db_checkpoint_if_due(sqlite3 *db);
 static inline void db_closep(sqlite3 **db)
 {
 	db_close(*db);

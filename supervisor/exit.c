@@ -24,7 +24,14 @@ static int with_db(Supervisor *s, sqlite3 **ret)
 	int r = db_open(s->db_path, ret);
 	if (r < 0)
 		return log_error_errno(r, "open the state DB `%s`: %m", s->db_path);
+	db_defer_checkpoints(*ret);
 	return 0;
+}
+
+void supervisor_release_db(Supervisor *s)
+{
+	db_checkpoint_if_due(s->db);
+	s->db = db_close(s->db);
 }
 
 int supervisor_record_running(Supervisor *s)
@@ -50,12 +57,10 @@ int supervisor_record_running(Supervisor *s)
 	r = db_container_set_running(db, s->id, &info);
 	if (r < 0)
 		return log_error_errno(r, "record container %s as running: %m", s->id);
-	/* A foreground run keeps this connection for its one other write, the
-	 * end, which the CLI waits for (opening again parses the whole schema
-	 * again). A detached supervisor closes it: an idle one holds no SQLite
-	 * memory and no descriptor of the DB. */
-	if (s->foreground)
-		s->db = TAKE_PTR(db);
+	/* Kept until the CLI has its answer (supervisor_release_db()); a
+	 * foreground run keeps it for its one other write, the end, which the
+	 * CLI waits for too (opening again parses the whole schema again). */
+	s->db = TAKE_PTR(db);
 	return 0;
 }
 
@@ -147,14 +152,13 @@ static char *move_to_trash(Supervisor *s)
 static void finish_removed(Supervisor *s)
 {
 	_cleanup_free_ char *trash = move_to_trash(s);
-	_cleanup_db_ sqlite3 *db = NULL;
-	if (with_db(s, &db) >= 0) {
-		int r = db_container_delete(db, s->id);
+	if (with_db(s, &s->db) >= 0) {
+		int r = db_container_delete(s->db, s->id);
 		if (r < 0 && r != -ENOENT)
 			log_warning_errno(r, "delete container %s from the DB: %m", s->id);
-		db = db_close(db);
 	}
 	send_exited(s);
+	supervisor_release_db(s);
 
 	if (s->cgroup) {
 		int r = cgroup_destroy(s->cgroup, 5000);
@@ -185,10 +189,10 @@ void supervisor_finish(Supervisor *s)
 			log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
 	}
 
-	_cleanup_db_ sqlite3 *db = NULL;
-	if (with_db(s, &db) >= 0)
-		(void)record_exit(s, db, NULL);
+	if (with_db(s, &s->db) >= 0)
+		(void)record_exit(s, s->db, NULL);
 	send_exited(s);
+	supervisor_release_db(s);
 }
 
 int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)

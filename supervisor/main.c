@@ -301,8 +301,12 @@ static int run(Supervisor *s)
 		} else
 			(void)sync_send(s->sync_fd, &m);
 	}
-	if (!s->foreground)
+	if (!s->foreground) {
 		s->sync_fd = safe_close(s->sync_fd);
+		/* Until the end: an idle supervisor holds no SQLite memory and
+		 * no descriptor of the DB. */
+		supervisor_release_db(s);
+	}
 
 	redirect_stdio(s);
 	/* From here on we only wait. The parsed spec is no longer needed, and

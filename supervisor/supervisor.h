@@ -143,6 +143,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code);
 
 /* loop.c */
 int supervisor_loop(Supervisor *s);
+/* exit.c: checkpoints the DB if due and closes the kept connection. */
+void supervisor_release_db(Supervisor *s);
 /* Sends sig to the container's init through its pidfd. */
 void supervisor_signal(Supervisor *s, int sig);
 

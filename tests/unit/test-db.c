@@ -928,6 +928,47 @@ static void test_parallel_first_opens_create_the_schema_once(void **state)
 #define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 #define TEST_OPEN(t) cmocka_unit_test_setup_teardown(t, setup_open, teardown)
 
+/* The WAL a deferred checkpoint leaves: back to a frame or two, also for
+ * the next process that opens the DB first (and so rebuilds the WAL index
+ * from the file), not the hundreds of frames it had. */
+static int wal_frames(const char *path)
+{
+	sqlite3 *db;
+	/* As berth opens it: closing keeps the WAL as it is. */
+	assert_int_equal(db_open(path, &db), 0);
+	int log = -1, done = -1;
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done),
+			 SQLITE_OK);
+	db_close(db);
+	return log;
+}
+
+static void test_deferred_checkpoint_starts_the_wal_over(void **state)
+{
+	Fixture *f = *state;
+	db_defer_checkpoints(f->db);
+	char sql[256];
+	for (int i = 0; i < 3 * DB_CHECKPOINT_PAGES; i++) {
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO images (id, name, source, created_at, size, layers) VALUES "
+			 "('%064d', 'img%d', 'test', '2026-01-01T00:00:00.000Z', 0, '[]')",
+			 i, i);
+		assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	/* Deferred: nothing was checkpointed by the commits themselves. */
+	f->db = db_close(f->db);
+	assert_true(wal_frames(f->path) >= DB_CHECKPOINT_PAGES);
+
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	db_defer_checkpoints(f->db);
+	assert_int_equal(sqlite3_exec(f->db, "DELETE FROM images WHERE name = 'img0'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	db_checkpoint_if_due(f->db);
+	f->db = db_close(f->db);
+	assert_true(wal_frames(f->path) <= 2);
+	assert_int_equal(db_open(f->path, &f->db), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +978,7 @@ int main(void)
 		TEST(test_db_open_refuses_a_garbage_file),
 		TEST(test_db_open_does_not_follow_a_symlink),
 		TEST(test_db_open_in_a_missing_directory_fails),
+		TEST_OPEN(test_deferred_checkpoint_starts_the_wal_over),
 		TEST_OPEN(test_db_integrity_check_says_ok),
 		cmocka_unit_test(test_container_state_names_round_trip),
 		TEST_OPEN(test_container_insert_then_get_returns_every_field),
