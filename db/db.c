@@ -210,6 +210,54 @@ rollback:
 	return r;
 }
 
+/* Pages in the WAL after this process's last commit (one connection a
+ * process is what berth has), and whether db_defer_checkpoints() said to
+ * leave the checkpoint to db_checkpoint_if_due(). */
+static int wal_pages;
+static bool checkpoints_deferred;
+
+/* In place of SQLite's automatic checkpoint (which is this hook's place):
+ * most berth processes write once or twice and exit, and db_close()
+ * checkpoints then; a long writer (`trace --db`) checkpoints as it goes. */
+static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
+{
+	wal_pages = pages;
+	/* As SQLite's own would: a checkpoint, no write (not allowed here);
+	 * this writer's next commit starts the WAL over. */
+	if (!checkpoints_deferred && pages >= 8 * DB_CHECKPOINT_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void db_defer_checkpoints(sqlite3 *db)
+{
+	checkpoints_deferred = true;
+}
+
+void db_checkpoint_if_due(sqlite3 *db)
+{
+	if (!db || wal_pages < DB_CHECKPOINT_PAGES)
+		return;
+	/* PASSIVE: never waits for readers or writers; what it cannot copy
+	 * now, a later one will. */
+	int log = 0, done = 0;
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK)
+		return;
+	wal_pages = 0;
+	/* All of it is in the DB file now, but SQLite starts the WAL over only
+	 * at the next write, and only if the checkpoint's record in the -shm
+	 * is still there: a process that opens the DB when no other has it
+	 * open rebuilds that record from the WAL and finds nothing copied.
+	 * Without daemon that is the next berth command, so write now (the
+	 * version, unchanged): the WAL starts over with one frame, instead of
+	 * growing for ever and being read whole by every first opener. */
+	if (log > 0 && done == log) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", DB_SCHEMA_VERSION);
+		(void)sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+}
+
 int db_open(const char *path, sqlite3 **ret)
 {
 	/* Create the file ourselves so that it is 0600 from the start; SQLite
@@ -239,10 +287,9 @@ int db_open(const char *path, sqlite3 **ret)
 	 * without a daemon, is most berth commands) rebuilds the WAL index by
 	 * reading every frame since the last checkpoint. At SQLite's default
 	 * of 1000 pages that cost each command up to 2.7 ms (`berth list`,
-	 * 3.1 ms with an empty WAL, 5.8 ms with 840 frames); a run writes
-	 * about 14 pages, so this checkpoints every ninth run or so, two
-	 * fdatasync()s that are cheaper than the reading they save. */
-	(void)sqlite3_wal_autocheckpoint(db, DB_CHECKPOINT_PAGES);
+	 * 3.1 ms with an empty WAL, 5.8 ms with 840 frames). See wal_hook()
+	 * and db_checkpoint_if_due() for how it is kept short. */
+	(void)sqlite3_wal_hook(db, wal_hook, NULL);
 	/* Read the DB through a mapping: `berth list` of 10,000 containers
 	 * made 1,300 pread() calls of a page each. Pages still come from the
 	 * page cache, shared by every process; only what is read is mapped. */
@@ -257,50 +304,13 @@ int db_open(const char *path, sqlite3 **ret)
 	return 0;
 }
 
-/* Pages in the WAL after this process's last commit (one connection a
- * process is what berth has). */
-static int wal_pages;
-
-static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
-{
-	wal_pages = pages;
-	return SQLITE_OK;
-}
-
-void db_defer_checkpoints(sqlite3 *db)
-{
-	(void)sqlite3_wal_autocheckpoint(db, 0); /* also removes its own hook */
-	(void)sqlite3_wal_hook(db, wal_hook, NULL);
-}
-
-void db_checkpoint_if_due(sqlite3 *db)
-{
-	if (!db || wal_pages < DB_CHECKPOINT_PAGES)
-		return;
-	/* PASSIVE: never waits for readers or writers; what it cannot copy
-	 * now, a later one will. */
-	int log = 0, done = 0;
-	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK)
-		return;
-	wal_pages = 0;
-	/* All of it is in the DB file now, but SQLite starts the WAL over only
-	 * at the next write, and only if the checkpoint's record in the -shm
-	 * is still there: a process that opens the DB when no other has it
-	 * open rebuilds that record from the WAL and finds nothing copied.
-	 * Without daemon that is the next berth command, so write now (the
-	 * version, unchanged): the WAL starts over with one frame, instead of
-	 * growing for ever and being read whole by every first opener. */
-	if (log > 0 && done == log) {
-		char sql[64];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", DB_SCHEMA_VERSION);
-		(void)sqlite3_exec(db, sql, NULL, NULL, NULL);
-	}
-}
-
 sqlite3 *db_close(sqlite3 *db)
 {
-	if (db)
+	if (db) {
+		if (!checkpoints_deferred)
+			db_checkpoint_if_due(db);
 		sqlite3_close_v2(db);
+	}
 	return NULL;
 }
 
