@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 
 #include "cgroup-devices.h"
@@ -186,6 +187,23 @@ static int prepare_and_wait(Supervisor *s)
 	}
 }
 
+/* Most of this binary is start-up code (SQLite, jansson, libseccomp are
+ * linked in, configure.ac says why) that an idle supervisor does not run.
+ * Its pages stay in our page tables, and, mapped by us alone, count whole
+ * in our PSS: 1.5 MiB for one idle container. Unmap them: they stay in the
+ * page cache, and what the loop and the end touch faults back in (a minor
+ * fault: a page-table entry, no I/O). Text is never written, so nothing is
+ * lost. */
+extern char __executable_start[], etext[];
+static void drop_startup_code(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)__executable_start + page - 1) & ~(page - 1);
+	uintptr_t end = (uintptr_t)etext & ~(page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 static int run(Supervisor *s)
 {
 	_cleanup_free_ char *config = NULL, *error = NULL;
@@ -315,6 +333,7 @@ static int run(Supervisor *s)
 	 * private memory is about halved. */
 	s->spec = spec_free(s->spec);
 	(void)malloc_trim(0);
+	drop_startup_code();
 	return supervisor_loop(s);
 }
 
