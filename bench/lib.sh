@@ -126,6 +126,10 @@ PODMAN=()
 PODMAN_RUN=()
 podman_setup()
 {
+	if [ -n "${BENCH_NO_PODMAN:-}" ]; then
+		PODMAN_WHY="BENCH_NO_PODMAN is set"
+		return 0
+	fi
 	local p=$WORK/podman
 	mkdir -p "$p/root" "$p/runroot" "$p/tmp" "$p/net" "$p/vol" "$p/crun"
 	# Every state folder in the work folder, crun's too (else /run/crun).
