@@ -56,6 +56,8 @@ bench_setup()
 	bench_need_tools
 	WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 	BR=$WORK/berth
+	# podman's lock file lands in the host's /dev/shm whatever its --root.
+	[ -e /dev/shm/libpod_lock ] || PODMAN_LOCK_OURS=1
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 
@@ -173,6 +175,7 @@ bench_cleanup()
 		"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 || true
 		"${PODMAN[@]}" system reset -f >/dev/null 2>&1 || true
 	fi
+	[ -n "${PODMAN_LOCK_OURS:-}" ] && rm -f /dev/shm/libpod_lock
 	# The namespaces, and every mount in them, go with their holders.
 	for pid in $NS_RUNC_PID $NS_CRUN_PID; do
 		kill "$pid" 2>/dev/null || true
