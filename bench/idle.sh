@@ -105,7 +105,7 @@ section_idle()
 	md ""
 	md "Removing the $berth_max berth containers with \`berth rm -f --all\` took $rm_secs s."
 	if [ "$PODMAN_OK" != 1 ]; then
-		md "podman: not measured — $PODMAN_WHY. Reference (platform-facts, conmon holding one idle container): RSS 2.1 MB, PSS 1.1 MB."
+		md "podman: not measured — $PODMAN_WHY. Reference (measured earlier on these machines, conmon holding one idle container): RSS 2.1 MB, PSS 1.1 MB."
 	fi
 	md "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 	md ""

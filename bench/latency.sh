@@ -56,7 +56,7 @@ section_latency()
 	)
 	md "## 1. Start-to-exit latency of \`/bin/true\`"
 	md ""
-	md "Every runtime starts busybox's \`/bin/true\` from the same rootfs folder (berth's busybox image) in new pid, mount, uts, ipc, net and cgroup namespaces and waits for it to exit. runc, crun and podman run inside a private mount namespace whose cgroup mounts are read-only (see platform-facts), entered with \`nsenter\`; the last column subtracts that entry (\`nsenter\` row minus \`true\` row)."
+	md "Every runtime starts busybox's \`/bin/true\` from the same rootfs folder (berth's busybox image) in new pid, mount, uts, ipc, net and cgroup namespaces and waits for it to exit. runc, crun and podman run inside a private mount namespace whose cgroup mounts are read-only (bench/README.md, "Method"), entered with \`nsenter\`; the last column subtracts that entry (\`nsenter\` row minus \`true\` row)."
 	md ""
 	md "| runtime | what runs | median ms | p25–p75 ms | round medians ms | × bwrap | × runc | peak RSS KiB (largest process) | net of nsenter |"
 	md "|---|---|---:|---:|---:|---:|---:|---:|---:|"

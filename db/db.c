@@ -278,8 +278,8 @@ int db_open(const char *path, sqlite3 **ret)
 	/* Every berth process opens the DB for a moment. By default the last
 	 * one to close it checkpoints the WAL into the DB and deletes it, and
 	 * the next one creates it again: fsyncs for nothing in every command.
-	 * Keep the WAL and leave checkpoints to SQLite's automatic one (every
-	 * 1000 pages). A crash loses nothing: the WAL is the log. */
+	 * Keep the WAL; checkpoints are ours (wal_hook(), db_close()). A crash
+	 * loses nothing: the WAL is the log. */
 	(void)sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	int persist = 1;
 	(void)sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);

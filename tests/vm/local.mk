@@ -1,10 +1,10 @@
-# make check-vm: the system tests (tests/system/*.sh) and the VM-only tests
-# (tests/vm/*.sh) inside a qemu VM whose kernel has a full cgroup v2
+# make check-vm: the VM-only test and the system tests that need a real
+# cgroup v2 kernel (VM_TESTS below) inside a qemu VM whose kernel has a full cgroup v2
 # hierarchy, which the hosts' hybrid cgroups lack (resource limits). See
 # tests/vm/harness/vm-run; the initramfs cache, a scratch disk and the logs
 # live in tests/vm/work/.
 #
-#   make check-vm                                   every test
+#   make check-vm                                   the tests in VM_TESTS
 #   make check-vm VM_TESTS=tests/vm/vm-cgroup.sh    some of them
 #   make check-vm VM_FLAGS='--timeout 1200 --test-timeout 600'
 #
