@@ -781,11 +781,7 @@ static int create_container(Cli *cli, const RunOptions *o, const char *id)
 	if (r < 0)
 		return r;
 
-	json_t *cmd = json_array();
-	for (size_t i = 0; cmd && spec->args[i]; i++)
-		json_array_append_new(cmd, json_string(spec->args[i]));
-	_cleanup_free_ char *cmd_json = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
-	json_decref(cmd);
+	_cleanup_free_ char *cmd_json = strv_to_json(spec->args);
 	if (!cmd_json)
 		return log_error_errno(-EINVAL, "the command is not valid UTF-8");
 	_cleanup_free_ char *rootfs = strv_join(layers, ":");

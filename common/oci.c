@@ -251,6 +251,14 @@ static json_t *json_strv(char *const *l)
 	return a;
 }
 
+char *strv_to_json(char *const *l)
+{
+	json_t *a = json_strv(l);
+	char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return s;
+}
+
 int64_t id_map_to_host(const SpecIdMap *maps, size_t n, uint32_t id)
 {
 	for (size_t i = 0; i < n; i++)

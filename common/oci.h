@@ -67,6 +67,10 @@ typedef struct {
 
 #define ID_MAP_MAX 340 /* what the kernel takes in uid_map */
 
+/* l as a compact JSON array of strings; NULL when a string is not valid
+ * UTF-8 (jansson refuses it) or memory runs out. */
+char *strv_to_json(char *const *l);
+
 /* The host id of container id `id` under maps, or -1 when unmapped. */
 int64_t id_map_to_host(const SpecIdMap *maps, size_t n, uint32_t id);
 /* Checks maps: no empty or overflowing range, no overlap inside or

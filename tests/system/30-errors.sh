@@ -38,6 +38,7 @@ expect_bad "duplicate name" 'the name `existing` is already in use' run --name e
 expect_bad "invalid name" 'invalid container name `\.\./x`' run --name ../x busybox true
 expect_bad "bad environment variable" 'invalid environment variable `=x`' run -e =x busybox true
 expect_bad "bad hostname" 'invalid hostname `-bad-`' run --hostname -bad- busybox true
+expect_bad "a command that is not UTF-8" 'the command is not valid UTF-8' run busybox echo $'a\xffb'
 # `run` starts its supervisor before it creates the container (--wait,
 # common/protocol.h): a run refused after that must not leave it behind.
 t_ok "a refused run leaves no supervisor behind" wait_for 5 t_no_supervisors
