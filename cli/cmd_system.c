@@ -17,11 +17,6 @@
 #include "parse.h"
 #include "util.h"
 
-static bool in_list(char **ids, const char *id)
-{
-	return strv_contains(ids, id);
-}
-
 /* A supervisor of a --rm container deletes its folder from trash/ right
  * after `berth run` returned (supervisor/exit.c); what is still there after
  * a minute was left by one that was killed. */
@@ -101,8 +96,7 @@ static int system_check(Cli *cli)
 	DIR *d = opendir(cdir);
 	struct dirent *de;
 	while (d && (de = readdir(d)))
-		if (id_prefix_is_valid(de->d_name) && strlen(de->d_name) == CONTAINER_ID_LEN &&
-		    !in_list(ids, de->d_name)) {
+		if (id_is_valid(de->d_name) && !strv_contains(ids, de->d_name)) {
 			printf("  PROBLEM: folder %s/%s belongs to no container (remove it)\n", cdir,
 			       de->d_name);
 			problems++;

@@ -634,21 +634,6 @@ int unpack_tar_fd(int fd, const char *dest, const UnpackOptions *o, UnpackResult
 	return wait_child(pid, report_fd, o, false, ret);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int unpack_tar_entry(struct archive *outer, const char *dest, const UnpackOptions *o,
 		     UnpackResult *ret)
 {

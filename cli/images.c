@@ -125,16 +125,6 @@ int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)
 
 /* ---- the store ---- */
 
-static bool is_hex_name(const char *s)
-{
-	if (strlen(s) != SHA256_HEX_LEN)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 /* Removes what no DB row names in one store folder. keep: the names
  * (ids or layer hex digests) that rows name. */
 static void sweep_dir(const char *dir, char *const *keep)
@@ -147,7 +137,7 @@ static void sweep_dir(const char *dir, char *const *keep)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		bool tmp = startswith(de->d_name, ".tmp-");
-		if (!tmp && (!is_hex_name(de->d_name) || strv_contains(keep, de->d_name)))
+		if (!tmp && (!id_is_valid(de->d_name) || strv_contains(keep, de->d_name)))
 			continue;
 		_cleanup_free_ char *p = NULL;
 		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)

@@ -11,34 +11,19 @@
 #include "cli.h"
 #include "util.h"
 
-static void human(uint64_t b, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < ELEMENTSOF(units)) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, size, "%llu B", (unsigned long long)b);
-	else
-		snprintf(buf, size, "%.1f %s", v, units[u]);
-}
-
 static void io_limits(const SpecResources *r, char *buf, size_t size)
 {
 	buf[0] = 0;
 	for (size_t i = 0; i < r->n_io_read; i++) {
 		char h[32], part[96];
-		human(r->io_read[i].rate, h, sizeof(h));
+		format_bytes(r->io_read[i].rate, h, sizeof(h));
 		snprintf(part, sizeof(part), "%sread %s/s on %u:%u", *buf ? ", " : "", h,
 			 r->io_read[i].major, r->io_read[i].minor);
 		strncat(buf, part, size - strlen(buf) - 1);
 	}
 	for (size_t i = 0; i < r->n_io_write; i++) {
 		char h[32], part[96];
-		human(r->io_write[i].rate, h, sizeof(h));
+		format_bytes(r->io_write[i].rate, h, sizeof(h));
 		snprintf(part, sizeof(part), "%swrite %s/s on %u:%u", *buf ? ", " : "", h,
 			 r->io_write[i].major, r->io_write[i].minor);
 		strncat(buf, part, size - strlen(buf) - 1);
@@ -51,13 +36,13 @@ void limits_print_text(const ContainerSpec *spec, const CgroupStats *st)
 	char a[64], b[64], c[64];
 	printf("Limits:%s\n", spec_resources_any(r) ? "" : "      none");
 	if (r->has_memory_limit) {
-		human((uint64_t)r->memory_limit, a, sizeof(a));
+		format_bytes((uint64_t)r->memory_limit, a, sizeof(a));
 		if (!r->has_memory_swap || r->memory_swap == r->memory_limit)
 			printf("  memory:    %s, no swap\n", a);
 		else if (r->memory_swap < 0)
 			printf("  memory:    %s, swap unlimited\n", a);
 		else {
-			human((uint64_t)(r->memory_swap - r->memory_limit), b, sizeof(b));
+			format_bytes((uint64_t)(r->memory_swap - r->memory_limit), b, sizeof(b));
 			printf("  memory:    %s, swap %s\n", a, b);
 		}
 	}
@@ -86,12 +71,12 @@ void limits_print_text(const ContainerSpec *spec, const CgroupStats *st)
 		return;
 	printf("Usage:\n");
 	if (st->has_memory) {
-		human(st->memory_current, a, sizeof(a));
-		human(st->memory_peak, b, sizeof(b));
+		format_bytes(st->memory_current, a, sizeof(a));
+		format_bytes(st->memory_peak, b, sizeof(b));
 		if (st->memory_max == UINT64_MAX)
 			snprintf(c, sizeof(c), "no limit");
 		else
-			human(st->memory_max, c, sizeof(c));
+			format_bytes(st->memory_max, c, sizeof(c));
 		printf("  memory:    %s now, %s peak (memory.max %s), OOM kills %llu\n", a, b, c,
 		       (unsigned long long)st->oom_kills);
 	}
@@ -109,8 +94,8 @@ void limits_print_text(const ContainerSpec *spec, const CgroupStats *st)
 			       (unsigned long long)st->pids_max);
 	}
 	if (st->has_io) {
-		human(st->io_rbytes, a, sizeof(a));
-		human(st->io_wbytes, b, sizeof(b));
+		format_bytes(st->io_rbytes, a, sizeof(a));
+		format_bytes(st->io_wbytes, b, sizeof(b));
 		printf("  io:        %s read, %s written%s%s\n", a, b, *st->io_max ? "; io.max " : "",
 		       st->io_max);
 	}

@@ -20,18 +20,6 @@ void progress_init(Progress *p, const char *label, uint64_t total)
 		progress_update(p, 0);
 }
 
-void format_bytes(uint64_t n, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < ELEMENTSOF(units)) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-}
-
 void progress_update(Progress *p, uint64_t done)
 {
 	if (!p || !p->enabled)

@@ -21,5 +21,3 @@ void progress_update(Progress *p, uint64_t done);
 /* Erases the bar so that the next line starts clean. */
 void progress_done(Progress *p);
 
-/* "512 B", "1.5 MiB": byte counts as the bar and `image list` show them. */
-void format_bytes(uint64_t n, char *buf, size_t size);

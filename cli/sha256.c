@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "dl-crypto.h"
+#include "parse.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -97,13 +98,8 @@ bool digest_is_sha256(const char *digest)
 {
 	if (!digest || !startswith(digest, "sha256:"))
 		return false;
-	const char *h = digest + strlen("sha256:");
-	if (strlen(h) != SHA256_HEX_LEN)
-		return false;
-	for (; *h; h++)
-		if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
-			return false;
-	return true;
+	_Static_assert(SHA256_HEX_LEN == CONTAINER_ID_LEN, "a digest in hex is an id's length");
+	return id_is_valid(digest + strlen("sha256:"));
 }
 
 const char *digest_hex(const char *digest)

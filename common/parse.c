@@ -190,6 +190,11 @@ bool name_is_valid(const char *s)
 	return true;
 }
 
+bool id_is_valid(const char *s)
+{
+	return id_prefix_is_valid(s) && strlen(s) == CONTAINER_ID_LEN;
+}
+
 bool id_prefix_is_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;

@@ -24,6 +24,8 @@ const char *signal_name(int sig);
 bool name_is_valid(const char *s);
 /* 1..64 lowercase hex digits (an id or a prefix of one). */
 bool id_prefix_is_valid(const char *s);
+/* A whole id: 64 lowercase hex digits (also a sha256 in hex). */
+bool id_is_valid(const char *s);
 /* K=V with a non-empty K without '='. */
 bool env_assignment_is_valid(const char *s);
 /* Image names: like container names, plus '/' and ':' separators, but no

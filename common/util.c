@@ -141,8 +141,9 @@ int read_one_line(const char *path, char **ret)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
 	while (len > 0) {
 		ssize_t k = write(fd, data, len);
 		if (k < 0) {
@@ -528,6 +529,18 @@ char *format_u64(char buf[static 21], uint64_t v)
 		v /= 10;
 	} while (v);
 	return p;
+}
+
+void format_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < ELEMENTSOF(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
 }
 
 void format_ago(uint64_t then, uint64_t now, char *ret, size_t size)

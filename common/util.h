@@ -52,6 +52,10 @@ int parse_iso8601_slow(const char *s, uint64_t *ret);
 char *format_u64(char buf[static 21], uint64_t v);
 /* "5 seconds ago", "3 minutes ago" */
 void format_ago(uint64_t then_usec, uint64_t now, char *ret, size_t size);
+/* 512 B, 1.5 KiB, 2.0 GiB ... */
+void format_bytes(uint64_t n, char *buf, size_t size);
+/* write() until all of buf is written; retries EINTR. */
+int write_all(int fd, const void *buf, size_t len);
 
 /* Randomness. */
 int random_hex(char *ret, size_t nchars);

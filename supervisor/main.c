@@ -90,7 +90,7 @@ static int parse_argv(int argc, char *argv[])
 			return -EINVAL;
 		}
 	}
-	if (!arg_id || strlen(arg_id) != CONTAINER_ID_LEN || !id_prefix_is_valid(arg_id))
+	if (!id_is_valid(arg_id))
 		return log_error_errno(-EINVAL, "this is berth's internal supervisor; "
 						"run containers with `berth run`");
 	return 0;

@@ -314,6 +314,22 @@ static void test_id_prefix_is_valid_wants_lowercase_hex(void **state)
 	assert_false(id_prefix_is_valid("ab-c"));
 }
 
+static void test_id_is_valid_wants_all_64_digits(void **state)
+{
+	char id[CONTAINER_ID_LEN + 2];
+	memset(id, 'a', sizeof(id) - 1);
+	id[sizeof(id) - 1] = 0;
+	assert_false(id_is_valid(id)); /* 65 */
+	id[CONTAINER_ID_LEN] = 0;
+	assert_true(id_is_valid(id));
+	id[CONTAINER_ID_LEN - 1] = 'G';
+	assert_false(id_is_valid(id));
+	id[CONTAINER_ID_LEN - 1] = 0;
+	assert_false(id_is_valid(id)); /* 63 */
+	assert_false(id_is_valid(NULL));
+	assert_false(id_is_valid(""));
+}
+
 static void test_env_assignment_is_valid_needs_a_key_and_equals(void **state)
 {
 	assert_true(env_assignment_is_valid("A=b"));
@@ -1191,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_name_is_valid_refuses_path_like_names),
 		cmocka_unit_test(test_name_is_valid_allows_128_characters_not_129),
 		cmocka_unit_test(test_id_prefix_is_valid_wants_lowercase_hex),
+		cmocka_unit_test(test_id_is_valid_wants_all_64_digits),
 		cmocka_unit_test(test_env_assignment_is_valid_needs_a_key_and_equals),
 		cmocka_unit_test(test_image_name_is_valid_accepts_references),
 		cmocka_unit_test(test_image_name_is_valid_refuses_traversal_and_empty_parts),
