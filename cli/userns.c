@@ -59,10 +59,6 @@ int userns_auto_base(Cli *cli, uint32_t *ret)
 	return 0;
 }
 
-typedef struct {
-	const ContainerSpec *spec;
-} ShiftCtx;
-
 static uid_t to_host(const SpecIdMap *m, size_t n, uint32_t id)
 {
 	int64_t h = id_map_to_host(m, n, id);
@@ -100,7 +96,7 @@ static void copy_xattrs(int sfd, int dfd, const char *name)
 	}
 }
 
-static int shift_tree(const ShiftCtx *c, int sfd, int dfd, const char *rel)
+static int shift_tree(const ContainerSpec *spec, int sfd, int dfd)
 {
 	_cleanup_close_ int dupfd = dup(sfd);
 	if (dupfd < 0)
@@ -119,11 +115,6 @@ static int shift_tree(const ShiftCtx *c, int sfd, int dfd, const char *rel)
 			r = -errno;
 			break;
 		}
-		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "%s/%s", rel, name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
 		/* Hard links become separate copies: rare in images, and harmless. */
 		switch (st.st_mode & S_IFMT) {
 		case S_IFDIR: {
@@ -137,7 +128,7 @@ static int shift_tree(const ShiftCtx *c, int sfd, int dfd, const char *rel)
 				r = -errno;
 				break;
 			}
-			r = shift_tree(c, s2, d2, path);
+			r = shift_tree(spec, s2, d2);
 			break;
 		}
 		case S_IFREG: {
@@ -173,8 +164,8 @@ static int shift_tree(const ShiftCtx *c, int sfd, int dfd, const char *rel)
 		}
 		if (r < 0)
 			break;
-		uid_t uid = to_host(c->spec->uid_maps, c->spec->n_uid_maps, st.st_uid);
-		gid_t gid = to_host(c->spec->gid_maps, c->spec->n_gid_maps, st.st_gid);
+		uid_t uid = to_host(spec->uid_maps, spec->n_uid_maps, st.st_uid);
+		gid_t gid = to_host(spec->gid_maps, spec->n_gid_maps, st.st_gid);
 		if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = -errno;
 			break;
@@ -208,8 +199,7 @@ int userns_shift_layers(char *const *layers, const char *dst, const ContainerSpe
 		_cleanup_close_ int dfd = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (sfd < 0 || dfd < 0)
 			return -errno;
-		ShiftCtx c = { .spec = spec };
-		int r = shift_tree(&c, sfd, dfd, "");
+		int r = shift_tree(spec, sfd, dfd);
 		if (r < 0)
 			return r;
 		/* The layer's root directory itself. */
