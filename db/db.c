@@ -249,12 +249,17 @@ void db_checkpoint_if_due(sqlite3 *db)
 	 * is still there: a process that opens the DB when no other has it
 	 * open rebuilds that record from the WAL and finds nothing copied.
 	 * Without daemon that is the next berth command, so write now (the
-	 * version, unchanged): the WAL starts over with one frame, instead of
-	 * growing for ever and being read whole by every first opener. */
-	if (log > 0 && done == log) {
+	 * version as it is in the file, which a newer berth may have raised
+	 * while this process ran): the WAL starts over with one frame, instead
+	 * of growing for ever and being read whole by every first opener. */
+	if (log > 0 && done == log && db_begin(db) >= 0) {
+		int version;
 		char sql[64];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", DB_SCHEMA_VERSION);
-		(void)sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (db_get_user_version(db, &version) >= 0) {
+			snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version);
+			(void)sqlite3_exec(db, sql, NULL, NULL, NULL);
+		}
+		(void)db_commit(db);
 	}
 }
 

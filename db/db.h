@@ -18,12 +18,13 @@ typedef struct sqlite3 sqlite3;
  * and brings the schema up to DB_SCHEMA_VERSION. */
 int db_open(const char *path, sqlite3 **ret);
 sqlite3 *db_close(sqlite3 *db);
-/* Checkpoints are SQLite's automatic ones (every DB_CHECKPOINT_PAGES of WAL),
- * run by the commit that crosses the mark: two or three fdatasync() calls,
- * 1 ms on an idle disk here and far more on a busy one. On the path of a
- * container start no one should wait for them: there the connection
- * defers them (db_defer_checkpoints), and db_checkpoint_if_due() runs the
- * checkpoint later, once nobody waits (the supervisor, after its reply). */
+/* A checkpoint (two or three fdatasync() calls, 1 ms on an idle disk here,
+ * far more on a busy one) runs when the WAL holds DB_CHECKPOINT_PAGES or
+ * more: in db_close(), or in a commit past 8 times that (a long writer).
+ * On the path of a container start no one should wait for one: there the
+ * process defers them (db_defer_checkpoints(), for every connection of the
+ * process: berth has one), and db_checkpoint_if_due() runs it later, once
+ * nobody waits (the supervisor, after its reply). */
 #define DB_CHECKPOINT_PAGES 128
 void db_defer_checkpoints(sqlite3 *db);
 void db_checkpoint_if_due(sqlite3 *db);

@@ -943,18 +943,24 @@ static int wal_frames(const char *path)
 	return log;
 }
 
-static void test_deferred_checkpoint_starts_the_wal_over(void **state)
+/* One commit per row: 3 * DB_CHECKPOINT_PAGES frames at least. */
+static void fill_wal(sqlite3 *db)
 {
-	Fixture *f = *state;
-	db_defer_checkpoints(f->db);
 	char sql[256];
 	for (int i = 0; i < 3 * DB_CHECKPOINT_PAGES; i++) {
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO images (id, name, source, created_at, size, layers) VALUES "
 			 "('%064d', 'img%d', 'test', '2026-01-01T00:00:00.000Z', 0, '[]')",
 			 i, i);
-		assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	}
+}
+
+static void test_deferred_checkpoint_starts_the_wal_over(void **state)
+{
+	Fixture *f = *state;
+	db_defer_checkpoints(f->db);
+	fill_wal(f->db);
 	/* Deferred: nothing was checkpointed by the commits themselves. */
 	f->db = db_close(f->db);
 	assert_true(wal_frames(f->path) >= DB_CHECKPOINT_PAGES);
@@ -969,6 +975,31 @@ static void test_deferred_checkpoint_starts_the_wal_over(void **state)
 	assert_int_equal(db_open(f->path, &f->db), 0);
 }
 
+/* A supervisor that outlived an upgrade must not set the schema version a
+ * newer berth wrote back to its own. */
+static void test_deferred_checkpoint_keeps_a_newer_schema_version(void **state)
+{
+	Fixture *f = *state;
+	db_defer_checkpoints(f->db);
+	fill_wal(f->db);
+	sqlite3 *newer;
+	assert_int_equal(sqlite3_open(f->path, &newer), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", DB_SCHEMA_VERSION + 1);
+	assert_int_equal(sqlite3_exec(newer, sql, NULL, NULL, NULL), SQLITE_OK);
+	(void)sqlite3_close(newer);
+
+	db_checkpoint_if_due(f->db);
+	sqlite3 *check;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &check), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(check, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), DB_SCHEMA_VERSION + 1);
+	sqlite3_finalize(st);
+	(void)sqlite3_close(check);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -979,6 +1010,7 @@ int main(void)
 		TEST(test_db_open_does_not_follow_a_symlink),
 		TEST(test_db_open_in_a_missing_directory_fails),
 		TEST_OPEN(test_deferred_checkpoint_starts_the_wal_over),
+		TEST_OPEN(test_deferred_checkpoint_keeps_a_newer_schema_version),
 		TEST_OPEN(test_db_integrity_check_says_ok),
 		cmocka_unit_test(test_container_state_names_round_trip),
 		TEST_OPEN(test_container_insert_then_get_returns_every_field),
