@@ -178,6 +178,10 @@ static int prepare_and_wait(Supervisor *s)
 {
 	(void)stage_memfd(&s->stage_fd);
 	(void)cgroup_devices_load(device_rules_default, &s->devices_prog_fd);
+	/* The DB connection the running and end records use (exit.c). An
+	 * idle connection holds no lock; if this fails, they open their own. */
+	if (db_open(s->db_path, &s->db) >= 0)
+		db_defer_checkpoints(s->db);
 	for (;;) {
 		SyncMsg m;
 		ssize_t n = read(s->sync_fd, &m, sizeof(m));
