@@ -220,8 +220,9 @@ _Noreturn void container_init(const InitPlan *plan)
 }
 
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway)
+		      bool throwaway, char **ret_error)
 {
+	*ret_error = NULL;
 	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
 			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
@@ -271,8 +272,7 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	r = process_identity_caps(&plan->identity, spec);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *error = NULL;
-	r = seccomp_prepare(spec, plan->identity.cap_effective, &plan->seccomp, &error);
+	r = seccomp_prepare(spec, plan->identity.cap_effective, &plan->seccomp, ret_error);
 	if (r < 0)
 		return r;
 	if (plan->seccomp.len > 0)

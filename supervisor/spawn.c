@@ -83,10 +83,11 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 {
 	const ContainerSpec *spec = s->spec;
 	InitPlan plan;
-	int r = init_plan_prepare(&plan, spec, s->bundle, s->auto_remove);
+	_cleanup_free_ char *why = NULL;
+	int r = init_plan_prepare(&plan, spec, s->bundle, s->auto_remove, &why);
 	if (r < 0) {
 		init_plan_done(&plan);
-		if (asprintf(ret_error, "prepare the container: %s", strerror(-r)) < 0)
+		if (asprintf(ret_error, "prepare the container: %s", why ? why : strerror(-r)) < 0)
 			*ret_error = NULL;
 		*ret_exit_code = EXIT_BERTH_ERROR;
 		return r;

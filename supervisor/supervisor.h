@@ -81,9 +81,10 @@ _Noreturn void container_init(const InitPlan *plan);
  * namespace, itself. */
 pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_joined);
 
-/* throwaway: the writable layer is deleted when the container ends (--rm). */
+/* throwaway: the writable layer is deleted when the container ends (--rm).
+ * ret_error: a message beyond the errno, when there is one (or NULL). */
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway);
+		      bool throwaway, char **ret_error);
 void init_plan_done(InitPlan *plan);
 
 typedef struct Supervisor Supervisor;
