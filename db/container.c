@@ -55,36 +55,62 @@ void container_rows_free(ContainerRow *rows, size_t n)
 	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count, "      \
 	"userns_base"
 
-static int row_from_stmt(sqlite3_stmt *st, ContainerRow *c)
+/* The row under st with its strings borrowed from SQLite (valid until the
+ * next step); -ENOMEM when a NOT NULL column came back NULL, which means
+ * SQLite ran out of memory. */
+static int row_view(sqlite3_stmt *st, ContainerRow *c)
 {
+#define COL(i) ((char *)sqlite3_column_text(st, (i)))
 	*c = (ContainerRow){
-		.id = db_column_strdup(st, 0),
-		.name = db_column_strdup(st, 1),
-		.image = db_column_strdup(st, 2),
-		.command = db_column_strdup(st, 3),
-		.state = container_state_from_string((const char *)sqlite3_column_text(st, 4)),
-		.created_at = db_column_strdup(st, 5),
-		.started_at = db_column_strdup(st, 6),
-		.finished_at = db_column_strdup(st, 7),
+		.id = COL(0),
+		.name = COL(1),
+		.image = COL(2),
+		.command = COL(3),
+		.state = container_state_from_string(COL(4)),
+		.created_at = COL(5),
+		.started_at = COL(6),
+		.finished_at = COL(7),
 		.pid = sqlite3_column_int64(st, 8),
 		.pid_start_time = sqlite3_column_int64(st, 9),
 		.supervisor_pid = sqlite3_column_int64(st, 10),
 		.supervisor_start_time = sqlite3_column_int64(st, 11),
-		.boot_id = db_column_strdup(st, 12),
+		.boot_id = COL(12),
 		.has_exit_code = sqlite3_column_type(st, 13) != SQLITE_NULL,
 		.exit_code = sqlite3_column_int64(st, 13),
 		.exit_signal = sqlite3_column_int64(st, 14),
 		.oom_killed = sqlite3_column_int(st, 15) != 0,
-		.error = db_column_strdup(st, 16),
-		.cgroup = db_column_strdup(st, 17),
-		.rootfs = db_column_strdup(st, 18),
-		.bundle = db_column_strdup(st, 19),
+		.error = COL(16),
+		.cgroup = COL(17),
+		.rootfs = COL(18),
+		.bundle = COL(19),
 		.auto_remove = sqlite3_column_int(st, 20) != 0,
 		.restart_count = sqlite3_column_int64(st, 21),
 		.userns_base = sqlite3_column_int64(st, 22),
 	};
+#undef COL
 	if (!c->id || !c->name || !c->image || !c->command || !c->created_at || !c->rootfs ||
-	    !c->bundle) {
+	    !c->bundle)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The same, owned: the strings container_row_done() frees, copied. */
+static int row_from_stmt(sqlite3_stmt *st, ContainerRow *c)
+{
+	int r = row_view(st, c);
+	if (r < 0)
+		return r;
+	char **strings[] = { &c->id,         &c->name,       &c->image,       &c->command,
+			     &c->created_at, &c->started_at, &c->finished_at, &c->boot_id,
+			     &c->error,      &c->cgroup,     &c->rootfs,      &c->bundle };
+	bool failed = false;
+	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+		if (failed)
+			*strings[i] = NULL; /* still SQLite's: not ours to free */
+		else if (*strings[i] && !(*strings[i] = strdup(*strings[i])))
+			failed = true;
+	}
+	if (failed) {
 		container_row_done(c);
 		return -ENOMEM;
 	}
@@ -207,43 +233,15 @@ int db_container_foreach(sqlite3 *db, bool running_only, ContainerRowFn fn, void
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
-#define COL(i) ((char *)sqlite3_column_text(st, (i)))
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const ContainerRow c = {
-			.id = COL(0),
-			.name = COL(1),
-			.image = COL(2),
-			.command = COL(3),
-			.state = container_state_from_string(COL(4)),
-			.created_at = COL(5),
-			.started_at = COL(6),
-			.finished_at = COL(7),
-			.pid = sqlite3_column_int64(st, 8),
-			.pid_start_time = sqlite3_column_int64(st, 9),
-			.supervisor_pid = sqlite3_column_int64(st, 10),
-			.supervisor_start_time = sqlite3_column_int64(st, 11),
-			.boot_id = COL(12),
-			.has_exit_code = sqlite3_column_type(st, 13) != SQLITE_NULL,
-			.exit_code = sqlite3_column_int64(st, 13),
-			.exit_signal = sqlite3_column_int64(st, 14),
-			.oom_killed = sqlite3_column_int(st, 15) != 0,
-			.error = COL(16),
-			.cgroup = COL(17),
-			.rootfs = COL(18),
-			.bundle = COL(19),
-			.auto_remove = sqlite3_column_int(st, 20) != 0,
-			.restart_count = sqlite3_column_int64(st, 21),
-			.userns_base = sqlite3_column_int64(st, 22),
-		};
-		/* NOT NULL columns; NULL here means SQLite ran out of memory. */
-		if (!c.id || !c.name || !c.image || !c.command || !c.created_at || !c.rootfs ||
-		    !c.bundle)
-			return -ENOMEM;
-		int r = fn(&c, userdata);
+		ContainerRow c;
+		int r = row_view(st, &c);
+		if (r < 0)
+			return r;
+		r = fn(&c, userdata);
 		if (r < 0)
 			return r;
 	}
-#undef COL
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
 
