@@ -318,29 +318,7 @@ int db_container_list_ids(sqlite3 *db, char ***ret)
 				    &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
-	/* Grown by doubling: strv_push() measures the list on every call,
-	 * which made 10,000 ids cost 30 ms. */
-	size_t n = 0, alloc = 16;
-	_cleanup_strv_free_ char **ids = calloc(alloc + 1, sizeof(char *));
-	if (!ids)
-		return -ENOMEM;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == alloc) {
-			char **nl = reallocarray(ids, 2 * alloc + 1, sizeof(char *));
-			if (!nl)
-				return -ENOMEM;
-			ids = nl;
-			alloc *= 2;
-		}
-		ids[n] = strdup((const char *)sqlite3_column_text(st, 0));
-		if (!ids[n])
-			return -ENOMEM;
-		ids[++n] = NULL;
-	}
-	if (rc != SQLITE_DONE)
-		return db_errno(db, rc);
-	*ret = TAKE_PTR(ids);
-	return 0;
+	return db_step_strv(db, st, ret);
 }
 
 static int step_changes(sqlite3 *db, sqlite3_stmt *st)

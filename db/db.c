@@ -351,6 +351,32 @@ void db_rollback(sqlite3 *db)
 	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int db_step_strv(sqlite3 *db, sqlite3_stmt *st, char ***ret)
+{
+	size_t n = 0, alloc = 16;
+	_cleanup_strv_free_ char **l = calloc(alloc + 1, sizeof(char *));
+	if (!l)
+		return -ENOMEM;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			char **nl = reallocarray(l, 2 * alloc + 1, sizeof(char *));
+			if (!nl)
+				return -ENOMEM;
+			l = nl;
+			alloc *= 2;
+		}
+		l[n] = db_column_strdup(st, 0);
+		if (!l[n])
+			return -ENOMEM;
+		l[++n] = NULL;
+	}
+	if (rc != SQLITE_DONE)
+		return db_errno(db, rc);
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
 char *db_column_strdup(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);

@@ -143,16 +143,5 @@ int db_layer_list_digests(sqlite3 *db, char ***ret)
 	int rc = sqlite3_prepare_v2(db, "SELECT digest FROM layers", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
-	_cleanup_strv_free_ char **l = NULL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int r = strv_push(&l, (const char *)sqlite3_column_text(st, 0));
-		if (r < 0)
-			return r;
-	}
-	if (rc != SQLITE_DONE)
-		return db_errno(db, rc);
-	if (!l && !(l = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	*ret = TAKE_PTR(l);
-	return 0;
+	return db_step_strv(db, st, ret);
 }
