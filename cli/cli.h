@@ -52,6 +52,7 @@ typedef struct {
 	bool foreground;
 	bool auto_remove;
 	const char *pidfile; /* absolute, or NULL */
+	bool wait;           /* supervisor_start() before the container exists (run) */
 } LaunchParams;
 /* ret_tty_fd: the pty master when the container has a terminal (-t) and
  * runs in the foreground, else -EBADF. */
@@ -62,9 +63,8 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
  * says why; closing ret_sync_fd then makes it go away), supervisor_go()
  * once the container is in the DB, then waits for it as launch_supervisor()
  * does. */
-int supervisor_start(Cli *cli, const LaunchParams *p, bool wait, int *ret_sync_fd,
-		     pid_t *ret_pid);
-int supervisor_go(const LaunchParams *p, bool waiting, int sync_fd, pid_t pid, int *ret_tty_fd,
+int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *ret_pid);
+int supervisor_go(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
 		  int *ret_exit_code);
 /* Foreground: forward signals until the container exits; returns its exit
  * code as the CLI should exit with it. */

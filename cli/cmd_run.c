@@ -887,12 +887,12 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
 		return log_error_errno(r, "random: %m");
 	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
-			    .pidfile = pidfile };
+			    .pidfile = pidfile, .wait = true };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	/* The supervisor starts (and prepares what it can) while we create
 	 * the container; should that fail, closing sync_fd sends it away. */
 	pid_t pid;
-	r = supervisor_start(cli, &lp, true, &sync_fd, &pid);
+	r = supervisor_start(cli, &lp, &sync_fd, &pid);
 	if (r < 0)
 		return r;
 	r = create_container(cli, &o, id);
@@ -900,7 +900,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		return r;
 
 	int exit_code;
-	r = supervisor_go(&lp, true, sync_fd, pid, &tty, &exit_code);
+	r = supervisor_go(&lp, sync_fd, pid, &tty, &exit_code);
 	if (r < 0)
 		return exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r;
 

@@ -95,8 +95,7 @@ static int read_msg(int fd, SyncMsg *m)
 	return read_msg_fd(fd, m, NULL);
 }
 
-int supervisor_start(Cli *cli, const LaunchParams *p, bool wait, int *ret_sync_fd,
-		     pid_t *ret_pid)
+int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *ret_pid)
 {
 	_cleanup_free_ char *sup = NULL;
 	int r = find_supervisor(&sup);
@@ -130,7 +129,7 @@ int supervisor_start(Cli *cli, const LaunchParams *p, bool wait, int *ret_sync_f
 		argv[a++] = (char *)"--pidfile";
 		argv[a++] = (char *)p->pidfile;
 	}
-	if (wait)
+	if (p->wait)
 		argv[a++] = (char *)"--wait";
 	argv[a] = NULL;
 
@@ -161,7 +160,7 @@ int supervisor_start(Cli *cli, const LaunchParams *p, bool wait, int *ret_sync_f
 	return 0;
 }
 
-int supervisor_go(const LaunchParams *p, bool waiting, int sync_fd, pid_t pid, int *ret_tty_fd,
+int supervisor_go(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
 		  int *ret_exit_code)
 {
 	*ret_exit_code = EXIT_BERTH_ERROR;
@@ -172,7 +171,7 @@ int supervisor_go(const LaunchParams *p, bool waiting, int sync_fd, pid_t pid, i
 		;
 	SyncMsg m = { .type = SYNC_GO };
 	/* A supervisor that died meanwhile is reported by the read below. */
-	if (waiting)
+	if (p->wait)
 		(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 
 	int r = read_msg_fd(sync_fd, &m, ret_tty_fd);
@@ -197,10 +196,10 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 	*ret_tty_fd = -EBADF;
 	_cleanup_close_ int fd = -EBADF;
 	pid_t pid;
-	int r = supervisor_start(cli, p, false, &fd, &pid);
+	int r = supervisor_start(cli, p, &fd, &pid);
 	if (r < 0)
 		return r;
-	r = supervisor_go(p, false, fd, pid, ret_tty_fd, ret_exit_code);
+	r = supervisor_go(p, fd, pid, ret_tty_fd, ret_exit_code);
 	if (r < 0)
 		return r;
 	*ret_sync_fd = TAKE_FD(fd);
