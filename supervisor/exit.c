@@ -64,19 +64,31 @@ int supervisor_record_running(Supervisor *s)
 	return 0;
 }
 
-static void remove_container(Supervisor *s, sqlite3 *db)
+static void destroy_cgroup(Supervisor *s)
 {
-	int r = rm_rf(s->bundle);
+	if (!s->cgroup)
+		return;
+	int r = cgroup_destroy(s->cgroup, 5000);
 	if (r < 0)
-		log_warning_errno(r, "remove `%s`: %m", s->bundle);
+		log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
+}
+
+/* The container's folder (where it is now: bundle) and its run folder. */
+static void remove_files(Supervisor *s, const char *bundle)
+{
+	int r = rm_rf(bundle);
+	if (r < 0)
+		log_warning_errno(r, "remove `%s`: %m", bundle);
 	_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
 	if (run)
 		(void)rm_rf(run);
-	if (db) {
-		r = db_container_delete(db, s->id);
-		if (r < 0 && r != -ENOENT)
-			log_warning_errno(r, "delete container %s from the DB: %m", s->id);
-	}
+}
+
+static void delete_row(Supervisor *s, sqlite3 *db)
+{
+	int r = db_container_delete(db, s->id);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "delete container %s from the DB: %m", s->id);
 }
 
 static void read_oom(Supervisor *s)
@@ -152,25 +164,13 @@ static char *move_to_trash(Supervisor *s)
 static void finish_removed(Supervisor *s)
 {
 	_cleanup_free_ char *trash = move_to_trash(s);
-	if (with_db(s, &s->db) >= 0) {
-		int r = db_container_delete(s->db, s->id);
-		if (r < 0 && r != -ENOENT)
-			log_warning_errno(r, "delete container %s from the DB: %m", s->id);
-	}
+	if (with_db(s, &s->db) >= 0)
+		delete_row(s, s->db);
 	send_exited(s);
 	supervisor_release_db(s);
 
-	if (s->cgroup) {
-		int r = cgroup_destroy(s->cgroup, 5000);
-		if (r < 0)
-			log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
-	}
-	int r = rm_rf(trash ? trash : s->bundle);
-	if (r < 0)
-		log_warning_errno(r, "remove `%s`: %m", trash ? trash : s->bundle);
-	_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
-	if (run)
-		(void)rm_rf(run);
+	destroy_cgroup(s);
+	remove_files(s, trash ? trash : s->bundle);
 }
 
 void supervisor_finish(Supervisor *s)
@@ -183,12 +183,7 @@ void supervisor_finish(Supervisor *s)
 		finish_removed(s);
 		return;
 	}
-	if (s->cgroup) {
-		int r = cgroup_destroy(s->cgroup, 5000);
-		if (r < 0)
-			log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
-	}
-
+	destroy_cgroup(s);
 	if (with_db(s, &s->db) >= 0)
 		(void)record_exit(s, s->db, NULL);
 	send_exited(s);
@@ -197,8 +192,7 @@ void supervisor_finish(Supervisor *s)
 
 int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)
 {
-	if (s->cgroup)
-		(void)cgroup_destroy(s->cgroup, 5000);
+	destroy_cgroup(s);
 	s->exit_code = exit_code;
 	s->exit_signal = 0;
 	_cleanup_db_ sqlite3 *db = NULL;
@@ -206,7 +200,8 @@ int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *ms
 	if (r < 0)
 		return r;
 	if (s->auto_remove) {
-		remove_container(s, db);
+		remove_files(s, s->bundle);
+		delete_row(s, db);
 		return 0;
 	}
 	return record_exit(s, db, msg);
