@@ -19,9 +19,6 @@
 #include "supervisor.h"
 #include "util.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec)
 {

@@ -24,15 +24,9 @@ _printf_(3, 4) static int err_set(InitErr *err, int r, const char *fmt, ...)
 	return r;
 }
 
-static int openat2_in_root(int rootfd, const char *path, int flags, int *ret_fd)
-{
-	/* A leading "/" is fine: it means rootfd. */
-	return resolve_in_root(rootfd, path, flags, false, ret_fd);
-}
-
 int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *ret_fd)
 {
-	int r = openat2_in_root(rootfd, path, O_PATH, ret_fd);
+	int r = resolve_in_root(rootfd, path, O_PATH, false, ret_fd);
 	if (r != -ENOENT || !create)
 		return r;
 
@@ -52,7 +46,7 @@ int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *r
 		*slash = 0;
 		r = open_in_root(rootfd, buf, true, false, &parent);
 	} else
-		r = openat2_in_root(rootfd, "/", O_PATH, &parent);
+		r = resolve_in_root(rootfd, "/", O_PATH, false, &parent);
 	if (r < 0)
 		return r;
 	if (streq(last, ".") || streq(last, "..") || !*last) {
@@ -75,7 +69,7 @@ int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *r
 		return r;
 	}
 	close(parent);
-	return openat2_in_root(rootfd, path, O_PATH, ret_fd);
+	return resolve_in_root(rootfd, path, O_PATH, false, ret_fd);
 }
 
 static void fd_path(int fd, char buf[static 64])

@@ -17,9 +17,6 @@
 #include "supervisor.h"
 #include "util.h"
 
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
 
 /* berth-stage lives next to berth-supervisor (build tree and libexecdir). */
 static int stage_path(char *ret, size_t size)
