@@ -29,8 +29,7 @@ void image_defaults_done(ImageDefaults *d)
 	*d = (ImageDefaults){ 0 };
 }
 
-/* A JSON array of strings (or null) as a string vector (or NULL). */
-static int strv_from_json(json_t *a, char ***ret)
+int strv_from_json(json_t *a, char ***ret)
 {
 	*ret = NULL;
 	if (!a || json_is_null(a))

@@ -40,22 +40,9 @@ static bool looks_like_path(const char *ref)
 static int layers_from_json(const char *json, char ***ret)
 {
 	json_t *a = json_loads(json, 0, NULL);
-	if (!a || !json_is_array(a) || json_array_size(a) == 0) {
-		json_decref(a);
-		return -EBADMSG;
-	}
-	_cleanup_strv_free_ char **l = NULL;
-	size_t i;
-	json_t *e;
-	json_array_foreach(a, i, e) {
-		if (!json_is_string(e) || strv_push(&l, json_string_value(e)) < 0) {
-			json_decref(a);
-			return json_is_string(e) ? -ENOMEM : -EBADMSG;
-		}
-	}
+	int r = a && json_is_array(a) && json_array_size(a) > 0 ? strv_from_json(a, ret) : -EBADMSG;
 	json_decref(a);
-	*ret = TAKE_PTR(l);
-	return 0;
+	return r;
 }
 
 int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)

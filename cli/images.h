@@ -83,6 +83,11 @@ typedef struct {
 	char *user;
 } ImageDefaults;
 void image_defaults_done(ImageDefaults *d);
+/* A JSON array of strings (or null) as a string vector (or NULL);
+ * -EBADMSG for anything else. */
+typedef struct json_t json_t;
+int strv_from_json(json_t *a, char ***ret);
+
 /* json: the images.config column (NULL gives empty defaults). */
 int image_defaults_parse(const char *json, ImageDefaults *ret);
 
