@@ -79,6 +79,25 @@ static int read_init_error(int fd, InitError *ret)
 	return 1;
 }
 
+/* A failure before the clone: everything opened for the child goes. */
+static int spawn_abandon(Supervisor *s, InitPlan *plan, int errpipe[2], int console[2],
+			 int userns[2], int r)
+{
+	safe_close(errpipe[0]);
+	safe_close(errpipe[1]);
+	safe_close(console[0]);
+	safe_close(console[1]);
+	safe_close(userns[0]);
+	safe_close(userns[1]);
+	if (!s->foreground && !s->spec->terminal) {
+		safe_close(plan->stdio[0]);
+		s->out_pipe[1] = safe_close(s->out_pipe[1]);
+		s->err_pipe[1] = safe_close(s->err_pipe[1]);
+	}
+	init_plan_done(plan);
+	return r;
+}
+
 int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 {
 	const ContainerSpec *spec = s->spec;
@@ -165,13 +184,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	 * enter_user_namespace()); we write its maps when it asks. */
 	int userns[2] = { -EBADF, -EBADF };
 	if (spec->namespaces[NS_USER].enabled) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0) {
-			r = -errno;
-			safe_close(errpipe[0]);
-			safe_close(errpipe[1]);
-			init_plan_done(&plan);
-			return r;
-		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0)
+			return spawn_abandon(s, &plan, errpipe, console, userns, -errno);
 		plan.userns_fd = userns[1];
 	}
 	/* Namespaces to share (--ipc container:NAME) are joined by us, the
@@ -197,17 +211,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		}
 		if (r < 0) {
 			*ret_exit_code = EXIT_BERTH_ERROR;
-			safe_close(errpipe[0]);
-			safe_close(errpipe[1]);
-			safe_close(console[0]);
-			safe_close(console[1]);
-			if (!s->foreground && !spec->terminal) {
-				safe_close(plan.stdio[0]);
-				s->out_pipe[1] = safe_close(s->out_pipe[1]);
-				s->err_pipe[1] = safe_close(s->err_pipe[1]);
-			}
-			init_plan_done(&plan);
-			return r;
+			return spawn_abandon(s, &plan, errpipe, console, userns, r);
 		}
 	}
 
