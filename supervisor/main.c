@@ -130,14 +130,8 @@ static void redirect_stdio(Supervisor *s)
 		dup2(null, STDOUT_FILENO);
 		close(null);
 	}
-	_cleanup_free_ char *p = NULL;
-	if (asprintf(&p, "%s/supervisor.log", s->bundle) >= 0) {
-		int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0) {
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-	}
+	if (s->self_log_fd >= 0)
+		dup2(s->self_log_fd, STDERR_FILENO);
 }
 
 static int apply_limits(Supervisor *s)
@@ -218,9 +212,10 @@ static int run(Supervisor *s)
 	 * foreground container inherits it. */
 	_cleanup_free_ char *logpath = NULL;
 	if (asprintf(&logpath, "%s/supervisor.log", s->bundle) >= 0) {
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0)
-			log_set_fd(fd);
+		s->self_log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+				      0600);
+		if (s->self_log_fd >= 0)
+			log_set_fd(s->self_log_fd);
 	}
 
 	if (asprintf(&config, "%s/config.json", s->bundle) < 0)
@@ -376,7 +371,7 @@ int main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	s->cgroup_fd = s->pidfd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
-	s->tty_master = s->stage_fd = s->devices_prog_fd = -EBADF;
+	s->tty_master = s->stage_fd = s->devices_prog_fd = s->self_log_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;

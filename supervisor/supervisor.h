@@ -111,6 +111,8 @@ struct Supervisor {
 	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
 	sqlite3 *db;         /* foreground: the connection, kept between writes */
 
+	int self_log_fd; /* supervisor.log: our own messages, and our stderr */
+
 	/* logging of detached containers */
 	int log_fd;
 	uint64_t log_size;
