@@ -362,14 +362,10 @@ int image_import_docker_archive(Cli *cli, const char *name, const char *file, co
 				const ImportLimits *limits)
 {
 	char abs[PATH_MAX];
-	if (!realpath(file, abs))
-		return log_error_errno(-errno, "docker-archive:%s: %m", file);
 	_cleanup_(layered_import_done) LayeredImport im;
-	int r = layered_import_init(&im, cli, name, limits);
+	int r = layered_import_start(&im, cli, name, "docker-archive", file, ref, limits, abs);
 	if (r < 0)
 		return r;
-	if (asprintf(&im.source, "docker-archive:%s%s%s", abs, ref ? ":" : "", ref ? ref : "") < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
 
 	Members ms = { 0 };
 	r = read_members(abs, im.source, &ms);

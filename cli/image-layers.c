@@ -53,7 +53,9 @@ const char *oci_host_arch(void)
 	return "unknown";
 }
 
-int layered_import_init(LayeredImport *im, Cli *cli, const char *name, const ImportLimits *limits)
+int layered_import_start(LayeredImport *im, Cli *cli, const char *name, const char *scheme,
+			 const char *path, const char *suffix, const ImportLimits *limits,
+			 char ret_abs[static PATH_MAX])
 {
 	*im = (LayeredImport){
 		.cli = cli,
@@ -62,11 +64,13 @@ int layered_import_init(LayeredImport *im, Cli *cli, const char *name, const Imp
 		.bytes_left = limits->max_bytes,
 		.lock_fd = -EBADF,
 	};
-	int r = image_check_new_name(cli, name);
-	if (r < 0)
-		return r;
+	if (!realpath(path, ret_abs))
+		return log_error_errno(-errno, "%s:%s: %m", scheme, path);
 	im->store = path_layers_dir(&cli->paths);
-	return im->store ? 0 : log_error_errno(-ENOMEM, "out of memory");
+	if (!im->store || asprintf(&im->source, "%s:%s%s%s", scheme, ret_abs, suffix ? ":" : "",
+				   suffix ? suffix : "") < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	return 0;
 }
 
 void layered_import_done(LayeredImport *im)

@@ -8,6 +8,7 @@
  * LayeredImport; this module verifies, unpacks and records it. */
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,8 +44,11 @@ typedef struct {
 	bool committed;
 } LayeredImport;
 
-/* Checks the name (free and valid) before any work. */
-int layered_import_init(LayeredImport *im, Cli *cli, const char *name, const ImportLimits *limits);
+/* Starts importing image `name` (image_import() has checked it) from
+ * SCHEME:PATH[:SUFFIX]: PATH made absolute in ret_abs, im->source set. */
+int layered_import_start(LayeredImport *im, Cli *cli, const char *name, const char *scheme,
+			 const char *path, const char *suffix, const ImportLimits *limits,
+			 char ret_abs[static PATH_MAX]);
 /* After a failure, also removes the layers this import moved into place
  * but never recorded, unless another import is running. */
 void layered_import_done(LayeredImport *im);

@@ -328,14 +328,10 @@ int image_import_oci(Cli *cli, const char *name, const char *dir, const char *ta
 		     const ImportLimits *limits)
 {
 	char abs[PATH_MAX];
-	if (!realpath(dir, abs))
-		return log_error_errno(-errno, "oci:%s: %m", dir);
 	_cleanup_(layered_import_done) LayeredImport im;
-	int r = layered_import_init(&im, cli, name, limits);
+	int r = layered_import_start(&im, cli, name, "oci", dir, tag, limits, abs);
 	if (r < 0)
 		return r;
-	if (asprintf(&im.source, "oci:%s%s%s", abs, tag ? ":" : "", tag ? tag : "") < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
 	Layout lo = { .dir = abs, .label = im.source };
 	r = layout_check(&lo);
 	if (r >= 0)
