@@ -30,9 +30,14 @@ t_match "system check removes them" 'fixed: removed 1 leftover folder of contain
 t_is "but not one a supervisor may be removing right now" "new" "$(ls "$ROOT/trash")"
 rmdir "$ROOT/trash/new"
 
-# kill -9 of CLIs and supervisors while they write.
+# kill -9 of CLIs and supervisors while they write. Under --enable-asan
+# without the leak check: a process killed while LeakSanitizer inspects it
+# at exit makes LSan report that it could not ("Unable to get registers
+# from thread"), about its own inspection, not about berth. Every other
+# sanitizer check stays on, and leaks are checked by every other test.
 for i in $(seq 1 20); do
-	"$BERTH" run -d busybox true >/dev/null 2>&1 &
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
+		"$BERTH" run -d busybox true >/dev/null 2>&1 &
 	pid=$!
 	sleep 0.0$((RANDOM % 10))
 	kill -KILL $pid 2>/dev/null
