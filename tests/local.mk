@@ -37,6 +37,7 @@ UNIT_TESTS = \
 	tests/unit/test-parse \
 	tests/unit/test-oci \
 	tests/unit/test-db \
+	tests/unit/test-devices \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -53,6 +54,9 @@ tests_unit_test_oci_LDADD = $(UNIT_LDADD)
 tests_unit_test_db_SOURCES = tests/unit/test-db.c
 tests_unit_test_db_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_db_LDADD = $(UNIT_LDADD)
+tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
+tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_devices_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
