@@ -168,6 +168,7 @@ static void finish_removed(Supervisor *s)
 		delete_row(s, s->db);
 	send_exited(s);
 	supervisor_release_db(s);
+	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 
 	destroy_cgroup(s);
 	remove_files(s, trash ? trash : s->bundle);
@@ -183,6 +184,10 @@ void supervisor_finish(Supervisor *s)
 		finish_removed(s);
 		return;
 	}
+	/* A kept container can be started again once its exit is recorded:
+	 * by then the old overlay must be gone, or two would share its
+	 * upper folder. */
+	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 	destroy_cgroup(s);
 	if (with_db(s, &s->db) >= 0)
 		(void)record_exit(s, s->db, NULL);

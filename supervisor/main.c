@@ -369,7 +369,7 @@ int main(int argc, char *argv[])
 	Supervisor *s = calloc(1, sizeof(Supervisor));
 	if (!s)
 		return EXIT_BERTH_ERROR;
-	s->cgroup_fd = s->pidfd = s->log_fd = -EBADF;
+	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
 	s->tty_master = s->stage_fd = s->devices_prog_fd = s->self_log_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
@@ -395,6 +395,7 @@ int main(int argc, char *argv[])
 
 	safe_close(s->sync_fd);
 	safe_close(s->pidfd);
+	safe_close(s->mnt_ns_fd);
 	safe_close(s->log_fd);
 	safe_close(s->out_pipe[0]);
 	safe_close(s->err_pipe[0]);

@@ -257,6 +257,14 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	s->pid = pid;
 	s->pidfd = pidfd;
+	/* The exit of the container's last process tears its mount namespace
+	 * down (every mount unmounted, an RCU grace period waited for) before
+	 * the kernel reports that exit: 0.4 to 1.5 ms of every `run` here.
+	 * Holding the namespace makes that our work, after the exit is told
+	 * (supervisor_finish()). */
+	char ns[64];
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)pid);
+	s->mnt_ns_fd = open(ns, O_RDONLY | O_CLOEXEC);
 
 	InitError ie;
 	r = read_init_error(errpipe[0], &ie);
@@ -283,6 +291,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	siginfo_t si;
 	(void)waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
 	s->pidfd = safe_close(s->pidfd);
+	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 	s->pid = 0;
 	*ret_error = strdup(ie.msg);
 	*ret_exit_code = ie.exit_code;

@@ -105,6 +105,7 @@ struct Supervisor {
 
 	pid_t pid;
 	int pidfd;
+	int mnt_ns_fd; /* the container's mount namespace, until its exit is told */
 	uint64_t pid_start_time;
 	int sync_fd;
 	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
