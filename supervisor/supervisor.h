@@ -138,6 +138,7 @@ struct Supervisor {
 	uv_timer_t drain_timer;
 	uv_pipe_t ctl;
 	uv_timer_t stop_timer;
+	uv_timer_t idle_timer; /* then the start-up memory goes back */
 	bool stopping;
 	bool finished;
 };
@@ -147,6 +148,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code);
 
 /* loop.c */
 int supervisor_loop(Supervisor *s);
+/* What only the start used (our text, freed heap) back to the kernel. */
+void supervisor_drop_startup_memory(void);
 /* exit.c: checkpoints the DB if due and closes the kept connection. */
 void supervisor_release_db(Supervisor *s);
 /* Sends sig to the container's init through its pidfd. */
