@@ -293,39 +293,15 @@ static int build_profile(scmp_filter_ctx *ctx, json_t *p, uint64_t caps, char **
 	return 0;
 }
 
-int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog *ret,
-		    char **ret_error)
+/* Compiles ctx (and releases it) into a BPF program. */
+static int compile(scmp_filter_ctx ctx, struct sock_fprog *ret)
 {
-	*ret = (struct sock_fprog){ 0 };
-	if (spec->seccomp_unconfined)
-		return 0;
-	scmp_filter_ctx ctx = NULL;
-	int r;
-	if (spec->seccomp_profile) {
-		json_error_t je;
-		json_t *p = json_loads(spec->seccomp_profile, 0, &je);
-		if (!p) {
-			if (asprintf(ret_error, "seccomp profile: %s", je.text) < 0)
-				*ret_error = NULL;
-			return -EINVAL;
-		}
-		r = build_profile(&ctx, p, caps, ret_error);
-		json_decref(p);
-	} else {
-		ctx = seccomp_init(SCMP_ACT_ALLOW);
-		r = ctx ? build_default(ctx, caps) : -ENOMEM;
-	}
-	if (r < 0) {
-		seccomp_release(ctx);
-		return r;
-	}
-	/* Compile to BPF now; the init only hands it to the kernel. */
 	int fd = memfd_create("seccomp", MFD_CLOEXEC);
 	if (fd < 0) {
 		seccomp_release(ctx);
 		return -errno;
 	}
-	r = seccomp_export_bpf(ctx, fd);
+	int r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
 	struct stat st;
 	if (r >= 0 && fstat(fd, &st) < 0)
@@ -345,4 +321,72 @@ int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog 
 	*ret = (struct sock_fprog){ .len = (unsigned short)(st.st_size / sizeof(struct sock_filter)),
 				    .filter = f };
 	return 0;
+}
+
+static int compile_default(uint64_t caps, struct sock_fprog *ret)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -ENOMEM;
+	int r = build_default(ctx, caps);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	return compile(ctx, ret);
+}
+
+static struct {
+	bool valid;
+	uint64_t caps;
+	struct sock_fprog prog;
+} precompiled;
+
+int seccomp_precompile_default(uint64_t caps)
+{
+	if (precompiled.valid) {
+		free(precompiled.prog.filter);
+		precompiled.valid = false;
+	}
+	int r = compile_default(caps, &precompiled.prog);
+	if (r < 0)
+		return r;
+	precompiled.caps = caps;
+	precompiled.valid = true;
+	return 0;
+}
+
+int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog *ret,
+		    char **ret_error)
+{
+	*ret = (struct sock_fprog){ 0 };
+	if (spec->seccomp_unconfined)
+		return 0;
+	if (!spec->seccomp_profile) {
+		if (!precompiled.valid || precompiled.caps != caps)
+			return compile_default(caps, ret);
+		size_t size = precompiled.prog.len * sizeof(struct sock_filter);
+		struct sock_filter *f = malloc(size);
+		if (!f)
+			return -ENOMEM;
+		memcpy(f, precompiled.prog.filter, size);
+		*ret = (struct sock_fprog){ .len = precompiled.prog.len, .filter = f };
+		return 0;
+	}
+	json_error_t je;
+	json_t *p = json_loads(spec->seccomp_profile, 0, &je);
+	if (!p) {
+		if (asprintf(ret_error, "seccomp profile: %s", je.text) < 0)
+			*ret_error = NULL;
+		return -EINVAL;
+	}
+	scmp_filter_ctx ctx = NULL;
+	int r = build_profile(&ctx, p, caps, ret_error);
+	json_decref(p);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	/* Compile to BPF now; the init only hands it to the kernel. */
+	return compile(ctx, ret);
 }

@@ -13,3 +13,7 @@
  * ret_error. Free ret->filter with free(). */
 int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog *ret,
 		    char **ret_error);
+/* Compiles the default profile for `caps` ahead of time (the supervisor
+ * does, while the CLI creates the container); seccomp_prepare() then
+ * copies it when a container with these capabilities asks for it. */
+int seccomp_precompile_default(uint64_t caps);

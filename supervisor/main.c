@@ -15,11 +15,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
+#include "caps.h"
 #include "cgroup-devices.h"
 #include "cgroup-limits.h"
 #include "cgroup.h"
 #include "log.h"
 #include "parse.h"
+#include "seccomp-filter.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -172,6 +174,11 @@ static int prepare_and_wait(Supervisor *s)
 {
 	(void)stage_memfd(&s->stage_fd);
 	(void)cgroup_devices_load(device_rules_default, &s->devices_prog_fd);
+	/* The seccomp filter of a container with the default capabilities,
+	 * as process_identity_caps() will compute them. */
+	uint64_t caps;
+	if (caps_mask_from_names((char *const *)caps_default, &caps) >= 0)
+		(void)seccomp_precompile_default(caps & process_permitted_caps());
 	/* The DB connection the running and end records use (exit.c). An
 	 * idle connection holds no lock; if this fails, they open their own. */
 	if (db_open(s->db_path, &s->db) >= 0)

@@ -20,6 +20,15 @@
 #include "util.h"
 
 
+uint64_t process_permitted_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return UINT64_MAX;
+	return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+}
+
 int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec)
 {
 	if (caps_mask_from_names(spec->cap_bounding, &id->cap_bounding) < 0 ||
@@ -30,13 +39,9 @@ int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec)
 		return -EINVAL;
 	/* We cannot give what we do not have (a root without
 	 * CAP_SYS_RESOURCE, say): ask only for what our permitted set holds. */
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-	if (syscall(SYS_capget, &h, d) == 0) {
-		uint64_t have = (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
-		id->cap_permitted &= have;
-		id->cap_inheritable &= have;
-	}
+	uint64_t have = process_permitted_caps();
+	id->cap_permitted &= have;
+	id->cap_inheritable &= have;
 	/* The kernel keeps effective within permitted, and permitted and
 	 * inheritable within the bounding set for what execve() grants. */
 	id->cap_permitted &= id->cap_bounding;

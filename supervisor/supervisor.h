@@ -34,6 +34,8 @@ typedef struct {
 } ProcessIdentity;
 /* Fills the capability masks of id from the spec's names. */
 int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec);
+/* Our permitted capabilities (all of them when capget() fails). */
+uint64_t process_permitted_caps(void);
 int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
 
 /* What the container init needs, prepared by the supervisor before clone. */
