@@ -846,6 +846,21 @@ static int create_container(Cli *cli, const RunOptions *o, const char *id)
 	return 0;
 }
 
+/* --rm, and the supervisor never ran (it could not be executed, or died
+ * before it read anything): nobody else will remove the container. One
+ * that did run has recorded its failure itself. */
+static void remove_unstarted(Cli *cli, const char *id)
+{
+	sqlite3 *db;
+	if (cli_db(cli, &db) < 0)
+		return;
+	_cleanup_(container_row_done) ContainerRow row = { 0 };
+	if (db_container_get(db, id, &row) < 0 || row.state != STATE_CREATED || row.supervisor_pid > 0)
+		return;
+	(void)rm_rf(row.bundle);
+	(void)db_container_delete(db, id);
+}
+
 static void run_options_done(RunOptions *o)
 {
 	strv_free(o->env);
@@ -901,8 +916,11 @@ int cmd_run(Cli *cli, int argc, char **argv)
 
 	int exit_code;
 	r = supervisor_go(&lp, sync_fd, pid, &tty, &exit_code);
-	if (r < 0)
+	if (r < 0) {
+		if (o.auto_remove)
+			remove_unstarted(cli, id);
 		return exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r;
+	}
 
 	if (o.detach) {
 		printf("%s\n", id);

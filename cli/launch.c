@@ -3,11 +3,12 @@
 
 /* Starting a supervisor and talking to it over the sync socket. */
 
+#include <assert.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -28,6 +29,8 @@ int find_supervisor(char **ret)
 {
 	const char *env = getenv("BERTH_SUPERVISOR");
 	if (env && *env) {
+		if (access(env, X_OK) < 0)
+			return -errno;
 		*ret = strdup(env);
 		return *ret ? 0 : -ENOMEM;
 	}
@@ -133,26 +136,56 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		argv[a++] = (char *)"--wait";
 	argv[a] = NULL;
 
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_adddup2(&fa, theirs, 3);
-	if (!p->foreground)
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	sigset_t none, all;
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	pid_t pid;
-	r = -posix_spawn(&pid, sup, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (r < 0)
-		return log_error_errno(r, "start %s: %m", sup);
+	/* fork(), not posix_spawn(): posix_spawn() shares our memory with the
+	 * child until its execve() is past the point of no return, then wakes
+	 * us, and our wake-up preempts the child on its CPU: the supervisor's
+	 * exec and start-up then waited for our work instead of running beside
+	 * it (1.5 to 2.4 ms of every `run` here, seen with perf sched
+	 * events). A forked child is placed on an idle CPU and we go on at
+	 * once; our memory is small this early, so the copy is cheap. Only
+	 * async-signal-safe calls in the child; a failed exec is told over the
+	 * socket, as any other failure to start. */
+	/* --wait: away from our CPU until SYNC_GO (protocol.h). */
+	cpu_set_t away;
+	bool pin = false;
+	int cpu = p->wait ? sched_getcpu() : -1;
+	if (cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof(away), &away) == 0) {
+		CPU_CLR(cpu, &away);
+		pin = CPU_COUNT(&away) > 0;
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		return log_error_errno(-errno, "start %s: fork: %m", sup);
+	if (pid == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		for (int sig = 1; sig < NSIG; sig++)
+			(void)sigaction(sig, &dfl, NULL);
+		sigset_t none;
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		int e = 0;
+		if (setsid() < 0)
+			e = errno;
+		/* dup2() onto itself would keep O_CLOEXEC. */
+		if (!e && (theirs == 3 ? fcntl(3, F_SETFD, 0) : dup2(theirs, 3)) < 0)
+			e = errno;
+		if (!e && !p->foreground) {
+			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+				e = errno;
+		}
+		if (!e) {
+			execve(sup, argv, environ);
+			e = errno;
+		}
+		SyncMsg m = { .type = SYNC_ERROR, .error = -e, .exit_code = EXIT_BERTH_ERROR };
+		snprintf(m.msg, sizeof(m.msg), "start %s: %s", sup, strerror(e));
+		(void)send(theirs, &m, sizeof(m), MSG_NOSIGNAL);
+		_exit(EXIT_BERTH_ERROR);
+	}
+	/* By us, not by the child: it would have to get our CPU first. */
+	if (pin)
+		(void)sched_setaffinity(pid, sizeof(away), &away);
 	theirs = safe_close(theirs);
 
 	*ret_sync_fd = TAKE_FD(ours);
@@ -170,6 +203,13 @@ int supervisor_go(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	SyncMsg m = { .type = SYNC_GO };
+	/* Our affinity is the one the supervisor started without. */
+	static_assert(sizeof(cpu_set_t) <= sizeof(m.msg), "a cpu_set_t fits in a message");
+	cpu_set_t cpus;
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+		memcpy(m.msg, &cpus, sizeof(cpus));
+		m.affinity = 1;
+	}
 	/* A supervisor that died meanwhile is reported by the read below. */
 	if (p->wait)
 		(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);

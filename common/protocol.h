@@ -16,7 +16,11 @@
  * sealed copy of berth-stage, the device cgroup program) overlap with the
  * CLI's DB and file work; the supervisor touches nothing of the container
  * until SYNC_GO, and exits without a trace when the socket closes first
- * (the CLI refused the run, or died).
+ * (the CLI refused the run, or died). For that overlap the CLI starts
+ * the supervisor on the CPUs other than its own (the scheduler often puts
+ * a new process on its parent's CPU and leaves it waiting there while
+ * another CPU idles); SYNC_GO gives the supervisor its real CPU affinity
+ * back, before anything of the container exists.
  *
  * Errors carry a negative errno and one short line; the CLI prints the line
  * as "berth: <msg>" and exits with exit_code (125, or 126/127 when the
@@ -41,6 +45,7 @@ typedef struct {
 	int32_t exit_code; /* SYNC_ERROR, SYNC_EXITED: what the CLI exits with */
 	int32_t signal;    /* SYNC_EXITED: terminating signal or 0; SYNC_SIGNAL */
 	int32_t oom_killed;
+	int32_t affinity;  /* SYNC_GO: msg holds the cpu_set_t to take */
 	char msg[SYNC_MSG_MAX];
 } SyncMsg;
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,7 +189,17 @@ static int prepare_and_wait(Supervisor *s)
 		ssize_t n = read(s->sync_fd, &m, sizeof(m));
 		if (n < 0 && errno == EINTR)
 			continue;
-		return n == (ssize_t)sizeof(m) && m.type == SYNC_GO;
+		if (n != (ssize_t)sizeof(m) || m.type != SYNC_GO)
+			return 0;
+		/* The CLI started us away from its CPU (protocol.h); the
+		 * container inherits what we take now. */
+		if (m.affinity) {
+			cpu_set_t cpus;
+			memcpy(&cpus, m.msg, sizeof(cpus));
+			if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
+				log_debug_errno(-errno, "restore the CPU affinity: %m");
+		}
+		return 1;
 	}
 }
 

@@ -129,4 +129,22 @@ capture berth run --rm ./myroot cat /marker
 popd >/dev/null
 t_is "a relative rootfs path works too" custom "$OUT"
 
+# The CLI starts the supervisor on the CPUs other than its own, and hands
+# its own affinity back with SYNC_GO: the container has the user's.
+mine=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
+t_is "the container runs on the CPUs berth was given ($mine)" "$mine" \
+	"$(berth run --rm busybox awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)"
+if [ "$(nproc)" -ge 2 ]; then
+	last=$(($(nproc) - 1))
+	t_is "taskset -c $last berth run: the container runs on CPU $last alone" "$last" \
+		"$(taskset -c "$last" "$BERTH" run --rm busybox awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)"
+	id=$(taskset -c "$last" "$BERTH" run -d busybox sleep 30)
+	sup=$(db "SELECT supervisor_pid FROM containers WHERE id='$id'")
+	t_is "and so does its supervisor" "$last" "$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/"$sup"/status)"
+	berth rm -f "$id" >/dev/null
+else
+	t_skip "taskset: the container runs on the CPU berth was given" "one CPU here"
+	t_skip "and so does its supervisor" "one CPU here"
+fi
+
 t_end

@@ -49,6 +49,18 @@ expect_bad "hostile container key" 'invalid container name or id `\.\./\.\./etc`
 expect_bad "rm of an unknown container" 'no such container: ghost' rm ghost
 expect_bad "image name with a path" 'invalid image name `a/\.\./b`' run a/../b true
 expect_bad "bad list format" 'unknown --format `yaml`' list --format yaml
+# A supervisor that cannot be executed is named, and a --rm run leaves
+# nothing (the CLI starts it with fork and exec, and hears of a failed exec
+# over the socket, after it has created the container).
+printf '' >"$ROOT/not-a-program"
+chmod +x "$ROOT/not-a-program"
+before=$(snapshot_sum)
+BERTH_SUPERVISOR=$ROOT/not-a-program expect_bad "a supervisor that is not a program" \
+	'start .*/not-a-program: Exec format error' run --rm busybox true
+BERTH_SUPERVISOR=/etc/passwd expect_bad "a supervisor that is not executable" \
+	'cannot find berth-supervisor .*: Permission denied' run --rm busybox true
+rm -f "$ROOT/not-a-program"
+before=$(snapshot_sum)
 
 # A command that is not there, or not executable: 127 and 126, as Podman.
 capture berth run --rm busybox /no/such/cmd
