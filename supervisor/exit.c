@@ -29,6 +29,12 @@ static int with_db(Supervisor *s, sqlite3 **ret)
 	return 0;
 }
 
+void supervisor_open_db(Supervisor *s)
+{
+	if (!s->db && db_open(s->db_path, &s->db) >= 0)
+		db_defer_checkpoints(s->db);
+}
+
 void supervisor_release_db(Supervisor *s)
 {
 	db_checkpoint_if_due(s->db);

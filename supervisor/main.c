@@ -180,10 +180,6 @@ static int prepare_and_wait(Supervisor *s)
 	uint64_t caps;
 	if (caps_mask_from_names((char *const *)caps_default, &caps) >= 0)
 		(void)seccomp_precompile_default(caps & process_permitted_caps());
-	/* The DB connection the running and end records use (exit.c). An
-	 * idle connection holds no lock; if this fails, they open their own. */
-	if (db_open(s->db_path, &s->db) >= 0)
-		db_defer_checkpoints(s->db);
 	for (;;) {
 		SyncMsg m;
 		ssize_t n = read(s->sync_fd, &m, sizeof(m));

@@ -257,6 +257,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	s->pid = pid;
 	s->pidfd = pidfd;
+	/* While the init sets the container up: the DB is next. */
+	supervisor_open_db(s);
 	/* The exit of the container's last process tears its mount namespace
 	 * down (every mount unmounted, an RCU grace period waited for) before
 	 * the kernel reports that exit: 0.4 to 1.5 ms of every `run` here.
