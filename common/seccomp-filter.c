@@ -365,12 +365,9 @@ int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog 
 	if (!spec->seccomp_profile) {
 		if (!precompiled.valid || precompiled.caps != caps)
 			return compile_default(caps, ret);
-		size_t size = precompiled.prog.len * sizeof(struct sock_filter);
-		struct sock_filter *f = malloc(size);
-		if (!f)
-			return -ENOMEM;
-		memcpy(f, precompiled.prog.filter, size);
-		*ret = (struct sock_fprog){ .len = precompiled.prog.len, .filter = f };
+		/* Used once: it is the caller's now. */
+		*ret = precompiled.prog;
+		precompiled.valid = false;
 		return 0;
 	}
 	json_error_t je;

@@ -14,6 +14,6 @@
 int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog *ret,
 		    char **ret_error);
 /* Compiles the default profile for `caps` ahead of time (the supervisor
- * does, while the CLI creates the container); seccomp_prepare() then
- * copies it when a container with these capabilities asks for it. */
+ * does, while the CLI creates the container); the next seccomp_prepare()
+ * for a container with these capabilities hands it over. */
 int seccomp_precompile_default(uint64_t caps);

@@ -20,7 +20,17 @@ berth_supervisor_SOURCES = \
 	supervisor/notify.c \
 	$(NULL)
 berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-berth_supervisor_LDADD = libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)
+berth_supervisor_LDADD = libdb.a libcommon.a $(SUPERVISOR_LIBS)
+
+# The same objects linked against the shared C library, for valgrind
+# (tests/valgrind/run-stop-cycle.sh): memcheck replaces malloc() in a
+# shared libc only.
+check_PROGRAMS += tests/valgrind/berth-supervisor-dynamic
+tests_valgrind_berth_supervisor_dynamic_SOURCES =
+tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libdb.a libcommon.a \
+	$(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libdb.a libcommon.a
 
 # The static program every container's command is exec'd from, out of a
 # sealed memfd copy (see supervisor/stage.c).

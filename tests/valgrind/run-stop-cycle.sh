@@ -22,7 +22,12 @@ unset BERTH_SUPERVISOR
 "$B" run -d --name vg busybox sh -c 'trap "exit 3" TERM; while :; do sleep 0.2; done' >/dev/null ||
 	exit 1
 "$B" stop -t 1 vg >/dev/null
-export BERTH_SUPERVISOR=$here/supervisor.sh BERTH_VALGRIND_SUPERVISOR=$build/berth-supervisor
+# The same objects linked against the shared C library: memcheck cannot
+# replace malloc() in a static one (configure links berth-supervisor as a
+# static PIE where it can).
+make -s -C "$build" tests/valgrind/berth-supervisor-dynamic >/dev/null || exit 1
+export BERTH_SUPERVISOR=$here/supervisor.sh
+export BERTH_VALGRIND_SUPERVISOR=$build/tests/valgrind/berth-supervisor-dynamic BERTH_STAGE=$build/berth-stage
 "$B" start vg >/dev/null || exit 1
 sleep 2
 "$B" exec vg true 2>/dev/null
