@@ -922,6 +922,9 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		return exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r;
 	}
 
+	/* Nothing more for the DB from us: close it while the container runs
+	 * rather than after it. */
+	cli->db = db_close(cli->db);
 	if (o.detach) {
 		printf("%s\n", id);
 		return 0;
