@@ -36,20 +36,6 @@ _noreturn_ static void init_fail(const InitPlan *plan, int error, int exit_code,
 	_exit(exit_code);
 }
 
-static int loopback_up(void)
-{
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct ifreq ifr = { 0 };
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return -errno;
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
-}
-
-
 _noreturn_ static void exec_command(const InitPlan *plan)
 {
 	stage_exec(plan->stage_fd, plan->error_fd, plan->spec->args, plan->spec->env);
@@ -149,6 +135,8 @@ _Noreturn void container_init(const InitPlan *plan)
 		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setsid");
 
 	r = rootfs_setup(plan, &err);
+	if (r >= 0)
+		r = netns_join(plan, &err); /* if no /sys mount did already */
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
 	if (plan->console_fd >= 0) {
@@ -162,7 +150,8 @@ _Noreturn void container_init(const InitPlan *plan)
 		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the hostname");
 
 	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path) {
-		if ((r = loopback_up()) < 0)
+		/* One the supervisor's thread made has it up already. */
+		if (plan->netns_sock < 0 && (r = loopback_up()) < 0)
 			init_fail(plan, r, EXIT_BERTH_ERROR, "bring the loopback interface up");
 		/* ping without CAP_NET_RAW, through ICMP datagram sockets, as
 		 * Docker and Podman allow in a container's own network. The
@@ -224,7 +213,7 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 {
 	*ret_error = NULL;
 	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
-			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF,
+			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF, .netns_sock = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;
@@ -299,6 +288,7 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 void init_plan_done(InitPlan *plan)
 {
 	safe_close(plan->stage_fd);
+	safe_close(plan->netns_sock);
 	for (size_t i = 0; i < plan->n_mounts; i++)
 		mount_options_done(&plan->mounts[i].opts);
 	free(plan->mounts);

@@ -18,6 +18,7 @@ berth_supervisor_SOURCES = \
 	supervisor/exec.c \
 	supervisor/control.c \
 	supervisor/notify.c \
+	supervisor/netns.c \
 	$(NULL)
 berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)

@@ -195,6 +195,8 @@ static int prepare_and_wait(Supervisor *s)
 			if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
 				log_debug_errno(-errno, "restore the CPU affinity: %m");
 		}
+		/* On the CPU the CLI leaves idle now, while we go on. */
+		netns_prep_start(&s->netns);
 		return 1;
 	}
 }
@@ -408,6 +410,7 @@ int main(int argc, char *argv[])
 		r = 1; /* nothing to do */
 	if (r == 0)
 		r = run(s);
+	netns_prep_done(&s->netns);
 
 	safe_close(s->sync_fd);
 	safe_close(s->pidfd);

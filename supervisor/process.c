@@ -20,6 +20,17 @@
 #include "util.h"
 
 
+/* 32-bit ids where the old calls take 16-bit ones (i386, arm). */
+#ifdef SYS_setgroups32
+#define SYS_SETGROUPS SYS_setgroups32
+#define SYS_SETRESGID SYS_setresgid32
+#define SYS_SETRESUID SYS_setresuid32
+#else
+#define SYS_SETGROUPS SYS_setgroups
+#define SYS_SETRESGID SYS_setresgid
+#define SYS_SETRESUID SYS_setresuid
+#endif
+
 uint64_t process_permitted_caps(void)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -91,16 +102,19 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 	}
 
 	/* Supplementary groups first, then gid, then uid: each step needs
-	 * the privileges the next one drops. */
-	if (setgroups(id->n_groups, (const gid_t *)id->groups) < 0) {
+	 * the privileges the next one drops. The system calls themselves: the
+	 * C library's wrappers apply them to every thread it knows of, and the
+	 * init is cloned from a supervisor that may have one more thread
+	 * (netns.c), which the init's copy of the library would wait for. */
+	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0) {
 		snprintf(msg, msglen, "setgroups: %s", strerror(errno));
 		return -errno;
 	}
-	if (setresgid(id->gid, id->gid, id->gid) < 0) {
+	if (syscall(SYS_SETRESGID, id->gid, id->gid, id->gid) < 0) {
 		snprintf(msg, msglen, "setgid %u: %s", id->gid, strerror(errno));
 		return -errno;
 	}
-	if (setresuid(id->uid, id->uid, id->uid) < 0) {
+	if (syscall(SYS_SETRESUID, id->uid, id->uid, id->uid) < 0) {
 		snprintf(msg, msglen, "setuid %u: %s", id->uid, strerror(errno));
 		return -errno;
 	}

@@ -180,6 +180,16 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	for (int t = 0; t < _NS_MAX; t++)
 		if (spec->namespaces[t].enabled && !spec->namespaces[t].path && t != NS_USER)
 			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
+	/* A network namespace a thread of ours is making (netns.c): the init
+	 * is cloned without one, and gets that one through netns[] once the
+	 * thread is done. */
+	int netns[2] = { -EBADF, -EBADF };
+	if (!(flags & CLONE_NEWNET))
+		netns_prep_done(&s->netns);
+	else if (s->netns.started && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, netns) == 0) {
+		plan.netns_sock = netns[1];
+		flags &= ~(uint64_t)CLONE_NEWNET;
+	}
 	/* The user namespace comes last, from the init itself (see
 	 * enter_user_namespace()); we write its maps when it asks. */
 	int userns[2] = { -EBADF, -EBADF };
@@ -211,6 +221,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		}
 		if (r < 0) {
 			*ret_exit_code = EXIT_BERTH_ERROR;
+			safe_close(netns[0]);
 			return spawn_abandon(s, &plan, errpipe, console, userns, r);
 		}
 	}
@@ -232,9 +243,28 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
+	/* While the init sets the container up: the DB connection the next
+	 * records use, then the network namespace the init waits for before
+	 * /sys (if the thread failed, nothing goes and the init makes its
+	 * own). Before the user namespace's maps, which the init asks for
+	 * only after that. */
+	if (pid > 0)
+		supervisor_open_db(s);
+	if (netns[0] >= 0) {
+		int fd = netns_prep_take(&s->netns);
+		if (fd >= 0 && pid > 0)
+			(void)tty_send_fd(netns[0], fd);
+		else if (fd < 0)
+			log_debug_errno(fd, "make the network namespace beside the clone: %m");
+		safe_close(fd);
+		netns[0] = safe_close(netns[0]);
+	}
+
 	close(errpipe[1]);
 	safe_close(console[1]);
 	safe_close(userns[1]);
+	plan.netns_sock = -EBADF;
+	safe_close(netns[1]);
 	if (pid > 0 && userns[0] >= 0) {
 		r = map_user_namespace(s, pid, userns[0]);
 		if (r < 0)
@@ -257,8 +287,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	s->pid = pid;
 	s->pidfd = pidfd;
-	/* While the init sets the container up: the DB is next. */
-	supervisor_open_db(s);
+
 	/* The exit of the container's last process tears its mount namespace
 	 * down (every mount unmounted, an RCU grace period waited for) before
 	 * the kernel reports that exit: 0.4 to 1.5 ms of every `run` here.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -56,7 +57,21 @@ typedef struct {
 	struct sock_fprog seccomp; /* filter.len == 0: none */
 	int join_cgroup_fd;      /* clone() fallback: the cgroup the init joins itself */
 	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
+	int netns_sock;          /* where a new network namespace comes from (netns.c) */
 } InitPlan;
+
+/* A network namespace made by a thread of ours (netns.c). */
+typedef struct {
+	pthread_t thread;
+	bool started;
+	int result; /* the namespace's fd, or a negative errno */
+} NetnsPrep;
+void netns_prep_start(NetnsPrep *p);
+/* Waits for the thread; the namespace's fd (ours now), or -errno. */
+int netns_prep_take(NetnsPrep *p);
+/* Waits for the thread, if any, and closes what it made. */
+void netns_prep_done(NetnsPrep *p);
+int loopback_up(void);
 
 
 /* Runs in the child of clone(): sets up the root and execs the command.
@@ -112,6 +127,7 @@ struct Supervisor {
 	int sync_fd;
 	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
 	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
+	NetnsPrep netns;     /* --wait: the network namespace, made from SYNC_GO on */
 	sqlite3 *db;         /* foreground: the connection, kept between writes */
 
 	int self_log_fd; /* supervisor.log: our own messages, and our stderr */
