@@ -47,17 +47,14 @@ int supervisor_record_running(Supervisor *s)
 	int r = with_db(s, &db);
 	if (r < 0)
 		return r;
-	char started[32], boot[37] = "";
+	char started[32];
 	format_iso8601(now_usec(), started);
-	(void)boot_id(boot);
-	uint64_t sup_start = 0;
-	(void)proc_start_time(getpid(), &sup_start);
 	RunningInfo info = {
 		.pid = s->pid,
 		.pid_start_time = (int64_t)s->pid_start_time,
 		.supervisor_pid = getpid(),
-		.supervisor_start_time = (int64_t)sup_start,
-		.boot_id = boot,
+		.supervisor_start_time = (int64_t)s->self_start_time,
+		.boot_id = s->boot_id,
 		.started_at = started,
 		.cgroup = s->cgroup,
 	};

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include "caps.h"
 #include "cgroup-devices.h"
@@ -314,7 +315,15 @@ static int run(Supervisor *s)
 			log_warning_errno(r, "write pid file `%s`: %m", s->pidfile);
 	}
 
-	r = supervisor_record_running(s);
+	/* --rm, and the command is over already (a short one): its row goes
+	 * at the end, a moment from now, and a `running` written first would
+	 * be a DB write no one can see (in the test VM, a tenth of such a
+	 * run). */
+	siginfo_t si = { 0 };
+	bool over = s->auto_remove &&
+		    waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid != 0;
+	r = over ? 0 : supervisor_record_running(s);
 	if (r < 0) {
 		/* The DB could not be told; a container nobody can see must not
 		 * keep running. */

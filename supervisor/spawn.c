@@ -243,13 +243,11 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
-	/* While the init sets the container up: the DB connection the next
-	 * records use, then the network namespace the init waits for before
-	 * /sys (if the thread failed, nothing goes and the init makes its
-	 * own). Before the user namespace's maps, which the init asks for
-	 * only after that. */
-	if (pid > 0)
-		supervisor_open_db(s);
+	/* While the init sets the container up: the network namespace it
+	 * waits for before /sys (if the thread failed, nothing goes and the
+	 * init makes its own), then the DB connection the next records use.
+	 * Both before the user namespace's maps, which the init asks for only
+	 * after that. */
 	if (netns[0] >= 0) {
 		int fd = netns_prep_take(&s->netns);
 		if (fd >= 0 && pid > 0)
@@ -258,6 +256,13 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 			log_debug_errno(fd, "make the network namespace beside the clone: %m");
 		safe_close(fd);
 		netns[0] = safe_close(netns[0]);
+	}
+	if (pid > 0) {
+		supervisor_open_db(s);
+		/* What the running record holds besides the time. */
+		(void)proc_start_time(pid, &s->pid_start_time);
+		(void)proc_start_time(getpid(), &s->self_start_time);
+		(void)boot_id(s->boot_id);
 	}
 
 	close(errpipe[1]);
@@ -301,7 +306,6 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	r = read_init_error(errpipe[0], &ie);
 	close(errpipe[0]);
 	if (r == 0) {
-		(void)proc_start_time(pid, &s->pid_start_time);
 		if (console[0] >= 0) {
 			r = tty_recv_fd(console[0], &s->tty_master);
 			safe_close(console[0]);

@@ -124,6 +124,8 @@ struct Supervisor {
 	int pidfd;
 	int mnt_ns_fd; /* the container's mount namespace, until its exit is told */
 	uint64_t pid_start_time;
+	uint64_t self_start_time; /* ours, for the DB row (read while the init works) */
+	char boot_id[37];
 	int sync_fd;
 	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
 	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
