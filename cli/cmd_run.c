@@ -857,6 +857,10 @@ static void remove_unstarted(Cli *cli, const char *id)
 	_cleanup_(container_row_done) ContainerRow row = { 0 };
 	if (db_container_get(db, id, &row) < 0 || row.state != STATE_CREATED || row.supervisor_pid > 0)
 		return;
+	/* A supervisor that died after making the cgroup left it. */
+	_cleanup_free_ char *cgroup = NULL;
+	if (cgroup_container_path(id, &cgroup) >= 0)
+		(void)cgroup_destroy(cgroup, 1000);
 	(void)rm_rf(row.bundle);
 	(void)db_container_delete(db, id);
 }

@@ -157,15 +157,15 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	if (pid < 0)
 		return log_error_errno(-errno, "start %s: fork: %m", sup);
 	if (pid == 0) {
+		/* Out of the terminal's session first: a ^C from now on is not
+		 * the supervisor's. */
+		int e = setsid() < 0 ? errno : 0;
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
 		for (int sig = 1; sig < NSIG; sig++)
 			(void)sigaction(sig, &dfl, NULL);
 		sigset_t none;
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		int e = 0;
-		if (setsid() < 0)
-			e = errno;
 		/* dup2() onto itself would keep O_CLOEXEC. */
 		if (!e && (theirs == 3 ? fcntl(3, F_SETFD, 0) : dup2(theirs, 3)) < 0)
 			e = errno;

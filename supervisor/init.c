@@ -4,9 +4,11 @@
 /* The container init: the code between clone() and execve(). It runs as
  * pid 1 of the new PID namespace, already inside every new namespace and
  * the container's cgroup (CLONE_INTO_CGROUP; the clone() fallback joins
- * both first thing, below). The supervisor is single-threaded when it
- * clones, so this is a plain fork()-like copy;
- * still, nothing here allocates, and every failure goes back to the
+ * both first thing, below). The supervisor may have a second thread when
+ * it clones (the one making the network namespace, netns.c), which this
+ * copy does not have: nothing here allocates or takes a C library lock,
+ * and the ids are set with the system calls, not with the wrappers that
+ * signal every thread (process.c). Every failure goes back to the
  * supervisor through the error pipe as an errno and one line. */
 
 #include <fcntl.h>
@@ -102,6 +104,11 @@ _Noreturn void container_init(const InitPlan *plan)
 	const ContainerSpec *spec = plan->spec;
 	InitErr err = { { 0 } };
 	int r;
+
+	/* Our copy of the supervisor's end of the network namespace socket:
+	 * without it, the supervisor closing its own is an end of file. */
+	if (plan->netns_peer >= 0)
+		close(plan->netns_peer);
 
 	/* Die with the supervisor: a container is never left unsupervised. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -213,7 +220,7 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 {
 	*ret_error = NULL;
 	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
-			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF, .netns_sock = -EBADF,
+			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;

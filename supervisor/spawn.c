@@ -188,14 +188,19 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		netns_prep_done(&s->netns);
 	else if (s->netns.started && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, netns) == 0) {
 		plan.netns_sock = netns[1];
+		plan.netns_peer = netns[0];
 		flags &= ~(uint64_t)CLONE_NEWNET;
-	}
+	} else
+		netns_prep_done(&s->netns);
 	/* The user namespace comes last, from the init itself (see
 	 * enter_user_namespace()); we write its maps when it asks. */
 	int userns[2] = { -EBADF, -EBADF };
 	if (spec->namespaces[NS_USER].enabled) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0)
-			return spawn_abandon(s, &plan, errpipe, console, userns, -errno);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0) {
+			r = -errno;
+			safe_close(netns[0]);
+			return spawn_abandon(s, &plan, errpipe, console, userns, r);
+		}
 		plan.userns_fd = userns[1];
 	}
 	/* Namespaces to share (--ipc container:NAME) are joined by us, the
@@ -252,8 +257,11 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		int fd = netns_prep_take(&s->netns);
 		if (fd >= 0 && pid > 0)
 			(void)tty_send_fd(netns[0], fd);
-		else if (fd < 0)
+		else if (pid > 0) {
+			/* A byte without a descriptor: the init makes its own. */
 			log_debug_errno(fd, "make the network namespace beside the clone: %m");
+			(void)send(netns[0], "-", 1, MSG_NOSIGNAL);
+		}
 		safe_close(fd);
 		netns[0] = safe_close(netns[0]);
 	}
@@ -268,7 +276,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	close(errpipe[1]);
 	safe_close(console[1]);
 	safe_close(userns[1]);
-	plan.netns_sock = -EBADF;
+	plan.netns_sock = plan.netns_peer = -EBADF;
 	safe_close(netns[1]);
 	if (pid > 0 && userns[0] >= 0) {
 		r = map_user_namespace(s, pid, userns[0]);
@@ -297,10 +305,17 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	 * down (every mount unmounted, an RCU grace period waited for) before
 	 * the kernel reports that exit: 0.4 to 1.5 ms of every `run` here.
 	 * Holding the namespace makes that our work, after the exit is told
-	 * (supervisor_finish()). */
-	char ns[64];
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)pid);
-	s->mnt_ns_fd = open(ns, O_RDONLY | O_CLOEXEC);
+	 * (supervisor_finish()). Not when the host's files are bound in: who
+	 * ran the container may unmount their source the moment `run`
+	 * returns, and must not find it still in use. */
+	bool binds = false;
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		binds = binds || streq(spec->mounts[i].type, "bind");
+	if (!binds) {
+		char ns[64];
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)pid);
+		s->mnt_ns_fd = open(ns, O_RDONLY | O_CLOEXEC);
+	}
 
 	InitError ie;
 	r = read_init_error(errpipe[0], &ie);

@@ -58,6 +58,7 @@ typedef struct {
 	int join_cgroup_fd;      /* clone() fallback: the cgroup the init joins itself */
 	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
 	int netns_sock;          /* where a new network namespace comes from (netns.c) */
+	int netns_peer;          /* the supervisor's end of it, which the init closes */
 } InitPlan;
 
 /* A network namespace made by a thread of ours (netns.c). */
