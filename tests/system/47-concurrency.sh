@@ -9,14 +9,17 @@ t_begin
 N=${BERTH_TEST_CONCURRENCY:-100}
 berth image create busybox >/dev/null
 mkdir "$ROOT/out"
+# Names that cannot be the start of an id (not hex): an `rm -f c21` that
+# ran before c21 existed would remove whichever container's id begins
+# with c21, as a prefix of an id is a way to name a container.
 start=$(date +%s%N)
 for i in $(seq 1 "$N"); do
-	"$BERTH" run -d --name "c$i" busybox sleep 1000 >"$ROOT/out/run$i" 2>"$ROOT/out/run$i.err" &
+	"$BERTH" run -d --name "n$i" busybox sleep 1000 >"$ROOT/out/run$i" 2>"$ROOT/out/run$i.err" &
 done
 for i in $(seq 1 10); do
 	"$BERTH" list >/dev/null 2>"$ROOT/out/list$i.err" &
-	"$BERTH" stop -t 1 "c$((i * 3))" >/dev/null 2>"$ROOT/out/stop$i.err" &
-	"$BERTH" rm -f "c$((i * 7))" >/dev/null 2>"$ROOT/out/rm$i.err" &
+	"$BERTH" stop -t 1 "n$((i * 3))" >/dev/null 2>"$ROOT/out/stop$i.err" &
+	"$BERTH" rm -f "n$((i * 7))" >/dev/null 2>"$ROOT/out/rm$i.err" &
 done
 wait
 ms=$((($(date +%s%N) - start) / 1000000))
@@ -25,18 +28,18 @@ t_diag "$N run -d with 30 list/stop/rm in parallel: $ms ms"
 t_is "no command met a locked database" "" "$(cat "$ROOT"/out/*.err | grep -i 'locked\|busy')"
 # A run may only fail when an `rm -f` of the same name removed it while it
 # started, and then with one clear line.
-removed_names=" $(for i in $(seq 1 10); do printf 'c%d ' $((i * 7)); done)"
+removed_names=" $(for i in $(seq 1 10); do printf 'n%d ' $((i * 7)); done)"
 failed=""
 for i in $(seq 1 "$N"); do
 	if ! grep -qE '^[0-9a-f]{64}$' "$ROOT/out/run$i"; then
-		case "$removed_names" in *" c$i "*) ;; *) failed="$failed c$i" ;; esac
-		t_match "run of c$i, removed while it started, failed with one clear line" \
+		case "$removed_names" in *" n$i "*) ;; *) failed="$failed n$i" ;; esac
+		t_match "run of n$i, removed while it started, failed with one clear line" \
 			'^berth: the container was removed while it started$' "$(cat "$ROOT/out/run$i.err")"
 	fi
 done
 t_is "every run -d not raced by an rm succeeded" "" "$failed"
 bad=$(cat "$ROOT"/out/list*.err "$ROOT"/out/stop*.err "$ROOT"/out/rm*.err |
-	grep -v -e '^berth: no such container: c[0-9]*$' -e 'is not running$' | head -3)
+	grep -v -e '^berth: no such container: n[0-9]*$' -e 'is not running$' | head -3)
 t_is "every other error is a clean one-line 'no such container' (raced before the run)" "" "$bad"
 t_is "no duplicated rows" 0 "$(db "SELECT count(*) - count(DISTINCT name) FROM containers")"
 for i in $(seq 1 "$N"); do
@@ -45,7 +48,7 @@ for i in $(seq 1 "$N"); do
 	for k in $(seq 1 10); do [ "$i" = $((k * 7)) ] && [ ! -s "$ROOT/out/rm$k.err" ] && rmd=1; done
 	n=$(db "SELECT count(*) FROM containers WHERE id='$id'")
 	if [ "$rmd" = 0 ] && [ "$n" != 1 ]; then
-		echo "# lost row for c$i ($id)"
+		echo "# lost row for n$i ($id)"
 		lost=1
 	fi
 done
