@@ -16,23 +16,24 @@
 #include "supervisor.h"
 #include "util.h"
 
-static int with_db(Supervisor *s, sqlite3 **ret)
+int supervisor_open_db(Supervisor *s)
 {
-	if (s->db) {
-		*ret = TAKE_PTR(s->db);
+	if (s->db)
 		return 0;
-	}
-	int r = db_open(s->db_path, ret);
+	int r = db_open(s->db_path, &s->db);
 	if (r < 0)
-		return log_error_errno(r, "open the state DB `%s`: %m", s->db_path);
-	db_defer_checkpoints(*ret);
+		return r;
+	db_defer_checkpoints(s->db);
 	return 0;
 }
 
-void supervisor_open_db(Supervisor *s)
+static int with_db(Supervisor *s, sqlite3 **ret)
 {
-	if (!s->db && db_open(s->db_path, &s->db) >= 0)
-		db_defer_checkpoints(s->db);
+	int r = supervisor_open_db(s);
+	if (r < 0)
+		return log_error_errno(r, "open the state DB `%s`: %m", s->db_path);
+	*ret = TAKE_PTR(s->db);
+	return 0;
 }
 
 void supervisor_release_db(Supervisor *s)

@@ -184,14 +184,13 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	 * is cloned without one, and gets that one through netns[] once the
 	 * thread is done. */
 	int netns[2] = { -EBADF, -EBADF };
-	if (!(flags & CLONE_NEWNET))
-		netns_prep_done(&s->netns);
-	else if (s->netns.started && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, netns) == 0) {
+	if ((flags & CLONE_NEWNET) && s->netns.started &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, netns) == 0) {
 		plan.netns_sock = netns[1];
 		plan.netns_peer = netns[0];
 		flags &= ~(uint64_t)CLONE_NEWNET;
 	} else
-		netns_prep_done(&s->netns);
+		netns_prep_done(&s->netns); /* not wanted, or no way to hand it over */
 	/* The user namespace comes last, from the init itself (see
 	 * enter_user_namespace()); we write its maps when it asks. */
 	int userns[2] = { -EBADF, -EBADF };
@@ -266,7 +265,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		netns[0] = safe_close(netns[0]);
 	}
 	if (pid > 0) {
-		supervisor_open_db(s);
+		(void)supervisor_open_db(s);
 		/* What the running record holds besides the time. */
 		(void)proc_start_time(pid, &s->pid_start_time);
 		(void)proc_start_time(getpid(), &s->self_start_time);

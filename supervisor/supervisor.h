@@ -175,7 +175,7 @@ void supervisor_drop_startup_memory(void);
 void supervisor_release_db(Supervisor *s);
 /* Opens the connection the running and end records use, ahead of them.
  * An idle connection holds no lock; if this fails, they open their own. */
-void supervisor_open_db(Supervisor *s);
+int supervisor_open_db(Supervisor *s);
 /* Sends sig to the container's init through its pidfd. */
 void supervisor_signal(Supervisor *s, int sig);
 
