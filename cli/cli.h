@@ -53,19 +53,27 @@ typedef struct {
 	bool auto_remove;
 	const char *pidfile; /* absolute, or NULL */
 	bool wait;           /* supervisor_start() before the container exists (run) */
+	bool make_bundle;    /* --wait: the supervisor makes the container's folder */
+	bool new_netns;      /* --wait: the container gets a network namespace of its own */
 } LaunchParams;
 /* ret_tty_fd: the pty master when the container has a terminal (-t) and
  * runs in the foreground, else -EBADF. */
 int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
 		      int *ret_exit_code);
-/* The same in two steps, for `berth run`: supervisor_start() starts the
- * supervisor with --wait before the container exists (common/protocol.h
- * says why; closing ret_sync_fd then makes it go away), supervisor_go()
- * once the container is in the DB, then waits for it as launch_supervisor()
- * does. */
+/* The same in steps, for `berth run` (common/protocol.h says why):
+ * supervisor_start() starts the supervisor with --wait before the
+ * container exists; supervisor_send_config() hands it the container's
+ * configuration (SYNC_GO), and it sets the container up while we record
+ * it in the DB; supervisor_commit() then lets the command run, and
+ * supervisor_wait_started() waits for it as launch_supervisor() does.
+ * Should anything fail before the commit, supervisor_abandon() makes the
+ * supervisor take down what it made, and waits until it has. */
 int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *ret_pid);
-int supervisor_go(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
-		  int *ret_exit_code);
+int supervisor_send_config(int sync_fd, const char *config);
+void supervisor_commit(int sync_fd);
+void supervisor_abandon(int sync_fd, pid_t pid);
+int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
+			    int *ret_exit_code);
 /* Foreground: forward signals until the container exits; returns its exit
  * code as the CLI should exit with it. */
 int attach_wait(int sync_fd);

@@ -703,9 +703,41 @@ static int make_bundle(const char *bundle)
 	return 0;
 }
 
-/* Creates container id: bundle folder, config.json, DB row. On any error
- * nothing of it is left. */
-static int create_container(Cli *cli, const RunOptions *o, const char *id)
+/* A container made ready by prepare_container(): its configuration for
+ * the supervisor, and what its DB row will hold. */
+typedef struct {
+	char *config;  /* config.json's text */
+	char *name;
+	char *image;
+	char *command; /* JSON array */
+	char *rootfs;  /* the layers, ':'-separated */
+	char *bundle;
+	bool bundle_ours; /* we made the folder (a user namespace's copies), not the supervisor */
+	uint32_t userns_base;
+} PreparedContainer;
+
+static void prepared_container_done(PreparedContainer *c)
+{
+	free(c->config);
+	free(c->name);
+	free(c->image);
+	free(c->command);
+	free(c->rootfs);
+	free(c->bundle);
+}
+
+/* Whether the container gets a user namespace: then we make its folder,
+ * with the copies of its layers that namespace owns; otherwise its
+ * supervisor does (--make-bundle), while we work. */
+static bool wants_userns(const RunOptions *o)
+{
+	return (o->userns && streq(o->userns, "auto")) || o->n_uid_maps > 0 || o->n_gid_maps > 0;
+}
+
+/* Everything of container id but its DB row: the configuration, checked,
+ * and with a user namespace its folder. On any error nothing of it is
+ * left. */
+static int prepare_container(Cli *cli, const RunOptions *o, const char *id, PreparedContainer *c)
 {
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
@@ -728,8 +760,7 @@ static int create_container(Cli *cli, const RunOptions *o, const char *id)
 	}
 
 	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, id);
-	_cleanup_free_ char *config = path_container_file(&cli->paths, id, "config.json");
-	if (!bundle || !config)
+	if (!bundle)
 		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 	/* --layers go over the image's own layers, leftmost on top. */
@@ -796,53 +827,74 @@ static int create_container(Cli *cli, const RunOptions *o, const char *id)
 		return log_error_errno(-E2BIG, "image `%s` has %zu layers: too many for one overlay "
 					       "mount under `%s`",
 				       img.name, strv_length(layers), cli->paths.state_dir);
+	_cleanup_free_ char *config = NULL;
+	r = spec_to_json(spec, &config);
+	if (r < 0)
+		return log_error_errno(r, "build the container's configuration: %m");
 
 	/* Everything is checked: now the host may change (-M). */
 	r = mount_requests_prepare_host(&o->mounts);
 	if (r < 0)
 		return r;
-	r = make_bundle(bundle);
-	if (r >= 0 && shifted) {
-		r = userns_shift_layers(layers, shifted, spec);
+	if (shifted) {
+		r = make_bundle(bundle);
+		if (r >= 0)
+			r = userns_shift_layers(layers, shifted, spec);
 		_cleanup_free_ char *upper = NULL;
 		if (r >= 0 && asprintf(&upper, "%s/upper", bundle) >= 0 &&
 		    chown(upper, (uid_t)id_map_to_host(spec->uid_maps, spec->n_uid_maps, 0),
 			  (gid_t)id_map_to_host(spec->gid_maps, spec->n_gid_maps, 0)) < 0)
 			r = -errno;
-	}
-	if (r >= 0)
-		r = spec_write_file(spec, config);
-	if (r < 0) {
-		log_error_errno(r, "create `%s`: %m", bundle);
-		(void)rm_rf(bundle);
-		return r;
+		if (r < 0) {
+			log_error_errno(r, "create `%s`: %m", bundle);
+			(void)rm_rf(bundle);
+			return r;
+		}
+		c->bundle_ours = true;
 	}
 
+	c->name = strdup(name);
+	c->image = strdup(img.name);
+	if (!c->name || !c->image)
+		return log_error_errno(-ENOMEM, "out of memory");
+	c->config = TAKE_PTR(config);
+	c->command = TAKE_PTR(cmd_json);
+	c->rootfs = TAKE_PTR(rootfs);
+	c->bundle = TAKE_PTR(bundle);
+	c->userns_base = userns_base;
+	return 0;
+}
+
+/* The DB row of a prepared container; its name is taken here. */
+static int record_container(Cli *cli, const RunOptions *o, const char *id, const PreparedContainer *c)
+{
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
 	char created[32];
 	format_iso8601(now_usec(), created);
 	ContainerRow row = {
 		.id = (char *)id,
-		.name = (char *)name,
-		.image = img.name,
-		.command = cmd_json,
+		.name = c->name,
+		.image = c->image,
+		.command = c->command,
 		.state = STATE_CREATED,
 		.created_at = created,
-		.rootfs = rootfs,
-		.bundle = bundle,
+		.rootfs = c->rootfs,
+		.bundle = c->bundle,
 		.auto_remove = o->auto_remove,
-		.userns_base = userns_base,
+		.userns_base = c->userns_base,
 	};
 	r = db_container_insert(db, &row);
-	if (r < 0) {
-		(void)rm_rf(bundle);
-		if (r == -EEXIST)
-			return log_error_errno(r, "the name `%s` is already in use", name);
-		if (r == -EADDRINUSE)
-			return log_error_errno(r, "another container took user namespace range %u "
-						  "meanwhile; run again",
-					       userns_base);
+	if (r == -EEXIST)
+		return log_error_errno(r, "the name `%s` is already in use", c->name);
+	if (r == -EADDRINUSE)
+		return log_error_errno(r, "another container took user namespace range %u "
+					  "meanwhile; run again",
+				       c->userns_base);
+	if (r < 0)
 		return log_error_errno(r, "record the container in the state DB: %m");
-	}
 	return 0;
 }
 
@@ -905,21 +957,35 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	char id[65];
 	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
 		return log_error_errno(r, "random: %m");
+	const char *net = o.ns_mode[NS_NETWORK];
 	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
-			    .pidfile = pidfile, .wait = true };
+			    .pidfile = pidfile, .wait = true, .make_bundle = !wants_userns(&o),
+			    .new_netns = !net || !streq(net, "host") };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
-	/* The supervisor starts (and prepares what it can) while we create
-	 * the container; should that fail, closing sync_fd sends it away. */
+	/* The supervisor starts (and prepares what it can) while we prepare
+	 * the container, and sets it up while we record it (protocol.h). */
 	pid_t pid;
 	r = supervisor_start(cli, &lp, &sync_fd, &pid);
 	if (r < 0)
 		return r;
-	r = create_container(cli, &o, id);
-	if (r < 0)
+	_cleanup_(prepared_container_done) PreparedContainer c = { 0 };
+	r = prepare_container(cli, &o, id, &c);
+	if (r >= 0) {
+		r = supervisor_send_config(sync_fd, c.config);
+		if (r < 0)
+			log_error_errno(r, "hand the configuration to the supervisor: %m");
+	}
+	if (r >= 0)
+		r = record_container(cli, &o, id, &c);
+	if (r < 0) {
+		supervisor_abandon(sync_fd, pid);
+		if (c.bundle_ours)
+			(void)rm_rf(c.bundle);
 		return r;
-
+	}
+	supervisor_commit(sync_fd);
 	int exit_code;
-	r = supervisor_go(&lp, sync_fd, pid, &tty, &exit_code);
+	r = supervisor_wait_started(&lp, sync_fd, pid, &tty, &exit_code);
 	if (r < 0) {
 		if (o.auto_remove)
 			remove_unstarted(cli, id);
@@ -935,5 +1001,9 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	}
 	/* Our stdout may be the container's too: nothing of ours is pending. */
 	fflush(stdout);
+	/* While the container runs we only wait: let go of our code's pages
+	 * now, when the CPU is idle, rather than at exit, when the container's
+	 * end waits for it (the few pages the rest needs fault back in). */
+	drop_text_pages();
 	return tty >= 0 ? attach_tty(sync_fd, tty) : attach_wait(sync_fd);
 }

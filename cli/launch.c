@@ -11,12 +11,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "sync-msg.h"
 #include "tty.h"
 #include "log.h"
 #include "util.h"
@@ -56,46 +58,9 @@ int find_supervisor(char **ret)
 	return 0;
 }
 
-/* One message; an fd that came with it (the pty master of -t) goes to
- * ret_fd when not NULL, and is closed otherwise. */
-static int read_msg_fd(int fd, SyncMsg *m, int *ret_fd)
-{
-	for (;;) {
-		struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} c;
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-				     .msg_controllen = sizeof(c.buf) };
-		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-		if (n > 0) {
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-			if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-				int got;
-				memcpy(&got, CMSG_DATA(cm), sizeof(int));
-				if (ret_fd)
-					*ret_fd = got;
-				else
-					close(got);
-			}
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPIPE;
-		if (n != (ssize_t)sizeof(*m))
-			return -EIO;
-		m->msg[sizeof(m->msg) - 1] = 0;
-		return 0;
-	}
-}
-
 static int read_msg(int fd, SyncMsg *m)
 {
-	return read_msg_fd(fd, m, NULL);
+	return sync_recv(fd, m, NULL);
 }
 
 int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *ret_pid)
@@ -134,6 +99,10 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	}
 	if (p->wait)
 		argv[a++] = (char *)"--wait";
+	if (p->make_bundle)
+		argv[a++] = (char *)"--make-bundle";
+	if (p->new_netns)
+		argv[a++] = (char *)"--new-netns";
 	argv[a] = NULL;
 
 	/* fork(), not posix_spawn(): posix_spawn() shares our memory with the
@@ -151,7 +120,7 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	int cpu = p->wait ? sched_getcpu() : -1;
 	if (cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof(away), &away) == 0) {
 		CPU_CLR(cpu, &away);
-		pin = CPU_COUNT(&away) > 0;
+		pin = CPU_COUNT(&away) > 0 && !getenv("NOPIN");
 	}
 	pid_t pid = fork();
 	if (pid < 0)
@@ -193,15 +162,24 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	return 0;
 }
 
-int supervisor_go(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
-		  int *ret_exit_code)
+static void reap_first(pid_t pid)
 {
-	*ret_exit_code = EXIT_BERTH_ERROR;
-	*ret_tty_fd = -EBADF;
-	/* It forks away at once; reap the first process. */
+	/* It forks away at once; reap the first process (ECHILD: done). */
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+}
+
+int supervisor_send_config(int sync_fd, const char *config)
+{
+	/* The configuration goes in a memfd: no size limit of a message,
+	 * and no file of ours to write before the supervisor can start. */
+	_cleanup_close_ int mfd = memfd_create("berth-config", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	int r = write_all(mfd, config, strlen(config));
+	if (r < 0)
+		return r;
 	SyncMsg m = { .type = SYNC_GO };
 	/* Our affinity is the one the supervisor started without. */
 	static_assert(sizeof(cpu_set_t) <= sizeof(m.msg), "a cpu_set_t fits in a message");
@@ -210,21 +188,62 @@ int supervisor_go(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd
 		memcpy(m.msg, &cpus, sizeof(cpus));
 		m.affinity = 1;
 	}
-	/* A supervisor that died meanwhile is reported by the read below. */
-	if (p->wait)
-		(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+	/* A supervisor that died meanwhile is reported by the next read. */
+	(void)sync_send_fd(sync_fd, &m, mfd);
+	return 0;
+}
 
-	int r = read_msg_fd(sync_fd, &m, ret_tty_fd);
+void supervisor_commit(int sync_fd)
+{
+	SyncMsg m = { .type = SYNC_COMMIT };
+	(void)sync_send(sync_fd, &m);
+}
+
+void supervisor_abandon(int sync_fd, pid_t pid)
+{
+	reap_first(pid);
+	/* No SYNC_COMMIT will come: the supervisor takes down what it made
+	 * (the cgroup, the folder, an init waiting to exec), then exits,
+	 * which closes its end. Wait for that, so that when we report the
+	 * failure nothing of the container is left; but not for ever. */
+	(void)shutdown(sync_fd, SHUT_WR);
+	for (int waited = 0; waited < 10000;) {
+		struct pollfd pfd = { .fd = sync_fd, .events = POLLIN };
+		int n = poll(&pfd, 1, 100);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n <= 0) {
+			waited += 100;
+			continue;
+		}
+		char buf[sizeof(SyncMsg)];
+		ssize_t k = recv(sync_fd, buf, sizeof(buf), 0);
+		if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+			return;
+	}
+}
+
+int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
+			    int *ret_exit_code)
+{
+	*ret_exit_code = EXIT_BERTH_ERROR;
+	*ret_tty_fd = -EBADF;
+	reap_first(pid);
+	SyncMsg m;
+	int r = sync_recv(sync_fd, &m, ret_tty_fd);
 	if (r < 0)
 		return log_error_errno(r, "the supervisor ended before the container started "
 					  "(see `berth status %.12s`)",
 				       p->id);
 	if (m.type == SYNC_ERROR) {
+		*ret_tty_fd = safe_close(*ret_tty_fd);
 		*ret_exit_code = m.exit_code > 0 ? m.exit_code : EXIT_BERTH_ERROR;
 		return log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
 	}
-	if (m.type != SYNC_RUNNING)
+	if (m.type != SYNC_RUNNING) {
+		*ret_tty_fd = safe_close(*ret_tty_fd);
 		return log_error_errno(-EPROTO, "unexpected message %u from the supervisor", m.type);
+	}
 	*ret_exit_code = 0;
 	return 0;
 }
@@ -239,7 +258,7 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 	int r = supervisor_start(cli, p, &fd, &pid);
 	if (r < 0)
 		return r;
-	r = supervisor_go(p, fd, pid, ret_tty_fd, ret_exit_code);
+	r = supervisor_wait_started(p, fd, pid, ret_tty_fd, ret_exit_code);
 	if (r < 0)
 		return r;
 	*ret_sync_fd = TAKE_FD(fd);

@@ -21,6 +21,8 @@
  * re-read on an unknown id is a fallback, and bounded so that --all, which
  * sees many host cgroups, does not read the DB for each. */
 #define REFRESH_MIN_INTERVAL_USEC (250 * 1000)
+/* An unnamed container's row is looked for at most this often. */
+#define NAME_RETRY_USEC 500
 
 typedef struct {
 	uint64_t key;      /* cgroup id; 0 marks a free slot (no cgroup has id 0) */
@@ -197,11 +199,30 @@ int trace_attrib_refresh(TraceAttrib *a)
 	return r;
 }
 
+/* A container's cgroup exists before its row: its supervisor makes it
+ * while the CLI prepares the row (common/protocol.h). Look for the name
+ * again, now and then, until it is there. */
+static void name_it(TraceAttrib *a, TraceContainer *c)
+{
+	uint64_t now = now_mono_usec();
+	if (c->name || now - c->named_at < NAME_RETRY_USEC)
+		return;
+	c->named_at = now;
+	ContainerRow row;
+	if (db_container_get(a->db, c->id, &row) < 0)
+		return;
+	c->name = strdup(row.name); /* NULL when out of memory: stays unnamed */
+	container_row_done(&row);
+}
+
 const TraceContainer *trace_attrib_find(TraceAttrib *a, uint64_t cgroup_id)
 {
 	Slot *s = slot_find(a, cgroup_id);
-	if (s->key == cgroup_id)
+	if (s->key == cgroup_id) {
+		if (s->c)
+			name_it(a, s->c);
 		return s->c;
+	}
 	if (now_mono_usec() - a->last_refresh >= REFRESH_MIN_INTERVAL_USEC) {
 		int r = trace_attrib_refresh(a);
 		if (r < 0)
@@ -228,6 +249,8 @@ const TraceContainer *trace_attrib_learn(TraceAttrib *a, uint64_t cgroup_id, con
 	TraceContainer *c = add(a, cgroup_id, id, r >= 0 ? row.name : NULL);
 	if (r >= 0)
 		container_row_done(&row);
+	if (c && !c->name)
+		c->named_at = now_mono_usec();
 	return c;
 }
 

@@ -17,6 +17,7 @@ typedef struct {
 	char *id;   /* the full container id, from the DB or the cgroup's name */
 	char *name; /* NULL for a container of another state DB (--root) */
 	bool selected;
+	uint64_t named_at; /* when its row was last looked for, while it has no name */
 } TraceContainer;
 
 typedef struct TraceAttrib TraceAttrib;

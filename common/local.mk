@@ -26,6 +26,8 @@ libcommon_a_SOURCES = \
 	common/resolve.h \
 	common/seccomp-filter.c \
 	common/seccomp-filter.h \
+	common/sync-msg.c \
+	common/sync-msg.h \
 	common/sanitizer.h \
 	common/tty.c \
 	common/tty.h \

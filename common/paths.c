@@ -108,6 +108,11 @@ char *path_container_run_dir(const BerthPaths *p, const char *id)
 	return join(p->run_dir, id, NULL);
 }
 
+char *path_spare_dir(const BerthPaths *p)
+{
+	return join(p->state_dir, "spare", NULL);
+}
+
 char *path_trash_dir(const BerthPaths *p)
 {
 	return join(p->state_dir, "trash", NULL);

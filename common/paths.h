@@ -29,6 +29,9 @@ char *path_container_run_dir(const BerthPaths *p, const char *id);
 /* Folders of containers removed with --rm wait here, out of the way, until
  * their supervisor has told `berth run` and deletes them (<state>/trash/<id>). */
 char *path_trash_dir(const BerthPaths *p);
+/* Ready container folders (upper, work, rootfs) of --rm containers that
+ * ended, for the next run to take (supervisor/spare.c). */
+char *path_spare_dir(const BerthPaths *p);
 char *path_images_dir(const BerthPaths *p);
 /* An image lives in a folder named by its image id, never by its name. */
 char *path_image_dir(const BerthPaths *p, const char *image_id);

@@ -9,18 +9,29 @@
  *   supervisor -> CLI   SYNC_ERROR    it could not be started: error, exit_code, msg
  *   supervisor -> CLI   SYNC_EXITED   it ended (foreground runs only)
  *   CLI -> supervisor   SYNC_SIGNAL   forward signal `signal` to the container
- *   CLI -> supervisor   SYNC_GO       (--wait) config.json and the DB row exist: start
+ *   CLI -> supervisor   SYNC_GO       (--wait) set the container up; a memfd
+ *                                     with its config.json comes with it
+ *   CLI -> supervisor   SYNC_COMMIT   (--wait) its DB row exists: let it run
  *
  * `berth run` starts its supervisor with --wait before it creates the
- * container, so that the supervisor's exec, fork and preparations (the
- * sealed copy of berth-stage, the device cgroup program) overlap with the
- * CLI's DB and file work; the supervisor touches nothing of the container
- * until SYNC_GO, and exits without a trace when the socket closes first
- * (the CLI refused the run, or died). For that overlap the CLI starts
- * the supervisor on the CPUs other than its own (the scheduler often puts
- * a new process on its parent's CPU and leaves it waiting there while
- * another CPU idles); SYNC_GO gives the supervisor its real CPU affinity
- * back, before anything of the container exists.
+ * container, so that the supervisor's exec, fork and preparations overlap
+ * with the CLI's work: the sealed copy of berth-stage, the device cgroup
+ * program, the default seccomp filter, and what is named by the id alone,
+ * which the supervisor takes down again should no SYNC_COMMIT come: the
+ * container's cgroup, its folder (--make-bundle) and a network namespace
+ * (--new-netns). The CLI sends SYNC_GO as soon as it has the container's
+ * configuration, and records the container in the DB while the supervisor
+ * clones the init and the init mounts its root; the init execs the
+ * command only after SYNC_COMMIT, and the supervisor writes nothing of the
+ * container to the DB before it. If the socket closes before SYNC_COMMIT
+ * (the CLI could not record the container, or died), the supervisor kills
+ * the init, removes everything above and exits, without a trace in the DB;
+ * the CLI waits for that end of file before it reports its failure. For
+ * the overlap the CLI starts the supervisor on the CPUs other than its
+ * own (the scheduler often puts a new process on its parent's CPU and
+ * leaves it waiting there while another CPU idles); SYNC_GO gives the
+ * supervisor its real CPU affinity back, before the container's init
+ * exists.
  *
  * Errors carry a negative errno and one short line; the CLI prints the line
  * as "berth: <msg>" and exits with exit_code (125, or 126/127 when the
@@ -36,6 +47,7 @@ typedef enum {
 	SYNC_EXITED = 3,
 	SYNC_SIGNAL = 4,
 	SYNC_GO = 5,
+	SYNC_COMMIT = 6,
 } SyncType;
 
 typedef struct {
@@ -63,7 +75,8 @@ typedef struct {
 #define EXIT_NOT_FOUND 127
 
 /* The supervisor's command line: berth-supervisor --root DIR --id ID
- * --sync-fd N [--foreground] [--rm] [--wait] [--pidfile F] [--debug].
+ * --sync-fd N [--foreground] [--rm] [--wait [--make-bundle] [--new-netns]]
+ * [--pidfile F] [--debug].
  * Internal: only berth starts it. */
 
 /* The control socket of a running container: a unix stream socket

@@ -13,7 +13,6 @@
  * ret_error. Free ret->filter with free(). */
 int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog *ret,
 		    char **ret_error);
-/* Compiles the default profile for `caps` ahead of time (the supervisor
- * does, while the CLI creates the container); the next seccomp_prepare()
- * for a container with these capabilities hands it over. */
-int seccomp_precompile_default(uint64_t caps);
+/* Where seccomp_prepare() keeps the default profile's compiled programs
+ * between runs (NULL: nowhere); the supervisor uses its run folder. */
+void seccomp_cache_dir(const char *dir);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -98,7 +99,11 @@ int read_full_file(const char *path, char **ret, size_t *ret_size)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	return read_full_fd(fd, ret, ret_size);
+}
 
+int read_full_fd(int fd, char **ret, size_t *ret_size)
+{
 	size_t size = 0, alloc = 4096;
 	_cleanup_free_ char *buf = malloc(alloc);
 	if (!buf)
@@ -597,4 +602,14 @@ int random_hex(char *ret, size_t nchars)
 		ret[i] = hex[(buf[i / 2] >> ((i % 2) ? 0 : 4)) & 0xf];
 	ret[nchars] = 0;
 	return 0;
+}
+
+extern char __executable_start[], etext[];
+void drop_text_pages(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)__executable_start + page - 1) & ~(page - 1);
+	uintptr_t end = (uintptr_t)etext & ~(page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }

@@ -22,12 +22,18 @@ bool strv_contains(char *const *l, const char *s);
 
 /* Files. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);
+/* The same from fd, from where its offset is to its end. */
+int read_full_fd(int fd, char **ret, size_t *ret_size);
 int read_one_line(const char *path, char **ret);
 int write_file(const char *path, const char *data, size_t len, int flags, mode_t mode);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 int write_string_file(const char *path, const char *s);
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
+/* Drops this program's code pages from our page tables (they stay in the
+ * page cache; what runs next faults back in): for a process that will
+ * mostly wait from now on. Text is never written, so nothing is lost. */
+void drop_text_pages(void);
 bool is_dir(const char *path);
 /* p itself if absolute, else joined to the working directory. */
 int absolute_path(const char *p, char **ret);

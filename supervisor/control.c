@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "cgroup.h"
 #include "log.h"
@@ -142,7 +144,7 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 }
 
-int control_start(Supervisor *s)
+int control_listen(Supervisor *s)
 {
 	_cleanup_free_ char *dir = path_container_run_dir(&s->paths, s->id);
 	if (!dir)
@@ -155,22 +157,36 @@ int control_start(Supervisor *s)
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/" CTL_SOCKET_NAME, dfd);
-	(void)unlink(path);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" CTL_SOCKET_NAME, dfd);
+	(void)unlink(sa.sun_path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
+		return -errno;
+	(void)chmod(sa.sun_path, 0600);
+	s->ctl_fd = TAKE_FD(fd);
+	return 0;
+}
 
-	r = uv_pipe_init(&s->loop, &s->ctl, 0);
+int control_start(Supervisor *s)
+{
+	if (s->ctl_fd < 0)
+		return -ENOTCONN;
+	int r = uv_pipe_init(&s->loop, &s->ctl, 0);
 	if (r < 0)
 		return r;
 	s->ctl.data = s;
-	r = uv_pipe_bind(&s->ctl, path);
-	if (r >= 0)
+	r = uv_pipe_open(&s->ctl, s->ctl_fd);
+	if (r >= 0) {
+		s->ctl_fd = -EBADF; /* the loop's now */
 		r = uv_listen((uv_stream_t *)&s->ctl, 8, on_connection);
+	}
 	if (r < 0) {
 		uv_close((uv_handle_t *)&s->ctl, NULL);
 		return r;
 	}
-	(void)chmod(path, 0600);
 	/* The listener alone must not keep the loop (and us) alive. */
 	uv_unref((uv_handle_t *)&s->ctl);
 	return 0;

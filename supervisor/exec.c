@@ -239,6 +239,9 @@ int exec_main(int argc, char *argv[])
 	if (paths_init(&paths, a.root) < 0)
 		return EXIT_BERTH_ERROR;
 	_cleanup_free_ char *config = path_container_file(&paths, a.id, "config.json");
+	_cleanup_free_ char *cache = NULL;
+	if (asprintf(&cache, "%s/cache", paths.run_dir) >= 0)
+		seccomp_cache_dir(cache);
 	paths_done(&paths);
 	_cleanup_free_ char *error = NULL;
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;

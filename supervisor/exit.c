@@ -184,6 +184,13 @@ static void finish_removed(Supervisor *s)
 	 * DB's, cgroup_mutex, namespace_sem) that others wait for. */
 	struct sched_param idle = { 0 };
 	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
+	/* Ours, and as we made it: kept for the next run (spare.c). */
+	if (trash && s->made_bundle && spare_recycle(s, trash) >= 0) {
+		_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
+		if (run)
+			(void)rm_rf(run);
+		return;
+	}
 	remove_files(s, trash ? trash : s->bundle);
 }
 

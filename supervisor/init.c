@@ -99,6 +99,38 @@ static int setup_terminal(const InitPlan *plan, char *msg, size_t msglen)
 	return 0;
 }
 
+static int read_exact(int fd, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t k = read(fd, (char *)buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -EIO;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* The seccomp filter the supervisor compiled after the clone: its length
+ * in instructions, then the instructions (0: none). Into static memory:
+ * nothing here allocates. */
+static int read_late_seccomp(int fd, ProcessIdentity *id)
+{
+	static struct sock_filter insns[BPF_MAXINSNS];
+	static struct sock_fprog prog;
+	uint32_t n;
+	if (read_exact(fd, &n, sizeof(n)) < 0 || n > BPF_MAXINSNS)
+		return -EIO;
+	if (n == 0)
+		return 0;
+	if (read_exact(fd, insns, n * sizeof(insns[0])) < 0)
+		return -EIO;
+	prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = insns };
+	id->seccomp = &prog;
+	return 0;
+}
+
 _Noreturn void container_init(const InitPlan *plan)
 {
 	const ContainerSpec *spec = plan->spec;
@@ -109,6 +141,8 @@ _Noreturn void container_init(const InitPlan *plan)
 	 * without it, the supervisor closing its own is an end of file. */
 	if (plan->netns_peer >= 0)
 		close(plan->netns_peer);
+	if (plan->commit_peer >= 0)
+		close(plan->commit_peer);
 
 	/* Die with the supervisor: a container is never left unsupervised. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -200,6 +234,19 @@ _Noreturn void container_init(const InitPlan *plan)
 		if (r < 0)
 			init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
 	}
+	/* --wait: the command runs only once the container is in the DB
+	 * (protocol.h). No byte: the run was called off; the supervisor is
+	 * killing us. */
+	ProcessIdentity identity = plan->identity;
+	if (plan->commit_fd >= 0) {
+		if (plan->seccomp_late && read_late_seccomp(plan->commit_fd, &identity) < 0)
+			_exit(EXIT_BERTH_ERROR);
+		char c;
+		if (read(plan->commit_fd, &c, 1) != 1)
+			_exit(EXIT_BERTH_ERROR);
+		close(plan->commit_fd);
+	}
+
 	/* Not dumpable until the command's execve(): nothing in the
 	 * container may reach our memory or /proc/PID/exe meanwhile. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -208,7 +255,7 @@ _Noreturn void container_init(const InitPlan *plan)
 	if (r < 0)
 		init_fail(plan, r, EXIT_CANNOT_EXEC, err.msg);
 
-	r = process_apply_identity(&plan->identity, err.msg, sizeof(err.msg));
+	r = process_apply_identity(&identity, err.msg, sizeof(err.msg));
 	if (r < 0)
 		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
 
@@ -216,11 +263,12 @@ _Noreturn void container_init(const InitPlan *plan)
 }
 
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway, char **ret_error)
+		      bool throwaway, bool late_seccomp, char **ret_error)
 {
 	*ret_error = NULL;
 	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
 			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,
+			    .commit_fd = -EBADF, .commit_peer = -EBADF,
 			    .stdio = { -EBADF, -EBADF, -EBADF } };
 
 	MountOptions prop;
@@ -268,11 +316,17 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	r = process_identity_caps(&plan->identity, spec);
 	if (r < 0)
 		return r;
-	r = seccomp_prepare(spec, plan->identity.cap_effective, &plan->seccomp, ret_error);
-	if (r < 0)
-		return r;
-	if (plan->seccomp.len > 0)
-		plan->identity.seccomp = &plan->seccomp;
+	/* late_seccomp: the supervisor compiles the filter after the clone,
+	 * while we set the container up, and sends it before the commit
+	 * (spawn.c). */
+	plan->seccomp_late = late_seccomp;
+	if (!late_seccomp) {
+		r = seccomp_prepare(spec, plan->identity.cap_effective, &plan->seccomp, ret_error);
+		if (r < 0)
+			return r;
+		if (plan->seccomp.len > 0)
+			plan->identity.seccomp = &plan->seccomp;
+	}
 
 	plan->mounts = calloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(PreparedMount));
 	if (!plan->mounts)

@@ -13,12 +13,12 @@ berth_supervisor_SOURCES = \
 	supervisor/spawn.c \
 	supervisor/stage-memfd.c \
 	supervisor/supervisor.h \
-	supervisor/sync.c \
 	supervisor/process.c \
 	supervisor/exec.c \
 	supervisor/control.c \
 	supervisor/notify.c \
 	supervisor/netns.c \
+	supervisor/spare.c \
 	$(NULL)
 berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)

@@ -260,7 +260,7 @@ int supervisor_loop(Supervisor *s)
 	}
 	if (r >= 0) {
 		r = control_start(s);
-		if (r < 0)
+		if (r < 0 && r != -ENOTCONN) /* -ENOTCONN: said already */
 			log_warning("control socket: %s; `berth stop` will kill the container "
 				    "directly", uv_strerror(r));
 		r = 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "caps.h"
@@ -35,6 +36,8 @@ static bool arg_rm = false;
 static bool arg_debug = false;
 static char *arg_pidfile = NULL;
 static bool arg_wait = false;
+static bool arg_make_bundle = false;
+static bool arg_new_netns = false;
 
 static int parse_argv(int argc, char *argv[])
 {
@@ -47,6 +50,8 @@ static int parse_argv(int argc, char *argv[])
 		ARG_DEBUG,
 		ARG_PIDFILE,
 		ARG_WAIT,
+		ARG_MAKE_BUNDLE,
+		ARG_NEW_NETNS,
 	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
@@ -57,6 +62,8 @@ static int parse_argv(int argc, char *argv[])
 		{ "debug", no_argument, NULL, ARG_DEBUG },
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
 		{ "wait", no_argument, NULL, ARG_WAIT },
+		{ "make-bundle", no_argument, NULL, ARG_MAKE_BUNDLE },
+		{ "new-netns", no_argument, NULL, ARG_NEW_NETNS },
 		{},
 	};
 	int c;
@@ -90,6 +97,12 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_WAIT:
 			arg_wait = true;
 			break;
+		case ARG_MAKE_BUNDLE:
+			arg_make_bundle = true;
+			break;
+		case ARG_NEW_NETNS:
+			arg_new_netns = true;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -108,6 +121,12 @@ static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg
  * --rm) first, then tell the CLI, so that what it sees next is final. */
 static void start_failed(Supervisor *s, int error, int exit_code, const char *msg)
 {
+	/* Nothing of the container goes to the DB before the CLI has put it
+	 * there; a run it called off leaves nothing at all. */
+	if (!supervisor_await_commit(s)) {
+		supervisor_abort(s);
+		return;
+	}
 	/* A failure because `rm` took the container's folder or row away
 	 * meanwhile is said as that, not as the ENOENT it caused. */
 	if (supervisor_record_start_failure(s, exit_code, msg) == -ESTALE)
@@ -168,63 +187,142 @@ static int apply_limits(Supervisor *s)
 	return 0;
 }
 
-/* --wait: what needs nothing of the container is done while the CLI
- * creates it (protocol.h); a failure here is not reported, the same step
- * is simply done again, and reported, after SYNC_GO. Returns 1 on SYNC_GO,
- * 0 when the CLI gave up. */
+int supervisor_restrict_devices(Supervisor *s, char *msg, size_t msglen)
+{
+	const char *devices = spec_get_annotation(s->spec, ANNOTATION_DEVICES);
+	if (devices && streq(devices, "all"))
+		return 0;
+	int r = s->devices_prog_fd >= 0 ? 0 : cgroup_devices_load(device_rules_default, &s->devices_prog_fd);
+	if (r >= 0)
+		r = cgroup_devices_attach(s->cgroup_fd, s->devices_prog_fd);
+	if (r < 0)
+		snprintf(msg, msglen, "restrict the container's devices (cgroup BPF): %s", strerror(-r));
+	return r;
+}
+
+int supervisor_await_commit(Supervisor *s)
+{
+	if (s->committed)
+		return 1;
+	SyncMsg m;
+	if (sync_recv(s->sync_fd, &m, NULL) < 0 || m.type != SYNC_COMMIT)
+		return 0;
+	s->committed = true;
+	return 1;
+}
+
+void supervisor_abort(Supervisor *s)
+{
+	if (s->pidfd >= 0) {
+		(void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+		siginfo_t si;
+		(void)waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED);
+		s->pidfd = safe_close(s->pidfd);
+	}
+	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
+	netns_prep_done(&s->netns);
+	s->cgroup_fd = safe_close(s->cgroup_fd);
+	if (s->made_cgroup) {
+		int r = cgroup_destroy(s->cgroup, 5000);
+		if (r < 0)
+			log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
+		s->made_cgroup = false;
+	}
+	if (s->made_bundle) {
+		spare_put_back(s);
+		s->made_bundle = false;
+	}
+}
+
+/* --make-bundle: the container's folder and the ones the overlay needs
+ * (the CLI makes them itself for a user namespace, with the layers'
+ * copies). Again after a failure: what exists of ours stays. */
+static int make_bundle(Supervisor *s)
+{
+	static const char *const subdirs[] = { "upper", "work", "rootfs" };
+	if (!s->made_bundle) {
+		if (spare_take(s)) {
+			s->made_bundle = true;
+			return 0;
+		}
+		if (mkdir(s->bundle, 0700) < 0)
+			return -errno; /* EEXIST: not ours */
+		s->made_bundle = true;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", s->bundle, subdirs[i]) < 0)
+			return -ENOMEM;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+/* --wait: what needs nothing but the id is done while the CLI prepares
+ * the container (protocol.h): the network namespace (by a thread, started
+ * first since it takes longest), the sealed stage, the cgroup and the
+ * folder. The seccomp filter and the device program come after the clone
+ * (spawn.c): here they would hold SYNC_GO up. A failure here is not
+ * reported; the same step is done again, and reported, after SYNC_GO.
+ * Returns 1 on SYNC_GO (with the configuration in s->config), 0 when the
+ * CLI gave up, after taking down what was made. */
 static int prepare_and_wait(Supervisor *s)
 {
-	(void)stage_memfd(&s->stage_fd);
-	(void)cgroup_devices_load(device_rules_default, &s->devices_prog_fd);
-	/* The seccomp filter of a container with the default capabilities,
-	 * as process_identity_caps() will compute them. */
-	uint64_t caps;
-	if (caps_mask_from_names((char *const *)caps_default, &caps) >= 0)
-		(void)seccomp_precompile_default(caps & process_permitted_caps());
-	for (;;) {
-		SyncMsg m;
-		ssize_t n = read(s->sync_fd, &m, sizeof(m));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(m) || m.type != SYNC_GO)
-			return 0;
-		/* The CLI started us away from its CPU (protocol.h); the
-		 * container inherits what we take now. */
-		if (m.affinity) {
-			cpu_set_t cpus;
-			memcpy(&cpus, m.msg, sizeof(cpus));
-			if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
-				log_debug_errno(-errno, "restore the CPU affinity: %m");
-		}
-		/* On the CPU the CLI leaves idle now, while we go on. */
+	if (arg_new_netns)
 		netns_prep_start(&s->netns);
-		return 1;
+	(void)stage_memfd(&s->stage_fd);
+	if (cgroup_container_path(s->id, &s->cgroup) >= 0 &&
+	    cgroup_create(s->cgroup, &s->cgroup_fd) >= 0)
+		s->made_cgroup = true;
+	else {
+		/* run() tries again and says why. */
+		free(s->cgroup);
+		s->cgroup = NULL;
 	}
+	if (arg_make_bundle)
+		(void)make_bundle(s);
+	SyncMsg m;
+	_cleanup_close_ int config_fd = -EBADF;
+	if (sync_recv(s->sync_fd, &m, &config_fd) < 0 || m.type != SYNC_GO || config_fd < 0 ||
+	    lseek(config_fd, 0, SEEK_SET) < 0 || read_full_fd(config_fd, &s->config, NULL) < 0) {
+		supervisor_abort(s);
+		return 0;
+	}
+	/* The CLI started us away from its CPU (protocol.h); the container
+	 * inherits what we take now. */
+	if (m.affinity) {
+		cpu_set_t cpus;
+		memcpy(&cpus, m.msg, sizeof(cpus));
+		if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
+			log_debug_errno(-errno, "restore the CPU affinity: %m");
+	}
+	return 1;
 }
 
 /* The heap start-up freed goes back (malloc_trim()). And most of this
  * binary is start-up code (SQLite, jansson, libseccomp are
  * linked in, configure.ac says why) that an idle supervisor does not run.
  * Its pages stay in our page tables, and, mapped by us alone, count whole
- * in our PSS: 1.5 MiB for one idle container. Unmap them: they stay in the
- * page cache, and what the loop and the end touch faults back in (a minor
- * fault: a page-table entry, no I/O). Text is never written, so nothing is
- * lost. */
-extern char __executable_start[], etext[];
+ * in our PSS: 1.5 MiB for one idle container. Unmap them
+ * (drop_text_pages()). */
 void supervisor_drop_startup_memory(void)
 {
 	(void)malloc_trim(0);
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = ((uintptr_t)__executable_start + page - 1) & ~(page - 1);
-	uintptr_t end = (uintptr_t)etext & ~(page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	drop_text_pages();
 }
 
 static int run(Supervisor *s)
 {
 	_cleanup_free_ char *config = NULL, *error = NULL;
 	int r;
+
+	if (arg_make_bundle && (r = make_bundle(s)) < 0) {
+		char msg[SYNC_MSG_MAX];
+		snprintf(msg, sizeof(msg), "create `%s`: %s", s->bundle, strerror(-r));
+		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		return r;
+	}
 
 	/* Our own messages go to supervisor.log from the start; the CLI hears
 	 * of failures through the sync socket. Our stdio stays as it is: a
@@ -237,9 +335,14 @@ static int run(Supervisor *s)
 			log_set_fd(s->self_log_fd);
 	}
 
-	if (asprintf(&config, "%s/config.json", s->bundle) < 0)
+	/* --wait: the configuration came with SYNC_GO, and goes to the
+	 * folder once the init is on its way (spawn.c). */
+	if (s->config)
+		r = spec_from_json(s->config, &s->spec, &error);
+	else if (asprintf(&config, "%s/config.json", s->bundle) < 0)
 		return -ENOMEM;
-	r = spec_read_file(config, &s->spec, &error);
+	else
+		r = spec_read_file(config, &s->spec, &error);
 	if (r < 0) {
 		char msg[SYNC_MSG_MAX];
 		snprintf(msg, sizeof(msg), "%s", error ? error : strerror(-r));
@@ -247,9 +350,13 @@ static int run(Supervisor *s)
 		return r;
 	}
 
-	r = cgroup_container_path(s->id, &s->cgroup);
-	if (r >= 0)
-		r = cgroup_create(s->cgroup, &s->cgroup_fd);
+	r = 0;
+	if (s->cgroup_fd < 0) { /* not made early */
+		r = cgroup_container_path(s->id, &s->cgroup);
+		if (r >= 0)
+			r = cgroup_create(s->cgroup, &s->cgroup_fd);
+		s->made_cgroup = r >= 0;
+	}
 	if (r < 0) {
 		char msg[SYNC_MSG_MAX];
 		snprintf(msg, sizeof(msg), "create the container's cgroup%s%s: %s",
@@ -267,25 +374,23 @@ static int run(Supervisor *s)
 	r = apply_limits(s);
 	if (r < 0)
 		return r;
-	const char *devices = spec_get_annotation(s->spec, ANNOTATION_DEVICES);
-	if (!devices || !streq(devices, "all")) {
-		r = s->devices_prog_fd >= 0
-			    ? cgroup_devices_attach(s->cgroup_fd, s->devices_prog_fd)
-			    : cgroup_devices_restrict(s->cgroup_fd, device_rules_default);
+	/* --wait: after the clone, beside the init's work (spawn.c). */
+	if (s->committed) {
+		char msg[SYNC_MSG_MAX];
+		r = supervisor_restrict_devices(s, msg, sizeof(msg));
 		if (r < 0) {
-			char msg[SYNC_MSG_MAX];
-			snprintf(msg, sizeof(msg), "restrict the container's devices (cgroup BPF): %s",
-				 strerror(-r));
 			start_failed(s, r, EXIT_BERTH_ERROR, msg);
 			return r;
 		}
 	}
 
-	s->devices_prog_fd = safe_close(s->devices_prog_fd);
-
 	int exit_code = EXIT_BERTH_ERROR;
 	r = supervisor_spawn(s, &error, &exit_code);
 	s->cgroup_fd = safe_close(s->cgroup_fd);
+	if (r == -ECANCELED) {
+		supervisor_abort(s);
+		return r;
+	}
 	if (r < 0) {
 		const char *msg = error ? error : strerror(-r);
 		start_failed(s, r, exit_code, msg);
@@ -314,6 +419,11 @@ static int run(Supervisor *s)
 		if (r < 0)
 			log_warning_errno(r, "write pid file `%s`: %m", s->pidfile);
 	}
+
+	r = control_listen(s);
+	if (r < 0)
+		log_warning_errno(r, "control socket: %m; `berth stop` will kill the container "
+				     "directly");
 
 	/* --rm, and the command is over already (a short one): its row goes
 	 * at the end, a moment from now, and a `running` written first would
@@ -399,14 +509,20 @@ int main(int argc, char *argv[])
 	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
 	s->tty_master = s->stage_fd = s->devices_prog_fd = s->self_log_fd = -EBADF;
+	s->netns = (NetnsPrep){ .sock = { -EBADF, -EBADF } };
+	s->ctl_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
 	s->pidfile = arg_pidfile;
+	s->committed = !arg_wait;
 	s->stop_signal = SIGTERM;
 
 	int r = paths_init(&s->paths, arg_root);
 	if (r >= 0) {
+		_cleanup_free_ char *cache = NULL;
+		if (asprintf(&cache, "%s/cache", s->paths.run_dir) >= 0)
+			seccomp_cache_dir(cache);
 		s->id = strdup(arg_id);
 		s->bundle = path_container_dir(&s->paths, arg_id);
 		s->db_path = path_db(&s->paths);
@@ -430,8 +546,10 @@ int main(int argc, char *argv[])
 	safe_close(s->tty_master);
 	safe_close(s->stage_fd);
 	safe_close(s->devices_prog_fd);
+	safe_close(s->ctl_fd);
 	db_close(s->db);
 	spec_free(s->spec);
+	free(s->config);
 	free(s->cgroup);
 	free(s->id);
 	free(s->bundle);

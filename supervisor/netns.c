@@ -6,14 +6,15 @@
  * Creating a network namespace is most of what clone() with six new
  * namespaces costs: 0.9 of 1.1 ms here (the loopback device, the
  * per-namespace sysctl and proc tables), and the supervisor did nothing
- * else meanwhile. Once the CLI has sent SYNC_GO its CPU is idle; a thread
- * of ours makes the namespace there (unshare() changes that thread's
- * namespace only) and brings its loopback up, while the main thread reads
- * the configuration, makes the cgroup and clones the init without
- * CLONE_NEWNET. The init mounts its root, /proc and /dev meanwhile; before
- * /sys (whose net class shows the mounter's namespace) it receives the
- * namespace from the supervisor over a socket and joins it (netns_join()).
- * If the thread failed, nothing comes, and the init makes one itself.
+ * else meanwhile. From SYNC_GO on (the CLI's CPU is then about to be
+ * idle) a thread of ours makes the namespace (unshare() changes that
+ * thread's namespace only), brings its loopback up and sends it down a
+ * socket, while the main thread reads the configuration, makes the cgroup
+ * and clones the init without CLONE_NEWNET, with the other end of that
+ * socket. The init mounts its root, /proc and /dev meanwhile; before /sys
+ * (whose net class shows the mounter's namespace) it receives the
+ * namespace and joins it (netns_join()). If the thread failed, a byte
+ * without a namespace comes, and the init makes one itself.
  *
  * The namespace belongs to the host's user namespace either way, as one
  * made by clone() does. The thread may still run when the main thread
@@ -48,31 +49,31 @@ int loopback_up(void)
 	return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
 }
 
+/* Sends the namespace, or a byte without one when it could not be made
+ * (the init then makes its own), to the init's end of p->sock. */
 static void *make_netns(void *arg)
 {
 	NetnsPrep *p = arg;
-	if (unshare(CLONE_NEWNET) < 0) {
-		p->result = -errno;
-		return NULL;
+	int fd = -EBADF, r = RET_NERRNO(unshare(CLONE_NEWNET));
+	if (r >= 0) {
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		r = fd < 0 ? -errno : loopback_up();
 	}
-	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		p->result = -errno;
-		return NULL;
-	}
-	int r = loopback_up();
-	if (r < 0) {
+	if (r >= 0)
+		r = tty_send_fd(p->sock[0], fd);
+	else
+		(void)send(p->sock[0], "-", 1, MSG_NOSIGNAL);
+	if (fd >= 0)
 		close(fd);
-		p->result = r;
-		return NULL;
-	}
-	p->result = fd;
+	p->result = r;
 	return NULL;
 }
 
 void netns_prep_start(NetnsPrep *p)
 {
-	*p = (NetnsPrep){ .result = -EAGAIN };
+	*p = (NetnsPrep){ .result = -EAGAIN, .sock = { -EBADF, -EBADF } };
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->sock) < 0)
+		return;
 	pthread_attr_t attr;
 	if (pthread_attr_init(&attr) != 0)
 		return;
@@ -82,22 +83,15 @@ void netns_prep_start(NetnsPrep *p)
 	pthread_attr_destroy(&attr);
 }
 
-int netns_prep_take(NetnsPrep *p)
+int netns_prep_done(NetnsPrep *p)
 {
-	if (!p->started)
-		return -ENOENT;
-	(void)pthread_join(p->thread, NULL);
-	p->started = false;
-	int r = p->result;
-	p->result = -ENOENT;
-	return r;
-}
-
-void netns_prep_done(NetnsPrep *p)
-{
-	int fd = netns_prep_take(p);
-	if (fd >= 0)
-		close(fd);
+	if (p->started) {
+		(void)pthread_join(p->thread, NULL);
+		p->started = false;
+	}
+	p->sock[0] = safe_close(p->sock[0]);
+	p->sock[1] = safe_close(p->sock[1]);
+	return p->result;
 }
 
 int netns_join(const InitPlan *plan, InitErr *err)

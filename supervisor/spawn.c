@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "seccomp-filter.h"
 #include "supervisor.h"
 #include "tty.h"
 #include "util.h"
@@ -79,10 +80,61 @@ static int read_init_error(int fd, InitError *ret)
 	return 1;
 }
 
+/* --wait, while the init sets the container up (protocol.h): its
+ * seccomp filter, compiled now and sent down fd, on which the init waits;
+ * the device cgroup program, which needs to be on before the command runs
+ * only; config.json, which the CLI handed us in SYNC_GO, into the
+ * container's folder (where `berth start` and `inspect` read it). */
+static int prepare_release(Supervisor *s, uint64_t caps, int fd, char **ret_error)
+{
+	char msg[SYNC_MSG_MAX] = "";
+	struct sock_fprog prog = { 0 };
+	_cleanup_free_ char *why = NULL;
+	int r = seccomp_prepare(s->spec, caps, &prog, &why);
+	if (r < 0)
+		snprintf(msg, sizeof(msg), "prepare the container: %s", why ? why : strerror(-r));
+	else {
+		uint32_t n = prog.len;
+		r = write_all(fd, &n, sizeof(n));
+		if (r >= 0 && n > 0)
+			r = write_all(fd, prog.filter, n * sizeof(prog.filter[0]));
+		free(prog.filter);
+		if (r < 0)
+			snprintf(msg, sizeof(msg), "hand the seccomp filter over: %s", strerror(-r));
+	}
+	if (r >= 0)
+		r = supervisor_restrict_devices(s, msg, sizeof(msg));
+	if (r >= 0 && s->config) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s/config.json", s->bundle) < 0)
+			return -ENOMEM;
+		r = write_file_atomic(path, s->config, strlen(s->config), 0600);
+		if (r < 0)
+			snprintf(msg, sizeof(msg), "write `%s`: %s", path, strerror(-r));
+		free(s->config);
+		s->config = NULL;
+	}
+	if (r < 0)
+		*ret_error = strdup(msg);
+	return r;
+}
+
+/* Then, once the CLI has recorded the container, the byte on fd that lets
+ * the init exec the command. -ECANCELED: the CLI called the run off. */
+static int release_init(Supervisor *s, int fd)
+{
+	if (!supervisor_await_commit(s))
+		return -ECANCELED;
+	char c = 'C';
+	return write(fd, &c, 1) == 1 ? 0 : -errno;
+}
+
 /* A failure before the clone: everything opened for the child goes. */
 static int spawn_abandon(Supervisor *s, InitPlan *plan, int errpipe[2], int console[2],
 			 int userns[2], int r)
 {
+	/* The network namespace's socket is the thread's (netns.c). */
+	plan->netns_sock = plan->netns_peer = -EBADF;
 	safe_close(errpipe[0]);
 	safe_close(errpipe[1]);
 	safe_close(console[0]);
@@ -103,7 +155,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	const ContainerSpec *spec = s->spec;
 	InitPlan plan;
 	_cleanup_free_ char *why = NULL;
-	int r = init_plan_prepare(&plan, spec, s->bundle, s->auto_remove, &why);
+	int r = init_plan_prepare(&plan, spec, s->bundle, s->auto_remove, !s->committed, &why);
 	if (r < 0) {
 		init_plan_done(&plan);
 		if (asprintf(ret_error, "prepare the container: %s", why ? why : strerror(-r)) < 0)
@@ -181,23 +233,20 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		if (spec->namespaces[t].enabled && !spec->namespaces[t].path && t != NS_USER)
 			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
 	/* A network namespace a thread of ours is making (netns.c): the init
-	 * is cloned without one, and gets that one through netns[] once the
-	 * thread is done. */
-	int netns[2] = { -EBADF, -EBADF };
-	if ((flags & CLONE_NEWNET) && s->netns.started &&
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, netns) == 0) {
-		plan.netns_sock = netns[1];
-		plan.netns_peer = netns[0];
+	 * is cloned without one, and receives that one from the thread. */
+	bool netns_late = (flags & CLONE_NEWNET) && s->netns.started;
+	if (netns_late) {
+		plan.netns_sock = s->netns.sock[1];
+		plan.netns_peer = s->netns.sock[0];
 		flags &= ~(uint64_t)CLONE_NEWNET;
 	} else
-		netns_prep_done(&s->netns); /* not wanted, or no way to hand it over */
+		(void)netns_prep_done(&s->netns); /* not wanted */
 	/* The user namespace comes last, from the init itself (see
 	 * enter_user_namespace()); we write its maps when it asks. */
 	int userns[2] = { -EBADF, -EBADF };
 	if (spec->namespaces[NS_USER].enabled) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0) {
 			r = -errno;
-			safe_close(netns[0]);
 			return spawn_abandon(s, &plan, errpipe, console, userns, r);
 		}
 		plan.userns_fd = userns[1];
@@ -225,11 +274,21 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		}
 		if (r < 0) {
 			*ret_exit_code = EXIT_BERTH_ERROR;
-			safe_close(netns[0]);
 			return spawn_abandon(s, &plan, errpipe, console, userns, r);
 		}
 	}
 
+	/* --wait: the init execs the command once the CLI has recorded the
+	 * container (protocol.h); it waits for a byte on this pipe. */
+	int commit[2] = { -EBADF, -EBADF };
+	if (!s->committed && pipe2(commit, O_CLOEXEC) < 0) {
+		r = -errno;
+		return spawn_abandon(s, &plan, errpipe, console, userns, r);
+	}
+	plan.commit_fd = commit[0];
+	plan.commit_peer = commit[1];
+
+	uint64_t caps = plan.identity.cap_effective;
 	/* Signals stay blocked across clone so that no handler of ours runs
 	 * in the child; the init resets them before exec. */
 	sigset_t all, old;
@@ -247,23 +306,15 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
-	/* While the init sets the container up: the network namespace it
-	 * waits for before /sys (if the thread failed, nothing goes and the
-	 * init makes its own), then the DB connection the next records use.
-	 * Both before the user namespace's maps, which the init asks for only
-	 * after that. */
-	if (netns[0] >= 0) {
-		int fd = netns_prep_take(&s->netns);
-		if (fd >= 0 && pid > 0)
-			(void)tty_send_fd(netns[0], fd);
-		else if (pid > 0) {
-			/* A byte without a descriptor: the init makes its own. */
-			log_debug_errno(fd, "make the network namespace beside the clone: %m");
-			(void)send(netns[0], "-", 1, MSG_NOSIGNAL);
-		}
-		safe_close(fd);
-		netns[0] = safe_close(netns[0]);
-	}
+	/* While the init sets the container up (the thread sends it its
+	 * network namespace): what it needs before it can exec (--wait), then
+	 * the DB connection the next records use. All before the user
+	 * namespace's maps, which the init asks for only after its mounts. */
+	if (netns_late)
+		s->netns.sock[1] = safe_close(s->netns.sock[1]);
+	int released = 0;
+	if (pid > 0 && commit[1] >= 0)
+		released = prepare_release(s, caps, commit[1], ret_error);
 	if (pid > 0) {
 		(void)supervisor_open_db(s);
 		/* What the running record holds besides the time. */
@@ -275,8 +326,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	close(errpipe[1]);
 	safe_close(console[1]);
 	safe_close(userns[1]);
-	plan.netns_sock = plan.netns_peer = -EBADF;
-	safe_close(netns[1]);
+	safe_close(commit[0]);
+	plan.netns_sock = plan.netns_peer = plan.commit_fd = plan.commit_peer = -EBADF;
 	if (pid > 0 && userns[0] >= 0) {
 		r = map_user_namespace(s, pid, userns[0]);
 		if (r < 0)
@@ -292,6 +343,8 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 
 	if (pid < 0) {
 		close(errpipe[0]);
+		safe_close(commit[1]);
+		safe_close(console[0]);
 		if (asprintf(ret_error, "create the container process: %s", strerror(-pid)) < 0)
 			*ret_error = NULL;
 		*ret_exit_code = EXIT_BERTH_ERROR;
@@ -317,8 +370,27 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	}
 
 	InitError ie;
+	if (commit[1] >= 0) {
+		r = released < 0 ? released : release_init(s, commit[1]);
+		safe_close(commit[1]);
+		/* EPIPE: the init failed before it read, and says why below. */
+		if (r < 0 && r != -EPIPE) {
+			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			siginfo_t si;
+			(void)waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
+			s->pidfd = safe_close(s->pidfd);
+			s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
+			s->pid = 0;
+			close(errpipe[0]);
+			safe_close(console[0]);
+			*ret_exit_code = EXIT_BERTH_ERROR;
+			return r;
+		}
+	}
 	r = read_init_error(errpipe[0], &ie);
 	close(errpipe[0]);
+	/* The thread is done: the init had its namespace before /sys. */
+	(void)netns_prep_done(&s->netns);
 	if (r == 0) {
 		if (console[0] >= 0) {
 			r = tty_recv_fd(console[0], &s->tty_master);

@@ -13,6 +13,7 @@
 #include "oci.h"
 #include "paths.h"
 #include "protocol.h"
+#include "sync-msg.h"
 
 /* One mount of the spec, with its options already split, so that the
  * container init does not parse or allocate after clone(). */
@@ -59,19 +60,22 @@ typedef struct {
 	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
 	int netns_sock;          /* where a new network namespace comes from (netns.c) */
 	int netns_peer;          /* the supervisor's end of it, which the init closes */
+	int commit_fd;           /* --wait: a byte on it lets the command run (protocol.h) */
+	int commit_peer;         /* the supervisor's end of it, which the init closes */
+	bool seccomp_late;       /* the filter comes on commit_fd first (spawn.c) */
 } InitPlan;
 
-/* A network namespace made by a thread of ours (netns.c). */
+/* A network namespace made by a thread of ours (netns.c), which sends it
+ * down sock[0]; the init receives it from sock[1]. */
 typedef struct {
 	pthread_t thread;
 	bool started;
-	int result; /* the namespace's fd, or a negative errno */
+	int sock[2];
+	int result; /* the thread's: 0, or a negative errno */
 } NetnsPrep;
 void netns_prep_start(NetnsPrep *p);
-/* Waits for the thread; the namespace's fd (ours now), or -errno. */
-int netns_prep_take(NetnsPrep *p);
-/* Waits for the thread, if any, and closes what it made. */
-void netns_prep_done(NetnsPrep *p);
+/* Waits for the thread, if any, and closes both ends; its result. */
+int netns_prep_done(NetnsPrep *p);
 int loopback_up(void);
 
 
@@ -102,7 +106,7 @@ pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret
 /* throwaway: the writable layer is deleted when the container ends (--rm).
  * ret_error: a message beyond the errno, when there is one (or NULL). */
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway, char **ret_error);
+		      bool throwaway, bool late_seccomp, char **ret_error);
 void init_plan_done(InitPlan *plan);
 
 typedef struct Supervisor Supervisor;
@@ -130,7 +134,14 @@ struct Supervisor {
 	int sync_fd;
 	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
 	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
-	NetnsPrep netns;     /* --wait: the network namespace, made from SYNC_GO on */
+	NetnsPrep netns;     /* --wait --new-netns: the network namespace, made early */
+	/* --wait (protocol.h): what we made before the CLI recorded the
+	 * container, and take down if it never does. */
+	bool committed;   /* the DB row exists: SYNC_COMMIT came (always, without --wait) */
+	bool made_bundle; /* --make-bundle: the container's folder is ours */
+	char spare_name[65]; /* ... and was spare/<this> (spare.c) */
+	bool made_cgroup;
+	char *config;     /* the config.json SYNC_GO brought, for us to write */
 	sqlite3 *db;         /* foreground: the connection, kept between writes */
 
 	int self_log_fd; /* supervisor.log: our own messages, and our stderr */
@@ -158,6 +169,7 @@ struct Supervisor {
 	int open_streams;
 	uv_timer_t drain_timer;
 	uv_pipe_t ctl;
+	int ctl_fd; /* control_listen()'s, until control_start() */
 	uv_timer_t stop_timer;
 	uv_timer_t idle_timer; /* then the start-up memory goes back */
 	bool stopping;
@@ -165,7 +177,25 @@ struct Supervisor {
 };
 
 /* spawn.c */
+/* -ECANCELED: the CLI called the run off (supervisor_await_commit()). */
 int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code);
+
+/* spare.c: spare container folders. spare_take() renames one to
+ * s->bundle; spare_put_back() returns it (or removes s->bundle when it was
+ * not one); spare_recycle() empties the folder at path, which a --rm
+ * container left, and keeps it, if it is as we made it and there is room. */
+bool spare_take(Supervisor *s);
+void spare_put_back(Supervisor *s);
+int spare_recycle(Supervisor *s, const char *path);
+
+/* main.c: --wait. 1 once the CLI has recorded the container
+ * (SYNC_COMMIT), 0 when it closed the socket instead; then
+ * supervisor_abort() takes down what we made, leaving no trace. */
+int supervisor_await_commit(Supervisor *s);
+/* The device cgroup program on s->cgroup_fd, as the spec says; on failure
+ * a message in msg. */
+int supervisor_restrict_devices(Supervisor *s, char *msg, size_t msglen);
+void supervisor_abort(Supervisor *s);
 
 /* loop.c */
 int supervisor_loop(Supervisor *s);
@@ -180,6 +210,10 @@ int supervisor_open_db(Supervisor *s);
 void supervisor_signal(Supervisor *s, int sig);
 
 /* control.c: the control socket and stopping */
+/* The control socket (protocol.h): bound and listening before the CLI
+ * hears the container runs, so that a `stop` right after `run -d` finds
+ * it; served once the loop runs. */
+int control_listen(Supervisor *s);
 int control_start(Supervisor *s);
 void control_stop(Supervisor *s);
 /* Sends sig (0: the container's stop signal) and kills the cgroup if the
@@ -211,7 +245,3 @@ int exec_main(int argc, char *argv[]);
 /* notify.c: READY=1 and MAINPID to $NOTIFY_SOCKET, if set */
 int notify_ready(pid_t mainpid);
 
-/* sync.c */
-int sync_send(int fd, const SyncMsg *m);
-/* Sends m with an fd attached (SCM_RIGHTS). */
-int sync_send_fd(int fd, const SyncMsg *m, int passfd);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Messages of the sync socket between `berth` and its supervisor
+ * (protocol.h): one SyncMsg a send, optionally with a descriptor. */
+
+#include "protocol.h"
+
+int sync_send(int fd, const SyncMsg *m);
+/* Sends m with passfd attached (SCM_RIGHTS). */
+int sync_send_fd(int fd, const SyncMsg *m, int passfd);
+/* Receives one message; a descriptor that came with it goes to *ret_fd
+ * when ret_fd is not NULL (else it is closed; -EBADF when none came).
+ * -EPIPE: the peer closed the socket. */
+int sync_recv(int fd, SyncMsg *m, int *ret_fd);
