@@ -225,7 +225,14 @@ int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *ms
 	if (r < 0)
 		return r;
 	if (s->auto_remove) {
-		remove_files(s, s->bundle);
+		/* Its init is gone, and its overlay with it: the folder may
+		 * still be a spare (spare.c). */
+		if (s->made_bundle && spare_recycle(s, s->bundle) >= 0) {
+			_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
+			if (run)
+				(void)rm_rf(run);
+		} else
+			remove_files(s, s->bundle);
 		delete_row(s, db);
 		return 0;
 	}

@@ -8,9 +8,10 @@
  * `discard`), and without a journal every inode allocation skips the ones
  * freed in the last seconds one by one, so the more containers ran, the
  * slower each mkdir: 0.1 to 0.2 ms each here. So the supervisor of a --rm
- * container that ended cleanly empties its folder and moves it to
- * spare/<id> (at most SPARE_MAX of them), and the next run's supervisor
- * takes one by rename() instead of making four folders.
+ * container that ended cleanly empties its folder and moves it to one of
+ * SPARE_MAX slots, spare/0 to spare/3 (renameat2() with RENAME_NOREPLACE:
+ * a slot taken meanwhile is never overwritten), and the next run's
+ * supervisor takes one by rename() instead of making four folders.
  *
  * A folder is recycled only when it is as the supervisor made it: upper/
  * and rootfs/ empty, nothing but files beside them, and the overlay gone
@@ -24,13 +25,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
-#include "parse.h"
 #include "supervisor.h"
 #include "util.h"
 
 #define SPARE_MAX 4
+
+static bool is_slot(const char *name)
+{
+	return name[0] >= '0' && name[0] < '0' + SPARE_MAX && name[1] == 0;
+}
 
 bool spare_take(Supervisor *s)
 {
@@ -41,12 +47,11 @@ bool spare_take(Supervisor *s)
 	bool taken = false;
 	struct dirent *de;
 	while (!taken && (de = readdir(d))) {
-		if (!id_is_valid(de->d_name))
+		if (!is_slot(de->d_name))
 			continue;
 		if (renameat(dirfd(d), de->d_name, AT_FDCWD, s->bundle) == 0) {
 			taken = true;
-			memcpy(s->spare_name, de->d_name, CONTAINER_ID_LEN);
-			s->spare_name[CONTAINER_ID_LEN] = 0;
+			s->spare_slot = de->d_name[0];
 		} else if (errno != ENOENT) /* ENOENT: another run took it first */
 			break;
 	}
@@ -54,16 +59,34 @@ bool spare_take(Supervisor *s)
 	return taken;
 }
 
+/* Moves path into a free slot; -EEXIST when all are taken. */
+static int put_in_slot(const char *dir, const char *path, char first)
+{
+	for (int i = 0; i < SPARE_MAX; i++) {
+		char slot = (char)('0' + (first - '0' + i) % SPARE_MAX);
+		_cleanup_free_ char *dest = NULL;
+		if (asprintf(&dest, "%s/%c", dir, slot) < 0)
+			return -ENOMEM;
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == ENOENT && mkdir(dir, 0700) == 0 &&
+		    renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int clean_folder(const char *path);
+
 void spare_put_back(Supervisor *s)
 {
-	if (*s->spare_name) {
-		_cleanup_free_ char *dir = path_spare_dir(&s->paths);
-		_cleanup_free_ char *dest = NULL;
-		if (dir && asprintf(&dest, "%s/%s", dir, s->spare_name) >= 0 &&
-		    rename(s->bundle, dest) == 0)
-			return;
-	}
-	(void)rm_rf(s->bundle);
+	/* The init may have mounted its root on it: emptied as after a run. */
+	_cleanup_free_ char *dir = path_spare_dir(&s->paths);
+	if (!s->spare_slot || !dir || clean_folder(s->bundle) < 0 ||
+	    put_in_slot(dir, s->bundle, s->spare_slot) < 0)
+		(void)rm_rf(s->bundle);
 }
 
 static bool dir_is_empty(int dfd, const char *name)
@@ -84,26 +107,10 @@ static bool dir_is_empty(int dfd, const char *name)
 	return empty;
 }
 
-static size_t count_spares(const char *dir)
+/* Empties the folder at path for the next container, if it is as we made
+ * it; -ENOTEMPTY when it is not. */
+static int clean_folder(const char *path)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		n += id_is_valid(de->d_name);
-	closedir(d);
-	return n;
-}
-
-int spare_recycle(Supervisor *s, const char *path)
-{
-	_cleanup_free_ char *dir = path_spare_dir(&s->paths);
-	if (!dir)
-		return -ENOMEM;
-	if (count_spares(dir) >= SPARE_MAX)
-		return -ENOSPC;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -146,13 +153,26 @@ int spare_recycle(Supervisor *s, const char *path)
 			r = -errno;
 	}
 	closedir(d);
+	return r;
+}
+
+int spare_recycle(Supervisor *s, const char *path)
+{
+	_cleanup_free_ char *dir = path_spare_dir(&s->paths);
+	if (!dir)
+		return -ENOMEM;
+	/* Room for it? (The rename decides; this spares the work.) */
+	bool room = false;
+	for (int i = 0; i < SPARE_MAX && !room; i++) {
+		_cleanup_free_ char *slot = NULL;
+		if (asprintf(&slot, "%s/%d", dir, i) < 0)
+			return -ENOMEM;
+		room = access(slot, F_OK) < 0 && errno == ENOENT;
+	}
+	if (!room)
+		return -ENOSPC;
+	int r = clean_folder(path);
 	if (r < 0)
 		return r;
-
-	_cleanup_free_ char *dest = NULL;
-	if (asprintf(&dest, "%s/%s", dir, s->id) < 0)
-		return -ENOMEM;
-	if (rename(path, dest) < 0 && (errno != ENOENT || mkdir(dir, 0700) < 0 || rename(path, dest) < 0))
-		return -errno;
-	return 0;
+	return put_in_slot(dir, path, '0');
 }

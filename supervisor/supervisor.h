@@ -139,7 +139,7 @@ struct Supervisor {
 	 * container, and take down if it never does. */
 	bool committed;   /* the DB row exists: SYNC_COMMIT came (always, without --wait) */
 	bool made_bundle; /* --make-bundle: the container's folder is ours */
-	char spare_name[65]; /* ... and was spare/<this> (spare.c) */
+	char spare_slot; /* ... and came from spare/<this> (spare.c), or 0 */
 	bool made_cgroup;
 	char *config;     /* the config.json SYNC_GO brought, for us to write */
 	sqlite3 *db;         /* foreground: the connection, kept between writes */

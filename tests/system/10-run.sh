@@ -104,6 +104,35 @@ t_is "--rm removes the container's folder" "" "$(ls "$ROOT/containers")"
 # The supervisor deletes the files after `run` returned (supervisor/exit.c).
 wait_for 5 t_no_supervisors
 t_is "and, once its supervisor is gone, nothing is left in trash/" "" "$(ls -A "$ROOT/trash")"
+# Its folder, as the supervisor made it, is kept as a spare for the next
+# run (supervisor/spare.c): upper/, work/ and rootfs/ empty, no config.
+spares() { find "$ROOT/spare" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+t_is "the folder of a --rm container that wrote nothing is kept as a spare" 1 "$(spares)"
+spare=$(ls "$ROOT/spare")
+t_is "emptied: upper/, work/, rootfs/ and an empty supervisor.log" "rootfs supervisor.log upper work||||0" \
+	"$(ls "$ROOT/spare/$spare" | tr '\n' ' ' | sed 's/ $//')|$(ls -A "$ROOT/spare/$spare/upper")|$(ls -A "$ROOT/spare/$spare/work")|$(ls -A "$ROOT/spare/$spare/rootfs")|$(stat -c %s "$ROOT/spare/$spare/supervisor.log")"
+berth run --rm --name spare1 busybox sh -c "echo \$\$ > /pid" >/dev/null
+wait_for 5 t_no_supervisors
+t_ok "the next run took the spare (its name is gone)" test ! -e "$ROOT/spare/$spare"
+t_is "a folder with something written in it is not kept" 0 "$(spares)"
+for i in 1 2 3 4 5 6; do berth run --rm busybox true & done
+wait
+wait_for 5 t_no_supervisors
+t_ok "at most 4 spares are kept" test "$(spares)" -le 4 -a "$(spares)" -ge 1
+capture berth system check
+t_is "system check finds no problem with spares" 0 "$RC"
+t_is "and no folder is left elsewhere" "||" "$(ls -A "$ROOT/containers")|$(ls -A "$ROOT/trash")|$(ls -A "$ROOT/run" | grep -v '^cache$')"
+
+# The default seccomp filter is compiled once and kept (run/cache); a
+# damaged cache file is not used, but made again.
+cache=$(ls "$ROOT"/run/cache/seccomp-*.bpf | head -1)
+t_ok "the default seccomp filter is cached" test -s "$cache"
+printf 'berth seccomp cache 1\ngarbage' > "$cache"
+t_match "with a damaged cache the container still gets its filter" "Seccomp:[[:space:]]*2" \
+	"$(berth run --rm busybox grep Seccomp: /proc/self/status)"
+t_match "and the cache is made again" "^berth seccomp cache 1" "$(head -c 200 "$cache" | head -1)"
+t_ok "the rebuilt cache is the full program" test "$(stat -c %s "$cache")" -gt 100
+
 id=$(berth run -d --rm busybox sleep 0.2)
 wait_for 5 sh -c "[ -z \"\$(sqlite3 $ROOT/state.db \"SELECT id FROM containers WHERE id='$id'\")\" ]"
 t_is "--rm with -d removes the container after it exits" 0 "$(db "SELECT count(*) FROM containers")"

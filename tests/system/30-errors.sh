@@ -7,7 +7,10 @@ t_begin
 
 berth run --name existing busybox true
 snapshot() {
-	(cd "$ROOT" && find . -path ./run -prune -o -printf '%p %s %m\n' | grep -v -e 'state.db' | sort)
+	# run/ is runtime state; spare/ holds ready folders any run may take
+	# (supervisor/spare.c), checked on their own below.
+	(cd "$ROOT" && find . \( -path ./run -o -path ./spare \) -prune -o -printf '%p %s %m\n' |
+		grep -v -e 'state.db' | sort)
 	db .dump
 }
 # Compared as a checksum: a difference is named by the test, not printed.
@@ -60,6 +63,19 @@ BERTH_SUPERVISOR=$ROOT/not-a-program expect_bad "a supervisor that is not a prog
 BERTH_SUPERVISOR=/etc/passwd expect_bad "a supervisor that is not executable" \
 	'cannot find berth-supervisor .*: Permission denied' run --rm busybox true
 rm -f "$ROOT/not-a-program"
+# A run refused once its supervisor has set the container up (the name is
+# taken when the CLI records it, common/protocol.h): the spare folder it
+# took goes back, and nothing else is left.
+berth run --rm busybox true
+wait_for 5 t_no_supervisors
+t_ok "a --rm run left a spare folder" test -n "$(ls -A "$ROOT/spare")"
+spare_list() { (cd "$ROOT/spare" && find . -printf '%p %s %m\n' | sort); }
+spares_before=$(spare_list)
+before=$(snapshot_sum)
+expect_bad "a name taken, with a spare folder taken meanwhile" 'the name `existing` is already in use' \
+	run --rm --name existing busybox true
+t_is "the spare folder it took is back, emptied" "$spares_before" "$(spare_list)"
+t_ok "and no cgroup is left" test -z "$(ls "$CGROUP_ROOT/berth" 2>/dev/null | grep -E '^[0-9a-f]{64}$')"
 before=$(snapshot_sum)
 
 # A command that is not there, or not executable: 127 and 126, as Podman.
