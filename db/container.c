@@ -227,9 +227,9 @@ int db_container_foreach(sqlite3 *db, bool running_only, ContainerRowFn fn, void
 	int rc = sqlite3_prepare_v2(db,
 				    running_only ? "SELECT " CONTAINER_COLUMNS " FROM containers "
 						   "WHERE state IN ('running', 'paused') "
-						   "ORDER BY created_at, id"
+						   "ORDER BY rowid"
 						 : "SELECT " CONTAINER_COLUMNS " FROM containers "
-						   "ORDER BY created_at, id",
+						   "ORDER BY rowid",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -250,7 +250,7 @@ int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n)
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
 				    "SELECT " CONTAINER_COLUMNS " FROM containers "
-				    "ORDER BY created_at, id",
+				    "ORDER BY rowid",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -314,7 +314,7 @@ int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n)
 int db_container_list_ids(sqlite3 *db, char ***ret)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT id FROM containers ORDER BY created_at, id", -1,
+	int rc = sqlite3_prepare_v2(db, "SELECT id FROM containers ORDER BY rowid", -1,
 				    &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);

@@ -93,6 +93,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX image_layers_digest ON image_layers(digest);",
 	/* 5: `berth list` reads containers in creation order: no sort */
 	"CREATE INDEX containers_created ON containers(created_at, id);",
+	/* 6: four pages fewer written by every container's start and end, two
+	 * statements fewer parsed by every process that opens the DB. `list`
+	 * reads the table in rowid order, which is the order the containers
+	 * were created in (SQLite gives a new row a rowid above every other),
+	 * without an index, and faster: no lookup of each row through one.
+	 * The containers of an image are only counted by `image rm`, in a
+	 * scan. */
+	"DROP INDEX containers_created;"
+	"DROP INDEX containers_image;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

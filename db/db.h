@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. */
@@ -90,7 +90,8 @@ int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
 int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches);
 int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n);
 int db_container_list_ids(sqlite3 *db, char ***ret);
-/* Calls fn for every container, in list order (created_at, id), without
+/* Calls fn for every container, in list order (the order they were
+ * created in: rowid order), without
  * copying: the row's strings belong to SQLite and last only for the call
  * (never free or keep them, nor write to the DB from fn). running_only:
  * only rows that are running or paused. fn's negative return stops the

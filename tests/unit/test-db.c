@@ -342,6 +342,13 @@ static void test_container_insert_then_get_returns_every_field(void **state)
 	free(missing);
 }
 
+static int count_rows(const ContainerRow *c, void *userdata)
+{
+	(void)c;
+	(*(int *)userdata)++;
+	return 0;
+}
+
 static void test_container_list_returns_rows_in_creation_order(void **state)
 {
 	Fixture *f = *state;
@@ -351,21 +358,34 @@ static void test_container_list_returns_rows_in_creation_order(void **state)
 	assert_int_equal(n, 0);
 	container_rows_free(rows, n);
 
-	insert_container(f->db, "cc", "third", 3000000);
-	insert_container(f->db, "aa", "first", 1000000);
-	insert_container(f->db, "bb", "second", 2000000);
+	/* The order berth created them in, whatever their ids and names (and
+	 * the created_at each was given): rowid order, with no index. */
+	insert_container(f->db, "cc", "first", 3000000);
+	insert_container(f->db, "aa", "second", 3000000);
+	insert_container(f->db, "bb", "third", 2000000);
+	ContainerRow second;
+	assert_int_equal(db_container_lookup(f->db, "second", &second, NULL), 0);
+	assert_int_equal(db_container_delete(f->db, second.id), 0);
+	container_row_done(&second);
+	insert_container(f->db, "ab", "fourth", 4000000);
 	assert_int_equal(db_container_list(f->db, &rows, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(rows[0].name, "first");
-	assert_string_equal(rows[1].name, "second");
-	assert_string_equal(rows[2].name, "third");
+	assert_string_equal(rows[1].name, "third");
+	assert_string_equal(rows[2].name, "fourth");
 	container_rows_free(rows, n);
 
 	_cleanup_strv_free_ char **ids = NULL;
 	assert_int_equal(db_container_list_ids(f->db, &ids), 0);
 	assert_int_equal(strv_length(ids), 3);
-	assert_true(startswith(ids[0], "aa"));
-	assert_true(startswith(ids[2], "cc"));
+	assert_true(startswith(ids[0], "cc"));
+	assert_true(startswith(ids[1], "bb"));
+	assert_true(startswith(ids[2], "ab"));
+
+	/* The live ones the same way, without an index on created_at. */
+	int count = 0;
+	assert_int_equal(db_container_foreach(f->db, false, count_rows, &count), 0);
+	assert_int_equal(count, 3);
 }
 
 static void test_container_list_grows_past_its_first_allocation(void **state)
