@@ -7,12 +7,11 @@
 #include <unistd.h>
 
 #include "sync-msg.h"
+#include "util.h"
 
-int sync_send_fd(int fd, const SyncMsg *m, int passfd)
+ssize_t send_with_fd(int sock, const void *buf, size_t len, int passfd)
 {
-	if (fd < 0)
-		return -ENOTCONN;
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -25,9 +24,17 @@ int sync_send_fd(int fd, const SyncMsg *m, int passfd)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
-	ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+int sync_send_fd(int fd, const SyncMsg *m, int passfd)
+{
+	if (fd < 0)
+		return -ENOTCONN;
+	ssize_t n = send_with_fd(fd, m, sizeof(*m), passfd);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return n == (ssize_t)sizeof(*m) ? 0 : -EIO;
 }
 
@@ -42,42 +49,45 @@ int sync_send(int fd, const SyncMsg *m)
 	return n == (ssize_t)sizeof(*m) ? 0 : -EIO;
 }
 
-int sync_recv(int fd, SyncMsg *m, int *ret_fd)
+ssize_t recv_with_fd(int sock, void *buf, size_t len, int *ret_fd)
 {
-	if (ret_fd)
-		*ret_fd = -EBADF;
+	*ret_fd = -EBADF;
 	for (;;) {
-		struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
 		union {
 			struct cmsghdr h;
 			char buf[CMSG_SPACE(sizeof(int))];
 		} c;
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
 				     .msg_controllen = sizeof(c.buf) };
-		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-		if (n > 0) {
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-			if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-				int got;
-				memcpy(&got, CMSG_DATA(cm), sizeof(int));
-				if (ret_fd)
-					*ret_fd = got;
-				else
-					close(got);
-			}
-		}
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0)
-			return -EPIPE;
-		if (n != (ssize_t)sizeof(*m)) {
-			if (ret_fd && *ret_fd >= 0)
-				*ret_fd = (close(*ret_fd), -EBADF);
-			return -EIO;
-		}
-		m->msg[sizeof(m->msg) - 1] = 0;
-		return 0;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+		return n;
 	}
+}
+
+int sync_recv(int fd, SyncMsg *m, int *ret_fd)
+{
+	int got;
+	ssize_t n = recv_with_fd(fd, m, sizeof(*m), &got);
+	if (ret_fd)
+		*ret_fd = -EBADF;
+	if (n < 0)
+		return (int)n;
+	if (n != (ssize_t)sizeof(*m)) {
+		safe_close(got);
+		return n == 0 ? -EPIPE : -EIO;
+	}
+	if (ret_fd)
+		*ret_fd = got;
+	else
+		safe_close(got);
+	m->msg[sizeof(m->msg) - 1] = 0;
+	return 0;
 }

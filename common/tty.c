@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "resolve.h"
+#include "sync-msg.h"
 #include "tty.h"
 
 #ifndef TIOCGPTPEER
@@ -48,39 +49,22 @@ int tty_open_pair(int rootfd, int *ret_master, int *ret_slave)
 int tty_send_fd(int sock, int fd)
 {
 	char data = 'T';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	memset(&c, 0, sizeof(c));
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			    .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	ssize_t n = send_with_fd(sock, &data, 1, fd);
+	return n < 0 ? (int)n : 0;
 }
 
 int tty_recv_fd(int sock, int *ret_fd)
 {
 	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			    .msg_controllen = sizeof(c.buf) };
-	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	int fd;
+	ssize_t n = recv_with_fd(sock, &data, 1, &fd);
 	if (n < 0)
-		return -errno;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	if (n == 0 || !cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return (int)n;
+	if (n == 0 || fd < 0) {
+		safe_close(fd);
 		return -EBADMSG;
-	memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
