@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <link.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -604,12 +605,28 @@ int random_hex(char *ret, size_t nchars)
 	return 0;
 }
 
-extern char __executable_start[], etext[];
+/* Every read-only segment of the program itself (headers, code, constant
+ * data): never written, so their pages can always come back from the file.
+ * Not the segments with PF_W: RELRO data, written by the relocations,
+ * would come back unrelocated. */
+static int drop_readonly_segments(struct dl_phdr_info *info, size_t size, void *userdata)
+{
+	(void)size;
+	(void)userdata;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+			continue;
+		uintptr_t start = (info->dlpi_addr + ph->p_vaddr + page - 1) & ~(page - 1);
+		uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
+		if (end > start)
+			(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	return 1; /* the first object is the program itself */
+}
+
 void drop_text_pages(void)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = ((uintptr_t)__executable_start + page - 1) & ~(page - 1);
-	uintptr_t end = (uintptr_t)etext & ~(page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	(void)dl_iterate_phdr(drop_readonly_segments, NULL);
 }

@@ -30,9 +30,10 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 int write_string_file(const char *path, const char *s);
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
-/* Drops this program's code pages from our page tables (they stay in the
- * page cache; what runs next faults back in): for a process that will
- * mostly wait from now on. Text is never written, so nothing is lost. */
+/* Drops this program's code and constant data pages from our page tables
+ * (they stay in the page cache; what runs next faults back in): for a
+ * process that will mostly wait from now on. Those segments are never
+ * written, so nothing is lost. */
 void drop_text_pages(void);
 bool is_dir(const char *path);
 /* p itself if absolute, else joined to the working directory. */
