@@ -43,6 +43,38 @@ static void empty_trash(Cli *cli)
 		       n == 1 ? "" : "s", dir);
 }
 
+/* A supervisor killed while it set a container up, before `berth run`
+ * recorded it (common/protocol.h), leaves an empty cgroup that no row
+ * names. A container's cgroup has processes in it from its clone to its
+ * end, which removes it; one that has been there for over a minute with
+ * none is such a leftover, whichever state DB (--root) its container was
+ * to be in. */
+static void remove_stale_cgroups(char **ids)
+{
+	_cleanup_free_ char *mnt = NULL, *dir = NULL;
+	if (cgroup_v2_mount(&mnt) < 0 || asprintf(&dir, "%s/%s", mnt, CGROUP_BERTH_PARENT) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		_cleanup_free_ char *p = NULL;
+		if (!id_is_valid(de->d_name) || strv_contains(ids, de->d_name) ||
+		    asprintf(&p, "%s/%s", dir, de->d_name) < 0 || stat(p, &st) < 0 ||
+		    st.st_mtime > time(NULL) - 60 || cgroup_is_populated(p) != 0)
+			continue;
+		if (cgroup_remove_empty(p) >= 0)
+			n++;
+	}
+	closedir(d);
+	if (n > 0)
+		printf("  fixed: removed %zu empty cgroup%s of containers that were never recorded (%s)\n",
+		       n, n == 1 ? "" : "s", dir);
+}
+
 static int system_check(Cli *cli)
 {
 	int problems = 0;
@@ -104,6 +136,7 @@ static int system_check(Cli *cli)
 	if (d)
 		closedir(d);
 	empty_trash(cli);
+	remove_stale_cgroups(ids);
 
 	/* Running containers must have a live supervisor: the refresh fixes
 	 * what it finds, like every command. */

@@ -196,6 +196,12 @@ int cgroup_kill(const char *path)
 	return 0;
 }
 
+int cgroup_remove_empty(const char *path)
+{
+	/* The kernel refuses (EBUSY) while a process is in it. */
+	return RET_NERRNO(rmdir(path));
+}
+
 int cgroup_destroy(const char *path, int timeout_ms)
 {
 	if (access(path, F_OK) < 0)

@@ -14,6 +14,8 @@
 /* Finds the cgroup v2 mount: /sys/fs/cgroup on a unified host,
  * /sys/fs/cgroup/unified on a hybrid one, else from mountinfo. */
 int cgroup_v2_mount(char **ret);
+/* Removes the cgroup at path if no process is in it; -EBUSY otherwise. */
+int cgroup_remove_empty(const char *path);
 
 /* The cgroup a container with this id gets: "<mount>/berth/<id>". */
 int cgroup_container_path(const char *id, char **ret);
