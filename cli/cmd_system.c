@@ -17,30 +17,51 @@
 #include "parse.h"
 #include "util.h"
 
-/* A supervisor of a --rm container deletes its folder from trash/ right
- * after `berth run` returned (supervisor/exit.c); what is still there after
- * a minute was left by one that was killed. */
-static void empty_trash(Cli *cli)
+/* Removes the entries of dir that are over a minute old and that keep()
+ * does not keep, with remove(); how many went. */
+static size_t remove_old_entries(const char *dir, bool (*keep)(const char *name, const char *path, void *userdata),
+				 int (*remove)(const char *path), void *userdata)
 {
-	_cleanup_free_ char *dir = path_trash_dir(&cli->paths);
 	DIR *d = dir ? opendir(dir) : NULL;
 	if (!d)
-		return;
+		return 0;
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		struct stat st;
 		_cleanup_free_ char *p = NULL;
 		if (streq(de->d_name, ".") || streq(de->d_name, "..") || asprintf(&p, "%s/%s", dir, de->d_name) < 0 ||
-		    lstat(p, &st) < 0 || st.st_mtime > time(NULL) - 60)
+		    lstat(p, &st) < 0 || st.st_mtime > time(NULL) - 60 || keep(de->d_name, p, userdata))
 			continue;
-		if (rm_rf(p) >= 0)
+		if (remove(p) >= 0)
 			n++;
 	}
 	closedir(d);
+	return n;
+}
+
+static bool keep_nothing(const char *name, const char *path, void *userdata)
+{
+	(void)name, (void)path, (void)userdata;
+	return false;
+}
+
+/* A supervisor of a --rm container deletes its folder from trash/ right
+ * after `berth run` returned (supervisor/exit.c); what is still there after
+ * a minute was left by one that was killed. */
+static void empty_trash(Cli *cli)
+{
+	_cleanup_free_ char *dir = path_trash_dir(&cli->paths);
+	size_t n = remove_old_entries(dir, keep_nothing, rm_rf, NULL);
 	if (n > 0)
 		printf("  fixed: removed %zu leftover folder%s of containers run with --rm (%s)\n", n,
 		       n == 1 ? "" : "s", dir);
+}
+
+static bool keep_cgroup(const char *name, const char *path, void *userdata)
+{
+	char **ids = userdata;
+	return !id_is_valid(name) || strv_contains(ids, name) || cgroup_is_populated(path) != 0;
 }
 
 /* A supervisor killed while it set a container up, before `berth run`
@@ -54,22 +75,7 @@ static void remove_stale_cgroups(char **ids)
 	_cleanup_free_ char *mnt = NULL, *dir = NULL;
 	if (cgroup_v2_mount(&mnt) < 0 || asprintf(&dir, "%s/%s", mnt, CGROUP_BERTH_PARENT) < 0)
 		return;
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		struct stat st;
-		_cleanup_free_ char *p = NULL;
-		if (!id_is_valid(de->d_name) || strv_contains(ids, de->d_name) ||
-		    asprintf(&p, "%s/%s", dir, de->d_name) < 0 || stat(p, &st) < 0 ||
-		    st.st_mtime > time(NULL) - 60 || cgroup_is_populated(p) != 0)
-			continue;
-		if (cgroup_remove_empty(p) >= 0)
-			n++;
-	}
-	closedir(d);
+	size_t n = remove_old_entries(dir, keep_cgroup, cgroup_remove_empty, ids);
 	if (n > 0)
 		printf("  fixed: removed %zu empty cgroup%s of containers that were never recorded (%s)\n",
 		       n, n == 1 ? "" : "s", dir);
