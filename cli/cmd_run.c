@@ -688,21 +688,6 @@ static int apply_run_options(Cli *cli, const RunOptions *o, const ImageDefaults 
 	return mount_requests_apply(&o->mounts, s);
 }
 
-static int make_bundle(const char *bundle)
-{
-	static const char *const subdirs[] = { "upper", "work", "rootfs" };
-	if (mkdir(bundle, 0700) < 0)
-		return -errno;
-	for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
-		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "%s/%s", bundle, subdirs[i]) < 0)
-			return -ENOMEM;
-		if (mkdir(p, 0755) < 0)
-			return -errno;
-	}
-	return 0;
-}
-
 /* A container made ready by prepare_container(): its configuration for
  * the supervisor, and what its DB row will hold. */
 typedef struct {
@@ -837,7 +822,7 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	if (r < 0)
 		return r;
 	if (shifted) {
-		r = make_bundle(bundle);
+		r = mkdir(bundle, 0700) < 0 ? -errno : bundle_make_subdirs(bundle);
 		if (r >= 0)
 			r = userns_shift_layers(layers, shifted, spec);
 		_cleanup_free_ char *upper = NULL;

@@ -108,6 +108,19 @@ char *path_container_run_dir(const BerthPaths *p, const char *id)
 	return join(p->run_dir, id, NULL);
 }
 
+int bundle_make_subdirs(const char *bundle)
+{
+	static const char *const subdirs[] = { "upper", "work", "rootfs" };
+	for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", bundle, subdirs[i]) < 0)
+			return -ENOMEM;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
 char *path_spare_dir(const BerthPaths *p)
 {
 	return join(p->state_dir, "spare", NULL);

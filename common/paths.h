@@ -29,6 +29,9 @@ char *path_container_run_dir(const BerthPaths *p, const char *id);
 /* Folders of containers removed with --rm wait here, out of the way, until
  * their supervisor has told `berth run` and deletes them (<state>/trash/<id>). */
 char *path_trash_dir(const BerthPaths *p);
+/* The folders a container's folder needs for its overlay: upper/, work/
+ * and rootfs/ (those that exist already stay). */
+int bundle_make_subdirs(const char *bundle);
 /* Ready container folders (upper, work, rootfs) of --rm containers that
  * ended, for the next run to take (supervisor/spare.c). */
 char *path_spare_dir(const BerthPaths *p);

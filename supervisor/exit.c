@@ -78,10 +78,12 @@ static void destroy_cgroup(Supervisor *s)
 		log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
 }
 
-/* The container's folder (where it is now: bundle) and its run folder. */
+/* The container's folder (where it is now: bundle), or, when it is ours
+ * and as we made it, kept as a spare for the next run (spare.c); and its
+ * run folder. Its init is gone, and its overlay with it. */
 static void remove_files(Supervisor *s, const char *bundle)
 {
-	int r = rm_rf(bundle);
+	int r = s->made_bundle && spare_recycle(s, bundle) >= 0 ? 0 : rm_rf(bundle);
 	if (r < 0)
 		log_warning_errno(r, "remove `%s`: %m", bundle);
 	_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
@@ -184,13 +186,6 @@ static void finish_removed(Supervisor *s)
 	 * DB's, cgroup_mutex, namespace_sem) that others wait for. */
 	struct sched_param idle = { 0 };
 	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
-	/* Ours, and as we made it: kept for the next run (spare.c). */
-	if (trash && s->made_bundle && spare_recycle(s, trash) >= 0) {
-		_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
-		if (run)
-			(void)rm_rf(run);
-		return;
-	}
 	remove_files(s, trash ? trash : s->bundle);
 }
 
@@ -225,14 +220,7 @@ int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *ms
 	if (r < 0)
 		return r;
 	if (s->auto_remove) {
-		/* Its init is gone, and its overlay with it: the folder may
-		 * still be a spare (spare.c). */
-		if (s->made_bundle && spare_recycle(s, s->bundle) >= 0) {
-			_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
-			if (run)
-				(void)rm_rf(run);
-		} else
-			remove_files(s, s->bundle);
+		remove_files(s, s->bundle);
 		delete_row(s, db);
 		return 0;
 	}

@@ -192,9 +192,7 @@ int supervisor_restrict_devices(Supervisor *s, char *msg, size_t msglen)
 	const char *devices = spec_get_annotation(s->spec, ANNOTATION_DEVICES);
 	if (devices && streq(devices, "all"))
 		return 0;
-	int r = s->devices_prog_fd >= 0 ? 0 : cgroup_devices_load(device_rules_default, &s->devices_prog_fd);
-	if (r >= 0)
-		r = cgroup_devices_attach(s->cgroup_fd, s->devices_prog_fd);
+	int r = cgroup_devices_restrict(s->cgroup_fd, device_rules_default);
 	if (r < 0)
 		snprintf(msg, msglen, "restrict the container's devices (cgroup BPF): %s", strerror(-r));
 	return r;
@@ -239,7 +237,6 @@ void supervisor_abort(Supervisor *s)
  * copies). Again after a failure: what exists of ours stays. */
 static int make_bundle(Supervisor *s)
 {
-	static const char *const subdirs[] = { "upper", "work", "rootfs" };
 	if (!s->made_bundle) {
 		if (spare_take(s)) {
 			s->made_bundle = true;
@@ -249,14 +246,7 @@ static int make_bundle(Supervisor *s)
 			return -errno; /* EEXIST: not ours */
 		s->made_bundle = true;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
-		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "%s/%s", s->bundle, subdirs[i]) < 0)
-			return -ENOMEM;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	}
-	return 0;
+	return bundle_make_subdirs(s->bundle);
 }
 
 /* --wait: what needs nothing but the id is done while the CLI prepares
@@ -508,7 +498,7 @@ int main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
-	s->tty_master = s->stage_fd = s->devices_prog_fd = s->self_log_fd = -EBADF;
+	s->tty_master = s->stage_fd = s->self_log_fd = -EBADF;
 	s->netns = (NetnsPrep){ .sock = { -EBADF, -EBADF } };
 	s->ctl_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
@@ -545,7 +535,6 @@ int main(int argc, char *argv[])
 	safe_close(s->err_pipe[0]);
 	safe_close(s->tty_master);
 	safe_close(s->stage_fd);
-	safe_close(s->devices_prog_fd);
 	safe_close(s->ctl_fd);
 	db_close(s->db);
 	spec_free(s->spec);

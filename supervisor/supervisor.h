@@ -133,7 +133,6 @@ struct Supervisor {
 	char boot_id[37];
 	int sync_fd;
 	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
-	int devices_prog_fd; /* --wait: the device cgroup program, loaded early */
 	NetnsPrep netns;     /* --wait --new-netns: the network namespace, made early */
 	/* --wait (protocol.h): what we made before the CLI recorded the
 	 * container, and take down if it never does. */
