@@ -58,6 +58,15 @@ bench_setup()
 	BR=$WORK/berth
 	# podman's lock file lands in the host's /dev/shm whatever its --root.
 	[ -e /dev/shm/libpod_lock ] || PODMAN_LOCK_OURS=1
+	# berth keeps its cgroup parent (berth/) once made; remove it at the
+	# end only if it was not there before.
+	BERTH_CG_PARENT=
+	for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+			[ -d "$d/berth" ] || BERTH_CG_PARENT=$d/berth
+			break
+		fi
+	done
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 
@@ -176,6 +185,7 @@ bench_cleanup()
 		"${PODMAN[@]}" system reset -f >/dev/null 2>&1 || true
 	fi
 	[ -n "${PODMAN_LOCK_OURS:-}" ] && rm -f /dev/shm/libpod_lock
+	[ -n "${BERTH_CG_PARENT:-}" ] && rmdir "$BERTH_CG_PARENT" 2>/dev/null
 	# The namespaces, and every mount in them, go with their holders.
 	for pid in $NS_RUNC_PID $NS_CRUN_PID; do
 		kill "$pid" 2>/dev/null || true

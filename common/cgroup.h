@@ -31,6 +31,6 @@ int cgroup_is_frozen(const char *path);
 int cgroup_is_populated(const char *path);
 int cgroup_kill(const char *path);
 /* Kills what is left, waits until the cgroup is empty, removes it, and
- * removes the berth/ parent too when it is empty. Missing is not an error. */
+ * keeps the berth/ parent. Missing is not an error. */
 int cgroup_destroy(const char *path, int timeout_ms);
 int cgroup_read_procs(const char *path, pid_t **ret, size_t *ret_n);
