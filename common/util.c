@@ -174,6 +174,19 @@ int write_file(const char *path, const char *data, size_t len, int flags, mode_t
 	return RET_NERRNO(close(TAKE_FD(fd)));
 }
 
+int write_file_in_place(const char *path, const char *data, size_t len, mode_t mode)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+	if (fd < 0)
+		return -errno;
+	int r = write_all(fd, data, len);
+	if (r < 0)
+		return r;
+	if (ftruncate(fd, (off_t)len) < 0)
+		return -errno;
+	return RET_NERRNO(close(TAKE_FD(fd)));
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
 	_cleanup_free_ char *tmp = NULL;
@@ -316,6 +329,20 @@ static int rm_rf_children(int dirfd, dev_t dev)
 	}
 	closedir(d);
 	return ret;
+}
+
+int rm_rf_contents(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return rm_rf_children(fd, st.st_dev);
 }
 
 int rm_rf(const char *path)

@@ -27,9 +27,15 @@ int read_full_fd(int fd, char **ret, size_t *ret_size);
 int read_one_line(const char *path, char **ret);
 int write_file(const char *path, const char *data, size_t len, int flags, mode_t mode);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* Writes the file's content where it is (made if missing, its inode kept
+ * if not), without O_TRUNC: ext4 writes back at close a file truncated to
+ * nothing and written again. Only for a file nobody reads meanwhile. */
+int write_file_in_place(const char *path, const char *data, size_t len, mode_t mode);
 int write_string_file(const char *path, const char *s);
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
+/* What is in the folder at path, not the folder. */
+int rm_rf_contents(const char *path);
 /* Drops this program's code and constant data pages from our page tables
  * (they stay in the page cache; what runs next faults back in): for a
  * process that will mostly wait from now on. Those segments are never

@@ -18,7 +18,8 @@
  * (we held its mount namespace and closed it before). work/ is emptied:
  * OverlayFS makes work/work (and, for a volatile mount, the
  * work/work/incompat/volatile marker that refuses a second mount) at every
- * mount. supervisor.log stays, emptied, and saves its inode too. */
+ * mount. supervisor.log and config.json stay, emptied, and save their
+ * inodes too (the next run writes config.json in place, spawn.c). */
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -120,11 +121,9 @@ static int clean_folder(const char *path)
 	if (asprintf(&work, "%s/work", path) < 0)
 		return -ENOMEM;
 	/* Whatever OverlayFS left in work/ goes; work/ itself stays. */
-	int r = rm_rf(work);
+	int r = rm_rf_contents(work);
 	if (r < 0)
 		return r;
-	if (mkdir(work, 0755) < 0)
-		return -errno;
 
 	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (dfd < 0)
@@ -144,7 +143,7 @@ static int clean_folder(const char *path)
 		struct stat st;
 		if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			r = -ENOTEMPTY; /* not as we made it */
-		else if (streq(n, "supervisor.log")) {
+		else if (streq(n, "supervisor.log") || streq(n, "config.json")) {
 			int lfd = openat(fd, n, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 			r = lfd < 0 ? -errno : 0;
 			if (lfd >= 0)

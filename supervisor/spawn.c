@@ -108,7 +108,9 @@ static int prepare_release(Supervisor *s, uint64_t caps, int fd, char **ret_erro
 		_cleanup_free_ char *path = NULL;
 		if (asprintf(&path, "%s/config.json", s->bundle) < 0)
 			return -ENOMEM;
-		r = write_file_atomic(path, s->config, strlen(s->config), 0600);
+		/* Nobody reads it before the CLI has recorded the container:
+		 * written in place, a spare's (spare.c) keeps its inode. */
+		r = write_file_in_place(path, s->config, strlen(s->config), 0600);
 		if (r < 0)
 			snprintf(msg, sizeof(msg), "write `%s`: %s", path, strerror(-r));
 		free(s->config);
@@ -387,6 +389,11 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 			return r;
 		}
 	}
+	/* The init mounts and execs for a millisecond or two: listen on the
+	 * control socket meanwhile, which must be there before `running` is
+	 * told (a failure is said, and tried again, by run()). */
+	if (s->ctl_fd < 0)
+		(void)control_listen(s);
 	r = read_init_error(errpipe[0], &ie);
 	close(errpipe[0]);
 	/* The thread is done: the init had its namespace before /sys. */
@@ -401,6 +408,10 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		return 0;
 	}
 	safe_close(console[0]);
+	if (s->ctl_fd >= 0) {
+		s->ctl_fd = safe_close(s->ctl_fd);
+		control_stop(s);
+	}
 
 	/* It never ran: collect it, so nothing is left behind. */
 	if (r < 0) {

@@ -109,11 +109,22 @@ t_is "and, once its supervisor is gone, nothing is left in trash/" "" "$(ls -A "
 spares() { find "$ROOT/spare" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 t_is "the folder of a --rm container that wrote nothing is kept as a spare" 1 "$(spares)"
 spare=$(ls "$ROOT/spare")
-t_is "emptied: upper/, work/, rootfs/ and an empty supervisor.log" "rootfs supervisor.log upper work||||0" \
-	"$(ls "$ROOT/spare/$spare" | tr '\n' ' ' | sed 's/ $//')|$(ls -A "$ROOT/spare/$spare/upper")|$(ls -A "$ROOT/spare/$spare/work")|$(ls -A "$ROOT/spare/$spare/rootfs")|$(stat -c %s "$ROOT/spare/$spare/supervisor.log")"
+t_is "emptied: upper/, work/, rootfs/, an empty config.json and supervisor.log" \
+	"config.json rootfs supervisor.log upper work||||0|0" \
+	"$(ls "$ROOT/spare/$spare" | tr '\n' ' ' | sed 's/ $//')|$(ls -A "$ROOT/spare/$spare/upper")|$(ls -A "$ROOT/spare/$spare/work")|$(ls -A "$ROOT/spare/$spare/rootfs")|$(stat -c %s "$ROOT/spare/$spare/config.json")|$(stat -c %s "$ROOT/spare/$spare/supervisor.log")"
+# Its inodes are used again: config.json is written in place, work/ is
+# emptied, not made anew.
+spare_inodes=$(stat -c %i "$ROOT/spare/$spare/config.json" "$ROOT/spare/$spare/work" | tr '\n' ' ')
+cid=$(berth run -d --name spare0 busybox sleep 1000)
+t_ok "the next run took the spare (its name is gone)" test ! -e "$ROOT/spare/$spare"
+t_is "with the spare's config.json and work/" "$spare_inodes" \
+	"$(stat -c %i "$ROOT/containers/$cid/config.json" "$ROOT/containers/$cid/work" | tr '\n' ' ')"
+t_is "whose config.json is the container's, whole" "sleep 1000" \
+	"$(jq -r '.process.args | join(" ")' "$ROOT/containers/$cid/config.json")"
+t_is "inspect reads it" "sleep 1000" "$(berth inspect spare0 | jq -r '.[0].config.process.args | join(" ")')"
+berth rm -f spare0 >/dev/null
 berth run --rm --name spare1 busybox sh -c "echo \$\$ > /pid" >/dev/null
 wait_for 5 t_no_supervisors
-t_ok "the next run took the spare (its name is gone)" test ! -e "$ROOT/spare/$spare"
 t_is "a folder with something written in it is not kept" 0 "$(spares)"
 for i in 1 2 3 4 5 6; do berth run --rm busybox true & done
 wait

@@ -90,6 +90,10 @@ t_match "and says why" 'Permission denied' "$ERR"
 capture berth run --name nx busybox nosuchcmd
 t_is "without --rm the failed container is kept, exited 127" "exited|127" "$(db "SELECT state, exit_code FROM containers WHERE name='nx'")"
 t_match "with the reason recorded" 'not found' "$(db "SELECT error FROM containers WHERE name='nx'")"
+# The control socket is made while the init sets up (supervisor/spawn.c):
+# an init that fails takes it away again, though the container stays.
+wait_for 5 t_no_supervisors
+t_is "and no control socket is left of it" "" "$(ls -A "$ROOT/run" | grep -v '^cache$')"
 berth rm nx >/dev/null
 t_is "--rm leaves nothing after a failed start" "$before" "$(snapshot_sum)"
 

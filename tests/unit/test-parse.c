@@ -888,6 +888,55 @@ static void test_write_file_atomic_replaces_content_and_leaves_no_temp(void **st
 	assert_int_equal(count_entries(top), 1);
 }
 
+static void test_write_file_in_place_keeps_the_inode_and_trims(void **state)
+{
+	const char *top = *state;
+	_cleanup_free_ char *path = path_join(top, "config.json");
+
+	assert_int_equal(write_file_in_place(path, "a longer first text", 19, 0600), 0);
+	struct stat st, st2;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	/* A shorter text replaces it whole: nothing of the old one stays. */
+	assert_int_equal(write_file_in_place(path, "short", 5, 0600), 0);
+	_cleanup_free_ char *a = NULL;
+	size_t n;
+	assert_int_equal(read_full_file(path, &a, &n), 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(a, "short");
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st2.st_ino, st.st_ino);
+
+	/* A symlink is not followed. */
+	_cleanup_free_ char *link = path_join(top, "link");
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(write_file_in_place(link, "x", 1, 0600), -ELOOP);
+	_cleanup_free_ char *b = NULL;
+	assert_int_equal(read_full_file(path, &b, NULL), 0);
+	assert_string_equal(b, "short");
+}
+
+static void test_rm_rf_contents_keeps_the_folder(void **state)
+{
+	const char *top = *state;
+	_cleanup_free_ char *work = path_join(top, "work");
+	_cleanup_free_ char *deep = path_join(top, "work/work/incompat/volatile");
+	_cleanup_free_ char *file = path_join(top, "work/file");
+	assert_int_equal(mkdir_p(deep, 0755), 0);
+	write_text(file, "x");
+	struct stat st, st2;
+	assert_int_equal(stat(work, &st), 0);
+
+	assert_int_equal(rm_rf_contents(work), 0);
+	assert_int_equal(stat(work, &st2), 0);
+	assert_int_equal(st2.st_ino, st.st_ino);
+	assert_int_equal(count_entries(work), 0);
+	assert_int_equal(rm_rf_contents(work), 0);
+	_cleanup_free_ char *missing = path_join(top, "missing");
+	assert_int_equal(rm_rf_contents(missing), -ENOENT);
+}
+
 static void test_read_one_line_stops_at_newline(void **state)
 {
 	const char *top = *state;
@@ -1228,6 +1277,8 @@ int main(void)
 		TEST_TMPDIR(test_rm_rf_removes_a_tree_without_following_symlinks),
 		TEST_TMPDIR(test_mkdir_p_creates_parents_and_tolerates_existing),
 		TEST_TMPDIR(test_write_file_atomic_replaces_content_and_leaves_no_temp),
+		TEST_TMPDIR(test_write_file_in_place_keeps_the_inode_and_trims),
+		TEST_TMPDIR(test_rm_rf_contents_keeps_the_folder),
 		TEST_TMPDIR(test_read_one_line_stops_at_newline),
 		TEST_TMPDIR(test_resolve_in_root_walk_agrees_with_openat2),
 		TEST_TMPDIR(test_resolve_in_root_walk_never_leaves_the_root),
