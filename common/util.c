@@ -182,7 +182,11 @@ int write_file_in_place(const char *path, const char *data, size_t len, mode_t m
 	int r = write_all(fd, data, len);
 	if (r < 0)
 		return r;
-	if (ftruncate(fd, (off_t)len) < 0)
+	/* What was longer is cut (ext4 does work for a size left as it is). */
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return -errno;
+	if (end > (off_t)len && ftruncate(fd, (off_t)len) < 0)
 		return -errno;
 	return RET_NERRNO(close(TAKE_FD(fd)));
 }
@@ -466,13 +470,35 @@ uint64_t now_mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The proleptic Gregorian date of a day since 1970-01-01 (Howard Hinnant's
+ * civil_from_days), for days >= 0. */
+static void civil_from_days(uint64_t z, uint64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	uint64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 void format_iso8601(uint64_t usec, char ret[static 32])
 {
-	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(ret, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ret + n, 32 - n, ".%03uZ", (unsigned)((usec / 1000) % 1000));
+	/* Arithmetic, not gmtime_r(): that reads /etc/localtime at its first
+	 * call in every process (tzset), for a time in UTC. */
+	uint64_t secs = usec / 1000000, y;
+	unsigned m, d, sod = (unsigned)(secs % 86400);
+	civil_from_days(secs / 86400, &y, &m, &d);
+	/* At most 27 bytes (the year of UINT64_MAX µs has six digits); the
+	 * compiler cannot see that. */
+	char b[96];
+	snprintf(b, sizeof(b), "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned long long)y, m,
+		 d, sod / 3600, sod / 60 % 60, sod % 60, (unsigned)((usec / 1000) % 1000));
+	memcpy(ret, b, 32);
+	ret[31] = 0;
 }
 
 /* 9999-12-31T23:59:59Z */
@@ -657,3 +683,4 @@ void drop_text_pages(void)
 {
 	(void)dl_iterate_phdr(drop_readonly_segments, NULL);
 }
+

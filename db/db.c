@@ -318,6 +318,13 @@ int db_open(const char *path, sqlite3 **ret)
 	return 0;
 }
 
+void db_load_schema(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (db && sqlite3_prepare_v2(db, "SELECT 1 FROM containers", -1, &st, NULL) == SQLITE_OK)
+		sqlite3_finalize(st);
+}
+
 sqlite3 *db_close(sqlite3 *db)
 {
 	if (db) {

@@ -24,6 +24,9 @@ int supervisor_open_db(Supervisor *s)
 	if (r < 0)
 		return r;
 	db_defer_checkpoints(s->db);
+	/* Its first statement would read the schema; the first use is a
+	 * write the CLI waits for, so read it now. */
+	db_load_schema(s->db);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -611,6 +612,29 @@ static void test_iso8601_round_trips_with_milliseconds(void **state)
 	assert_string_equal(buf, "2000-02-29T00:00:00.999Z");
 	format_iso8601(UINT64_C(1000000), buf);
 	assert_string_equal(buf, "1970-01-01T00:00:01.000Z");
+	format_iso8601(UINT64_C(4102444799001000), buf);
+	assert_string_equal(buf, "2099-12-31T23:59:59.001Z");
+	format_iso8601(UINT64_C(1795969467123000), buf);
+	assert_string_equal(buf, "2026-11-29T16:24:27.123Z");
+	format_iso8601(UINT64_C(1709251199000000), buf);
+	assert_string_equal(buf, "2024-02-29T23:59:59.000Z");
+	format_iso8601(UINT64_C(1709251200000000), buf);
+	assert_string_equal(buf, "2024-03-01T00:00:00.000Z");
+	format_iso8601(UINT64_C(4107542400000000), buf);
+	assert_string_equal(buf, "2100-03-01T00:00:00.000Z");
+	/* Every day for 400 years, against the C library. */
+	for (uint64_t day = 0; day < 146097; day += 1) {
+		uint64_t us = day * 86400 * 1000000 + UINT64_C(45296789000);
+		time_t tt = (time_t)(us / 1000000);
+		struct tm tm;
+		char want[32], got[32];
+		gmtime_r(&tt, &tm);
+		size_t n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof(want) - n, ".789Z");
+		format_iso8601(us, got);
+		if (strcmp(want, got) != 0)
+			fail_msg("day %llu: %s, not %s", (unsigned long long)day, got, want);
+	}
 
 	/* Microseconds are dropped, not rounded. */
 	uint64_t t;
