@@ -273,12 +273,15 @@ static int prepare_and_wait(Supervisor *s)
 	}
 	if (arg_make_bundle)
 		(void)make_bundle(s);
-	/* Ready before the CLI? Open the DB while we wait, rather than after
-	 * the clone, where the init waits for the release behind it: in the
-	 * test VM the CLI's own DB work is the longer path by 60 ms, the
-	 * time our open takes there. Nothing is written before the commit. */
+	/* No SYNC_GO within a millisecond: the CLI is far behind (in the test
+	 * VM its own DB work is the longer path by 60 ms, the time our open
+	 * takes there). Open the DB meanwhile, rather than after the clone,
+	 * where the init waits for the release behind it. Not when SYNC_GO is
+	 * near (here, almost always): the open would delay the start, while
+	 * after the clone it runs beside the init's mounts. Nothing is
+	 * written before the commit. */
 	struct pollfd pfd = { .fd = s->sync_fd, .events = POLLIN };
-	if (poll(&pfd, 1, 0) == 0)
+	if (poll(&pfd, 1, 1) == 0)
 		(void)supervisor_open_db(s);
 	SyncMsg m;
 	_cleanup_close_ int config_fd = -EBADF;
