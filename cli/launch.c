@@ -144,8 +144,24 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 				e = errno;
 		}
 		if (!e) {
-			execve(sup, argv, environ);
-			e = errno;
+			/* Once more, so that the supervisor is not the session's
+			 * leader (it can never acquire a controlling terminal) and
+			 * we can reap our child at once. A vfork() copies nothing:
+			 * here it costs less than the fork() of the supervisor
+			 * after its exec that it replaces (0.2 ms on its path). */
+			volatile int exec_error = 0;
+			pid_t g = vfork();
+			if (g == 0) {
+				execve(sup, argv, environ);
+				exec_error = errno;
+				_exit(EXIT_BERTH_ERROR);
+			}
+			if (g < 0)
+				e = errno;
+			else if (exec_error == 0)
+				_exit(0);
+			else
+				e = exec_error;
 		}
 		SyncMsg m = { .type = SYNC_ERROR, .error = -e, .exit_code = EXIT_BERTH_ERROR };
 		snprintf(m.msg, sizeof(m.msg), "start %s: %s", sup, strerror(e));

@@ -486,17 +486,9 @@ int main(int argc, char *argv[])
 	if (arg_debug)
 		log_setup(NULL, LOG_LEVEL_DEBUG);
 
-	/* berth started us in a new session; fork once more so that we are
-	 * not a session leader (we can never acquire a controlling terminal)
-	 * and the CLI can reap its child at once. */
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_error_errno(-errno, "fork: %m");
-		return EXIT_BERTH_ERROR;
-	}
-	if (pid > 0)
-		_exit(0);
-
+	/* berth started us in a new session, from a child that left it to
+	 * us (cli/launch.c): we are not its leader, and so can never acquire
+	 * a controlling terminal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Keep our name readable in ps: berth-supervisor <short id>. */
 	char comm[16] = "berth-";
