@@ -335,11 +335,9 @@ static int rm_rf_children(int dirfd, dev_t dev)
 	return ret;
 }
 
-int rm_rf_contents(const char *path)
+/* What is below the directory fd (which it closes), on its filesystem. */
+static int rm_rf_below(int fd)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
@@ -347,6 +345,12 @@ int rm_rf_contents(const char *path)
 		return r;
 	}
 	return rm_rf_children(fd, st.st_dev);
+}
+
+int rm_rf_contents(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : rm_rf_below(fd);
 }
 
 int rm_rf(const char *path)
@@ -359,13 +363,7 @@ int rm_rf(const char *path)
 			return RET_NERRNO(unlink(path));
 		return -errno;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	int r = rm_rf_children(fd, st.st_dev);
+	int r = rm_rf_below(fd);
 	if (r < 0)
 		return r;
 	if (rmdir(path) < 0 && errno != ENOENT)
