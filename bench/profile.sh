@@ -39,7 +39,7 @@ TRACE=execve,clone,clone3,mount,pivot_root,exit_group,fdatasync,fsync,rmdir,unli
 phases()
 {
 	# One strace log in, "phase microseconds" lines out. Processes: the
-	# CLI (first pid), the supervisor (execs berth-supervisor, then forks),
+	# CLI (first pid), the supervisor (the one that clones the init),
 	# the container init (clone3 with CLONE_NEWNS).
 	awk '
 	function us(t) { return t * 1000000 }
@@ -87,7 +87,7 @@ declare -A desc=(
 	[db_row_inserted]="CLI: INSERT of the container row (first write to a fresh WAL: 2 fdatasync)"
 	[supervisor_spawn]="CLI: find the supervisor, socketpair, posix_spawn set-up"
 	[supervisor_exec]="vfork + setsid + execve of berth-supervisor"
-	[container_clone3]="supervisor: dynamic linking, fork away, read config.json, mkdir the cgroup"
+	[container_clone3]="supervisor: C library start-up, preparations, SYNC_GO, configuration"
 	[container_first]="clone3(): six new namespaces + CLONE_INTO_CGROUP, until the child runs"
 	[overlay_mount]="init: reset 64 signal handlers, setsid, make / a slave"
 	[pivot_root]="init: overlay + /proc /dev /dev/pts /dev/shm /dev/mqueue /sys /sys/fs/cgroup /tmp mounts, device nodes, hostname, loopback up"

@@ -180,7 +180,8 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 
 static void reap_first(pid_t pid)
 {
-	/* It forks away at once; reap the first process (ECHILD: done). */
+	/* Our child ends as soon as the supervisor, its vfork()ed child, has
+	 * exec'd: reap it (ECHILD: done). */
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -14,7 +14,7 @@
  *   CLI -> supervisor   SYNC_COMMIT   (--wait) its DB row exists: let it run
  *
  * `berth run` starts its supervisor with --wait before it creates the
- * container, so that the supervisor's exec, fork and preparations overlap
+ * container, so that the supervisor's exec and preparations overlap
  * with the CLI's work: the sealed copy of berth-stage, the device cgroup
  * program, the default seccomp filter, and what is named by the id alone,
  * which the supervisor takes down again should no SYNC_COMMIT come: the
@@ -31,7 +31,8 @@
  * own (the scheduler often puts a new process on its parent's CPU and
  * leaves it waiting there while another CPU idles); SYNC_GO gives the
  * supervisor its real CPU affinity back, before the container's init
- * exists.
+ * exists. A supervisor that is ready while SYNC_GO is still a millisecond
+ * or more away opens its DB connection meanwhile (reading only).
  *
  * Errors carry a negative errno and one short line; the CLI prints the line
  * as "berth: <msg>" and exits with exit_code (125, or 126/127 when the
