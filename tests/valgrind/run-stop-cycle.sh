@@ -16,7 +16,15 @@ B=$build/berth
 export BERTH_ROOT
 BERTH_ROOT=$(mktemp -d /tmp/berth-valgrind.XXXXXX)
 export BERTH_VALGRIND_LOGS=$BERTH_ROOT.logs
-trap '"$B" rm -f vg >/dev/null 2>&1; rm -rf "$BERTH_ROOT"' EXIT
+# berth keeps its cgroup parent once made: remove it if this made it.
+cg_parent=
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+		[ -d "$d/berth" ] || cg_parent=$d/berth
+		break
+	fi
+done
+trap '"$B" rm -f vg >/dev/null 2>&1; rm -rf "$BERTH_ROOT"; [ -z "$cg_parent" ] || rmdir "$cg_parent" 2>/dev/null' EXIT
 
 unset BERTH_SUPERVISOR
 "$B" run -d --name vg busybox sh -c 'trap "exit 3" TERM; while :; do sleep 0.2; done' >/dev/null ||
