@@ -49,6 +49,20 @@ bench_need_tools()
 	fi
 }
 
+# berth keeps its cgroup parent (berth/) once made: bench_cleanup removes
+# it only if it was not there before (BERTH_CG_PARENT).
+bench_note_cgroup_parent()
+{
+	BERTH_CG_PARENT=
+	local d
+	for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+			[ -d "$d/berth" ] || BERTH_CG_PARENT=$d/berth
+			break
+		fi
+	done
+}
+
 bench_setup()
 {
 	[ "$(id -u)" = 0 ] || die "run as root (containers need it)"
@@ -58,15 +72,7 @@ bench_setup()
 	BR=$WORK/berth
 	# podman's lock file lands in the host's /dev/shm whatever its --root.
 	[ -e /dev/shm/libpod_lock ] || PODMAN_LOCK_OURS=1
-	# berth keeps its cgroup parent (berth/) once made; remove it at the
-	# end only if it was not there before.
-	BERTH_CG_PARENT=
-	for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
-		if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
-			[ -d "$d/berth" ] || BERTH_CG_PARENT=$d/berth
-			break
-		fi
-	done
+	bench_note_cgroup_parent
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 

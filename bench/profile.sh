@@ -23,6 +23,7 @@ bench_need_tools
 command -v perf >/dev/null || log "perf is missing (apt-get install linux-perf): no CPU profile"
 WORK=$(mktemp -d /tmp/berth-profile.XXXXXX)
 BR=$WORK/berth
+bench_note_cgroup_parent
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 b image create busybox >/dev/null
@@ -35,30 +36,29 @@ machine_header
 # ------------------------------------------------------------ timeline
 
 # The marker syscalls, in the order they happen, and the phase each ends.
-TRACE=execve,clone,clone3,mount,pivot_root,exit_group,fdatasync,fsync,rmdir,unlink,unlinkat,sendto,recvmsg,socketpair,rename,setsid,waitid
+TRACE=execve,execveat,clone,clone3,vfork,mount,pivot_root,exit_group,fdatasync,fsync,rmdir,sendto,sendmsg,waitid
 phases()
 {
 	# One strace log in, "phase microseconds" lines out. Processes: the
-	# CLI (first pid), the supervisor (the one that clones the init),
-	# the container init (clone3 with CLONE_NEWNS).
+	# CLI (first pid), the supervisor (the one that execs berth-supervisor
+	# and later clones the init), the container's init (its child).
 	awk '
 	function us(t) { return t * 1000000 }
 	function mark(name, t) { if (!(name in T)) { T[name] = us(t); order[++n] = name } }
 	NR == 1 { cli = $1; mark("cli_exec", $2) }
-	$1 == cli && /rename\(.*config\.json/ { mark("config_written", $2) }
-	$1 == cli && /socketpair\(/ { mark("db_row_inserted", $2) }
-	$1 == cli && /clone3\(\{flags=CLONE_VM\|CLONE_VFORK/ { mark("supervisor_spawn", $2) }
-	/execve\(".*berth-supervisor"/ { mark("supervisor_exec", $2) }
-	/clone3\(\{flags=CLONE_PIDFD\|CLONE_NEWNS/ { sup = $1; mark("container_clone3", $2) }
-	sup != "" && $1 != sup && $1 != cli && !("container_first" in T) && T["container_clone3"] { ctr = $1; mark("container_first", $2) }
-	$1 == ctr && /mount\("overlay"/ { mark("overlay_mount", $2) }
+	/execve\(".*berth-supervisor"/ { sup = $1; mark("supervisor_exec", $2) }
+	$1 == cli && /sendmsg\(.*iov_base="\\5\\0\\0\\0/ { mark("go_sent", $2) }
+	$1 == cli && /sendto\(.*"\\6\\0\\0\\0/ { mark("commit_sent", $2) }
+	$1 == sup && /clone3\(\{flags=CLONE_PIDFD\|CLONE_NEWNS/ { mark("container_clone3", $2) }
+	$1 != cli && $1 != sup && /mount\("overlay"/ { ctr = $1; mark("overlay_mount", $2) }
 	$1 == ctr && /pivot_root\(/ { mark("pivot_root", $2) }
+	$1 == ctr && /execveat\(/ { mark("exec_stage", $2) }
 	$1 == ctr && /execve\("\/bin\/true"/ { mark("exec_true", $2) }
+	$1 == sup && /sendto\(.*"\\1\\0\\0\\0/ { mark("running_sent", $2) }
 	$1 == ctr && /exit_group\(/ { mark("true_exits", $2) }
-	$1 == sup && /waitid\(P_PIDFD/ { mark("supervisor_reaps", $2) }
-	$1 == sup && /rmdir\("\/sys\/fs\/cgroup/ { mark("cgroup_removed", $2) }
-	$1 == sup && /sendto\(.*"\\3\\0\\0\\0/ { mark("exit_sent", $2) }
+	$1 == sup && /sendto\(.*"\\3\\0\\0\\0/ { mark("exited_sent", $2) }
 	$1 == cli && /exit_group\(/ { mark("cli_exit", $2) }
+	$1 == sup && /rmdir\("\/sys\/fs\/cgroup/ { mark("cgroup_removed", $2) }
 	$1 == sup && /exit_group\(/ { mark("supervisor_exit", $2) }
 	$1 == cli && /fdatasync/ { cli_sync++ }
 	$1 == sup && /fdatasync/ { sup_sync++ }
@@ -66,7 +66,6 @@ phases()
 		for (i = 2; i <= n; i++) printf "%s %.0f\n", order[i], T[order[i]] - T[order[i - 1]]
 		printf "TOTAL_cli %.0f\n", T["cli_exit"] - T["cli_exec"]
 		printf "SYNC_cli %d\nSYNC_sup %d\n", cli_sync, sup_sync
-		printf "CKPT_by %s\n", (T["cli_exit"] > T["supervisor_exit"]) ? "cli" : "supervisor"
 	}' "$1"
 }
 
@@ -83,21 +82,20 @@ hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/untrace
 untraced=$(jq '.results[0].median * 1000' "$WORK/untraced.json")
 
 declare -A desc=(
-	[config_written]="CLI: exec, dynamic linking (libjansson, libsqlite3, libm, libc), paths, DB open + schema check, image lookup, bundle mkdirs, config.json"
-	[db_row_inserted]="CLI: INSERT of the container row (first write to a fresh WAL: 2 fdatasync)"
-	[supervisor_spawn]="CLI: find the supervisor, socketpair, posix_spawn set-up"
-	[supervisor_exec]="vfork + setsid + execve of berth-supervisor"
-	[container_clone3]="supervisor: C library start-up, preparations, SYNC_GO, configuration"
-	[container_first]="clone3(): six new namespaces + CLONE_INTO_CGROUP, until the child runs"
-	[overlay_mount]="init: reset 64 signal handlers, setsid, make / a slave"
-	[pivot_root]="init: overlay + /proc /dev /dev/pts /dev/shm /dev/mqueue /sys /sys/fs/cgroup /tmp mounts, device nodes, hostname, loopback up"
-	[exec_true]="init: pivot_root, masked and read-only /proc and /sys paths (17 mount calls), identity, close fds"
-	[true_exits]="execve(/bin/true) and its run"
-	[supervisor_reaps]="supervisor: sees EOF on the error pipe, writes \`running\` to the DB, tells the CLI, sets up the libuv loop, gets SIGCHLD"
-	[cgroup_removed]="supervisor: cgroup.kill, control socket removal, read memory.events, wait until unpopulated, rmdir"
-	[exit_sent]="supervisor: open DB, rm -rf the bundle, DELETE the row, send \`exited\` to the CLI"
-	[cli_exit]="CLI: receive, close the DB (the last to close checkpoints the WAL: 2 fdatasync + 2 unlink)"
-	[supervisor_exit]="(after the CLI) supervisor: close the DB, exit"
+	[supervisor_exec]="CLI: exec, dynamic linking, arguments, id; forks a child, which leaves the session and vfork()s the supervisor's exec"
+	[go_sent]="CLI: DB open (first reader: -shm reset, WAL index, schema), image look-up, configuration; SYNC_GO with config.json in a memfd. Beside it the supervisor starts (static PIE, C library), makes the netns, berth-stage copy, cgroup, takes a spare folder"
+	[commit_sent]="CLI: INSERT of the row, SYNC_COMMIT"
+	[container_clone3]="supervisor: SYNC_GO read, configuration parsed, init plan; clone3() with five namespaces into the cgroup"
+	[overlay_mount]="init: signals, stdio, setsid, / a slave; beside it the supervisor: seccomp filter (cached), device program, config.json, DB connection, control socket"
+	[pivot_root]="init: the overlay mount, then /proc /dev /dev/pts /dev/shm /dev/mqueue /sys (after joining the netns) /sys/fs/cgroup /tmp, device nodes"
+	[exec_stage]="init: pivot_root, masked and read-only paths, waits for the commit byte (and the seccomp filter), identity, capabilities, seccomp; execveat() of the sealed berth-stage"
+	[exec_true]="berth-stage: execve() of the command"
+	[running_sent]="supervisor: EOF on the error pipe, UPDATE to running, SYNC_RUNNING"
+	[true_exits]="/bin/true runs and exits"
+	[exited_sent]="supervisor: waitid(), folder to trash/, DELETE of the row, SYNC_EXITED"
+	[cli_exit]="CLI: receives, exits"
+	[cgroup_removed]="(after the CLI) supervisor: mount namespace let go, folder kept as a spare, cgroup removed"
+	[supervisor_exit]="(after the CLI) supervisor: checkpoint if due, exit"
 )
 md "## Where the time of \`berth run --rm busybox /bin/true\` goes"
 md ""
@@ -106,17 +104,16 @@ md ""
 md "| phase ends at | what happens in it | median ms | share of the CLI's total |"
 md "|---|---|---:|---:|"
 total=$(cat "$WORK"/trace/*.phases | awk '$1 == "TOTAL_cli" { print $2 / 1e6 }' > "$WORK/total.txt"; median_ms "$WORK/total.txt")
-for ph in config_written db_row_inserted supervisor_spawn supervisor_exec container_clone3 container_first overlay_mount pivot_root exec_true true_exits supervisor_reaps cgroup_removed exit_sent cli_exit supervisor_exit; do
+for ph in supervisor_exec go_sent commit_sent container_clone3 overlay_mount pivot_root exec_stage exec_true running_sent true_exits exited_sent cli_exit cgroup_removed supervisor_exit; do
 	cat "$WORK"/trace/*.phases | awk -v p="$ph" '$1 == p { print $2 / 1e6 }' > "$WORK/ph.txt"
 	m=$(median_ms "$WORK/ph.txt")
 	share=$(awk -v a="$m" -v t="$total" 'BEGIN { printf "%.0f %%", a * 100 / t }')
-	[ "$ph" = supervisor_exit ] && share="(after)"
+	case $ph in cgroup_removed | supervisor_exit) share="(after)" ;; esac
 	md "| $ph | ${desc[$ph]} | $m | $share |"
 done
 md "| **total** | CLI exec to CLI exit, traced | **$total** | 100 % |"
 md ""
-ckpt_cli=$(cat "$WORK"/trace/*.phases | awk '$1 == "CKPT_by" && $2 == "cli"' | wc -l)
-md "fdatasync calls per run: CLI $(cat "$WORK"/trace/*.phases | awk '$1 == "SYNC_cli" { print $2 }' | sort -n | uniq -c | awk '{ printf "%s%s×%s", s, $2, $1; s = ", " }'), supervisor $(cat "$WORK"/trace/*.phases | awk '$1 == "SYNC_sup" { print $2 }' | sort -n | uniq -c | awk '{ printf "%s%s×%s", s, $2, $1; s = ", " }') (value×runs). The CLI exited last, and so paid the WAL checkpoint on close, in $ckpt_cli of $RUNS runs."
+md "fdatasync calls per run: CLI $(cat "$WORK"/trace/*.phases | awk '$1 == "SYNC_cli" { print $2 }' | sort -n | uniq -c | awk '{ printf "%s%s×%s", s, $2, $1; s = ", " }'), supervisor $(cat "$WORK"/trace/*.phases | awk '$1 == "SYNC_sup" { print $2 }' | sort -n | uniq -c | awk '{ printf "%s%s×%s", s, $2, $1; s = ", " }') (value×runs; the supervisor checkpoints the WAL after its reply, every 128 pages)."
 md ""
 
 # ------------------------------------------------------------ strace -c
@@ -162,20 +159,20 @@ if command -v perf >/dev/null && perf record -o "$WORK/perf.test" -e cpu-clock -
 	md "|---|---:|---|"
 	for row in \
 		"exc_page_fault|page faults: dynamic loading, copy-on-write after fork/clone, first touches" \
-		"_dl_start_user|user-space dynamic linking and relocation (ld.so) of berth, berth-supervisor, their libraries" \
+		"_dl_start_user|user-space dynamic linking and relocation (ld.so) of the CLI and its libraries" \
 		"__x64_sys_execve|execve in the kernel (berth, berth-supervisor, /bin/true)" \
-		"kernel_clone|fork/clone/clone3 in the kernel (posix_spawn, the supervisor's fork, the container)" \
-		"copy_namespaces|  of which: the six new namespaces" \
-		"copy_net_ns|  of which: the network namespace alone" \
+		"kernel_clone|fork/vfork/clone3 in the kernel (the CLI's child, its vfork, the netns thread, the container)" \
+		"copy_namespaces|  of which: new namespaces" \
+		"copy_net_ns|the network namespace (made by the supervisor's thread with unshare())" \
 		"__x64_sys_mount|mount(2): overlay, /proc, /dev, /sys, masks" \
-		"__x64_sys_fdatasync|fdatasync(2) by SQLite (WAL header, directory, checkpoint)" \
-		"__x64_sys_unlinkat|unlinkat(2): rm -rf of the bundle, WAL/-shm deletion" \
-		"__x64_sys_unlink|unlink(2): WAL and -shm files deleted on the last close" \
-		"__x64_sys_mkdir|mkdir(2): state folders, bundle, cgroup" \
+		"__x64_sys_fdatasync|fdatasync(2) by SQLite (WAL checkpoints, after the reply)" \
+		"__x64_sys_unlinkat|unlinkat(2): emptying the folder for the spare slot" \
+		"__x64_sys_mkdir|mkdir(2): the cgroup, the control socket's folder" \
 		"__x64_sys_openat|openat(2): files, DB, WAL, -shm, config.json" \
-		"__ext4_new_inode|ext4 inode allocation: bundle folders, config.json, supervisor.log, -wal, -shm" \
-		"ext4_evict_inode|ext4 inode freeing: the same files removed again" \
-		"cgroup_mkdir|cgroup v2 mkdir (berth/ and berth/<id>)" \
+		"__ext4_new_inode|ext4 inode allocation: OverlayFS's work/work, probes and volatile marker (7), the control socket and its folder" \
+		"find_inode_bit|  of which: the scan past recently freed inodes (ext4 without a journal)" \
+		"ext4_evict_inode|ext4 inode freeing: the same removed again" \
+		"cgroup_mkdir|cgroup v2 mkdir (berth/<id>)" \
 		"do_exit|process exit (namespaces and mounts torn down)"; do
 		sym=${row%%|*}
 		md "| \`$sym\` | $(perms "$(sym_pct "$sym")") | ${row#*|} |"
@@ -206,11 +203,9 @@ CMD[nosync]="dd if=$WORK/f of=$WORK/g bs=4k count=1 status=none"
 CMD[unshare]="unshare --mount --uts --ipc --net --pid --cgroup --fork --mount-proc --root=$ROOTFS /bin/true"
 CMD[run]="$BERTH --root $BR run --rm busybox /bin/true"
 # The same run on a root whose DB one idle reader connection holds open:
-# then no berth process is ever the last to close it, so none checkpoints
-# the WAL and deletes it on close, and the next one need not re-create it
-# and sync its header. That is what SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE and
-# SQLITE_FCNTL_PERSIST_WAL would give berth (SQLite still checkpoints
-# every 1000 pages).
+# then the CLI is never the DB's first reader, which resets the -shm file
+# and rebuilds the WAL index from the WAL (berth keeps its WAL between
+# commands: SQLITE_FCNTL_PERSIST_WAL, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE).
 HELD=$WORK/berth-held
 mkdir -p "$HELD"
 timeout 60 "$BERTH" --root "$HELD" run --rm busybox /bin/true
@@ -237,7 +232,7 @@ md "| \`dd\` 4 KiB | $(median_ms "$WORK/times/nosync") | a write to this disk (e
 md "| \`dd\` 4 KiB + fdatasync | $(median_ms "$WORK/times/sync") | the same with one fdatasync: the difference is one sync |"
 md "| \`unshare\` 6 namespaces | $(median_ms "$WORK/times/unshare") | the floor: clone + proc mount + exec |"
 md "| \`berth run --rm\` | $(median_ms "$WORK/times/run") | everything |"
-md "| \`berth run --rm\`, DB held open | $(median_ms "$WORK/times/run_held") | the same, while an idle sqlite3 keeps the DB open: no WAL checkpoint, delete and re-create per run (the effect of SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE + SQLITE_FCNTL_PERSIST_WAL) |"
+md "| \`berth run --rm\`, DB held open | $(median_ms "$WORK/times/run_held") | the same, while an idle sqlite3 keeps the DB open: the CLI is not its first reader (no -shm reset, no WAL index rebuild) |"
 md ""
 b rm -f "$id" >/dev/null
 log "report: $OUT"
