@@ -108,8 +108,11 @@ static int prepare_release(Supervisor *s, uint64_t caps, int fd, char **ret_erro
 		_cleanup_free_ char *path = NULL;
 		if (asprintf(&path, "%s/config.json", s->bundle) < 0)
 			return -ENOMEM;
-		/* Nobody reads it before the CLI has recorded the container:
-		 * written in place, a spare's (spare.c) keeps its inode. */
+		/* Written in place, so that a spare's (spare.c) keeps its
+		 * inode. Only `start` needs it, after the container's end; an
+		 * `inspect` that races this write, while the container is being
+		 * created, would have found no file before, and now may find
+		 * it short, and says it cannot read it either way. */
 		r = write_file_in_place(path, s->config, strlen(s->config), 0600);
 		if (r < 0)
 			snprintf(msg, sizeof(msg), "write `%s`: %s", path, strerror(-r));
