@@ -111,8 +111,8 @@ static int prepare_release(Supervisor *s, uint64_t caps, int fd, char **ret_erro
 		/* Written in place, so that a spare's (spare.c) keeps its
 		 * inode. Only `start` needs it, after the container's end; an
 		 * `inspect` that races this write, while the container is being
-		 * created, would have found no file before, and now may find
-		 * it short, and says it cannot read it either way. */
+		 * created, shows no configuration (`null`) for a file missing
+		 * or short alike. */
 		r = write_file_in_place(path, s->config, strlen(s->config), 0600);
 		if (r < 0)
 			snprintf(msg, sizeof(msg), "write `%s`: %s", path, strerror(-r));
