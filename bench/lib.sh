@@ -53,14 +53,10 @@ bench_need_tools()
 # it only if it was not there before (BERTH_CG_PARENT).
 bench_note_cgroup_parent()
 {
+	# shellcheck source=tests/cgroup-root.sh
+	. "$BENCH_SRC/../tests/cgroup-root.sh"
 	BERTH_CG_PARENT=
-	local d
-	for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
-		if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
-			[ -d "$d/berth" ] || BERTH_CG_PARENT=$d/berth
-			break
-		fi
-	done
+	[ -z "$CGROUP_ROOT" ] || [ -d "$CGROUP_ROOT/berth" ] || BERTH_CG_PARENT=$CGROUP_ROOT/berth
 }
 
 bench_setup()

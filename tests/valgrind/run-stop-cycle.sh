@@ -17,13 +17,10 @@ export BERTH_ROOT
 BERTH_ROOT=$(mktemp -d /tmp/berth-valgrind.XXXXXX)
 export BERTH_VALGRIND_LOGS=$BERTH_ROOT.logs
 # berth keeps its cgroup parent once made: remove it if this made it.
+# shellcheck source=tests/cgroup-root.sh
+. "$here/../cgroup-root.sh"
 cg_parent=
-for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
-	if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
-		[ -d "$d/berth" ] || cg_parent=$d/berth
-		break
-	fi
-done
+[ -z "$CGROUP_ROOT" ] || [ -d "$CGROUP_ROOT/berth" ] || cg_parent=$CGROUP_ROOT/berth
 trap '"$B" rm -f vg >/dev/null 2>&1; rm -rf "$BERTH_ROOT"; [ -z "$cg_parent" ] || rmdir "$cg_parent" 2>/dev/null' EXIT
 
 unset BERTH_SUPERVISOR
