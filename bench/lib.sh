@@ -59,12 +59,29 @@ bench_note_cgroup_parent()
 	[ -z "$CGROUP_ROOT" ] || [ -d "$CGROUP_ROOT/berth" ] || BERTH_CG_PARENT=$CGROUP_ROOT/berth
 }
 
+# Each tool's state (berth/, podman/, runc-state/, crun-state/, ...) in
+# block groups of its own. On ext4 a new folder goes to its parent's block
+# group, so everything under one temp folder shares one group; and ext4
+# without a journal (this machine's root) skips, one by one, every inode
+# of the group freed in the last 1-6 minutes whenever it allocates one
+# (recently_deleted()). podman's runs free dozens of inodes each, and
+# berth's starts, which make inodes on the disk (OverlayFS's work folder),
+# then paid for podman's: 1.5-2.1x bwrap instead of 1.4-1.5x, traced to
+# the inode scan (docs/performance.md, item 36). The TOPDIR flag (chattr
+# +T, as on /home) makes ext4 place each child folder as a tree of its
+# own. Elsewhere it is refused or means nothing: that is fine.
+bench_separate_groups()
+{
+	chattr +T "$1" 2>/dev/null || true
+}
+
 bench_setup()
 {
 	[ "$(id -u)" = 0 ] || die "run as root (containers need it)"
 	[ -x "$BERTH" ] || die "no berth binary at $BERTH: build first (make)"
 	bench_need_tools
 	WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
+	bench_separate_groups "$WORK"
 	BR=$WORK/berth
 	# podman's lock file lands in the host's /dev/shm whatever its --root.
 	[ -e /dev/shm/libpod_lock ] || PODMAN_LOCK_OURS=1

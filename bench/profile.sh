@@ -22,6 +22,7 @@ OUT=${BENCH_OUT:-$BENCH_SRC/results/$(date -u +%Y-%m-%d-%H%M)-$(hostname -s)-pro
 bench_need_tools
 command -v perf >/dev/null || log "perf is missing (apt-get install linux-perf): no CPU profile"
 WORK=$(mktemp -d /tmp/berth-profile.XXXXXX)
+bench_separate_groups "$WORK"
 BR=$WORK/berth
 bench_note_cgroup_parent
 trap bench_cleanup EXIT
