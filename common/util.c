@@ -681,4 +681,3 @@ void drop_text_pages(void)
 {
 	(void)dl_iterate_phdr(drop_readonly_segments, NULL);
 }
-

@@ -146,6 +146,8 @@ static void on_connection(uv_stream_t *server, int status)
 
 int control_listen(Supervisor *s)
 {
+	if (s->ctl_fd >= 0)
+		return 0; /* listening already (spawn.c) */
 	_cleanup_free_ char *dir = path_container_run_dir(&s->paths, s->id);
 	if (!dir)
 		return -ENOMEM;

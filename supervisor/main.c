@@ -421,7 +421,7 @@ static int run(Supervisor *s)
 			log_warning_errno(r, "write pid file `%s`: %m", s->pidfile);
 	}
 
-	r = s->ctl_fd >= 0 ? 0 : control_listen(s);
+	r = control_listen(s);
 	if (r < 0)
 		log_warning_errno(r, "control socket: %m; `berth stop` will kill the container "
 				     "directly");

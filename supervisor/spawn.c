@@ -395,8 +395,7 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 	/* The init mounts and execs for a millisecond or two: listen on the
 	 * control socket meanwhile, which must be there before `running` is
 	 * told (a failure is said, and tried again, by run()). */
-	if (s->ctl_fd < 0)
-		(void)control_listen(s);
+	(void)control_listen(s);
 	r = read_init_error(errpipe[0], &ie);
 	close(errpipe[0]);
 	/* The thread is done: the init had its namespace before /sys. */

@@ -211,7 +211,7 @@ void supervisor_signal(Supervisor *s, int sig);
 /* control.c: the control socket and stopping */
 /* The control socket (protocol.h): bound and listening before the CLI
  * hears the container runs, so that a `stop` right after `run -d` finds
- * it; served once the loop runs. */
+ * it; served once the loop runs. Listening already: nothing to do. */
 int control_listen(Supervisor *s);
 int control_start(Supervisor *s);
 void control_stop(Supervisor *s);
