@@ -190,7 +190,8 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	}
 	if (attach)
 		cli_block_forwarded_signals();
-	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove };
+	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
+			    .rootfs = row.rootfs };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
 	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);

@@ -956,6 +956,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	_cleanup_(prepared_container_done) PreparedContainer c = { 0 };
 	r = prepare_container(cli, &o, id, &c);
 	if (r >= 0) {
+		lp.rootfs = c.rootfs;
 		r = supervisor_send_config(sync_fd, c.config);
 		if (r < 0)
 			log_error_errno(r, "hand the configuration to the supervisor: %m");

@@ -58,24 +58,32 @@ static void empty_trash(Cli *cli)
 		       n == 1 ? "" : "s", dir);
 }
 
+typedef struct {
+	char **ids;
+	const char *root;
+} CgroupKeep;
+
 static bool keep_cgroup(const char *name, const char *path, void *userdata)
 {
-	char **ids = userdata;
-	return !id_is_valid(name) || strv_contains(ids, name) || cgroup_is_populated(path) != 0;
+	const CgroupKeep *k = userdata;
+	return !id_is_valid(name) || strv_contains(k->ids, name) ||
+	       cgroup_owned_by(path, k->root) != 1 || cgroup_is_populated(path) != 0;
 }
 
 /* A supervisor killed while it set a container up, before `berth run`
  * recorded it (common/protocol.h), leaves an empty cgroup that no row
  * names. A container's cgroup has processes in it from its clone to its
  * end, which removes it; one that has been there for over a minute with
- * none is such a leftover, whichever state DB (--root) its container was
- * to be in. */
-static void remove_stale_cgroups(char **ids)
+ * none is such a leftover. Only this root's: every cgroup is marked with
+ * the root it was made for (cgroup_create()), and another root's, or an
+ * unmarked one, may belong to a container being set up there. */
+static void remove_stale_cgroups(Cli *cli, char **ids)
 {
 	_cleanup_free_ char *mnt = NULL, *dir = NULL;
 	if (cgroup_v2_mount(&mnt) < 0 || asprintf(&dir, "%s/%s", mnt, CGROUP_BERTH_PARENT) < 0)
 		return;
-	size_t n = remove_old_entries(dir, keep_cgroup, cgroup_remove_empty, ids);
+	CgroupKeep keep = { .ids = ids, .root = cli->paths.state_dir };
+	size_t n = remove_old_entries(dir, keep_cgroup, cgroup_remove_empty, &keep);
 	if (n > 0)
 		printf("  fixed: removed %zu empty cgroup%s of containers that were never recorded (%s)\n",
 		       n, n == 1 ? "" : "s", dir);
@@ -142,7 +150,7 @@ static int system_check(Cli *cli)
 	if (d)
 		closedir(d);
 	empty_trash(cli);
-	remove_stale_cgroups(ids);
+	remove_stale_cgroups(cli, ids);
 
 	/* Running containers must have a live supervisor: the refresh fixes
 	 * what it finds, like every command. */

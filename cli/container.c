@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "cgroup.h"
@@ -25,6 +26,11 @@ int cli_db(Cli *cli, sqlite3 **ret)
 		if (!path)
 			return log_error_errno(-ENOMEM, "out of memory");
 		r = db_open(path, &cli->db);
+		struct stat st;
+		if (r == -EBADMSG && stat(path, &st) == 0 && st.st_size == 0)
+			return log_error_errno(r, "the state DB `%s` is empty (0 bytes): damaged, "
+						  "not new; see `berth system check`",
+					       path);
 		if (r == -EBADMSG)
 			return log_error_errno(r, "the state DB `%s` is damaged (not a database or "
 						  "corrupted); see `berth system check`",

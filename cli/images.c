@@ -97,12 +97,13 @@ int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)
 	}
 	for (size_t i = 0; ret->layers[i]; i++)
 		if (!is_dir(ret->layers[i])) {
+			r = log_error_errno(-ENOENT,
+					    "image `%s` is missing its layer `%s`; remove it "
+					    "with `berth image rm %s` and create it again",
+					    ref, ret->layers[i], ref);
 			image_row_done(&img);
 			resolved_image_done(ret);
-			return log_error_errno(-ENOENT,
-					       "image `%s` is missing its layer `%s`; remove it "
-					       "with `berth image rm %s` and create it again",
-					       ref, ret->layers[i], ref);
+			return r;
 		}
 	ret->name = TAKE_PTR(img.name);
 	ret->config = TAKE_PTR(img.config);

@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -240,6 +241,26 @@ void supervisor_abandon(int sync_fd, pid_t pid)
 	}
 }
 
+/* A layer of the container's root that is no longer there: removed (by
+ * hand, or with the state folder) while the container started. Whatever
+ * the start failed on then (an overlay mount, a command "not found" in a
+ * half-deleted layer) follows from that, which is what the user needs to
+ * hear. */
+static bool layer_gone(const char *rootfs, char *ret, size_t size)
+{
+	for (const char *p = rootfs; p && *p;) {
+		const char *end = strchrnul(p, ':');
+		if ((size_t)(end - p) < size) {
+			memcpy(ret, p, (size_t)(end - p));
+			ret[end - p] = 0;
+			if (!is_dir(ret))
+				return true;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
 			    int *ret_exit_code)
 {
@@ -248,9 +269,18 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 	reap_first(pid);
 	SyncMsg m;
 	int r = sync_recv(sync_fd, &m, ret_tty_fd);
+	char gone[PATH_MAX];
+	if ((r < 0 || m.type == SYNC_ERROR) && layer_gone(p->rootfs, gone, sizeof(gone))) {
+		*ret_tty_fd = safe_close(*ret_tty_fd);
+		return log_error_errno(-ENOENT, "the layer `%s` of the container's image was "
+						"removed while the container started",
+				       gone);
+	}
 	if (r < 0)
-		return log_error_errno(r, "the supervisor ended before the container started "
-					  "(see `berth status %.12s`)",
+		/* With --rm the container goes with its failure: nothing to see. */
+		return log_error_errno(r, p->auto_remove ? "the supervisor ended before the container started"
+							 : "the supervisor ended before the container "
+							   "started (see `berth status %.12s`)",
 				       p->id);
 	if (m.type == SYNC_ERROR) {
 		*ret_tty_fd = safe_close(*ret_tty_fd);

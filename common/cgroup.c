@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 
 #include "cgroup.h"
 #include "log.h"
@@ -67,7 +69,23 @@ static char *parent_of(const char *path)
 	return p;
 }
 
-int cgroup_create(const char *path, int *ret_fd)
+int cgroup_owner(const char *path, char *buf, size_t size)
+{
+	ssize_t n = getxattr(path, CGROUP_OWNER_XATTR, buf, size - 1);
+	if (n < 0)
+		return errno == ENODATA || errno == EOPNOTSUPP ? 0 : -errno;
+	buf[n] = 0;
+	return 1;
+}
+
+int cgroup_owned_by(const char *path, const char *owner)
+{
+	char buf[PATH_MAX];
+	int r = cgroup_owner(path, buf, sizeof(buf));
+	return r <= 0 ? r : streq(buf, owner);
+}
+
+int cgroup_create(const char *path, const char *owner, int *ret_fd)
 {
 	_cleanup_free_ char *parent = parent_of(path);
 	if (!parent)
@@ -76,14 +94,37 @@ int cgroup_create(const char *path, int *ret_fd)
 	 * container's own mkdir comes first. The parent may still go between
 	 * two mkdirs (an administrator's or a test's rmdir of an empty one):
 	 * try again a few times. */
+	bool took_over = false;
 	for (int attempt = 0;; attempt++) {
 		if (mkdir(path, 0755) == 0)
 			break;
+		if (errno == EEXIST && !took_over) {
+			/* Left by a supervisor of this container that was killed
+			 * before it removed it: only one supervisor of a container
+			 * runs at a time (the DB's claim), so it is ours to take
+			 * down, if it carries our mark. One without it, or with
+			 * another root's, is not ours to touch. */
+			int r = cgroup_owned_by(path, owner);
+			if (r <= 0)
+				return r < 0 ? r : -EEXIST;
+			r = cgroup_destroy(path, 5000);
+			if (r < 0)
+				return r;
+			took_over = true;
+			continue;
+		}
 		if (errno != ENOENT || attempt >= 10)
 			return -errno;
 		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 			return -errno;
 	}
+	/* The mark of the root whose container this is: `berth system check`
+	 * of one root removes only its own stale cgroups, never another
+	 * root's (or another engine's) that look alike. A cgroup v2 takes
+	 * user.* attributes since Linux 5.7; without them it stays unmarked,
+	 * and is only ever removed with its container. */
+	if (setxattr(path, CGROUP_OWNER_XATTR, owner, strlen(owner), 0) < 0)
+		log_debug_errno(-errno, "mark cgroup `%s` as %s's: %m", path, owner);
 	if (ret_fd) {
 		int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,10 +21,19 @@ int cgroup_remove_empty(const char *path);
 /* The cgroup a container with this id gets: "<mount>/berth/<id>". */
 int cgroup_container_path(const char *id, char **ret);
 
-/* mkdir the cgroup (and its berth/ parent). Returns an O_PATH|O_DIRECTORY
- * fd of it for CLONE_INTO_CGROUP in ret_fd (may be NULL). -EEXIST if it
- * exists already. */
-int cgroup_create(const char *path, int *ret_fd);
+/* The extended attribute that names the berth root (its state folder) a
+ * container's cgroup belongs to. */
+#define CGROUP_OWNER_XATTR "user.berth.root"
+/* mkdir the cgroup (and its berth/ parent), marked as owner's. Returns an
+ * O_PATH|O_DIRECTORY fd of it for CLONE_INTO_CGROUP in ret_fd (may be
+ * NULL). One that exists already with owner's mark is a leftover of a
+ * killed supervisor: it is taken down and made again; -EEXIST if it
+ * exists without that mark. */
+int cgroup_create(const char *path, const char *owner, int *ret_fd);
+/* The owner mark of a cgroup into buf: 1, or 0 when it has none. */
+int cgroup_owner(const char *path, char *buf, size_t size);
+/* 1 when the cgroup carries owner's mark, 0 when not. */
+int cgroup_owned_by(const char *path, const char *owner);
 
 int cgroup_freeze(const char *path, bool freeze, int timeout_ms);
 /* 1 when cgroup.events says frozen 1, 0 when not, negative on error. */

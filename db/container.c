@@ -140,7 +140,7 @@ int db_container_insert(sqlite3 *db, const ContainerRow *c)
 		sqlite3_bind_int64(st, 10, c->userns_base);
 	else
 		sqlite3_bind_null(st, 10);
-	rc = sqlite3_step(st);
+	rc = db_step_write(db, st);
 	if (rc == SQLITE_CONSTRAINT && c->userns_base > 0 &&
 	    strstr(sqlite3_errmsg(db), "userns_base"))
 		return -EADDRINUSE; /* someone took that range meanwhile */
@@ -323,7 +323,7 @@ int db_container_list_ids(sqlite3 *db, char ***ret)
 
 static int step_changes(sqlite3 *db, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step_write(db, st);
 	if (rc != SQLITE_DONE)
 		return db_errno(db, rc);
 	return sqlite3_changes(db);

@@ -14,6 +14,9 @@ static inline void sqlite3_finalizep(sqlite3_stmt **st)
 /* Maps an SQLite result code to a negative errno (0 for OK/ROW/DONE). */
 int db_errno(sqlite3 *db, int rc);
 int db_exec(sqlite3 *db, const char *sql);
+/* sqlite3_step() of a write: when the disk is full, gives back the DB's
+ * reserve and tries once more. */
+int db_step_write(sqlite3 *db, sqlite3_stmt *st);
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -272,19 +274,144 @@ void db_checkpoint_if_due(sqlite3 *db)
 	}
 }
 
-int db_open(const char *path, sqlite3 **ret)
+/* ---- space held in reserve ----
+ *
+ * The state DB must be writable when the disk under it is full, for the
+ * write that matters most then: a container's end (its exit code, or that
+ * it was killed for memory), which its supervisor records once, and which
+ * nobody can learn later. In WAL mode every write appends to the WAL,
+ * which needs blocks. So DB_RESERVE_BYTES are held in a file of their own
+ * beside the DB, <db>-reserve, made whenever it is missing (at db_open())
+ * and there is room for it; a write that fails with SQLITE_FULL deletes it
+ * and tries once more (db_step_write()). That pays for about forty such
+ * writes, by anyone; the next berth command that finds room makes it
+ * again. docs/state-db.md says why this rather than a row preallocated
+ * and written in place. */
+
+static char *reserve_path(const char *db_path)
 {
-	/* Create the file ourselves so that it is 0600 from the start; SQLite
-	 * gives the -wal and -shm files the same mode. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char *p = NULL;
+	return asprintf(&p, "%s%s", db_path, DB_RESERVE_SUFFIX) < 0 ? NULL : p;
+}
+
+/* Makes the reserve if it is missing and the disk has room: unnamed
+ * (O_TMPFILE) until its blocks are allocated, so that nobody ever sees a
+ * part of one, and a disk without room for it is left as it was. */
+static void reserve_make(const char *db_path)
+{
+	_cleanup_free_ char *path = reserve_path(db_path);
+	struct stat st;
+	if (!path || stat(path, &st) == 0 || errno != ENOENT)
+		return;
+	_cleanup_free_ char *dir = strdup(db_path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (!slash)
+		return;
+	*(slash == dir ? slash + 1 : slash) = 0;
+	_cleanup_close_ int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	int r = posix_fallocate(fd, 0, DB_RESERVE_BYTES);
+	if (r != 0) {
+		log_debug("hold %d bytes in reserve for the state DB: %s", DB_RESERVE_BYTES,
+			  strerror(r));
+		return;
+	}
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* EEXIST: another process made it meanwhile. */
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+		log_debug_errno(-errno, "link the state DB's reserve `%s`: %m", path);
+}
+
+int db_reserve_release(sqlite3 *db)
+{
+	const char *file = sqlite3_db_filename(db, "main");
+	_cleanup_free_ char *path = file ? reserve_path(file) : NULL;
+	if (!path)
+		return -ENOMEM;
+	if (unlink(path) < 0)
+		return -errno;
+	log_debug("the disk under the state DB is full: gave back its reserve");
+	return 0;
+}
+
+int db_reserve_check(const char *db_path)
+{
+	_cleanup_free_ char *path = reserve_path(db_path);
+	struct stat st;
+	if (!path)
+		return -ENOMEM;
+	if (stat(path, &st) < 0)
+		return -errno;
+	return (uint64_t)st.st_blocks * 512 >= DB_RESERVE_BYTES ? 0 : -ENOSPC;
+}
+
+int db_step_write(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	/* A single statement in autocommit mode: SQLite rolled it back whole,
+	 * so it can be run again once there is room. */
+	if ((rc & 0xff) == SQLITE_FULL && sqlite3_get_autocommit(db) && db_reserve_release(db) >= 0) {
+		sqlite3_reset(st);
+		rc = sqlite3_step(st);
+	}
+	return rc;
+}
+
+/* ---- creating and opening ---- */
+
+/* A new state DB is made whole under a temporary name (its schema, WAL
+ * mode, mode 0600), then linked into place. So a state.db is never seen
+ * half-made, and one of 0 bytes is not a DB being created but a damaged
+ * one (a truncated file), which must never be taken for a new, empty DB
+ * while containers run. */
+static int db_create(const char *path)
+{
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.new-XXXXXX", path) < 0)
+		return -ENOMEM;
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	close(fd);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	int r = rc == SQLITE_OK ? db_migrate(db) : db_errno(db, rc);
+	/* The last connection to close checkpoints the WAL into the file and
+	 * deletes it: what is linked is the whole DB. */
+	if (sqlite3_close(db) != SQLITE_OK && r >= 0)
+		r = -EBUSY;
+	if (r >= 0 && link(tmp, path) < 0 && errno != EEXIST)
+		r = -errno; /* EEXIST: another process made it meanwhile; use theirs */
+	(void)unlink(tmp);
+	return r;
+}
+
+static int db_open_full(const char *path, bool create, sqlite3 **ret)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && create) {
+		int r = db_create(path);
+		if (r < 0)
+			return r;
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = fstat(fd, &st) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	if (st.st_size == 0)
+		return -EBADMSG;
+	reserve_make(path);
 
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		int r = db_errno(db, rc);
+		r = db_errno(db, rc);
 		sqlite3_close_v2(db);
 		return r;
 	}
@@ -307,7 +434,7 @@ int db_open(const char *path, sqlite3 **ret)
 	/* Read the DB through a mapping: `berth list` of 10,000 containers
 	 * made 1,300 pread() calls of a page each. Pages still come from the
 	 * page cache, shared by every process; only what is read is mapped. */
-	int r = db_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456");
+	r = db_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456");
 	if (r >= 0)
 		r = db_migrate(db);
 	if (r < 0) {
@@ -316,6 +443,16 @@ int db_open(const char *path, sqlite3 **ret)
 	}
 	*ret = db;
 	return 0;
+}
+
+int db_open(const char *path, sqlite3 **ret)
+{
+	return db_open_full(path, true, ret);
+}
+
+int db_open_existing(const char *path, sqlite3 **ret)
+{
+	return db_open_full(path, false, ret);
 }
 
 void db_load_schema(sqlite3 *db)

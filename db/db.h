@@ -15,8 +15,23 @@ typedef struct sqlite3 sqlite3;
 #define DB_SCHEMA_VERSION 6
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
- * and brings the schema up to DB_SCHEMA_VERSION. */
+ * and brings the schema up to DB_SCHEMA_VERSION. A file of 0 bytes is a
+ * damaged DB (-EBADMSG), never a new one: a new DB is made whole under
+ * another name and linked into place. */
 int db_open(const char *path, sqlite3 **ret);
+/* The same for a DB that must exist already (a supervisor's): -ENOENT
+ * when it does not, instead of a new, empty one. */
+int db_open_existing(const char *path, sqlite3 **ret);
+
+/* Space held in reserve for the state DB's writes when its disk is full
+ * (db.c says how): a file <db>-reserve of DB_RESERVE_BYTES. */
+#define DB_RESERVE_SUFFIX "-reserve"
+#define DB_RESERVE_BYTES (1024 * 1024)
+/* Gives the reserve back to the filesystem (a write failed for space). */
+int db_reserve_release(sqlite3 *db);
+/* 0 when the reserve of the DB at db_path is there, whole; -ENOENT when it
+ * is not (given back, and the disk has had no room to make it again). */
+int db_reserve_check(const char *db_path);
 sqlite3 *db_close(sqlite3 *db);
 /* Reads and parses the schema now (SQLite does it at a connection's first
  * statement: 0.2 ms here, tens of ms in the test VM), for a process that

@@ -20,7 +20,7 @@ int supervisor_open_db(Supervisor *s)
 {
 	if (s->db)
 		return 0;
-	int r = db_open(s->db_path, &s->db);
+	int r = db_open_existing(s->db_path, &s->db);
 	if (r < 0)
 		return r;
 	db_defer_checkpoints(s->db);

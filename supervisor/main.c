@@ -264,7 +264,7 @@ static int prepare_and_wait(Supervisor *s)
 		netns_prep_start(&s->netns);
 	(void)stage_memfd(&s->stage_fd);
 	if (cgroup_container_path(s->id, &s->cgroup) >= 0 &&
-	    cgroup_create(s->cgroup, &s->cgroup_fd) >= 0)
+	    cgroup_create(s->cgroup, s->paths.state_dir, &s->cgroup_fd) >= 0)
 		s->made_cgroup = true;
 	else {
 		/* run() tries again and says why. */
@@ -355,17 +355,20 @@ static int run(Supervisor *s)
 	if (s->cgroup_fd < 0) { /* not made early */
 		r = cgroup_container_path(s->id, &s->cgroup);
 		if (r >= 0)
-			r = cgroup_create(s->cgroup, &s->cgroup_fd);
+			r = cgroup_create(s->cgroup, s->paths.state_dir, &s->cgroup_fd);
 		s->made_cgroup = r >= 0;
 	}
 	if (r < 0) {
 		char msg[SYNC_MSG_MAX];
-		snprintf(msg, sizeof(msg), "create the container's cgroup%s%s: %s",
-			 s->cgroup ? " " : "", s->cgroup ? s->cgroup : "", strerror(-r));
-		if (r != -EEXIST) {
-			free(s->cgroup);
-			s->cgroup = NULL;
-		}
+		if (r == -EEXIST)
+			snprintf(msg, sizeof(msg), "the cgroup %s exists and is not this berth root's "
+				 "(%s): another root or engine made it", s->cgroup, s->paths.state_dir);
+		else
+			snprintf(msg, sizeof(msg), "create the container's cgroup%s%s: %s",
+				 s->cgroup ? " " : "", s->cgroup ? s->cgroup : "", strerror(-r));
+		/* Not ours: the clean-up of the failure must not touch it. */
+		free(s->cgroup);
+		s->cgroup = NULL;
 		start_failed(s, r, EXIT_BERTH_ERROR, msg);
 		return r;
 	}

@@ -59,15 +59,24 @@ t_is "whatever the kills left, rm can remove" "0 0" "$RC $(db 'SELECT count(*) F
 for id in $killed; do
 	[ -n "$CGROUP_ROOT" ] && [ -d "$CGROUP_ROOT/berth/$id" ] && rmdir "$CGROUP_ROOT/berth/$id" 2>/dev/null
 done
+# mark DIR ROOT: the owner mark berth puts on a container's cgroup.
+mark() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.berth.root", sys.argv[2].encode())' "$1" "$2"; }
 if [ -n "$CGROUP_ROOT" ]; then
 	stale=$CGROUP_ROOT/berth/$(printf 'ab%.0s' $(seq 32))
 	fresh=$CGROUP_ROOT/berth/$(printf 'cd%.0s' $(seq 32))
-	mkdir -p "$stale" "$fresh"
-	touch -d '2 minutes ago' "$stale"
+	other=$CGROUP_ROOT/berth/$(printf 'ef%.0s' $(seq 32))
+	unmarked=$CGROUP_ROOT/berth/$(printf '12%.0s' $(seq 32))
+	mkdir -p "$stale" "$fresh" "$other" "$unmarked"
+	mark "$stale" "$ROOT"
+	mark "$fresh" "$ROOT"
+	mark "$other" "$ROOT-other"
+	touch -d '2 minutes ago' "$stale" "$other" "$unmarked"
 	capture berth system check
-	t_ok "system check removes an empty cgroup no row names, a minute old" test ! -e "$stale"
+	t_ok "system check removes an empty cgroup of its root no row names, a minute old" test ! -e "$stale"
 	t_ok "but not one that may be a container's being set up" test -d "$fresh"
-	rmdir "$fresh" "$stale" 2>/dev/null
+	t_ok "nor one of another root" test -d "$other"
+	t_ok "nor one without a root's mark" test -d "$unmarked"
+	rmdir "$fresh" "$stale" "$other" "$unmarked" 2>/dev/null
 else
 	t_skip "stale cgroups: no cgroup v2 hierarchy"
 fi
@@ -87,9 +96,18 @@ truncate -s 1000 "$ROOT/state.db"
 capture berth run --rm busybox true
 t_is "a truncated DB: exit 125" 125 "$RC"
 t_match "with a clear line" '^berth: .*state DB' "$ERR"
+# A DB of 0 bytes is a damaged one (truncated), never a new one: a new DB
+# is made whole before it gets its name.
 printf '' >"$ROOT/state.db"
-rm -f "$ROOT/good.db"
+rm -f "$ROOT/good.db" "$ROOT/state.db-wal" "$ROOT/state.db-shm"
 capture berth list
-t_is "an empty DB file is taken as a new DB" 0 "$RC"
+t_is "an empty DB file is refused, not taken as a new DB" 125 "$RC"
+t_match "as empty" '^berth: the state DB .* is empty \(0 bytes\)' "$ERR"
+t_is "and left as it was" 0 "$(stat -c %s "$ROOT/state.db")"
+rm -f "$ROOT/state.db"
+capture berth list
+t_is "a missing DB is a new one" 0 "$RC"
+t_is "made whole, in WAL mode" wal "$(db 'PRAGMA journal_mode')"
+t_is "with no temporary file left" "" "$(ls "$ROOT" | grep 'state.db.new-')"
 
 t_end

@@ -107,7 +107,7 @@ static void check(const DeviceRule *rules, const Probe *probes, size_t n)
 	int prog = -1;
 	assert_int_equal(cgroup_devices_load(rules, &prog), 0);
 	int cg = -1;
-	assert_int_equal(cgroup_create(cgroup_path, &cg), 0);
+	assert_int_equal(cgroup_create(cgroup_path, "/test", &cg), 0);
 	assert_int_equal(cgroup_devices_attach(cg, prog), 0);
 	close(prog);
 	close(cg);
