@@ -27,7 +27,9 @@ int cli_db(Cli *cli, sqlite3 **ret);
 int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret);
 /* If a running/paused container's supervisor is gone (kill -9, reboot),
  * records it as exited (unknown) and removes what is left of its cgroup,
- * so the DB never shows a stale "running". Updates row in place. */
+ * so the DB never shows a stale "running"; if a start was cut short (its
+ * CLI and supervisor killed), records why, or with --rm removes the
+ * container (-ENOENT then). Updates row in place. */
 int container_refresh(Cli *cli, ContainerRow *row);
 /* Removes a container's files, runtime folder and row. */
 int container_remove_files(Cli *cli, const char *id);

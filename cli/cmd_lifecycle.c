@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "cgroup.h"
+#include "ctr-lock.h"
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
@@ -188,6 +189,31 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 		container_row_done(&row);
 		return r;
 	}
+	/* At work on it until the supervisor has recorded the run (ctr-lock.h);
+	 * then the claim: of two starts at once, one goes on. */
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, row.id);
+	_cleanup_close_ int lock = -EBADF;
+	r = bundle ? ctr_lock(bundle, LOCK_SH, 0, &lock) : -ENOMEM;
+	if (r == -EBUSY)
+		r = log_error_errno(r, "container %s is being removed", row.name);
+	else if (r == -ENOENT)
+		r = log_error_errno(r, "container %s has no folder `%s` (see `berth system check`)",
+				    row.name, bundle);
+	else if (r < 0)
+		r = log_error_errno(r, "lock `%s`: %m", bundle);
+	if (r >= 0) {
+		r = db_container_claim_start(cli->db, row.id);
+		if (r == -ESTALE)
+			r = log_error_errno(r, "container %s is being started or removed by another "
+						"command",
+					    row.name);
+		else if (r < 0)
+			r = log_error_errno(r, "claim container %s for the start: %m", row.name);
+	}
+	if (r < 0) {
+		container_row_done(&row);
+		return r;
+	}
 	if (attach)
 		cli_block_forwarded_signals();
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
@@ -196,10 +222,17 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	int exit_code;
 	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);
 	if (r < 0) {
+		/* A supervisor that ran has recorded its failure itself; one
+		 * that never did (not found, or killed) leaves that to us. */
+		char now[32];
+		format_iso8601(now_usec(), now);
+		(void)db_container_mark_unstarted(cli->db, row.id, now,
+						  "its supervisor ended before the container started");
 		*ret_exit = exit_code;
 		container_row_done(&row);
 		return r;
 	}
+	lock = safe_close(lock);
 	if (attach) {
 		fflush(stdout);
 		r = tty >= 0 ? attach_tty(sync_fd, tty) : attach_wait(sync_fd);

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 
 #include "cgroup.h"
+#include "ctr-lock.h"
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
@@ -45,8 +46,73 @@ int cli_db(Cli *cli, sqlite3 **ret)
 	return 0;
 }
 
+/* A `run` records its container before its supervisor holds the folder's
+ * lock (common/protocol.h): the lock tells nothing about a row that young. */
+#define UNSTARTED_GRACE_USEC (30 * 1000000ull)
+
+/* Nothing came of the start (its CLI and supervisor are gone): takes down
+ * what is left of it, and records why, or with --rm removes it. */
+static int refresh_unstarted(Cli *cli, ContainerRow *row)
+{
+	uint64_t created;
+	/* A row that never ran is as old as its run; one that ran before is
+	 * being started again, and its starter holds the lock from the claim
+	 * on. */
+	if (!row->started_at && parse_iso8601(row->created_at, &created) == 0 &&
+	    now_usec() < created + UNSTARTED_GRACE_USEC)
+		return 0;
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, row->id);
+	if (!bundle)
+		return -ENOMEM;
+	int r = ctr_lock_held(bundle);
+	if (r > 0 || (r < 0 && r != -ENOENT))
+		return 0; /* someone is at work on it */
+
+	_cleanup_free_ char *cg = NULL;
+	if (cgroup_container_path(row->id, &cg) >= 0 &&
+	    cgroup_owned_by(cg, cli->paths.state_dir) == 1)
+		(void)cgroup_destroy(cg, 5000);
+	sqlite3 *db;
+	if ((r = cli_db(cli, &db)) < 0)
+		return r;
+	const char *why = "its start was cut short: its supervisor ended before the container ran";
+	if (row->auto_remove) {
+		/* Claimed first, as `rm` does, so that nobody else acts on it. */
+		ContainerState from[] = { STATE_CREATED, _STATE_INVALID };
+		r = db_container_set_state(db, row->id, STATE_REMOVING, from);
+		if (r == -ESTALE)
+			return 0;
+		if (r >= 0)
+			r = container_remove_files(cli, row->id);
+		if (r >= 0)
+			r = db_container_delete(db, row->id);
+		if (r < 0 && r != -ENOENT)
+			return log_error_errno(r, "remove container %s: %m", row->name);
+		log_debug("container %s: %s; removed (--rm)", row->name, why);
+		return -ENOENT;
+	}
+	char now[32];
+	format_iso8601(now_usec(), now);
+	r = db_container_mark_unstarted(db, row->id, now, why);
+	if (r == -ESTALE)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "update container %s: %m", row->name);
+	log_debug("container %s: %s; marked exited", row->name, why);
+	row->state = STATE_EXITED;
+	row->has_exit_code = false;
+	row->exit_signal = 0;
+	free(row->finished_at);
+	row->finished_at = strdup(now);
+	free(row->error);
+	row->error = strdup(why);
+	return 0;
+}
+
 int container_refresh(Cli *cli, ContainerRow *row)
 {
+	if (row->state == STATE_CREATED)
+		return refresh_unstarted(cli, row);
 	if (row->state != STATE_RUNNING && row->state != STATE_PAUSED)
 		return 0;
 
@@ -121,7 +187,7 @@ int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret)
 	r = container_refresh(cli, ret);
 	if (r < 0) {
 		container_row_done(ret);
-		return r;
+		return r == -ENOENT ? log_error_errno(r, "no such container: %s", key) : r;
 	}
 	return 0;
 }

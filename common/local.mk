@@ -9,6 +9,8 @@ libcommon_a_SOURCES = \
 	common/cgroup-limits.h \
 	common/cgroup.h \
 	common/cleanup.h \
+	common/ctr-lock.c \
+	common/ctr-lock.h \
 	common/dl.c \
 	common/dl.h \
 	common/log.c \

@@ -221,12 +221,13 @@ int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char **
 	return 0;
 }
 
-int db_container_foreach(sqlite3 *db, bool running_only, ContainerRowFn fn, void *userdata)
+int db_container_foreach(sqlite3 *db, bool unsettled_only, ContainerRowFn fn, void *userdata)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
-				    running_only ? "SELECT " CONTAINER_COLUMNS " FROM containers "
-						   "WHERE state IN ('running', 'paused') "
+				    unsettled_only ? "SELECT " CONTAINER_COLUMNS " FROM containers "
+						   "WHERE state IN ('running', 'paused', 'created', "
+						   "'removing') "
 						   "ORDER BY rowid"
 						 : "SELECT " CONTAINER_COLUMNS " FROM containers "
 						   "ORDER BY rowid",
@@ -338,7 +339,7 @@ int db_container_set_running(sqlite3 *db, const char *id, const RunningInfo *inf
 		"supervisor_pid = ?4, supervisor_start_time = ?5, boot_id = ?6, started_at = ?7, "
 		"cgroup = ?8, finished_at = NULL, exit_code = NULL, exit_signal = NULL, "
 		"oom_killed = 0, error = NULL, "
-		"restart_count = restart_count + (state IN ('exited', 'stopped')) "
+		"restart_count = restart_count + (started_at IS NOT NULL) "
 		"WHERE id = ?1 AND state IN ('created', 'exited', 'stopped')",
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -458,6 +459,44 @@ int db_container_mark_lost(sqlite3 *db, const char *id, int64_t supervisor_pid,
 		sqlite3_bind_null(st, 2);
 	db_bind_text_or_null(st, 3, finished_at);
 	db_bind_text_or_null(st, 4, error);
+	int r = step_changes(db, st);
+	if (r < 0)
+		return r;
+	return r == 0 ? -ESTALE : 0;
+}
+
+int db_container_claim_start(sqlite3 *db, const char *id)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "UPDATE containers SET state = 'created', error = NULL "
+				    "WHERE id = ?1 AND state IN ('exited', 'stopped')",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int r = step_changes(db, st);
+	if (r < 0)
+		return r;
+	return r == 0 ? -ESTALE : 0;
+}
+
+int db_container_mark_unstarted(sqlite3 *db, const char *id, const char *finished_at,
+				const char *error)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "UPDATE containers SET state = 'exited', exit_code = NULL, "
+				    "exit_signal = NULL, oom_killed = 0, finished_at = ?2, error = ?3, "
+				    "pid = NULL, pid_start_time = NULL, supervisor_pid = NULL, "
+				    "supervisor_start_time = NULL "
+				    "WHERE id = ?1 AND state = 'created'",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	db_bind_text_or_null(st, 2, finished_at);
+	db_bind_text_or_null(st, 3, error);
 	int r = step_changes(db, st);
 	if (r < 0)
 		return r;

@@ -112,11 +112,12 @@ int db_container_list_ids(sqlite3 *db, char ***ret);
 /* Calls fn for every container, in list order (the order they were
  * created in: rowid order), without
  * copying: the row's strings belong to SQLite and last only for the call
- * (never free or keep them, nor write to the DB from fn). running_only:
- * only rows that are running or paused. fn's negative return stops the
- * walk and is returned. */
+ * (never free or keep them, nor write to the DB from fn). unsettled_only:
+ * only rows whose state someone is, or was, at work on (running, paused,
+ * created, removing), which a command checks before it shows them. fn's
+ * negative return stops the walk and is returned. */
 typedef int (*ContainerRowFn)(const ContainerRow *row, void *userdata);
-int db_container_foreach(sqlite3 *db, bool running_only, ContainerRowFn fn, void *userdata);
+int db_container_foreach(sqlite3 *db, bool unsettled_only, ContainerRowFn fn, void *userdata);
 /* The host uid ranges --userns auto handed out, ascending. */
 int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n);
 
@@ -149,6 +150,15 @@ int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info);
 int db_container_set_state(sqlite3 *db, const char *id, ContainerState to,
 			   const ContainerState *from);
 int db_container_delete(sqlite3 *db, const char *id);
+/* `start`: claims a container that is not running (exited or stopped) by
+ * moving it to `created`, so that of two starts at once only one goes on.
+ * -ESTALE when it is in another state. */
+int db_container_claim_start(sqlite3 *db, const char *id);
+/* A container left `created` by a start that never ended (its supervisor
+ * and CLI killed): recorded as exited, with an unknown status and why.
+ * -ESTALE if it is no longer `created`. */
+int db_container_mark_unstarted(sqlite3 *db, const char *id, const char *finished_at,
+				const char *error);
 /* The supervisor of a running or paused container is gone (killed,
  * reboot): record the run as ended with an unknown exit status. -ESTALE if
  * the row no longer shows that supervisor. */

@@ -23,6 +23,7 @@
 #include "cgroup-devices.h"
 #include "cgroup-limits.h"
 #include "cgroup.h"
+#include "ctr-lock.h"
 #include "log.h"
 #include "parse.h"
 #include "seccomp-filter.h"
@@ -236,6 +237,15 @@ void supervisor_abort(Supervisor *s)
 /* --make-bundle: the container's folder and the ones the overlay needs
  * (the CLI makes them itself for a user namespace, with the layers'
  * copies). Again after a failure: what exists of ours stays. */
+/* We are at work on the container until it is recorded running, or its
+ * failure is (common/ctr-lock.h): the next command that finds it left
+ * `created` with nobody holding this knows that we were killed. */
+static void hold_start_lock(Supervisor *s)
+{
+	if (s->start_lock_fd < 0)
+		(void)ctr_lock(s->bundle, LOCK_SH, 0, &s->start_lock_fd);
+}
+
 static int make_bundle(Supervisor *s)
 {
 	if (!s->made_bundle) {
@@ -247,6 +257,7 @@ static int make_bundle(Supervisor *s)
 			return -errno; /* EEXIST: not ours */
 		s->made_bundle = true;
 	}
+	hold_start_lock(s);
 	return bundle_make_subdirs(s->bundle);
 }
 
@@ -324,6 +335,9 @@ static int run(Supervisor *s)
 		start_failed(s, r, EXIT_BERTH_ERROR, msg);
 		return r;
 	}
+
+	if (!arg_make_bundle)
+		hold_start_lock(s);
 
 	/* Our own messages go to supervisor.log from the start; the CLI hears
 	 * of failures through the sync socket. Our stdio stays as it is: a
@@ -438,6 +452,7 @@ static int run(Supervisor *s)
 		    waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    si.si_pid != 0;
 	r = over ? 0 : supervisor_record_running(s);
+	s->start_lock_fd = safe_close(s->start_lock_fd);
 	if (r < 0) {
 		/* The DB could not be told; a container nobody can see must not
 		 * keep running. */
@@ -506,7 +521,7 @@ int main(int argc, char *argv[])
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
 	s->tty_master = s->stage_fd = s->self_log_fd = -EBADF;
 	s->netns = (NetnsPrep){ .sock = { -EBADF, -EBADF } };
-	s->ctl_fd = -EBADF;
+	s->ctl_fd = s->start_lock_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
@@ -542,6 +557,7 @@ int main(int argc, char *argv[])
 	safe_close(s->tty_master);
 	safe_close(s->stage_fd);
 	safe_close(s->ctl_fd);
+	safe_close(s->start_lock_fd);
 	db_close(s->db);
 	spec_free(s->spec);
 	free(s->config);

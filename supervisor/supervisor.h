@@ -140,6 +140,7 @@ struct Supervisor {
 	bool made_bundle; /* --make-bundle: the container's folder is ours */
 	char spare_slot; /* ... and came from spare/<this> (spare.c), or 0 */
 	bool made_cgroup;
+	int start_lock_fd; /* held until the run or its failure is recorded (ctr-lock.h) */
 	char *config;     /* the config.json SYNC_GO brought, for us to write */
 	sqlite3 *db;         /* foreground: the connection, kept between writes */
 
