@@ -29,8 +29,15 @@ int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret);
  * records it as exited (unknown) and removes what is left of its cgroup,
  * so the DB never shows a stale "running"; if a start was cut short (its
  * CLI and supervisor killed), records why, or with --rm removes the
- * container (-ENOENT then). Updates row in place. */
+ * container (-ENOENT then). Updates row in place, also when what it found
+ * cannot be written down (a full disk): REFRESH_UNRECORDED then, after a
+ * warning. */
+#define REFRESH_UNRECORDED 1
 int container_refresh(Cli *cli, ContainerRow *row);
+/* A running container whose main process has ended while its supervisor
+ * lives on without having recorded the end: for a moment at every exit,
+ * for long when the supervisor cannot write the state DB (a full disk). */
+bool container_ended_unrecorded(const ContainerRow *row);
 /* Removes a container's files, runtime folder and row. */
 int container_remove_files(Cli *cli, const char *id);
 /* Stops a running/paused container now: kills its cgroup and waits for the

@@ -76,6 +76,7 @@ static void print_row_json_open(FILE *f, const ContainerRow *c)
 	json_field_str(f, "rootfs", c->rootfs, true);
 	json_field_str(f, "bundle", c->bundle, true);
 	fprintf(f, ", \"auto_remove\": %s", c->auto_remove ? "true" : "false");
+	fprintf(f, ", \"log_dropped\": %lld", (long long)c->log_dropped);
 }
 
 static void print_row_json(FILE *f, const ContainerRow *c)
@@ -341,6 +342,14 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	CgroupStats stats;
 	bool live = (row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup &&
 		    cgroup_read_stats(row.cgroup, &stats) == 0;
+	/* While it runs, what its log dropped is its supervisor's to tell. */
+	if (row.state == STATE_RUNNING || row.state == STATE_PAUSED) {
+		CtlRequest req = { .type = CTL_STATUS };
+		CtlReply reply;
+		if (ctl_request(cli, row.id, &req, &reply) >= 0 && reply.error == 0)
+			row.log_dropped += (int64_t)reply.log_dropped;
+	}
+	bool unrecorded = container_ended_unrecorded(&row);
 
 	if (format == FORMAT_JSON) {
 		print_row_json_open(stdout, &row);
@@ -355,7 +364,10 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		printf("Name:        %s\n", row.name);
 		printf("Image:       %s\n", row.image);
 		printf("Command:     %s\n", cmd ? cmd : row.command);
-		printf("State:       %s\n", state);
+		printf("State:       %s%s\n", state,
+		       unrecorded ? " (its process has ended; its supervisor has not recorded the end "
+				    "yet: see its supervisor.log)"
+				  : "");
 		if (row.pid > 0)
 			printf("PID:         %lld\n", (long long)row.pid);
 		if (row.supervisor_pid > 0)
@@ -399,6 +411,13 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		if (spec)
 			limits_print_text(spec, live ? &stats : NULL);
 		printf("Auto-remove: %s\n", row.auto_remove ? "yes" : "no");
+		if (row.log_dropped > 0) {
+			char b[32];
+			format_bytes((uint64_t)row.log_dropped, b, sizeof(b));
+			printf("Log dropped: %s of output the log could not take (a full disk; see "
+			       "supervisor.log)\n",
+			       b);
+		}
 	}
 	container_row_done(&row);
 	return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");

@@ -42,6 +42,23 @@ static int rm_one(Cli *cli, const char *key, bool force)
 	/* Claim the row: a supervisor that finishes now leaves a 'removing'
 	 * row alone, and a second `rm` sees who is at work. */
 	r = db_container_set_state(db, row.id, STATE_REMOVING, NULL);
+	if (r == -ENOSPC) {
+		/* The disk is full and the DB's reserve used up: make room with
+		 * the container's own files first. A running one is stopped for
+		 * that (its supervisor, which cannot record its end either, may
+		 * not finish meanwhile). */
+		if (row.state == STATE_RUNNING || row.state == STATE_PAUSED)
+			(void)container_kill_and_wait(cli, &row, 2000);
+		(void)container_remove_files(cli, row.id);
+		r = db_container_set_state(db, row.id, STATE_REMOVING, NULL);
+		if (r >= 0) {
+			ContainerRow now;
+			if (db_container_get(db, row.id, &now) >= 0) {
+				row.state = STATE_EXITED; /* nothing left to kill */
+				container_row_done(&now);
+			}
+		}
+	}
 	if (r < 0) {
 		r = log_error_errno(r, "mark container %s for removal: %m", row.name);
 		goto out;

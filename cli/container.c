@@ -147,9 +147,16 @@ int container_refresh(Cli *cli, ContainerRow *row)
 		}
 		return 0;
 	}
-	if (r < 0)
-		return log_error_errno(r, "update container %s: %m", row->name);
-	log_debug("container %s: %s; marked exited", row->name, why);
+	int ret = 0;
+	if (r < 0) {
+		/* Shown as it is, even when it cannot be written down (a full
+		 * disk): the next command that can will. */
+		log_warning_errno(r, "container %s has ended, but that cannot be recorded: %m (see "
+				     "`berth system check`)",
+				  row->name);
+		ret = REFRESH_UNRECORDED;
+	} else
+		log_debug("container %s: %s; marked exited", row->name, why);
 	row->state = STATE_EXITED;
 	row->has_exit_code = false;
 	row->exit_signal = 0;
@@ -158,7 +165,15 @@ int container_refresh(Cli *cli, ContainerRow *row)
 	free(row->error);
 	row->error = strdup(why);
 	row->pid = row->supervisor_pid = 0;
-	return 0;
+	return ret;
+}
+
+bool container_ended_unrecorded(const ContainerRow *row)
+{
+	return (row->state == STATE_RUNNING || row->state == STATE_PAUSED) && row->pid > 0 &&
+	       pidfd_open_checked((pid_t)row->pid, (uint64_t)row->pid_start_time, NULL) < 0 &&
+	       pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
+				  NULL) >= 0;
 }
 
 int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret)

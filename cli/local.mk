@@ -15,6 +15,8 @@ berth_SOURCES = \
 	cli/cmd_rm.c \
 	cli/cmd_run.c \
 	cli/cmd_system.c \
+	cli/system-repair.c \
+	cli/system.h \
 	cli/cmd_update.c \
 	cli/mounts.c \
 	cli/mounts.h \

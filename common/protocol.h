@@ -88,7 +88,8 @@ typedef struct {
  *               container is still there after timeout_ms, kill its cgroup.
  *               The reply comes at once; the caller then waits for the
  *               supervisor to exit, which it does after recording the end.
- *   CTL_STATUS  is the container running, and under which pid. */
+ *   CTL_STATUS  is the container running, and under which pid; how much of
+ *               its output its log dropped. */
 
 #define CTL_SOCKET_NAME "ctl.sock"
 
@@ -115,4 +116,5 @@ typedef struct {
 	int32_t pid;
 	int32_t stopping;
 	int32_t exited;
+	uint64_t log_dropped; /* bytes of output the log could not take (disk full) */
 } CtlReply;

@@ -53,7 +53,7 @@ void container_rows_free(ContainerRow *rows, size_t n)
 	"id, name, image, command, state, created_at, started_at, finished_at, pid, "        \
 	"pid_start_time, supervisor_pid, supervisor_start_time, boot_id, exit_code, "        \
 	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count, "      \
-	"userns_base"
+	"userns_base, log_dropped"
 
 /* The row under st with its strings borrowed from SQLite (valid until the
  * next step); -ENOMEM when a NOT NULL column came back NULL, which means
@@ -86,6 +86,7 @@ static int row_view(sqlite3_stmt *st, ContainerRow *c)
 		.auto_remove = sqlite3_column_int(st, 20) != 0,
 		.restart_count = sqlite3_column_int64(st, 21),
 		.userns_base = sqlite3_column_int64(st, 22),
+		.log_dropped = sqlite3_column_int64(st, 23),
 	};
 #undef COL
 	if (!c->id || !c->name || !c->image || !c->command || !c->created_at || !c->rootfs ||
@@ -365,7 +366,7 @@ int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info)
 				    "UPDATE containers SET state = 'exited', exit_code = ?2, "
 				    "exit_signal = ?3, oom_killed = ?4, finished_at = ?5, error = ?6, "
 				    "pid = NULL, pid_start_time = NULL, supervisor_pid = NULL, "
-				    "supervisor_start_time = NULL "
+				    "supervisor_start_time = NULL, log_dropped = log_dropped + ?7 "
 				    "WHERE id = ?1 AND state != 'removing'",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -382,6 +383,7 @@ int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info)
 	sqlite3_bind_int(st, 4, info->oom_killed);
 	db_bind_text_or_null(st, 5, info->finished_at);
 	db_bind_text_or_null(st, 6, info->error);
+	sqlite3_bind_int64(st, 7, info->log_dropped);
 	int r = step_changes(db, st);
 	if (r < 0)
 		return r;

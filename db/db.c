@@ -104,6 +104,9 @@ static const char *const migrations[] = {
 	 * scan. */
 	"DROP INDEX containers_created;"
 	"DROP INDEX containers_image;",
+	/* 7: bytes of output a container's log could not take (its disk
+	 * full), over all its runs */
+	"ALTER TABLE containers ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
@@ -388,6 +391,8 @@ static int db_create(const char *path)
 	return r;
 }
 
+static int db_open_once(const char *path, sqlite3 **ret);
+
 static int db_open_full(const char *path, bool create, sqlite3 **ret)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -407,7 +412,23 @@ static int db_open_full(const char *path, bool create, sqlite3 **ret)
 	if (st.st_size == 0)
 		return -EBADMSG;
 	reserve_make(path);
+	r = db_open_once(path, ret);
+	/* The first process to open the DB sizes its shared-memory file (-shm)
+	 * again, which needs a block: on a full disk that is an I/O error
+	 * (SQLITE_IOERR_SHMSIZE). Give back the reserve for it, once. */
+	if (r == -EIO) {
+		_cleanup_free_ char *reserve = reserve_path(path);
+		if (reserve && unlink(reserve) == 0) {
+			log_debug("the disk under the state DB is full: gave back its reserve");
+			r = db_open_once(path, ret);
+		}
+	}
+	return r;
+}
 
+static int db_open_once(const char *path, sqlite3 **ret)
+{
+	int r;
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

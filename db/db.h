@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. A file of 0 bytes is a
@@ -56,6 +56,15 @@ static inline void db_closep(sqlite3 **db)
 const char *db_errmsg(sqlite3 *db);
 int db_integrity_check(sqlite3 *db, char **ret_result);
 
+/* repair.c: for `berth system check --repair`. */
+int db_reindex(sqlite3 *db);
+typedef struct {
+	int64_t containers, images; /* rows the new DB has after the copy */
+} DbSalvage;
+/* Copies into db (a new DB) every row that can be read from the damaged
+ * DB file at from, table by table, and row by row past bad pages. */
+int db_salvage(sqlite3 *db, const char *from, DbSalvage *ret);
+
 typedef enum {
 	STATE_CREATED,
 	STATE_RUNNING,
@@ -95,6 +104,7 @@ typedef struct {
 	bool auto_remove;
 	int64_t restart_count;
 	int64_t userns_base; /* --userns auto: first host uid of its range; 0: none */
+	int64_t log_dropped; /* bytes of output its log could not take */
 } ContainerRow;
 
 void container_row_done(ContainerRow *c);
@@ -102,6 +112,9 @@ void container_rows_free(ContainerRow *rows, size_t n);
 
 /* -EEXIST when the name or id is taken. */
 int db_container_insert(sqlite3 *db, const ContainerRow *c);
+/* The same with the state and the run's fields (pids, cgroup, times, error)
+ * as c has them: a row recovered from a container's folder. */
+int db_container_insert_recovered(sqlite3 *db, const ContainerRow *c);
 int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
 /* Finds a container by exact name, exact id or unique id prefix.
  * -ENOENT when nothing matches; -ENOTUNIQ when a prefix matches several:
@@ -139,6 +152,7 @@ typedef struct {
 	bool oom_killed;
 	const char *finished_at;
 	const char *error;
+	int64_t log_dropped; /* added to the row's count */
 } ExitInfo;
 /* Records the end of a run. Leaves a row in state 'removing' alone, so a
  * concurrent `rm -f` keeps its claim: -ESTALE then, and when the row is

@@ -7,5 +7,6 @@ libdb_a_SOURCES = \
 	db/event.c \
 	db/image.c \
 	db/layer.c \
+	db/repair.c \
 	$(NULL)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

@@ -86,7 +86,7 @@ int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms)
 static void handle_request(CtlConn *c)
 {
 	Supervisor *s = c->s;
-	c->reply = (CtlReply){ .pid = s->pid, .exited = s->exited };
+	c->reply = (CtlReply){ .pid = s->pid, .exited = s->exited, .log_dropped = s->log_dropped };
 	switch (c->req.type) {
 	case CTL_STOP:
 		if (c->req.signal < 0 || c->req.signal >= NSIG)

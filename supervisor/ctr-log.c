@@ -10,11 +10,14 @@
  * newline before the buffer was flushed). */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <time.h>
 
+#include "db.h"
 #include "log.h"
 #include "supervisor.h"
 #include "util.h"
@@ -61,10 +64,67 @@ static void timestamp(char buf[static 40])
 	snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
 }
 
+static void drop(Supervisor *s, int error, size_t bytes)
+{
+	if (!s->drop_since_usec) {
+		s->drop_since_usec = now_usec();
+		s->drop_error = error;
+	}
+	s->drop_bytes += bytes;
+	s->drop_lines++;
+	s->log_dropped += bytes;
+	s->log_dropped_lines++;
+}
+
+void ctr_log_report_drops(Supervisor *s)
+{
+	if (!s->drop_since_usec)
+		return;
+	char since[32], until[32];
+	format_iso8601(s->drop_since_usec, since);
+	format_iso8601(now_usec(), until);
+	log_warning("the container log dropped %" PRIu64 " line%s (%" PRIu64 " bytes) of output "
+		    "from %s to %s: %s",
+		    s->drop_lines, s->drop_lines == 1 ? "" : "s", s->drop_bytes, since, until,
+		    strerror(-s->drop_error));
+	s->drop_since_usec = 0;
+	s->drop_bytes = s->drop_lines = 0;
+}
+
+/* After the disk filled up, the log writes again only once there is room
+ * for more than the state DB's reserve (checked at most once a second):
+ * blocks that a berth command frees by giving back the reserve are for
+ * the DB (a container's end, a removal), not for more output. */
+static bool log_has_room(Supervisor *s)
+{
+	if (s->drop_error != -ENOSPC || !s->drop_since_usec)
+		return true;
+	uint64_t now = now_usec();
+	if (now < s->drop_next_check_usec)
+		return false;
+	s->drop_next_check_usec = now + 1000000;
+	struct statvfs sv;
+	if (s->log_fd < 0 || fstatvfs(s->log_fd, &sv) < 0)
+		return true;
+	return (uint64_t)sv.f_bavail * sv.f_frsize > 2 * (uint64_t)DB_RESERVE_BYTES;
+}
+
 void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len)
 {
-	if (s->log_fd < 0)
-		return;
+	if (s->log_fd < 0) {
+		/* Not opened (the disk was full at the start) or lost in a
+		 * rotation: once more, and what cannot go in is counted. */
+		int r = ctr_log_open(s);
+		if (r < 0) {
+			size_t lines = 0;
+			for (const char *p = buf; (p = memchr(p, '\n', len - (size_t)(p - buf))); p++)
+				lines++;
+			drop(s, r, len);
+			s->drop_lines += lines ? lines - 1 : 0;
+			s->log_dropped_lines += lines ? lines - 1 : 0;
+			return;
+		}
+	}
 	char ts[40];
 	timestamp(ts);
 	while (len > 0) {
@@ -79,12 +139,17 @@ void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t le
 		};
 		/* One writev per line keeps lines whole even if the file is read
 		 * concurrently by `berth logs -f`. */
-		ssize_t w = writev(s->log_fd, iov, 3);
-		if (w < 0) {
-			log_warning_errno(-errno, "write the container log: %m");
-			return;
-		}
-		s->log_size += (uint64_t)w;
+		ssize_t w = log_has_room(s) ? writev(s->log_fd, iov, 3) : (errno = ENOSPC, -1);
+		if (w < 0 || (size_t)w < (size_t)hn + linelen + 1) {
+			/* A full disk (or a short write at its edge): the line is
+			 * lost; what a part of it wrote stays, cut. Count it, so
+			 * that the loss is known; the next line that fits
+			 * reports it. */
+			drop(s, w < 0 ? -errno : -ENOSPC, linelen + (nl ? 1 : 0));
+		} else if (s->drop_since_usec)
+			ctr_log_report_drops(s);
+		if (w > 0)
+			s->log_size += (uint64_t)w;
 		if (s->log_max_size > 0 && s->log_size >= s->log_max_size) {
 			rotate(s);
 			if (s->log_fd < 0)

@@ -7,6 +7,7 @@
  * SQLite memory and no file descriptors of the DB (a foreground one keeps
  * its connection from the first write to the last). */
 
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,11 +95,12 @@ static void remove_files(Supervisor *s, const char *bundle)
 		(void)rm_rf(run);
 }
 
-static void delete_row(Supervisor *s, sqlite3 *db)
+static int delete_row(Supervisor *s, sqlite3 *db)
 {
 	int r = db_container_delete(db, s->id);
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT && r != -ENOSPC)
 		log_warning_errno(r, "delete container %s from the DB: %m", s->id);
+	return r;
 }
 
 static void read_oom(Supervisor *s)
@@ -126,12 +128,48 @@ static int record_exit(Supervisor *s, sqlite3 *db, const char *error)
 		.oom_killed = s->oom_killed,
 		.finished_at = finished,
 		.error = error,
+		.log_dropped = (int64_t)s->log_dropped,
 	};
 	int r = db_container_set_exited(db, s->id, &info);
-	/* -ESTALE: `rm -f` has claimed or removed the row; nothing to record. */
-	if (r < 0 && r != -ESTALE)
+	/* -ESTALE: `rm -f` has claimed or removed the row; nothing to record.
+	 * -ENOSPC: said by record_exit_when_room(). */
+	if (r < 0 && r != -ESTALE && r != -ENOSPC)
 		log_error_errno(r, "record the exit of container %s: %m", s->id);
 	return r;
+}
+
+#define ROOM_RETRY_MAX_MS 10000
+
+/* The disk under the state DB is full, and its reserve (db.c) used up:
+ * the end of this run is known to us alone, and nobody could learn it
+ * later. So wait for room, trying again with a growing pause, as long as
+ * the row is there to be written. The CLI of a foreground run has had its
+ * exit code already; `berth system check` and `status` show meanwhile that
+ * the end is not recorded. */
+static void record_exit_when_room(Supervisor *s)
+{
+	log_error("cannot record the end of container %s (exit code %d%s): the disk under the "
+		  "state DB is full; trying again until there is room",
+		  s->id, s->exit_code, s->oom_killed ? ", killed for memory" : "");
+	ctr_log_report_drops(s);
+	uint64_t since = now_mono_usec();
+	int r = -ENOSPC;
+	for (unsigned delay = 100; r == -ENOSPC;
+	     delay = delay * 2 < ROOM_RETRY_MAX_MS ? delay * 2 : ROOM_RETRY_MAX_MS) {
+		usleep(delay * 1000);
+		_cleanup_db_ sqlite3 *db = NULL;
+		r = db_open_existing(s->db_path, &db);
+		if (r >= 0)
+			r = record_exit(s, db, NULL);
+	}
+	/* Said again in full: the first line went to a full disk. */
+	if (r >= 0)
+		log_info("recorded the end of container %s (exit code %d%s) %" PRIu64 " s late: "
+			 "until then the disk under the state DB was full",
+			 s->id, s->exit_code, s->oom_killed ? ", killed for memory" : "",
+			 (now_mono_usec() - since) / 1000000);
+	else if (r != -ESTALE)
+		log_error_errno(r, "gave up recording the end of container %s: %m", s->id);
 }
 
 static void send_exited(Supervisor *s)
@@ -174,8 +212,9 @@ static char *move_to_trash(Supervisor *s)
 static void finish_removed(Supervisor *s)
 {
 	_cleanup_free_ char *trash = move_to_trash(s);
-	if (with_db(s, &s->db) >= 0)
-		delete_row(s, s->db);
+	int r = with_db(s, &s->db);
+	if (r >= 0)
+		r = delete_row(s, s->db);
 	send_exited(s);
 	supervisor_release_db(s);
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
@@ -190,6 +229,13 @@ static void finish_removed(Supervisor *s)
 	struct sched_param idle = { 0 };
 	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
 	remove_files(s, trash ? trash : s->bundle);
+	if (r == -ENOSPC) {
+		/* A full disk: the container's files made room. */
+		_cleanup_db_ sqlite3 *db = NULL;
+		if (db_open_existing(s->db_path, &db) >= 0 && delete_row(s, db) == -ENOSPC)
+			log_error("cannot remove container %s from the state DB: the disk is full; "
+				  "`berth system check` will", s->id);
+	}
 }
 
 void supervisor_finish(Supervisor *s)
@@ -207,10 +253,15 @@ void supervisor_finish(Supervisor *s)
 	 * upper folder. */
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 	destroy_cgroup(s);
-	if (with_db(s, &s->db) >= 0)
-		(void)record_exit(s, s->db, NULL);
+	int r = with_db(s, &s->db);
+	if (r >= 0)
+		r = record_exit(s, s->db, NULL);
 	send_exited(s);
 	supervisor_release_db(s);
+	if (r == -ENOSPC)
+		record_exit_when_room(s);
+	else
+		ctr_log_report_drops(s);
 }
 
 int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)

@@ -150,6 +150,13 @@ struct Supervisor {
 	int log_fd;
 	uint64_t log_size;
 	uint64_t log_max_size; /* 0: no cap */
+	/* Output the log could not take (its disk full): counted, and told in
+	 * supervisor.log once the log takes output again, and at the end. */
+	uint64_t log_dropped, log_dropped_lines; /* in all */
+	uint64_t drop_bytes, drop_lines;         /* since the last report */
+	uint64_t drop_since_usec;                /* 0: not dropping now */
+	uint64_t drop_next_check_usec;           /* log_has_room() */
+	int drop_error;
 	int out_pipe[2];
 	int err_pipe[2];
 	int tty_master; /* -t: the pty master, until handed to the CLI or the log */
@@ -229,6 +236,8 @@ int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *ms
 int ctr_log_open(Supervisor *s);
 void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len);
 void ctr_log_flush(Supervisor *s);
+/* Tells supervisor.log what the log dropped since the last report, if any. */
+void ctr_log_report_drops(Supervisor *s);
 
 /* Closes every fd above 2 but keep1 and keep2 (-1: none). */
 void process_close_fds(int keep1, int keep2);

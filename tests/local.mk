@@ -79,6 +79,7 @@ SYSTEM_TESTS = \
 	tests/system/71-breakout.sh \
 	tests/system/80-state.sh \
 	tests/system/81-lost-files.sh \
+	tests/system/82-full-disk.sh \
 	tests/system/83-killed-commands.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)

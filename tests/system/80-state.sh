@@ -90,7 +90,7 @@ t_is "a DB of garbage: exit 125" 125 "$RC"
 t_match "with one line and a hint" '^berth: the state DB .* is damaged .*see `berth system check`$' "$ERR"
 capture berth system check
 t_is "system check reports it (exit 1)" 1 "$RC"
-t_match "and says what to do" 'Move it aside' "$OUT"
+t_match "and says what to do" 'system check --repair' "$OUT"
 cp "$ROOT/good.db" "$ROOT/state.db"
 truncate -s 1000 "$ROOT/state.db"
 capture berth run --rm busybox true
