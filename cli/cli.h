@@ -31,9 +31,13 @@ int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret);
 int container_refresh(Cli *cli, ContainerRow *row);
 /* Removes a container's files, runtime folder and row. */
 int container_remove_files(Cli *cli, const char *id);
-/* Stops a running/paused container now: kills its cgroup and waits for the
- * supervisor to record the end. */
-int container_kill_and_wait(Cli *cli, ContainerRow *row, int timeout_ms);
+/* Stops a running/paused container now: kills its cgroup, and returns its
+ * supervisor's pidfd, to wait until it has recorded the end and exited;
+ * -EBADF when it has no supervisor (the row is refreshed then). */
+int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd);
+/* For a supervisor that did not finish in time: ends it (SIGKILL) and
+ * records the container as exited (unknown). */
+int container_end_supervisor(Cli *cli, ContainerRow *row, int pidfd);
 
 /* "exited (0)", "running", ... */
 void container_state_describe(const ContainerRow *row, char *buf, size_t size);
