@@ -100,6 +100,14 @@ t_is "it removes n2, then n1" "n2
 n1" "$OUT"
 t_is "the second n1 is not found (the first removed it)" "berth: no such container: n1" "$ERR"
 
+# ---- image rm -f: its containers go with one rm -f ----
+berth image create busybox bb2 >/dev/null
+for k in 1 2 3; do berth run -d --name "i$k" bb2 sleep 1000 >/dev/null; done
+capture berth image rm -f bb2
+t_is "image rm -f removes its running containers, in list order, then itself" "0 i1 i2 i3 bb2 " \
+	"$RC $(echo "$OUT" | tr "\n" " ")"
+t_is "and only them" "$((N / 2 - 2))" "$(db "SELECT count(*) FROM containers")"
+
 # ---- rm -f --all ----
 list_order=$(db "SELECT name FROM containers ORDER BY rowid")
 capture berth rm -f --all
