@@ -4,7 +4,8 @@
 /* Many containers at once (bulk.h). One process, one DB connection, no
  * threads: the waiting is done by the supervisors (each runs its own
  * grace timer, and records its container's end in the DB itself), so the
- * command only has to watch their pidfds, all with one poll(). A pool of
+ * command only has to send its requests and watch the answers and the
+ * supervisors' pidfds, all with one poll(). A pool of
  * forked workers would need as many workers as containers to overlap as
  * many grace periods, each with its own DB connection and a pipe to keep
  * the output in order. */
@@ -19,15 +20,17 @@
 #include "log.h"
 #include "util.h"
 
-/* The pidfds get at most 1/BULK_FD_SHARE of RLIMIT_NOFILE. The rest is
- * for what begin() and end() open besides: stdio, the DB with its WAL and
- * shm files, a control socket and its folder, /proc files, and rm_rf(),
- * which holds one fd per level of the folder it removes. */
+/* The fds held for containers in flight (pidfds, control connections)
+ * get about 1/BULK_FD_SHARE of RLIMIT_NOFILE. The rest is for what the
+ * callbacks open besides: stdio, the DB with its WAL and shm files, a
+ * control socket's folder, /proc files, and rm_rf(), which holds one fd
+ * per level of the folder it removes. */
 #define BULK_FD_SHARE 2
 #define BULK_FD_RESERVE 64
+#define BULK_FDS_PER_CONTAINER 2 /* a pidfd, and a control connection */
 
 typedef enum {
-	SLOT_WAITING, /* for its supervisor */
+	SLOT_WAITING, /* for its supervisor's answer or end */
 	SLOT_READY,   /* to end, once those before it have */
 	SLOT_DONE,    /* ended, failed or skipped: r says how it went */
 } SlotPhase;
@@ -35,10 +38,17 @@ typedef enum {
 typedef struct {
 	BulkJob job;
 	SlotPhase phase;
+	bool exit_pending; /* job.pidfd: the supervisor has not exited yet */
 	uint64_t deadline_usec;
+	uint64_t answer_deadline_usec;
 	int wait_r;
 	int r;
 } Slot;
+
+typedef struct {
+	Slot *slot;
+	bool answer; /* the fd polled is slot->job.ctl_fd, not its pidfd */
+} Polled;
 
 typedef struct {
 	Cli *cli;
@@ -49,24 +59,25 @@ typedef struct {
 	Slot *slots;
 	size_t n;
 	size_t begun, ended; /* slots[ended..begun) are in flight */
-	size_t open;         /* pidfds held */
+	size_t open;         /* fds held */
 	size_t max_open;
 	bool blocked; /* slots[begun] names a container in flight */
 	struct pollfd *pfds;
-	Slot **polled;
+	Polled *polled;
 } Bulk;
 
-/* How many pidfds to hold at once. The soft limit is raised first to
- * what all of them take, plus BULK_FD_RESERVE, up to the hard limit, as
+/* How many fds to hold at once. The soft limit is raised first to what
+ * all the containers take, plus BULK_FD_RESERVE, up to the hard limit, as
  * systemd advises programs that need many fds and use poll() rather than
  * select(). Where the hard limit is lower (root cannot always raise it),
  * the containers beyond go through a sliding window: begun as others end,
  * never failing with EMFILE. */
-static size_t bulk_max_open(size_t want)
+static size_t bulk_max_open(size_t containers)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 16;
+	size_t want = containers * BULK_FDS_PER_CONTAINER;
 	rlim_t need = (rlim_t)want * BULK_FD_SHARE + BULK_FD_RESERVE;
 	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
 		struct rlimit raised = { .rlim_cur = need < rl.rlim_max ? need : rl.rlim_max,
@@ -80,12 +91,18 @@ static size_t bulk_max_open(size_t want)
 	return max > 0 ? (size_t)max : 1;
 }
 
+static void close_fd(Bulk *b, int *fd)
+{
+	if (*fd < 0)
+		return;
+	*fd = safe_close(*fd);
+	b->open--;
+}
+
 static void slot_close(Bulk *b, Slot *s)
 {
-	if (s->job.pidfd < 0)
-		return;
-	s->job.pidfd = safe_close(s->job.pidfd);
-	b->open--;
+	close_fd(b, &s->job.pidfd);
+	close_fd(b, &s->job.ctl_fd);
 }
 
 static void slot_done(Bulk *b, Slot *s, int r)
@@ -138,7 +155,7 @@ static int slot_lookup(Bulk *b, const char *key, ContainerRow *ret)
 static bool slot_begin(Bulk *b)
 {
 	Slot *s = &b->slots[b->begun];
-	*s = (Slot){ .job.pidfd = -EBADF };
+	*s = (Slot){ .job.pidfd = -EBADF, .job.ctl_fd = -EBADF };
 	int r = slot_lookup(b, b->keys[b->begun], &s->job.row);
 	if (r <= 0) {
 		slot_done(b, s, r);
@@ -154,18 +171,16 @@ static bool slot_begin(Bulk *b)
 	}
 	b->begun++;
 	r = b->ops->begin(b->cli, &s->job, b->arg);
-	if (s->job.pidfd >= 0)
-		b->open++;
+	b->open += (s->job.pidfd >= 0) + (s->job.ctl_fd >= 0);
 	if (r < 0) {
 		slot_done(b, s, r);
 		return true;
 	}
-	if (s->job.pidfd >= 0) {
-		s->phase = SLOT_WAITING;
-		s->deadline_usec = now_mono_usec() +
-				   (uint64_t)(s->job.timeout_ms > 0 ? s->job.timeout_ms : 0) * 1000;
-	} else
-		s->phase = SLOT_READY;
+	uint64_t now = now_mono_usec();
+	s->exit_pending = s->job.pidfd >= 0;
+	s->deadline_usec = now + (uint64_t)(s->job.timeout_ms > 0 ? s->job.timeout_ms : 0) * 1000;
+	s->answer_deadline_usec = now + BULK_ANSWER_TIMEOUT_MS * 1000ull;
+	s->phase = s->exit_pending || s->job.ctl_fd >= 0 ? SLOT_WAITING : SLOT_READY;
 	return true;
 }
 
@@ -193,7 +208,37 @@ static void end_ready(Bulk *b)
 	}
 }
 
-/* Waits until a supervisor in flight exits or the first deadline passes. */
+static void slot_answered(Bulk *b, Slot *s, int r)
+{
+	b->ops->answered(b->cli, &s->job, r, b->arg);
+	close_fd(b, &s->job.ctl_fd);
+}
+
+static void slot_exited(Bulk *b, Slot *s, int r)
+{
+	s->exit_pending = false;
+	s->wait_r = r;
+	/* Kept open after a timeout: end() decides what to do with a
+	 * supervisor that hangs. */
+	if (r >= 0)
+		close_fd(b, &s->job.pidfd);
+}
+
+static void slot_settle(Slot *s)
+{
+	if (s->phase == SLOT_WAITING && !s->exit_pending && s->job.ctl_fd < 0)
+		s->phase = SLOT_READY;
+}
+
+static void poll_add(Bulk *b, size_t *n, Slot *s, bool answer)
+{
+	b->pfds[*n] = (struct pollfd){ .fd = answer ? s->job.ctl_fd : s->job.pidfd,
+				       .events = POLLIN };
+	b->polled[(*n)++] = (Polled){ .slot = s, .answer = answer };
+}
+
+/* Waits until an answer comes or a supervisor in flight exits, or the
+ * first deadline passes. */
 static void wait_some(Bulk *b)
 {
 	uint64_t now = now_mono_usec(), first = UINT64_MAX;
@@ -202,16 +247,21 @@ static void wait_some(Bulk *b)
 		Slot *s = &b->slots[i];
 		if (s->phase != SLOT_WAITING)
 			continue;
-		if (s->deadline_usec <= now) {
-			/* end() decides what to do with a supervisor that hangs. */
-			s->phase = SLOT_READY;
-			s->wait_r = -ETIMEDOUT;
-			continue;
+		if (s->job.ctl_fd >= 0 && s->answer_deadline_usec <= now)
+			slot_answered(b, s, -ETIMEDOUT);
+		if (s->exit_pending && s->deadline_usec <= now)
+			slot_exited(b, s, -ETIMEDOUT);
+		slot_settle(s);
+		if (s->job.ctl_fd >= 0) {
+			poll_add(b, &n, s, true);
+			if (s->answer_deadline_usec < first)
+				first = s->answer_deadline_usec;
 		}
-		if (s->deadline_usec < first)
-			first = s->deadline_usec;
-		b->pfds[n] = (struct pollfd){ .fd = s->job.pidfd, .events = POLLIN };
-		b->polled[n++] = s;
+		if (s->exit_pending) {
+			poll_add(b, &n, s, false);
+			if (s->deadline_usec < first)
+				first = s->deadline_usec;
+		}
 	}
 	if (n == 0)
 		return;
@@ -226,12 +276,14 @@ static void wait_some(Bulk *b)
 	for (size_t i = 0; i < n; i++) {
 		if (b->pfds[i].revents == 0)
 			continue;
-		/* Readable: the supervisor has exited, after it recorded the
-		 * container's end and removed its cgroup. */
-		Slot *s = b->polled[i];
-		slot_close(b, s);
-		s->phase = SLOT_READY;
-		s->wait_r = 0;
+		Slot *s = b->polled[i].slot;
+		if (b->polled[i].answer)
+			slot_answered(b, s, 0);
+		else
+			/* Readable: the supervisor has exited, after it recorded
+			 * the container's end and removed its cgroup. */
+			slot_exited(b, s, 0);
+		slot_settle(s);
 	}
 }
 
@@ -255,8 +307,9 @@ int bulk_run(Cli *cli, char **keys, size_t n, bool all, const BulkOps *ops, cons
 	Bulk b = { .cli = cli, .ops = ops, .arg = arg, .keys = keys, .all = all, .n = n };
 	b.max_open = bulk_max_open(n);
 	_cleanup_free_ Slot *slots = b.slots = calloc(n, sizeof(Slot));
-	_cleanup_free_ struct pollfd *pfds = b.pfds = calloc(b.max_open, sizeof(struct pollfd));
-	_cleanup_free_ Slot **polled = b.polled = calloc(b.max_open, sizeof(Slot *));
+	/* Up to two fds a container, one more than begin_more() counts. */
+	_cleanup_free_ struct pollfd *pfds = b.pfds = calloc(b.max_open + 1, sizeof(struct pollfd));
+	_cleanup_free_ Polled *polled = b.polled = calloc(b.max_open + 1, sizeof(Polled));
 	if (!slots || !pfds || !polled)
 		return log_error_errno(-ENOMEM, "out of memory");
 

@@ -3,11 +3,12 @@
 
 /* One command acting on many containers (`stop`, `rm`, `prune`): the
  * waits overlap, so the user waits for the slowest container, not for the
- * sum. Each container's work is split where it would wait for a
- * supervisor to finish: begin() does what comes before (ask for the stop,
- * kill the cgroup), end() what comes after (remove the files, print the
- * name). bulk_run() begins each container in turn, waits for all their
- * supervisors at once with one poll(), and ends them in the order they
+ * sum. Each container's work is split where it would wait for its
+ * supervisor: begin() does what comes before (send the stop request, or
+ * kill the cgroup), answered() reads the supervisor's answer, end() does
+ * what comes after its exit (remove the files, print the name).
+ * bulk_run() begins each container in turn, waits for all the answers
+ * and supervisors at once with one poll(), and ends them in the order they
  * were given, so what they print on stdout and the exit status are those
  * of the same commands run one after the other. (A message on stderr from
  * begin(), such as "no such container", comes when it is found: before
@@ -18,12 +19,18 @@
 
 #include "cli.h"
 
+#define BULK_ANSWER_TIMEOUT_MS 5000
+
 typedef struct {
 	ContainerRow row; /* looked up and refreshed by bulk_run() */
 	/* Set by begin() when there is a supervisor to wait for (bulk_run()
 	 * closes it): it records the container's end in the DB, then exits. */
 	int pidfd;
 	int timeout_ms; /* how long to wait for it */
+	/* Set by begin() when it sent a request to the supervisor whose
+	 * answer is to be read (bulk_run() closes it): the requests to all
+	 * the supervisors go out before the first answer is awaited. */
+	int ctl_fd;
 } BulkJob;
 
 typedef struct {
@@ -34,6 +41,9 @@ typedef struct {
 	/* Acts as far as it can without waiting. Returns a negative errno
 	 * after printing the error (end() is then not called), or 0. */
 	int (*begin)(Cli *cli, BulkJob *job, const void *arg);
+	/* Reads the answer on job->ctl_fd and acts on it, once it can be read
+	 * (r is 0) or after BULK_ANSWER_TIMEOUT_MS (r is -ETIMEDOUT). */
+	void (*answered)(Cli *cli, BulkJob *job, int r, const void *arg);
 	/* Finishes, container after container in the order given: wait_r is 0
 	 * when the supervisor is gone (or there was none to wait for), or
 	 * -ETIMEDOUT when it did not end within job->timeout_ms (job->pidfd

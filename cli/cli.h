@@ -88,8 +88,12 @@ int attach_tty(int sync_fd, int master);
 /* Blocks the signals attach_wait() forwards; call before launching. */
 void cli_block_forwarded_signals(void);
 
-/* control.c: one request to a container's supervisor. */
-int ctl_request(Cli *cli, const char *id, const CtlRequest *req, CtlReply *ret);
+/* control.c: one request to a container's supervisor. ctl_send()
+ * connects and sends it, and returns the connection; ctl_receive() reads
+ * the reply from it (waiting up to 5 s), so that a command can ask many
+ * supervisors before it reads their answers. */
+int ctl_send(Cli *cli, const char *id, const CtlRequest *req, int *ret_fd);
+int ctl_receive(int fd, CtlReply *ret);
 
 /* Images (images.c) */
 typedef struct {

@@ -19,6 +19,18 @@
 
 /* ---- stop ---- */
 
+/* The supervisor does not take the request: stop the container without
+ * it. The supervisor still sees the exit and records it. */
+static void stop_without_supervisor(const ContainerRow *row, int r)
+{
+	log_debug("control socket of %s: %s; killing its cgroup", row->name, strerror(-r));
+	if (row->cgroup) {
+		(void)cgroup_kill(row->cgroup);
+		if (row->state == STATE_PAUSED)
+			(void)cgroup_freeze(row->cgroup, false, 1000);
+	}
+}
+
 static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
 {
 	uint64_t timeout_ms = *(const uint64_t *)arg;
@@ -35,25 +47,30 @@ static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
 	if (r < 0)
 		return container_refresh(cli, row);
 
+	/* The supervisor runs the grace period; its answer is read in
+	 * stop_answered(), after the requests to the others went out. */
 	CtlRequest req = { .type = CTL_STOP, .timeout_ms = (uint32_t)timeout_ms };
-	CtlReply reply;
-	r = ctl_request(cli, row->id, &req, &reply);
-	if (r < 0 || reply.error < 0) {
-		/* The supervisor does not answer: stop the container without it.
-		 * Its supervisor still sees the exit and records it. */
-		log_debug("control socket of %s: %s; killing its cgroup", row->name,
-			  strerror(-(r < 0 ? r : reply.error)));
-		if (row->cgroup) {
-			(void)cgroup_kill(row->cgroup);
-			if (row->state == STATE_PAUSED)
-				(void)cgroup_freeze(row->cgroup, false, 1000);
-		}
-	}
+	r = ctl_send(cli, row->id, &req, &job->ctl_fd);
+	if (r < 0)
+		stop_without_supervisor(row, r);
 	/* Done when the supervisor has exited: it does so only after it
 	 * recorded the end in the DB and removed the cgroup. */
 	job->pidfd = TAKE_FD(sup);
 	job->timeout_ms = (int)(timeout_ms + 15000);
 	return 0;
+}
+
+static void stop_answered(Cli *cli, BulkJob *job, int r, const void *arg)
+{
+	(void)cli;
+	(void)arg;
+	CtlReply reply;
+	if (r >= 0)
+		r = ctl_receive(job->ctl_fd, &reply);
+	if (r >= 0 && reply.error < 0)
+		r = reply.error;
+	if (r < 0)
+		stop_without_supervisor(&job->row, r);
 }
 
 static int stop_end(Cli *cli, BulkJob *job, int wait_r, const void *arg)
@@ -82,6 +99,7 @@ static bool stop_want(Cli *cli, ContainerRow *row, const void *arg)
 static const BulkOps stop_ops = {
 	.want = stop_want,
 	.begin = stop_begin,
+	.answered = stop_answered,
 	.end = stop_end,
 };
 
