@@ -104,7 +104,8 @@ static int rm_end(Cli *cli, BulkJob *job, int wait_r, const void *arg)
 static bool rm_want(Cli *cli, ContainerRow *row, const void *arg)
 {
 	const RmArgs *a = arg;
-	(void)container_refresh(cli, row);
+	if (container_refresh(cli, row) == -ENOENT)
+		return false; /* removed meanwhile */
 	bool live = row->state == STATE_RUNNING || row->state == STATE_PAUSED;
 	bool fresh = row->state == STATE_CREATED;
 	return !((a->only_exited && (live || fresh)) || (live && !a->force));
