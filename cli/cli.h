@@ -40,9 +40,13 @@ int container_refresh(Cli *cli, ContainerRow *row);
 bool container_ended_unrecorded(const ContainerRow *row);
 /* Removes a container's files, runtime folder and row. */
 int container_remove_files(Cli *cli, const char *id);
-/* Stops a running/paused container now: kills its cgroup and waits for the
- * supervisor to record the end. */
-int container_kill_and_wait(Cli *cli, ContainerRow *row, int timeout_ms);
+/* Stops a running/paused container now: kills its cgroup, and returns its
+ * supervisor's pidfd, to wait until it has recorded the end and exited;
+ * -EBADF when it has no supervisor (the row is refreshed then). */
+int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd);
+/* For a supervisor that did not finish in time: ends it (SIGKILL) and
+ * records the container as exited (unknown). */
+int container_end_supervisor(Cli *cli, ContainerRow *row, int pidfd);
 
 /* "exited (0)", "running", ... */
 void container_state_describe(const ContainerRow *row, char *buf, size_t size);
@@ -93,8 +97,12 @@ int attach_tty(int sync_fd, int master);
 /* Blocks the signals attach_wait() forwards; call before launching. */
 void cli_block_forwarded_signals(void);
 
-/* control.c: one request to a container's supervisor. */
-int ctl_request(Cli *cli, const char *id, const CtlRequest *req, CtlReply *ret);
+/* control.c: one request to a container's supervisor. ctl_send()
+ * connects and sends it, and returns the connection; ctl_receive() reads
+ * the reply from it (waiting up to 5 s), so that a command can ask many
+ * supervisors before it reads their answers. */
+int ctl_send(Cli *cli, const char *id, const CtlRequest *req, int *ret_fd);
+int ctl_receive(int fd, CtlReply *ret);
 
 /* Images (images.c) */
 typedef struct {

@@ -294,21 +294,22 @@ static int remove_users(Cli *cli, sqlite3 *db, const char *name)
 	int r = db_container_list_ids(db, &ids);
 	if (r < 0)
 		return log_error_errno(r, "read the state DB: %m");
-	int ret = 0;
+	/* One `rm -f` of them all, which kills them at once: it prints their
+	 * names, as `berth rm` does. */
+	_cleanup_strv_free_ char **rm_argv = NULL;
+	if (strv_push(&rm_argv, "rm") < 0 || strv_push(&rm_argv, "-f") < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
 	for (size_t k = 0; ids[k]; k++) {
 		ContainerRow c;
 		if (db_container_get(db, ids[k], &c) < 0)
 			continue;
-		if (streq(c.image, name)) {
-			/* Prints the container's name, as `berth rm` does. */
-			char *rm_argv[] = { (char *)"rm", (char *)"-f", c.id, NULL };
-			r = cmd_rm(cli, 3, rm_argv);
-			if (r < 0)
-				ret = r;
-		}
+		r = streq(c.image, name) ? strv_push(&rm_argv, c.id) : 0;
 		container_row_done(&c);
+		if (r < 0)
+			return log_error_errno(r, "out of memory");
 	}
-	return ret;
+	size_t n = strv_length(rm_argv);
+	return n > 2 ? cmd_rm(cli, (int)n, rm_argv) : 0;
 }
 
 static int image_rm(Cli *cli, int argc, char **argv)

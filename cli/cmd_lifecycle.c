@@ -4,11 +4,10 @@
 /* berth stop, start, freeze, thaw */
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 
+#include "bulk.h"
 #include "cgroup.h"
 #include "ctr-lock.h"
 #include "cli.h"
@@ -21,96 +20,89 @@
 
 /* ---- stop ---- */
 
-static int stop_one(Cli *cli, const char *key, uint64_t timeout_ms)
+/* The supervisor does not take the request: stop the container without
+ * it. The supervisor still sees the exit and records it. */
+static void stop_without_supervisor(const ContainerRow *row, int r)
 {
-	ContainerRow row;
-	int r = cli_lookup_container(cli, key, &row);
-	if (r < 0)
-		return r;
-	if (row.state != STATE_RUNNING && row.state != STATE_PAUSED) {
+	log_debug("control socket of %s: %s; killing its cgroup", row->name, strerror(-r));
+	if (row->cgroup) {
+		(void)cgroup_kill(row->cgroup);
+		if (row->state == STATE_PAUSED)
+			(void)cgroup_freeze(row->cgroup, false, 1000);
+	}
+}
+
+static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
+{
+	uint64_t timeout_ms = *(const uint64_t *)arg;
+	ContainerRow *row = &job->row;
+	if (row->state != STATE_RUNNING && row->state != STATE_PAUSED) {
 		/* Not an error: the container is where the user wants it. */
-		fprintf(stderr, "berth: container %s is not running\n", row.name);
-		printf("%s\n", row.name);
-		container_row_done(&row);
+		fprintf(stderr, "berth: container %s is not running\n", row->name);
 		return 0;
 	}
 
 	_cleanup_close_ int sup = -EBADF;
-	r = pidfd_open_checked((pid_t)row.supervisor_pid, (uint64_t)row.supervisor_start_time, &sup);
-	if (r < 0) {
-		r = container_refresh(cli, &row);
-		goto done;
-	}
+	int r = pidfd_open_checked((pid_t)row->supervisor_pid,
+				   (uint64_t)row->supervisor_start_time, &sup);
+	if (r < 0)
+		return container_refresh(cli, row);
 
+	/* The supervisor runs the grace period; its answer is read in
+	 * stop_answered(), after the requests to the others went out. */
 	CtlRequest req = { .type = CTL_STOP, .timeout_ms = (uint32_t)timeout_ms };
-	CtlReply reply;
-	r = ctl_request(cli, row.id, &req, &reply);
-	if (r < 0 || reply.error < 0) {
-		/* The supervisor does not answer: stop the container without it.
-		 * Its supervisor still sees the exit and records it. */
-		log_debug("control socket of %s: %s; killing its cgroup", row.name,
-			  strerror(-(r < 0 ? r : reply.error)));
-		if (row.cgroup) {
-			(void)cgroup_kill(row.cgroup);
-			if (row.state == STATE_PAUSED)
-				(void)cgroup_freeze(row.cgroup, false, 1000);
-		}
-	}
-	/* Returns when the container is gone: the supervisor exits only after
-	 * it recorded the end in the DB and removed the cgroup. */
-	r = pidfd_wait_exit(sup, (int)(timeout_ms + 15000));
-	if (r == -ETIMEDOUT) {
-		log_warning("the supervisor of %s does not finish; killing it", row.name);
-		(void)syscall(SYS_pidfd_send_signal, sup, SIGKILL, NULL, 0);
-		(void)pidfd_wait_exit(sup, 2000);
-		r = container_refresh(cli, &row);
-	}
-done:
-	if (r >= 0)
-		printf("%s\n", row.name);
-	container_row_done(&row);
-	return r;
+	r = ctl_send(cli, row->id, &req, &job->ctl_fd);
+	if (r < 0)
+		stop_without_supervisor(row, r);
+	/* Done when the supervisor has exited: it does so only after it
+	 * recorded the end in the DB and removed the cgroup. */
+	job->pidfd = TAKE_FD(sup);
+	job->timeout_ms = (int)(timeout_ms + 15000);
+	return 0;
 }
 
-/* Runs fn on each CONTAINER argument, or on every container with --all;
- * goes on after a failure and returns the first error. */
-static int for_each(Cli *cli, int argc, char **argv, bool all,
-		    int (*fn)(Cli *, const char *, uint64_t), uint64_t arg)
+static void stop_answered(Cli *cli, BulkJob *job, int r, const void *arg)
 {
-	int ret = 0;
-	if (all) {
-		sqlite3 *db;
-		int r = cli_db(cli, &db);
+	(void)cli;
+	(void)arg;
+	CtlReply reply;
+	if (r >= 0)
+		r = ctl_receive(job->ctl_fd, &reply);
+	if (r >= 0 && reply.error < 0)
+		r = reply.error;
+	if (r < 0)
+		stop_without_supervisor(&job->row, r);
+}
+
+static int stop_end(Cli *cli, BulkJob *job, int wait_r, const void *arg)
+{
+	(void)arg;
+	if (wait_r == -ETIMEDOUT) {
+		log_warning("the supervisor of %s does not finish; killing it", job->row.name);
+		int r = container_end_supervisor(cli, &job->row, job->pidfd);
 		if (r < 0)
 			return r;
-		_cleanup_strv_free_ char **ids = NULL;
-		r = db_container_list_ids(db, &ids);
-		if (r < 0)
-			return log_error_errno(r, "read the state DB: %m");
-		for (size_t i = 0; ids[i]; i++) {
-			r = fn(cli, ids[i], arg);
-			if (r < 0 && r != -ENOENT && ret == 0)
-				ret = r;
-		}
-		return ret;
 	}
-	for (int i = 0; i < argc; i++) {
-		int r = fn(cli, argv[i], arg);
-		if (r < 0 && ret == 0)
-			ret = r;
-	}
-	return ret;
+	printf("%s\n", job->row.name);
+	return 0;
 }
 
-static int stop_running_only(Cli *cli, const char *id, uint64_t timeout_ms)
+/* --all: the running and paused ones, as the DB has them. One whose
+ * supervisor is gone is found so by the refresh that follows, and told
+ * "not running". */
+static bool stop_want(Cli *cli, ContainerRow *row, const void *arg)
 {
-	ContainerRow row;
-	if (db_container_get(cli->db, id, &row) < 0)
-		return 0;
-	bool live = row.state == STATE_RUNNING || row.state == STATE_PAUSED;
-	container_row_done(&row);
-	return live ? stop_one(cli, id, timeout_ms) : 0;
+	(void)cli;
+	(void)arg;
+	return row->state == STATE_RUNNING || row->state == STATE_PAUSED;
 }
+
+static const BulkOps stop_ops = {
+	.want = stop_want,
+	.begin = stop_begin,
+	.answered = stop_answered,
+	.end = stop_end,
+};
 
 int cmd_stop(Cli *cli, int argc, char **argv)
 {
@@ -160,14 +152,8 @@ int cmd_stop(Cli *cli, int argc, char **argv)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth stop --help`)");
 	if (all && optind < argc)
 		return log_error_errno(-EINVAL, "--all takes no CONTAINER");
-	if (all) {
-		sqlite3 *db;
-		int r = cli_db(cli, &db);
-		if (r < 0)
-			return r;
-	}
-	return for_each(cli, argc - optind, argv + optind, all,
-			all ? stop_running_only : stop_one, timeout_s * 1000);
+	uint64_t timeout_ms = timeout_s * 1000;
+	return bulk_run(cli, argv + optind, (size_t)(argc - optind), all, &stop_ops, &timeout_ms);
 }
 
 /* ---- start ---- */

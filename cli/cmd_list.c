@@ -346,7 +346,9 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	if (row.state == STATE_RUNNING || row.state == STATE_PAUSED) {
 		CtlRequest req = { .type = CTL_STATUS };
 		CtlReply reply;
-		if (ctl_request(cli, row.id, &req, &reply) >= 0 && reply.error == 0)
+		_cleanup_close_ int fd = -EBADF;
+		if (ctl_send(cli, row.id, &req, &fd) >= 0 && ctl_receive(fd, &reply) >= 0 &&
+		    reply.error == 0)
 			row.log_dropped += (int64_t)reply.log_dropped;
 	}
 	bool unrecorded = container_ended_unrecorded(&row);

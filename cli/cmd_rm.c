@@ -4,12 +4,17 @@
 /* berth rm */
 
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 
+#include "bulk.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
 #include "util.h"
+
+/* How long the supervisor of a killed container may take to finish. */
+#define RM_KILL_TIMEOUT_MS 10000
 
 static void rm_help(void)
 {
@@ -23,52 +28,59 @@ static void rm_help(void)
 	       "  -h, --help             show this help\n");
 }
 
-static int rm_one(Cli *cli, const char *key, bool force)
+typedef struct {
+	bool force;       /* -f */
+	bool only_exited; /* prune */
+} RmArgs;
+
+/* Kills a container and waits a moment for its supervisor, which then
+ * cannot record the end (the disk is full): ended if it does not go. */
+static void kill_now(Cli *cli, ContainerRow *row)
 {
-	ContainerRow row;
-	int r = cli_lookup_container(cli, key, &row);
+	_cleanup_close_ int pidfd = -1;
+	if (container_kill(cli, row, &pidfd) < 0 || pidfd < 0)
+		return;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	if (poll(&p, 1, 2000) == 0)
+		(void)container_end_supervisor(cli, row, pidfd);
+}
+
+static int rm_begin(Cli *cli, BulkJob *job, const void *arg)
+{
+	bool force = ((const RmArgs *)arg)->force;
+	ContainerRow *row = &job->row;
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
-	sqlite3 *db;
-	if ((r = cli_db(cli, &db)) < 0)
-		goto out;
 
-	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && !force) {
-		r = log_error_errno(-EBUSY, "container %s is %s: stop it first, or use `rm -f`",
-				    row.name, container_state_to_string(row.state));
-		goto out;
-	}
+	if ((row->state == STATE_RUNNING || row->state == STATE_PAUSED) && !force)
+		return log_error_errno(-EBUSY, "container %s is %s: stop it first, or use `rm -f`",
+				       row->name, container_state_to_string(row->state));
 
 	/* Claim the row: a supervisor that finishes now leaves a 'removing'
 	 * row alone, and a second `rm` sees who is at work. */
-	r = db_container_set_state(db, row.id, STATE_REMOVING, NULL);
+	r = db_container_set_state(db, row->id, STATE_REMOVING, NULL);
 	if (r == -ENOSPC) {
 		/* The disk is full and the DB's reserve used up: make room with
 		 * the container's own files first. A running one is stopped for
 		 * that (its supervisor, which cannot record its end either, may
 		 * not finish meanwhile). */
-		if (row.state == STATE_RUNNING || row.state == STATE_PAUSED)
-			(void)container_kill_and_wait(cli, &row, 2000);
-		(void)container_remove_files(cli, row.id);
-		r = db_container_set_state(db, row.id, STATE_REMOVING, NULL);
-		if (r >= 0) {
-			ContainerRow now;
-			if (db_container_get(db, row.id, &now) >= 0) {
-				row.state = STATE_EXITED; /* nothing left to kill */
-				container_row_done(&now);
-			}
-		}
+		if (row->state == STATE_RUNNING || row->state == STATE_PAUSED)
+			kill_now(cli, row);
+		(void)container_remove_files(cli, row->id);
+		r = db_container_set_state(db, row->id, STATE_REMOVING, NULL);
+		if (r >= 0)
+			row->state = STATE_EXITED; /* nothing left to kill */
 	}
-	if (r < 0) {
-		r = log_error_errno(r, "mark container %s for removal: %m", row.name);
-		goto out;
-	}
-	if (row.state == STATE_CREATED) {
+	if (r < 0)
+		return log_error_errno(r, "mark container %s for removal: %m", row->name);
+	if (row->state == STATE_CREATED) {
 		/* Perhaps being started right now: its supervisor has not
 		 * recorded it yet, but its cgroup tells. Kill what runs there and
 		 * let the supervisor (which will find the row claimed) finish. */
 		_cleanup_free_ char *cg = NULL;
-		if (cgroup_container_path(row.id, &cg) >= 0 && access(cg, F_OK) == 0) {
+		if (cgroup_container_path(row->id, &cg) >= 0 && access(cg, F_OK) == 0) {
 			(void)cgroup_kill(cg);
 			for (int i = 0; i < 100 && access(cg, F_OK) == 0; i++)
 				usleep(50000);
@@ -77,55 +89,63 @@ static int rm_one(Cli *cli, const char *key, bool force)
 			(void)cgroup_destroy(cg, 1000);
 		}
 	}
-	if (row.state == STATE_RUNNING || row.state == STATE_PAUSED) {
-		r = container_kill_and_wait(cli, &row, 10000);
-		if (r < 0) {
-			r = log_error_errno(r, "stop container %s: %m", row.name);
-			goto out;
-		}
+	if (row->state == STATE_RUNNING || row->state == STATE_PAUSED) {
+		/* Then wait for its supervisor to finish (rm_end()). */
+		r = container_kill(cli, row, &job->pidfd);
+		if (r < 0)
+			return log_error_errno(r, "stop container %s: %m", row->name);
+		job->timeout_ms = RM_KILL_TIMEOUT_MS;
 	}
-	r = container_remove_files(cli, row.id);
-	if (r < 0)
-		goto out;
-	r = db_container_delete(db, row.id);
-	if (r < 0 && r != -ENOENT) {
-		r = log_error_errno(r, "delete container %s from the state DB: %m", row.name);
-		goto out;
-	}
-	printf("%s\n", row.name);
-	r = 0;
-out:
-	container_row_done(&row);
-	return r;
+	return 0;
 }
 
-/* rm --all and prune: every container, or only those not running. */
-static int remove_all(Cli *cli, bool force, bool only_exited)
+static int rm_end(Cli *cli, BulkJob *job, int wait_r, const void *arg)
 {
+	(void)arg;
+	ContainerRow *row = &job->row;
+	int r;
+	if (wait_r == -ETIMEDOUT) {
+		/* The supervisor itself hangs: end it; the refresh records it. */
+		r = container_end_supervisor(cli, row, job->pidfd);
+		if (r < 0)
+			return log_error_errno(r, "stop container %s: %m", row->name);
+	}
 	sqlite3 *db;
-	int r = cli_db(cli, &db);
+	r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
-	_cleanup_strv_free_ char **ids = NULL;
-	r = db_container_list_ids(db, &ids);
+	r = container_remove_files(cli, row->id);
 	if (r < 0)
-		return log_error_errno(r, "read the state DB: %m");
-	int ret = 0;
-	for (size_t i = 0; ids[i]; i++) {
-		ContainerRow row;
-		if (db_container_get(db, ids[i], &row) < 0)
-			continue; /* removed meanwhile */
-		(void)container_refresh(cli, &row);
-		bool live = row.state == STATE_RUNNING || row.state == STATE_PAUSED;
-		bool fresh = row.state == STATE_CREATED;
-		container_row_done(&row);
-		if ((only_exited && (live || fresh)) || (live && !force))
-			continue;
-		r = rm_one(cli, ids[i], force);
-		if (r < 0 && r != -ENOENT && ret == 0)
-			ret = r;
-	}
-	return ret;
+		return r;
+	r = db_container_delete(db, row->id);
+	if (r < 0 && r != -ENOENT)
+		return log_error_errno(r, "delete container %s from the state DB: %m", row->name);
+	printf("%s\n", row->name);
+	return 0;
+}
+
+/* rm --all and prune: every container, or only those not running. The
+ * row is refreshed first: one whose supervisor is gone is not running. */
+static bool rm_want(Cli *cli, ContainerRow *row, const void *arg)
+{
+	const RmArgs *a = arg;
+	if (container_refresh(cli, row) == -ENOENT)
+		return false; /* removed meanwhile */
+	bool live = row->state == STATE_RUNNING || row->state == STATE_PAUSED;
+	bool fresh = row->state == STATE_CREATED;
+	return !((a->only_exited && (live || fresh)) || (live && !a->force));
+}
+
+static const BulkOps rm_ops = {
+	.want = rm_want,
+	.begin = rm_begin,
+	.end = rm_end,
+};
+
+static int remove_all(Cli *cli, bool force, bool only_exited)
+{
+	RmArgs a = { .force = force, .only_exited = only_exited };
+	return bulk_run(cli, NULL, 0, true, &rm_ops, &a);
 }
 
 int cmd_prune(Cli *cli, int argc, char **argv)
@@ -174,11 +194,6 @@ int cmd_rm(Cli *cli, int argc, char **argv)
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth rm --help`)");
 
-	int ret = 0;
-	for (int i = optind; i < argc; i++) {
-		int r = rm_one(cli, argv[i], force);
-		if (r < 0 && ret == 0)
-			ret = r;
-	}
-	return ret;
+	RmArgs a = { .force = force };
+	return bulk_run(cli, argv + optind, (size_t)(argc - optind), false, &rm_ops, &a);
 }

@@ -220,13 +220,14 @@ int container_remove_files(Cli *cli, const char *id)
 	return 0;
 }
 
-int container_kill_and_wait(Cli *cli, ContainerRow *row, int timeout_ms)
+int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd)
 {
 	_cleanup_close_ int sup = -EBADF;
 	int r = pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
 				   &sup);
 	if (r < 0) {
 		/* No supervisor: the refresh takes care of the rest. */
+		*ret_pidfd = -EBADF;
 		return container_refresh(cli, row);
 	}
 	if (row->cgroup) {
@@ -237,14 +238,15 @@ int container_kill_and_wait(Cli *cli, ContainerRow *row, int timeout_ms)
 		if (row->state == STATE_PAUSED)
 			(void)cgroup_freeze(row->cgroup, false, 1000);
 	}
-	r = pidfd_wait_exit(sup, timeout_ms);
-	if (r == -ETIMEDOUT) {
-		/* The supervisor itself hangs: end it; the refresh records it. */
-		(void)syscall(SYS_pidfd_send_signal, sup, SIGKILL, NULL, 0);
-		(void)pidfd_wait_exit(sup, 1000);
-		return container_refresh(cli, row);
-	}
-	return r;
+	*ret_pidfd = TAKE_FD(sup);
+	return 0;
+}
+
+int container_end_supervisor(Cli *cli, ContainerRow *row, int pidfd)
+{
+	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	(void)pidfd_wait_exit(pidfd, 2000);
+	return container_refresh(cli, row);
 }
 
 void container_state_describe(const ContainerRow *row, char *buf, size_t size)

@@ -43,7 +43,7 @@ static int io_all(int fd, void *buf, size_t len, bool writing)
 	return 0;
 }
 
-int ctl_request(Cli *cli, const char *id, const CtlRequest *req, CtlReply *ret)
+int ctl_send(Cli *cli, const char *id, const CtlRequest *req, int *ret_fd)
 {
 	_cleanup_free_ char *dir = path_container_run_dir(&cli->paths, id);
 	if (!dir)
@@ -59,11 +59,19 @@ int ctl_request(Cli *cli, const char *id, const CtlRequest *req, CtlReply *ret)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
+	/* A new connection's buffer takes the request at once: this does not
+	 * wait for the supervisor. */
 	int r = io_all(fd, (void *)req, sizeof(*req), true);
 	if (r < 0)
 		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int ctl_receive(int fd, CtlReply *ret)
+{
 	CtlReply reply;
-	r = io_all(fd, &reply, sizeof(reply), false);
+	int r = io_all(fd, &reply, sizeof(reply), false);
 	if (r < 0)
 		return r;
 	*ret = reply;

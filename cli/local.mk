@@ -1,5 +1,7 @@
 bin_PROGRAMS += berth
 berth_SOURCES = \
+	cli/bulk.c \
+	cli/bulk.h \
 	cli/cli.h \
 	cli/cmd_exec.c \
 	cli/cmd_generate.c \

@@ -68,6 +68,7 @@ SYSTEM_TESTS = \
 	tests/system/50-images.sh \
 	tests/system/45-lifecycle.sh \
 	tests/system/46-faults.sh \
+	tests/system/47-bulk.sh \
 	tests/system/47-concurrency.sh \
 	tests/system/48-systemd.sh \
 	tests/system/49-tty.sh \
