@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "user.h"
 #include "util.h"
@@ -32,6 +33,8 @@ static void exec_help(void)
 	       "                         container's /etc/passwd)\n"
 	       "  -d, --detach           start COMMAND and return at once\n"
 	       "  -t, --tty              give COMMAND a terminal\n"
+	       "  -i, --interactive      accepted for Docker's `exec -it`: COMMAND always\n"
+	       "                         reads berth's stdin\n"
 	       "  -h, --help             show this help\n");
 }
 
@@ -44,6 +47,7 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -55,7 +59,8 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	/* Build the supervisor's command line as we go. */
 	if (strv_push(&sargv, "berth-supervisor") < 0 || strv_push(&sargv, "exec") < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	while ((c = getopt_long(argc, argv, "+:e:u:dth", options, NULL)) >= 0) {
+	/* "+": options end at CONTAINER; what follows belongs to the command. */
+	while ((c = cli_getopt(argc, argv, "+:e:u:dtih", options, "exec")) > 0) {
 		switch (c) {
 		case 'e':
 			if (!env_assignment_is_valid(optarg))
@@ -82,16 +87,15 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 			if (strv_push(&sargv, "--tty") < 0)
 				return log_error_errno(-ENOMEM, "out of memory");
 			break;
+		case 'i':
+			break; /* stdin is always passed on */
 		case 'h':
 			exec_help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth exec --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth exec --help`)");
 	if (optind + 1 >= argc)

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "util.h"
 
@@ -153,7 +154,7 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 	LogsOptions o = { 0 };
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":fth", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fth", options, "logs")) > 0) {
 		switch (c) {
 		case 'f':
 			o.follow = true;
@@ -178,15 +179,15 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 			       "  -t, --timestamps       prefix each line with its time (RFC 3339, UTC)\n"
 			       "  -h, --help             show this help\n");
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth logs --help`)",
-					       argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return log_error_errno(-EINVAL, optind >= argc ? "missing CONTAINER" : "logs takes one container");
+	if (c < 0)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth logs --help`)");
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL, "logs takes one container, not also `%s`",
+				       argv[optind + 1]);
 
 	ContainerRow row;
 	r = cli_lookup_container(cli, argv[optind], &row);

@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "util.h"
 
 static void rm_help(void)
@@ -111,14 +112,24 @@ static int remove_all(Cli *cli, bool force, bool only_exited)
 	return ret;
 }
 
+static void prune_help(void)
+{
+	printf("Usage: berth prune [OPTIONS]\n"
+	       "\n"
+	       "Remove every exited container.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
 int cmd_prune(Cli *cli, int argc, char **argv)
 {
-	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		printf("Usage: berth prune\n\nRemove every exited container.\n");
-		return 0;
-	}
-	if (argc >= 2)
-		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[1]);
+	int r = cli_parse_help_only(argc, argv, "prune", prune_help);
+	if (r <= 0)
+		return r;
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth prune --help`)",
+				       argv[optind]);
 	return remove_all(cli, false, true);
 }
 
@@ -133,7 +144,7 @@ int cmd_rm(Cli *cli, int argc, char **argv)
 	bool force = false, all = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":fah", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fah", options, "rm")) > 0) {
 		switch (c) {
 		case 'f':
 			force = true;
@@ -144,11 +155,10 @@ int cmd_rm(Cli *cli, int argc, char **argv)
 		case 'h':
 			rm_help();
 			return 0;
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth rm --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (all) {
 		if (optind < argc)
 			return log_error_errno(-EINVAL, "--all takes no CONTAINER");

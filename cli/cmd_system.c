@@ -6,6 +6,7 @@
  * only; says what it finds and what to do. */
 
 #include <dirent.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "util.h"
 
@@ -162,19 +164,47 @@ static int system_check(Cli *cli)
 	return problems ? -EUCLEAN : 0;
 }
 
+static void system_check_help(void)
+{
+	printf("Usage: berth system check [OPTIONS]\n"
+	       "\n"
+	       "Check the state DB (integrity, schema, permissions) and that it agrees\n"
+	       "with the containers' folders and supervisors. Exits 1 on a problem.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
+static int system_check_cmd(Cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":h", options, "system check")) > 0) {
+		switch (c) {
+		case 'h':
+			system_check_help();
+			return 0;
+		}
+	}
+	if (c < 0)
+		return c;
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth system check "
+						"--help`)",
+				       argv[optind]);
+	int r = system_check(cli);
+	return r == -EUCLEAN || r == -EBADMSG ? 1 : r;
+}
+
 int cmd_system(Cli *cli, int argc, char **argv)
 {
-	if (argc >= 2 && streq(argv[1], "check") && argc == 2) {
-		int r = system_check(cli);
-		return r == -EUCLEAN || r == -EBADMSG ? 1 : r;
-	}
-	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		printf("Usage: berth system check\n\n"
-		       "Check the state DB (integrity, schema, permissions) and that it agrees\n"
-		       "with the containers' folders and supervisors. Exits 1 on a problem.\n");
-		return 0;
-	}
-	return log_error_errno(-EINVAL, argc < 2 ? "missing system command (check)"
-						 : "unknown system command `%s` (check)",
-			       argv[1]);
+	static const CliVerb verbs[] = {
+		{ "check", NULL, system_check_cmd,
+		  "check the state DB and what it describes, and fix what is left over" },
+	};
+	return cli_run_verb(cli, argc, argv, "system", verbs, ELEMENTSOF(verbs));
 }

@@ -17,6 +17,8 @@ berth_SOURCES = \
 	cli/cmd_system.c \
 	cli/cmd_update.c \
 	cli/mounts.c \
+	cli/options.c \
+	cli/options.h \
 	cli/mounts.h \
 	cli/user.c \
 	cli/userns.c \

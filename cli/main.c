@@ -10,19 +10,13 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "util.h"
 
 static char *arg_root = NULL;
 static bool arg_debug = false;
 
-typedef struct {
-	const char *name;
-	const char *alias;
-	int (*run)(Cli *cli, int argc, char **argv);
-	const char *summary;
-} Command;
-
-static const Command commands[] = {
+static const CliVerb commands[] = {
 	{ "run", NULL, cmd_run, "run a command in a new container" },
 	{ "list", "ls", cmd_list, "list containers" },
 	{ "status", NULL, cmd_status, "show everything about a container" },
@@ -76,7 +70,8 @@ static int parse_global(int argc, char **argv)
 		{},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+:vh", options, NULL)) >= 0) {
+	/* "+": the global options end at the command, which has its own. */
+	while ((c = cli_getopt(argc, argv, "+:vh", options, NULL)) > 0) {
 		switch (c) {
 		case ARG_ROOT:
 			if (!*optarg)
@@ -92,14 +87,9 @@ static int parse_global(int argc, char **argv)
 		case 'h':
 			help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth --help`)",
-					       argv[optind - 1]);
 		}
 	}
-	return 1;
+	return c < 0 ? c : 1;
 }
 
 int main(int argc, char *argv[])
@@ -120,11 +110,7 @@ int main(int argc, char *argv[])
 	}
 
 	const char *name = argv[optind];
-	const Command *cmd = NULL;
-	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		if (streq(commands[i].name, name) ||
-		    (commands[i].alias && streq(commands[i].alias, name)))
-			cmd = &commands[i];
+	const CliVerb *cmd = cli_find_verb(commands, ELEMENTSOF(commands), name);
 	if (!cmd) {
 		log_error("unknown command `%s` (see `berth --help`)", name);
 		return EXIT_BERTH_ERROR;

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Options: every command and subcommand reads all of its arguments before
+# it acts, takes --help, and names an option that is wrong (exit 125, the
+# DB and the files as they were); exec -it works.
+. "$(dirname "$0")/lib.sh"
+require_root
+t_begin
+
+berth image create busybox >/dev/null
+berth image create busybox bb4 >/dev/null
+berth run --name victim busybox true
+berth run -d --name web busybox sleep 1000 >/dev/null
+snapshot() {
+	(cd "$ROOT" && find . \( -path ./run -o -path ./spare \) -prune -o -printf '%p %s %m\n' |
+		grep -v -e 'state.db' | sort)
+	db .dump
+}
+snapshot_sum() { snapshot | md5sum; }
+before=$(snapshot_sum)
+
+# --- --help (and -h) at every level: usage on stdout, nothing done -------
+# "what is typed|what the usage names"
+for entry in "|" run list "ls|list" status inspect stop start freeze thaw exec update logs rm \
+	prune generate "generate systemd" image "image create" "image import" \
+	"image debootstrap" "image list" "image ls|image list" "image inspect" "image rm" \
+	system "system check" trace; do
+	typed=${entry%%|*}
+	named=${entry#*|}
+	for flag in --help -h; do
+		# shellcheck disable=SC2086
+		capture berth $typed $flag
+		t_is "berth $typed $flag exits 0" 0 "$RC"
+		t_match "berth $typed $flag prints its usage" "^Usage: berth ${named:+$named }" "$OUT"
+		t_is "berth $typed $flag prints nothing on stderr" "" "$ERR"
+	done
+done
+t_is "--help does nothing" "$before" "$(snapshot_sum)"
+
+# --- a wrong option: one line that names it, exit 125, nothing done ------
+# expect_bad DESCRIPTION REGEX ARGS...
+expect_bad() {
+	local desc=$1 re=$2
+	shift 2
+	capture berth "$@"
+	t_is "$desc: exit 125" 125 "$RC"
+	t_match "$desc: one line naming the option" "^berth: $re" "$ERR"
+	t_is "$desc: stderr is a single line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+	t_is "$desc: nothing on stdout" "" "$OUT"
+	t_is "$desc: DB and files unchanged" "$before" "$(snapshot_sum)"
+}
+unknown() { printf 'unknown option `%s` \\(see `berth %s--help`\\)' "$1" "${2:+$2 }"; }
+# A literal text as a regular expression.
+re_quote() { sed 's/[][\\.*^$+?(){}|]/\\&/g' <<<"$1"; }
+
+# Before and after the arguments: options are read wherever they are
+# (but for run and exec, where what follows IMAGE or CONTAINER is the
+# command), and none of the arguments is acted on.
+expect_bad "image rm --dry-run bb4" "$(unknown --dry-run 'image rm')" image rm --dry-run bb4
+capture berth image inspect bb4
+t_is "image rm --dry-run bb4 leaves bb4" 0 "$RC"
+expect_bad "image rm bb4 --dry-run" "$(unknown --dry-run 'image rm')" image rm bb4 --dry-run
+expect_bad "image rm -f bb4 --dry-run" "$(unknown --dry-run 'image rm')" image rm -f bb4 --dry-run
+expect_bad "global" "$(unknown --dry-run '')" --dry-run list
+expect_bad "run" "$(unknown --dry-run run)" run --dry-run busybox true
+expect_bad "list" "$(unknown --dry-run list)" list --dry-run
+expect_bad "ls" "$(unknown --dry-run list)" ls --dry-run
+expect_bad "status" "$(unknown --dry-run status)" status web --dry-run
+expect_bad "inspect" "$(unknown --dry-run inspect)" inspect web --dry-run
+expect_bad "stop" "$(unknown --dry-run stop)" stop web --dry-run
+expect_bad "start" "$(unknown --dry-run start)" start victim --dry-run
+expect_bad "freeze" "$(unknown --dry-run freeze)" freeze web --dry-run
+expect_bad "thaw" "$(unknown --dry-run thaw)" thaw web --dry-run
+expect_bad "exec" "$(unknown --dry-run exec)" exec --dry-run web true
+expect_bad "update" "$(unknown --dry-run update)" update web -m 64M --dry-run
+expect_bad "logs" "$(unknown --dry-run logs)" logs web --dry-run
+expect_bad "rm" "$(unknown --dry-run rm)" rm victim --dry-run
+expect_bad "prune" "$(unknown --dry-run prune)" prune --dry-run
+expect_bad "generate" "$(unknown --dry-run generate)" generate --dry-run systemd web
+expect_bad "generate systemd" "$(unknown --dry-run 'generate systemd')" generate systemd web --dry-run
+expect_bad "image" "$(unknown --dry-run image)" image --dry-run ls
+expect_bad "image create" "$(unknown --dry-run 'image create')" image create busybox bb5 --dry-run
+expect_bad "image import" "$(unknown --dry-run 'image import')" image import bb5 /nonexistent.tar --dry-run
+expect_bad "image debootstrap" "$(unknown --dry-run 'image debootstrap')" image debootstrap bb5 --dry-run
+expect_bad "image list" "$(unknown --dry-run 'image list')" image list --dry-run
+expect_bad "image inspect" "$(unknown --dry-run 'image inspect')" image inspect bb4 --dry-run
+expect_bad "system" "$(unknown --dry-run system)" system --dry-run check
+expect_bad "system check" "$(unknown --dry-run 'system check')" system check --dry-run
+expect_bad "trace" "$(unknown --dry-run trace)" trace --dry-run
+# A short option is named as itself, also inside a group of them.
+expect_bad "an unknown letter in a group" "$(unknown -z rm)" rm -fz victim
+expect_bad "an unknown letter first in a group" "$(unknown -x exec)" exec -xt web true
+# A value that is missing, or given where none is taken, is named too.
+expect_bad "a missing value" 'option `-t` needs a value \(see `berth stop --help`\)' stop web -t
+expect_bad "a missing value in a group" 'option `-e` needs a value' run -de
+expect_bad "a missing long value" 'option `--restart` needs a value' generate systemd web --restart
+expect_bad "a value for a flag" 'option `--rm` takes no value' run --rm=yes busybox true
+expect_bad "an ambiguous prefix" 'option `--me` is ambiguous: --mem, --memory, --memory-swap' \
+	run --me 64M busybox true
+expect_bad "a global option after the command" '`--debug` is a global option: give it before the command' \
+	list --debug
+expect_bad "an unknown subcommand" 'unknown image command `remove`' image remove bb4
+expect_bad "an unknown --restart" 'unknown --restart `sometimes`' generate systemd --restart sometimes web
+expect_bad "an argument too many" 'unexpected argument `bb4` \(see `berth image inspect --help`\)' \
+	image inspect busybox bb4
+
+# --- exec -it: a Docker user's habit works --------------------------------
+capture berth exec -it web sh -c 'echo in-web'
+t_is "exec -it runs the command" "0 in-web" "$RC $(tr -d '\r' <<<"$OUT")"
+capture berth exec -i web cat <<<"from-stdin"
+t_is "exec -i passes stdin" "0 from-stdin" "$RC $OUT"
+
+t_end
