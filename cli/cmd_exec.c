@@ -27,7 +27,8 @@ static void exec_help(void)
 	       "environment. The exit status is COMMAND's (126/127 as for run).\n"
 	       "\n"
 	       "Options:\n"
-	       "  -e, --env KEY=VALUE    set an environment variable (repeatable)\n"
+	       "  -e, --env KEY=VALUE    set an environment variable (repeatable); KEY or\n"
+	       "                         KEY* takes the host's value, as for run\n"
 	       "      --workdir DIR      working directory (default: the container's)\n"
 	       "  -u, --user USER[:GROUP] run as this user (name or uid, from the\n"
 	       "                         container's /etc/passwd)\n"
@@ -51,7 +52,7 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_strv_free_ char **sargv = NULL;
+	_cleanup_strv_free_ char **sargv = NULL, **env = NULL;
 	bool detach = false;
 	const char *user = NULL;
 	int c, r;
@@ -63,12 +64,8 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "+:e:u:dtih", options, "exec")) > 0) {
 		switch (c) {
 		case 'e':
-			if (!env_assignment_is_valid(optarg))
-				return log_error_errno(-EINVAL, "invalid environment variable `%s`: "
-								"expected KEY=VALUE",
-						       optarg);
-			if (strv_push(&sargv, "--env") < 0 || strv_push(&sargv, optarg) < 0)
-				return log_error_errno(-ENOMEM, "out of memory");
+			if ((r = cli_env_option("--env", optarg, &env)) < 0)
+				return r;
 			break;
 		case ARG_WORKDIR:
 			if (optarg[0] != '/')
@@ -96,6 +93,9 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	}
 	if (c < 0)
 		return c;
+	for (size_t i = 0; env && env[i]; i++)
+		if (strv_push(&sargv, "--env") < 0 || strv_push(&sargv, env[i]) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth exec --help`)");
 	if (optind + 1 >= argc)

@@ -66,9 +66,11 @@ static void run_help(void)
 	       "      --name NAME          name the container (default: a generated one)\n"
 	       "  -d, --detach             run in the background and print the container id\n"
 	       "      --rm                 remove the container when it exits\n"
-	       "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
+	       "  -e, --env KEY=VALUE      set an environment variable (repeatable); KEY alone\n"
+	       "                           takes this host's value (if set), KEY* every host\n"
+	       "                           variable whose name starts with KEY\n"
 	       "  -t, --tty                give the container a terminal\n"
-	       "      --env-file FILE      read KEY=VALUE lines (and KEY: take it from here)\n"
+	       "      --env-file FILE      read KEY=VALUE lines (and KEY, KEY*, as for -e)\n"
 	       "  -u, --user USER[:GROUP]  run as USER (name or uid), from the image's /etc/passwd\n"
 	       "\n"
 	       "Files:\n"
@@ -114,7 +116,7 @@ static void run_help(void)
 }
 
 /* --env-file: KEY=VALUE lines; "#" comments and blank lines are skipped; a
- * bare KEY takes its value from berth's own environment (as Docker does). */
+ * bare KEY (or KEY*) takes its value from berth's own environment, as -e. */
 static int read_env_file(const char *path, char ***env)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -131,20 +133,12 @@ static int read_env_file(const char *path, char ***env)
 		char *p = line + strspn(line, " \t");
 		if (!*p || *p == '#')
 			continue;
-		if (!strchr(p, '=')) {
-			const char *v = getenv(p);
-			if (!v)
-				continue;
-			_cleanup_free_ char *kv = NULL;
-			if (asprintf(&kv, "%s=%s", p, v) < 0 || strv_push(env, kv) < 0)
-				return -ENOMEM;
-			continue;
-		}
-		if (!env_assignment_is_valid(p))
+		if (*p == '=')
 			return log_error_errno(-EINVAL, "--env-file `%s`: line %u is not KEY=VALUE", path,
 					       n);
-		if (strv_push(env, p) < 0)
-			return -ENOMEM;
+		int r = cli_env_option("--env-file", p, env);
+		if (r < 0)
+			return r;
 	}
 	if (ferror(f))
 		return log_error_errno(-EIO, "--env-file `%s`: read error", path);
@@ -316,12 +310,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			o->auto_remove = true;
 			break;
 		case 'e':
-			if (!env_assignment_is_valid(optarg))
-				return log_error_errno(-EINVAL, "invalid environment variable `%s`: "
-								"expected KEY=VALUE",
-						       optarg);
-			if (strv_push(&o->env, optarg) < 0)
-				return log_error_errno(-ENOMEM, "out of memory");
+			if ((r = cli_env_option("--env", optarg, &o->env)) < 0)
+				return r;
 			break;
 		case ARG_HOSTNAME:
 			if (!hostname_is_valid(optarg))

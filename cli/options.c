@@ -2,7 +2,7 @@
 #include "config.h"
 
 /* The argument parsing every command shares: the messages for an option
- * that is wrong, and a group's subcommands. */
+ * that is wrong, a group's subcommands, and -e. */
 
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +10,8 @@
 #include "log.h"
 #include "options.h"
 #include "util.h"
+
+extern char **environ;
 
 /* Global options that users also type after the command, where Podman
  * takes them too; and how they are given. */
@@ -149,4 +151,32 @@ int cli_run_verb(Cli *cli, int argc, char **argv, const char *group, const CliVe
 		return log_error_errno(-EINVAL, "unknown %s command `%s` (see `berth %s --help`)",
 				       group, name, group);
 	return v->run(cli, argc - optind, argv + optind);
+}
+
+int cli_env_option(const char *what, const char *arg, char ***env)
+{
+	const char *eq = strchr(arg, '=');
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (klen == 0)
+		return log_error_errno(-EINVAL, "invalid %s `%s`: expected KEY=VALUE, or KEY to take "
+						"the host's value",
+				       what, arg);
+	if (eq)
+		return strv_push(env, arg) < 0 ? log_error_errno(-ENOMEM, "out of memory") : 0;
+	if (arg[klen - 1] == '*') {
+		for (char **e = environ; e && *e; e++)
+			if (strncmp(*e, arg, klen - 1) == 0 && strchr(*e, '=') &&
+			    strv_push(env, *e) < 0)
+				return log_error_errno(-ENOMEM, "out of memory");
+		return 0;
+	}
+	const char *value = getenv(arg);
+	if (!value) {
+		log_debug("%s %s: not set here, so not set in the container", what, arg);
+		return 0;
+	}
+	char *kv = NULL;
+	if (asprintf(&kv, "%s=%s", arg, value) < 0 || strv_consume(env, kv) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	return 0;
 }

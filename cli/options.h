@@ -41,3 +41,9 @@ const CliVerb *cli_find_verb(const CliVerb *verbs, size_t n, const char *name);
  * what is missing or unknown. */
 int cli_run_verb(Cli *cli, int argc, char **argv, const char *group, const CliVerb *verbs,
 		 size_t n_verbs);
+
+/* -e/--env (and an --env-file line): KEY=VALUE; KEY alone takes the host's
+ * value, and is left out when the host has no KEY; KEY* takes every host
+ * variable whose name starts with KEY. Podman 4 does the same. Appends to
+ * *env; `what` names the option in an error. */
+int cli_env_option(const char *what, const char *arg, char ***env);

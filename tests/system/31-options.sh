@@ -1,7 +1,7 @@
 #!/bin/bash
 # Options: every command and subcommand reads all of its arguments before
 # it acts, takes --help, and names an option that is wrong (exit 125, the
-# DB and the files as they were); exec -it works.
+# DB and the files as they were). -e KEY takes the host's value.
 . "$(dirname "$0")/lib.sh"
 require_root
 t_begin
@@ -102,11 +102,28 @@ expect_bad "an unknown subcommand" 'unknown image command `remove`' image remove
 expect_bad "an unknown --restart" 'unknown --restart `sometimes`' generate systemd --restart sometimes web
 expect_bad "an argument too many" 'unexpected argument `bb4` \(see `berth image inspect --help`\)' \
 	image inspect busybox bb4
+expect_bad "an invalid -e" 'invalid --env `=x`' run -e =x busybox true
 
 # --- exec -it: a Docker user's habit works --------------------------------
 capture berth exec -it web sh -c 'echo in-web'
 t_is "exec -it runs the command" "0 in-web" "$RC $(tr -d '\r' <<<"$OUT")"
 capture berth exec -i web cat <<<"from-stdin"
 t_is "exec -i passes stdin" "0 from-stdin" "$RC $OUT"
+
+# --- -e KEY takes the host's value, as Podman --------------------------------
+unset BERTH_T_UNSET
+capture env BERTH_T_FOO=host-value BERTH_T_EMPTY= BERTH_T_PRE1=a BERTH_T_PRE2=b \
+	"$BERTH" run --rm -e BERTH_T_FOO -e BERTH_T_UNSET -e BERTH_T_EMPTY -e 'BERTH_T_PRE*' \
+	-e BERTH_T_SET=given busybox env
+envs=$(grep '^BERTH_T_' <<<"$OUT" | sort | tr '\n' ' ')
+t_is "-e KEY takes the host's value; an unset KEY is left out; KEY* takes a prefix" \
+	"0 BERTH_T_EMPTY= BERTH_T_FOO=host-value BERTH_T_PRE1=a BERTH_T_PRE2=b BERTH_T_SET=given " \
+	"$RC $envs"
+printf 'BERTH_T_FOO\nBERTH_T_UNSET\nBERTH_T_X=1\n' >"$ROOT/env"
+t_is "--env-file takes a bare KEY from the host likewise" "BERTH_T_FOO=file BERTH_T_X=1 " \
+	"$(BERTH_T_FOO=file "$BERTH" run --rm --env-file "$ROOT/env" busybox env | grep '^BERTH_T_' | sort | tr '\n' ' ')"
+t_is "exec -e KEY takes the host's value" "BERTH_T_FOO=exec-host" \
+	"$(BERTH_T_FOO=exec-host "$BERTH" exec -e BERTH_T_FOO -e BERTH_T_UNSET web env | grep '^BERTH_T_')"
+rm -f "$ROOT/env"
 
 t_end
