@@ -171,7 +171,9 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 		case 'h':
 			printf("Usage: berth logs [OPTIONS] CONTAINER\n"
 			       "\n"
-			       "Print the stdout and stderr of a detached container, in order.\n"
+			       "Print the stdout and stderr of a detached container, in order. A\n"
+			       "container run in the foreground has no log: its output went to the\n"
+			       "terminal (exit status 125).\n"
 			       "\n"
 			       "Options:\n"
 			       "  -f, --follow           keep printing new output until the container exits\n"
@@ -212,6 +214,19 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 		goto out;
 	}
 	ofd = open(old, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && ofd < 0 && row.started_at) {
+		/* Only a detached container has a log (its supervisor makes it
+		 * when the container starts): the output of one that ran in the
+		 * foreground went to the terminal of its `berth run` or `berth
+		 * start -a`, and berth kept none of it. An error, as Podman's
+		 * `logs` of a container run with `--log-driver none` is: what
+		 * was asked for is not there. */
+		bool live = row.state == STATE_RUNNING || row.state == STATE_PAUSED;
+		r = log_error_errno(-ENOENT, "container %s %s in the foreground: its output %s to the "
+					     "terminal, and there is no log (`run -d` keeps one)",
+				    row.name, live ? "runs" : "ran", live ? "goes" : "went");
+		goto out;
+	}
 	if (ofd >= 0 && (r = slurp(ofd, &buf, &size)) < 0)
 		goto out;
 	if (fd >= 0 && (r = slurp(fd, &buf, &size)) < 0)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Options: every command and subcommand reads all of its arguments before
 # it acts, takes --help, and names an option that is wrong (exit 125, the
-# DB and the files as they were). -e KEY takes the host's value.
+# DB and the files as they were). -e KEY, and `logs` of a foreground run.
 . "$(dirname "$0")/lib.sh"
 require_root
 t_begin
@@ -125,5 +125,17 @@ t_is "--env-file takes a bare KEY from the host likewise" "BERTH_T_FOO=file BERT
 t_is "exec -e KEY takes the host's value" "BERTH_T_FOO=exec-host" \
 	"$(BERTH_T_FOO=exec-host "$BERTH" exec -e BERTH_T_FOO -e BERTH_T_UNSET web env | grep '^BERTH_T_')"
 rm -f "$ROOT/env"
+
+# --- logs of a container that ran in the foreground --------------------------
+berth run --name fg busybox echo to-the-terminal >/dev/null
+capture berth logs fg
+t_is "logs of a foreground container exits 125" 125 "$RC"
+t_match "and says why there is nothing" \
+	'^berth: container fg ran in the foreground: its output went to the terminal, and there is no log' "$ERR"
+berth run -d --name quiet busybox true >/dev/null
+wait_for 5 test "$(db "SELECT state FROM containers WHERE name='quiet'")" = exited
+capture berth logs quiet
+t_is "logs of a detached container with no output prints nothing, exit 0" "0||" "$RC|$OUT|$ERR"
+berth rm fg quiet >/dev/null
 
 t_end
