@@ -152,6 +152,8 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	r = find_supervisor(&sup);
 	if (r < 0)
 		return log_error_errno(r, "cannot find berth-supervisor: %m");
+	log_debug("become `%s exec` to run the command in container %s (pid %s)", sup,
+		  argv[optind], pid);
 	db_close(cli->db);
 	cli->db = NULL;
 	fflush(stdout);

@@ -44,6 +44,9 @@ static int stop_one(Cli *cli, const char *key, uint64_t timeout_ms)
 
 	CtlRequest req = { .type = CTL_STOP, .timeout_ms = (uint32_t)timeout_ms };
 	CtlReply reply;
+	log_debug("ask the supervisor of %s (pid %lld) to stop it: the stop signal, then "
+		  "cgroup.kill after %llu ms",
+		  row.name, (long long)row.supervisor_pid, (unsigned long long)timeout_ms);
 	r = ctl_request(cli, row.id, &req, &reply);
 	if (r < 0 || reply.error < 0) {
 		/* The supervisor does not answer: stop the container without it.
@@ -58,6 +61,7 @@ static int stop_one(Cli *cli, const char *key, uint64_t timeout_ms)
 	}
 	/* Returns when the container is gone: the supervisor exits only after
 	 * it recorded the end in the DB and removed the cgroup. */
+	log_debug("wait for the supervisor of %s to record the end and exit", row.name);
 	r = pidfd_wait_exit(sup, (int)(timeout_ms + 15000));
 	if (r == -ETIMEDOUT) {
 		log_warning("the supervisor of %s does not finish; killing it", row.name);
@@ -188,6 +192,8 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	}
 	if (attach)
 		cli_block_forwarded_signals();
+	log_debug("start %s under a new supervisor, %s", row.name,
+		  attach ? "attached" : "detached");
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
@@ -273,12 +279,15 @@ static int freeze_one(Cli *cli, const char *key, bool freeze)
 	}
 	/* cgroup.freeze, then wait until cgroup.events says frozen 1 (or 0):
 	 * only then is every process really stopped (or running again). */
+	log_debug("write %d to cgroup.freeze of %s and wait for cgroup.events to agree", freeze,
+		  row.cgroup);
 	r = cgroup_freeze(row.cgroup, freeze, FREEZE_TIMEOUT_MS);
 	if (r < 0) {
 		r = log_error_errno(r, "%s container %s: %m", freeze ? "freeze" : "thaw", row.name);
 		goto out;
 	}
 	ContainerState from[] = { want, _STATE_INVALID };
+	log_debug("record %s as %s", row.name, freeze ? "paused" : "running");
 	r = db_container_set_state(cli->db, row.id, freeze ? STATE_PAUSED : STATE_RUNNING, from);
 	if (r == -ESTALE || r == -ENOENT) {
 		r = log_error_errno(r, "container %s ended meanwhile", row.name);

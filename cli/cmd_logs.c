@@ -227,6 +227,7 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 				    row.name, live ? "runs" : "ran", live ? "goes" : "went");
 		goto out;
 	}
+	log_debug("reading %s%s", ofd >= 0 ? "ctr.log.1 and " : "", path);
 	if (ofd >= 0 && (r = slurp(ofd, &buf, &size)) < 0)
 		goto out;
 	if (fd >= 0 && (r = slurp(fd, &buf, &size)) < 0)

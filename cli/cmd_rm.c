@@ -42,6 +42,7 @@ static int rm_one(Cli *cli, const char *key, bool force)
 
 	/* Claim the row: a supervisor that finishes now leaves a 'removing'
 	 * row alone, and a second `rm` sees who is at work. */
+	log_debug("mark container %s as removing", row.name);
 	r = db_container_set_state(db, row.id, STATE_REMOVING, NULL);
 	if (r < 0) {
 		r = log_error_errno(r, "mark container %s for removal: %m", row.name);
@@ -71,6 +72,7 @@ static int rm_one(Cli *cli, const char *key, bool force)
 	r = container_remove_files(cli, row.id);
 	if (r < 0)
 		goto out;
+	log_debug("delete container %s from the state DB", row.name);
 	r = db_container_delete(db, row.id);
 	if (r < 0 && r != -ENOENT) {
 		r = log_error_errno(r, "delete container %s from the state DB: %m", row.name);

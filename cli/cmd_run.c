@@ -725,6 +725,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = image_resolve(cli, o->image, &img);
 	if (r < 0)
 		return r;
+	log_debug("image `%s`: %zu layer(s), the top one %s", img.name, strv_length(img.layers),
+		  img.layers[0] ? img.layers[0] : "(none)");
 
 	char genname[NAME_MAX_LEN + 1];
 	const char *name = o->name;
@@ -806,6 +808,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = spec_to_json(spec, &config);
 	if (r < 0)
 		return log_error_errno(r, "build the container's configuration: %m");
+	log_debug("container %.12s, named %s: its configuration is ready (%zu bytes)", id, name,
+		  strlen(config));
 
 	/* Everything is checked: now the host may change (-M). */
 	r = mount_requests_prepare_host(&o->mounts);
@@ -870,6 +874,7 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 				       c->userns_base);
 	if (r < 0)
 		return log_error_errno(r, "record the container in the state DB: %m");
+	log_debug("recorded container %.12s in the state DB: created", id);
 	return 0;
 }
 
@@ -909,6 +914,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	int r = parse_run_argv(argc, argv, &o);
 	if (r <= 0)
 		return r;
+	log_debug("run image `%s` %s", o.image, o.detach ? "detached" : "in the foreground");
 
 	_cleanup_free_ char *pidfile = NULL;
 	if (o.pidfile) {
@@ -971,6 +977,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	 * rather than after it. */
 	cli->db = db_close(cli->db);
 	if (o.detach) {
+		log_debug("detached: its supervisor keeps it from here on");
 		printf("%s\n", id);
 		return 0;
 	}

@@ -96,6 +96,7 @@ int cmd_update(Cli *cli, int argc, char **argv)
 		goto out;
 
 	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup) {
+		log_debug("apply the limits to the cgroup %s", row.cgroup);
 		unsigned needed = cgroup_controllers_needed(&spec->resources);
 		r = cgroup_controllers_enable(row.cgroup, needed);
 		const char *what = NULL;
@@ -109,6 +110,7 @@ int cmd_update(Cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	log_debug("write the limits to %s for later starts", config);
 	r = spec_write_file(spec, config);
 	if (r < 0) {
 		r = log_error_errno(r, "write `%s`: %m", config);

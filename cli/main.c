@@ -52,7 +52,9 @@ static void help(void)
 	       "Global options:\n"
 	       "      --root DIR     keep state in DIR and runtime files in DIR/run\n"
 	       "                     (default /var/lib/berth and /run/berth; also $BERTH_ROOT)\n"
-	       "      --debug        print debug messages\n"
+	       "      --debug        show each step a command takes, on stderr (also\n"
+	       "                     $BERTH_DEBUG=1); a container's supervisor writes its\n"
+	       "                     own to supervisor.log in the container's folder\n"
 	       "  -v, --version      print the version\n"
 	       "  -h, --help         show this help\n"
 	       "\n"
@@ -92,11 +94,18 @@ static int parse_global(int argc, char **argv)
 	return c < 0 ? c : 1;
 }
 
+/* BERTH_DEBUG=1 does what --debug does, for a berth that a script or a
+ * systemd unit runs; empty or 0 leaves it off. */
+static bool debug_from_env(void)
+{
+	const char *e = getenv("BERTH_DEBUG");
+	return e && *e && !streq(e, "0");
+}
+
 int main(int argc, char *argv[])
 {
 	log_setup("berth", LOG_LEVEL_INFO);
-	if (getenv("BERTH_DEBUG"))
-		arg_debug = true;
+	arg_debug = debug_from_env();
 
 	int r = parse_global(argc, argv);
 	if (r <= 0)
@@ -122,12 +131,14 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "out of memory");
 		return EXIT_BERTH_ERROR;
 	}
+	log_debug("berth %s, %s: state in %s, runtime files in %s", PACKAGE_VERSION, cmd->name,
+		  cli.paths.state_dir, cli.paths.run_dir);
 	r = cmd->run(&cli, argc - optind, argv + optind);
 	db_close(cli.db);
 	paths_done(&cli.paths);
 	if (fflush(stdout) != 0 && r >= 0)
 		r = log_error_errno(-errno, "write output: %m");
-	if (r < 0)
-		return EXIT_BERTH_ERROR;
-	return r > 255 ? EXIT_BERTH_ERROR : r;
+	int status = r < 0 || r > 255 ? EXIT_BERTH_ERROR : r;
+	log_debug("%s: exit status %d", cmd->name, status);
+	return status;
 }

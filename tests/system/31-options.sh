@@ -1,7 +1,8 @@
 #!/bin/bash
 # Options: every command and subcommand reads all of its arguments before
 # it acts, takes --help, and names an option that is wrong (exit 125, the
-# DB and the files as they were). -e KEY, and `logs` of a foreground run.
+# DB and the files as they were). -e KEY, `logs` of a foreground run,
+# --debug.
 . "$(dirname "$0")/lib.sh"
 require_root
 t_begin
@@ -137,5 +138,26 @@ wait_for 5 test "$(db "SELECT state FROM containers WHERE name='quiet'")" = exit
 capture berth logs quiet
 t_is "logs of a detached container with no output prints nothing, exit 0" "0||" "$RC|$OUT|$ERR"
 berth rm fg quiet >/dev/null
+
+# --- --debug shows the steps ---------------------------------------------------
+capture berth --debug run --rm busybox true
+t_is "--debug run succeeds" 0 "$RC"
+for step in 'forked [0-9]+ to start .*berth-supervisor' 'image `busybox`: 1 layer' \
+	'handed the configuration' 'recorded container [0-9a-f]{12} in the state DB' \
+	'container [0-9a-f]{12} runs: pid [0-9]+' 'the container exited: status 0' 'run: exit status 0'; do
+	t_match "--debug run shows: $step" "berth: $step" "$ERR"
+done
+capture env BERTH_DEBUG=1 "$BERTH" stop web
+t_match "BERTH_DEBUG=1 shows a stop's steps" 'ask the supervisor of web .* to stop it' "$ERR"
+t_match "and its wait" 'wait for the supervisor of web to record the end' "$ERR"
+capture env BERTH_DEBUG=0 "$BERTH" list
+t_is "BERTH_DEBUG=0 does not" "" "$ERR"
+id=$(berth --debug run -d busybox true 2>/dev/null)
+wait_for 5 test "$(db "SELECT state FROM containers WHERE id='$id'")" = exited
+log=$(cat "$ROOT/containers/$id/supervisor.log")
+t_match "the supervisor of a --debug run writes its steps to supervisor.log" \
+	"berth-supervisor: container ${id:0:12} runs as pid" "$log"
+t_match "up to the end" "berth-supervisor: container ${id:0:12} ended: exit code 0" "$log"
+berth rm "$id" >/dev/null
 
 t_end
