@@ -53,6 +53,7 @@ typedef struct {
 	SpecIdMap *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	const char *seccomp; /* "unconfined" or a profile path */
+	bool share_ipc;      /* -i, --share-ipc */
 } RunOptions;
 
 static void run_help(void)
@@ -69,7 +70,7 @@ static void run_help(void)
 	       "  -e, --env KEY=VALUE      set an environment variable (repeatable); KEY alone\n"
 	       "                           takes this host's value (if set), KEY* every host\n"
 	       "                           variable whose name starts with KEY\n"
-	       "  -t, --tty                give the container a terminal\n"
+	       "  -t, --tty                give the container a terminal (for a shell: -t alone)\n"
 	       "      --env-file FILE      read KEY=VALUE lines (and KEY, KEY*, as for -e)\n"
 	       "  -u, --user USER[:GROUP]  run as USER (name or uid), from the image's /etc/passwd\n"
 	       "\n"
@@ -96,7 +97,8 @@ static void run_help(void)
 	       "      --gidmap C:H:S       repeatable (gid maps default to the uid maps)\n"
 	       "\n"
 	       "Namespaces:\n"
-	       "  -i, --share-ipc          share the host's IPC namespace (--ipc host)\n"
+	       "  -i, --share-ipc          share the host's IPC namespace (--ipc host); not\n"
+	       "                           Docker's -i: stdin is always the container's\n"
 	       "      --ipc MODE           private (default), host, or container:NAME\n"
 	       "      --uts MODE           private (default) or host\n"
 	       "      --pid MODE           private (default) or host\n"
@@ -251,6 +253,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			break;
 		case 'i':
 			o->ns_mode[NS_IPC] = "host";
+			o->share_ipc = true;
 			break;
 		case ARG_CAP_ADD:
 		case ARG_CAP_DROP: {
@@ -345,7 +348,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			run_help();
 			return 0;
 		default:
-			r = resource_option(c, optarg, &o->res);
+			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL, &o->res);
 			if (r < 0)
 				return r;
 			if (r == 0) /* in the table, but handled nowhere: a bug */
@@ -356,6 +359,11 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		return c;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing IMAGE (see `berth run --help`)");
+	/* The seeds' -i is not Docker's: one line for those who type -it out
+	 * of habit, who get a shell all the same. */
+	if (o->share_ipc && o->tty)
+		log_warning("-i is berth's --share-ipc: this container shares the host's IPC "
+			    "namespace; -t alone gives an interactive shell");
 	o->image = argv[optind++];
 	/* No COMMAND: the image's default, if it has one (checked later). */
 	o->command = optind < argc ? argv + optind : NULL;

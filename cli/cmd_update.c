@@ -58,7 +58,7 @@ int cmd_update(Cli *cli, int argc, char **argv)
 			update_help();
 			return 0;
 		default:
-			r = resource_option(c, optarg, &o);
+			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL, &o);
 			if (r < 0)
 				return r;
 			if (r == 0) /* in the table, but handled nowhere: a bug */

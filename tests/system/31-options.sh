@@ -2,7 +2,8 @@
 # Options: every command and subcommand reads all of its arguments before
 # it acts, takes --help, and names an option that is wrong (exit 125, the
 # DB and the files as they were). -e KEY, `logs` of a foreground run,
-# --debug.
+# --debug, and the seeds' -i and -p, which Docker's users type with other
+# meanings.
 . "$(dirname "$0")/lib.sh"
 require_root
 t_begin
@@ -159,5 +160,38 @@ t_match "the supervisor of a --debug run writes its steps to supervisor.log" \
 	"berth-supervisor: container ${id:0:12} runs as pid" "$log"
 t_match "up to the end" "berth-supervisor: container ${id:0:12} ended: exit code 0" "$log"
 berth rm "$id" >/dev/null
+before=$(snapshot_sum)
+
+# --- the seeds' -i: one line when it comes with -t ---------------------------
+ipc_line='-i is berth.s --share-ipc: this container shares the host.s IPC namespace; -t alone gives an interactive shell'
+for flags in -it -ti "-i -t" "--share-ipc -t" "-d -it"; do
+	# shellcheck disable=SC2086
+	capture berth run --rm $flags busybox true
+	[[ $flags == -d* ]] && wait_for 5 t_no_supervisors
+	t_is "run $flags: the container runs" 0 "$RC"
+	t_match "run $flags: one line on the IPC namespace" "^berth: $ipc_line\$" "$ERR"
+done
+capture berth run --rm -t busybox true
+t_is "run -t alone: nothing on stderr" "0 " "$RC $ERR"
+capture berth run --rm -i busybox true
+t_is "run -i alone (the seeds' use): nothing on stderr" "0 " "$RC $ERR"
+
+# --- the seeds' -p is --pin-cpu, not --publish ---------------------------------
+publish='-p is berth.s --pin-cpu, not --publish: `%s` is not a CPU here, and publishing ports is not supported yet'
+for value in 8080:80 127.0.0.1:8080:80 '[::1]:80:80' 8080:80/udp 80/tcp 65000; do
+	# shellcheck disable=SC2059
+	expect_bad "run -p $value" "$(printf -- "$publish" "$(re_quote "$value")")" run -p "$value" busybox true
+done
+# shellcheck disable=SC2059
+expect_bad "run -p8080:80" "$(printf -- "$publish" 8080:80)" run -p8080:80 busybox true
+# shellcheck disable=SC2059
+expect_bad "update -p 8080:80" "$(printf -- "$publish" 8080:80)" update -p 8080:80 web
+expect_bad "run -p 0: a CPU given apart" \
+	'-p/--pin-cpu takes its CPU attached: -p0 or --pin-cpu=0' run -p 0 busybox true
+capture berth run --rm -p busybox:latest true
+t_ok "an image with a tag after -p is an image" test "${ERR#*pin-cpu}" = "$ERR"
+# Docker's -w is --workdir; berth's (the seeds') is --io-write-bps.
+expect_bad "run -w /dir" 'invalid --io-write-bps `/app`: -w is berth.s --io-write-bps; the working directory is --workdir' \
+	run -w /app busybox true
 
 t_end
