@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "user.h"
 #include "util.h"
@@ -26,12 +27,15 @@ static void exec_help(void)
 	       "environment. The exit status is COMMAND's (126/127 as for run).\n"
 	       "\n"
 	       "Options:\n"
-	       "  -e, --env KEY=VALUE    set an environment variable (repeatable)\n"
+	       "  -e, --env KEY=VALUE    set an environment variable (repeatable); KEY or\n"
+	       "                         KEY* takes the host's value, as for run\n"
 	       "      --workdir DIR      working directory (default: the container's)\n"
 	       "  -u, --user USER[:GROUP] run as this user (name or uid, from the\n"
 	       "                         container's /etc/passwd)\n"
 	       "  -d, --detach           start COMMAND and return at once\n"
 	       "  -t, --tty              give COMMAND a terminal\n"
+	       "  -i, --interactive      accepted for Docker's `exec -it`: COMMAND always\n"
+	       "                         reads berth's stdin\n"
 	       "  -h, --help             show this help\n");
 }
 
@@ -44,10 +48,11 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_strv_free_ char **sargv = NULL;
+	_cleanup_strv_free_ char **sargv = NULL, **env = NULL;
 	bool detach = false;
 	const char *user = NULL;
 	int c, r;
@@ -55,15 +60,12 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	/* Build the supervisor's command line as we go. */
 	if (strv_push(&sargv, "berth-supervisor") < 0 || strv_push(&sargv, "exec") < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	while ((c = getopt_long(argc, argv, "+:e:u:dth", options, NULL)) >= 0) {
+	/* "+": options end at CONTAINER; what follows belongs to the command. */
+	while ((c = cli_getopt(argc, argv, "+:e:u:dtih", options, "exec")) > 0) {
 		switch (c) {
 		case 'e':
-			if (!env_assignment_is_valid(optarg))
-				return log_error_errno(-EINVAL, "invalid environment variable `%s`: "
-								"expected KEY=VALUE",
-						       optarg);
-			if (strv_push(&sargv, "--env") < 0 || strv_push(&sargv, optarg) < 0)
-				return log_error_errno(-ENOMEM, "out of memory");
+			if ((r = cli_env_option("--env", optarg, &env)) < 0)
+				return r;
 			break;
 		case ARG_WORKDIR:
 			if (optarg[0] != '/')
@@ -82,16 +84,18 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 			if (strv_push(&sargv, "--tty") < 0)
 				return log_error_errno(-ENOMEM, "out of memory");
 			break;
+		case 'i':
+			break; /* stdin is always passed on */
 		case 'h':
 			exec_help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth exec --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
+	for (size_t i = 0; env && env[i]; i++)
+		if (strv_push(&sargv, "--env") < 0 || strv_push(&sargv, env[i]) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth exec --help`)");
 	if (optind + 1 >= argc)
@@ -148,6 +152,8 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	r = find_supervisor(&sup);
 	if (r < 0)
 		return log_error_errno(r, "cannot find berth-supervisor: %m");
+	log_debug("become `%s exec` to run the command in container %s (pid %s)", sup,
+		  argv[optind], pid);
 	db_close(cli->db);
 	cli->db = NULL;
 	fflush(stdout);

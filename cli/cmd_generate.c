@@ -12,13 +12,14 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "util.h"
 
 #define UNIT_STOP_TIMEOUT_S 10
 
-static void generate_help(void)
+static void systemd_help(void)
 {
-	printf("Usage: berth generate systemd [--restart POLICY] CONTAINER\n"
+	printf("Usage: berth generate systemd [OPTIONS] CONTAINER\n"
 	       "\n"
 	       "Print a systemd unit that runs CONTAINER as a service: `systemctl start`\n"
 	       "starts it with `berth start`, `systemctl stop` stops it with `berth stop`.\n"
@@ -29,39 +30,43 @@ static void generate_help(void)
 	       "  -h, --help             show this help\n");
 }
 
-int cmd_generate(Cli *cli, int argc, char **argv)
+static int generate_systemd(Cli *cli, int argc, char **argv)
 {
+	enum { ARG_RESTART = 0x100 };
+	static const struct option options[] = {
+		{ "restart", required_argument, NULL, ARG_RESTART },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char *const policies[] = { "no", "on-success", "on-failure", "on-abnormal",
+						"on-watchdog", "on-abort", "always", NULL };
 	const char *restart = "on-failure";
-	int i = 1;
-	if (i < argc && (streq(argv[i], "--help") || streq(argv[i], "-h"))) {
-		generate_help();
-		return 0;
-	}
-	if (i >= argc || !streq(argv[i], "systemd"))
-		return log_error_errno(-EINVAL, i >= argc ? "missing what to generate: berth generate "
-							    "systemd CONTAINER"
-							  : "unknown generator `%s` (only `systemd`)",
-				       argv[i]);
-	for (i++; i < argc && argv[i][0] == '-'; i++) {
-		if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
-			generate_help();
+	int c;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":h", options, "generate systemd")) > 0) {
+		switch (c) {
+		case ARG_RESTART:
+			if (!strv_contains((char *const *)policies, optarg))
+				return log_error_errno(-EINVAL, "unknown --restart `%s` (no, on-success, "
+								"on-failure, on-abnormal, on-watchdog, "
+								"on-abort or always)",
+						       optarg);
+			restart = optarg;
+			break;
+		case 'h':
+			systemd_help();
 			return 0;
 		}
-		if (streq(argv[i], "--restart") && i + 1 < argc) {
-			static const char *const ok[] = { "no", "on-success", "on-failure",
-							  "on-abnormal", "on-watchdog", "on-abort",
-							  "always", NULL };
-			restart = argv[++i];
-			if (!strv_contains((char *const *)ok, restart))
-				return log_error_errno(-EINVAL, "unknown --restart `%s`", restart);
-		} else
-			return log_error_errno(-EINVAL, "unknown option `%s`", argv[i]);
 	}
-	if (i + 1 != argc)
-		return log_error_errno(-EINVAL, i >= argc ? "missing CONTAINER" : "one container only");
+	if (c < 0)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth generate systemd --help`)");
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL, "one container only, not also `%s`", argv[optind + 1]);
 
 	ContainerRow row;
-	int r = cli_lookup_container(cli, argv[i], &row);
+	int r = cli_lookup_container(cli, argv[optind], &row);
 	if (r < 0)
 		return r;
 	char self[PATH_MAX];
@@ -94,4 +99,12 @@ int cmd_generate(Cli *cli, int argc, char **argv)
 	       self, row.id, self, UNIT_STOP_TIMEOUT_S, row.id, UNIT_STOP_TIMEOUT_S + 20, restart);
 	container_row_done(&row);
 	return 0;
+}
+
+int cmd_generate(Cli *cli, int argc, char **argv)
+{
+	static const CliVerb verbs[] = {
+		{ "systemd", NULL, generate_systemd, "a systemd unit that runs a container" },
+	};
+	return cli_run_verb(cli, argc, argv, "generate", verbs, ELEMENTSOF(verbs));
 }

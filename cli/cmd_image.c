@@ -12,70 +12,79 @@
 #include "image-unpack.h"
 #include "images.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "progress.h"
 #include "sha256.h"
 #include "util.h"
 
-static void image_help(void)
+/* The help of each image command; `berth image --help` lists them. */
+static void image_create_help(void)
 {
-	printf("Usage: berth image COMMAND\n"
+	printf("Usage: berth image create [OPTIONS] busybox [NAME]\n"
 	       "\n"
-	       "Commands:\n"
-	       "  create busybox [NAME]        make an image from the host's static busybox\n"
-	       "                               (the default image; needs no network)\n"
-	       "  import [OPTIONS] NAME SOURCE\n"
-	       "                               import an image from SOURCE:\n"
-	       "                                 FILE                  a root filesystem tarball (.tar,\n"
-	       "                                                       .tar.gz, .tar.xz, .tar.zst)\n"
-	       "                                 oci:DIR[:TAG]         an OCI image layout\n"
-	       "                                 docker-archive:FILE[:REPO:TAG]\n"
-	       "                                                       `docker save` output\n"
-	       "      --max-files N            refuse archives of more entries (default %" PRIu64 ")\n"
-	       "      --max-size SIZE          refuse archives that unpack to more (default %" PRIu64
-	       "G)\n"
-	       "  debootstrap [OPTIONS] NAME [SUITE]\n"
-	       "                               a Debian system made by debootstrap (SUITE: the\n"
-	       "                               host's release by default)\n"
-	       "      --mirror URL             default: the mirror in /etc/apt/sources.list*\n"
-	       "      --variant VARIANT        default: minbase\n"
-	       "      --include PKG,...        extra packages\n"
-	       "  list [--format json]         list images (alias: ls)\n"
-	       "  inspect NAME                 everything about an image, as JSON\n"
-	       "  rm [-f] NAME...              remove images (-f: remove their containers too)\n",
+	       "Make an image NAME (default: busybox) from the host's static busybox: the\n"
+	       "default image, which needs no network.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
+static void image_import_help(void)
+{
+	printf("Usage: berth image import [OPTIONS] NAME SOURCE\n"
+	       "\n"
+	       "Import an image NAME from SOURCE:\n"
+	       "  FILE                           a root filesystem tarball (.tar, .tar.gz,\n"
+	       "                                 .tar.xz, .tar.zst)\n"
+	       "  oci:DIR[:TAG]                  an OCI image layout\n"
+	       "  docker-archive:FILE[:REPO:TAG] `docker save` output\n"
+	       "\n"
+	       "Options:\n"
+	       "      --max-files N      refuse archives of more entries (default %" PRIu64 ")\n"
+	       "      --max-size SIZE    refuse archives that unpack to more (default %" PRIu64 "G)\n"
+	       "  -h, --help             show this help\n",
 	       UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT >> 30);
+}
+
+static void image_debootstrap_help(void)
+{
+	printf("Usage: berth image debootstrap [OPTIONS] NAME [SUITE]\n"
+	       "\n"
+	       "Make an image NAME of a Debian system with debootstrap (SUITE: the host's\n"
+	       "release by default).\n"
+	       "\n"
+	       "Options:\n"
+	       "      --mirror URL       default: the mirror in /etc/apt/sources.list*\n"
+	       "      --variant VARIANT  default: minbase\n"
+	       "      --include PKG,...  extra packages\n"
+	       "  -h, --help             show this help\n");
 }
 
 static int image_create(Cli *cli, int argc, char **argv)
 {
-	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
-		if (argc < 2)
-			return log_error_errno(-EINVAL, "missing image kind: berth image create busybox [NAME]");
-		image_help();
-		return 0;
-	}
-	if (!streq(argv[1], "busybox"))
+	int r = cli_parse_help_only(argc, argv, "image create", image_create_help);
+	if (r <= 0)
+		return r;
+	int n = argc - optind;
+	if (n < 1)
+		return log_error_errno(-EINVAL, "missing image kind: berth image create busybox [NAME]");
+	if (!streq(argv[optind], "busybox"))
 		return log_error_errno(-EINVAL, "unknown image kind `%s` (only `busybox` can be "
 						"created; import others with `berth image import`)",
-				       argv[1]);
-	if (argc > 3)
-		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[3]);
-	const char *name = argc > 2 ? argv[2] : "busybox";
-	int r = image_create_busybox(cli, name);
+				       argv[optind]);
+	if (n > 2)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image create "
+						"--help`)",
+				       argv[optind + 2]);
+	const char *name = n > 1 ? argv[optind + 1] : "busybox";
+	r = image_create_busybox(cli, name);
 	if (r == -EEXIST)
 		return r; /* already printed, or lost a race: either way it exists */
 	if (r < 0)
 		return r;
 	printf("%s\n", name);
 	return 0;
-}
-
-static int bad_option(int c, char **argv, const char *cmd)
-{
-	if (c == ':')
-		return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-	return log_error_errno(-EINVAL, "unknown option `%s` (see `berth image --help`)",
-			       argv[optind - 1]);
 }
 
 static int image_import_cmd(Cli *cli, int argc, char **argv)
@@ -90,7 +99,7 @@ static int image_import_cmd(Cli *cli, int argc, char **argv)
 	ImportLimits limits = { UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT };
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, "image import")) > 0) {
 		switch (c) {
 		case ARG_MAX_FILES:
 			if (parse_uint64(optarg, &limits.max_files) < 0 || limits.max_files == 0)
@@ -101,17 +110,18 @@ static int image_import_cmd(Cli *cli, int argc, char **argv)
 				return log_error_errno(-EINVAL, "invalid --max-size `%s`", optarg);
 			break;
 		case 'h':
-			image_help();
+			image_import_help();
 			return 0;
-		default:
-			return bad_option(c, argv, "import");
 		}
 	}
-	if (argc - optind != 2)
-		return log_error_errno(-EINVAL, argc - optind < 2
-						       ? "missing NAME or SOURCE: berth image import NAME SOURCE"
-						       : "unexpected argument `%s`",
-				       argv[argc - 1]);
+	if (c < 0)
+		return c;
+	if (argc - optind < 2)
+		return log_error_errno(-EINVAL, "missing NAME or SOURCE: berth image import NAME SOURCE");
+	if (argc - optind > 2)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image import "
+						"--help`)",
+				       argv[optind + 2]);
 	int r = image_import(cli, argv[optind], argv[optind + 1], &limits);
 	if (r < 0)
 		return r;
@@ -132,7 +142,7 @@ static int image_debootstrap_cmd(Cli *cli, int argc, char **argv)
 	DebootstrapOptions o = { 0 };
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, "image debootstrap")) > 0) {
 		switch (c) {
 		case ARG_MIRROR:
 			o.mirror = optarg;
@@ -148,18 +158,19 @@ static int image_debootstrap_cmd(Cli *cli, int argc, char **argv)
 			o.include = optarg;
 			break;
 		case 'h':
-			image_help();
+			image_debootstrap_help();
 			return 0;
-		default:
-			return bad_option(c, argv, "debootstrap");
 		}
 	}
+	if (c < 0)
+		return c;
 	int n = argc - optind;
-	if (n < 1 || n > 2)
-		return log_error_errno(-EINVAL, n < 1 ? "missing NAME: berth image debootstrap NAME "
-						       "[SUITE]"
-						      : "unexpected argument `%s`",
-				       argv[argc - 1]);
+	if (n < 1)
+		return log_error_errno(-EINVAL, "missing NAME: berth image debootstrap NAME [SUITE]");
+	if (n > 2)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image "
+						"debootstrap --help`)",
+				       argv[optind + 2]);
 	o.suite = n == 2 ? argv[optind + 1] : NULL;
 	int r = image_debootstrap(cli, argv[optind], &o);
 	if (r < 0)
@@ -178,19 +189,43 @@ static size_t layer_count(const char *layers_json)
 
 static int image_list(Cli *cli, int argc, char **argv)
 {
+	enum { ARG_FORMAT = 0x100 };
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, ARG_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--format") && i + 1 < argc) {
-			i++;
-			if (streq(argv[i], "json"))
+	int c;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":h", options, "image list")) > 0) {
+		switch (c) {
+		case ARG_FORMAT:
+			if (streq(optarg, "json"))
 				json = true;
-			else if (!streq(argv[i], "table"))
-				return log_error_errno(-EINVAL, "unknown --format `%s`", argv[i]);
-		} else if (streq(argv[i], "--format=json"))
-			json = true;
-		else
-			return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[i]);
+			else if (streq(optarg, "table"))
+				json = false;
+			else
+				return log_error_errno(-EINVAL, "unknown --format `%s` (table or json)",
+						       optarg);
+			break;
+		case 'h':
+			printf("Usage: berth image list [OPTIONS]\n"
+			       "\n"
+			       "List images: name, id, layers, size, creation time (alias: ls).\n"
+			       "\n"
+			       "Options:\n"
+			       "      --format FORMAT    table (default) or json\n"
+			       "  -h, --help             show this help\n");
+			return 0;
+		}
 	}
+	if (c < 0)
+		return c;
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image list "
+						"--help`)",
+				       argv[optind]);
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
 	if (r < 0)
@@ -251,21 +286,38 @@ static json_t *inspect_layers(const ImageRow *img, const LayerRow *layers, size_
 	return out;
 }
 
+static void image_inspect_help(void)
+{
+	printf("Usage: berth image inspect [OPTIONS] NAME\n"
+	       "\n"
+	       "Print everything about an image as JSON: its layers, source, digest, size\n"
+	       "and config.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
 static int image_inspect(Cli *cli, int argc, char **argv)
 {
-	if (argc != 2)
-		return log_error_errno(-EINVAL, argc < 2 ? "missing image NAME"
-							 : "unexpected argument `%s`",
-				       argv[argc - 1]);
+	int r = cli_parse_help_only(argc, argv, "image inspect", image_inspect_help);
+	if (r <= 0)
+		return r;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing image NAME (see `berth image inspect --help`)");
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image inspect "
+						"--help`)",
+				       argv[optind + 1]);
+	const char *name = argv[optind];
 	sqlite3 *db;
-	int r = cli_db(cli, &db);
+	r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
 	ImageRow img;
-	r = db_image_get_by_name(db, argv[1], &img);
+	r = db_image_get_by_name(db, name, &img);
 	if (r < 0)
 		return log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
-				       argv[1]);
+				       name);
 	LayerRow *layers = NULL;
 	size_t n = 0;
 	r = db_image_get_layers(db, img.id, &layers, &n);
@@ -314,20 +366,42 @@ static int remove_users(Cli *cli, sqlite3 *db, const char *name)
 
 static int image_rm(Cli *cli, int argc, char **argv)
 {
-	int i = 1;
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	bool force = false;
-	if (i < argc && (streq(argv[i], "-f") || streq(argv[i], "--force"))) {
-		force = true;
-		i++;
+	int c;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":fh", options, "image rm")) > 0) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage: berth image rm [OPTIONS] NAME...\n"
+			       "\n"
+			       "Remove images. An image that containers use is refused, unless -f.\n"
+			       "\n"
+			       "Options:\n"
+			       "  -f, --force            remove the containers that use it first\n"
+			       "  -h, --help             show this help\n");
+			return 0;
+		}
 	}
-	if (i >= argc)
-		return log_error_errno(-EINVAL, "missing image NAME");
+	if (c < 0)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing image NAME (see `berth image rm --help`)");
+	/* remove_users() runs `berth rm`, whose parsing starts getopt over. */
+	int first = optind;
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
 	int ret = 0;
-	for (; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const char *name = argv[i];
 		ImageRow img;
 		r = db_image_get_by_name(db, name, &img);
@@ -361,27 +435,14 @@ static int image_rm(Cli *cli, int argc, char **argv)
 
 int cmd_image(Cli *cli, int argc, char **argv)
 {
-	if (argc < 2) {
-		image_help();
-		return log_error_errno(-EINVAL, "missing image command");
-	}
-	const char *verb = argv[1];
-	if (streq(verb, "create"))
-		return image_create(cli, argc - 1, argv + 1);
-	if (streq(verb, "import"))
-		return image_import_cmd(cli, argc - 1, argv + 1);
-	if (streq(verb, "debootstrap"))
-		return image_debootstrap_cmd(cli, argc - 1, argv + 1);
-	if (streq(verb, "list") || streq(verb, "ls"))
-		return image_list(cli, argc - 1, argv + 1);
-	if (streq(verb, "inspect"))
-		return image_inspect(cli, argc - 1, argv + 1);
-	if (streq(verb, "rm"))
-		return image_rm(cli, argc - 1, argv + 1);
-	if (streq(verb, "--help") || streq(verb, "-h") || streq(verb, "help")) {
-		image_help();
-		return 0;
-	}
-	return log_error_errno(-EINVAL, "unknown image command `%s` (see `berth image --help`)",
-			       verb);
+	static const CliVerb verbs[] = {
+		{ "create", NULL, image_create, "make an image from the host's static busybox" },
+		{ "import", NULL, image_import_cmd,
+		  "import a rootfs tarball, an OCI layout or `docker save` output" },
+		{ "debootstrap", NULL, image_debootstrap_cmd, "make a Debian image with debootstrap" },
+		{ "list", "ls", image_list, "list images" },
+		{ "inspect", NULL, image_inspect, "everything about an image, as JSON" },
+		{ "rm", NULL, image_rm, "remove images" },
+	};
+	return cli_run_verb(cli, argc, argv, "image", verbs, ELEMENTSOF(verbs));
 }

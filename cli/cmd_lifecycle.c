@@ -12,6 +12,7 @@
 #include "ctr-lock.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "util.h"
 
@@ -51,6 +52,9 @@ static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
 	/* The supervisor runs the grace period; its answer is read in
 	 * stop_answered(), after the requests to the others went out. */
 	CtlRequest req = { .type = CTL_STOP, .timeout_ms = (uint32_t)timeout_ms };
+	log_debug("ask the supervisor of %s (pid %lld) to stop it: the stop signal, then "
+		  "cgroup.kill after %llu ms",
+		  row->name, (long long)row->supervisor_pid, (unsigned long long)timeout_ms);
 	r = ctl_send(cli, row->id, &req, &job->ctl_fd);
 	if (r < 0)
 		stop_without_supervisor(row, r);
@@ -117,7 +121,7 @@ int cmd_stop(Cli *cli, int argc, char **argv)
 	bool all = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":t:ah", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":t:ah", options, "stop")) > 0) {
 		switch (c) {
 		case 't':
 			if (parse_uint64(optarg, &timeout_s) < 0 || timeout_s > 24 * 3600)
@@ -141,13 +145,10 @@ int cmd_stop(Cli *cli, int argc, char **argv)
 			       "  -h, --help             show this help\n",
 			       DEFAULT_STOP_TIMEOUT_S);
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth stop --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (!all && optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth stop --help`)");
 	if (all && optind < argc)
@@ -202,6 +203,8 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	}
 	if (attach)
 		cli_block_forwarded_signals();
+	log_debug("start %s under a new supervisor, %s", row.name,
+		  attach ? "attached" : "detached");
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
 			    .rootfs = row.rootfs };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
@@ -242,7 +245,7 @@ int cmd_start(Cli *cli, int argc, char **argv)
 	bool attach = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":ah", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":ah", options, "start")) > 0) {
 		switch (c) {
 		case 'a':
 			attach = true;
@@ -257,11 +260,10 @@ int cmd_start(Cli *cli, int argc, char **argv)
 			       "  -a, --attach           run in the foreground like `berth run` (one container)\n"
 			       "  -h, --help             show this help\n");
 			return 0;
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth start --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth start --help`)");
 	if (attach && argc - optind > 1)
@@ -296,12 +298,15 @@ static int freeze_one(Cli *cli, const char *key, bool freeze)
 	}
 	/* cgroup.freeze, then wait until cgroup.events says frozen 1 (or 0):
 	 * only then is every process really stopped (or running again). */
+	log_debug("write %d to cgroup.freeze of %s and wait for cgroup.events to agree", freeze,
+		  row.cgroup);
 	r = cgroup_freeze(row.cgroup, freeze, FREEZE_TIMEOUT_MS);
 	if (r < 0) {
 		r = log_error_errno(r, "%s container %s: %m", freeze ? "freeze" : "thaw", row.name);
 		goto out;
 	}
 	ContainerState from[] = { want, _STATE_INVALID };
+	log_debug("record %s as %s", row.name, freeze ? "paused" : "running");
 	r = db_container_set_state(cli->db, row.id, freeze ? STATE_PAUSED : STATE_RUNNING, from);
 	if (r == -ESTALE || r == -ENOENT) {
 		r = log_error_errno(r, "container %s ended meanwhile", row.name);
@@ -318,25 +323,38 @@ out:
 	return r;
 }
 
+static void freeze_help(void)
+{
+	printf("Usage: berth freeze [OPTIONS] CONTAINER...\n"
+	       "\n"
+	       "Suspend every process of running containers (cgroup.freeze); their\n"
+	       "state is kept in memory and `berth thaw` resumes them.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
+static void thaw_help(void)
+{
+	printf("Usage: berth thaw [OPTIONS] CONTAINER...\n"
+	       "\n"
+	       "Resume frozen containers exactly where they were.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
 static int freeze_cmd(Cli *cli, int argc, char **argv, bool freeze)
 {
-	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		printf("Usage: berth %s CONTAINER...\n\n%s\n", freeze ? "freeze" : "thaw",
-		       freeze ? "Suspend every process of running containers (cgroup.freeze); their\n"
-				"state is kept in memory and `berth thaw` resumes them."
-			      : "Resume frozen containers exactly where they were.");
-		return 0;
-	}
-	if (argc < 2)
-		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth %s --help`)",
-				       freeze ? "freeze" : "thaw");
+	const char *name = freeze ? "freeze" : "thaw";
+	int r = cli_parse_help_only(argc, argv, name, freeze ? freeze_help : thaw_help);
+	if (r <= 0)
+		return r;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth %s --help`)", name);
 	int ret = 0;
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			return log_error_errno(-EINVAL, "unknown option `%s`", argv[i]);
-	}
-	for (int i = 1; i < argc; i++) {
-		int r = freeze_one(cli, argv[i], freeze);
+	for (int i = optind; i < argc; i++) {
+		r = freeze_one(cli, argv[i], freeze);
 		if (r < 0 && ret == 0)
 			ret = r;
 	}

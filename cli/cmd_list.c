@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "util.h"
 
@@ -183,7 +184,7 @@ int cmd_list(Cli *cli, int argc, char **argv)
 	OutputFormat format = FORMAT_TABLE;
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":qah", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":qah", options, "list")) > 0) {
 		switch (c) {
 		case 'q':
 			quiet = true;
@@ -197,13 +198,10 @@ int cmd_list(Cli *cli, int argc, char **argv)
 		case 'h':
 			list_help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth list --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind]);
 
@@ -306,7 +304,7 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	OutputFormat format = FORMAT_TABLE;
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, "status")) > 0) {
 		switch (c) {
 		case ARG_FORMAT:
 			if ((r = parse_format(optarg, &format)) < 0)
@@ -315,18 +313,15 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		case 'h':
 			status_help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL,
-					       "unknown option `%s` (see `berth status --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth status --help`)");
 	if (optind + 1 < argc)
-		return log_error_errno(-EINVAL, "status takes one container");
+		return log_error_errno(-EINVAL, "status takes one container, not also `%s`",
+				       argv[optind + 1]);
 
 	ContainerRow row;
 	r = cli_lookup_container(cli, argv[optind], &row);
@@ -425,23 +420,30 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
 }
 
+static void inspect_help(void)
+{
+	printf("Usage: berth inspect [OPTIONS] CONTAINER...\n"
+	       "\n"
+	       "Print, as a JSON array, each container's state (as `status --format json`)\n"
+	       "and its OCI runtime spec (config.json), the document its supervisor runs.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
 int cmd_inspect(Cli *cli, int argc, char **argv)
 {
-	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		printf("Usage: berth inspect CONTAINER...\n"
-		       "\n"
-		       "Print, as a JSON array, each container's state (as `status --format json`)\n"
-		       "and its OCI runtime spec (config.json), the document its supervisor runs.\n");
-		return 0;
-	}
-	if (argc < 2)
+	int r = cli_parse_help_only(argc, argv, "inspect", inspect_help);
+	if (r <= 0)
+		return r;
+	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth inspect --help`)");
 	int ret = 0;
 	bool first = true;
 	printf("[");
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		ContainerRow row;
-		int r = cli_lookup_container(cli, argv[i], &row);
+		r = cli_lookup_container(cli, argv[i], &row);
 		if (r < 0) {
 			ret = r;
 			continue;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "util.h"
 
@@ -153,7 +154,7 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 	LogsOptions o = { 0 };
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":fth", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fth", options, "logs")) > 0) {
 		switch (c) {
 		case 'f':
 			o.follow = true;
@@ -170,7 +171,9 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 		case 'h':
 			printf("Usage: berth logs [OPTIONS] CONTAINER\n"
 			       "\n"
-			       "Print the stdout and stderr of a detached container, in order.\n"
+			       "Print the stdout and stderr of a detached container, in order. A\n"
+			       "container run in the foreground has no log: its output went to the\n"
+			       "terminal (exit status 125).\n"
 			       "\n"
 			       "Options:\n"
 			       "  -f, --follow           keep printing new output until the container exits\n"
@@ -178,15 +181,15 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 			       "  -t, --timestamps       prefix each line with its time (RFC 3339, UTC)\n"
 			       "  -h, --help             show this help\n");
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth logs --help`)",
-					       argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return log_error_errno(-EINVAL, optind >= argc ? "missing CONTAINER" : "logs takes one container");
+	if (c < 0)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth logs --help`)");
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL, "logs takes one container, not also `%s`",
+				       argv[optind + 1]);
 
 	ContainerRow row;
 	r = cli_lookup_container(cli, argv[optind], &row);
@@ -211,6 +214,20 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 		goto out;
 	}
 	ofd = open(old, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && ofd < 0 && row.started_at) {
+		/* Only a detached container has a log (its supervisor makes it
+		 * when the container starts): the output of one that ran in the
+		 * foreground went to the terminal of its `berth run` or `berth
+		 * start -a`, and berth kept none of it. An error, as Podman's
+		 * `logs` of a container run with `--log-driver none` is: what
+		 * was asked for is not there. */
+		bool live = row.state == STATE_RUNNING || row.state == STATE_PAUSED;
+		r = log_error_errno(-ENOENT, "container %s %s in the foreground: its output %s to the "
+					     "terminal, and there is no log (`run -d` keeps one)",
+				    row.name, live ? "runs" : "ran", live ? "goes" : "went");
+		goto out;
+	}
+	log_debug("reading %s%s", ofd >= 0 ? "ctr.log.1 and " : "", path);
 	if (ofd >= 0 && (r = slurp(ofd, &buf, &size)) < 0)
 		goto out;
 	if (fd >= 0 && (r = slurp(fd, &buf, &size)) < 0)

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "util.h"
 
 /* How long the supervisor of a killed container may take to finish. */
@@ -60,6 +61,7 @@ static int rm_begin(Cli *cli, BulkJob *job, const void *arg)
 
 	/* Claim the row: a supervisor that finishes now leaves a 'removing'
 	 * row alone, and a second `rm` sees who is at work. */
+	log_debug("mark container %s as removing", row->name);
 	r = db_container_set_state(db, row->id, STATE_REMOVING, NULL);
 	if (r == -ENOSPC) {
 		/* The disk is full and the DB's reserve used up: make room with
@@ -117,6 +119,7 @@ static int rm_end(Cli *cli, BulkJob *job, int wait_r, const void *arg)
 	r = container_remove_files(cli, row->id);
 	if (r < 0)
 		return r;
+	log_debug("delete container %s from the state DB", row->name);
 	r = db_container_delete(db, row->id);
 	if (r < 0 && r != -ENOENT)
 		return log_error_errno(r, "delete container %s from the state DB: %m", row->name);
@@ -148,14 +151,24 @@ static int remove_all(Cli *cli, bool force, bool only_exited)
 	return bulk_run(cli, NULL, 0, true, &rm_ops, &a);
 }
 
+static void prune_help(void)
+{
+	printf("Usage: berth prune [OPTIONS]\n"
+	       "\n"
+	       "Remove every exited container.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
 int cmd_prune(Cli *cli, int argc, char **argv)
 {
-	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		printf("Usage: berth prune\n\nRemove every exited container.\n");
-		return 0;
-	}
-	if (argc >= 2)
-		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[1]);
+	int r = cli_parse_help_only(argc, argv, "prune", prune_help);
+	if (r <= 0)
+		return r;
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth prune --help`)",
+				       argv[optind]);
 	return remove_all(cli, false, true);
 }
 
@@ -170,7 +183,7 @@ int cmd_rm(Cli *cli, int argc, char **argv)
 	bool force = false, all = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":fah", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fah", options, "rm")) > 0) {
 		switch (c) {
 		case 'f':
 			force = true;
@@ -181,11 +194,10 @@ int cmd_rm(Cli *cli, int argc, char **argv)
 		case 'h':
 			rm_help();
 			return 0;
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth rm --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (all) {
 		if (optind < argc)
 			return log_error_errno(-EINVAL, "--all takes no CONTAINER");

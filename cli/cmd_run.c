@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "caps.h"
 #include "mounts.h"
+#include "options.h"
 #include "resources.h"
 #include "seccomp-filter.h"
 #include "images.h"
@@ -52,6 +53,7 @@ typedef struct {
 	SpecIdMap *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	const char *seccomp; /* "unconfined" or a profile path */
+	bool share_ipc;      /* -i, --share-ipc */
 } RunOptions;
 
 static void run_help(void)
@@ -65,9 +67,11 @@ static void run_help(void)
 	       "      --name NAME          name the container (default: a generated one)\n"
 	       "  -d, --detach             run in the background and print the container id\n"
 	       "      --rm                 remove the container when it exits\n"
-	       "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
-	       "  -t, --tty                give the container a terminal\n"
-	       "      --env-file FILE      read KEY=VALUE lines (and KEY: take it from here)\n"
+	       "  -e, --env KEY=VALUE      set an environment variable (repeatable); KEY alone\n"
+	       "                           takes this host's value (if set), KEY* every host\n"
+	       "                           variable whose name starts with KEY\n"
+	       "  -t, --tty                give the container a terminal (for a shell: -t alone)\n"
+	       "      --env-file FILE      read KEY=VALUE lines (and KEY, KEY*, as for -e)\n"
 	       "  -u, --user USER[:GROUP]  run as USER (name or uid), from the image's /etc/passwd\n"
 	       "\n"
 	       "Files:\n"
@@ -93,7 +97,8 @@ static void run_help(void)
 	       "      --gidmap C:H:S       repeatable (gid maps default to the uid maps)\n"
 	       "\n"
 	       "Namespaces:\n"
-	       "  -i, --share-ipc          share the host's IPC namespace (--ipc host)\n"
+	       "  -i, --share-ipc          share the host's IPC namespace (--ipc host); not\n"
+	       "                           Docker's -i: stdin is always the container's\n"
 	       "      --ipc MODE           private (default), host, or container:NAME\n"
 	       "      --uts MODE           private (default) or host\n"
 	       "      --pid MODE           private (default) or host\n"
@@ -113,7 +118,7 @@ static void run_help(void)
 }
 
 /* --env-file: KEY=VALUE lines; "#" comments and blank lines are skipped; a
- * bare KEY takes its value from berth's own environment (as Docker does). */
+ * bare KEY (or KEY*) takes its value from berth's own environment, as -e. */
 static int read_env_file(const char *path, char ***env)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -130,20 +135,12 @@ static int read_env_file(const char *path, char ***env)
 		char *p = line + strspn(line, " \t");
 		if (!*p || *p == '#')
 			continue;
-		if (!strchr(p, '=')) {
-			const char *v = getenv(p);
-			if (!v)
-				continue;
-			_cleanup_free_ char *kv = NULL;
-			if (asprintf(&kv, "%s=%s", p, v) < 0 || strv_push(env, kv) < 0)
-				return -ENOMEM;
-			continue;
-		}
-		if (!env_assignment_is_valid(p))
+		if (*p == '=')
 			return log_error_errno(-EINVAL, "--env-file `%s`: line %u is not KEY=VALUE", path,
 					       n);
-		if (strv_push(env, p) < 0)
-			return -ENOMEM;
+		int r = cli_env_option("--env-file", p, env);
+		if (r < 0)
+			return r;
 	}
 	if (ferror(f))
 		return log_error_errno(-EIO, "--env-file `%s`: read error", path);
@@ -209,7 +206,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	int c, r;
 	optind = 0;
 	/* "+": options end at IMAGE; what follows belongs to the command. */
-	while ((c = getopt_long(argc, argv, "+:de:thu:v:iM:" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:de:thu:v:iM:" RESOURCE_SHORT_OPTIONS, options,
+			       "run")) > 0) {
 		switch (c) {
 		case ARG_NAME:
 			if (!name_is_valid(optarg))
@@ -255,6 +253,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			break;
 		case 'i':
 			o->ns_mode[NS_IPC] = "host";
+			o->share_ipc = true;
 			break;
 		case ARG_CAP_ADD:
 		case ARG_CAP_DROP: {
@@ -314,12 +313,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			o->auto_remove = true;
 			break;
 		case 'e':
-			if (!env_assignment_is_valid(optarg))
-				return log_error_errno(-EINVAL, "invalid environment variable `%s`: "
-								"expected KEY=VALUE",
-						       optarg);
-			if (strv_push(&o->env, optarg) < 0)
-				return log_error_errno(-ENOMEM, "out of memory");
+			if ((r = cli_env_option("--env", optarg, &o->env)) < 0)
+				return r;
 			break;
 		case ARG_HOSTNAME:
 			if (!hostname_is_valid(optarg))
@@ -352,20 +347,23 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case 'h':
 			run_help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
 		default:
-			r = resource_option(c, optarg, &o->res);
+			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL, &o->res);
 			if (r < 0)
 				return r;
-			if (r == 0)
-				return log_error_errno(-EINVAL,
-						       "unknown option `%s` (see `berth run --help`)",
-						       argv[optind - 1]);
+			if (r == 0) /* in the table, but handled nowhere: a bug */
+				return log_error_errno(-EINVAL, "option %d is not handled", c);
 		}
 	}
+	if (c < 0)
+		return c;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing IMAGE (see `berth run --help`)");
+	/* The seeds' -i is not Docker's: one line for those who type -it out
+	 * of habit, who get a shell all the same. */
+	if (o->share_ipc && o->tty)
+		log_warning("-i is berth's --share-ipc: this container shares the host's IPC "
+			    "namespace; -t alone gives an interactive shell");
 	o->image = argv[optind++];
 	/* No COMMAND: the image's default, if it has one (checked later). */
 	o->command = optind < argc ? argv + optind : NULL;
@@ -735,6 +733,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = image_resolve(cli, o->image, &img);
 	if (r < 0)
 		return r;
+	log_debug("image `%s`: %zu layer(s), the top one %s", img.name, strv_length(img.layers),
+		  img.layers[0] ? img.layers[0] : "(none)");
 
 	char genname[NAME_MAX_LEN + 1];
 	const char *name = o->name;
@@ -816,6 +816,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = spec_to_json(spec, &config);
 	if (r < 0)
 		return log_error_errno(r, "build the container's configuration: %m");
+	log_debug("container %.12s, named %s: its configuration is ready (%zu bytes)", id, name,
+		  strlen(config));
 
 	/* Everything is checked: now the host may change (-M). */
 	r = mount_requests_prepare_host(&o->mounts);
@@ -880,6 +882,7 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 				       c->userns_base);
 	if (r < 0)
 		return log_error_errno(r, "record the container in the state DB: %m");
+	log_debug("recorded container %.12s in the state DB: created", id);
 	return 0;
 }
 
@@ -919,6 +922,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	int r = parse_run_argv(argc, argv, &o);
 	if (r <= 0)
 		return r;
+	log_debug("run image `%s` %s", o.image, o.detach ? "detached" : "in the foreground");
 
 	_cleanup_free_ char *pidfile = NULL;
 	if (o.pidfile) {
@@ -982,6 +986,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	 * rather than after it. */
 	cli->db = db_close(cli->db);
 	if (o.detach) {
+		log_debug("detached: its supervisor keeps it from here on");
 		printf("%s\n", id);
 		return 0;
 	}

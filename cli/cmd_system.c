@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "system.h"
 #include "util.h"
@@ -342,9 +343,9 @@ static int system_check(Cli *cli, bool repair)
 	return c.problems ? -EUCLEAN : 0;
 }
 
-static void system_help(void)
+static void system_check_help(void)
 {
-	printf("Usage: berth system check [--repair]\n"
+	printf("Usage: berth system check [OPTIONS]\n"
 	       "\n"
 	       "Check the state DB (integrity, schema, permissions, space in reserve) and\n"
 	       "that it agrees with the containers' folders, supervisors and cgroups. Fixes\n"
@@ -359,7 +360,7 @@ static void system_help(void)
 	       "  -h, --help             show this help\n");
 }
 
-int cmd_system(Cli *cli, int argc, char **argv)
+static int system_check_cmd(Cli *cli, int argc, char **argv)
 {
 	enum { ARG_REPAIR = 0x100 };
 	static const struct option options[] = {
@@ -367,33 +368,34 @@ int cmd_system(Cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		system_help();
-		return 0;
-	}
-	if (argc < 2)
-		return log_error_errno(-EINVAL, "missing system command (check)");
-	if (!streq(argv[1], "check"))
-		return log_error_errno(-EINVAL, "unknown system command `%s` (check)", argv[1]);
 	bool repair = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, "system check")) > 0) {
 		switch (c) {
 		case ARG_REPAIR:
 			repair = true;
 			break;
 		case 'h':
-			system_help();
+			system_check_help();
 			return 0;
-		default:
-			return log_error_errno(-EINVAL,
-					       "unknown option `%s` (see `berth system check --help`)",
-					       argv[optind]);
 		}
 	}
-	if (optind < argc - 1)
-		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind + 1]);
+	if (c < 0)
+		return c;
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth system check "
+						"--help`)",
+				       argv[optind]);
 	int r = system_check(cli, repair);
-	return r == -EUCLEAN ? 1 : r;
+	return r == -EUCLEAN || r == -EBADMSG ? 1 : r;
+}
+
+int cmd_system(Cli *cli, int argc, char **argv)
+{
+	static const CliVerb verbs[] = {
+		{ "check", NULL, system_check_cmd,
+		  "check the state DB and what it describes, and fix what is left over" },
+	};
+	return cli_run_verb(cli, argc, argv, "system", verbs, ELEMENTSOF(verbs));
 }

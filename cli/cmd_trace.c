@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "parse.h"
 #include "util.h"
 
@@ -345,7 +346,7 @@ int cmd_trace(Cli *cli, int argc, char **argv)
 		return log_error_errno(-ENOMEM, "out of memory");
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":ae:o:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":ae:o:h", options, "trace")) > 0) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -386,13 +387,10 @@ int cmd_trace(Cli *cli, int argc, char **argv)
 		case 'h':
 			trace_help(default_log);
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth trace --help`)",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return c;
 	char **names = argv + optind;
 	size_t n_names = (size_t)(argc - optind);
 	if (all && n_names > 0)

@@ -13,6 +13,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "resources.h"
 #include "util.h"
 
@@ -51,25 +52,26 @@ int cmd_update(Cli *cli, int argc, char **argv)
 	_cleanup_(resource_options_done) ResourceOptions o = { 0 };
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h" RESOURCE_SHORT_OPTIONS, options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h" RESOURCE_SHORT_OPTIONS, options, "update")) > 0) {
 		switch (c) {
 		case 'h':
 			update_help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
 		default:
-			r = resource_option(c, optarg, &o);
+			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL, &o);
 			if (r < 0)
 				return r;
-			if (r == 0)
-				return log_error_errno(-EINVAL,
-						       "unknown option `%s` (see `berth update --help`)",
-						       argv[optind - 1]);
+			if (r == 0) /* in the table, but handled nowhere: a bug */
+				return log_error_errno(-EINVAL, "option %d is not handled", c);
 		}
 	}
-	if (optind + 1 != argc)
-		return log_error_errno(-EINVAL, optind >= argc ? "missing CONTAINER" : "update takes one container");
+	if (c < 0)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth update --help`)");
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL, "update takes one container, not also `%s`",
+				       argv[optind + 1]);
 	if (!resource_options_any(&o))
 		return log_error_errno(-EINVAL, "nothing to update: give a limit (see `berth update --help`)");
 
@@ -94,6 +96,7 @@ int cmd_update(Cli *cli, int argc, char **argv)
 		goto out;
 
 	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup) {
+		log_debug("apply the limits to the cgroup %s", row.cgroup);
 		unsigned needed = cgroup_controllers_needed(&spec->resources);
 		r = cgroup_controllers_enable(row.cgroup, needed);
 		const char *what = NULL;
@@ -107,6 +110,7 @@ int cmd_update(Cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	log_debug("write the limits to %s for later starts", config);
 	r = spec_write_file(spec, config);
 	if (r < 0) {
 		r = log_error_errno(r, "write `%s`: %m", config);

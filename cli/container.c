@@ -26,6 +26,7 @@ int cli_db(Cli *cli, sqlite3 **ret)
 		_cleanup_free_ char *path = path_db(&cli->paths);
 		if (!path)
 			return log_error_errno(-ENOMEM, "out of memory");
+		log_debug("open the state DB %s", path);
 		r = db_open(path, &cli->db);
 		struct stat st;
 		if (r == -EBADMSG && stat(path, &st) == 0 && st.st_size == 0)
@@ -124,8 +125,11 @@ int container_refresh(Cli *cli, ContainerRow *row)
 	else if (pidfd_open_checked((pid_t)row->supervisor_pid,
 				    (uint64_t)row->supervisor_start_time, NULL) < 0)
 		why = "its supervisor is gone";
-	if (!why)
+	if (!why) {
+		log_debug("container %s is %s: its supervisor (pid %lld) is there", row->name,
+			  container_state_to_string(row->state), (long long)row->supervisor_pid);
 		return 0;
+	}
 
 	/* Nothing may run unsupervised: take down what is left. */
 	if (row->cgroup)
@@ -199,6 +203,8 @@ int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret)
 	}
 	if (r < 0)
 		return log_error_errno(r, "look up container `%s`: %m", key);
+	log_debug("`%s` is container %.12s (%s), %s in the DB", key, ret->id, ret->name,
+		  container_state_to_string(ret->state));
 	r = container_refresh(cli, ret);
 	if (r < 0) {
 		container_row_done(ret);
@@ -213,6 +219,7 @@ int container_remove_files(Cli *cli, const char *id)
 	_cleanup_free_ char *run = path_container_run_dir(&cli->paths, id);
 	if (!bundle || !run)
 		return -ENOMEM;
+	log_debug("remove %s and %s", bundle, run);
 	int r = rm_rf(bundle);
 	if (r < 0)
 		return log_error_errno(r, "remove `%s`: %m", bundle);
@@ -230,6 +237,8 @@ int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd)
 		*ret_pidfd = -EBADF;
 		return container_refresh(cli, row);
 	}
+	log_debug("kill container %s (cgroup.kill in %s), then wait for its supervisor (pid %lld)",
+		  row->name, row->cgroup ? row->cgroup : "none", (long long)row->supervisor_pid);
 	if (row->cgroup) {
 		r = cgroup_kill(row->cgroup);
 		if (r < 0 && r != -ENOENT)

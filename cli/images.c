@@ -417,6 +417,7 @@ int image_remove(Cli *cli, const ImageRow *img)
 		return r;
 	/* The row goes first: a folder without a row is never used (and the
 	 * next sweep removes it), a row without its folder would be. */
+	log_debug("delete image %s from the state DB, then its folder", img->name);
 	r = db_image_delete(db, img->name);
 	if (r < 0)
 		return log_error_errno(r, "delete image %s from the state DB: %m", img->name);

@@ -169,6 +169,8 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		(void)send(theirs, &m, sizeof(m), MSG_NOSIGNAL);
 		_exit(EXIT_BERTH_ERROR);
 	}
+	log_debug("forked %d to start %s for container %.12s%s", (int)pid, sup, p->id,
+		  p->wait ? ", which waits for its configuration" : "");
 	/* By us, not by the child: it would have to get our CPU first. */
 	if (pin)
 		(void)sched_setaffinity(pid, sizeof(away), &away);
@@ -208,6 +210,7 @@ int supervisor_send_config(int sync_fd, const char *config)
 	}
 	/* A supervisor that died meanwhile is reported by the next read. */
 	(void)sync_send_fd(sync_fd, &m, mfd);
+	log_debug("handed the configuration (%zu bytes) to the supervisor (SYNC_GO)", strlen(config));
 	return 0;
 }
 
@@ -215,11 +218,13 @@ void supervisor_commit(int sync_fd)
 {
 	SyncMsg m = { .type = SYNC_COMMIT };
 	(void)sync_send(sync_fd, &m);
+	log_debug("let the supervisor run the command (SYNC_COMMIT)");
 }
 
 void supervisor_abandon(int sync_fd, pid_t pid)
 {
 	reap_first(pid);
+	log_debug("abandon the container: its supervisor takes down what it made");
 	/* No SYNC_COMMIT will come: the supervisor takes down what it made
 	 * (the cgroup, the folder, an init waiting to exec), then exits,
 	 * which closes its end. Wait for that, so that when we report the
@@ -291,6 +296,8 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 		*ret_tty_fd = safe_close(*ret_tty_fd);
 		return log_error_errno(-EPROTO, "unexpected message %u from the supervisor", m.type);
 	}
+	log_debug("container %.12s runs: pid %d%s", p->id, (int)m.pid,
+		  *ret_tty_fd >= 0 ? ", with a terminal" : "");
 	*ret_exit_code = 0;
 	return 0;
 }
@@ -325,6 +332,7 @@ int attach_wait(int sync_fd)
 	if (sfd < 0)
 		return log_error_errno(-errno, "signalfd: %m");
 
+	log_debug("wait for the container to exit, forwarding signals to it");
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sync_fd, .events = POLLIN },
 				       { .fd = sfd, .events = POLLIN } };
@@ -337,6 +345,7 @@ int attach_wait(int sync_fd)
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
+				log_debug("forward signal %u to the container", si.ssi_signo);
 				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 			}
 		}
@@ -345,8 +354,10 @@ int attach_wait(int sync_fd)
 			int r = read_msg(sync_fd, &m);
 			if (r < 0)
 				return log_error_errno(r, "lost the supervisor while the container ran");
-			if (m.type == SYNC_EXITED)
+			if (m.type == SYNC_EXITED) {
+				log_debug("the container exited: status %d", (int)m.exit_code);
 				return m.exit_code;
+			}
 			if (m.type == SYNC_ERROR)
 				return log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
 		}
@@ -368,6 +379,7 @@ int attach_tty(int sync_fd, int master)
 
 	TtyRelay t;
 	tty_relay_begin(&t, master);
+	log_debug("relay the terminal until the container exits, forwarding signals to it");
 	int ret = 0;
 	for (;;) {
 		struct pollfd p[4] = {
@@ -390,6 +402,7 @@ int attach_tty(int sync_fd, int master)
 					continue;
 				}
 				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
+				log_debug("forward signal %u to the container", si.ssi_signo);
 				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 			}
 		}
@@ -401,6 +414,7 @@ int attach_tty(int sync_fd, int master)
 				break;
 			}
 			if (m.type == SYNC_EXITED) {
+				log_debug("the container exited: status %d", (int)m.exit_code);
 				tty_relay_drain(&t);
 				ret = m.exit_code;
 				break;

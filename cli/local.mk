@@ -21,6 +21,8 @@ berth_SOURCES = \
 	cli/system.h \
 	cli/cmd_update.c \
 	cli/mounts.c \
+	cli/options.c \
+	cli/options.h \
 	cli/mounts.h \
 	cli/user.c \
 	cli/userns.c \

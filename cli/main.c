@@ -10,19 +10,13 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "util.h"
 
 static char *arg_root = NULL;
 static bool arg_debug = false;
 
-typedef struct {
-	const char *name;
-	const char *alias;
-	int (*run)(Cli *cli, int argc, char **argv);
-	const char *summary;
-} Command;
-
-static const Command commands[] = {
+static const CliVerb commands[] = {
 	{ "run", NULL, cmd_run, "run a command in a new container" },
 	{ "list", "ls", cmd_list, "list containers" },
 	{ "status", NULL, cmd_status, "show everything about a container" },
@@ -58,7 +52,9 @@ static void help(void)
 	       "Global options:\n"
 	       "      --root DIR     keep state in DIR and runtime files in DIR/run\n"
 	       "                     (default /var/lib/berth and /run/berth; also $BERTH_ROOT)\n"
-	       "      --debug        print debug messages\n"
+	       "      --debug        show each step a command takes, on stderr (also\n"
+	       "                     $BERTH_DEBUG=1); a container's supervisor writes its\n"
+	       "                     own to supervisor.log in the container's folder\n"
 	       "  -v, --version      print the version\n"
 	       "  -h, --help         show this help\n"
 	       "\n"
@@ -76,7 +72,8 @@ static int parse_global(int argc, char **argv)
 		{},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+:vh", options, NULL)) >= 0) {
+	/* "+": the global options end at the command, which has its own. */
+	while ((c = cli_getopt(argc, argv, "+:vh", options, NULL)) > 0) {
 		switch (c) {
 		case ARG_ROOT:
 			if (!*optarg)
@@ -92,21 +89,23 @@ static int parse_global(int argc, char **argv)
 		case 'h':
 			help();
 			return 0;
-		case ':':
-			return log_error_errno(-EINVAL, "option `%s` needs a value", argv[optind - 1]);
-		default:
-			return log_error_errno(-EINVAL, "unknown option `%s` (see `berth --help`)",
-					       argv[optind - 1]);
 		}
 	}
-	return 1;
+	return c < 0 ? c : 1;
+}
+
+/* BERTH_DEBUG=1 does what --debug does, for a berth that a script or a
+ * systemd unit runs; empty or 0 leaves it off. */
+static bool debug_from_env(void)
+{
+	const char *e = getenv("BERTH_DEBUG");
+	return e && *e && !streq(e, "0");
 }
 
 int main(int argc, char *argv[])
 {
 	log_setup("berth", LOG_LEVEL_INFO);
-	if (getenv("BERTH_DEBUG"))
-		arg_debug = true;
+	arg_debug = debug_from_env();
 
 	int r = parse_global(argc, argv);
 	if (r <= 0)
@@ -120,11 +119,7 @@ int main(int argc, char *argv[])
 	}
 
 	const char *name = argv[optind];
-	const Command *cmd = NULL;
-	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		if (streq(commands[i].name, name) ||
-		    (commands[i].alias && streq(commands[i].alias, name)))
-			cmd = &commands[i];
+	const CliVerb *cmd = cli_find_verb(commands, ELEMENTSOF(commands), name);
 	if (!cmd) {
 		log_error("unknown command `%s` (see `berth --help`)", name);
 		return EXIT_BERTH_ERROR;
@@ -136,12 +131,14 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "out of memory");
 		return EXIT_BERTH_ERROR;
 	}
+	log_debug("berth %s, %s: state in %s, runtime files in %s", PACKAGE_VERSION, cmd->name,
+		  cli.paths.state_dir, cli.paths.run_dir);
 	r = cmd->run(&cli, argc - optind, argv + optind);
 	db_close(cli.db);
 	paths_done(&cli.paths);
 	if (fflush(stdout) != 0 && r >= 0)
 		r = log_error_errno(-errno, "write output: %m");
-	if (r < 0)
-		return EXIT_BERTH_ERROR;
-	return r > 255 ? EXIT_BERTH_ERROR : r;
+	int status = r < 0 || r > 255 ? EXIT_BERTH_ERROR : r;
+	log_debug("%s: exit status %d", cmd->name, status);
+	return status;
 }

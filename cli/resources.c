@@ -23,7 +23,51 @@ static int bad(const char *opt, const char *arg, const char *why)
 	return log_error_errno(-EINVAL, "invalid %s `%s`: %s", opt, arg, why);
 }
 
-int resource_option(int opt, const char *arg, ResourceOptions *o)
+/* Docker's -p (--publish): [IP:][HOST_PORT:]PORT[-END][/PROTOCOL], such as
+ * 8080:80, 80/tcp, 127.0.0.1:8080:80 or [::1]:80:80; also a bare number. */
+static bool port_mapping_shaped(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	if (slash && !streq(slash + 1, "tcp") && !streq(slash + 1, "udp") &&
+	    !streq(slash + 1, "sctp"))
+		return false;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	const char *port = s;
+	for (const char *p = s; p < s + n; p++)
+		if (*p == ':')
+			port = p + 1;
+	size_t plen = (size_t)(s + n - port);
+	if (plen == 0 || !isdigit((unsigned char)*port) || strspn(port, "0123456789-") < plen)
+		return false;
+	/* Before the container's port: a host port, after an IPv4 address
+	 * or an IPv6 one in brackets. */
+	const char *p = s;
+	if (*p == '[') {
+		const char *end = memchr(p, ']', (size_t)(port - p));
+		if (!end || strspn(p + 1, "0123456789abcdefABCDEF:.") != (size_t)(end - p - 1))
+			return false;
+		p = end + 1;
+	}
+	return strspn(p, "0123456789.:-") >= (size_t)(port - p);
+}
+
+static bool is_our_cpu(const char *s)
+{
+	long l;
+	cpu_set_t allowed;
+	return parse_int_range(s, 0, CPU_SETSIZE - 1, &l) == 0 &&
+	       sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_ISSET((int)l, &allowed);
+}
+
+/* The seeds' -p pins to a CPU; Docker's and Podman's publishes a port. */
+static int pin_cpu_not_publish(const char *value)
+{
+	return log_error_errno(-EINVAL, "-p is berth's --pin-cpu, not --publish: `%s` is not a CPU "
+					"here, and publishing ports is not supported yet",
+			       value);
+}
+
+int resource_option(int opt, const char *arg, const char *next, ResourceOptions *o)
 {
 	long l;
 	switch (opt) {
@@ -81,6 +125,10 @@ int resource_option(int opt, const char *arg, ResourceOptions *o)
 		uint64_t v;
 		/* Podman's --device-write-bps DEVICE:RATE names the disk too. */
 		const char *colon = strrchr(arg, ':');
+		/* The seeds' -w is Docker's and Podman's -w (--workdir) too. */
+		if (opt == 'w' && arg[0] == '/' && !colon)
+			return bad("--io-write-bps", arg,
+				   "-w is berth's --io-write-bps; the working directory is --workdir");
 		if (colon && arg[0] == '/') {
 			_cleanup_free_ char *dev = strndup(arg, (size_t)(colon - arg));
 			if (!dev)
@@ -111,9 +159,22 @@ int resource_option(int opt, const char *arg, ResourceOptions *o)
 		o->pin = true;
 		o->pin_cpu = -1;
 		if (arg) {
+			if (port_mapping_shaped(arg) && !is_our_cpu(arg))
+				return pin_cpu_not_publish(arg);
 			if (parse_int_range(arg, 0, CPU_SETSIZE - 1, &l) < 0)
 				return bad("--pin-cpu", arg, "a CPU number");
 			o->pin_cpu = (int)l;
+		} else if (next && port_mapping_shaped(next)) {
+			/* The value of an optional argument is attached or absent:
+			 * `-p 8080:80 IMAGE` is -p, then an IMAGE `8080:80`, and
+			 * `-p 1 IMAGE` an IMAGE `1`. Neither can be what was meant. */
+			if (is_our_cpu(next))
+				return log_error_errno(-EINVAL,
+						       "-p/--pin-cpu takes its CPU attached: -p%s or "
+						       "--pin-cpu=%s (a bare -p takes the least "
+						       "loaded CPU)",
+						       next, next);
+			return pin_cpu_not_publish(next);
 		}
 		return 1;
 	case ARG_RES_RT_PRIORITY:

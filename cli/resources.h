@@ -90,8 +90,9 @@ static inline void resource_options_done(ResourceOptions *o)
 }
 
 /* Handles one resource option; 1 if it was one, 0 if not, <0 on error
- * (already printed). */
-int resource_option(int opt, const char *arg, ResourceOptions *o);
+ * (already printed). next: the argument that follows on the command line
+ * (NULL if none), which for a bare -p may be a value meant for it. */
+int resource_option(int opt, const char *arg, const char *next, ResourceOptions *o);
 bool resource_options_any(const ResourceOptions *o);
 /* Fills the spec's resources (and scheduler) from the options; `storage`
  * is a folder on the disk -w/-r limit unless --io-device names one. */

@@ -240,6 +240,9 @@ static void finish_removed(Supervisor *s)
 
 void supervisor_finish(Supervisor *s)
 {
+	log_debug("container %.12s ended: exit code %d, signal %d%s; %s", s->id, s->exit_code,
+		  s->exit_signal, s->oom_killed ? ", OOM" : "",
+		  s->auto_remove ? "removing it (--rm)" : "recording the exit");
 	control_stop(s);
 	if (s->pidfile)
 		(void)unlink(s->pidfile);

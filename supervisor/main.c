@@ -364,6 +364,8 @@ static int run(Supervisor *s)
 		start_failed(s, r, EXIT_BERTH_ERROR, msg);
 		return r;
 	}
+	log_debug("container %.12s: configuration read (%s)", s->id,
+		  s->config ? "from berth run" : "config.json");
 
 	r = 0;
 	if (s->cgroup_fd < 0) { /* not made early */
@@ -415,6 +417,7 @@ static int run(Supervisor *s)
 		return r;
 	}
 
+	log_debug("container %.12s runs as pid %d in cgroup %s", s->id, (int)s->pid, s->cgroup);
 	if (!s->foreground) {
 		r = ctr_log_open(s);
 		if (r < 0)

@@ -64,6 +64,7 @@ SYSTEM_TESTS = \
 	tests/system/10-run.sh \
 	tests/system/20-list-status-rm.sh \
 	tests/system/30-errors.sh \
+	tests/system/31-options.sh \
 	tests/system/40-isolation.sh \
 	tests/system/50-images.sh \
 	tests/system/45-lifecycle.sh \

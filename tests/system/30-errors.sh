@@ -39,7 +39,7 @@ expect_bad "missing command" 'missing COMMAND to run in `busybox`' run busybox
 expect_bad "missing image" 'missing IMAGE' run
 expect_bad "duplicate name" 'the name `existing` is already in use' run --name existing busybox true
 expect_bad "invalid name" 'invalid container name `\.\./x`' run --name ../x busybox true
-expect_bad "bad environment variable" 'invalid environment variable `=x`' run -e =x busybox true
+expect_bad "bad environment variable" 'invalid --env `=x`: expected KEY=VALUE' run -e =x busybox true
 expect_bad "bad hostname" 'invalid hostname `-bad-`' run --hostname -bad- busybox true
 expect_bad "a command that is not UTF-8" 'the command is not valid UTF-8' run busybox echo $'a\xffb'
 # `run` starts its supervisor before it creates the container (--wait,

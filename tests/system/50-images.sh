@@ -165,8 +165,8 @@ expect_refused "an invalid name" "invalid image name" ../x "$DATA/rootfs.tar"
 t_ok "nothing was written where the archives pointed" \
 	test ! -e "$EVIL-dotdot" -a ! -e "$EVIL-abs" -a ! -e "$EVIL-root" -a -z "$(ls -A "$EVIL-dir")"
 t_is "/etc/shadow got no new hard link" "$shadow_links" "$(stat -c %h /etc/shadow)"
-capture berth image --help
-t_match "image --help documents the tar-bomb limits" 'max-files N.*default 1000000' "$OUT"
+capture berth image import --help
+t_match "image import --help documents the tar-bomb limits" 'max-files N.*default 1000000' "$OUT"
 
 # ---- 4. OCI image layouts -------------------------------------------------
 
