@@ -71,6 +71,7 @@ SYSTEM_TESTS = \
 	tests/system/47-concurrency.sh \
 	tests/system/48-systemd.sh \
 	tests/system/49-tty.sh \
+	tests/system/49-tty-input.sh \
 	tests/system/52-mounts-identity.sh \
 	tests/system/53-userns.sh \
 	tests/system/55-limits.sh \
