@@ -38,6 +38,7 @@ UNIT_TESTS = \
 	tests/unit/test-oci \
 	tests/unit/test-db \
 	tests/unit/test-devices \
+	tests/unit/test-tty-relay \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -57,6 +58,9 @@ tests_unit_test_db_LDADD = $(UNIT_LDADD)
 tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
 tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(UNIT_LDADD)
+tests_unit_test_tty_relay_SOURCES = tests/unit/test-tty-relay.c
+tests_unit_test_tty_relay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
