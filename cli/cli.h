@@ -91,8 +91,8 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 /* Foreground: forward signals until the container exits; returns its exit
  * code as the CLI should exit with it. */
 int attach_wait(int sync_fd);
-/* The same with a terminal: relays it in raw mode, passes window size
- * changes on. */
+/* The same with a terminal: relays it (common/tty-relay.h), the user's in
+ * raw mode, and passes window size changes on. Takes master. */
 int attach_tty(int sync_fd, int master);
 /* Blocks the signals attach_wait() forwards; call before launching. */
 void cli_block_forwarded_signals(void);

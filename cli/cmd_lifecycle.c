@@ -224,7 +224,7 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	lock = safe_close(lock);
 	if (attach) {
 		fflush(stdout);
-		r = tty >= 0 ? attach_tty(sync_fd, tty) : attach_wait(sync_fd);
+		r = tty >= 0 ? attach_tty(sync_fd, TAKE_FD(tty)) : attach_wait(sync_fd);
 		if (r >= 0) {
 			*ret_exit = r;
 			r = 0;

@@ -996,5 +996,5 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	 * now, when the CPU is idle, rather than at exit, when the container's
 	 * end waits for it (the few pages the rest needs fault back in). */
 	drop_text_pages();
-	return tty >= 0 ? attach_tty(sync_fd, tty) : attach_wait(sync_fd);
+	return tty >= 0 ? attach_tty(sync_fd, TAKE_FD(tty)) : attach_wait(sync_fd);
 }

@@ -20,7 +20,7 @@
 
 #include "cli.h"
 #include "sync-msg.h"
-#include "tty.h"
+#include "tty-relay.h"
 #include "log.h"
 #include "util.h"
 
@@ -366,6 +366,12 @@ int attach_wait(int sync_fd)
 
 int attach_tty(int sync_fd, int master)
 {
+	TtyRelay t;
+	tty_relay_begin(&t, master);
+	/* A reader of our output that went away is an EPIPE for the relay,
+	 * which hangs up the container's terminal, not a SIGPIPE that kills
+	 * us and leaves the container running without anyone waiting. */
+	signal(SIGPIPE, SIG_IGN);
 	sigset_t mask;
 	sigemptyset(&mask);
 	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -374,38 +380,48 @@ int attach_tty(int sync_fd, int master)
 	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
+	if (sfd < 0) {
+		tty_relay_end(&t);
 		return log_error_errno(-errno, "signalfd: %m");
+	}
 
-	TtyRelay t;
-	tty_relay_begin(&t, master);
 	log_debug("relay the terminal until the container exits, forwarding signals to it");
 	int ret = 0;
-	for (;;) {
-		struct pollfd p[4] = {
-			{ .fd = sync_fd, .events = POLLIN },
+	bool exited = false;
+	/* After the exit, until the relay has copied what the container
+	 * wrote last; a signal then means "stop copying". */
+	while (!exited || !tty_relay_done(&t)) {
+		struct pollfd p[2 + TTY_RELAY_NFDS] = {
+			{ .fd = exited ? -1 : sync_fd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
-		tty_relay_pollfds(&t, p + 2);
-		if (poll(p, 4, -1) < 0) {
+		int timeout = tty_relay_pollfds(&t, p + 2);
+		if (poll(p, ELEMENTSOF(p), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = log_error_errno(-errno, "poll: %m");
 			break;
 		}
 		tty_relay_handle(&t, p + 2);
+		bool stop = false;
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH) {
-					tty_copy_winsize(STDIN_FILENO, master);
-					continue;
+				if (si.ssi_signo == SIGWINCH)
+					tty_relay_winsize(&t);
+				else if (exited)
+					stop = true;
+				else {
+					SyncMsg m = { .type = SYNC_SIGNAL,
+						      .signal = (int32_t)si.ssi_signo };
+					log_debug("forward signal %u to the container",
+						  si.ssi_signo);
+					(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 				}
-				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
-				log_debug("forward signal %u to the container", si.ssi_signo);
-				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 			}
 		}
+		if (stop)
+			break;
 		if (p[0].revents) {
 			SyncMsg m;
 			int r = read_msg(sync_fd, &m);
@@ -415,8 +431,11 @@ int attach_tty(int sync_fd, int master)
 			}
 			if (m.type == SYNC_EXITED) {
 				log_debug("the container exited: status %d", (int)m.exit_code);
-				tty_relay_drain(&t);
 				ret = m.exit_code;
+				exited = true;
+				tty_relay_finish(&t);
+			} else if (m.type == SYNC_ERROR) {
+				ret = log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
 				break;
 			}
 		}

@@ -33,6 +33,8 @@ libcommon_a_SOURCES = \
 	common/sanitizer.h \
 	common/tty.c \
 	common/tty.h \
+	common/tty-relay.c \
+	common/tty-relay.h \
 	common/util.c \
 	common/util.h \
 	$(NULL)

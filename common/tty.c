@@ -6,7 +6,6 @@
 #include <sys/syscall.h>
 #include <stdio.h>
 #include <sys/vfs.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -89,77 +88,4 @@ void tty_copy_winsize(int from, int to)
 	struct winsize ws;
 	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(to, TIOCSWINSZ, &ws);
-}
-
-int tty_pump(int from, int to)
-{
-	char buf[16384];
-	ssize_t n = read(from, buf, sizeof(buf));
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		return errno == EIO ? -EPIPE : -errno;
-	}
-	if (n == 0)
-		return -EPIPE;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(to, buf + off, (size_t)(n - off));
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd p = { .fd = to, .events = POLLOUT };
-				(void)poll(&p, 1, 1000);
-				continue;
-			}
-			return -errno;
-		}
-		off += w;
-	}
-	return 0;
-}
-
-void tty_relay_begin(TtyRelay *t, int master)
-{
-	*t = (TtyRelay){ .master = master, .master_open = master >= 0, .stdin_open = master >= 0 };
-	if (master < 0)
-		return;
-	/* Raw: every key, Ctrl-C included, is the container's terminal's to
-	 * interpret. */
-	t->raw = isatty(STDIN_FILENO) && tty_make_raw(STDIN_FILENO, &t->saved) >= 0;
-	if (isatty(STDIN_FILENO))
-		tty_copy_winsize(STDIN_FILENO, master);
-	int flags = fcntl(master, F_GETFL);
-	if (flags >= 0)
-		(void)fcntl(master, F_SETFL, flags | O_NONBLOCK);
-}
-
-void tty_relay_pollfds(const TtyRelay *t, struct pollfd p[2])
-{
-	p[0] = (struct pollfd){ .fd = t->master_open ? t->master : -1, .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = t->stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
-}
-
-void tty_relay_handle(TtyRelay *t, const struct pollfd p[2])
-{
-	if (p[0].revents && tty_pump(t->master, STDOUT_FILENO) < 0)
-		t->master_open = false;
-	if (p[1].revents && tty_pump(STDIN_FILENO, t->master) < 0)
-		t->stdin_open = false;
-}
-
-void tty_relay_drain(TtyRelay *t)
-{
-	while (t->master_open && tty_pump(t->master, STDOUT_FILENO) == 0) {
-		struct pollfd q = { .fd = t->master, .events = POLLIN };
-		if (poll(&q, 1, 50) <= 0)
-			break;
-	}
-}
-
-void tty_relay_end(TtyRelay *t)
-{
-	if (t->raw)
-		tty_restore(STDIN_FILENO, &t->saved);
-	t->raw = false;
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <stdbool.h>
-#include <poll.h>
 #include <termios.h>
 
 /* Pseudo-terminals for -t/--tty. The pty is made in the container's own
@@ -22,25 +20,3 @@ int tty_make_raw(int fd, struct termios *ret_saved);
 void tty_restore(int fd, const struct termios *saved);
 /* Copies the window size of from (the user's terminal) to the pty master. */
 void tty_copy_winsize(int from, int to);
-/* Moves what can be read from `from` to `to` now. 0 when more may come,
- * -EPIPE at end of file (or EIO: a pty whose slave side is closed). */
-int tty_pump(int from, int to);
-
-/* Relaying a pty to the user's terminal (stdin/stdout), shared by the
- * foreground CLI and `berth exec -t`. */
-typedef struct {
-	int master;
-	bool master_open, stdin_open;
-	bool raw;
-	struct termios saved;
-} TtyRelay;
-
-/* master < 0: no terminal, nothing to relay. Makes the user's terminal
- * raw and gives the pty its size. */
-void tty_relay_begin(TtyRelay *t, int master);
-/* Fills p[0] (master) and p[1] (stdin) for poll(). */
-void tty_relay_pollfds(const TtyRelay *t, struct pollfd p[2]);
-void tty_relay_handle(TtyRelay *t, const struct pollfd p[2]);
-/* What the container wrote last, still in the pty, to stdout. */
-void tty_relay_drain(TtyRelay *t);
-void tty_relay_end(TtyRelay *t);

@@ -397,6 +397,65 @@ int proc_start_time(pid_t pid, uint64_t *ret)
 	return 0;
 }
 
+/* The value of the field `name:` of a /proc/PID/status, or NULL. */
+static const char *status_field(const char *status, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *l = status; *l;) {
+		if (strncmp(l, name, len) == 0 && l[len] == ':')
+			return l + len + 1;
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return NULL;
+}
+
+int proc_status_init_drops_signal(const char *status, int sig, bool *ret)
+{
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	const char *ns = status_field(status, "NSpid");
+	if (!ns)
+		return -EIO;
+	/* "NSpid:\t4242\t1": one pid per PID namespace, ours first. */
+	unsigned long last = 0;
+	int levels = 0;
+	for (char *end;; ns = end) {
+		errno = 0;
+		unsigned long v = strtoul(ns, &end, 10);
+		if (end == ns || errno)
+			break;
+		last = v;
+		levels++;
+	}
+	if (levels == 0)
+		return -EIO;
+	uint64_t handled = 0;
+	const char *sets[] = { "SigBlk", "SigIgn", "SigCgt" };
+	for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+		const char *v = status_field(status, sets[i]);
+		unsigned long long mask;
+		if (!v || sscanf(v, "%llx", &mask) != 1)
+			return -EIO;
+		handled |= mask;
+	}
+	*ret = levels > 1 && last == 1 && !(handled & (UINT64_C(1) << (sig - 1)));
+	return 0;
+}
+
+int proc_init_drops_signal(pid_t pid, int sig, bool *ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	_cleanup_free_ char *s = NULL;
+	int r = read_full_file(path, &s, NULL);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	return proc_status_init_drops_signal(s, sig, ret);
+}
+
 /* Opens a pidfd for pid and makes sure it refers to the process that was
  * recorded with start_time: the pidfd is taken first, so if the start time
  * read afterwards matches, the fd cannot point to a process that reused

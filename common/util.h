@@ -49,6 +49,13 @@ int fd_set_nonblock(int fd);
 
 /* Processes. */
 int proc_start_time(pid_t pid, uint64_t *ret);
+/* Whether sig, sent to pid, is dropped by the kernel because pid is the
+ * init of a PID namespace (the last of its NSpid is 1) that neither
+ * blocks, ignores nor catches it: such an init gets only the signals it
+ * has a handler for (and SIGKILL and SIGSTOP from an ancestor namespace).
+ * From /proc/PID/status; the second reads its text. */
+int proc_init_drops_signal(pid_t pid, int sig, bool *ret);
+int proc_status_init_drops_signal(const char *status, int sig, bool *ret);
 int pidfd_open_checked(pid_t pid, uint64_t start_time, int *ret_fd);
 int pidfd_wait_exit(int pidfd, int timeout_ms);
 int boot_id(char ret[static 37]);

@@ -30,6 +30,7 @@
 #include "sanitizer.h"
 #include "supervisor.h"
 #include "tty.h"
+#include "tty-relay.h"
 #include "util.h"
 
 typedef struct {
@@ -177,6 +178,7 @@ fail:;
 	_exit(e.exit_code);
 }
 
+/* Takes master. */
 static int wait_forwarding(int pidfd, int master)
 {
 	/* Every signal we may forward, plus SIGCHLD, arrives on a signalfd. */
@@ -185,42 +187,53 @@ static int wait_forwarding(int pidfd, int master)
 	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaddset(&mask, forwarded[i]);
-	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		return log_error_errno(-errno, "signalfd: %m");
 	TtyRelay t;
 	tty_relay_begin(&t, master);
-	int ret;
-	for (;;) {
-		struct pollfd p[4] = {
-			{ .fd = pidfd, .events = POLLIN },
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		tty_relay_end(&t);
+		return log_error_errno(-errno, "signalfd: %m");
+	}
+	int ret = 0;
+	bool exited = false;
+	/* After the exit, until the relay has copied what the process wrote
+	 * last; a signal then means "stop copying". */
+	while (!exited || !tty_relay_done(&t)) {
+		struct pollfd p[2 + TTY_RELAY_NFDS] = {
+			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
-		tty_relay_pollfds(&t, p + 2);
-		if (poll(p, 4, -1) < 0) {
+		int timeout = tty_relay_pollfds(&t, p + 2);
+		if (poll(p, ELEMENTSOF(p), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = log_error_errno(-errno, "poll: %m");
 			break;
 		}
 		tty_relay_handle(&t, p + 2);
+		bool stop = false;
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH && master >= 0)
-					tty_copy_winsize(STDIN_FILENO, master);
+				if (si.ssi_signo == SIGWINCH)
+					tty_relay_winsize(&t);
+				else if (exited)
+					stop = true;
 				else
 					(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
 			}
 		}
-		if (p[0].revents) {
-			tty_relay_drain(&t);
-			siginfo_t si = { 0 };
-			if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
-				ret = log_error_errno(-errno, "wait: %m");
-			else
-				ret = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+		if (stop)
 			break;
+		if (p[0].revents) {
+			siginfo_t si = { 0 };
+			if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
+				ret = log_error_errno(-errno, "wait: %m");
+				break;
+			}
+			ret = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+			exited = true;
+			tty_relay_finish(&t);
 		}
 	}
 	tty_relay_end(&t);
@@ -377,6 +390,6 @@ int exec_main(int argc, char *argv[])
 	}
 	if (a.detach)
 		return 0;
-	r = wait_forwarding(cpidfd, a.detach ? -EBADF : master);
+	r = wait_forwarding(cpidfd, TAKE_FD(master));
 	return r < 0 ? EXIT_BERTH_ERROR : r;
 }

@@ -5,6 +5,7 @@ berth_supervisor_SOURCES = \
 	supervisor/clone.c \
 	supervisor/ctr-log.c \
 	supervisor/exit.c \
+	supervisor/forward.c \
 	supervisor/init.c \
 	supervisor/loop.c \
 	supervisor/main.c \

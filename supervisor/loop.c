@@ -120,7 +120,10 @@ static void on_child_exit(uv_poll_t *p, int status, int events)
 		s->exit_signal = 0;
 	} else {
 		s->exit_signal = si.si_status;
-		s->exit_code = 128 + si.si_status;
+		/* Our SIGKILL for a signal its init would have died of. */
+		if (si.si_status == SIGKILL && s->killed_for_signal > 0)
+			s->exit_signal = s->killed_for_signal;
+		s->exit_code = 128 + s->exit_signal;
 	}
 	uv_poll_stop(p);
 	close_handle((uv_handle_t *)p);
@@ -148,7 +151,7 @@ static void on_sync(uv_poll_t *p, int status, int events)
 		return;
 	if (n == (ssize_t)sizeof(m)) {
 		if (m.type == SYNC_SIGNAL && m.signal > 0 && m.signal < NSIG)
-			supervisor_signal(s, m.signal);
+			supervisor_forward_signal(s, m.signal);
 		return;
 	}
 	/* The CLI went away (end of file or junk): the container carries on,

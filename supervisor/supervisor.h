@@ -166,6 +166,7 @@ struct Supervisor {
 	int exit_code;
 	int exit_signal;
 	bool oom_killed;
+	int killed_for_signal; /* forward.c: our SIGKILL stands for this signal */
 
 	/* libuv */
 	uv_loop_t loop;
@@ -215,6 +216,8 @@ void supervisor_release_db(Supervisor *s);
 int supervisor_open_db(Supervisor *s);
 /* Sends sig to the container's init through its pidfd. */
 void supervisor_signal(Supervisor *s, int sig);
+/* forward.c: a signal the foreground CLI passes on (SYNC_SIGNAL). */
+void supervisor_forward_signal(Supervisor *s, int sig);
 
 /* control.c: the control socket and stopping */
 /* The control socket (protocol.h): bound and listening before the CLI

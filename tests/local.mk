@@ -38,6 +38,7 @@ UNIT_TESTS = \
 	tests/unit/test-oci \
 	tests/unit/test-db \
 	tests/unit/test-devices \
+	tests/unit/test-tty-relay \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -57,6 +58,9 @@ tests_unit_test_db_LDADD = $(UNIT_LDADD)
 tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
 tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(UNIT_LDADD)
+tests_unit_test_tty_relay_SOURCES = tests/unit/test-tty-relay.c
+tests_unit_test_tty_relay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
@@ -73,6 +77,7 @@ SYSTEM_TESTS = \
 	tests/system/47-concurrency.sh \
 	tests/system/48-systemd.sh \
 	tests/system/49-tty.sh \
+	tests/system/49-tty-input.sh \
 	tests/system/52-mounts-identity.sh \
 	tests/system/53-userns.sh \
 	tests/system/55-limits.sh \

@@ -3,7 +3,7 @@
 sets the window size, types each INPUT after the output has been quiet for
 a moment, and prints the exit code and everything the terminal showed.
 
-    pty-run.py [--rows R --cols C] [--input TEXT]... -- COMMAND...
+    pty-run.py [--rows R --cols C] [--input TEXT]... [--hangup-after S] -- COMMAND...
 """
 import argparse, fcntl, os, pty, select, struct, sys, termios, time
 
@@ -14,6 +14,8 @@ ap.add_argument("--input", action="append", default=[])
 ap.add_argument("--timeout", type=float, default=20)
 ap.add_argument("--resize", help="ROWSxCOLS to switch to before input number --resize-at")
 ap.add_argument("--resize-at", type=int, default=-1)
+ap.add_argument("--hangup-after", type=float,
+                help="close the terminal (a hang-up) this long after the last input")
 ap.add_argument("command", nargs=argparse.REMAINDER)
 a = ap.parse_args()
 cmd = a.command[1:] if a.command and a.command[0] == "--" else a.command
@@ -24,7 +26,7 @@ if pid == 0:
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", a.rows, a.cols, 0, 0))
 inputs = [s.encode().decode("unicode_escape").encode("latin-1") for s in a.input]
 out, last, deadline = b"", time.time(), time.time() + a.timeout
-sent = 0
+sent, reaped = 0, None
 while time.time() < deadline:
     r, _, _ = select.select([fd], [], [], 0.1)
     if r:
@@ -45,9 +47,24 @@ while time.time() < deadline:
         os.write(fd, inputs.pop(0))
         sent += 1
         last = time.time()
+    elif a.hangup_after is not None and not inputs and time.time() - last > a.hangup_after:
+        # The last descriptor of the master: the kernel hangs up the
+        # terminal and sends SIGHUP to its session, as when a terminal
+        # window is closed. Then give the command until the deadline.
+        os.close(fd)
+        while time.time() < deadline:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                reaped = st
+                break
+            time.sleep(0.05)
+        break
 try:
-    _, st = os.waitpid(pid, os.WNOHANG if time.time() >= deadline else 0)
-    code = os.waitstatus_to_exitcode(st) if st or _ else "timeout"
+    if reaped is not None:
+        code = os.waitstatus_to_exitcode(reaped)
+    else:
+        _, st = os.waitpid(pid, os.WNOHANG if time.time() >= deadline else 0)
+        code = os.waitstatus_to_exitcode(st) if st or _ else "timeout"
 except ChildProcessError:
     code = "lost"
 if code == "timeout":

@@ -1015,6 +1015,48 @@ static void test_proc_start_time_reads_field_22(void **state)
 	assert_int_equal(proc_start_time(INT_MAX, &t), -ESRCH);
 }
 
+static void test_proc_status_init_drops_signal_only_for_an_unhandled_one_of_a_namespace_init(void **state)
+{
+	/* SIGTERM is 15: bit 14 (0x4000); SIGHUP is 1: bit 0. */
+	const char *init = "Name:\tsleep\nNSpid:\t4242\t1\nSigQ:\t0/1\nSigPnd:\t0000000000000000\n"
+			   "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000001\n"
+			   "SigCgt:\t0000000000000000\n";
+	bool drops = false;
+	assert_int_equal(proc_status_init_drops_signal(init, SIGTERM, &drops), 0);
+	assert_true(drops);
+	/* Ignored on purpose: that is the init's choice, as anywhere. */
+	assert_int_equal(proc_status_init_drops_signal(init, SIGHUP, &drops), 0);
+	assert_false(drops);
+
+	const char *trapped = "NSpid:\t4242\t1\nSigBlk:\t0000000000000000\n"
+			      "SigIgn:\t0000000000000000\nSigCgt:\t0000000000004000\n";
+	assert_int_equal(proc_status_init_drops_signal(trapped, SIGTERM, &drops), 0);
+	assert_false(drops);
+	/* Blocked: it waits for a sigwait() or a signalfd. */
+	const char *blocked = "NSpid:\t4242\t1\nSigBlk:\t0000000000004000\n"
+			      "SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n";
+	assert_int_equal(proc_status_init_drops_signal(blocked, SIGTERM, &drops), 0);
+	assert_false(drops);
+	/* Not an init (pid 7 in its namespace), and the host's own init
+	 * (one level): the signal's default action applies. */
+	const char *child = "NSpid:\t4243\t7\nSigBlk:\t0\nSigIgn:\t0\nSigCgt:\t0\n";
+	assert_int_equal(proc_status_init_drops_signal(child, SIGTERM, &drops), 0);
+	assert_false(drops);
+	const char *host = "NSpid:\t1\nSigBlk:\t0\nSigIgn:\t0\nSigCgt:\t0\n";
+	assert_int_equal(proc_status_init_drops_signal(host, SIGTERM, &drops), 0);
+	assert_false(drops);
+
+	assert_int_equal(proc_status_init_drops_signal("Name:\tx\n", SIGTERM, &drops), -EIO);
+	assert_int_equal(proc_status_init_drops_signal("NSpid:\t5\t1\n", SIGTERM, &drops), -EIO);
+	assert_int_equal(proc_status_init_drops_signal(init, 0, &drops), -EINVAL);
+
+	/* We are no namespace's init. */
+	drops = true;
+	assert_int_equal(proc_init_drops_signal(getpid(), SIGTERM, &drops), 0);
+	assert_false(drops);
+	assert_int_equal(proc_init_drops_signal(INT_MAX, SIGTERM, &drops), -ESRCH);
+}
+
 static void test_proc_start_time_survives_odd_command_names(void **state)
 {
 	/* A comm with spaces and parentheses must not shift the fields. */
@@ -1312,6 +1354,7 @@ int main(void)
 		cmocka_unit_test(test_proc_start_time_survives_odd_command_names),
 		cmocka_unit_test(test_pidfd_open_checked_refuses_a_wrong_start_time),
 		cmocka_unit_test(test_pidfd_open_checked_treats_a_zombie_as_gone),
+		cmocka_unit_test(test_proc_status_init_drops_signal_only_for_an_unhandled_one_of_a_namespace_init),
 		cmocka_unit_test(test_random_hex_gives_lowercase_hex_of_the_asked_length),
 		cmocka_unit_test(test_dl_open_library_refuses_a_missing_library),
 		cmocka_unit_test(test_dl_open_library_resolves_every_symbol_once),
