@@ -78,6 +78,7 @@ SYSTEM_TESTS = \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
 	tests/system/80-state.sh \
+	tests/system/90-docs.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 
