@@ -79,6 +79,7 @@ SYSTEM_TESTS = \
 	tests/system/71-breakout.sh \
 	tests/system/80-state.sh \
 	tests/system/90-docs.sh \
+	tests/system/91-completion.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 
