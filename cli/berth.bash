@@ -39,7 +39,7 @@ _berth_subcommands()
         return
     fi
     local usage=${help%%$'\n'*} w toks
-    read -ra toks <<<"${usage#*berth $cmd}"
+    read -ra toks <<<"${usage#*berth "$cmd"}"
     for w in "${toks[@]}"; do
         [[ $w =~ ^[a-z][a-z0-9-]*$ ]] || break
         printf '%s\n' "$w"
@@ -66,9 +66,13 @@ _berth_options()
             [[ $in == 1 ]] || continue
             read -ra toks <<<"$line"
             for o in "${toks[@]}"; do
-                [[ $o == \[-* ]] || continue
-                o=${o#[}
-                [[ $o == *\] ]] && printf '%s 0\n' "${o%]}" || printf '%s 1\n' "$o"
+                [[ ${o:0:2} == "[-" ]] || continue
+                o=${o:1}
+                if [[ ${o: -1} == "]" ]]; then
+                    printf '%s 0\n' "${o%?}"
+                else
+                    printf '%s 1\n' "$o"
+                fi
             done
             continue
         fi
@@ -121,8 +125,8 @@ _berth_containers()
     json=$(_berth_run list --format json) || return
     # One "name" and one "state" per container, in the same order; names
     # and states hold no quotes or backslashes.
-    names=($(grep -o '"name": *"[^"]*"' <<<"$json" | sed 's/.*"\([^"]*\)"$/\1/'))
-    states=($(grep -o '"state": *"[^"]*"' <<<"$json" | sed 's/.*"\([^"]*\)"$/\1/'))
+    mapfile -t names < <(grep -o '"name": *"[^"]*"' <<<"$json" | sed 's/.*"\([^"]*\)"$/\1/')
+    mapfile -t states < <(grep -o '"state": *"[^"]*"' <<<"$json" | sed 's/.*"\([^"]*\)"$/\1/')
     for i in "${!names[@]}"; do
         if (($# == 0)) || [[ " $* " == *" ${states[i]} "* ]]; then
             printf '%s\n' "${names[i]}"
@@ -200,7 +204,7 @@ _berth()
     # The global options, the command and its subcommand, and the words
     # that are neither options nor their values (the arguments).
     local _berth_root="" _berth_cmd="" _berth_sub="" _berth_opts="" help
-    local i w sub_expected=0 args=() cmd_at=0
+    local i w args=() cmd_at=0
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         if [[ -z $_berth_cmd ]]; then

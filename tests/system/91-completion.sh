@@ -14,29 +14,36 @@ t_begin
 work=$(mktemp -d /tmp/berth-completion.XXXXXX)
 T_EXTRA_CLEANUP="rm -rf $work"
 
+# bash-completion's helpers and the script, loaded once into this shell
+# as into an interactive one (they are not written for set -u).
+set +u
+. "$helpers" && . "$script"
+loaded=$?
+set -u
+
 # complete LINE: COMPREPLY for LINE (the cursor at its end; a line that
-# ends in a space completes a new word), one word a line, sorted. Run in
-# a new bash, as an interactive shell would, in $work, with BERTH_ROOT as
-# the caller has it.
+# ends in a space completes a new word), one word a line, sorted; in $work,
+# with BERTH_ROOT as the caller has it.
 complete_line() {
-	# shellcheck disable=SC2016
-	(cd "$work" && bash -c '
-		. "$1" && . "$2" || exit 1
-		COMP_LINE=$3 COMP_POINT=${#3}
-		read -ra COMP_WORDS <<<"$3"
-		[[ $3 == *" " ]] && COMP_WORDS+=("")
+	(
+		set +u
+		cd "$work" || exit 1
+		COMP_LINE=$1 COMP_POINT=${#1}
+		read -ra COMP_WORDS <<<"$1"
+		[[ $1 == *" " ]] && COMP_WORDS+=("")
 		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMPREPLY=()
 		fn=$(complete -p berth | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
 		"$fn" berth "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-		printf "%s\n" "${COMPREPLY[@]}" | sort' \
-		_ "$helpers" "$script" "$1")
+		printf "%s\n" "${COMPREPLY[@]}" | sort
+	)
 }
 # has WORD LIST: LIST (one a line) holds WORD.
 has() { grep -qxF -- "$1" <<<"$2"; }
 
 t_ok "the script is there" test -r "$script"
-t_ok "sourced, it completes berth" bash -c '. "$1" && . "$2" && complete -p berth >/dev/null' _ "$helpers" "$script"
+t_is "it loads" 0 "$loaded"
+t_ok "it completes berth" eval 'complete -p berth >/dev/null 2>&1'
 
 # Commands, from `berth --help`.
 out=$(complete_line "$BERTH ")
