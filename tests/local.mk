@@ -80,6 +80,7 @@ SYSTEM_TESTS = \
 	tests/system/80-state.sh \
 	tests/system/90-docs.sh \
 	tests/system/91-completion.sh \
+	tests/system/92-readme.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 
