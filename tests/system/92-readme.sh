@@ -23,11 +23,12 @@ fi
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=$(cd "$(dirname "$BERTH")" && pwd)
 readme=$srcdir/README.md
-# A variable of the build's Makefile, expanded as make does (the last line:
-# a Makefile older than its Makefile.am is remade first, and says so).
+# A variable of the build's Makefile, expanded as make does (marked: make
+# may say more, such as that it remade a Makefile older than its sources).
 mkvar() {
-	printf 'berth-print-var:\n\t@echo $(%s)\n' "$1" |
-		make -s --no-print-directory -C "$builddir" -f Makefile -f - berth-print-var | tail -n 1
+	printf 'berth-print-var:\n\t@echo "berth-var=$(%s)"\n' "$1" |
+		make -s --no-print-directory -C "$builddir" -f Makefile -f - berth-print-var |
+		sed -n 's/^berth-var=//p'
 }
 prefix=$(mkvar prefix)
 [ -d "$prefix" ] || t_skip_all "the prefix $prefix is not a folder here"
