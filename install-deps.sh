@@ -8,6 +8,7 @@ PACKAGES="
   libseccomp-dev libarchive-dev libsystemd-dev libcap-dev libssl-dev
   clang llvm libclang-rt-14-dev libbpf-dev libelf-dev zlib1g-dev bpftool valgrind
   busybox-static sqlite3 python3 iproute2 procps util-linux
+  go-md2man man-db bash-completion
   zstd xz-utils jq debootstrap e2fsprogs
   qemu-system-x86 linux-image-amd64 cpio
 "

@@ -75,6 +75,10 @@ static int slurp(int fd, char **buf, size_t *size)
  * read in the middle of it). skip: records to leave out from the start. */
 static void print_lines(const LogsOptions *o, char **buf, size_t *size, uint64_t *skip)
 {
+	/* Nothing read yet (an empty log: *buf is still NULL, which memchr()
+	 * and memmove() may not be given even for 0 bytes). */
+	if (*size == 0)
+		return;
 	size_t start = 0;
 	for (;;) {
 		char *nl = memchr(*buf + start, '\n', *size - start);

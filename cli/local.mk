@@ -70,3 +70,15 @@ berth_SOURCES += \
 	$(NULL)
 BERTH_TRACE_LIBS += libtracebpf.a
 endif
+
+# Bash completion, installed as `berth` where bash-completion looks for it
+# (configure's --with-bashcompletiondir).
+EXTRA_DIST += cli/berth.bash
+install-data-local: install-bash-completion
+uninstall-local: uninstall-bash-completion
+install-bash-completion:
+	$(MKDIR_P) '$(DESTDIR)$(bashcompletiondir)'
+	$(INSTALL_DATA) $(srcdir)/cli/berth.bash '$(DESTDIR)$(bashcompletiondir)/berth'
+uninstall-bash-completion:
+	rm -f '$(DESTDIR)$(bashcompletiondir)/berth'
+.PHONY: install-bash-completion uninstall-bash-completion

@@ -125,7 +125,7 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 
 _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
 			     const ProcessIdentity *id, char **env, int errfd, int slave, int stage,
-			     int join_procs_fd)
+			     int join_procs_fd, int pidfd)
 {
 	InitError e = { .exit_code = EXIT_BERTH_ERROR };
 
@@ -135,6 +135,21 @@ _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
 	if (join_procs_fd != -EBADF && (join_procs_fd < 0 || write(join_procs_fd, "0", 1) != 1)) {
 		e.error = join_procs_fd < 0 ? join_procs_fd : -errno;
 		snprintf(e.msg, sizeof(e.msg), "join the container's cgroup: %s", strerror(-e.error));
+		goto fail;
+	}
+	/* In its cgroup, then its cgroup namespace (see exec_main()), and the
+	 * user namespace last: once in it we would lack the host's privileges
+	 * that joining the others needs (they belong to the host's). */
+	if (spec->namespaces[NS_CGROUP].enabled && setns(pidfd, CLONE_NEWCGROUP) < 0) {
+		e.error = -errno;
+		snprintf(e.msg, sizeof(e.msg), "join the container's cgroup namespace: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	if (spec->namespaces[NS_USER].enabled && setns(pidfd, CLONE_NEWUSER) < 0) {
+		e.error = -errno;
+		snprintf(e.msg, sizeof(e.msg), "join the container's user namespace: %s",
+			 strerror(errno));
 		goto fail;
 	}
 
@@ -302,19 +317,19 @@ int exec_main(int argc, char *argv[])
 	 * own cgroup is out of reach. */
 	_cleanup_close_ int procs = RET_NERRNO(openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
 
+	/* Not the cgroup namespace, nor the user namespace: the process joins
+	 * them itself once cloned into the container's cgroup (child()). On a
+	 * cgroup2 mounted with nsdelegate, as systemd mounts it, the kernel
+	 * places a process in a cgroup only for a caller whose cgroup
+	 * namespace shows both its old and its new cgroup, and the container's
+	 * hides ours: clone3() would fail with ENOENT. */
 	int flags = 0;
 	for (int t = 0; t < _NS_MAX; t++)
-		if (spec->namespaces[t].enabled && t != NS_USER)
+		if (spec->namespaces[t].enabled && t != NS_USER && t != NS_CGROUP)
 			flags |= namespace_type_clone_flag((NamespaceType)t);
 	sanitizer_leak_check_before_setns();
 	if (setns(pidfd, flags) < 0) {
 		log_error_errno(-errno, "join the container's namespaces: %m");
-		return EXIT_BERTH_ERROR;
-	}
-	/* The user namespace last: once in it, we would lack the host's
-	 * privileges the other namespaces need (they belong to the host's). */
-	if (spec->namespaces[NS_USER].enabled && setns(pidfd, CLONE_NEWUSER) < 0) {
-		log_error_errno(-errno, "join the container's user namespace: %m");
 		return EXIT_BERTH_ERROR;
 	}
 
@@ -367,7 +382,7 @@ int exec_main(int argc, char *argv[])
 	bool joined;
 	pid_t pid = clone_into_cgroup(0, cgfd, &child_pidfd, &joined);
 	if (pid == 0)
-		child(spec, &a, &id, env, errpipe[1], slave, stage, joined ? -EBADF : procs);
+		child(spec, &a, &id, env, errpipe[1], slave, stage, joined ? -EBADF : procs, pidfd);
 	close(errpipe[1]);
 	slave = safe_close(slave);
 	if (pid < 0) {

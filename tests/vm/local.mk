@@ -22,13 +22,15 @@ VM_ONLY_TESTS = \
 EXTRA_DIST += $(VM_DIST_FILES) $(VM_ONLY_TESTS)
 
 # What needs the VM's kernel: the limits (and the OOM event of trace), the
-# guest's own check, and the core of run/isolation as a smoke test there.
+# guest's own check, the core of run/isolation as a smoke test there, and
+# the README's examples, whose `run -m 64M --cpus 0.5` a hybrid host refuses.
 # The whole suite runs on the host; under TCG it would take over an hour.
 VM_TESTS = \
 	tests/vm/vm-cgroup.sh \
 	tests/system/10-run.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
+	tests/system/92-readme.sh \
 	$(NULL)
 VM_FLAGS =
 check-vm: all

@@ -48,4 +48,18 @@ t_is "its process is in that cgroup" "0::/berth/$id" "$(grep '^0::' "/proc/$pid/
 berth rm -f cg >/dev/null
 t_ok "rm -f removes its cgroup" test ! -d "$CGROUP_ROOT/berth/$id"
 
+# berth exec on a cgroup2 mounted with nsdelegate, as systemd mounts it:
+# there the kernel places a process in a cgroup only for a caller that
+# sees both its old and its new cgroup from its own cgroup namespace.
+t_match "cgroup2 is mounted with nsdelegate here" nsdelegate \
+	"$(awk '$2 == "/sys/fs/cgroup" { print $4 }' /proc/mounts)"
+berth run -d --name ex busybox sleep 60 >/dev/null
+capture berth exec ex cat /proc/self/cgroup
+t_is "exec runs in the container's cgroup, seen from its cgroup namespace" "0 0::/" "$RC $OUT"
+t_is "and says nothing on stderr" "" "$ERR"
+berth run -d --name exu --userns auto busybox sleep 60 >/dev/null
+capture berth exec exu sh -c 'id -u; cat /proc/self/cgroup'
+t_is "the same with a user namespace" "0 0"$'\n'"0::/" "$RC $OUT"
+berth rm -f ex exu >/dev/null
+
 t_end
