@@ -103,6 +103,7 @@ static void slot_close(Bulk *b, Slot *s)
 {
 	close_fd(b, &s->job.pidfd);
 	close_fd(b, &s->job.ctl_fd);
+	close_fd(b, &s->job.lock_fd);
 }
 
 static void slot_done(Bulk *b, Slot *s, int r)
@@ -137,7 +138,7 @@ static int slot_lookup(Bulk *b, const char *key, ContainerRow *ret)
 	if (r == -ENOENT)
 		return 0; /* removed meanwhile */
 	if (r < 0)
-		return log_error_errno(r, "read container %s from the state DB: %m", key);
+		return cli_db_error(b->cli, r, "read container %s from the state DB", key);
 	if (b->ops->want && !b->ops->want(b->cli, ret, b->arg)) {
 		container_row_done(ret);
 		return 0;
@@ -155,7 +156,7 @@ static int slot_lookup(Bulk *b, const char *key, ContainerRow *ret)
 static bool slot_begin(Bulk *b)
 {
 	Slot *s = &b->slots[b->begun];
-	*s = (Slot){ .job.pidfd = -EBADF, .job.ctl_fd = -EBADF };
+	*s = (Slot){ .job.pidfd = -EBADF, .job.ctl_fd = -EBADF, .job.lock_fd = -EBADF };
 	int r = slot_lookup(b, b->keys[b->begun], &s->job.row);
 	if (r <= 0) {
 		slot_done(b, s, r);
@@ -171,7 +172,7 @@ static bool slot_begin(Bulk *b)
 	}
 	b->begun++;
 	r = b->ops->begin(b->cli, &s->job, b->arg);
-	b->open += (s->job.pidfd >= 0) + (s->job.ctl_fd >= 0);
+	b->open += (s->job.pidfd >= 0) + (s->job.ctl_fd >= 0) + (s->job.lock_fd >= 0);
 	if (r < 0) {
 		slot_done(b, s, r);
 		return true;
@@ -297,7 +298,7 @@ int bulk_run(Cli *cli, char **keys, size_t n, bool all, const BulkOps *ops, cons
 			return r;
 		r = db_container_list_ids(db, &ids);
 		if (r < 0)
-			return log_error_errno(r, "read the state DB: %m");
+			return cli_db_error(cli, r, "read the containers");
 		keys = ids;
 		n = strv_length(ids);
 	}

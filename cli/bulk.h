@@ -31,6 +31,9 @@ typedef struct {
 	 * answer is to be read (bulk_run() closes it): the requests to all
 	 * the supervisors go out before the first answer is awaited. */
 	int ctl_fd;
+	/* Set by begin() when it holds the lock on the container's folder
+	 * (common/ctr-lock.h), held until end() has returned. */
+	int lock_fd;
 } BulkJob;
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cgroup-limits.h"
+#include "cleanup.h"
 #include "db.h"
 #include "oci.h"
 #include "paths.h"
@@ -21,6 +22,10 @@ typedef struct {
 } Cli;
 
 int cli_db(Cli *cli, sqlite3 **ret);
+/* Prints the error r of a state DB operation (fmt: what was being done),
+ * one line: a damaged DB is named as such, whichever operation found it,
+ * with the same words as `status`. Returns r. */
+int cli_db_error(Cli *cli, int r, const char *fmt, ...) _printf_(3, 4);
 /* Looks a container up by name or id prefix and prints a clear error if
  * there is none or several. The row's state is refreshed first (see
  * container_refresh). */

@@ -234,7 +234,7 @@ static int image_list(Cli *cli, int argc, char **argv)
 	size_t n = 0;
 	r = db_image_list(db, &rows, &n);
 	if (r < 0)
-		return log_error_errno(r, "read the state DB: %m");
+		return cli_db_error(cli, r, "read the state DB");
 	if (json) {
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++) {
@@ -323,7 +323,7 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	r = db_image_get_layers(db, img.id, &layers, &n);
 	if (r < 0) {
 		image_row_done(&img);
-		return log_error_errno(r, "read the state DB: %m");
+		return cli_db_error(cli, r, "read the state DB");
 	}
 	json_t *config = img.config ? json_loads(img.config, 0, NULL) : NULL;
 	json_t *o = json_pack("{ss ss ss ss? ss sI so so?}", "id", img.id, "name", img.name, "source",
@@ -345,7 +345,7 @@ static int remove_users(Cli *cli, sqlite3 *db, const char *name)
 	_cleanup_strv_free_ char **ids = NULL;
 	int r = db_container_list_ids(db, &ids);
 	if (r < 0)
-		return log_error_errno(r, "read the state DB: %m");
+		return cli_db_error(cli, r, "read the state DB");
 	/* One `rm -f` of them all, which kills them at once: it prints their
 	 * names, as `berth rm` does. */
 	_cleanup_strv_free_ char **rm_argv = NULL;

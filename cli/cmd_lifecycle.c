@@ -60,6 +60,7 @@ static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
 		stop_without_supervisor(row, r);
 	/* Done when the supervisor has exited: it does so only after it
 	 * recorded the end in the DB and removed the cgroup. */
+	log_debug("wait for the supervisor of %s to record the end and exit", row->name);
 	job->pidfd = TAKE_FD(sup);
 	job->timeout_ms = (int)(timeout_ms + 15000);
 	return 0;

@@ -216,7 +216,7 @@ int cmd_list(Cli *cli, int argc, char **argv)
 	_cleanup_strv_free_ char **live_ids = NULL;
 	r = db_container_foreach(db, true, collect_id, &live_ids);
 	if (r < 0)
-		return log_error_errno(r, "read the state DB: %m");
+		return cli_db_error(cli, r, "read the containers");
 	size_t n_live = strv_length(live_ids);
 	if (n_live > 0) {
 		w.live = calloc(n_live, sizeof(ContainerRow));
@@ -236,7 +236,7 @@ int cmd_list(Cli *cli, int argc, char **argv)
 		_cleanup_strv_free_ char **ids = NULL;
 		r = db_container_list_ids(db, &ids);
 		if (r < 0)
-			return log_error_errno(r, "read the state DB: %m");
+			return cli_db_error(cli, r, "read the containers");
 		for (size_t i = 0; ids[i]; i++)
 			puts(ids[i]);
 		return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
@@ -254,7 +254,7 @@ int cmd_list(Cli *cli, int argc, char **argv)
 		printf("]\n");
 	container_rows_free(w.live, w.n_live);
 	if (r < 0)
-		return log_error_errno(r, "read the state DB: %m");
+		return cli_db_error(cli, r, "read the containers");
 	return fflush(stdout) == 0 ? 0 : log_error_errno(-errno, "write output: %m");
 }
 

@@ -10,12 +10,15 @@
 #include "bulk.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "ctr-lock.h"
 #include "log.h"
 #include "options.h"
 #include "util.h"
 
 /* How long the supervisor of a killed container may take to finish. */
 #define RM_KILL_TIMEOUT_MS 10000
+/* How long a removal waits for a start under way to finish. */
+#define RM_LOCK_TIMEOUT_MS 5000
 
 static void rm_help(void)
 {
@@ -55,6 +58,37 @@ static int rm_begin(Cli *cli, BulkJob *job, const void *arg)
 	if (r < 0)
 		return r;
 
+	if (row->state == STATE_REMOVING)
+		/* Its remover is at work still: container_refresh() finishes
+		 * the removal of one left by a killed command. */
+		return log_error_errno(-EBUSY, "container %s is being removed by another command",
+				       row->name);
+	if ((row->state == STATE_RUNNING || row->state == STATE_PAUSED) && !force)
+		return log_error_errno(-EBUSY, "container %s is %s: stop it first, or use `rm -f`",
+				       row->name, container_state_to_string(row->state));
+
+	/* At work on it until the row is gone (common/ctr-lock.h), so that a
+	 * removal cut short is finished by whoever meets it next. A start
+	 * under way holds the lock until its container runs: wait for that,
+	 * then act on what it made. */
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, row->id);
+	if (!bundle)
+		return log_error_errno(-ENOMEM, "out of memory");
+	r = ctr_lock(bundle, LOCK_EX, RM_LOCK_TIMEOUT_MS, &job->lock_fd);
+	if (r == -EBUSY)
+		return log_error_errno(r, "container %s is being started or removed by another "
+					  "command",
+				       row->name);
+	if (r < 0 && r != -ENOENT) /* ENOENT: no folder; the row goes all the same */
+		return log_error_errno(r, "lock `%s`: %m", bundle);
+	ContainerRow now;
+	r = db_container_get(db, row->id, &now);
+	if (r == -ENOENT)
+		return log_error_errno(r, "no such container: %s (removed meanwhile)", row->name);
+	if (r < 0)
+		return cli_db_error(cli, r, "read container %s from the state DB", row->name);
+	container_row_done(row);
+	*row = now;
 	if ((row->state == STATE_RUNNING || row->state == STATE_PAUSED) && !force)
 		return log_error_errno(-EBUSY, "container %s is %s: stop it first, or use `rm -f`",
 				       row->name, container_state_to_string(row->state));
@@ -122,7 +156,7 @@ static int rm_end(Cli *cli, BulkJob *job, int wait_r, const void *arg)
 	log_debug("delete container %s from the state DB", row->name);
 	r = db_container_delete(db, row->id);
 	if (r < 0 && r != -ENOENT)
-		return log_error_errno(r, "delete container %s from the state DB: %m", row->name);
+		return cli_db_error(cli, r, "delete container %s from the state DB", row->name);
 	printf("%s\n", row->name);
 	return 0;
 }

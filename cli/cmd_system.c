@@ -279,7 +279,10 @@ static void refresh_rows(Check *c, sqlite3 *db, char **ids)
 		ContainerState before = row.state;
 		_cleanup_free_ char *name = strdup(row.name);
 		int r = container_refresh(c->cli, &row);
-		if (r == -ENOENT)
+		if (r == -ENOENT && before == STATE_REMOVING)
+			printf("  fixed: %s was being removed by a command that was killed: removed\n",
+			       name ? name : ids[i]);
+		else if (r == -ENOENT)
 			printf("  fixed: %s, whose start was cut short, was run with --rm: removed\n",
 			       name ? name : ids[i]);
 		else if (r == REFRESH_UNRECORDED)
@@ -302,8 +305,7 @@ static void refresh_rows(Check *c, sqlite3 *db, char **ids)
 				container_row_done(&again);
 			}
 		}
-		if (r != -ENOENT)
-			container_row_done(&row);
+		container_row_done(&row);
 	}
 }
 

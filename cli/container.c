@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +18,31 @@
 #include "log.h"
 #include "parse.h"
 #include "util.h"
+
+int cli_db_error(Cli *cli, int r, const char *fmt, ...)
+{
+	_cleanup_free_ char *what = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	if (!what)
+		return log_error_errno(r, "the state DB: %m");
+	_cleanup_free_ char *path = path_db(&cli->paths);
+	struct stat st;
+	if (r == -EBADMSG && path && stat(path, &st) == 0 && st.st_size == 0)
+		return log_error_errno(r, "the state DB `%s` is empty (0 bytes): damaged, not new; "
+					  "see `berth system check`",
+				       path);
+	if (r == -EBADMSG)
+		return log_error_errno(r, "the state DB `%s` is damaged (%s: corrupted data); see "
+					  "`berth system check`",
+				       path, what);
+	if (r == -EPROTONOSUPPORT)
+		return log_error_errno(r, "the state DB `%s` was written by a newer berth", path);
+	return log_error_errno(r, "%s: %m", what);
+}
 
 int cli_db(Cli *cli, sqlite3 **ret)
 {
@@ -28,20 +55,8 @@ int cli_db(Cli *cli, sqlite3 **ret)
 			return log_error_errno(-ENOMEM, "out of memory");
 		log_debug("open the state DB %s", path);
 		r = db_open(path, &cli->db);
-		struct stat st;
-		if (r == -EBADMSG && stat(path, &st) == 0 && st.st_size == 0)
-			return log_error_errno(r, "the state DB `%s` is empty (0 bytes): damaged, "
-						  "not new; see `berth system check`",
-					       path);
-		if (r == -EBADMSG)
-			return log_error_errno(r, "the state DB `%s` is damaged (not a database or "
-						  "corrupted); see `berth system check`",
-					       path);
-		if (r == -EPROTONOSUPPORT)
-			return log_error_errno(r, "the state DB `%s` was written by a newer berth",
-					       path);
 		if (r < 0)
-			return log_error_errno(r, "open the state DB `%s`: %m", path);
+			return cli_db_error(cli, r, "open the state DB");
 	}
 	*ret = cli->db;
 	return 0;
@@ -110,10 +125,60 @@ static int refresh_unstarted(Cli *cli, ContainerRow *row)
 	return 0;
 }
 
+/* A removal whose command was killed (nobody holds the folder's lock):
+ * finished here, as `rm -f` would have. Returns -ENOENT once the row is
+ * gone, 0 when someone is at work on it still. */
+static int refresh_removing(Cli *cli, ContainerRow *row)
+{
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, row->id);
+	if (!bundle)
+		return -ENOMEM;
+	_cleanup_close_ int lock = -EBADF;
+	int r = ctr_lock(bundle, LOCK_EX, 0, &lock);
+	if (r == -EBUSY || (r < 0 && r != -ENOENT))
+		return 0;
+	sqlite3 *db;
+	if ((r = cli_db(cli, &db)) < 0)
+		return r;
+	ContainerRow now;
+	r = db_container_get(db, row->id, &now);
+	if (r < 0)
+		return r == -ENOENT ? -ENOENT : 0;
+	bool removing = now.state == STATE_REMOVING;
+	container_row_done(&now);
+	if (!removing)
+		return 0;
+	log_debug("container %s: its removal was cut short; finishing it", row->name);
+	/* What it killed may not have ended yet; its supervisor, which finds
+	 * the row claimed, records nothing and goes. */
+	_cleanup_close_ int sup = -EBADF;
+	if (pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
+			       &sup) >= 0) {
+		if (row->cgroup)
+			(void)cgroup_kill(row->cgroup);
+		if (pidfd_wait_exit(sup, 5000) < 0) {
+			(void)syscall(SYS_pidfd_send_signal, sup, SIGKILL, NULL, 0);
+			(void)pidfd_wait_exit(sup, 2000);
+		}
+	}
+	if (row->cgroup && cgroup_owned_by(row->cgroup, cli->paths.state_dir) == 1)
+		(void)cgroup_destroy(row->cgroup, 5000);
+	r = container_remove_files(cli, row->id);
+	if (r >= 0)
+		r = db_container_delete(db, row->id);
+	if (r < 0 && r != -ENOENT)
+		return log_error_errno(r, "finish the removal of container %s: %m", row->name);
+	log_debug("container %s: finished its removal, which a killed command had begun",
+		  row->name);
+	return -ENOENT;
+}
+
 int container_refresh(Cli *cli, ContainerRow *row)
 {
 	if (row->state == STATE_CREATED)
 		return refresh_unstarted(cli, row);
+	if (row->state == STATE_REMOVING)
+		return refresh_removing(cli, row);
 	if (row->state != STATE_RUNNING && row->state != STATE_PAUSED)
 		return 0;
 
@@ -202,7 +267,7 @@ int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret)
 		return log_error_errno(r, "`%s` matches several containers: %s", key, list);
 	}
 	if (r < 0)
-		return log_error_errno(r, "look up container `%s`: %m", key);
+		return cli_db_error(cli, r, "look up container `%s`", key);
 	log_debug("`%s` is container %.12s (%s), %s in the DB", key, ret->id, ret->name,
 		  container_state_to_string(ret->state));
 	r = container_refresh(cli, ret);

@@ -69,6 +69,17 @@ t_match() {
 		T_FAILED=$((T_FAILED + 1))
 	fi
 }
+t_no_match() {
+	T_N=$((T_N + 1))
+	if [[ $3 =~ $2 ]]; then
+		echo "not ok $T_N - $1"
+		echo "#   expected not to match: $2"
+		echo "#   actual: $(printf %q "$3")"
+		T_FAILED=$((T_FAILED + 1))
+	else
+		echo "ok $T_N - $1"
+	fi
+}
 
 # t_skip DESCRIPTION: one TAP result, skipped for the reason given.
 t_skip() {
