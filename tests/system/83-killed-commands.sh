@@ -85,4 +85,87 @@ t_match "saying so" '^berth: the supervisor ended before the container started' 
 t_ok "without pointing to berth status of a container that is gone" test -z "$(echo "$ERR" | grep 'berth status')"
 t_is "and the container is gone" 0 "$(db "SELECT count(*) FROM containers WHERE name='gone'")"
 
+# `rm -f` killed after it claimed the row: the row stays `removing`, and
+# nobody is at work on it. Its supervisor is held stopped, so that the rm
+# is surely killed while it waits for it.
+# Gone, or a zombie that init has not reaped yet.
+supervisor_gone() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	[ -z "$st" ] || [[ $st == Z* ]]
+}
+is_state() { [ "$(state "$1")" = "$2" ]; }
+kill_rm_midway() {
+	local name=$1 sup
+	sup=$(supervisor_of "$(db "SELECT id FROM containers WHERE name='$name'")")
+	kill -STOP "$sup"
+	env BERTH_DEBUG=1 "$BERTH" rm -f "$name" 2>"$ROOT/rm.err" >/dev/null &
+	local rm=$!
+	wait_for 10 grep -q "mark container $name as removing" "$ROOT/rm.err"
+	sleep 0.3
+	kill -KILL $rm
+	wait $rm 2>/dev/null
+	echo "$sup"
+}
+id=$(berth run -d --name doomed busybox sleep 1000)
+sup=$(kill_rm_midway doomed)
+t_is "rm -f killed mid-way leaves the row removing" removing "$(state doomed)"
+kill -CONT "$sup"
+wait_for 10 supervisor_gone "$sup"
+t_is "its supervisor leaves the claimed row to the remover" removing "$(state doomed)"
+capture berth list
+t_is "the next command works" 0 "$RC"
+t_no_match "and finishes the removal: list does not show it" doomed "$OUT"
+t_is "its row is gone" "" "$(state doomed)"
+t_ok "and its folder" test ! -e "$ROOT/containers/$id"
+
+# The same, with the supervisor still stopped: system check finishes it.
+id=$(berth run -d --name doomed2 busybox sleep 1000)
+sup=$(kill_rm_midway doomed2)
+t_is "a second rm -f killed mid-way" removing "$(state doomed2)"
+capture berth system check
+t_match "system check finishes the removal" 'fixed: doomed2 was being removed by a command that was killed: removed' "$OUT"
+t_is "its row is gone" "" "$(state doomed2)"
+t_ok "its folder is gone" test ! -e "$ROOT/containers/$id"
+t_ok "and its supervisor" supervisor_gone "$sup"
+
+# A removal at work is not taken over: a second rm says who is at work.
+id=$(berth run -d --name busy busybox sleep 1000)
+sup=$(supervisor_of "$id")
+kill -STOP "$sup"
+"$BERTH" rm -f busy >/dev/null 2>&1 &
+rm1=$!
+wait_for 10 is_state busy removing
+capture berth rm -f busy
+t_is "a second rm of a container being removed fails" 125 "$RC"
+t_match "saying so" 'container busy is being removed by another command' "$ERR"
+capture berth list
+t_match "list leaves a removal at work alone" 'busy .* removing' "$OUT"
+kill -CONT "$sup"
+wait $rm1
+t_is "and the first rm finishes it" "0 " "$? $(state busy)"
+
+# Supervisors of --rm runs killed at random moments around the end: what
+# they leave (a run/ID/ or trash/ folder, a row) is all taken away by
+# `system check` once it is old enough to be nobody's start.
+for i in $(seq 6); do
+	id=$(berth run -d --rm busybox sleep 0.2)
+	sup=$(supervisor_of "$id")
+	sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+	[ -n "$sup" ] && kill -KILL "$sup" 2>/dev/null
+done
+sleep 1
+berth rm -f --all >/dev/null
+mkdir -p "$ROOT/run/$(printf '%064d' 7)" # as a supervisor killed between its steps leaves it
+touch -d '-2 min' "$ROOT"/run/* "$ROOT"/trash/* 2>/dev/null
+live=$(berth run -d --name keeper busybox sleep 1000)
+touch -d '-2 min' "$ROOT/run/$live"
+capture berth system check
+t_match "system check removes the runtime folders of containers that are gone" 'fixed: removed [0-9]+ runtime folders? of containers that are gone' "$OUT"
+t_is "none is left but the live container's" "$(printf '%s\n' "$live" cache | sort | tr '\n' ' ')" "$(ls "$ROOT/run" | sort | tr '\n' ' ')"
+t_is "nor any folder in the trash" "" "$(ls "$ROOT/trash" 2>/dev/null)"
+capture berth system check
+t_is "a second check finds nothing to do" 0 "$RC"
+berth rm -f keeper >/dev/null
+
 t_end
