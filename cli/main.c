@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
+
 /* berth: the command-line tool. It keeps no state of its own between
  * calls: everything is in the state DB, the kernel and the supervisors. */
 
@@ -102,8 +104,27 @@ static bool debug_from_env(void)
 	return e && *e && !streq(e, "0");
 }
 
+/* A caller that closed our stdin, stdout or stderr (`berth run -d … >&-`)
+ * would let the next file we open take that number: the DB's reserve, a
+ * container's config.json, a socket given to the supervisor as its
+ * stdio, and an error message would be written into it. /dev/null takes
+ * their place, as systemd and crun do. */
+static void open_missing_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null >= 0 && null != fd) {
+			(void)dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
 int main(int argc, char *argv[])
 {
+	open_missing_stdio();
 	log_setup("berth", LOG_LEVEL_INFO);
 	arg_debug = debug_from_env();
 

@@ -168,4 +168,18 @@ capture berth system check
 t_is "a second check finds nothing to do" 0 "$RC"
 berth rm -f keeper >/dev/null
 
+# A command started with its stdin, stdout and stderr closed (by a careless
+# caller or a dying one): what it opens never takes their numbers, so it
+# neither fails for its output nor writes a message into a file of the
+# state.
+"$BERTH" run -d --name closed busybox echo hi <&- >&- 2>&-
+t_is "run -d with its stdio closed succeeds" 0 "$?"
+t_ok "and the container runs and ends" wait_for 10 is_state closed exited
+"$BERTH" run --name closed busybox true <&- >&- 2>&-
+t_is "an error with stderr closed still exits 125" 125 "$?"
+t_is "and no message went into the state's files" "" "$(grep -rl 'berth: ' "$ROOT/containers" "$ROOT/run" 2>/dev/null)"
+capture berth status closed
+t_match "the container is as it was" 'State: +exited \(0\)' "$OUT"
+berth rm closed >/dev/null
+
 t_end
