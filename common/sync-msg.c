@@ -76,6 +76,12 @@ int sync_recv(int fd, SyncMsg *m, int *ret_fd)
 {
 	int got;
 	ssize_t n = recv_with_fd(fd, m, sizeof(*m), &got);
+	/* A peer that closed its end with a message of ours unread (a
+	 * supervisor that failed before reading SYNC_GO) makes the kernel
+	 * report ECONNRESET once, before the messages it sent us, which are
+	 * still queued: its last word is the one that says why. */
+	if (n == -ECONNRESET)
+		n = recv_with_fd(fd, m, sizeof(*m), &got);
 	if (ret_fd)
 		*ret_fd = -EBADF;
 	if (n < 0)
