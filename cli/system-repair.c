@@ -230,7 +230,14 @@ int repair_container(Cli *cli, const char *id)
 	}
 	const char *name = spec_get_annotation(spec, ANNOTATION_NAME);
 	const char *image = spec_get_annotation(spec, ANNOTATION_IMAGE);
-	const char *lower = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	/* The layers, relative to the folder in its config.json (paths.h). */
+	r = spec_relocate_paths(spec, bundle);
+	if (r < 0)
+		return r;
+	const char *lower_rel = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	_cleanup_free_ char *lower = lower_rel ? path_list_resolve(bundle, lower_rel) : NULL;
+	if (lower_rel && !lower)
+		return -ENOMEM;
 	char fallback[32];
 	if (!name || !name_is_valid(name)) {
 		snprintf(fallback, sizeof(fallback), "recovered-%.12s", id);
