@@ -863,6 +863,11 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 		return r;
 	char created[32];
 	format_iso8601(now_usec(), created);
+	/* Relative to the root in the DB (paths.h). */
+	_cleanup_free_ char *rootfs = path_list_to_state(&cli->paths, c->rootfs);
+	_cleanup_free_ char *bundle = path_to_state(&cli->paths, c->bundle);
+	if (!rootfs || !bundle)
+		return log_error_errno(-ENOMEM, "out of memory");
 	ContainerRow row = {
 		.id = (char *)id,
 		.name = c->name,
@@ -870,8 +875,8 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 		.command = c->command,
 		.state = STATE_CREATED,
 		.created_at = created,
-		.rootfs = c->rootfs,
-		.bundle = c->bundle,
+		.rootfs = rootfs,
+		.bundle = bundle,
 		.auto_remove = o->auto_remove,
 		.userns_base = c->userns_base,
 	};
@@ -903,7 +908,9 @@ static void remove_unstarted(Cli *cli, const char *id)
 	_cleanup_free_ char *cgroup = NULL;
 	if (cgroup_container_path(id, &cgroup) >= 0)
 		(void)cgroup_destroy(cgroup, 1000);
-	(void)rm_rf(row.bundle);
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, id);
+	if (bundle)
+		(void)rm_rf(bundle);
 	(void)db_container_delete(db, id);
 }
 
