@@ -65,7 +65,8 @@ section_cli()
 	md "| containers | \`berth list\` ms | \`berth list -q\` ms | \`berth status NAME\` ms | \`berth status ID\` ms | \`sqlite3\` count(*) ms | \`sqlite3\` list's query ms | \`podman ps -a\` ms | podman create, s each |"
 	md "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for n in $counts; do
-		[ "$n" -gt "$have" ] && scale_fill "$db" "$have" $((n - 1)) "$rootfs" "$root/containers"
+		# Bundles relative to the root, as berth records them.
+		[ "$n" -gt "$have" ] && scale_fill "$db" "$have" $((n - 1)) "$rootfs" containers
 		have=$n
 		target=bench_$(((n < 100 ? n : 100) / 2))
 		target_id=$(sqlite3 -readonly "$db" "SELECT substr(id, 1, 12) FROM containers WHERE name = '$target'")

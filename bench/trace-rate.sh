@@ -44,7 +44,8 @@ cmd=(sh -c "$script")
 if [ "${BENCH_C:-0}" != 0 ]; then
 	# A rootfs folder: the busybox image plus a static fork loop.
 	image=$BERTH_ROOT/forkroot
-	layer=$(sqlite3 -cmd ".timeout 10000" "$BERTH_ROOT/state.db" "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='busybox'")
+	# Relative to the root in the DB.
+	layer=$BERTH_ROOT/$(sqlite3 -cmd ".timeout 10000" "$BERTH_ROOT/state.db" "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='busybox'")
 	cp -a "$layer" "$image"
 	printf '%s\n' '#include <stdlib.h>' '#include <sys/syscall.h>' '#include <sys/wait.h>' \
 		'#include <unistd.h>' \

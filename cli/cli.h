@@ -73,7 +73,7 @@ typedef struct {
 	bool wait;           /* supervisor_start() before the container exists (run) */
 	bool make_bundle;    /* --wait: the supervisor makes the container's folder */
 	bool new_netns;      /* --wait: the container gets a network namespace of its own */
-	const char *rootfs;  /* its layers, ':'-separated: one gone is what a failure reports */
+	const char *rootfs;  /* its layers (absolute), ':'-separated: one gone is what a failure reports */
 } LaunchParams;
 /* ret_tty_fd: the pty master when the container has a terminal (-t) and
  * runs in the foreground, else -EBADF. */

@@ -238,7 +238,7 @@ static int image_list(Cli *cli, int argc, char **argv)
 	if (json) {
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++) {
-			json_t *layers = json_loads(rows[i].layers, 0, NULL);
+			json_t *layers = image_layer_paths(cli, rows[i].layers);
 			json_array_append_new(
 				a, json_pack("{ss ss so? ss ss? sI ss}", "id", rows[i].id, "name",
 					     rows[i].name, "layers", layers, "source", rows[i].source,
@@ -264,9 +264,9 @@ static int image_list(Cli *cli, int argc, char **argv)
 	return r;
 }
 
-static json_t *inspect_layers(const ImageRow *img, const LayerRow *layers, size_t n)
+static json_t *inspect_layers(Cli *cli, const ImageRow *img, const LayerRow *layers, size_t n)
 {
-	json_t *dirs = json_loads(img->layers, 0, NULL), *out = json_array(), *d;
+	json_t *dirs = image_layer_paths(cli, img->layers), *out = json_array(), *d;
 	size_t i;
 	json_array_foreach(dirs, i, d) {
 		const char *path = json_string_value(d);
@@ -328,7 +328,7 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	json_t *config = img.config ? json_loads(img.config, 0, NULL) : NULL;
 	json_t *o = json_pack("{ss ss ss ss? ss sI so so?}", "id", img.id, "name", img.name, "source",
 			      img.source, "digest", img.digest, "created_at", img.created_at, "size",
-			      (json_int_t)img.size, "layers", inspect_layers(&img, layers, n),
+			      (json_int_t)img.size, "layers", inspect_layers(cli, &img, layers, n),
 			      "config", config);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);

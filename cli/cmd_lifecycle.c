@@ -206,8 +206,9 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 		cli_block_forwarded_signals();
 	log_debug("start %s under a new supervisor, %s", row.name,
 		  attach ? "attached" : "detached");
+	_cleanup_free_ char *rootfs = path_list_from_state(&cli->paths, row.rootfs);
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
-			    .rootfs = row.rootfs };
+			    .rootfs = rootfs };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
 	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);

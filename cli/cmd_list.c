@@ -55,8 +55,19 @@ static void json_field_int(FILE *f, const char *key, bool present, long long v)
 	fputs(format_u64(buf, v < 0 ? -(unsigned long long)v : (unsigned long long)v), f);
 }
 
+/* A path (or a ':'-separated list) as the DB holds it, shown absolute:
+ * against this root. */
+static void json_field_path(FILE *f, const BerthPaths *paths, const char *key, const char *value,
+			    bool list)
+{
+	_cleanup_free_ char *abs = !value ? NULL
+				 : list	 ? path_list_from_state(paths, value)
+					 : path_from_state(paths, value);
+	json_field_str(f, key, abs ? abs : value, true);
+}
+
 /* The container's fields, as an object left open for more. */
-static void print_row_json_open(FILE *f, const ContainerRow *c)
+static void print_row_json_open(FILE *f, const BerthPaths *paths, const ContainerRow *c)
 {
 	fputc('{', f);
 	json_field_str(f, "id", c->id, false);
@@ -74,15 +85,15 @@ static void print_row_json_open(FILE *f, const ContainerRow *c)
 	json_field_str(f, "error", c->error, true);
 	json_field_int(f, "supervisor_pid", c->supervisor_pid > 0, c->supervisor_pid);
 	json_field_str(f, "cgroup", c->cgroup, true);
-	json_field_str(f, "rootfs", c->rootfs, true);
-	json_field_str(f, "bundle", c->bundle, true);
+	json_field_path(f, paths, "rootfs", c->rootfs, true);
+	json_field_path(f, paths, "bundle", c->bundle, false);
 	fprintf(f, ", \"auto_remove\": %s", c->auto_remove ? "true" : "false");
 	fprintf(f, ", \"log_dropped\": %lld", (long long)c->log_dropped);
 }
 
-static void print_row_json(FILE *f, const ContainerRow *c)
+static void print_row_json(FILE *f, const BerthPaths *paths, const ContainerRow *c)
 {
-	print_row_json_open(f, c);
+	print_row_json_open(f, paths, c);
 	fputc('}', f);
 }
 
@@ -117,6 +128,7 @@ static void print_cell(const char *s, int width, bool last)
 
 typedef struct {
 	OutputFormat format;
+	const BerthPaths *paths;
 	uint64_t now;
 	size_t printed;
 	ContainerRow *live; /* refreshed rows of running containers, in list order */
@@ -146,7 +158,7 @@ static int print_row(const ContainerRow *row, void *userdata)
 
 	if (w->format == FORMAT_JSON) {
 		printf(w->printed ? ",\n " : "");
-		print_row_json(stdout, row);
+		print_row_json(stdout, w->paths, row);
 	} else {
 		char state[64], pidbuf[21], created[64] = "";
 		const char *pid = row->pid > 0 ? format_u64(pidbuf, (uint64_t)row->pid) : "-";
@@ -212,7 +224,7 @@ int cmd_list(Cli *cli, int argc, char **argv)
 	/* First the containers that claim to run: a refresh may find one
 	 * whose supervisor is gone and write that down, which it must not do
 	 * in the middle of the walk below. */
-	ListWalk w = { .format = format, .now = now_usec() };
+	ListWalk w = { .format = format, .paths = &cli->paths, .now = now_usec() };
 	_cleanup_strv_free_ char **live_ids = NULL;
 	r = db_container_foreach(db, true, collect_id, &live_ids);
 	if (r < 0)
@@ -349,7 +361,7 @@ int cmd_status(Cli *cli, int argc, char **argv)
 	bool unrecorded = container_ended_unrecorded(&row);
 
 	if (format == FORMAT_JSON) {
-		print_row_json_open(stdout, &row);
+		print_row_json_open(stdout, &cli->paths, &row);
 		if (spec)
 			limits_print_json(stdout, spec, live ? &stats : NULL);
 		printf("}\n");
@@ -403,8 +415,10 @@ int cmd_status(Cli *cli, int argc, char **argv)
 			printf("Cgroup:      %s\n", row.cgroup);
 		if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup)
 			print_processes(row.cgroup);
-		printf("Rootfs:      %s\n", row.rootfs);
-		printf("Bundle:      %s\n", row.bundle);
+		_cleanup_free_ char *rootfs = path_list_from_state(&cli->paths, row.rootfs);
+		_cleanup_free_ char *bundle = path_from_state(&cli->paths, row.bundle);
+		printf("Rootfs:      %s\n", rootfs ? rootfs : row.rootfs);
+		printf("Bundle:      %s\n", bundle ? bundle : row.bundle);
 		if (spec)
 			limits_print_text(spec, live ? &stats : NULL);
 		printf("Auto-remove: %s\n", row.auto_remove ? "yes" : "no");
@@ -458,7 +472,7 @@ int cmd_inspect(Cli *cli, int argc, char **argv)
 			    cgroup_read_stats(row.cgroup, &stats) == 0;
 		printf("%s\n{\"state\": ", first ? "" : ",");
 		first = false;
-		print_row_json_open(stdout, &row);
+		print_row_json_open(stdout, &cli->paths, &row);
 		if (spec)
 			limits_print_json(stdout, spec, live ? &stats : NULL);
 		printf("}, \"config\": %s}", data && spec ? data : "null");

@@ -428,16 +428,13 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const Image
 		if (!s->cwd)
 			return -ENOMEM;
 	}
-	free(s->root_path);
-	if (asprintf(&s->root_path, "%s/rootfs", bundle) < 0)
-		return -ENOMEM;
 	if (asprintf(&s->cgroups_path, "/%s/%s", CGROUP_BERTH_PARENT, id) < 0)
 		return -ENOMEM;
 
+	/* root.path ("rootfs"), upper and work are relative to the bundle;
+	 * lowerdir is, once checked (prepare_container()). */
 	_cleanup_free_ char *lower = strv_join(layers, ":");
-	_cleanup_free_ char *upper = NULL, *work = NULL;
-	if (!lower || asprintf(&upper, "%s/upper", bundle) < 0 ||
-	    asprintf(&work, "%s/work", bundle) < 0)
+	if (!lower)
 		return -ENOMEM;
 	if (o->stop_signal && (r = spec_set_annotation(s, ANNOTATION_STOP_SIGNAL, o->stop_signal)) < 0)
 		return r;
@@ -446,8 +443,8 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const Image
 	if ((r = spec_set_annotation(s, ANNOTATION_NAME, name)) < 0 ||
 	    (r = spec_set_annotation(s, ANNOTATION_IMAGE, img->name)) < 0 ||
 	    (r = spec_set_annotation(s, ANNOTATION_LOWERDIR, lower)) < 0 ||
-	    (r = spec_set_annotation(s, ANNOTATION_UPPERDIR, upper)) < 0 ||
-	    (r = spec_set_annotation(s, ANNOTATION_WORKDIR, work)) < 0)
+	    (r = spec_set_annotation(s, ANNOTATION_UPPERDIR, "upper")) < 0 ||
+	    (r = spec_set_annotation(s, ANNOTATION_WORKDIR, "work")) < 0)
 		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
@@ -812,6 +809,11 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 		return log_error_errno(-E2BIG, "image `%s` has %zu layers: too many for one overlay "
 					       "mount under `%s`",
 				       img.name, strv_length(layers), cli->paths.state_dir);
+	/* In config.json relative to the bundle, as root.path (paths.h). */
+	_cleanup_free_ char *lower_rel = lower ? path_list_relative(cli->paths.state_dir, bundle, lower)
+					       : NULL;
+	if (lower && (!lower_rel || spec_set_annotation(spec, ANNOTATION_LOWERDIR, lower_rel) < 0))
+		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_free_ char *config = NULL;
 	r = spec_to_json(spec, &config);
 	if (r < 0)
@@ -861,6 +863,11 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 		return r;
 	char created[32];
 	format_iso8601(now_usec(), created);
+	/* Relative to the root in the DB (paths.h). */
+	_cleanup_free_ char *rootfs = path_list_to_state(&cli->paths, c->rootfs);
+	_cleanup_free_ char *bundle = path_to_state(&cli->paths, c->bundle);
+	if (!rootfs || !bundle)
+		return log_error_errno(-ENOMEM, "out of memory");
 	ContainerRow row = {
 		.id = (char *)id,
 		.name = c->name,
@@ -868,8 +875,8 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 		.command = c->command,
 		.state = STATE_CREATED,
 		.created_at = created,
-		.rootfs = c->rootfs,
-		.bundle = c->bundle,
+		.rootfs = rootfs,
+		.bundle = bundle,
 		.auto_remove = o->auto_remove,
 		.userns_base = c->userns_base,
 	};
@@ -901,7 +908,9 @@ static void remove_unstarted(Cli *cli, const char *id)
 	_cleanup_free_ char *cgroup = NULL;
 	if (cgroup_container_path(id, &cgroup) >= 0)
 		(void)cgroup_destroy(cgroup, 1000);
-	(void)rm_rf(row.bundle);
+	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, id);
+	if (bundle)
+		(void)rm_rf(bundle);
 	(void)db_container_delete(db, id);
 }
 

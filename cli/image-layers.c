@@ -290,8 +290,9 @@ int layered_import_commit(LayeredImport *im)
 			seen = seen || streq(im->layers[j].diff_id, l->diff_id);
 		if (seen)
 			continue;
-		_cleanup_free_ char *dir = NULL;
-		if (layer_dir(im, l, &dir) < 0 || json_array_append_new(dirs, json_string(dir)) < 0) {
+		_cleanup_free_ char *dir = NULL, *stored = NULL;
+		if (layer_dir(im, l, &dir) < 0 || !(stored = path_to_state(&im->cli->paths, dir)) ||
+		    json_array_append_new(dirs, json_string(stored)) < 0) {
 			json_decref(dirs);
 			return log_error_errno(-ENOMEM, "out of memory");
 		}

@@ -37,12 +37,37 @@ static bool looks_like_path(const char *ref)
 	       streq(ref, ".") || streq(ref, "..");
 }
 
-static int layers_from_json(const char *json, char ***ret)
+/* images.layers, made absolute (paths.h). */
+static int layers_from_json(Cli *cli, const char *json, char ***ret)
 {
 	json_t *a = json_loads(json, 0, NULL);
-	int r = a && json_is_array(a) && json_array_size(a) > 0 ? strv_from_json(a, ret) : -EBADMSG;
+	_cleanup_strv_free_ char **l = NULL;
+	int r = a && json_is_array(a) && json_array_size(a) > 0 ? strv_from_json(a, &l) : -EBADMSG;
 	json_decref(a);
+	for (size_t i = 0; r >= 0 && l[i]; i++) {
+		char *abs = path_from_state(&cli->paths, l[i]);
+		if (!abs)
+			return -ENOMEM;
+		free(l[i]);
+		l[i] = abs;
+	}
+	if (r >= 0)
+		*ret = TAKE_PTR(l);
 	return r;
+}
+
+json_t *image_layer_paths(Cli *cli, const char *layers_json)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	if (layers_from_json(cli, layers_json, &l) < 0)
+		return NULL;
+	json_t *a = json_array();
+	for (size_t i = 0; a && l[i]; i++)
+		if (json_array_append_new(a, json_string(l[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }
 
 int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)
@@ -90,7 +115,7 @@ int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)
 	if (r < 0)
 		return log_error_errno(r, "look up image `%s`: %m", ref);
 
-	r = layers_from_json(img.layers, &ret->layers);
+	r = layers_from_json(cli, img.layers, &ret->layers);
 	if (r < 0) {
 		image_row_done(&img);
 		return log_error_errno(r, "image `%s` has a damaged layer list in the DB", ref);
@@ -382,7 +407,9 @@ int image_create_flat(Cli *cli, const FlatImage *f)
 		return r;
 	}
 
-	json_t *layers = json_pack("[s]", final_rootfs);
+	/* Relative to the root in the DB (paths.h). */
+	_cleanup_free_ char *stored = path_to_state(&cli->paths, final_rootfs);
+	json_t *layers = stored ? json_pack("[s]", stored) : NULL;
 	_cleanup_free_ char *layers_json = layers ? json_dumps(layers, JSON_COMPACT) : NULL;
 	json_decref(layers);
 	char created[32];

@@ -23,6 +23,10 @@ void image_store_sweep_if_idle(Cli *cli);
 /* A fresh <dir>/.tmp-XXXXXX (0700): the only kind of name the sweep
  * removes besides folders without a DB row. */
 int image_store_mktemp(const char *dir, char **ret);
+/* images.layers (relative to the root in the DB) as a JSON array of
+ * absolute paths, for users to read; NULL when it is damaged. */
+typedef struct json_t json_t;
+json_t *image_layer_paths(Cli *cli, const char *layers_json);
 /* Bytes on disk under path (st_blocks), hard-linked files counted once. */
 int disk_usage(const char *path, uint64_t *ret);
 /* Fails with a clear message when name is not a valid image name or is
@@ -85,7 +89,6 @@ typedef struct {
 void image_defaults_done(ImageDefaults *d);
 /* A JSON array of strings (or null) as a string vector (or NULL);
  * -EBADMSG for anything else. */
-typedef struct json_t json_t;
 int strv_from_json(json_t *a, char ***ret);
 
 /* json: the images.config column (NULL gives empty defaults). */

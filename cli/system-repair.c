@@ -161,13 +161,17 @@ static int recover_image(Cli *cli, sqlite3 *db, const char *name, const char *lo
 	char *save = NULL;
 	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
 		const char *rest;
+		/* Relative to the root in the DB (paths.h). */
+		_cleanup_free_ char *stored = path_to_state(&cli->paths, p);
+		if (!stored)
+			return -ENOMEM;
 		if ((rest = path_below(p, images))) {
 			/* images/<id>/rootfs: a single-folder image */
-			if (strv_push(&folders, p) < 0)
+			if (strv_push(&folders, stored) < 0)
 				return -ENOMEM;
 			snprintf(image_id, sizeof(image_id), "%.64s", rest + 1);
 		} else if ((rest = path_below(p, layers_dir)) && n_layers < ELEMENTSOF(layers)) {
-			if (strv_push(&folders, p) < 0)
+			if (strv_push(&folders, stored) < 0)
 				return -ENOMEM;
 			layers[n_layers++] = (LayerRow){ .digest = NULL, .created_at = created };
 			if (asprintf(&layers[n_layers - 1].digest, "sha256:%s", rest + 1) < 0) {
@@ -230,7 +234,17 @@ int repair_container(Cli *cli, const char *id)
 	}
 	const char *name = spec_get_annotation(spec, ANNOTATION_NAME);
 	const char *image = spec_get_annotation(spec, ANNOTATION_IMAGE);
-	const char *lower = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	/* The layers, relative to the folder in its config.json (paths.h). */
+	r = spec_relocate_paths(spec, bundle);
+	if (r < 0)
+		return r;
+	const char *lower_rel = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	_cleanup_free_ char *lower = lower_rel ? path_list_resolve(bundle, lower_rel) : NULL;
+	/* And relative to the root in the DB. */
+	_cleanup_free_ char *rootfs = lower ? path_list_to_state(&cli->paths, lower) : strdup("");
+	_cleanup_free_ char *stored_bundle = path_to_state(&cli->paths, bundle);
+	if ((lower_rel && !lower) || !rootfs || !stored_bundle)
+		return -ENOMEM;
 	char fallback[32];
 	if (!name || !name_is_valid(name)) {
 		snprintf(fallback, sizeof(fallback), "recovered-%.12s", id);
@@ -248,8 +262,8 @@ int repair_container(Cli *cli, const char *id)
 		.image = (char *)(image ? image : "?"),
 		.command = command ? command : (char *)"[]",
 		.created_at = created,
-		.rootfs = (char *)(lower ? lower : ""),
-		.bundle = bundle,
+		.rootfs = rootfs,
+		.bundle = stored_bundle,
 	};
 	/* Its supervisor may be at work still: then the container runs, and
 	 * the supervisor, which opens the DB by its path at every write,

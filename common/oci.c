@@ -9,6 +9,7 @@
 #include "caps.h"
 #include "oci.h"
 #include "parse.h"
+#include "paths.h"
 #include "util.h"
 
 static const char *const namespace_names[_NS_MAX] = {
@@ -209,6 +210,42 @@ const char *spec_get_annotation(const ContainerSpec *s, const char *key)
 		if (streq(s->annotations[i].key, key))
 			return s->annotations[i].value;
 	return NULL;
+}
+
+int spec_relocate_paths(ContainerSpec *s, const char *bundle)
+{
+	/* root.path as berth wrote it then: <old root>/containers/<id>/rootfs,
+	 * the id being this bundle's. */
+	const char *rp = s->root_path, *id = strrchr(bundle, '/');
+	if (!rp || rp[0] != '/' || !id)
+		return 0;
+	_cleanup_free_ char *tail = NULL;
+	if (asprintf(&tail, "/containers/%s/rootfs", id + 1) < 0)
+		return -ENOMEM;
+	size_t n = strlen(rp), t = strlen(tail);
+	if (n <= t || !streq(rp + n - t, tail))
+		return 0;
+	_cleanup_free_ char *old_root = strndup(rp, n - t);
+	_cleanup_free_ char *old_bundle = strndup(rp, n - strlen("/rootfs"));
+	if (!old_root || !old_bundle)
+		return -ENOMEM;
+	static const char *const keys[] = { ANNOTATION_LOWERDIR, ANNOTATION_UPPERDIR,
+					    ANNOTATION_WORKDIR };
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		const char *v = spec_get_annotation(s, keys[i]);
+		if (!v)
+			continue;
+		_cleanup_free_ char *rel = path_list_relative(old_root, old_bundle, v);
+		int r = rel ? spec_set_annotation(s, keys[i], rel) : -ENOMEM;
+		if (r < 0)
+			return r;
+	}
+	char *rel = path_relative(old_root, old_bundle, rp);
+	if (!rel)
+		return -ENOMEM;
+	free(s->root_path);
+	s->root_path = rel;
+	return 0;
 }
 
 int spec_env_set(ContainerSpec *s, const char *assignment)

@@ -14,6 +14,8 @@
 /* berth's own fields travel as annotations. */
 #define ANNOTATION_NAME "org.berth.name"
 #define ANNOTATION_IMAGE "org.berth.image"
+/* The overlay's folders: relative to the bundle below the root (as
+ * root.path), absolute elsewhere; lowerdir ':'-separated, top first. */
 #define ANNOTATION_LOWERDIR "org.berth.overlay.lowerdir"
 #define ANNOTATION_UPPERDIR "org.berth.overlay.upperdir"
 #define ANNOTATION_WORKDIR "org.berth.overlay.workdir"
@@ -154,6 +156,15 @@ int spec_add_mount(ContainerSpec *s, const char *dest, const char *type, const c
 		   const char *const *options);
 int spec_set_annotation(ContainerSpec *s, const char *key, const char *value);
 const char *spec_get_annotation(const ContainerSpec *s, const char *key);
+/* root.path and the overlay's folders (ANNOTATION_*DIR) are relative to
+ * the bundle when below the root (paths.h). A config.json written by a
+ * berth of state DB schema 7 or older holds them absolute, as they were in
+ * the root the container was made in: root.path is
+ * <old root>/containers/<id>/rootfs. This gives such a spec today's form,
+ * as if that root were where bundle's is now, so that a root moved or
+ * copied whole runs its own files. Paths outside the old root (a rootfs
+ * folder, --layers) stay; a spec of today's form is left as it is. */
+int spec_relocate_paths(ContainerSpec *s, const char *bundle);
 /* Sets K=V in env, replacing an existing K. */
 int spec_env_set(ContainerSpec *s, const char *assignment);
 const char *spec_env_get(const ContainerSpec *s, const char *key);

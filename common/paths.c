@@ -152,3 +152,117 @@ char *path_layer_dir(const BerthPaths *p, const char *hex)
 	char *r;
 	return asprintf(&r, "%s/layers/%s", p->state_dir, hex) < 0 ? NULL : r;
 }
+
+/* ---- paths relative to the root ---- */
+
+char *path_resolve(const char *dir, const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	for (;;) {
+		if (startswith(path, "./"))
+			path += 2;
+		else if (streq(path, "."))
+			path += 1;
+		else if (startswith(path, "../") || streq(path, "..")) {
+			path += path[2] ? 3 : 2;
+			/* Up one folder of dir; never above `/`. */
+			while (n > 1 && dir[n - 1] != '/')
+				n--;
+			while (n > 1 && dir[n - 1] == '/')
+				n--;
+		} else
+			break;
+	}
+	char *r;
+	if (!*path)
+		return strndup(dir, n);
+	if (asprintf(&r, "%.*s%s%s", (int)n, dir, n == 1 && dir[0] == '/' ? "" : "/", path) < 0)
+		return NULL;
+	return r;
+}
+
+/* What follows dir in path ("" for dir itself, "x/y" below it), or NULL
+ * when path is neither. */
+static const char *path_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (strncmp(path, dir, n) != 0)
+		return NULL;
+	if (path[n] == 0)
+		return path + n;
+	return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+char *path_relative(const char *root, const char *dir, const char *path)
+{
+	const char *in_root = path_below(path, root);
+	const char *dir_in_root = path_below(dir, root);
+	if (!in_root || !dir_in_root)
+		return strdup(path);
+	/* The folders dir and path share, then a `..` for each folder of dir
+	 * below them. */
+	size_t common = 0;
+	for (size_t i = 0;; i++) {
+		char a = dir_in_root[i], b = in_root[i];
+		if ((a == '/' || a == 0) && (b == '/' || b == 0))
+			common = i;
+		if (a != b || a == 0)
+			break;
+	}
+	const char *rest = in_root + common, *up = dir_in_root + common;
+	if (*rest == '/')
+		rest++;
+	if (*up == '/')
+		up++;
+	size_t ups = *up ? 1 : 0;
+	for (const char *c = up; *c; c++)
+		ups += *c == '/';
+	char *r = malloc(3 * ups + strlen(rest) + 2);
+	if (!r)
+		return NULL;
+	char *w = r;
+	for (size_t i = 0; i < ups; i++)
+		w = stpcpy(w, "../");
+	if (*rest)
+		strcpy(w, rest);
+	else if (w > r)
+		w[-1] = 0; /* "../.." rather than "../../" */
+	else
+		strcpy(w, ".");
+	return r;
+}
+
+static char *list_map(const char *list, char *(*fn)(const char *a, const char *b, const char *path),
+		      const char *a, const char *b)
+{
+	_cleanup_strv_free_ char **out = NULL;
+	for (const char *p = list; *p;) {
+		const char *end = strchrnul(p, ':');
+		_cleanup_free_ char *member = strndup(p, (size_t)(end - p));
+		_cleanup_free_ char *m = member ? fn(a, b, member) : NULL;
+		if (!m || strv_push(&out, m) < 0)
+			return NULL;
+		p = *end ? end + 1 : end;
+	}
+	return out ? strv_join(out, ":") : strdup("");
+}
+
+static char *resolve2(const char *dir, const char *unused, const char *path)
+{
+	(void)unused;
+	return path_resolve(dir, path);
+}
+
+char *path_list_resolve(const char *dir, const char *list)
+{
+	return list_map(list, resolve2, dir, NULL);
+}
+
+char *path_list_relative(const char *root, const char *dir, const char *list)
+{
+	return list_map(list, path_relative, root, dir);
+}

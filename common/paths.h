@@ -42,3 +42,48 @@ char *path_image_dir(const BerthPaths *p, const char *image_id);
  * by the sha256 of the layer's uncompressed tar (its OCI diff_id). */
 char *path_layers_dir(const BerthPaths *p);
 char *path_layer_dir(const BerthPaths *p, const char *hex);
+
+/* ---- paths relative to the root ----
+ *
+ * What berth records of the files under its state folder is relative:
+ * to the state folder in the state DB (images.layers, containers.rootfs,
+ * containers.bundle), to the container's folder (its bundle) in its
+ * config.json (root.path, the overlay's folders). So a root that is moved
+ * (mv) or restored from a backup (cp -a) and used with --root NEWPLACE
+ * finds its own files, never the original's. A path outside the root (a
+ * rootfs folder given as the image, --layers) stays absolute. */
+
+/* path made absolute against dir (as it is when it is absolute already).
+ * Leading `..` components climb out of dir without a look at the disk,
+ * so that config.json's `../../layers/<hex>` gives the layer's own path,
+ * as the DB names it, not one through the bundle (which would also eat
+ * into mount(2)'s one page of overlay options). */
+char *path_resolve(const char *dir, const char *path);
+/* path as seen from dir when both are below root (or are root): relative,
+ * with a `..` for each folder of dir below what they share; path itself
+ * otherwise. */
+char *path_relative(const char *root, const char *dir, const char *path);
+/* The same for each member of a ':'-separated list (OverlayFS's lowerdir,
+ * containers.rootfs). */
+char *path_list_resolve(const char *dir, const char *list);
+char *path_list_relative(const char *root, const char *dir, const char *list);
+
+/* A path as the state DB holds it, made absolute: the one way the CLI
+ * reads one. */
+static inline char *path_from_state(const BerthPaths *p, const char *path)
+{
+	return path_resolve(p->state_dir, path);
+}
+static inline char *path_list_from_state(const BerthPaths *p, const char *list)
+{
+	return path_list_resolve(p->state_dir, list);
+}
+/* An absolute path in the form the state DB keeps. */
+static inline char *path_to_state(const BerthPaths *p, const char *path)
+{
+	return path_relative(p->state_dir, p->state_dir, path);
+}
+static inline char *path_list_to_state(const BerthPaths *p, const char *list)
+{
+	return path_list_relative(p->state_dir, p->state_dir, list);
+}

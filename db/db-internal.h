@@ -26,3 +26,6 @@ char *db_column_strdup(sqlite3_stmt *st, int col);
  * on every call, which made 10,000 ids cost 30 ms). */
 int db_step_strv(sqlite3 *db, sqlite3_stmt *st, char ***ret);
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+/* relative-paths.c: migration 8, the paths under the root made relative
+ * to it; run again on rows salvaged from an older DB. */
+int db_make_paths_relative(sqlite3 *db);

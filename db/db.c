@@ -12,89 +12,100 @@
 #include "log.h"
 #include "util.h"
 
+/* A migration is SQL, or C for what SQL cannot say. */
+typedef struct {
+	const char *sql;
+	int (*run)(sqlite3 *db);
+} Migration;
+
 /* Migrations, applied in order; migration N brings user_version from N-1
  * to N. Never edit a released one: add a new one. */
-static const char *const migrations[] = {
+static const Migration migrations[] = {
 	/* 1: containers and images */
-	"CREATE TABLE containers ("
-	"  id TEXT PRIMARY KEY NOT NULL,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  image TEXT NOT NULL,"
-	"  command TEXT NOT NULL,"
-	"  state TEXT NOT NULL DEFAULT 'created' CHECK (state IN"
-	"    ('created','running','paused','exited','stopped','removing')),"
-	"  created_at TEXT NOT NULL,"
-	"  started_at TEXT,"
-	"  finished_at TEXT,"
-	"  pid INTEGER,"
-	"  pid_start_time INTEGER,"
-	"  supervisor_pid INTEGER,"
-	"  supervisor_start_time INTEGER,"
-	"  boot_id TEXT,"
-	"  exit_code INTEGER,"
-	"  exit_signal INTEGER,"
-	"  oom_killed INTEGER NOT NULL DEFAULT 0,"
-	"  error TEXT,"
-	"  cgroup TEXT,"
-	"  rootfs TEXT NOT NULL,"
-	"  bundle TEXT NOT NULL,"
-	"  auto_remove INTEGER NOT NULL DEFAULT 0,"
-	"  restart_count INTEGER NOT NULL DEFAULT 0"
-	") STRICT;"
-	"CREATE INDEX containers_state ON containers(state);"
-	"CREATE INDEX containers_image ON containers(image);"
-	"CREATE TABLE images ("
-	"  id TEXT PRIMARY KEY NOT NULL,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  layers TEXT NOT NULL,"
-	"  source TEXT NOT NULL,"
-	"  size INTEGER NOT NULL DEFAULT 0,"
-	"  created_at TEXT NOT NULL,"
-	"  config TEXT"
-	") STRICT;",
+	{ .sql =
+		"CREATE TABLE containers ("
+		"  id TEXT PRIMARY KEY NOT NULL,"
+		"  name TEXT NOT NULL UNIQUE,"
+		"  image TEXT NOT NULL,"
+		"  command TEXT NOT NULL,"
+		"  state TEXT NOT NULL DEFAULT 'created' CHECK (state IN"
+		"    ('created','running','paused','exited','stopped','removing')),"
+		"  created_at TEXT NOT NULL,"
+		"  started_at TEXT,"
+		"  finished_at TEXT,"
+		"  pid INTEGER,"
+		"  pid_start_time INTEGER,"
+		"  supervisor_pid INTEGER,"
+		"  supervisor_start_time INTEGER,"
+		"  boot_id TEXT,"
+		"  exit_code INTEGER,"
+		"  exit_signal INTEGER,"
+		"  oom_killed INTEGER NOT NULL DEFAULT 0,"
+		"  error TEXT,"
+		"  cgroup TEXT,"
+		"  rootfs TEXT NOT NULL,"
+		"  bundle TEXT NOT NULL,"
+		"  auto_remove INTEGER NOT NULL DEFAULT 0,"
+		"  restart_count INTEGER NOT NULL DEFAULT 0"
+		") STRICT;"
+		"CREATE INDEX containers_state ON containers(state);"
+		"CREATE INDEX containers_image ON containers(image);"
+		"CREATE TABLE images ("
+		"  id TEXT PRIMARY KEY NOT NULL,"
+		"  name TEXT NOT NULL UNIQUE,"
+		"  layers TEXT NOT NULL,"
+		"  source TEXT NOT NULL,"
+		"  size INTEGER NOT NULL DEFAULT 0,"
+		"  created_at TEXT NOT NULL,"
+		"  config TEXT"
+		") STRICT;" },
 	/* 2: events recorded by `berth trace --db` (docs/state-db-events.md).
 	 * container_id is no foreign key: events outlive their container,
 	 * which is why its name is kept too. */
-	"CREATE TABLE events ("
-	"  id INTEGER PRIMARY KEY,"
-	"  time TEXT NOT NULL,"
-	"  type TEXT NOT NULL CHECK (type IN"
-	"    ('fork','exec','exit','cgroup','ns','mount','oom')),"
-	"  action TEXT,"
-	"  container_id TEXT,"
-	"  container_name TEXT,"
-	"  cgroup_id INTEGER NOT NULL,"
-	"  pid INTEGER NOT NULL,"
-	"  tid INTEGER NOT NULL,"
-	"  ppid INTEGER,"
-	"  comm TEXT NOT NULL,"
-	"  path TEXT,"
-	"  details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))"
-	") STRICT;"
-	"CREATE INDEX events_container ON events(container_id, time);"
-	"CREATE INDEX events_time ON events(time);",
+	{ .sql =
+		"CREATE TABLE events ("
+		"  id INTEGER PRIMARY KEY,"
+		"  time TEXT NOT NULL,"
+		"  type TEXT NOT NULL CHECK (type IN"
+		"    ('fork','exec','exit','cgroup','ns','mount','oom')),"
+		"  action TEXT,"
+		"  container_id TEXT,"
+		"  container_name TEXT,"
+		"  cgroup_id INTEGER NOT NULL,"
+		"  pid INTEGER NOT NULL,"
+		"  tid INTEGER NOT NULL,"
+		"  ppid INTEGER,"
+		"  comm TEXT NOT NULL,"
+		"  path TEXT,"
+		"  details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))"
+		") STRICT;"
+		"CREATE INDEX events_container ON events(container_id, time);"
+		"CREATE INDEX events_time ON events(time);" },
 	/* 3: --userns auto: the host uid range each container got */
-	"ALTER TABLE containers ADD COLUMN userns_base INTEGER;"
-	"CREATE UNIQUE INDEX containers_userns_base ON containers(userns_base)"
-	"  WHERE userns_base IS NOT NULL;",
+	{ .sql =
+		"ALTER TABLE containers ADD COLUMN userns_base INTEGER;"
+		"CREATE UNIQUE INDEX containers_userns_base ON containers(userns_base)"
+		"  WHERE userns_base IS NOT NULL;" },
 	/* 4: OCI images: layers shared between images by digest. A layer's
 	 * reference count is the number of image_layers rows naming it, so it
 	 * can never drift from the images that use it. */
-	"ALTER TABLE images ADD COLUMN digest TEXT;"
-	"CREATE TABLE layers ("
-	"  digest TEXT PRIMARY KEY NOT NULL,"
-	"  size INTEGER NOT NULL DEFAULT 0,"
-	"  created_at TEXT NOT NULL"
-	") STRICT;"
-	"CREATE TABLE image_layers ("
-	"  image_id TEXT NOT NULL REFERENCES images(id),"
-	"  position INTEGER NOT NULL,"
-	"  digest TEXT NOT NULL REFERENCES layers(digest),"
-	"  PRIMARY KEY (image_id, position)"
-	") STRICT;"
-	"CREATE INDEX image_layers_digest ON image_layers(digest);",
+	{ .sql =
+		"ALTER TABLE images ADD COLUMN digest TEXT;"
+		"CREATE TABLE layers ("
+		"  digest TEXT PRIMARY KEY NOT NULL,"
+		"  size INTEGER NOT NULL DEFAULT 0,"
+		"  created_at TEXT NOT NULL"
+		") STRICT;"
+		"CREATE TABLE image_layers ("
+		"  image_id TEXT NOT NULL REFERENCES images(id),"
+		"  position INTEGER NOT NULL,"
+		"  digest TEXT NOT NULL REFERENCES layers(digest),"
+		"  PRIMARY KEY (image_id, position)"
+		") STRICT;"
+		"CREATE INDEX image_layers_digest ON image_layers(digest);" },
 	/* 5: `berth list` reads containers in creation order: no sort */
-	"CREATE INDEX containers_created ON containers(created_at, id);",
+	{ .sql =
+		"CREATE INDEX containers_created ON containers(created_at, id);" },
 	/* 6: four pages fewer written by every container's start and end, two
 	 * statements fewer parsed by every process that opens the DB. `list`
 	 * reads the table in rowid order, which is the order the containers
@@ -102,11 +113,16 @@ static const char *const migrations[] = {
 	 * without an index, and faster: no lookup of each row through one.
 	 * The containers of an image are only counted by `image rm`, in a
 	 * scan. */
-	"DROP INDEX containers_created;"
-	"DROP INDEX containers_image;",
+	{ .sql =
+		"DROP INDEX containers_created;"
+		"DROP INDEX containers_image;" },
 	/* 7: bytes of output a container's log could not take (its disk
 	 * full), over all its runs */
-	"ALTER TABLE containers ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0;",
+	{ .sql =
+		"ALTER TABLE containers ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0;" },
+	/* 8: paths under the root relative to it (relative-paths.c), so that
+	 * a root that was moved or copied finds its own files */
+	{ .run = db_make_paths_relative },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
@@ -206,7 +222,8 @@ static int db_migrate(sqlite3 *db)
 	if (r < 0)
 		goto rollback;
 	for (; version < DB_SCHEMA_VERSION; version++) {
-		r = db_exec(db, migrations[version]);
+		const Migration *m = &migrations[version];
+		r = m->sql ? db_exec(db, m->sql) : m->run(db);
 		if (r < 0)
 			goto rollback;
 		char pragma[64];

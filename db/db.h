@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. A file of 0 bytes is a

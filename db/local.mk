@@ -7,6 +7,7 @@ libdb_a_SOURCES = \
 	db/event.c \
 	db/image.c \
 	db/layer.c \
+	db/relative-paths.c \
 	db/repair.c \
 	$(NULL)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

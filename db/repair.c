@@ -121,6 +121,9 @@ int db_salvage(sqlite3 *db, const char *from, DbSalvage *ret)
 		else if (streq(t, "images"))
 			ret->images = n > 0 ? n : 0;
 	}
+	/* A damaged DB of an older schema holds absolute paths. */
+	if (r >= 0)
+		r = db_make_paths_relative(db);
 	if (r >= 0)
 		r = db_commit(db);
 	else

@@ -282,12 +282,18 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	mount_options_done(&prop);
 	plan->propagation = prop.propagation ? prop.propagation : (MS_SLAVE | MS_REC);
 
-	const char *lower = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
-	const char *upper = spec_get_annotation(spec, ANNOTATION_UPPERDIR);
-	const char *work = spec_get_annotation(spec, ANNOTATION_WORKDIR);
-	if (lower) {
-		if (!upper || !work)
+	const char *lower_rel = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
+	const char *upper_rel = spec_get_annotation(spec, ANNOTATION_UPPERDIR);
+	const char *work_rel = spec_get_annotation(spec, ANNOTATION_WORKDIR);
+	if (lower_rel) {
+		if (!upper_rel || !work_rel)
 			return -EINVAL;
+		/* Relative to the bundle, where it is now (paths.h). */
+		_cleanup_free_ char *lower = path_list_resolve(bundle, lower_rel);
+		_cleanup_free_ char *upper = path_resolve(bundle, upper_rel);
+		_cleanup_free_ char *work = path_resolve(bundle, work_rel);
+		if (!lower || !upper || !work)
+			return -ENOMEM;
 		/* A writable layer that is deleted with the container is mounted
 		 * `volatile`: otherwise, when the last process of the container's
 		 * mount namespace exits, OverlayFS syncs the whole filesystem that
@@ -304,7 +310,9 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 		if (strlen(plan->overlay_data) >= 4096)
 			return -E2BIG;
 	}
-	(void)bundle;
+	plan->rootfs = path_resolve(bundle, spec->root_path);
+	if (!plan->rootfs)
+		return -ENOMEM;
 
 	plan->identity = (ProcessIdentity){
 		.uid = spec->uid,
@@ -354,6 +362,7 @@ void init_plan_done(InitPlan *plan)
 		mount_options_done(&plan->mounts[i].opts);
 	free(plan->mounts);
 	free(plan->overlay_data);
+	free(plan->rootfs);
 	free(plan->seccomp.filter);
 	*plan = (InitPlan){ 0 };
 }

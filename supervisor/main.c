@@ -358,6 +358,9 @@ static int run(Supervisor *s)
 		return -ENOMEM;
 	else
 		r = spec_read_file(config, &s->spec, &error);
+	/* A container made by an older berth, whose root may have moved. */
+	if (r >= 0)
+		r = spec_relocate_paths(s->spec, s->bundle);
 	if (r < 0) {
 		char msg[SYNC_MSG_MAX];
 		snprintf(msg, sizeof(msg), "%s", error ? error : strerror(-r));

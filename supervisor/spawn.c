@@ -168,17 +168,6 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		*ret_exit_code = EXIT_BERTH_ERROR;
 		return r;
 	}
-	_cleanup_free_ char *rootfs = NULL;
-	if (spec->root_path[0] == '/')
-		rootfs = strdup(spec->root_path);
-	else if (asprintf(&rootfs, "%s/%s", s->bundle, spec->root_path) < 0)
-		rootfs = NULL;
-	if (!rootfs) {
-		init_plan_done(&plan);
-		return -ENOMEM;
-	}
-	plan.rootfs = rootfs;
-
 	if (s->stage_fd >= 0) {
 		plan.stage_fd = TAKE_FD(s->stage_fd);
 		r = 0;

@@ -43,7 +43,7 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
 /* What the container init needs, prepared by the supervisor before clone. */
 typedef struct {
 	const ContainerSpec *spec;
-	const char *rootfs;       /* overlay mount point (bundle/rootfs) */
+	char *rootfs;             /* the root: root.path resolved (bundle/rootfs) */
 	char *overlay_data;       /* lowerdir=...,upperdir=...,workdir=...[,volatile] or NULL */
 	size_t overlay_volatile;  /* > 0: where ",volatile" starts in overlay_data */
 	unsigned long propagation; /* for "/" before anything is mounted */

@@ -89,6 +89,7 @@ SYSTEM_TESTS = \
 	tests/system/82-full-disk.sh \
 	tests/system/83-killed-commands.sh \
 	tests/system/84-damaged-db.sh \
+	tests/system/85-moved-root.sh \
 	tests/system/90-docs.sh \
 	tests/system/91-completion.sh \
 	tests/system/92-readme.sh \

@@ -25,7 +25,7 @@ store_sum() {
 		'SELECT name FROM images; SELECT digest FROM layers; SELECT * FROM image_layers') |
 		md5sum
 }
-image_dir() { db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='$1'"; }
+image_dir() { echo "$ROOT/$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='$1'")"; }
 xattr() { python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())' "$@" 2>/dev/null; }
 setxattr() { python3 -c 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode(), follow_symlinks=False)' "$@"; }
 

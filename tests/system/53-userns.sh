@@ -13,7 +13,7 @@ t_is "inside, the process is root" "uid=0(root) gid=0(root) groups=0(root),10(wh
 t_is "the image's files look owned by their owners inside (a chown'd copy)" "0 0 0 0" \
 	"$(run --userns auto busybox stat -c '%u %g' /bin/busybox /etc/shadow | tr '\n' ' ' | sed 's/ $//')"
 t_is "the image itself is untouched on the host" "0 0" \
-	"$(stat -c '%u %g' "$(db "SELECT json_extract(layers, '\$[0]') FROM images")/bin/busybox")"
+	"$(stat -c '%u %g' "$ROOT/$(db "SELECT json_extract(layers, '\$[0]') FROM images")/bin/busybox")"
 
 mkdir -p "$ROOT/shared"
 chmod 777 "$ROOT/shared"

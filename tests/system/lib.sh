@@ -196,10 +196,12 @@ wait_for() {
 db() { sqlite3 -cmd ".timeout 10000" "$ROOT/state.db" "$@"; }
 
 # The top layer folder of an image, for tests that copy it. Never empty: an
-# empty path would make `cp -a "$dir/." ...` copy the host's whole root.
+# empty path would make `cp -a "$dir/." ...` copy the host's whole root. The
+# DB holds it relative to the root.
 image_layer() {
 	local dir
 	dir=$(db "SELECT json_extract(layers, '\$[0]') FROM images WHERE name='${1:-busybox}'")
+	[ -n "$dir" ] && dir=$ROOT/$dir
 	if [ -z "$dir" ] || [ ! -d "$dir" ] || [ "$dir" = / ]; then
 		echo "Bail out! no layer folder for image ${1:-busybox} (got '$dir')" >&2
 		exit 1

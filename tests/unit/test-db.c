@@ -1020,6 +1020,83 @@ static void test_deferred_checkpoint_keeps_a_newer_schema_version(void **state)
 	(void)sqlite3_close(check);
 }
 
+/* ---- migration 8: paths relative to the root ---- */
+
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define HEX_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define HEX_D "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+
+/* A DB of schema 7 as a berth of then left it, under a root since moved
+ * (/old/root): absolute paths, among them some that only look like the
+ * store's (another root's layer, a user's folder). Opening it migrates. */
+static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void **state)
+{
+	Fixture *f = *state;
+	ImageRow one = {
+		.id = (char *)HEX_A,
+		.name = (char *)"busybox",
+		.layers = (char *)"[\"/old/root/images/" HEX_A "/rootfs\"]",
+		.source = (char *)"busybox:/bin/busybox",
+		.created_at = (char *)"2026-11-23T16:24:27.123Z",
+	};
+	assert_int_equal(db_image_insert(f->db, &one), 0);
+	LayerRow layers[] = {
+		{ .digest = (char *)"sha256:" HEX_C, .created_at = (char *)"2026-11-23T16:24:27.123Z" },
+	};
+	ImageRow layered = {
+		.id = (char *)HEX_B,
+		.name = (char *)"app",
+		/* HEX_D is no layer of this DB: another root's, given by --layers */
+		.layers = (char *)"[\"/old/root/layers/" HEX_C "\", \"/x/layers/" HEX_D "\", \"/srv/rootfs\"]",
+		.source = (char *)"oci:/srv/app",
+		.created_at = (char *)"2026-11-23T16:24:27.123Z",
+	};
+	assert_int_equal(db_image_insert_layered(f->db, &layered, layers, 1), 0);
+	TestContainer c, other;
+	test_container_init(&c, "e1", "web", "busybox", 1);
+	c.row.rootfs = (char *)"/home/me/extra:/old/root/images/" HEX_A "/rootfs:/old/root/layers/" HEX_C;
+	char bundle[256];
+	snprintf(bundle, sizeof(bundle), "/old/root/containers/%s", c.id);
+	c.row.bundle = bundle;
+	assert_int_equal(db_container_insert(f->db, &c.row), 0);
+	test_container_init(&other, "e2", "other", "busybox", 2);
+	/* A bundle path of some other container: not this row's. */
+	other.row.bundle = bundle;
+	other.row.rootfs = (char *)"/old/root/images/" HEX_B "/rootfs";
+	assert_int_equal(db_container_insert(f->db, &other.row), 0);
+	assert_int_equal(sqlite3_exec(f->db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
+	f->db = db_close(f->db);
+
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	assert_int_equal(query_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	_cleanup_free_ char *l1 = query_text(f->db, "SELECT layers FROM images WHERE name = 'busybox'");
+	assert_string_equal(l1, "[\"images/" HEX_A "/rootfs\"]");
+	_cleanup_free_ char *l2 = query_text(f->db, "SELECT layers FROM images WHERE name = 'app'");
+	assert_string_equal(l2, "[\"layers/" HEX_C "\",\"/x/layers/" HEX_D "\",\"/srv/rootfs\"]");
+	_cleanup_free_ char *r1 = query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
+						    "WHERE name = 'web'");
+	char want[512];
+	snprintf(want, sizeof(want), "/home/me/extra:images/%s/rootfs:layers/%s containers/%s", HEX_A,
+		 HEX_C, c.id);
+	assert_string_equal(r1, want);
+	/* An image id this DB has (HEX_B), but as a one-folder image it never
+	 * was: the shape is right, so it is taken; the bundle of another row
+	 * is not. */
+	_cleanup_free_ char *r2 = query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
+						    "WHERE name = 'other'");
+	snprintf(want, sizeof(want), "images/%s/rootfs %s", HEX_B, bundle);
+	assert_string_equal(r2, want);
+
+	/* Once is enough: opening again changes nothing. */
+	assert_int_equal(sqlite3_exec(f->db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
+	f->db = db_close(f->db);
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	_cleanup_free_ char *again = query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
+						       "WHERE name = 'web'");
+	assert_string_equal(again, r1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1051,6 +1128,7 @@ int main(void)
 		TEST_OPEN(test_container_delete_removes_the_row_once),
 		TEST_OPEN(test_image_insert_get_list_delete),
 		TEST_OPEN(test_image_count_users_counts_containers_of_that_image),
+		TEST_OPEN(test_migration_8_makes_the_store_paths_relative_by_their_shape),
 		TEST_OPEN(test_parallel_writers_all_succeed_without_ebusy),
 		TEST(test_parallel_first_opens_create_the_schema_once),
 	};

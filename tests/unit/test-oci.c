@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the OCI config.json model (common/oci.c): the defaults,
- * a lossless JSON round trip, and refusal of malformed documents with an
- * error that names the field. */
+ * a lossless JSON round trip, refusal of malformed documents with an
+ * error that names the field, and the paths of an older berth's
+ * config.json taken relative to its folder. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -713,6 +714,60 @@ static void test_spec_from_json_rejects_embedded_nul(void **state)
 	assert_rejected(TOP(", \"annotations\": {\"k\\u0000hidden\": \"v\"}"), "config.json");
 }
 
+/* ---- spec_relocate_paths: a config.json of an older berth ---- */
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define OLD "/old/root/containers/" ID
+
+static ContainerSpec *old_spec(const char *lower)
+{
+	ContainerSpec *s = NULL;
+	assert_int_equal(spec_new_default(&s), 0);
+	free(s->root_path);
+	s->root_path = strdup(OLD "/rootfs");
+	assert_int_equal(spec_set_annotation(s, ANNOTATION_LOWERDIR, lower), 0);
+	assert_int_equal(spec_set_annotation(s, ANNOTATION_UPPERDIR, OLD "/upper"), 0);
+	assert_int_equal(spec_set_annotation(s, ANNOTATION_WORKDIR, OLD "/work"), 0);
+	return s;
+}
+
+static void test_spec_relocate_paths_takes_the_old_root_as_the_bundle_s_root(void **state)
+{
+	ContainerSpec *s = old_spec("/old/root/layers/aa:/old/root/images/bb/rootfs:/srv/extra:"
+				    "/old/rootless/x:" OLD "/lower/0");
+	assert_int_equal(spec_relocate_paths(s, "/new/place/containers/" ID), 0);
+	assert_string_equal(s->root_path, "rootfs");
+	assert_string_equal(spec_get_annotation(s, ANNOTATION_UPPERDIR), "upper");
+	assert_string_equal(spec_get_annotation(s, ANNOTATION_WORKDIR), "work");
+	/* Outside the old root (a rootfs folder, --layers): as they were. */
+	assert_string_equal(spec_get_annotation(s, ANNOTATION_LOWERDIR),
+			    "../../layers/aa:../../images/bb/rootfs:/srv/extra:/old/rootless/x:lower/0");
+	spec_free(s);
+}
+
+static void test_spec_relocate_paths_leaves_other_specs_alone(void **state)
+{
+	/* Today's form. */
+	ContainerSpec *s = NULL;
+	assert_int_equal(spec_new_default(&s), 0);
+	assert_int_equal(spec_set_annotation(s, ANNOTATION_LOWERDIR, "../../layers/aa"), 0);
+	assert_int_equal(spec_relocate_paths(s, "/new/place/containers/" ID), 0);
+	assert_string_equal(s->root_path, "rootfs");
+	assert_string_equal(spec_get_annotation(s, ANNOTATION_LOWERDIR), "../../layers/aa");
+	spec_free(s);
+	/* A root.path that is not this container's folder: another engine's
+	 * bundle, or another container's. */
+	s = old_spec("/old/root/layers/aa");
+	assert_int_equal(spec_relocate_paths(s, "/new/place/containers/" ID "0"), 0);
+	assert_string_equal(s->root_path, OLD "/rootfs");
+	assert_string_equal(spec_get_annotation(s, ANNOTATION_LOWERDIR), "/old/root/layers/aa");
+	free(s->root_path);
+	s->root_path = strdup("/srv/bundle/rootfs");
+	assert_int_equal(spec_relocate_paths(s, "/new/place/containers/" ID), 0);
+	assert_string_equal(s->root_path, "/srv/bundle/rootfs");
+	spec_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +798,8 @@ int main(void)
 		cmocka_unit_test(test_spec_from_json_rejects_annotations_that_are_not_strings),
 		cmocka_unit_test(test_spec_from_json_rejects_duplicate_keys),
 		cmocka_unit_test(test_spec_from_json_rejects_embedded_nul),
+		cmocka_unit_test(test_spec_relocate_paths_takes_the_old_root_as_the_bundle_s_root),
+		cmocka_unit_test(test_spec_relocate_paths_leaves_other_specs_alone),
 	};
 	return cmocka_run_group_tests_name("oci", tests, NULL, NULL);
 }

@@ -2,8 +2,8 @@
 /* Unit tests for the string parsers and validators (common/parse.c), mount
  * option splitting (common/mount-options.c) and the helpers of
  * common/util.c that need no privileges, and the user-space twin of
- * openat2(RESOLVE_IN_ROOT) (common/resolve.c) and the dlopen() loader
- * (common/dl.c). */
+ * openat2(RESOLVE_IN_ROOT) (common/resolve.c), the dlopen() loader
+ * (common/dl.c) and the paths relative to the root (common/paths.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -28,6 +28,7 @@
 #include "dl.h"
 #include "mount-options.h"
 #include "parse.h"
+#include "paths.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -1304,6 +1305,63 @@ static void test_dl_open_library_refuses_a_missing_symbol_and_keeps_none(void **
 	assert_null(sym_missing);
 }
 
+/* ---- paths relative to the root (common/paths.c) ---- */
+
+static void assert_path(char *got, const char *want)
+{
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_path_relative_names_the_store_from_the_state_folder_and_the_bundle(void **state)
+{
+	const char *root = "/srv/berth", *bundle = "/srv/berth/containers/ab12";
+	assert_path(path_relative(root, root, "/srv/berth/layers/ff"), "layers/ff");
+	assert_path(path_relative(root, root, "/srv/berth/images/ee/rootfs"), "images/ee/rootfs");
+	assert_path(path_relative(root, root, bundle), "containers/ab12");
+	assert_path(path_relative(root, bundle, "/srv/berth/layers/ff"), "../../layers/ff");
+	assert_path(path_relative(root, bundle, "/srv/berth/containers/ab12/upper"), "upper");
+	assert_path(path_relative(root, bundle, "/srv/berth/containers/ab12/lower/0"), "lower/0");
+	assert_path(path_relative(root, bundle, "/srv/berth/containers/ab1"), "../ab1");
+	assert_path(path_relative(root, bundle, "/srv/berth/containers/ab12x"), "../ab12x");
+	assert_path(path_relative(root, bundle, bundle), ".");
+	assert_path(path_relative(root, bundle, root), "../..");
+	assert_path(path_relative(root, root, root), ".");
+}
+
+static void test_path_relative_keeps_paths_outside_the_root_absolute(void **state)
+{
+	const char *root = "/srv/berth";
+	assert_path(path_relative(root, root, "/srv/berth2/layers/ff"), "/srv/berth2/layers/ff");
+	assert_path(path_relative(root, root, "/srv/rootfs"), "/srv/rootfs");
+	assert_path(path_relative(root, "/elsewhere", "/srv/berth/layers/ff"), "/srv/berth/layers/ff");
+}
+
+static void test_path_resolve_climbs_out_of_the_folder_without_a_look_at_the_disk(void **state)
+{
+	const char *bundle = "/srv/berth/containers/ab12";
+	assert_path(path_resolve(bundle, "../../layers/ff"), "/srv/berth/layers/ff");
+	assert_path(path_resolve(bundle, "rootfs"), "/srv/berth/containers/ab12/rootfs");
+	assert_path(path_resolve(bundle, "./upper"), "/srv/berth/containers/ab12/upper");
+	assert_path(path_resolve(bundle, "."), bundle);
+	assert_path(path_resolve(bundle, "../.."), "/srv/berth");
+	assert_path(path_resolve("/srv/berth/", "layers/ff"), "/srv/berth/layers/ff");
+	assert_path(path_resolve("/srv", "../../../x"), "/x");
+	assert_path(path_resolve(bundle, "/abs/olute"), "/abs/olute");
+}
+
+static void test_path_lists_map_every_member(void **state)
+{
+	const char *root = "/r", *bundle = "/r/containers/c";
+	assert_path(path_list_relative(root, bundle, "/r/layers/a:/r/images/b/rootfs:/x/y"),
+		    "../../layers/a:../../images/b/rootfs:/x/y");
+	assert_path(path_list_resolve(bundle, "../../layers/a:lower/0:/x/y"),
+		    "/r/layers/a:/r/containers/c/lower/0:/x/y");
+	assert_path(path_list_relative(root, root, "/r/layers/a:/r/layers/b"), "layers/a:layers/b");
+	assert_path(path_list_resolve(root, ""), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1359,6 +1417,10 @@ int main(void)
 		cmocka_unit_test(test_dl_open_library_refuses_a_missing_library),
 		cmocka_unit_test(test_dl_open_library_resolves_every_symbol_once),
 		cmocka_unit_test(test_dl_open_library_refuses_a_missing_symbol_and_keeps_none),
+		cmocka_unit_test(test_path_relative_names_the_store_from_the_state_folder_and_the_bundle),
+		cmocka_unit_test(test_path_relative_keeps_paths_outside_the_root_absolute),
+		cmocka_unit_test(test_path_resolve_climbs_out_of_the_folder_without_a_look_at_the_disk),
+		cmocka_unit_test(test_path_lists_map_every_member),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
