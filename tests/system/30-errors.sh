@@ -70,6 +70,15 @@ done
 t_is "a supervisor that is not a program is named so every time (30 runs)" 0 "$other"
 BERTH_SUPERVISOR=/etc/passwd expect_bad "a supervisor that is not executable" \
 	'cannot find berth-supervisor .*: Permission denied' run --rm busybox true
+# A supervisor that ends before the container started: a --rm run took its
+# container with it, so the error points nowhere; a kept one names it.
+BERTH_SUPERVISOR=/bin/true expect_bad "a --rm run whose supervisor ended early" \
+	'the supervisor ended before the container started$' run --rm busybox true
+capture env BERTH_SUPERVISOR=/bin/true "$BERTH" run --name early busybox true
+t_match "a kept one points to its status" 'started \(see `berth status [0-9a-f]{12}`\)$' "$ERR"
+t_is "which is there to see" 1 "$(db "SELECT count(*) FROM containers WHERE name='early'")"
+berth rm -f early >/dev/null
+before=$(snapshot_sum)
 rm -f "$ROOT/not-a-program"
 # A run refused once its supervisor has set the container up (the name is
 # taken when the CLI records it, common/protocol.h): the spare folder it
