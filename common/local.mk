@@ -26,6 +26,7 @@ libcommon_a_SOURCES = \
 	common/protocol.h \
 	common/resolve.c \
 	common/resolve.h \
+	common/seccomp-default.h \
 	common/seccomp-filter.c \
 	common/seccomp-filter.h \
 	common/sync-msg.c \

@@ -5,18 +5,39 @@
  * and handed to the init as a ready BPF program, so that nothing is
  * compiled or allocated in the child.
  *
- * The default profile has the effect of Docker's and Podman's: the calls
- * that reach the kernel's most exposed or most global interfaces fail with
- * EPERM, unless the container holds the capability that would make them
- * legitimate (mount with CAP_SYS_ADMIN, init_module with CAP_SYS_MODULE...).
- * It is written as a deny list over a default of "allow", which keeps it
- * short and readable; foreign architectures (32-bit calls on x86_64) are
- * killed outright, so nothing slips past it. */
+ * The default profile (seccomp-default.h, which says where its lists come
+ * from) is an allow list: a call it does not name fails with ENOSYS, as in
+ * Podman's profile, so that a call the kernel adds later stays out of
+ * reach until someone adds it. Calls that reach the kernel's most exposed
+ * or most global interfaces fail with EPERM unless the container holds the
+ * capability that makes them legitimate (mount with CAP_SYS_ADMIN,
+ * init_module with CAP_SYS_MODULE...), as in Docker's.
+ *
+ * Its program is two libseccomp filters run one after the other:
+ *   1. the refusals by argument (arg_refused[]: TIOCSTI, AF_VSOCK, clone()
+ *      into namespaces), over a default of "go on";
+ *   2. the allow list, over a default of ENOSYS.
+ * One filter cannot say "allowed, but not with these arguments": once a
+ * call has a rule without arguments, libseccomp drops that call's rules
+ * with arguments; and "any value but X" can only be written SCMP_CMP_NE,
+ * which compares all 64 bits of the register, so that X with a high bit
+ * set would pass while the kernel, reading an int, sees X. Filter 1 ends,
+ * for every call it does not refuse, in a jump to filter 2 (chain()).
+ *
+ * Architectures: the native one only. A call through another ABI of the
+ * same kernel (the 32-bit int $0x80 on x86-64, x32) kills the process
+ * instead of passing a filter written for another table: the 32-bit ABI
+ * would need the list again for its own table, its socketcall() and ipc()
+ * carry their arguments in memory where no filter can check them (so
+ * AF_VSOCK could not be refused there), and its compat entry points are a
+ * second kernel interface. 32-bit programs do not run under the default
+ * profile; a profile of one's own (--security-opt seccomp=FILE) can list
+ * SCMP_ARCH_X86. */
 
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <sched.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,131 +47,145 @@
 
 #include "caps.h"
 #include "log.h"
+#include "seccomp-default.h"
 #include "seccomp-filter.h"
 #include "util.h"
-
-#define CAP(x) ((uint64_t)1 << (x))
-#define NO_CAP 0
-
-/* CAP_* numbers, so this file needs no <linux/capability.h> clash. */
-enum {
-	C_DAC_READ_SEARCH = 2, C_SYS_MODULE = 16, C_SYS_RAWIO = 17, C_SYS_PTRACE = 19,
-	C_SYS_ADMIN = 21, C_SYS_BOOT = 22, C_SYS_NICE = 23, C_SYS_TIME = 25, C_SYSLOG = 34,
-	C_BPF = 39, C_PERFMON = 38,
-};
-
-static const struct {
-	const char *name;
-	uint64_t unless; /* allowed when the container has one of these */
-} denied[] = {
-	/* Kernel modules and rebooting into another kernel. */
-	{ "init_module", CAP(C_SYS_MODULE) },
-	{ "finit_module", CAP(C_SYS_MODULE) },
-	{ "delete_module", CAP(C_SYS_MODULE) },
-	{ "create_module", NO_CAP },
-	{ "get_kernel_syms", NO_CAP },
-	{ "query_module", NO_CAP },
-	{ "kexec_load", CAP(C_SYS_BOOT) },
-	{ "kexec_file_load", CAP(C_SYS_BOOT) },
-	{ "reboot", CAP(C_SYS_BOOT) },
-	/* Mounts and namespaces. */
-	{ "mount", CAP(C_SYS_ADMIN) },
-	{ "umount", CAP(C_SYS_ADMIN) },
-	{ "umount2", CAP(C_SYS_ADMIN) },
-	{ "pivot_root", CAP(C_SYS_ADMIN) },
-	{ "fsopen", CAP(C_SYS_ADMIN) },
-	{ "fsconfig", CAP(C_SYS_ADMIN) },
-	{ "fsmount", CAP(C_SYS_ADMIN) },
-	{ "fspick", CAP(C_SYS_ADMIN) },
-	{ "move_mount", CAP(C_SYS_ADMIN) },
-	{ "open_tree", CAP(C_SYS_ADMIN) },
-	{ "mount_setattr", CAP(C_SYS_ADMIN) },
-	{ "unshare", CAP(C_SYS_ADMIN) },
-	{ "setns", CAP(C_SYS_ADMIN) },
-	{ "swapon", CAP(C_SYS_ADMIN) },
-	{ "swapoff", CAP(C_SYS_ADMIN) },
-	{ "quotactl", CAP(C_SYS_ADMIN) },
-	{ "fanotify_init", CAP(C_SYS_ADMIN) },
-	{ "lookup_dcookie", CAP(C_SYS_ADMIN) },
-	/* File handles bypass path permissions (the "shocker" escape). */
-	{ "open_by_handle_at", CAP(C_DAC_READ_SEARCH) },
-	/* Keys are not namespaced. */
-	{ "add_key", NO_CAP },
-	{ "request_key", NO_CAP },
-	{ "keyctl", NO_CAP },
-	/* BPF and performance counters. */
-	{ "bpf", CAP(C_SYS_ADMIN) | CAP(C_BPF) },
-	{ "perf_event_open", CAP(C_SYS_ADMIN) | CAP(C_PERFMON) },
-	/* Other processes' memory, and page-fault tricks. */
-	{ "process_vm_readv", CAP(C_SYS_PTRACE) },
-	{ "process_vm_writev", CAP(C_SYS_PTRACE) },
-	{ "kcmp", CAP(C_SYS_PTRACE) },
-	{ "userfaultfd", CAP(C_SYS_PTRACE) },
-	/* The host's clock and log, raw I/O. */
-	{ "settimeofday", CAP(C_SYS_TIME) },
-	{ "clock_settime", CAP(C_SYS_TIME) },
-	{ "clock_adjtime", CAP(C_SYS_TIME) },
-	{ "stime", CAP(C_SYS_TIME) },
-	{ "syslog", CAP(C_SYSLOG) },
-	{ "iopl", CAP(C_SYS_RAWIO) },
-	{ "ioperm", CAP(C_SYS_RAWIO) },
-	{ "mbind", CAP(C_SYS_NICE) },
-	{ "set_mempolicy", CAP(C_SYS_NICE) },
-	{ "move_pages", CAP(C_SYS_NICE) },
-	/* io_uring: a second way to make system calls, out of seccomp's
-	 * sight (Docker refuses it too). */
-	{ "io_uring_setup", NO_CAP },
-	{ "io_uring_enter", NO_CAP },
-	{ "io_uring_register", NO_CAP },
-	/* Obsolete or unsafe. */
-	{ "acct", NO_CAP },
-	{ "nfsservctl", NO_CAP },
-	{ "_sysctl", NO_CAP },
-	{ "sysfs", NO_CAP },
-	{ "uselib", NO_CAP },
-	{ "ustat", NO_CAP },
-	{ "vm86", NO_CAP },
-	{ "vm86old", NO_CAP },
-};
 
 static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
 		    const struct scmp_arg_cmp *args)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr == __NR_SCMP_ERROR)
-		return 0; /* not a call of this architecture */
+		return 0; /* a call libseccomp does not know: ENOSYS, as any other */
 	return seccomp_rule_add_array(ctx, action, nr, n, args);
 }
 
-static int build_default(scmp_filter_ctx ctx, uint64_t caps)
+/* A context for `arch` alone. Rules are still added by the native number
+ * of a call, or by libseccomp's pseudo number for a call this machine
+ * lacks: libseccomp translates them by name. */
+static int new_context(uint32_t arch, uint32_t def, uint32_t badarch, scmp_filter_ctx *ret)
 {
-	int r;
-	for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
-		if (denied[i].unless & caps)
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx)
+		return -ENOMEM;
+	int r = 0;
+	/* The native one goes first: libseccomp refuses to mix byte orders. */
+	if (arch != seccomp_arch_native() &&
+	    ((r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0 ||
+	     (r = seccomp_arch_add(ctx, arch)) < 0)) {
+		seccomp_release(ctx);
+		return r;
+	}
+	/* Kernels before 4.14 cannot kill a whole process: the thread, then. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch) < 0 &&
+	    badarch == SCMP_ACT_KILL_PROCESS)
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL);
+	/* A binary tree of call numbers rather than a list of ~400 tests:
+	 * what a call the kernel does not cache as allowed (ioctl, socket,
+	 * clone, the refused ones) goes through. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	*ret = ctx;
+	return 0;
+}
+
+/* Filter 1: the refusals by argument, over "allow" (go on to filter 2). */
+static int build_arg_refusals(scmp_filter_ctx ctx, uint32_t arch, uint64_t caps)
+{
+	for (size_t i = 0; i < ELEMENTSOF(arg_refused); i++) {
+		if (arg_refused[i].unless & caps)
 			continue;
-		r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), denied[i].name, 0, NULL);
+		int nr = seccomp_syscall_resolve_name(arg_refused[i].name);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		struct scmp_arg_cmp cmp[ELEMENTSOF(arg_refused[i].match)];
+		unsigned n = 0;
+		for (size_t k = 0; k < ELEMENTSOF(cmp) && arg_refused[i].match[k].mask; k++) {
+			const ArgMatch *m = &arg_refused[i].match[k];
+			unsigned a = m->arg;
+			/* s390's clone() takes the stack first and the flags second. */
+			if ((arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X) &&
+			    streq(arg_refused[i].name, "clone"))
+				a = 1;
+			cmp[n++] = SCMP_CMP(a, SCMP_CMP_MASKED_EQ, m->mask, m->value);
+		}
+		/* Exactly as written: where socket() is also reached through
+		 * socketcall() (32-bit x86, s390, ppc), whose arguments are in
+		 * memory, libseccomp would otherwise refuse every
+		 * socketcall(SYS_SOCKET), and with it every socket of a C library
+		 * that uses it. There it says -EINVAL, and the rule is left out:
+		 * such a machine cannot refuse AF_VSOCK by seccomp. */
+		uint32_t action = SCMP_ACT_ERRNO((uint32_t)arg_refused[i].error);
+		int r = seccomp_rule_add_exact_array(ctx, action, nr, n, cmp);
+		if (r == -EINVAL && streq(arg_refused[i].name, "socket") &&
+		    seccomp_syscall_resolve_name_arch(arch, "socketcall") >= 0)
+			continue;
 		if (r < 0)
 			return r;
 	}
-	if (!(caps & CAP(C_SYS_ADMIN))) {
-		/* clone() into new namespaces: flags are its first argument. */
-		static const uint64_t ns[] = { CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
-					       CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP };
-		for (size_t i = 0; i < ELEMENTSOF(ns); i++) {
-			struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i], ns[i]);
-			if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &a)) < 0)
-				return r;
-		}
-		/* AF_VSOCK is not confined by the network namespace: it would
-		 * reach the hypervisor and the host's vsock services. */
-		struct scmp_arg_cmp vs = SCMP_A0(SCMP_CMP_EQ, 40 /* AF_VSOCK */);
-		if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 1, &vs)) < 0)
+	return 0;
+}
+
+/* Filter 2: the allow list, over ENOSYS. */
+static int build_allow_list(scmp_filter_ctx ctx, uint64_t caps)
+{
+	int r;
+	for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+		if ((r = add_rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL)) < 0)
 			return r;
-		/* clone3() hides its flags in memory a filter cannot read: say it
-		 * does not exist, and the C library falls back to clone(). */
-		if ((r = add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL)) < 0)
+	for (size_t i = 0; i < ELEMENTSOF(gated); i++) {
+		int e = gated[i].error ? gated[i].error : EPERM;
+		if (gated[i].caps & caps)
+			r = add_rule(ctx, SCMP_ACT_ALLOW, gated[i].name, 0, NULL);
+		else if (e != ENOSYS) /* ENOSYS: the default says so already */
+			r = add_rule(ctx, SCMP_ACT_ERRNO((uint32_t)e), gated[i].name, 0, NULL);
+		else
+			r = 0;
+		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < ELEMENTSOF(refused); i++)
+		if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), refused[i], 0, NULL)) < 0)
+			return r;
+	for (size_t i = 0; i < ELEMENTSOF(personality_allowed); i++) {
+		struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, personality_allowed[i]);
+		if ((r = add_rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &a)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Joins two programs into one (and frees them): every "allow" of `first`
+ * becomes a jump to the first instruction of `second`. Classic BPF jumps
+ * are relative and forward, so nothing else in either program moves. The
+ * kernel still sees which calls the whole program allows whatever their
+ * arguments, and skips the program for them (its per-filter cache). */
+static int chain(struct sock_fprog *first, struct sock_fprog *second, struct sock_fprog *ret)
+{
+	size_t n = (size_t)first->len + second->len;
+	struct sock_filter *f = n <= BPF_MAXINSNS ? malloc(n * sizeof(*f)) : NULL;
+	int r = n > BPF_MAXINSNS ? -E2BIG : !f ? -ENOMEM : 0;
+	if (r >= 0) {
+		memcpy(f, first->filter, first->len * sizeof(*f));
+		memcpy(f + first->len, second->filter, second->len * sizeof(*f));
+		for (size_t i = 0; i < first->len && r >= 0; i++) {
+			if (BPF_CLASS(f[i].code) != BPF_RET)
+				continue;
+			if (BPF_RVAL(f[i].code) != BPF_K)
+				r = -EIO; /* libseccomp returns constants only */
+			else if (f[i].k == SECCOMP_RET_ALLOW)
+				f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA,
+								    (uint32_t)(first->len - 1 - i),
+								    0, 0);
+		}
+	}
+	free(first->filter);
+	free(second->filter);
+	*first = *second = (struct sock_fprog){ 0 };
+	if (r < 0) {
+		free(f);
+		return r;
+	}
+	*ret = (struct sock_fprog){ .len = (unsigned short)n, .filter = f };
 	return 0;
 }
 
@@ -325,17 +360,36 @@ static int compile(scmp_filter_ctx ctx, struct sock_fprog *ret)
 	return 0;
 }
 
-static int compile_default(uint64_t caps, struct sock_fprog *ret)
+int seccomp_default_program(uint32_t arch, uint64_t caps, struct sock_fprog *ret)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return -ENOMEM;
-	int r = build_default(ctx, caps);
-	if (r < 0) {
+	if (arch == SCMP_ARCH_NATIVE)
+		arch = seccomp_arch_native();
+	struct sock_fprog refusals = { 0 }, allow_list = { 0 };
+	scmp_filter_ctx ctx = NULL;
+	int r = new_context(arch, SCMP_ACT_ALLOW, SCMP_ACT_ALLOW, &ctx);
+	if (r < 0)
+		return r;
+	if ((r = build_arg_refusals(ctx, arch, caps)) < 0) {
 		seccomp_release(ctx);
 		return r;
 	}
-	return compile(ctx, ret);
+	if ((r = compile(ctx, &refusals)) < 0)
+		return r;
+
+	if ((r = new_context(arch, SCMP_ACT_ERRNO(ENOSYS), SCMP_ACT_KILL_PROCESS, &ctx)) < 0) {
+		free(refusals.filter);
+		return r;
+	}
+	if ((r = build_allow_list(ctx, caps)) < 0) {
+		seccomp_release(ctx);
+		free(refusals.filter);
+		return r;
+	}
+	if ((r = compile(ctx, &allow_list)) < 0) {
+		free(refusals.filter);
+		return r;
+	}
+	return chain(&refusals, &allow_list, ret);
 }
 
 /* The default profile's BPF, kept between containers (seccomp_cache_dir()):
@@ -418,7 +472,7 @@ static int default_filter(uint64_t caps, struct sock_fprog *ret)
 	bool cached = cache_dir && cache_key(caps, key, sizeof(key)) >= 0;
 	if (cached && cache_read(key, ret) >= 0)
 		return 0;
-	int r = compile_default(caps, ret);
+	int r = seccomp_default_program(SCMP_ARCH_NATIVE, caps, ret);
 	if (r >= 0 && cached)
 		cache_write(key, ret);
 	return r;

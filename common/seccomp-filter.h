@@ -13,6 +13,11 @@
  * ret_error. Free ret->filter with free(). */
 int seccomp_prepare(const ContainerSpec *spec, uint64_t caps, struct sock_fprog *ret,
 		    char **ret_error);
+/* The default profile's program for the architecture `arch` (an
+ * SCMP_ARCH_* value; SCMP_ARCH_NATIVE: this machine's) and the effective
+ * capabilities `caps`, uncached. seccomp_prepare() uses the native one;
+ * tests build the others. Free ret->filter with free(). */
+int seccomp_default_program(uint32_t arch, uint64_t caps, struct sock_fprog *ret);
 /* Where seccomp_prepare() keeps the default profile's compiled programs
  * between runs (NULL: nowhere); the supervisor uses its run folder. */
 void seccomp_cache_dir(const char *dir);

@@ -40,6 +40,7 @@ UNIT_TESTS = \
 	tests/unit/test-devices \
 	tests/unit/test-tty-relay \
 	tests/unit/test-log \
+	tests/unit/test-seccomp \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -65,6 +66,9 @@ tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
+tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
+tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_seccomp_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
@@ -88,6 +92,7 @@ SYSTEM_TESTS = \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
+	tests/system/75-seccomp.sh \
 	tests/system/80-state.sh \
 	tests/system/81-lost-files.sh \
 	tests/system/82-full-disk.sh \
