@@ -86,3 +86,25 @@ void mount_options_done(MountOptions *o)
 	free(o->data);
 	o->data = NULL;
 }
+
+static bool is_flag_word(const char *opt)
+{
+	for (size_t k = 0; k < ELEMENTSOF(flag_options); k++)
+		if (streq(opt, flag_options[k].name))
+			return true;
+	for (size_t k = 0; k < ELEMENTSOF(propagation_options); k++)
+		if (streq(opt, propagation_options[k].name))
+			return true;
+	return streq(opt, "bind") || streq(opt, "rbind");
+}
+
+const char *mount_options_bad(char *const *options, bool bind)
+{
+	for (size_t i = 0; options && options[i]; i++) {
+		const char *opt = options[i];
+		if (!*opt || strchr(opt, ',') || (bind && !is_flag_word(opt)))
+			return opt;
+	}
+	return NULL;
+}
+

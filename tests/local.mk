@@ -39,6 +39,7 @@ UNIT_TESTS = \
 	tests/unit/test-db \
 	tests/unit/test-devices \
 	tests/unit/test-tty-relay \
+	tests/unit/test-mount-spec \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -61,6 +62,9 @@ tests_unit_test_devices_LDADD = $(UNIT_LDADD)
 tests_unit_test_tty_relay_SOURCES = tests/unit/test-tty-relay.c
 tests_unit_test_tty_relay_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
+tests_unit_test_mount_spec_SOURCES = tests/unit/test-mount-spec.c
+tests_unit_test_mount_spec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mount_spec_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
@@ -84,6 +88,7 @@ SYSTEM_TESTS = \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
+	tests/system/76-breakout-mounts.sh \
 	tests/system/80-state.sh \
 	tests/system/81-lost-files.sh \
 	tests/system/82-full-disk.sh \
