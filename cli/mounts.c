@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "mount-options.h"
 #include "mounts.h"
 #include "parse.h"
 #include "util.h"
@@ -232,6 +233,19 @@ int mount_requests_apply(const MountRequests *m, ContainerSpec *s)
 		    (r = put_mount(s, m->binds[i].destination, "bind", m->binds[i].source, opts)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int mount_tmpfs_caps_apply(ContainerSpec *s)
+{
+	const SpecResources *res = &s->resources;
+	uint64_t size = tmpfs_size_default(res->has_memory_limit ? res->memory_limit : 0);
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (streq(s->mounts[i].type, "tmpfs")) {
+			int r = tmpfs_options_cap(&s->mounts[i].options, size);
+			if (r < 0)
+				return r;
+		}
 	return 0;
 }
 

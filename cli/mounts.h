@@ -26,6 +26,9 @@ int mount_parse_layers(MountRequests *m, const char *arg);    /* --layers L1,L2 
 /* Puts the mounts into s; one at the destination of a default mount
  * (/tmp, /dev/shm, ...) takes its place. */
 int mount_requests_apply(const MountRequests *m, ContainerSpec *s);
+/* Caps every tmpfs of s that has no size= (tmpfs_options_cap()), after
+ * the memory limit is set. */
+int mount_tmpfs_caps_apply(ContainerSpec *s);
 /* -M: makes the host folders shared mount points. Called just before the
  * container starts, once everything else was checked. */
 int mount_requests_prepare_host(const MountRequests *m);

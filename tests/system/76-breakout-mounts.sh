@@ -2,7 +2,9 @@
 # The breakout suite, mounts: a mount option berth does not understand is
 # refused by name, never dropped (`-v SRC:/x,ro` was a read-write mount at
 # "/x,ro"); a read-only bind is read-only all the way down and keeps the
-# source's nosuid, nodev and noexec.
+# source's nosuid, nodev and noexec; every tmpfs berth mounts (/tmp,
+# /dev, /dev/shm, --tmpfs) has a size and an inode cap, so a container
+# cannot fill the host's memory through one where no memory limit holds.
 # docs/security.md, "Mounts", gives the rules.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -111,5 +113,45 @@ capture berth start kept
 t_is "a bind option in config.json that berth does not know: no start" 125 "$RC"
 t_match "naming it" 'mount at `/x`: option `idmap` is not known for a bind mount' "$ERR"
 berth rm -f kept >/dev/null
+
+# --- /tmp and the other tmpfs mounts ---------------------------------------------
+capture run busybox sh -c 'df -k /tmp /dev/shm /dev | awk "NR>1 {print \$6, \$2}"; cat /proc/mounts'
+t_is "/tmp is 256 MiB, /dev/shm and /dev 64 MiB (df)" "/tmp 262144 /dev/shm 65536 /dev 65536" \
+	"$(head -3 <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+t_match "/tmp: one inode per page" ' /tmp tmpfs .*nr_inodes=65536' "$OUT"
+t_match "/dev/shm: the same" ' /dev/shm tmpfs .*nr_inodes=16384' "$OUT"
+t_match "/dev: the same" ' /dev tmpfs .*nr_inodes=16384' "$OUT"
+t_no_match "berth mounts nothing at /run" ' /run ' "$OUT"
+
+# Writing past the cap: ENOSPC, and the container lives on.
+capture run busybox sh -c 'dd if=/dev/zero of=/tmp/f bs=1M count=300; echo "written $(($(stat -c %s /tmp/f) >> 20)) MiB"; rm /tmp/f'
+t_match "300 MiB into /tmp: ENOSPC" "error writing '/tmp/f': No space left on device" "$ERR"
+t_is "at 256 MiB" "written 256 MiB" "$OUT"
+# Empty files cost no page but an inode each, which size= does not count.
+capture run busybox sh -c 'i=0; while [ $i -lt 17000 ]; do echo -n > /dev/shm/$i || break; i=$((i+1)); done; echo $i'
+t_is "empty files in /dev/shm stop at its inodes (16384, less the root)" 16383 "$OUT"
+t_match "with ENOSPC" 'No space left on device' "$ERR"
+
+# --tmpfs takes /tmp's place, with its own size.
+capture run --tmpfs /tmp:size=8m busybox sh -c 'df -k /tmp | awk "NR>1 {print \$2}"; grep -c " /tmp " /proc/mounts; dd if=/dev/zero of=/tmp/f bs=1M count=10'
+t_is "--tmpfs /tmp:size=8m: 8 MiB, one mount at /tmp" "8192 1" "$(head -2 <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+t_match "and writing past it: ENOSPC" 'No space left on device' "$ERR"
+capture run --tmpfs /tmp:size=2m,nr_inodes=100,mode=700 busybox sh -c 'grep " /tmp " /proc/mounts; stat -c %a /tmp'
+t_match "--tmpfs options reach the mount" ' /tmp tmpfs rw,nosuid,nodev,relatime,size=2048k,nr_inodes=100,mode=700' "$OUT"
+capture run --tmpfs /scratch busybox sh -c 'df -k /scratch | awk "NR>1 {print \$2}"'
+t_is "--tmpfs without size= gets /tmp's default" 262144 "$OUT"
+capture run -v "$SRC:/tmp" busybox sh -c 'grep -c " /tmp " /proc/mounts; cat /tmp/f'
+t_is "-v SRC:/tmp replaces the tmpfs" "1 from-host" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
+capture run --tmpfs /dev/shm:size=1m busybox sh -c 'df -k /dev/shm | awk "NR>1 {print \$2}"; grep -c " /dev/shm " /proc/mounts'
+t_is "--tmpfs /dev/shm:size=1m replaces /dev/shm" "1024 1" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
+
+# The cap follows --memory. This host may not enforce a memory limit (then
+# --memory is refused and 55-limits.sh checks the cap in the VM).
+if grep -qw memory "$CGROUP_ROOT/cgroup.controllers" 2>/dev/null; then
+	capture run -m 64M busybox sh -c 'df -k /tmp | awk "NR>1 {print \$2}"'
+	t_is "-m 64M: /tmp is 32 MiB" 32768 "$OUT"
+else
+	t_skip "-m 64M: /tmp is 32 MiB (no memory controller here: tests/system/55-limits.sh in the VM)"
+fi
 
 t_end

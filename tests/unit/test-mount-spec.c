@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the mounts a user asks for (common/mount-spec.c: -v,
- * --mount, --tmpfs) and the bind checks of common/mount-options.c. */
+ * --mount, --tmpfs) and the tmpfs caps and bind checks of
+ * common/mount-options.c. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -214,6 +215,60 @@ static void test_mount_fields(void **state)
 	refused(p, "type=bind,src=/a,dst=/b,U", "option `U`");
 }
 
+static void test_tmpfs_size_default_follows_the_memory_limit(void **state)
+{
+	assert_true(tmpfs_size_default(0) == TMPFS_SIZE_DEFAULT);
+	assert_true(tmpfs_size_default(-1) == TMPFS_SIZE_DEFAULT);
+	assert_true(tmpfs_size_default(INT64_MAX) == TMPFS_SIZE_DEFAULT);
+	assert_true(tmpfs_size_default(2 * TMPFS_SIZE_DEFAULT) == TMPFS_SIZE_DEFAULT);
+	assert_true(tmpfs_size_default(64 << 20) == 32 << 20);
+	/* Whole pages, and never 0, which would be no cap at all. */
+	assert_true(tmpfs_size_default(20000) == 8192);
+	assert_true(tmpfs_size_default(4096) == 4096);
+	assert_true(tmpfs_size_default(1) == 4096);
+}
+
+static void test_tmpfs_options_cap_adds_size_and_inodes(void **state)
+{
+	char **o = NULL;
+	assert_int_equal(strv_push(&o, "nosuid"), 0);
+	assert_int_equal(tmpfs_options_cap(&o, 256 << 20), 0);
+	_cleanup_free_ char *a = strv_join(o, ",");
+	assert_string_equal(a, "nosuid,size=268435456,nr_inodes=65536");
+	/* Idempotent. */
+	assert_int_equal(tmpfs_options_cap(&o, 1 << 20), 0);
+	_cleanup_free_ char *b = strv_join(o, ",");
+	assert_string_equal(b, a);
+	strv_free(o);
+
+	/* A size given stays, and sets the inodes; a small one gets 1024. */
+	char **given = NULL;
+	assert_int_equal(strv_push(&given, "size=65536k"), 0);
+	assert_int_equal(tmpfs_options_cap(&given, 256 << 20), 0);
+	_cleanup_free_ char *c = strv_join(given, ",");
+	assert_string_equal(c, "size=65536k,nr_inodes=16384");
+	strv_free(given);
+	char **small = NULL;
+	assert_int_equal(strv_push(&small, "size=1m"), 0);
+	assert_int_equal(strv_push(&small, "nr_inodes=5"), 0);
+	assert_int_equal(tmpfs_options_cap(&small, 256 << 20), 0);
+	_cleanup_free_ char *d = strv_join(small, ",");
+	assert_string_equal(d, "size=1m,nr_inodes=5");
+	strv_free(small);
+	char **tiny = NULL;
+	assert_int_equal(strv_push(&tiny, "size=64k"), 0);
+	assert_int_equal(tmpfs_options_cap(&tiny, 256 << 20), 0);
+	_cleanup_free_ char *e = strv_join(tiny, ",");
+	assert_string_equal(e, "size=64k,nr_inodes=1024");
+	strv_free(tiny);
+	/* Empty options grow from nothing. */
+	char **none = NULL;
+	assert_int_equal(tmpfs_options_cap(&none, 8192), 0);
+	_cleanup_free_ char *f = strv_join(none, ",");
+	assert_string_equal(f, "size=8192,nr_inodes=1024");
+	strv_free(none);
+}
+
 static void test_mount_options_bad_names_what_a_bind_would_drop(void **state)
 {
 	char *fine[] = { "rbind", "ro", "nosuid", "nodev", "noexec", "rslave", "rw", NULL };
@@ -243,6 +298,8 @@ int main(void)
 		cmocka_unit_test(test_paths_must_stay_where_they_say),
 		cmocka_unit_test(test_tmpfs_options),
 		cmocka_unit_test(test_mount_fields),
+		cmocka_unit_test(test_tmpfs_size_default_follows_the_memory_limit),
+		cmocka_unit_test(test_tmpfs_options_cap_adds_size_and_inodes),
 		cmocka_unit_test(test_mount_options_bad_names_what_a_bind_would_drop),
 	};
 	return cmocka_run_group_tests_name("mount-spec", tests, NULL, NULL);
