@@ -75,9 +75,12 @@ static void run_help(void)
 	       "  -u, --user USER[:GROUP]  run as USER (name or uid), from the image's /etc/passwd\n"
 	       "\n"
 	       "Files:\n"
-	       "      --mount SRC:DST[:ro] bind-mount a host path (also -v, and Docker's\n"
-	       "                           --mount type=bind,src=SRC,dst=DST[,readonly])\n"
-	       "      --tmpfs DST[:OPTS]   a tmpfs at DST (size=64m,mode=1777)\n"
+	       "  -v, --volume SRC:DST[:OPTS]\n"
+	       "                           bind-mount a host path; OPTS: ro, rw, nosuid, nodev,\n"
+	       "                           noexec, rslave, ... (also --mount SRC:DST[:OPTS], and\n"
+	       "                           --mount type=bind|tmpfs,src=SRC,dst=DST[,readonly])\n"
+	       "      --tmpfs DST[:OPTS]   a tmpfs at DST (size=64m,nr_inodes=16k,mode=1777,...;\n"
+	       "                           the default size is 256m, or half of --memory)\n"
 	       "  -M, --propagate-mount DIR[:DST]\n"
 	       "                           DIR as a slave mount: what the host mounts under DIR\n"
 	       "                           later appears in the running container\n"
@@ -793,6 +796,10 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = resource_options_check(&spec->resources);
 	if (r < 0)
 		return r;
+	/* Every tmpfs gets a size cap, which follows the memory limit. */
+	r = mount_tmpfs_caps_apply(spec);
+	if (r < 0)
+		return log_error_errno(r, "build the container's configuration: %m");
 
 	_cleanup_free_ char *cmd_json = strv_to_json(spec->args);
 	if (!cmd_json)

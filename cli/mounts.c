@@ -12,150 +12,98 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "mount-options.h"
 #include "mounts.h"
 #include "parse.h"
 #include "util.h"
 
-/* A destination must be absolute and have no "." or ".." component:
- * those could only be an attempt to leave the container's root. */
-static int check_destination(const char *opt, const char *dst)
+/* z and Z ask for an SELinux label that lets the container use the
+ * files. Without SELinux there is no label to give (Podman then ignores
+ * them too); with it berth cannot relabel, and says so. */
+static bool selinux_enabled(void)
 {
-	if (dst[0] != '/')
-		return log_error_errno(-EINVAL, "%s: destination `%s` must be an absolute path", opt,
-				       dst);
-	if (strlen(dst) >= PATH_MAX)
-		return log_error_errno(-ENAMETOOLONG, "%s: destination is too long", opt);
-	for (const char *p = dst; *p;) {
-		while (*p == '/')
-			p++;
-		size_t n = strcspn(p, "/");
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return log_error_errno(-EINVAL, "%s: destination `%s` may not contain `.` or "
-							"`..`",
-					       opt, dst);
-		p += n;
+	return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+static bool destination_taken(const MountRequests *m, const char *dst)
+{
+	for (size_t i = 0; i < m->n_binds; i++)
+		if (streq(m->binds[i].destination, dst))
+			return true;
+	for (size_t i = 0; i < m->n_tmpfs; i++)
+		if (streq(m->tmpfs[i].destination, dst))
+			return true;
+	return false;
+}
+
+/* Takes a parsed mount: resolves a bind's source on the host and checks
+ * what needs the host or the other mounts. */
+static int add_mount(MountRequests *m, const char *opt, const char *arg, MountSpec *spec)
+{
+	if (destination_taken(m, spec->destination))
+		return log_error_errno(-EINVAL, "invalid %s `%s`: another mount is at `%s` already",
+				       opt, arg, spec->destination);
+	if (spec->relabel && selinux_enabled())
+		return log_error_errno(-EOPNOTSUPP, "invalid %s `%s`: berth cannot give a mount an "
+						    "SELinux label (z, Z, relabel=)",
+				       opt, arg);
+	MountSpec **list = spec->type == MOUNT_SPEC_BIND ? &m->binds : &m->tmpfs;
+	size_t *n = spec->type == MOUNT_SPEC_BIND ? &m->n_binds : &m->n_tmpfs;
+	if (spec->type == MOUNT_SPEC_BIND) {
+		char real[PATH_MAX];
+		if (!realpath(spec->source, real))
+			return log_error_errno(-errno, "%s: source `%s`: %m", opt, spec->source);
+		char *c = strdup(real);
+		if (!c)
+			return -ENOMEM;
+		free(spec->source);
+		spec->source = c;
 	}
-	if (streq(dst, "/"))
-		return log_error_errno(-EINVAL, "%s: cannot mount over the container's root", opt);
+	MountSpec *l = realloc(*list, sizeof(MountSpec) * (*n + 1));
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	l[(*n)++] = *spec;
+	*spec = (MountSpec){ 0 };
 	return 0;
 }
 
-static int add_bind(MountRequests *m, const char *opt, const char *src, const char *dst,
-		    bool ro, const char *propagation)
+typedef int (*MountSpecParser)(const char *arg, MountSpec *ret, char *err, size_t errlen);
+
+static int parse_and_add(MountRequests *m, const char *opt, const char *arg, MountSpecParser parse)
 {
-	char real[PATH_MAX];
-	if (!realpath(src, real))
-		return log_error_errno(-errno, "%s: source `%s`: %m", opt, src);
-	int r = check_destination(opt, dst);
-	if (r < 0)
-		return r;
-	BindRequest *b = realloc(m->binds, sizeof(BindRequest) * (m->n_binds + 1));
-	if (!b)
-		return -ENOMEM;
-	m->binds = b;
-	b[m->n_binds++] = (BindRequest){ strdup(real), strdup(dst), ro, propagation };
-	return 0;
+	MountSpec spec;
+	char err[512];
+	int r = parse(arg, &spec, err, sizeof(err));
+	if (r == -EINVAL)
+		r = log_error_errno(r, "invalid %s `%s`: %s", opt, arg, err);
+	else if (r >= 0)
+		r = add_mount(m, opt, arg, &spec);
+	mount_spec_done(&spec);
+	return r;
 }
 
 int mount_parse_volume(MountRequests *m, const char *arg)
 {
-	/* SRC:DST[:ro|rw] (seed 004's --mount, Docker's -v) */
-	_cleanup_free_ char *copy = strdup(arg);
-	if (!copy)
-		return -ENOMEM;
-	char *src = copy, *dst = strchr(copy, ':');
-	if (!dst || dst == src || !dst[1])
-		return log_error_errno(-EINVAL, "invalid mount `%s`: expected SRC:DST[:ro]", arg);
-	*dst++ = 0;
-	bool ro = false;
-	char *mode = strchr(dst, ':');
-	if (mode) {
-		*mode++ = 0;
-		if (streq(mode, "ro"))
-			ro = true;
-		else if (!streq(mode, "rw"))
-			return log_error_errno(-EINVAL, "invalid mount `%s`: unknown mode `%s` (ro or "
-							"rw)",
-					       arg, mode);
-	}
-	return add_bind(m, "--mount", src, dst, ro, NULL);
+	return parse_and_add(m, "-v", arg, mount_spec_parse_volume);
 }
 
 int mount_parse_mount(MountRequests *m, const char *arg)
 {
+	/* SRC:DST[:OPTIONS] (seed 004's --mount), or Docker's and Podman's
+	 * type=...,src=...,dst=... */
 	if (!strchr(arg, '=') || startswith(arg, "/") || startswith(arg, "."))
-		return mount_parse_volume(m, arg);
-	/* Docker/Podman: type=bind,src=...,dst=...[,readonly] */
-	_cleanup_free_ char *copy = strdup(arg);
-	if (!copy)
-		return -ENOMEM;
-	const char *type = NULL, *src = NULL, *dst = NULL;
-	bool ro = false;
-	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		if (eq)
-			*eq++ = 0;
-		if (streq(kv, "type") && eq)
-			type = eq;
-		else if ((streq(kv, "src") || streq(kv, "source")) && eq)
-			src = eq;
-		else if ((streq(kv, "dst") || streq(kv, "destination") || streq(kv, "target")) && eq)
-			dst = eq;
-		else if ((streq(kv, "readonly") || streq(kv, "ro")) &&
-			 (!eq || streq(eq, "true") || streq(eq, "1")))
-			ro = true;
-		else if ((streq(kv, "readonly") || streq(kv, "ro")) && eq &&
-			 (streq(eq, "false") || streq(eq, "0")))
-			ro = false;
-		else
-			return log_error_errno(-EINVAL, "invalid --mount `%s`: unknown field `%s`", arg,
-					       kv);
-	}
-	if (!type || !streq(type, "bind"))
-		return log_error_errno(-EINVAL, "invalid --mount `%s`: only type=bind is supported "
-						"(use --tmpfs for tmpfs)",
-				       arg);
-	if (!src || !dst)
-		return log_error_errno(-EINVAL, "invalid --mount `%s`: needs src= and dst=", arg);
-	return add_bind(m, "--mount", src, dst, ro, NULL);
+		return parse_and_add(m, "--mount", arg, mount_spec_parse_volume);
+	return parse_and_add(m, "--mount", arg, mount_spec_parse_fields);
 }
 
 int mount_parse_tmpfs(MountRequests *m, const char *arg)
 {
-	/* DST[:size=64m,mode=1777,...] */
-	_cleanup_free_ char *copy = strdup(arg);
-	if (!copy)
-		return -ENOMEM;
-	char *opts = strchr(copy, ':');
-	if (opts)
-		*opts++ = 0;
-	int r = check_destination("--tmpfs", copy);
-	if (r < 0)
-		return r;
-	if (opts) {
-		for (char *save = NULL, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
-			uint64_t v;
-			if (startswith(o, "size=") && parse_size(o + 5, &v) == 0)
-				continue;
-			if (startswith(o, "mode=") && strlen(o) <= 9 && strspn(o + 5, "01234567") == strlen(o + 5))
-				continue;
-			if (streq(o, "ro") || streq(o, "rw") || streq(o, "noexec") || streq(o, "exec") ||
-			    streq(o, "nosuid") || streq(o, "nodev"))
-				continue;
-			return log_error_errno(-EINVAL, "invalid --tmpfs option `%s` (size=, mode=, ro, "
-							"noexec, nosuid, nodev)",
-					       o);
-		}
-	}
-	TmpfsRequest *t = realloc(m->tmpfs, sizeof(TmpfsRequest) * (m->n_tmpfs + 1));
-	if (!t)
-		return -ENOMEM;
-	m->tmpfs = t;
-	t[m->n_tmpfs++] = (TmpfsRequest){ strdup(copy), opts ? strdup(strchr(arg, ':') + 1) : NULL };
-	return 0;
+	return parse_and_add(m, "--tmpfs", arg, mount_spec_parse_tmpfs);
 }
 
 /* Makes DIR a shared mount point on the host (binding it onto itself
@@ -200,7 +148,22 @@ int mount_parse_propagate(MountRequests *m, const char *arg)
 		return log_error_errno(-errno, "--propagate-mount `%s`: %m", copy);
 	if (!is_dir(real))
 		return log_error_errno(-ENOTDIR, "--propagate-mount `%s` is not a directory", copy);
-	return add_bind(m, "--propagate-mount", real, dst ? dst : real, false, "rslave");
+	/* Mounts made on the host after the start reach the container as its
+	 * slave; mounts made inside never flow back. */
+	MountSpec spec = { .type = MOUNT_SPEC_BIND, .propagation = "rslave", .mode = -1,
+			   .uid = -1, .gid = -1 };
+	char err[512];
+	int r = mount_spec_check_destination(dst ? dst : real, &spec.destination, err, sizeof(err));
+	if (r == -EINVAL)
+		return log_error_errno(r, "invalid --propagate-mount `%s`: %s", arg, err);
+	if (r >= 0 && !(spec.source = strdup(real)))
+		r = -ENOMEM;
+	if (r >= 0)
+		r = add_mount(m, "--propagate-mount", arg, &spec);
+	if (r >= 0)
+		r = strv_push(&m->shared, real);
+	mount_spec_done(&spec);
+	return r;
 }
 
 int mount_parse_layers(MountRequests *m, const char *arg)
@@ -227,64 +190,84 @@ int mount_parse_layers(MountRequests *m, const char *arg)
 	return 0;
 }
 
+/* A mount at the destination of one of berth's default mounts takes its
+ * place (and its rank: --tmpfs /dev still comes before /dev/pts). */
+static int put_mount(ContainerSpec *s, const char *dst, const char *type, const char *source,
+		     char *const *options)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		SpecMount *sm = &s->mounts[i];
+		if (!streq(sm->destination, dst))
+			continue;
+		char *t = strdup(type), *src = strdup(source);
+		char **o = strv_copy(options);
+		if (!t || !src || !o) {
+			free(t);
+			free(src);
+			strv_free(o);
+			return -ENOMEM;
+		}
+		free(sm->type);
+		free(sm->source);
+		strv_free(sm->options);
+		sm->type = t;
+		sm->source = src;
+		sm->options = o;
+		return 0;
+	}
+	return spec_add_mount(s, dst, type, source, (const char *const *)options);
+}
+
 int mount_requests_apply(const MountRequests *m, ContainerSpec *s)
 {
 	int r;
 	for (size_t i = 0; i < m->n_tmpfs; i++) {
-		const char *opts[16] = { "nosuid", "nodev", NULL };
-		size_t n = 2;
-		_cleanup_free_ char *copy = m->tmpfs[i].options ? strdup(m->tmpfs[i].options) : NULL;
-		bool has_mode = false;
-		for (char *save = NULL, *o = copy ? strtok_r(copy, ",", &save) : NULL; o && n < 14;
-		     o = strtok_r(NULL, ",", &save)) {
-			opts[n++] = o;
-			has_mode |= startswith(o, "mode=");
-		}
-		if (!has_mode)
-			opts[n++] = "mode=1777";
-		opts[n] = NULL;
-		if ((r = spec_add_mount(s, m->tmpfs[i].destination, "tmpfs", "tmpfs", opts)) < 0)
+		_cleanup_strv_free_ char **opts = NULL;
+		if ((r = mount_spec_oci_options(&m->tmpfs[i], &opts)) < 0 ||
+		    (r = put_mount(s, m->tmpfs[i].destination, "tmpfs", "tmpfs", opts)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < m->n_binds; i++) {
-		const BindRequest *b = &m->binds[i];
-		const char *opts[4] = { "rbind", NULL, NULL, NULL };
-		size_t n = 1;
-		if (b->read_only)
-			opts[n++] = "ro";
-		/* Mounts made on the host after the start reach a -M mount as its
-		 * slave; mounts made inside never flow back. */
-		opts[n++] = b->propagation ? b->propagation : "rprivate";
-		if ((r = spec_add_mount(s, b->destination, "bind", b->source, opts)) < 0)
+		_cleanup_strv_free_ char **opts = NULL;
+		if ((r = mount_spec_oci_options(&m->binds[i], &opts)) < 0 ||
+		    (r = put_mount(s, m->binds[i].destination, "bind", m->binds[i].source, opts)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int mount_tmpfs_caps_apply(ContainerSpec *s)
+{
+	const SpecResources *res = &s->resources;
+	uint64_t size = tmpfs_size_default(res->has_memory_limit ? res->memory_limit : 0);
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (streq(s->mounts[i].type, "tmpfs")) {
+			int r = tmpfs_options_cap(&s->mounts[i].options, size);
+			if (r < 0)
+				return r;
+		}
 	return 0;
 }
 
 int mount_requests_prepare_host(const MountRequests *m)
 {
-	for (size_t i = 0; i < m->n_binds; i++)
-		if (m->binds[i].propagation) {
-			int r = make_shared(m->binds[i].source);
-			if (r < 0)
-				return log_error_errno(r, "make `%s` a shared mount point: %m",
-						       m->binds[i].source);
-		}
+	for (char **d = m->shared; d && *d; d++) {
+		int r = make_shared(*d);
+		if (r < 0)
+			return log_error_errno(r, "make `%s` a shared mount point: %m", *d);
+	}
 	return 0;
 }
 
 void mount_requests_done(MountRequests *m)
 {
-	for (size_t i = 0; i < m->n_binds; i++) {
-		free(m->binds[i].source);
-		free(m->binds[i].destination);
-	}
+	for (size_t i = 0; i < m->n_binds; i++)
+		mount_spec_done(&m->binds[i]);
 	free(m->binds);
-	for (size_t i = 0; i < m->n_tmpfs; i++) {
-		free(m->tmpfs[i].destination);
-		free(m->tmpfs[i].options);
-	}
+	for (size_t i = 0; i < m->n_tmpfs; i++)
+		mount_spec_done(&m->tmpfs[i]);
 	free(m->tmpfs);
+	strv_free(m->shared);
 	strv_free(m->layers);
 	*m = (MountRequests){ 0 };
 }

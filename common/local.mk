@@ -17,6 +17,8 @@ libcommon_a_SOURCES = \
 	common/log.h \
 	common/mount-options.c \
 	common/mount-options.h \
+	common/mount-spec.c \
+	common/mount-spec.h \
 	common/oci.c \
 	common/oci.h \
 	common/parse.c \

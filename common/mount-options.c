@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 
 #include "mount-options.h"
+#include "parse.h"
 #include "util.h"
 
 static const struct {
@@ -85,4 +88,62 @@ void mount_options_done(MountOptions *o)
 {
 	free(o->data);
 	o->data = NULL;
+}
+
+static bool is_flag_word(const char *opt)
+{
+	for (size_t k = 0; k < ELEMENTSOF(flag_options); k++)
+		if (streq(opt, flag_options[k].name))
+			return true;
+	for (size_t k = 0; k < ELEMENTSOF(propagation_options); k++)
+		if (streq(opt, propagation_options[k].name))
+			return true;
+	return streq(opt, "bind") || streq(opt, "rbind");
+}
+
+const char *mount_options_bad(char *const *options, bool bind)
+{
+	for (size_t i = 0; options && options[i]; i++) {
+		const char *opt = options[i];
+		if (!*opt || strchr(opt, ',') || (bind && !is_flag_word(opt)))
+			return opt;
+	}
+	return NULL;
+}
+
+#define PAGE_BYTES UINT64_C(4096)
+
+uint64_t tmpfs_size_default(int64_t memory_limit)
+{
+	uint64_t size = TMPFS_SIZE_DEFAULT;
+	if (memory_limit > 0 && (uint64_t)memory_limit / 2 < size)
+		size = (uint64_t)memory_limit / 2 / PAGE_BYTES * PAGE_BYTES;
+	return size < PAGE_BYTES ? PAGE_BYTES : size;
+}
+
+int tmpfs_options_cap(char ***options, uint64_t default_size)
+{
+	const char *size_opt = NULL;
+	bool has_inodes = false;
+	for (char **o = *options; o && *o; o++) {
+		if (startswith(*o, "size="))
+			size_opt = *o + strlen("size=");
+		has_inodes |= startswith(*o, "nr_inodes=");
+	}
+	char buf[64];
+	int r;
+	uint64_t size = default_size;
+	if (!size_opt) {
+		snprintf(buf, sizeof(buf), "size=%" PRIu64, size);
+		if ((r = strv_push(options, buf)) < 0)
+			return r;
+	} else if (parse_size(size_opt, &size) < 0 || size == 0)
+		/* size=50% (of RAM), or 0 (no cap): count its inodes as if it
+		 * had the default size. */
+		size = default_size;
+	if (has_inodes)
+		return 0;
+	uint64_t inodes = size / PAGE_BYTES;
+	snprintf(buf, sizeof(buf), "nr_inodes=%" PRIu64, inodes < 1024 ? 1024 : inodes);
+	return strv_push(options, buf);
 }

@@ -342,13 +342,26 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		PreparedMount *m = &plan->mounts[i];
 		m->spec = &spec->mounts[i];
-		r = mount_options_parse(spec->mounts[i].options, &m->opts);
+		char *const *o = spec->mounts[i].options;
+		bool bind = streq(spec->mounts[i].type, "bind") || strv_contains(o, "bind") ||
+			    strv_contains(o, "rbind");
+		const char *bad = mount_options_bad(o, bind);
+		if (bad) {
+			if (asprintf(ret_error, "mount at `%s`: option `%s` %s",
+				     spec->mounts[i].destination, bad,
+				     !*bad || strchr(bad, ',') ? "is not one option"
+							       : "is not known for a bind mount") < 0)
+				*ret_error = NULL;
+			return -EINVAL;
+		}
+		r = mount_options_parse(o, &m->opts);
 		if (r < 0)
 			return r;
 		plan->n_mounts = i + 1;
 		const char *t = spec->mounts[i].type;
 		m->fstype = streq(t, "cgroup") ? "cgroup2" : t;
-		if (streq(t, "bind"))
+		/* A bind mount is recursive unless its options say `bind`. */
+		if (streq(t, "bind") && !m->opts.bind)
 			m->opts.bind = true, m->opts.flags |= MS_BIND | MS_REC;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -85,6 +86,70 @@ static int do_mount(const char *src, int target_fd, const char *fstype, unsigned
 	return RET_NERRNO(mount(src, p, fstype, flags, data));
 }
 
+/* Sets a bind mount's flags. mount_setattr() changes only the flags
+ * named, so those the source had (a host mount's nosuid, nodev, noexec)
+ * stay, and with AT_RECURSIVE (rbind) it reaches every submount: `ro`
+ * leaves no writable mount below. A remount (MS_REMOUNT | MS_BIND), the
+ * only way before Linux 5.12, replaces all the flags of the top mount and
+ * no others, so it is given the source's own first. `rw` never makes a
+ * read-only source writable: it is the default that Podman writes into
+ * every mount and users by habit, not a request to undo the host's `ro`;
+ * suid, dev and exec are never defaults, so they are taken at their word. */
+static int bind_set_flags(int fd, const MountOptions *o)
+{
+	unsigned long clear = o->clear & ~MS_RDONLY;
+	static const struct {
+		unsigned long ms, attr;
+	} map[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },
+		{ MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },
+		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+	};
+	struct mount_attr attr = { 0 };
+	for (size_t i = 0; i < ELEMENTSOF(map); i++) {
+		if (o->flags & map[i].ms)
+			attr.attr_set |= map[i].attr;
+		else if (clear & map[i].ms)
+			attr.attr_clr |= map[i].attr;
+	}
+	/* The access time is one setting of three. */
+	unsigned long atime = o->flags & MS_NOATIME	 ? MOUNT_ATTR_NOATIME
+			      : o->flags & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME
+			      : o->flags & MS_RELATIME	 ? MOUNT_ATTR_RELATIME
+							 : ~0UL;
+	if (atime != ~0UL) {
+		attr.attr_clr |= MOUNT_ATTR__ATIME;
+		attr.attr_set |= atime;
+	}
+	if (!attr.attr_set && !attr.attr_clr)
+		return 0;
+	unsigned at = AT_EMPTY_PATH | (o->flags & MS_REC ? AT_RECURSIVE : 0);
+	int r = RET_NERRNO(syscall(SYS_mount_setattr, fd, "", at, &attr, sizeof(attr)));
+	if (r != -ENOSYS)
+		return r;
+
+	char p[64];
+	fd_path(fd, p);
+	struct statvfs sv;
+	if (statvfs(p, &sv) < 0)
+		return -errno;
+	static const struct {
+		unsigned long st, ms;
+	} kept[] = {
+		{ ST_RDONLY, MS_RDONLY },	{ ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV },		{ ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME },	{ ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = o->flags & ~(MS_BIND | MS_REC);
+	for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+		if ((sv.f_flag & kept[i].st) && !(clear & kept[i].ms))
+			flags |= kept[i].ms;
+	return do_mount(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
+}
+
 static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
 {
 	const SpecMount *sm = m->spec;
@@ -105,25 +170,22 @@ static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
 	unsigned long flags = m->opts.flags;
 	if (bind) {
 		/* A bind mount ignores most flags on creation: bind first, then
-		 * remount with them. */
+		 * set them. */
 		r = do_mount(sm->source, target, NULL, MS_BIND | (flags & MS_REC), NULL);
 		if (r < 0)
 			return err_set(err, r, "bind mount `%s` on `%s`: %m", sm->source,
 				       sm->destination);
-		unsigned long rflags = flags & ~(MS_BIND | MS_REC);
-		if (rflags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) {
-			_cleanup_close_ int t2 = -EBADF;
-			r = open_in_root(rootfd, sm->destination, false, false, &t2);
-			if (r >= 0)
-				r = do_mount(NULL, t2, NULL, MS_REMOUNT | MS_BIND | rflags, NULL);
-			if (r < 0)
-				return err_set(err, r, "remount `%s` with its options: %m",
-					       sm->destination);
-		}
+		_cleanup_close_ int t2 = -EBADF;
+		r = open_in_root(rootfd, sm->destination, false, false, &t2);
+		if (r >= 0)
+			r = bind_set_flags(t2, &m->opts);
+		if (r < 0)
+			return err_set(err, r, "set the options of `%s`: %m", sm->destination);
 	} else {
 		r = do_mount(sm->source, target, m->fstype, flags & ~MS_REMOUNT, m->opts.data);
 		if (r < 0)
-			return err_set(err, r, "mount %s on `%s`: %m", m->fstype, sm->destination);
+			return err_set(err, r, "mount %s on `%s` (%s): %m", m->fstype, sm->destination,
+				       m->opts.data ? m->opts.data : "no data");
 	}
 	if (m->opts.propagation) {
 		_cleanup_close_ int t3 = -EBADF;

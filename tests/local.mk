@@ -41,6 +41,7 @@ UNIT_TESTS = \
 	tests/unit/test-tty-relay \
 	tests/unit/test-log \
 	tests/unit/test-seccomp \
+	tests/unit/test-mount-spec \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -69,6 +70,9 @@ tests_unit_test_log_LDADD = $(UNIT_LDADD)
 tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
 tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_seccomp_LDADD = $(UNIT_LDADD)
+tests_unit_test_mount_spec_SOURCES = tests/unit/test-mount-spec.c
+tests_unit_test_mount_spec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mount_spec_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
@@ -93,6 +97,7 @@ SYSTEM_TESTS = \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
 	tests/system/75-seccomp.sh \
+	tests/system/76-breakout-mounts.sh \
 	tests/system/80-state.sh \
 	tests/system/81-lost-files.sh \
 	tests/system/82-full-disk.sh \

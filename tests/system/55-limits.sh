@@ -84,6 +84,13 @@ capture berth update --mem 30M oom2
 t_is "update changes the limit of a running container" "0 31457280" "$RC $(cat "$(cg oom2)/memory.max")"
 t_match "and keeps it in config.json" '"limit": 31457280' "$(cat "$ROOT/containers/$(db "SELECT id FROM containers WHERE name='oom2'")/config.json")"
 berth rm -f oom2 oom >/dev/null
+# /tmp's cap follows the limit: half of it, so that a full /tmp ends in
+# ENOSPC rather than in the OOM killer (its pages count against memory.max).
+capture berth run --rm -m 64M busybox sh -c 'df -k /tmp | awk "NR>1 {print \$2}"; dd if=/dev/zero of=/tmp/f bs=1M count=40; echo alive'
+t_is "-m 64M: /tmp is 32 MiB, and a process writing past it lives on" "32768 alive" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
+t_match "writing past it: ENOSPC" 'No space left on device' "$ERR"
+t_is "--tmpfs /tmp:size= wins over the limit" 49152 \
+	"$(berth run --rm -m 64M --tmpfs /tmp:size=48m busybox sh -c 'df -k /tmp | awk "NR>1 {print \$2}"')"
 
 # CPU: a busy loop under --cpu 20000 gets about 20% of one CPU.
 berth run -d --name cpu -C 20000 busybox sh -c 'while :; do :; done' >/dev/null
