@@ -56,8 +56,28 @@ static bool is_number(const char *s)
 	return parse_uint32(s, &v) == 0;
 }
 
+/* (uid_t)-1 and (gid_t)-1 would leave the process root (parse.h):
+ * refused, wherever they came from (the spec, /etc/passwd, /etc/group). */
+static int check_ids(const char *spec, const ResolvedUser *u)
+{
+	const char *what = NULL;
+	if (!ugid_is_valid(u->uid))
+		what = "uid 4294967295 is (uid_t)-1";
+	else if (!ugid_is_valid(u->gid))
+		what = "gid 4294967295 is (gid_t)-1";
+	for (size_t i = 0; !what && i < u->n_groups; i++)
+		if (!ugid_is_valid(u->groups[i]))
+			what = "supplementary gid 4294967295 is (gid_t)-1";
+	if (what)
+		return log_error_errno(-ERANGE, "user `%s`: %s, which the kernel takes as \"leave "
+						"unchanged\" (root): refused",
+				       spec, what);
+	return 0;
+}
+
 int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 {
+	int r;
 	_cleanup_free_ char *copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;
@@ -136,6 +156,11 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 					       grp);
 		}
 		(void)parse_uint32(grp, &u.gid);
+	}
+	r = check_ids(spec, &u);
+	if (r < 0) {
+		resolved_user_done(&u);
+		return r;
 	}
 	*ret = u;
 	return 0;
