@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
+#include "cancel.h"
 #include "cli.h"
 #include "log.h"
 #include "oci.h"
@@ -954,10 +955,8 @@ int cmd_run(Cli *cli, int argc, char **argv)
 			return log_error_errno(r, "--pidfile `%s`: its folder does not exist", o.pidfile);
 	}
 
-	/* Signals that arrive from here on are forwarded to the container
-	 * once it runs (foreground), not lost. */
-	if (!o.detach)
-		cli_block_forwarded_signals();
+	/* Until the container exists, a signal calls the run off (cancel.h). */
+	cli_cancel_catch();
 
 	char id[65];
 	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
@@ -975,6 +974,14 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		return r;
 	_cleanup_(prepared_container_done) PreparedContainer c = { 0 };
 	r = prepare_container(cli, &o, id, &c);
+	/* Signals that arrive from here on are forwarded to the container
+	 * once it runs (foreground), not lost; one that came before called
+	 * the run off. */
+	if (!o.detach)
+		cli_block_forwarded_signals();
+	int cancelled = cli_cancel_stop();
+	if (r >= 0 && cancelled)
+		r = -ECANCELED;
 	if (r >= 0) {
 		lp.rootfs = c.rootfs;
 		r = supervisor_send_config(sync_fd, c.config);
@@ -987,6 +994,8 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		supervisor_abandon(sync_fd, pid);
 		if (c.bundle_ours)
 			(void)rm_rf(c.bundle);
+		if (cancelled)
+			cli_cancel_die(cancelled);
 		return r;
 	}
 	supervisor_commit(sync_fd);

@@ -5,6 +5,7 @@
  * its state, kill it, remove it. */
 
 #include <jansson.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,9 +48,23 @@ int cli_db_error(Cli *cli, int r, const char *fmt, ...)
 int cli_db(Cli *cli, sqlite3 **ret)
 {
 	if (!cli->db) {
-		int r = paths_ensure(&cli->paths);
+		_cleanup_free_ char *dir = NULL;
+		uid_t owner = 0;
+		int r = paths_ensure(&cli->paths, &dir, &owner);
+		if (r == -EPERM) {
+			/* Named, so that the user sees whose it is and can chown it. */
+			const char *d = dir ? dir : cli->paths.state_dir;
+			const char *kind = streq(d, cli->paths.state_dir) ? "the root "
+					   : streq(d, cli->paths.run_dir)  ? "the runtime folder "
+									   : "";
+			struct passwd *pw = getpwuid(owner);
+			return log_error_errno(r, "%s`%s` belongs to uid %u%s%s%s, not to uid %u, which "
+						  "runs berth: refused",
+					       kind, d, (unsigned)owner, pw ? " (" : "",
+					       pw ? pw->pw_name : "", pw ? ")" : "", (unsigned)geteuid());
+		}
 		if (r < 0)
-			return log_error_errno(r, "create `%s`: %m", cli->paths.state_dir);
+			return log_error_errno(r, "create `%s`: %m", dir ? dir : cli->paths.state_dir);
 		_cleanup_free_ char *path = path_db(&cli->paths);
 		if (!path)
 			return log_error_errno(-ENOMEM, "out of memory");

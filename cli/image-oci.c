@@ -19,6 +19,7 @@
 #include "image-layers.h"
 #include "log.h"
 #include "sha256.h"
+#include "untrusted-file.h"
 #include "util.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -42,6 +43,7 @@ static const char *const layer_media_types[] = {
 
 typedef struct {
 	const char *dir; /* absolute */
+	int fd;          /* of dir, O_PATH: what is read is looked up below it */
 	const char *label;
 } Layout;
 
@@ -57,33 +59,41 @@ static int blob_path(const Layout *lo, const char *digest, const char *what, cha
 	return 0;
 }
 
-static int read_small_file(const char *path, const char *what, char **ret, size_t *ret_len)
+/* Opens a file of the layout (rel below its folder) for reading: only a
+ * regular file, never a FIFO or a device the layout holds in its place
+ * (untrusted-file.h). */
+static int open_in_layout(const Layout *lo, const char *rel, const char *what, int *ret_fd)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return log_error_errno(-errno, "%s: %m", what);
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return log_error_errno(-errno, "%s: %m", what);
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)IMAGE_JSON_MAX)
-		return log_error_errno(-EFBIG, "%s: not a file of at most %u MiB", what,
-				       IMAGE_JSON_MAX >> 20);
-	_cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return log_error_errno(-ENOMEM, "out of memory");
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return log_error_errno(n < 0 ? -errno : -EIO, "%s: read: %m", what);
-		got += (size_t)n;
-	}
-	buf[got] = 0;
-	*ret = TAKE_PTR(buf);
-	*ret_len = got;
+	mode_t type = 0;
+	int r = untrusted_open(lo->fd, rel, false, &type, ret_fd);
+	if (r == -EBADFD || r == -EISDIR)
+		return log_error_errno(r, "%s: `%s` is %s, not a regular file", what, rel,
+				       file_type_name(type));
+	if (r < 0)
+		return log_error_errno(r, "%s: `%s`: %m", what, rel);
 	return 0;
+}
+
+static int read_small_file(const Layout *lo, const char *rel, const char *what, char **ret,
+			   size_t *ret_len)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r = open_in_layout(lo, rel, what, &fd);
+	if (r < 0)
+		return r;
+	r = untrusted_read_fd(fd, IMAGE_JSON_MAX, ret, ret_len);
+	if (r == -EFBIG)
+		return log_error_errno(r, "%s: `%s` is larger than %u MiB", what, rel,
+				       IMAGE_JSON_MAX >> 20);
+	if (r < 0)
+		return log_error_errno(r, "%s: `%s`: read: %m", what, rel);
+	return 0;
+}
+
+/* The blob's path below the layout's folder; digest was checked. */
+static void blob_rel(const char *digest, char ret[static 14 + SHA256_HEX_LEN + 1])
+{
+	snprintf(ret, 14 + SHA256_HEX_LEN + 1, "blobs/sha256/%s", digest_hex(digest));
 }
 
 /* Reads the small blob a descriptor names, checking its size and digest. */
@@ -94,8 +104,10 @@ static int read_blob(const Layout *lo, json_t *desc, const char *what, char **re
 	int r = blob_path(lo, digest, what, &path);
 	if (r < 0)
 		return r;
+	char rel[14 + SHA256_HEX_LEN + 1];
+	blob_rel(digest, rel);
 	size_t len;
-	r = read_small_file(path, what, &data, &len);
+	r = read_small_file(lo, rel, what, &data, &len);
 	if (r < 0)
 		return r;
 	json_t *size = json_object_get(desc, "size");
@@ -187,7 +199,7 @@ static int layout_check(const Layout *lo)
 				       lo->dir);
 	size_t len;
 	json_t *j;
-	int r = read_small_file(path, path, &data, &len);
+	int r = read_small_file(lo, "oci-layout", path, &data, &len);
 	if (r >= 0)
 		r = json_parse_object(data, len, path, &j);
 	if (r < 0)
@@ -219,7 +231,7 @@ static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
 		return log_error_errno(-ENOMEM, "out of memory");
 	size_t len;
 	json_t *doc = NULL;
-	int r = read_small_file(index_path, index_path, &data, &len);
+	int r = read_small_file(lo, "index.json", lo->label, &data, &len);
 	if (r >= 0)
 		r = json_parse_object(data, len, index_path, &doc);
 	if (r < 0)
@@ -294,9 +306,13 @@ static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
 static int unpack_layer(LayeredImport *im, size_t i, const Layout *lo)
 {
 	ImportLayer *l = &im->layers[i];
-	_cleanup_close_ int fd = open(l->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return log_error_errno(-errno, "%s: layer %zu: `%s`: %m", lo->label, i + 1, l->path);
+	char rel[14 + SHA256_HEX_LEN + 1], what[PATH_MAX + 64];
+	blob_rel(l->blob_digest, rel);
+	snprintf(what, sizeof(what), "%s: layer %zu (%.19s)", lo->label, i + 1, l->blob_digest);
+	_cleanup_close_ int fd = -EBADF;
+	int r = open_in_layout(lo, rel, what, &fd);
+	if (r < 0)
+		return r;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return log_error_errno(-errno, "%s: %m", l->path);
@@ -305,13 +321,11 @@ static int unpack_layer(LayeredImport *im, size_t i, const Layout *lo)
 				       "%s: layer %zu: size mismatch: the manifest says %lld bytes, "
 				       "the blob has %lld (damaged or truncated)",
 				       lo->label, i + 1, (long long)l->blob_size, (long long)st.st_size);
-	char what[PATH_MAX + 64];
-	snprintf(what, sizeof(what), "%s: layer %zu (%.19s)", lo->label, i + 1, l->blob_digest);
 	/* Verified before unpacking, so that the archive code only ever parses
 	 * the blob the manifest names; unpacking checks it again on the fly,
 	 * in case the file changes in between. */
 	char hex[SHA256_HEX_LEN + 1];
-	int r = sha256_fd(fd, hex);
+	r = sha256_fd(fd, hex);
 	if (r < 0)
 		return log_error_errno(r, "%s: read: %m", what);
 	if (!streq(hex, digest_hex(l->blob_digest)))
@@ -332,7 +346,10 @@ int image_import_oci(Cli *cli, const char *name, const char *dir, const char *ta
 	int r = layered_import_start(&im, cli, name, "oci", dir, tag, limits, abs);
 	if (r < 0)
 		return r;
-	Layout lo = { .dir = abs, .label = im.source };
+	_cleanup_close_ int dirfd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return log_error_errno(-errno, "`%s`: %m", abs);
+	Layout lo = { .dir = abs, .fd = dirfd, .label = im.source };
 	r = layout_check(&lo);
 	if (r >= 0)
 		r = read_manifest(&im, &lo, tag);

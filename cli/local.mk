@@ -2,6 +2,8 @@ bin_PROGRAMS += berth
 berth_SOURCES = \
 	cli/bulk.c \
 	cli/bulk.h \
+	cli/cancel.c \
+	cli/cancel.h \
 	cli/cli.h \
 	cli/cmd_exec.c \
 	cli/cmd_generate.c \

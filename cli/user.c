@@ -2,13 +2,15 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "log.h"
 #include "parse.h"
+#include "resolve.h"
+#include "untrusted-file.h"
 #include "user.h"
 #include "util.h"
 
@@ -21,18 +23,47 @@ void resolved_user_done(ResolvedUser *u)
 	*u = (ResolvedUser){ 0 };
 }
 
-/* Opens a file of the container without leaving its root. */
-static FILE *open_in(int rootfd, const char *path)
+/* A larger /etc/passwd or /etc/group is refused: real ones, even LDAP
+ * exports, are a few hundred KiB at most. The bound keeps a container's
+ * endless file from holding berth (untrusted-file.h). */
+#define USER_DB_MAX (8u << 20)
+
+/* The whole of /etc/passwd or /etc/group of the container (path without
+ * the leading "/"), or NULL in *ret when it has none. */
+static int read_user_db(int rootfd, const char *path, char **ret, size_t *ret_size)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0)
+	mode_t type = 0;
+	int r = rootfd < 0 ? -ENOENT
+			   : untrusted_read_file(rootfd, path, USER_DB_MAX, &type, ret, ret_size);
+	if (r == -ENOENT || r == -ENOTDIR) {
+		*ret = NULL;
+		*ret_size = 0;
+		return 0;
+	}
+	if (r == -EBADFD || r == -EISDIR)
+		return log_error_errno(r, "the container's /%s is %s, not a regular file: refused",
+				       path, file_type_name(type));
+	if (r == -EFBIG)
+		return log_error_errno(r, "the container's /%s is larger than %u MiB: refused", path,
+				       USER_DB_MAX >> 20);
+	if (r < 0)
+		return log_error_errno(r, "read the container's /%s: %m", path);
+	return 0;
+}
+
+/* The next line of [*p, end), NUL-terminated in place; NULL at the end. */
+static char *next_line(char **p, char *end)
+{
+	if (!*p || *p >= end)
 		return NULL;
-	FILE *f = fdopen(fd, "re");
-	if (!f)
-		close(fd);
-	return f;
+	char *line = *p;
+	char *nl = memchr(line, '\n', (size_t)(end - line));
+	if (nl) {
+		*nl = 0;
+		*p = nl + 1;
+	} else
+		*p = end;
+	return line;
 }
 
 /* Splits "a:b:c" in place into at most n fields; returns how many. */
@@ -56,8 +87,28 @@ static bool is_number(const char *s)
 	return parse_uint32(s, &v) == 0;
 }
 
+/* (uid_t)-1 and (gid_t)-1 would leave the process root (parse.h):
+ * refused, wherever they came from (the spec, /etc/passwd, /etc/group). */
+static int check_ids(const char *spec, const ResolvedUser *u)
+{
+	const char *what = NULL;
+	if (!ugid_is_valid(u->uid))
+		what = "uid 4294967295 is (uid_t)-1";
+	else if (!ugid_is_valid(u->gid))
+		what = "gid 4294967295 is (gid_t)-1";
+	for (size_t i = 0; !what && i < u->n_groups; i++)
+		if (!ugid_is_valid(u->groups[i]))
+			what = "supplementary gid 4294967295 is (gid_t)-1";
+	if (what)
+		return log_error_errno(-ERANGE, "user `%s`: %s, which the kernel takes as \"leave "
+						"unchanged\" (root): refused",
+				       spec, what);
+	return 0;
+}
+
 int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 {
+	int r;
 	_cleanup_free_ char *copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;
@@ -69,12 +120,18 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 		return log_error_errno(-EINVAL, "invalid --user `%s`: expected NAME|UID[:GROUP|GID]",
 				       spec);
 
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t passwd_size, group_size;
+	r = read_user_db(rootfd, "etc/passwd", &passwd, &passwd_size);
+	if (r >= 0)
+		r = read_user_db(rootfd, "etc/group", &group, &group_size);
+	if (r < 0)
+		return r;
+
 	ResolvedUser u = { .home = NULL };
 	bool found = false;
-	char *name = NULL;
-	_cleanup_fclose_ FILE *pw = open_in(rootfd, "etc/passwd");
-	char line[4096];
-	while (pw && fgets(line, sizeof(line), pw)) {
+	char *name = NULL, *line;
+	for (char *p = passwd; (line = next_line(&p, passwd ? passwd + passwd_size : NULL));) {
 		char *f[7];
 		if (split(line, f, 7) < 7)
 			continue;
@@ -103,7 +160,6 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 
 	/* The group, and the supplementary groups the user belongs to. */
 	bool group_found = !grp;
-	_cleanup_fclose_ FILE *gr = open_in(rootfd, "etc/group");
 	u.groups = calloc(MAX_GROUPS, sizeof(uint32_t));
 	if (!u.groups) {
 		resolved_user_done(&u);
@@ -113,7 +169,7 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 	 * ones (fixed up below if GROUP overrides it). */
 	if (uname && !grp)
 		u.groups[u.n_groups++] = u.gid;
-	while (gr && fgets(line, sizeof(line), gr)) {
+	for (char *p = group; (line = next_line(&p, group ? group + group_size : NULL));) {
 		char *f[4];
 		uint32_t gid;
 		if (split(line, f, 4) < 4 || parse_uint32(f[2], &gid) < 0)
@@ -137,28 +193,32 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 		}
 		(void)parse_uint32(grp, &u.gid);
 	}
+	r = check_ids(spec, &u);
+	if (r < 0) {
+		resolved_user_done(&u);
+		return r;
+	}
 	*ret = u;
 	return 0;
 }
 
 int user_resolve_in_layers(char *const *layers, const char *spec, ResolvedUser *ret)
 {
-	int chosen = -EBADF;
+	_cleanup_close_ int chosen = -EBADF;
 	for (size_t i = 0; layers && layers[i]; i++) {
-		int fd = open(layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = open(layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-		int f = (int)syscall(SYS_openat2, fd, "etc/passwd", &how, sizeof(how));
-		if (f >= 0) {
-			close(f);
-			chosen = fd;
-			break;
-		}
-		close(fd);
+		/* O_PATH: only whether it is there, nothing opened yet. */
+		_cleanup_close_ int f = -EBADF;
+		struct stat st;
+		if (resolve_in_root(fd, "etc/passwd", O_PATH, false, &f) < 0 || fstat(f, &st) < 0)
+			continue;
+		/* A whiteout (0:0) hides the lower layers' file: there is none. */
+		if (!(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)))
+			chosen = TAKE_FD(fd);
+		break;
 	}
 	/* No /etc/passwd at all (chosen < 0): only numbers can work. */
-	int r = user_resolve_at(chosen, spec, ret);
-	safe_close(chosen);
-	return r;
+	return user_resolve_at(chosen, spec, ret);
 }

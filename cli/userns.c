@@ -10,8 +10,10 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "cancel.h"
 #include "log.h"
 #include "parse.h"
+#include "untrusted-file.h"
 #include "userns.h"
 #include "util.h"
 
@@ -107,6 +109,11 @@ static int shift_tree(const ContainerSpec *spec, int sfd, int dfd)
 	int r = 0;
 	struct dirent *de;
 	while (r >= 0 && (de = readdir(d))) {
+		/* The copy of a large image takes a while: a signal ends it. */
+		if (cli_cancel_requested()) {
+			r = -ECANCELED;
+			break;
+		}
 		const char *name = de->d_name;
 		if (streq(name, ".") || streq(name, ".."))
 			continue;
@@ -132,9 +139,14 @@ static int shift_tree(const ContainerSpec *spec, int sfd, int dfd)
 			break;
 		}
 		case S_IFREG: {
-			_cleanup_close_ int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			/* Only while it is still a regular file: one swapped
+			 * for a FIFO or a device meanwhile is not opened. */
+			_cleanup_close_ int in = -EBADF;
+			r = untrusted_open(sfd, name, true, NULL, &in);
+			if (r < 0)
+				break;
 			_cleanup_close_ int out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (in < 0 || out < 0) {
+			if (out < 0) {
 				r = -errno;
 				break;
 			}

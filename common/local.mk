@@ -38,6 +38,8 @@ libcommon_a_SOURCES = \
 	common/tty.h \
 	common/tty-relay.c \
 	common/tty-relay.h \
+	common/untrusted-file.c \
+	common/untrusted-file.h \
 	common/util.c \
 	common/util.h \
 	$(NULL)

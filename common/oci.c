@@ -621,14 +621,22 @@ static int get_bool(ParseCtx *c, json_t *o, const char *key, bool *ret)
 	return 0;
 }
 
-static int get_u32(ParseCtx *c, json_t *o, const char *key, uint32_t *ret)
+/* A uid or gid: never 4294967295, (uid_t)-1 (parse.h). */
+static bool json_is_ugid(json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0 &&
+	       json_integer_value(v) < (json_int_t)UGID_INVALID;
+}
+
+static int get_ugid(ParseCtx *c, json_t *o, const char *key, uint32_t *ret)
 {
 	json_t *v = json_object_get(o, key);
 	if (!v)
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > (json_int_t)UINT32_MAX)
-		return fail(c, "config.json: \"%s\" must be an integer from 0 to 4294967295", key);
+	if (!json_is_ugid(v))
+		return fail(c, "config.json: \"%s\" must be an integer from 0 to 4294967294 "
+			       "(4294967295 is (uid_t)-1, \"unchanged\" to the kernel)",
+			    key);
 	*ret = (uint32_t)json_integer_value(v);
 	return 0;
 }
@@ -717,10 +725,10 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 	if (u) {
 		if (!json_is_object(u))
 			return fail(c, "config.json: \"process.user\" must be an object");
-		r = get_u32(c, u, "uid", &s->uid);
+		r = get_ugid(c, u, "uid", &s->uid);
 		if (r < 0)
 			return r;
-		r = get_u32(c, u, "gid", &s->gid);
+		r = get_ugid(c, u, "gid", &s->gid);
 		if (r < 0)
 			return r;
 		json_t *g = json_object_get(u, "additionalGids");
@@ -733,9 +741,10 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 			size_t i;
 			json_t *e;
 			json_array_foreach(g, i, e) {
-				if (!json_is_integer(e) || json_integer_value(e) < 0 ||
-				    json_integer_value(e) > (json_int_t)UINT32_MAX)
-					return fail(c, "config.json: \"additionalGids\"[%zu] is not a gid", i);
+				if (!json_is_ugid(e))
+					return fail(c, "config.json: \"additionalGids\"[%zu] is not a gid "
+						       "from 0 to 4294967294",
+						    i);
 				s->additional_gids[i] = (uint32_t)json_integer_value(e);
 			}
 			s->n_additional_gids = json_array_size(g);

@@ -42,6 +42,18 @@ int parse_uint32(const char *s, uint32_t *ret)
 	return 0;
 }
 
+int parse_ugid(const char *s, uint32_t *ret)
+{
+	uint32_t v;
+	int r = parse_uint32(s, &v);
+	if (r < 0)
+		return r;
+	if (!ugid_is_valid(v))
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
 int parse_int_range(const char *s, long min, long max, long *ret)
 {
 	if (!s || !*s)

@@ -14,6 +14,18 @@ int parse_size(const char *s, uint64_t *ret);
 /* A decimal unsigned number, nothing else (no sign, no spaces). */
 int parse_uint64(const char *s, uint64_t *ret);
 int parse_uint32(const char *s, uint32_t *ret);
+/* A uid or a gid is a number from 0 to 4294967294. 4294967295 is
+ * (uid_t)-1, which setresuid(), setresgid(), setgroups() and chown() take
+ * as "leave it as it is": a process asked to switch to it stays root. So no
+ * id berth reads (--user, an image's User, its /etc/passwd and /etc/group,
+ * config.json) may be it. */
+#define UGID_INVALID UINT32_MAX
+static inline bool ugid_is_valid(uint32_t id)
+{
+	return id != UGID_INVALID;
+}
+/* A decimal uid or gid: -ERANGE for 4294967295 and above. */
+int parse_ugid(const char *s, uint32_t *ret);
 int parse_int_range(const char *s, long min, long max, long *ret);
 /* "SIGTERM", "TERM", "term", "15" */
 int parse_signal(const char *s, int *ret);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "paths.h"
 #include "util.h"
@@ -42,40 +43,48 @@ void paths_done(BerthPaths *p)
 	*p = (BerthPaths){ 0 };
 }
 
-static int ensure_private_dir(const char *path)
+static int ensure_private_dir(const char *path, uid_t *ret_owner)
 {
 	/* Every command comes here: one stat() when all is in order. */
 	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700)
+	if (stat(path, &st) < 0) {
+		int r = mkdir_p(path, 0700);
+		if (r < 0)
+			return r;
+		if (stat(path, &st) < 0)
+			return -errno;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid()) {
+		if (ret_owner)
+			*ret_owner = st.st_uid;
+		return -EPERM;
+	}
+	if ((st.st_mode & 07777) == 0700)
 		return 0;
-	int r = mkdir_p(path, 0700);
-	if (r < 0)
-		return r;
 	/* An existing directory keeps whatever mode it had unless we fix it:
 	 * state and sockets must not be readable by other users. */
 	return RET_NERRNO(chmod(path, 0700));
 }
 
-int paths_ensure(const BerthPaths *p)
+int paths_ensure(const BerthPaths *p, char **ret_dir, uid_t *ret_owner)
 {
-	int r = ensure_private_dir(p->state_dir);
-	if (r < 0)
-		return r;
-	r = ensure_private_dir(p->run_dir);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *c = NULL, *i = NULL, *l = NULL;
 	if (asprintf(&c, "%s/containers", p->state_dir) < 0 ||
 	    asprintf(&i, "%s/images", p->state_dir) < 0 ||
 	    asprintf(&l, "%s/layers", p->state_dir) < 0)
 		return -ENOMEM;
-	r = ensure_private_dir(c);
-	if (r < 0)
-		return r;
-	r = ensure_private_dir(i);
-	if (r < 0)
-		return r;
-	return ensure_private_dir(l);
+	const char *dirs[] = { p->state_dir, p->run_dir, c, i, l };
+	for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+		int r = ensure_private_dir(dirs[k], ret_owner);
+		if (r < 0) {
+			if (ret_dir)
+				*ret_dir = strdup(dirs[k]);
+			return r;
+		}
+	}
+	return 0;
 }
 
 static char *join(const char *a, const char *b, const char *c)

@@ -6,6 +6,8 @@
  * A --root DIR (or $BERTH_ROOT) moves both: state in DIR, runtime files in
  * DIR/run, so tests and users can keep fully separate worlds. */
 
+#include <sys/types.h>
+
 #define BERTH_DEFAULT_STATE_DIR "/var/lib/berth"
 #define BERTH_DEFAULT_RUN_DIR "/run/berth"
 
@@ -18,8 +20,14 @@ typedef struct {
 int paths_init(BerthPaths *p, const char *root);
 void paths_done(BerthPaths *p);
 
-/* Creates state_dir and run_dir (0700) and the fixed subfolders. */
-int paths_ensure(const BerthPaths *p);
+/* Creates state_dir and run_dir (0700) and the fixed subfolders. Each
+ * must belong to the user who runs berth (geteuid(), so that the same rule
+ * holds for a rootless berth): berth only makes it private (chmod 0700),
+ * and one of another user's stays theirs, with berth's state, images and
+ * sockets in it, for them to read and change. On failure *ret_dir (when
+ * given) is the folder at fault, newly allocated; for one that belongs to
+ * someone else the error is -EPERM and *ret_owner (when given) its owner. */
+int paths_ensure(const BerthPaths *p, char **ret_dir, uid_t *ret_owner);
 
 /* Each returns a newly allocated string, or NULL when out of memory. */
 char *path_db(const BerthPaths *p);

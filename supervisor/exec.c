@@ -105,8 +105,8 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 			char *colon = strchr(optarg, ':');
 			if (colon)
 				*colon = 0;
-			if (parse_uint32(optarg, &a->uid) < 0 ||
-			    (colon && parse_uint32(colon + 1, &a->gid) < 0))
+			if (parse_ugid(optarg, &a->uid) < 0 ||
+			    (colon && parse_ugid(colon + 1, &a->gid) < 0))
 				return -EINVAL;
 			if (!colon)
 				a->gid = a->uid;

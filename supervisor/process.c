@@ -25,10 +25,14 @@
 #define SYS_SETGROUPS SYS_setgroups32
 #define SYS_SETRESGID SYS_setresgid32
 #define SYS_SETRESUID SYS_setresuid32
+#define SYS_GETRESGID SYS_getresgid32
+#define SYS_GETRESUID SYS_getresuid32
 #else
 #define SYS_SETGROUPS SYS_setgroups
 #define SYS_SETRESGID SYS_setresgid
 #define SYS_SETRESUID SYS_setresuid
+#define SYS_GETRESGID SYS_getresgid
+#define SYS_GETRESUID SYS_getresuid
 #endif
 
 uint64_t process_permitted_caps(void)
@@ -117,6 +121,21 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 	if (syscall(SYS_SETRESUID, id->uid, id->uid, id->uid) < 0) {
 		snprintf(msg, msglen, "setuid %u: %s", id->uid, strerror(errno));
 		return -errno;
+	}
+	/* What we are now, not what we asked for: an id of -1 means
+	 * "unchanged" to the calls above, which then succeed and leave us
+	 * root. The parsers refuse it; this holds whatever reached us. */
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (syscall(SYS_GETRESUID, &ru, &eu, &su) < 0 || syscall(SYS_GETRESGID, &rg, &eg, &sg) < 0) {
+		snprintf(msg, msglen, "read back the ids: %s", strerror(errno));
+		return -errno;
+	}
+	if (ru != id->uid || eu != id->uid || su != id->uid || rg != id->gid || eg != id->gid ||
+	    sg != id->gid) {
+		snprintf(msg, msglen, "switch to uid %u gid %u: the process has uid %u gid %u",
+			 id->uid, id->gid, (unsigned)ru, (unsigned)rg);
+		return -EPERM;
 	}
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	int r = set_caps(id, msg, msglen);

@@ -96,6 +96,7 @@ SYSTEM_TESTS = \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
+	tests/system/74-breakout-identity.sh \
 	tests/system/75-seccomp.sh \
 	tests/system/76-breakout-mounts.sh \
 	tests/system/80-state.sh \

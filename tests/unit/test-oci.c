@@ -250,7 +250,7 @@ static ContainerSpec *make_full_spec(void)
 	free(s->cwd);
 	s->cwd = strdup("/srv/app dir");
 	s->uid = 1000;
-	s->gid = 4294967295u;
+	s->gid = 4294967294u;
 	s->additional_gids = calloc(3, sizeof(uint32_t));
 	assert_non_null(s->additional_gids);
 	s->additional_gids[0] = 0;
@@ -358,7 +358,7 @@ static void test_spec_json_round_trip_preserves_every_field(void **state)
 	assert_string_equal(b->args[2], "echo \"hi there\" | tr a-z A-Z\n\ttab");
 	assert_string_equal(b->args[3], "");
 	assert_string_equal(b->cwd, "/srv/app dir");
-	assert_int_equal(b->gid, 4294967295u);
+	assert_int_equal(b->gid, 4294967294u);
 	assert_int_equal(b->additional_gids[2], 4294967294u);
 	assert_string_equal(b->namespaces[NS_NETWORK].path, "/proc/1/ns/net");
 	assert_false(b->namespaces[NS_CGROUP].enabled);
@@ -608,12 +608,22 @@ static void test_spec_from_json_rejects_ids_out_of_range(void **state)
 	assert_rejected(USER("\"uid\": 0, \"gid\": 0, \"additionalGids\": 5"), "additionalGids");
 	assert_rejected(PROCESS("\"args\": [\"/bin/true\"], \"cwd\": \"/\", \"user\": 0"), "user");
 
-	/* The largest ids are fine. */
+	/* 4294967295 is (uid_t)-1, "unchanged" to setresuid(): a process
+	 * asked to become it would stay root. */
+	assert_rejected(USER("\"uid\": 4294967295, \"gid\": 0"), "uid");
+	assert_rejected(USER("\"uid\": 0, \"gid\": 4294967295"), "gid");
+	assert_rejected(USER("\"uid\": 0, \"gid\": 0, \"additionalGids\": [4294967295]"),
+			"additionalGids");
+
+	/* The largest usable ids are fine. */
 	_cleanup_(spec_freep) ContainerSpec *s = NULL;
-	assert_int_equal(spec_from_json(USER("\"uid\": 4294967295, \"gid\": 4294967295"), &s, NULL),
+	assert_int_equal(spec_from_json(USER("\"uid\": 4294967294, \"gid\": 4294967294, "
+					     "\"additionalGids\": [4294967294]"),
+					&s, NULL),
 			 0);
-	assert_int_equal(s->uid, 4294967295u);
-	assert_int_equal(s->gid, 4294967295u);
+	assert_int_equal(s->uid, 4294967294u);
+	assert_int_equal(s->gid, 4294967294u);
+	assert_int_equal(s->additional_gids[0], 4294967294u);
 }
 
 static void test_spec_from_json_rejects_a_bad_root_or_hostname(void **state)

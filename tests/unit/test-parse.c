@@ -146,6 +146,23 @@ static void test_parse_uint64_rejects_overflow_and_junk(void **state)
 	assert_int_equal(v, 42);
 }
 
+static void test_parse_ugid_rejects_the_id_that_means_unchanged(void **state)
+{
+	uint32_t v = 42;
+	assert_int_equal(parse_ugid("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_ugid("4294967294", &v), 0);
+	assert_true(v == 4294967294u);
+	v = 42;
+	assert_int_equal(parse_ugid("4294967295", &v), -ERANGE);
+	assert_int_equal(parse_ugid("4294967296", &v), -ERANGE);
+	assert_int_equal(parse_ugid("-1", &v), -EINVAL);
+	assert_int_equal(parse_ugid("", &v), -EINVAL);
+	assert_int_equal(v, 42);
+	assert_false(ugid_is_valid(UGID_INVALID));
+	assert_true(ugid_is_valid(0));
+}
+
 static void test_parse_uint32_rejects_values_above_32_bits(void **state)
 {
 	uint32_t v = 42;
@@ -1372,6 +1389,7 @@ int main(void)
 		cmocka_unit_test(test_parse_uint64_reads_the_full_range),
 		cmocka_unit_test(test_parse_uint64_rejects_overflow_and_junk),
 		cmocka_unit_test(test_parse_uint32_rejects_values_above_32_bits),
+		cmocka_unit_test(test_parse_ugid_rejects_the_id_that_means_unchanged),
 		cmocka_unit_test(test_parse_int_range_enforces_bounds),
 		cmocka_unit_test(test_parse_int_range_accepts_the_limits_of_long),
 		cmocka_unit_test(test_parse_int_range_rejects_junk),
