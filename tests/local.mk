@@ -39,6 +39,7 @@ UNIT_TESTS = \
 	tests/unit/test-db \
 	tests/unit/test-devices \
 	tests/unit/test-tty-relay \
+	tests/unit/test-printable \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -61,6 +62,9 @@ tests_unit_test_devices_LDADD = $(UNIT_LDADD)
 tests_unit_test_tty_relay_SOURCES = tests/unit/test-tty-relay.c
 tests_unit_test_tty_relay_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
+tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
+tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_printable_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
