@@ -40,6 +40,7 @@ UNIT_TESTS = \
 	tests/unit/test-devices \
 	tests/unit/test-tty-relay \
 	tests/unit/test-printable \
+	tests/unit/test-pipe-relay \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -65,6 +66,9 @@ tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
 tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
 tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_printable_LDADD = $(UNIT_LDADD)
+tests_unit_test_pipe_relay_SOURCES = tests/unit/test-pipe-relay.c
+tests_unit_test_pipe_relay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pipe_relay_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
