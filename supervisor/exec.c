@@ -11,10 +11,17 @@
  * process straight into the container's cgroup. The new process joins the
  * PID namespace; we stay outside it, invisible to the container.
  *
- * Until it execs its command the process is berth's and holds the error
- * pipe, whose other end we read: it is never dumpable, so the container
- * cannot reach it through /proc (see exec_main()), and every wait on it
- * is bounded and ends on a signal (wait_started()). */
+ * Nothing of the caller's reaches the container. The process gets pipes
+ * that we relay to the caller's stdio (common/pipe-relay.c), a terminal of
+ * the container's own with -t, /dev/null with -d: never the caller's
+ * descriptors, which root in the container could reopen through
+ * /proc/PID/fd/N (a read-only file for writing, an O_APPEND log for
+ * truncating, a directory to walk out of), and which a process it leaves
+ * behind would keep after we return (the admin's terminal, its next
+ * input). Until it execs its command the process is berth's and holds the
+ * error pipe, whose other end we read: it is never dumpable, so the
+ * container cannot reach it through /proc (see exec_main()), and every
+ * wait on it is bounded and ends on a signal (wait_started()). */
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -32,6 +39,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "pipe-relay.h"
 #include "printable.h"
 #include "seccomp-filter.h"
 #include "sanitizer.h"
@@ -293,20 +301,23 @@ static int wait_started(int errfd, int pidfd, int sfd)
 }
 
 /* Takes master. */
-static int wait_forwarding(int pidfd, int sfd, int master)
+static int wait_forwarding(int pidfd, int sfd, int master, PipeRelay *pipes)
 {
 	TtyRelay t;
 	tty_relay_begin(&t, master);
 	int ret = 0;
 	bool exited = false;
-	/* After the exit, until the relay has copied what the process wrote
+	/* After the exit, until the relays have copied what the process wrote
 	 * last; a signal then means "stop copying". */
-	while (!exited || !tty_relay_done(&t)) {
-		struct pollfd p[2 + TTY_RELAY_NFDS] = {
+	while (!exited || !tty_relay_done(&t) || !pipe_relay_done(pipes)) {
+		struct pollfd p[2 + TTY_RELAY_NFDS + PIPE_RELAY_NFDS] = {
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
 		int timeout = tty_relay_pollfds(&t, p + 2);
+		int pipe_timeout = pipe_relay_pollfds(pipes, p + 2 + TTY_RELAY_NFDS);
+		if (pipe_timeout >= 0 && (timeout < 0 || pipe_timeout < timeout))
+			timeout = pipe_timeout;
 		if (poll(p, ELEMENTSOF(p), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -314,6 +325,7 @@ static int wait_forwarding(int pidfd, int sfd, int master)
 			break;
 		}
 		tty_relay_handle(&t, p + 2);
+		pipe_relay_handle(pipes, p + 2 + TTY_RELAY_NFDS);
 		bool stop = false;
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
@@ -336,10 +348,15 @@ static int wait_forwarding(int pidfd, int sfd, int master)
 			}
 			ret = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 			exited = true;
+			/* exec returns when its process has ended, as podman's does:
+			 * what the process wrote is copied, and then nothing it left
+			 * behind reaches the caller any more (pipe-relay.h). */
 			tty_relay_finish(&t);
+			pipe_relay_finish(pipes);
 		}
 	}
 	tty_relay_end(&t);
+	pipe_relay_end(pipes);
 	return ret;
 }
 
@@ -415,8 +432,26 @@ int exec_main(int argc, char *argv[])
 	 * own cgroup is out of reach. */
 	_cleanup_close_ int procs = RET_NERRNO(openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
 
-	/* The process's stdio: ours, or a terminal (-t). */
-	int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+	/* The process's stdio, made while we still see the host's /dev. */
+	PipeRelay pipes;
+	pipe_relay_init(&pipes);
+	int stdio[3] = { -EBADF, -EBADF, -EBADF };
+	_cleanup_close_ int devnull = -EBADF;
+	if (a.detach && !a.tty) {
+		/* Nobody relays a detached process's stdio. */
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0) {
+			log_error_errno(-errno, "open /dev/null: %m");
+			return EXIT_BERTH_ERROR;
+		}
+		stdio[0] = stdio[1] = stdio[2] = devnull;
+	} else if (!a.tty) {
+		r = pipe_relay_open(&pipes, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, stdio);
+		if (r < 0) {
+			log_error_errno(r, "make the command's stdio pipes: %m");
+			return EXIT_BERTH_ERROR;
+		}
+	}
 
 	/* Not the cgroup namespace, nor the user namespace: the process joins
 	 * them itself once cloned into the container's cgroup (child()). On a
@@ -503,7 +538,15 @@ int exec_main(int argc, char *argv[])
 	if (pid == 0)
 		child(spec, &a, &id, env, errpipe[1], stdio, stage, joined ? -EBADF : procs, pidfd);
 	close(errpipe[1]);
+	/* The process's ends are its own now. */
+	if (!a.tty && !a.detach) {
+		safe_close(stdio[0]);
+		safe_close(stdio[1]);
+		if (stdio[2] != stdio[1])
+			safe_close(stdio[2]);
+	}
 	slave = safe_close(slave);
+	devnull = safe_close(devnull);
 	_cleanup_close_ int errfd = errpipe[0];
 	if (pid < 0) {
 		log_error_errno(pid, "start the process in the container: %m");
@@ -513,8 +556,10 @@ int exec_main(int argc, char *argv[])
 
 	r = wait_started(errfd, cpidfd, sfd);
 	errfd = safe_close(errfd);
-	if (r != 0 || a.detach)
+	if (r != 0 || a.detach) {
+		pipe_relay_end(&pipes);
 		return r;
-	r = wait_forwarding(cpidfd, sfd, TAKE_FD(master));
+	}
+	r = wait_forwarding(cpidfd, sfd, TAKE_FD(master), &pipes);
 	return r < 0 ? EXIT_BERTH_ERROR : r;
 }
