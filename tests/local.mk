@@ -92,6 +92,7 @@ SYSTEM_TESTS = \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
+	tests/system/73-breakout-exec.sh \
 	tests/system/80-state.sh \
 	tests/system/81-lost-files.sh \
 	tests/system/82-full-disk.sh \
