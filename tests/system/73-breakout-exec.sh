@@ -134,11 +134,25 @@ race forge-userns exu 20
 t_is "userns: a racing process saw no descriptor of the process exec starts" 0 "$RACE_SEEN"
 t_is "userns: no exec reported a forged error" 0 "$RACE_FORGED"
 
-# --- what exec reports is printable text ---------------------------------------
+# --- what exec and status show is printable text -----------------------------
 capture xc ex "no-such-${ESC}]0;TITLE"$'\a'"${ESC}[31mcmd"
 t_is "a command that is not found: 127" 127 "$RC"
 t_ok "its name is shown without its escape sequences" lacks "$ESC|"$'\a' "$ERR"
 t_match "but visibly" 'no-such-\\x1b\]0;TITLE\\x07\\x1b\[31mcmd' "$ERR"
+# status shows what the container writes: its processes' command lines;
+# and status and list what an image's author wrote: its command, and the
+# recorded error of a start, which names it.
+xc -d ex sh -c 'sleep 100; true' "${ESC}]0;PWNED"$'\a'
+wait_for 5 sh -c "\"$BERTH\" status ex | grep -q PWNED"
+st=$(berth status ex)
+t_match "status lists a process whose command line has escape sequences" 'x1b]0;PWNED' "$st"
+t_ok "without them" lacks "$ESC|"$'\a' "$st"
+berth run --name esc busybox "no-such-${ESC}[2Jcmd" 2>/dev/null
+st=$(berth status esc)
+t_match "status shows why a start failed, and the command" \
+	'Command: +no-such-\\x1b\[2Jcmd.*Error: .*no-such-\\x1b\[2Jcmd' "$(echo $st)"
+t_ok "without escape sequences" lacks "$ESC" "$st"
+t_ok "so does list" lacks "$ESC" "$(berth list -a)"
 
 # --- a hang of the process exec starts ends on a signal, and is bounded ----------
 # A frozen cgroup holds the process before its command runs.
@@ -168,5 +182,5 @@ t_match "and says so" 'did not start within 30 s' "$(cat "$ROOT/fz-d.err")"
 echo 0 >"$cg/cgroup.freeze"
 t_is "nothing of those execs is left in the container" 1 "$(wc -l <"$cg/cgroup.procs")"
 
-berth rm -f ex exu fz >/dev/null
+berth rm -f ex exu fz esc >/dev/null
 t_end
