@@ -12,6 +12,7 @@
 #include "log.h"
 #include "options.h"
 #include "parse.h"
+#include "printable.h"
 #include "util.h"
 
 typedef enum { FORMAT_TABLE, FORMAT_JSON } OutputFormat;
@@ -167,12 +168,15 @@ static int print_row(const ContainerRow *row, void *userdata)
 		if (parse_iso8601(row->created_at, &t) == 0)
 			format_ago(t, w->now, created, sizeof(created));
 		_cleanup_free_ char *cmd = container_command_line(row);
+		/* An image's command is its author's text. */
+		char shown[64];
 		char shortid[13] = "";
 		strncat(shortid, row->id, 12);
 		print_cell(shortid, 12, false);
 		print_cell(row->name, 20, false);
 		print_cell(row->image, 16, false);
-		print_cell(cmd ? cmd : "", 22, false);
+		print_cell(cmd ? printable_text(shown, sizeof(shown), cmd, strlen(cmd)) : "", 22,
+			   false);
 		print_cell(state, 18, false);
 		print_cell(pid, 8, false);
 		print_cell(created, 20, true);
@@ -288,7 +292,11 @@ static void print_processes(const char *cgroup)
 				if (cmd[k] == 0)
 					cmd[k] = ' ';
 		}
-		printf("  %8d  %.70s\n", (int)pids[i], cmd ? cmd : "?");
+		/* The container writes its command lines: shown as printable
+		 * text, as ps(1) does, so escape sequences stay in it. */
+		char shown[80];
+		printf("  %8d  %s\n", (int)pids[i],
+		       cmd ? printable_text(shown, sizeof(shown), cmd, len) : "?");
 	}
 	if (n > 50)
 		printf("  ... and %zu more\n", n - 50);
@@ -369,10 +377,16 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		char state[64];
 		container_state_describe(&row, state, sizeof(state));
 		_cleanup_free_ char *cmd = container_command_line(&row);
+		/* An image's command is its author's text: printable, whole. */
+		const char *command = cmd ? cmd : row.command;
+		size_t size = 4 * strlen(command) + 4;
+		_cleanup_free_ char *command_shown = malloc(size);
 		printf("ID:          %s\n", row.id);
 		printf("Name:        %s\n", row.name);
 		printf("Image:       %s\n", row.image);
-		printf("Command:     %s\n", cmd ? cmd : row.command);
+		if (command_shown)
+			printable_text(command_shown, size, command, strlen(command));
+		printf("Command:     %s\n", command_shown ? command_shown : "?");
 		printf("State:       %s%s\n", state,
 		       unrecorded ? " (its process has ended; its supervisor has not recorded the end "
 				    "yet: see its supervisor.log)"
@@ -409,8 +423,13 @@ int cmd_status(Cli *cli, int argc, char **argv)
 			}
 			printf("OOM killed:  %s\n", row.oom_killed ? "yes" : "no");
 		}
-		if (row.error)
-			printf("Error:       %s\n", row.error);
+		if (row.error) {
+			/* It may name the image's command, or come from the
+			 * container's side of the error pipe. */
+			char shown[2 * SYNC_MSG_MAX];
+			printf("Error:       %s\n",
+			       printable_text(shown, sizeof(shown), row.error, strlen(row.error)));
+		}
 		if (row.cgroup)
 			printf("Cgroup:      %s\n", row.cgroup);
 		if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup)

@@ -25,6 +25,10 @@ libcommon_a_SOURCES = \
 	common/parse.h \
 	common/paths.c \
 	common/paths.h \
+	common/pipe-relay.c \
+	common/pipe-relay.h \
+	common/printable.c \
+	common/printable.h \
 	common/protocol.h \
 	common/resolve.c \
 	common/resolve.h \

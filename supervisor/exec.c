@@ -9,10 +9,23 @@
  * We join the container's namespaces through a pidfd of its init (one
  * setns() for all of them, so we cannot end up half in), then clone the
  * process straight into the container's cgroup. The new process joins the
- * PID namespace; we stay outside it, invisible to the container. */
+ * PID namespace; we stay outside it, invisible to the container.
+ *
+ * Nothing of the caller's reaches the container. The process gets pipes
+ * that we relay to the caller's stdio (common/pipe-relay.c), a terminal of
+ * the container's own with -t, /dev/null with -d: never the caller's
+ * descriptors, which root in the container could reopen through
+ * /proc/PID/fd/N (a read-only file for writing, an O_APPEND log for
+ * truncating, a directory to walk out of), and which a process it leaves
+ * behind would keep after we return (the admin's terminal, its next
+ * input). Until it execs its command the process is berth's and holds the
+ * error pipe, whose other end we read: it is never dumpable, so the
+ * container cannot reach it through /proc (see exec_main()), and every
+ * wait on it is bounded and ends on a signal (wait_started()). */
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,12 +39,27 @@
 
 #include "log.h"
 #include "parse.h"
+#include "pipe-relay.h"
+#include "printable.h"
 #include "seccomp-filter.h"
 #include "sanitizer.h"
 #include "supervisor.h"
 #include "tty.h"
 #include "tty-relay.h"
 #include "util.h"
+
+/* How long the process may take from clone() to the execve() of its
+ * command, which berth-stage tells by closing the error pipe. It joins a
+ * cgroup and namespaces, changes directory and execs: milliseconds. Past
+ * this something hangs (a frozen cgroup, a dead NFS mount), and `exec -d`
+ * in a script must not wait for ever. */
+#define START_TIMEOUT_MS (30 * 1000)
+/* Once it has said why it failed, the process only exits. */
+#define FAILED_EXIT_WAIT_MS 2000
+
+/* What we pass on to the process, through a signalfd. */
+static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+					  SIGUSR1, SIGUSR2, SIGWINCH };
 
 typedef struct {
 	const char *root;
@@ -123,9 +151,10 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 	return 0;
 }
 
+/* stdio: the descriptors the process gets as 0, 1 and 2. */
 _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
-			     const ProcessIdentity *id, char **env, int errfd, int slave, int stage,
-			     int join_procs_fd, int pidfd)
+			     const ProcessIdentity *id, char **env, int errfd, const int stdio[3],
+			     int stage, int join_procs_fd, int pidfd)
 {
 	InitError e = { .exit_code = EXIT_BERTH_ERROR };
 
@@ -153,10 +182,9 @@ _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
 		goto fail;
 	}
 
-	/* Until execve() this process runs berth's code inside the container:
-	 * not dumpable, so the container cannot reach our memory or
-	 * /proc/PID/exe (the runc CVE-2019-5736 class). exec resets it. */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Not dumpable since before clone() (exec_main()): the container
+	 * cannot reach our memory, /proc/PID/exe (the runc CVE-2019-5736
+	 * class) or our descriptors. */
 	sigset_t none;
 	sigemptyset(&none);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -166,11 +194,10 @@ _noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
 	/* A session of its own: a terminal's Ctrl-C reaches us, and we pass it
 	 * on once, instead of it hitting both of us. */
 	(void)setsid();
-	if (slave >= 0) {
-		for (int i = 0; i < 3; i++)
-			(void)dup2(slave, i);
+	for (int i = 0; i < 3; i++)
+		(void)dup2(stdio[i], i);
+	if (a->tty)
 		(void)ioctl(0, TIOCSCTTY, 0);
-	}
 
 	const char *cwd = a->workdir ? a->workdir : spec->cwd;
 	process_close_fds(errfd, stage);
@@ -193,32 +220,104 @@ fail:;
 	_exit(e.exit_code);
 }
 
-/* Takes master. */
-static int wait_forwarding(int pidfd, int master)
+static void kill_process(int pidfd)
 {
-	/* Every signal we may forward, plus SIGCHLD, arrives on a signalfd. */
-	sigset_t mask;
-	sigemptyset(&mask);
-	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
+	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+}
+
+/* The process could not run its command and said why in e: the message
+ * comes from berth's code, but shown only as printable text (printable.h)
+ * and with one of the exit codes berth-stage and child() use. Returns
+ * what we exit with. */
+static int report_start_failure(const InitError *e, int pidfd)
+{
+	if (pidfd_wait_exit(pidfd, FAILED_EXIT_WAIT_MS) < 0)
+		kill_process(pidfd);
+	char msg[2 * SYNC_MSG_MAX];
+	log_error("%s", printable_text(msg, sizeof(msg), e->msg, sizeof(e->msg)));
+	bool known = e->exit_code == EXIT_BERTH_ERROR || e->exit_code == EXIT_CANNOT_EXEC ||
+		     e->exit_code == EXIT_NOT_FOUND;
+	return known ? e->exit_code : EXIT_BERTH_ERROR;
+}
+
+/* Waits until the process has exec'd its command: berth-stage's execve()
+ * closes the error pipe (errfd, non-blocking), or it writes an InitError
+ * there. Returns 0 once it runs; else what we exit with, having said why.
+ * Until then the process is berth's: a signal (but SIGWINCH) or
+ * START_TIMEOUT_MS kill it and end this wait, whatever keeps it (a frozen
+ * cgroup, an execve() that hangs). */
+static int wait_started(int errfd, int pidfd, int sfd)
+{
+	uint64_t deadline = now_mono_usec() + START_TIMEOUT_MS * 1000ULL;
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = errfd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		uint64_t now = now_mono_usec();
+		int timeout = now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
+		int n = poll(p, ELEMENTSOF(p), timeout);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kill_process(pidfd);
+			log_error_errno(-errno, "poll: %m");
+			return EXIT_BERTH_ERROR;
+		}
+		if (n == 0) {
+			kill_process(pidfd);
+			log_error("the command did not start within %d s; it was killed",
+				  START_TIMEOUT_MS / 1000);
+			return EXIT_BERTH_ERROR;
+		}
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				if (si.ssi_signo != SIGWINCH) {
+					kill_process(pidfd);
+					return 128 + (int)si.ssi_signo;
+				}
+		}
+		if (!p[0].revents && !p[2].revents)
+			continue;
+		InitError e;
+		ssize_t k = read(errfd, &e, sizeof(e));
+		if (k == 0)
+			return 0;
+		if (k == (ssize_t)sizeof(e))
+			return report_start_failure(&e, pidfd);
+		/* The process ended, and yet the pipe has a writer: it can only
+		 * be one it left, whose status the relay reports. */
+		if (k < 0 && errno == EAGAIN && p[2].revents)
+			return 0;
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		/* A message is one write of less than PIPE_BUF: never cut. */
+		kill_process(pidfd);
+		log_error_errno(k < 0 ? -errno : -EIO, "read why the command did not start: %m");
+		return EXIT_BERTH_ERROR;
+	}
+}
+
+/* Takes master. */
+static int wait_forwarding(int pidfd, int sfd, int master, PipeRelay *pipes)
+{
 	TtyRelay t;
 	tty_relay_begin(&t, master);
-	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		tty_relay_end(&t);
-		return log_error_errno(-errno, "signalfd: %m");
-	}
 	int ret = 0;
 	bool exited = false;
-	/* After the exit, until the relay has copied what the process wrote
+	/* After the exit, until the relays have copied what the process wrote
 	 * last; a signal then means "stop copying". */
-	while (!exited || !tty_relay_done(&t)) {
-		struct pollfd p[2 + TTY_RELAY_NFDS] = {
+	while (!exited || !tty_relay_done(&t) || !pipe_relay_done(pipes)) {
+		struct pollfd p[2 + TTY_RELAY_NFDS + PIPE_RELAY_NFDS] = {
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
 		int timeout = tty_relay_pollfds(&t, p + 2);
+		int pipe_timeout = pipe_relay_pollfds(pipes, p + 2 + TTY_RELAY_NFDS);
+		if (pipe_timeout >= 0 && (timeout < 0 || pipe_timeout < timeout))
+			timeout = pipe_timeout;
 		if (poll(p, ELEMENTSOF(p), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -226,6 +325,7 @@ static int wait_forwarding(int pidfd, int master)
 			break;
 		}
 		tty_relay_handle(&t, p + 2);
+		pipe_relay_handle(pipes, p + 2 + TTY_RELAY_NFDS);
 		bool stop = false;
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
@@ -248,15 +348,30 @@ static int wait_forwarding(int pidfd, int master)
 			}
 			ret = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 			exited = true;
+			/* exec returns when its process has ended, as podman's does:
+			 * what the process wrote is copied, and then nothing it left
+			 * behind reaches the caller any more (pipe-relay.h). */
 			tty_relay_finish(&t);
+			pipe_relay_finish(pipes);
 		}
 	}
 	tty_relay_end(&t);
+	pipe_relay_end(pipes);
 	return ret;
 }
 
 int exec_main(int argc, char *argv[])
 {
+	/* Not dumpable, before we hold anything to pass on: the process we
+	 * clone inherits it (with our memory map), so from its first moment
+	 * in the container's PID namespace to its execve() its /proc/PID
+	 * entries are root's of the host, and ptrace, /proc/PID/fd and
+	 * /proc/PID/exe are refused to the container (they need
+	 * CAP_SYS_PTRACE in the host's user namespace, which the memory map
+	 * belongs to). berth-stage, which it execs, stays so too (see the
+	 * capabilities below); the command gets what execve() gives any
+	 * program. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	ExecArgs a = { 0 };
 	if (parse_exec_argv(argc, argv, &a) < 0) {
 		log_error("exec: invalid arguments; use `berth exec`");
@@ -317,6 +432,27 @@ int exec_main(int argc, char *argv[])
 	 * own cgroup is out of reach. */
 	_cleanup_close_ int procs = RET_NERRNO(openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
 
+	/* The process's stdio, made while we still see the host's /dev. */
+	PipeRelay pipes;
+	pipe_relay_init(&pipes);
+	int stdio[3] = { -EBADF, -EBADF, -EBADF };
+	_cleanup_close_ int devnull = -EBADF;
+	if (a.detach && !a.tty) {
+		/* Nobody relays a detached process's stdio. */
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0) {
+			log_error_errno(-errno, "open /dev/null: %m");
+			return EXIT_BERTH_ERROR;
+		}
+		stdio[0] = stdio[1] = stdio[2] = devnull;
+	} else if (!a.tty) {
+		r = pipe_relay_open(&pipes, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, stdio);
+		if (r < 0) {
+			log_error_errno(r, "make the command's stdio pipes: %m");
+			return EXIT_BERTH_ERROR;
+		}
+	}
+
 	/* Not the cgroup namespace, nor the user namespace: the process joins
 	 * them itself once cloned into the container's cgroup (child()). On a
 	 * cgroup2 mounted with nsdelegate, as systemd mounts it, the kernel
@@ -334,15 +470,20 @@ int exec_main(int argc, char *argv[])
 	}
 
 	/* Blocked from here on: the child resets its mask; we take signals
-	 * through a signalfd and pass them on. */
-	sigset_t all;
+	 * through a signalfd, from now, and pass them on. */
+	sigset_t all, mask;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&mask, forwarded_signals[i]);
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	int errpipe[2];
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		log_error_errno(-errno, "pipe: %m");
+	if (sfd < 0 || pipe2(errpipe, O_CLOEXEC) < 0) {
+		log_error_errno(-errno, "signalfd, pipe: %m");
 		return EXIT_BERTH_ERROR;
 	}
+	(void)fd_set_nonblock(errpipe[0]);
 	/* -t: a pty of the container's devpts (we are in its mount
 	 * namespace now); we relay it, the process gets the slave. */
 	_cleanup_close_ int master = -EBADF, slave = -EBADF;
@@ -353,6 +494,7 @@ int exec_main(int argc, char *argv[])
 			log_error_errno(r, "create a terminal in the container: %m");
 			return EXIT_BERTH_ERROR;
 		}
+		stdio[0] = stdio[1] = stdio[2] = slave;
 	}
 	/* The same identity and privileges as the container's init. */
 	ProcessIdentity id = {
@@ -378,33 +520,46 @@ int exec_main(int argc, char *argv[])
 	_cleanup_free_ struct sock_filter *filter_mem = filter.filter;
 	if (filter.len > 0)
 		id.seccomp = &filter;
+	/* berth-stage holds the error pipe until it execs the command, and
+	 * execve() makes a program dumpable again, unless the program is one
+	 * its caller cannot read. Its memfd is execute-only (stage_memfd()),
+	 * so we exec it with no effective capability that reads any file
+	 * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): the kernel then marks it
+	 * not dumpable, and ties it to the host's user namespace. execve()
+	 * computes the effective set anew from the permitted, ambient and
+	 * bounding sets (all of root's, for root), so the stage, and the
+	 * command after it, get the same capabilities as before. Only
+	 * CAP_SYS_ADMIN stays, when loading the seccomp filter without
+	 * no_new_privs needs it. */
+	id.cap_effective &= !id.no_new_privileges && id.seccomp ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
 	int child_pidfd = -1;
 	bool joined;
 	pid_t pid = clone_into_cgroup(0, cgfd, &child_pidfd, &joined);
 	if (pid == 0)
-		child(spec, &a, &id, env, errpipe[1], slave, stage, joined ? -EBADF : procs, pidfd);
+		child(spec, &a, &id, env, errpipe[1], stdio, stage, joined ? -EBADF : procs, pidfd);
 	close(errpipe[1]);
+	/* The process's ends are its own now. */
+	if (!a.tty && !a.detach) {
+		safe_close(stdio[0]);
+		safe_close(stdio[1]);
+		if (stdio[2] != stdio[1])
+			safe_close(stdio[2]);
+	}
 	slave = safe_close(slave);
+	devnull = safe_close(devnull);
+	_cleanup_close_ int errfd = errpipe[0];
 	if (pid < 0) {
-		close(errpipe[0]);
 		log_error_errno(pid, "start the process in the container: %m");
 		return EXIT_BERTH_ERROR;
 	}
 	_cleanup_close_ int cpidfd = child_pidfd;
 
-	InitError e;
-	ssize_t n = read(errpipe[0], &e, sizeof(e));
-	close(errpipe[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		siginfo_t si;
-		(void)waitid(P_PIDFD, (id_t)cpidfd, &si, WEXITED);
-		e.msg[sizeof(e.msg) - 1] = 0;
-		log_setup("berth", log_get_level());
-		log_error("%s", e.msg);
-		return e.exit_code;
+	r = wait_started(errfd, cpidfd, sfd);
+	errfd = safe_close(errfd);
+	if (r != 0 || a.detach) {
+		pipe_relay_end(&pipes);
+		return r;
 	}
-	if (a.detach)
-		return 0;
-	r = wait_forwarding(cpidfd, TAKE_FD(master));
+	r = wait_forwarding(cpidfd, sfd, TAKE_FD(master), &pipes);
 	return r < 0 ? EXIT_BERTH_ERROR : r;
 }

@@ -61,6 +61,13 @@ int stage_memfd(int *ret_fd)
 	/* Sealed: nothing, not even root inside or outside, can change it now. */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
 		return -errno;
+	/* Execute-only: a process that execs a program it cannot read is not
+	 * dumpable (the kernel's would_dump()), so a stage exec'd without
+	 * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH in its effective set, or in
+	 * a user namespace where the host's root is unmapped, is out of the
+	 * container's reach while it holds berth's error pipe (see exec.c). */
+	if (fchmod(fd, 0111) < 0)
+		return -errno;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }

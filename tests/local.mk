@@ -42,6 +42,8 @@ UNIT_TESTS = \
 	tests/unit/test-log \
 	tests/unit/test-seccomp \
 	tests/unit/test-mount-spec \
+	tests/unit/test-printable \
+	tests/unit/test-pipe-relay \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -73,6 +75,12 @@ tests_unit_test_seccomp_LDADD = $(UNIT_LDADD)
 tests_unit_test_mount_spec_SOURCES = tests/unit/test-mount-spec.c
 tests_unit_test_mount_spec_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mount_spec_LDADD = $(UNIT_LDADD)
+tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
+tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_printable_LDADD = $(UNIT_LDADD)
+tests_unit_test_pipe_relay_SOURCES = tests/unit/test-pipe-relay.c
+tests_unit_test_pipe_relay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pipe_relay_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
@@ -96,6 +104,7 @@ SYSTEM_TESTS = \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
+	tests/system/73-breakout-exec.sh \
 	tests/system/74-breakout-identity.sh \
 	tests/system/75-seccomp.sh \
 	tests/system/76-breakout-mounts.sh \
