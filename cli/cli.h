@@ -10,6 +10,7 @@
 #include "oci.h"
 #include "paths.h"
 #include "protocol.h"
+#include "stdio-relay.h"
 
 /* What every command gets: where state lives, and the DB, opened on first
  * use. Commands return 0 (or an exit code for `run`/`start -a`) or a
@@ -74,6 +75,7 @@ typedef struct {
 	bool make_bundle;    /* --wait: the supervisor makes the container's folder */
 	bool new_netns;      /* --wait: the container gets a network namespace of its own */
 	const char *rootfs;  /* its layers (absolute), ':'-separated: one gone is what a failure reports */
+	StdioRelay *stdio;   /* foreground: opened by supervisor_start(), relayed by attach_wait() */
 } LaunchParams;
 /* ret_tty_fd: the pty master when the container has a terminal (-t) and
  * runs in the foreground, else -EBADF. */
@@ -93,9 +95,10 @@ void supervisor_commit(int sync_fd);
 void supervisor_abandon(int sync_fd, pid_t pid);
 int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *ret_tty_fd,
 			    int *ret_exit_code);
-/* Foreground: forward signals until the container exits; returns its exit
- * code as the CLI should exit with it. */
-int attach_wait(int sync_fd);
+/* Foreground: relay the container's stdio (common/stdio-relay.h) and
+ * forward signals until the container exits and its output is copied;
+ * returns its exit code as the CLI should exit with it. Ends stdio. */
+int attach_wait(int sync_fd, StdioRelay *stdio);
 /* The same with a terminal: relays it (common/tty-relay.h), the user's in
  * raw mode, and passes window size changes on. Takes master. */
 int attach_tty(int sync_fd, int master);

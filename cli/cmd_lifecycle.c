@@ -207,12 +207,14 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	log_debug("start %s under a new supervisor, %s", row.name,
 		  attach ? "attached" : "detached");
 	_cleanup_free_ char *rootfs = path_list_from_state(&cli->paths, row.rootfs);
+	_cleanup_(stdio_relay_end) StdioRelay stdio = STDIO_RELAY_INIT;
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
-			    .rootfs = rootfs };
+			    .rootfs = rootfs, .stdio = attach ? &stdio : NULL };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code;
 	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);
 	if (r < 0) {
+		stdio_relay_flush(&stdio);
 		/* A supervisor that ran has recorded its failure itself; one
 		 * that never did (not found, or killed) leaves that to us. */
 		char now[32];
@@ -226,7 +228,13 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	lock = safe_close(lock);
 	if (attach) {
 		fflush(stdout);
-		r = tty >= 0 ? attach_tty(sync_fd, TAKE_FD(tty)) : attach_wait(sync_fd);
+		if (tty >= 0) {
+			/* Its stdio is its terminal (cmd_run.c says more). */
+			stdio_relay_flush(&stdio);
+			stdio_relay_end(&stdio);
+			r = attach_tty(sync_fd, TAKE_FD(tty));
+		} else
+			r = attach_wait(sync_fd, &stdio);
 		if (r >= 0) {
 			*ret_exit = r;
 			r = 0;

@@ -962,9 +962,11 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
 		return log_error_errno(r, "random: %m");
 	const char *net = o.ns_mode[NS_NETWORK];
+	_cleanup_(stdio_relay_end) StdioRelay stdio = STDIO_RELAY_INIT;
 	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
 			    .pidfile = pidfile, .wait = true, .make_bundle = !wants_userns(&o),
-			    .new_netns = !net || !streq(net, "host") };
+			    .new_netns = !net || !streq(net, "host"),
+			    .stdio = o.detach ? NULL : &stdio };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	/* The supervisor starts (and prepares what it can) while we prepare
 	 * the container, and sets it up while we record it (protocol.h). */
@@ -1002,6 +1004,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	int exit_code;
 	r = supervisor_wait_started(&lp, sync_fd, pid, &tty, &exit_code);
 	if (r < 0) {
+		stdio_relay_flush(&stdio);
 		if (o.auto_remove)
 			remove_unstarted(cli, id);
 		return exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r;
@@ -1021,5 +1024,11 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	 * now, when the CPU is idle, rather than at exit, when the container's
 	 * end waits for it (the few pages the rest needs fault back in). */
 	drop_text_pages();
-	return tty >= 0 ? attach_tty(sync_fd, TAKE_FD(tty)) : attach_wait(sync_fd);
+	if (tty < 0)
+		return attach_wait(sync_fd, &stdio);
+	/* The container's stdio is its terminal: the pipes held only what
+	 * its supervisor said before it had a log. */
+	stdio_relay_flush(&stdio);
+	stdio_relay_end(&stdio);
+	return attach_tty(sync_fd, TAKE_FD(tty));
 }

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "stdio-relay.h"
 #include "sync-msg.h"
 #include "tty-relay.h"
 #include "log.h"
@@ -72,6 +73,17 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		return log_error_errno(r, "cannot find %s (set BERTH_SUPERVISOR or reinstall "
 					  "berth): %m",
 				       SUPERVISOR_NAME);
+
+	/* In the foreground the container's stdin, stdout and stderr are
+	 * pipes of ours, which we relay to our own (common/stdio-relay.h):
+	 * the supervisor gets their other ends as its own stdio, and passes
+	 * them on to the container. Never our stdio itself, which is the
+	 * caller's: a file, a folder or a terminal of the host's. */
+	if (p->stdio) {
+		r = stdio_relay_open(p->stdio, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO);
+		if (r < 0)
+			return log_error_errno(r, "make the container's stdio pipes: %m");
+	}
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -136,6 +148,11 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		sigset_t none;
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Before fd 3, which may be one of them. They are above 2: our
+		 * stdio is always open (main.c). */
+		for (int fd = 0; p->stdio && !e && fd < 3; fd++)
+			if (dup2(p->stdio->child[fd], fd) < 0)
+				e = errno;
 		/* dup2() onto itself would keep O_CLOEXEC. */
 		if (!e && (theirs == 3 ? fcntl(3, F_SETFD, 0) : dup2(theirs, 3)) < 0)
 			e = errno;
@@ -175,6 +192,8 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	if (pin)
 		(void)sched_setaffinity(pid, sizeof(away), &away);
 	theirs = safe_close(theirs);
+	if (p->stdio)
+		stdio_relay_close_child(p->stdio);
 
 	*ret_sync_fd = TAKE_FD(ours);
 	*ret_pid = pid;
@@ -319,8 +338,12 @@ int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *re
 	return 0;
 }
 
-int attach_wait(int sync_fd)
+int attach_wait(int sync_fd, StdioRelay *stdio)
 {
+	/* A reader of our output that went away is an EPIPE for the relay,
+	 * which closes that pipe of the container's, not a SIGPIPE that
+	 * kills us and leaves the container running without anyone waiting. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Signals were blocked by the caller before the supervisor started;
 	 * now they arrive through a signalfd and go to the container. */
 	sigset_t mask;
@@ -332,36 +355,61 @@ int attach_wait(int sync_fd)
 	if (sfd < 0)
 		return log_error_errno(-errno, "signalfd: %m");
 
-	log_debug("wait for the container to exit, forwarding signals to it");
-	for (;;) {
-		struct pollfd p[2] = { { .fd = sync_fd, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
+	log_debug("relay the container's stdio until it exits, forwarding signals to it");
+	int ret = 0;
+	bool exited = false;
+	/* After the exit, until the relay has copied what the container
+	 * wrote last; a signal then means "stop copying". */
+	while (!exited || !stdio_relay_done(stdio)) {
+		struct pollfd p[2 + STDIO_RELAY_NFDS] = {
+			{ .fd = exited ? -1 : sync_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		int timeout = stdio_relay_pollfds(stdio, p + 2);
+		if (poll(p, ELEMENTSOF(p), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
-			return log_error_errno(-errno, "poll: %m");
+			ret = log_error_errno(-errno, "poll: %m");
+			break;
 		}
+		stdio_relay_handle(stdio, p + 2);
+		bool stop = false;
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (exited) {
+					stop = true;
+					continue;
+				}
 				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
 				log_debug("forward signal %u to the container", si.ssi_signo);
 				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 			}
 		}
+		if (stop)
+			break;
 		if (p[0].revents) {
 			SyncMsg m;
 			int r = read_msg(sync_fd, &m);
-			if (r < 0)
-				return log_error_errno(r, "lost the supervisor while the container ran");
+			if (r < 0) {
+				ret = log_error_errno(r, "lost the supervisor while the container ran");
+				break;
+			}
 			if (m.type == SYNC_EXITED) {
 				log_debug("the container exited: status %d", (int)m.exit_code);
-				return m.exit_code;
+				ret = m.exit_code;
+				exited = true;
+				/* What it did not read of its input goes back; what
+				 * it wrote is copied to its end. */
+				stdio_relay_finish(stdio);
+			} else if (m.type == SYNC_ERROR) {
+				ret = log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
+				break;
 			}
-			if (m.type == SYNC_ERROR)
-				return log_error_errno(m.error < 0 ? m.error : -EIO, "%s", m.msg);
 		}
 	}
+	stdio_relay_end(stdio);
+	return ret;
 }
 
 int attach_tty(int sync_fd, int master)

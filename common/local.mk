@@ -25,8 +25,6 @@ libcommon_a_SOURCES = \
 	common/parse.h \
 	common/paths.c \
 	common/paths.h \
-	common/pipe-relay.c \
-	common/pipe-relay.h \
 	common/printable.c \
 	common/printable.h \
 	common/protocol.h \
@@ -35,6 +33,8 @@ libcommon_a_SOURCES = \
 	common/seccomp-default.h \
 	common/seccomp-filter.c \
 	common/seccomp-filter.h \
+	common/stdio-relay.c \
+	common/stdio-relay.h \
 	common/sync-msg.c \
 	common/sync-msg.h \
 	common/sanitizer.h \

@@ -12,9 +12,10 @@
  * PID namespace; we stay outside it, invisible to the container.
  *
  * Nothing of the caller's reaches the container. The process gets pipes
- * that we relay to the caller's stdio (common/pipe-relay.c), a terminal of
- * the container's own with -t, /dev/null with -d: never the caller's
- * descriptors, which root in the container could reopen through
+ * that we relay to the caller's stdio (common/stdio-relay.c), a terminal of
+ * the container's own with -t, the container's /dev/null with -d: never
+ * the caller's descriptors, nor the host's /dev/null (whose inode root in
+ * the container could chmod through /proc/PID/fd/N), which root in the container could reopen through
  * /proc/PID/fd/N (a read-only file for writing, an O_APPEND log for
  * truncating, a directory to walk out of), and which a process it leaves
  * behind would keep after we return (the admin's terminal, its next
@@ -34,14 +35,17 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "log.h"
 #include "parse.h"
-#include "pipe-relay.h"
 #include "printable.h"
+#include "resolve.h"
 #include "seccomp-filter.h"
+#include "stdio-relay.h"
 #include "sanitizer.h"
 #include "supervisor.h"
 #include "tty.h"
@@ -301,7 +305,7 @@ static int wait_started(int errfd, int pidfd, int sfd)
 }
 
 /* Takes master. */
-static int wait_forwarding(int pidfd, int sfd, int master, PipeRelay *pipes)
+static int wait_forwarding(int pidfd, int sfd, int master, StdioRelay *pipes)
 {
 	TtyRelay t;
 	tty_relay_begin(&t, master);
@@ -309,13 +313,13 @@ static int wait_forwarding(int pidfd, int sfd, int master, PipeRelay *pipes)
 	bool exited = false;
 	/* After the exit, until the relays have copied what the process wrote
 	 * last; a signal then means "stop copying". */
-	while (!exited || !tty_relay_done(&t) || !pipe_relay_done(pipes)) {
-		struct pollfd p[2 + TTY_RELAY_NFDS + PIPE_RELAY_NFDS] = {
+	while (!exited || !tty_relay_done(&t) || !stdio_relay_done(pipes)) {
+		struct pollfd p[2 + TTY_RELAY_NFDS + STDIO_RELAY_NFDS] = {
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
 		int timeout = tty_relay_pollfds(&t, p + 2);
-		int pipe_timeout = pipe_relay_pollfds(pipes, p + 2 + TTY_RELAY_NFDS);
+		int pipe_timeout = stdio_relay_pollfds(pipes, p + 2 + TTY_RELAY_NFDS);
 		if (pipe_timeout >= 0 && (timeout < 0 || pipe_timeout < timeout))
 			timeout = pipe_timeout;
 		if (poll(p, ELEMENTSOF(p), timeout) < 0) {
@@ -325,7 +329,7 @@ static int wait_forwarding(int pidfd, int sfd, int master, PipeRelay *pipes)
 			break;
 		}
 		tty_relay_handle(&t, p + 2);
-		pipe_relay_handle(pipes, p + 2 + TTY_RELAY_NFDS);
+		stdio_relay_handle(pipes, p + 2 + TTY_RELAY_NFDS);
 		bool stop = false;
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
@@ -350,13 +354,13 @@ static int wait_forwarding(int pidfd, int sfd, int master, PipeRelay *pipes)
 			exited = true;
 			/* exec returns when its process has ended, as podman's does:
 			 * what the process wrote is copied, and then nothing it left
-			 * behind reaches the caller any more (pipe-relay.h). */
+			 * behind reaches the caller any more (stdio-relay.h). */
 			tty_relay_finish(&t);
-			pipe_relay_finish(pipes);
+			stdio_relay_finish(pipes);
 		}
 	}
 	tty_relay_end(&t);
-	pipe_relay_end(pipes);
+	stdio_relay_end(pipes);
 	return ret;
 }
 
@@ -432,25 +436,17 @@ int exec_main(int argc, char *argv[])
 	 * own cgroup is out of reach. */
 	_cleanup_close_ int procs = RET_NERRNO(openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
 
-	/* The process's stdio, made while we still see the host's /dev. */
-	PipeRelay pipes;
-	pipe_relay_init(&pipes);
+	/* The process's stdio: pipes we relay. */
+	_cleanup_(stdio_relay_end) StdioRelay pipes = STDIO_RELAY_INIT;
 	int stdio[3] = { -EBADF, -EBADF, -EBADF };
 	_cleanup_close_ int devnull = -EBADF;
-	if (a.detach && !a.tty) {
-		/* Nobody relays a detached process's stdio. */
-		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (devnull < 0) {
-			log_error_errno(-errno, "open /dev/null: %m");
-			return EXIT_BERTH_ERROR;
-		}
-		stdio[0] = stdio[1] = stdio[2] = devnull;
-	} else if (!a.tty) {
-		r = pipe_relay_open(&pipes, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, stdio);
+	if (!a.tty && !a.detach) {
+		r = stdio_relay_open(&pipes, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO);
 		if (r < 0) {
 			log_error_errno(r, "make the command's stdio pipes: %m");
 			return EXIT_BERTH_ERROR;
 		}
+		memcpy(stdio, pipes.child, sizeof(stdio));
 	}
 
 	/* Not the cgroup namespace, nor the user namespace: the process joins
@@ -495,6 +491,23 @@ int exec_main(int argc, char *argv[])
 			return EXIT_BERTH_ERROR;
 		}
 		stdio[0] = stdio[1] = stdio[2] = slave;
+	} else if (a.detach) {
+		/* Nobody relays a detached process's stdio: the container's
+		 * own /dev/null (we are in its mount namespace), checked to be
+		 * that device before it is handed on. */
+		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct stat st;
+		r = root < 0 ? -errno
+			     : resolve_in_root(root, "/dev/null", O_RDWR | O_NOCTTY | O_NONBLOCK, true,
+					       &devnull);
+		if (r >= 0 && (fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) ||
+			       st.st_rdev != makedev(1, 3)))
+			r = -ENODEV;
+		if (r < 0) {
+			log_error_errno(r, "open the container's /dev/null: %m");
+			return EXIT_BERTH_ERROR;
+		}
+		stdio[0] = stdio[1] = stdio[2] = devnull;
 	}
 	/* The same identity and privileges as the container's init. */
 	ProcessIdentity id = {
@@ -539,12 +552,7 @@ int exec_main(int argc, char *argv[])
 		child(spec, &a, &id, env, errpipe[1], stdio, stage, joined ? -EBADF : procs, pidfd);
 	close(errpipe[1]);
 	/* The process's ends are its own now. */
-	if (!a.tty && !a.detach) {
-		safe_close(stdio[0]);
-		safe_close(stdio[1]);
-		if (stdio[2] != stdio[1])
-			safe_close(stdio[2]);
-	}
+	stdio_relay_close_child(&pipes);
 	slave = safe_close(slave);
 	devnull = safe_close(devnull);
 	_cleanup_close_ int errfd = errpipe[0];
@@ -556,10 +564,8 @@ int exec_main(int argc, char *argv[])
 
 	r = wait_started(errfd, cpidfd, sfd);
 	errfd = safe_close(errfd);
-	if (r != 0 || a.detach) {
-		pipe_relay_end(&pipes);
+	if (r != 0 || a.detach)
 		return r;
-	}
 	r = wait_forwarding(cpidfd, sfd, TAKE_FD(master), &pipes);
 	return r < 0 ? EXIT_BERTH_ERROR : r;
 }

@@ -202,22 +202,30 @@ int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code)
 		}
 		plan.console_fd = console[1];
 	} else if (s->foreground) {
-		/* The CLI's own stdin/stdout/stderr, which we inherited. */
+		/* Our stdio: pipes that the CLI made for the container and
+		 * relays to its own (cli/launch.c), never the CLI's stdio. */
 		plan.stdio[0] = STDIN_FILENO;
 		plan.stdio[1] = STDOUT_FILENO;
 		plan.stdio[2] = STDERR_FILENO;
 	} else {
-		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (devnull < 0 || pipe2(s->out_pipe, O_CLOEXEC) < 0 ||
+		/* stdin: a pipe at its end (we close its other end at once),
+		 * not the host's /dev/null, whose inode container root could
+		 * chmod through /proc/self/fd/0 (docs/security.md). */
+		int in[2] = { -EBADF, -EBADF };
+		if (pipe2(in, O_CLOEXEC) < 0 || pipe2(s->out_pipe, O_CLOEXEC) < 0 ||
 		    pipe2(s->err_pipe, O_CLOEXEC) < 0) {
 			r = -errno;
-			safe_close(devnull);
+			safe_close(in[0]);
+			safe_close(in[1]);
+			s->out_pipe[0] = safe_close(s->out_pipe[0]);
+			s->out_pipe[1] = safe_close(s->out_pipe[1]);
 			safe_close(errpipe[0]);
 			safe_close(errpipe[1]);
 			init_plan_done(&plan);
 			return r;
 		}
-		plan.stdio[0] = devnull;
+		safe_close(in[1]);
+		plan.stdio[0] = in[0];
 		plan.stdio[1] = s->out_pipe[1];
 		plan.stdio[2] = s->err_pipe[1];
 	}

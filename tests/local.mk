@@ -43,7 +43,7 @@ UNIT_TESTS = \
 	tests/unit/test-seccomp \
 	tests/unit/test-mount-spec \
 	tests/unit/test-printable \
-	tests/unit/test-pipe-relay \
+	tests/unit/test-stdio-relay \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -78,9 +78,9 @@ tests_unit_test_mount_spec_LDADD = $(UNIT_LDADD)
 tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
 tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_printable_LDADD = $(UNIT_LDADD)
-tests_unit_test_pipe_relay_SOURCES = tests/unit/test-pipe-relay.c
-tests_unit_test_pipe_relay_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_pipe_relay_LDADD = $(UNIT_LDADD)
+tests_unit_test_stdio_relay_SOURCES = tests/unit/test-stdio-relay.c
+tests_unit_test_stdio_relay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_stdio_relay_LDADD = $(UNIT_LDADD)
 endif
 
 SYSTEM_TESTS = \
@@ -104,6 +104,7 @@ SYSTEM_TESTS = \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
 	tests/system/71-breakout.sh \
+	tests/system/72-breakout-stdio.sh \
 	tests/system/73-breakout-exec.sh \
 	tests/system/74-breakout-identity.sh \
 	tests/system/75-seccomp.sh \
