@@ -293,6 +293,10 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 	reap_first(pid);
 	SyncMsg m;
 	int r = sync_recv(sync_fd, &m, ret_tty_fd);
+	if ((r < 0 || m.type != SYNC_RUNNING) && p->stdio)
+		/* What the supervisor said on its way out comes before our
+		 * line, which says what went wrong. */
+		stdio_relay_flush(p->stdio);
 	char gone[PATH_MAX];
 	if ((r < 0 || m.type == SYNC_ERROR) && layer_gone(p->rootfs, gone, sizeof(gone))) {
 		*ret_tty_fd = safe_close(*ret_tty_fd);
