@@ -63,33 +63,28 @@ char *container_command_line(const ContainerRow *row);
  * libexecdir; $BERTH_SUPERVISOR overrides both. */
 int find_supervisor(char **ret);
 
-/* Starts a supervisor for container id and waits until it reports the
- * container running (returns 0 and the pid) or failed (prints the error
- * and returns a negative errno, with the exit code the CLI should use). */
+/* Starting a container's supervisor, for `run` and `start` alike
+ * (common/protocol.h says why in steps): supervisor_start() starts it
+ * before the container is set up; supervisor_send_config() hands it the
+ * container's configuration (SYNC_GO), and it sets the container up while
+ * we record it in the DB; supervisor_commit() then lets the command run,
+ * and supervisor_wait_started() waits until the supervisor reports the
+ * container running (0) or failed (prints the error and returns a
+ * negative errno, with the exit code the CLI should use). Should anything
+ * fail before the commit, supervisor_abandon() makes the supervisor take
+ * down what it made, and waits until it has. */
 typedef struct {
 	const char *id;
 	bool foreground;
 	bool auto_remove;
 	const char *pidfile; /* absolute, or NULL */
-	bool wait;           /* supervisor_start() before the container exists (run) */
-	bool make_bundle;    /* --wait: the supervisor makes the container's folder */
-	bool new_netns;      /* --wait: the container gets a network namespace of its own */
+	bool make_bundle;    /* the supervisor makes the container's folder */
+	bool new_netns;      /* the container gets a network namespace of its own */
 	const char *rootfs;  /* its layers (absolute), ':'-separated: one gone is what a failure reports */
 	StdioRelay *stdio;   /* foreground: opened by supervisor_start(), relayed by attach_wait() */
 } LaunchParams;
-/* ret_tty_fd: the pty master when the container has a terminal (-t) and
- * runs in the foreground, else -EBADF. */
-int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
-		      int *ret_exit_code);
-/* The same in steps, for `berth run` (common/protocol.h says why):
- * supervisor_start() starts the supervisor with --wait before the
- * container exists; supervisor_send_config() hands it the container's
- * configuration (SYNC_GO), and it sets the container up while we record
- * it in the DB; supervisor_commit() then lets the command run, and
- * supervisor_wait_started() waits for it as launch_supervisor() does.
- * Should anything fail before the commit, supervisor_abandon() makes the
- * supervisor take down what it made, and waits until it has. */
 int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *ret_pid);
+/* config NULL: the supervisor reads the container's config.json (start). */
 int supervisor_send_config(int sync_fd, const char *config);
 void supervisor_commit(int sync_fd);
 void supervisor_abandon(int sync_fd, pid_t pid);

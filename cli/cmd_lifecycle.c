@@ -211,8 +211,16 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
 			    .rootfs = rootfs, .stdio = attach ? &stdio : NULL };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
-	int exit_code;
-	r = launch_supervisor(cli, &lp, &sync_fd, &tty, &exit_code);
+	int exit_code = EXIT_BERTH_ERROR;
+	pid_t pid;
+	/* The same steps as `run` (cli.h); its row exists and is claimed, so
+	 * the command may run as soon as the supervisor has set it up. */
+	r = supervisor_start(cli, &lp, &sync_fd, &pid);
+	if (r >= 0) {
+		(void)supervisor_send_config(sync_fd, NULL); /* no memfd: cannot fail */
+		supervisor_commit(sync_fd);
+		r = supervisor_wait_started(&lp, sync_fd, pid, &tty, &exit_code);
+	}
 	if (r < 0) {
 		stdio_relay_flush(&stdio);
 		/* A supervisor that ran has recorded its failure itself; one

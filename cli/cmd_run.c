@@ -964,7 +964,7 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	const char *net = o.ns_mode[NS_NETWORK];
 	_cleanup_(stdio_relay_end) StdioRelay stdio = STDIO_RELAY_INIT;
 	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
-			    .pidfile = pidfile, .wait = true, .make_bundle = !wants_userns(&o),
+			    .pidfile = pidfile, .make_bundle = !wants_userns(&o),
 			    .new_netns = !net || !streq(net, "host"),
 			    .stdio = o.detach ? NULL : &stdio };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;

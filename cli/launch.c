@@ -110,8 +110,6 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		argv[a++] = (char *)"--pidfile";
 		argv[a++] = (char *)p->pidfile;
 	}
-	if (p->wait)
-		argv[a++] = (char *)"--wait";
 	if (p->make_bundle)
 		argv[a++] = (char *)"--make-bundle";
 	if (p->new_netns)
@@ -127,10 +125,10 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	 * once; our memory is small this early, so the copy is cheap. Only
 	 * async-signal-safe calls in the child; a failed exec is told over the
 	 * socket, as any other failure to start. */
-	/* --wait: away from our CPU until SYNC_GO (protocol.h). */
+	/* Away from our CPU until SYNC_GO (protocol.h). */
 	cpu_set_t away;
 	bool pin = false;
-	int cpu = p->wait ? sched_getcpu() : -1;
+	int cpu = sched_getcpu();
 	if (cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof(away), &away) == 0) {
 		CPU_CLR(cpu, &away);
 		pin = CPU_COUNT(&away) > 0 && !getenv("NOPIN");
@@ -186,8 +184,8 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		(void)send(theirs, &m, sizeof(m), MSG_NOSIGNAL);
 		_exit(EXIT_BERTH_ERROR);
 	}
-	log_debug("forked %d to start %s for container %.12s%s", (int)pid, sup, p->id,
-		  p->wait ? ", which waits for its configuration" : "");
+	log_debug("forked %d to start %s for container %.12s, which waits for its configuration",
+		  (int)pid, sup, p->id);
 	/* By us, not by the child: it would have to get our CPU first. */
 	if (pin)
 		(void)sched_setaffinity(pid, sizeof(away), &away);
@@ -211,14 +209,6 @@ static void reap_first(pid_t pid)
 
 int supervisor_send_config(int sync_fd, const char *config)
 {
-	/* The configuration goes in a memfd: no size limit of a message,
-	 * and no file of ours to write before the supervisor can start. */
-	_cleanup_close_ int mfd = memfd_create("berth-config", MFD_CLOEXEC);
-	if (mfd < 0)
-		return -errno;
-	int r = write_all(mfd, config, strlen(config));
-	if (r < 0)
-		return r;
 	SyncMsg m = { .type = SYNC_GO };
 	/* Our affinity is the one the supervisor started without. */
 	static_assert(sizeof(cpu_set_t) <= sizeof(m.msg), "a cpu_set_t fits in a message");
@@ -227,7 +217,20 @@ int supervisor_send_config(int sync_fd, const char *config)
 		memcpy(m.msg, &cpus, sizeof(cpus));
 		m.affinity = 1;
 	}
-	/* A supervisor that died meanwhile is reported by the next read. */
+	if (!config) {
+		/* A supervisor that died meanwhile is reported by the next read. */
+		(void)sync_send(sync_fd, &m);
+		log_debug("let the supervisor set the container up from its config.json (SYNC_GO)");
+		return 0;
+	}
+	/* The configuration goes in a memfd: no size limit of a message,
+	 * and no file of ours to write before the supervisor can start. */
+	_cleanup_close_ int mfd = memfd_create("berth-config", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	int r = write_all(mfd, config, strlen(config));
+	if (r < 0)
+		return r;
 	(void)sync_send_fd(sync_fd, &m, mfd);
 	log_debug("handed the configuration (%zu bytes) to the supervisor (SYNC_GO)", strlen(config));
 	return 0;
@@ -322,23 +325,6 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 	log_debug("container %.12s runs: pid %d%s", p->id, (int)m.pid,
 		  *ret_tty_fd >= 0 ? ", with a terminal" : "");
 	*ret_exit_code = 0;
-	return 0;
-}
-
-int launch_supervisor(Cli *cli, const LaunchParams *p, int *ret_sync_fd, int *ret_tty_fd,
-		      int *ret_exit_code)
-{
-	*ret_exit_code = EXIT_BERTH_ERROR;
-	*ret_tty_fd = -EBADF;
-	_cleanup_close_ int fd = -EBADF;
-	pid_t pid;
-	int r = supervisor_start(cli, p, &fd, &pid);
-	if (r < 0)
-		return r;
-	r = supervisor_wait_started(p, fd, pid, ret_tty_fd, ret_exit_code);
-	if (r < 0)
-		return r;
-	*ret_sync_fd = TAKE_FD(fd);
 	return 0;
 }
 

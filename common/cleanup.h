@@ -76,6 +76,14 @@ static inline int safe_close(int fd)
 	return -EBADF;
 }
 
+/* Both ends of a pipe or a socketpair, each -EBADF or open. */
+static inline void close_pairp(int (*pair)[2])
+{
+	safe_close((*pair)[0]);
+	safe_close((*pair)[1]);
+}
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
 /* A NULL-terminated string vector. */
 char **strv_free(char **l);
 static inline void strv_freep(char ***l)

@@ -9,19 +9,21 @@
  *   supervisor -> CLI   SYNC_ERROR    it could not be started: error, exit_code, msg
  *   supervisor -> CLI   SYNC_EXITED   it ended (foreground runs only)
  *   CLI -> supervisor   SYNC_SIGNAL   forward signal `signal` to the container
- *   CLI -> supervisor   SYNC_GO       (--wait) set the container up; a memfd
- *                                     with its config.json comes with it
- *   CLI -> supervisor   SYNC_COMMIT   (--wait) its DB row exists: let it run
+ *   CLI -> supervisor   SYNC_GO       set the container up; a memfd with its
+ *                                     config.json comes with it (run), or
+ *                                     none: read it from its folder (start)
+ *   CLI -> supervisor   SYNC_COMMIT   its DB row exists: let it run
  *
- * `berth run` starts its supervisor with --wait before it creates the
- * container, so that the supervisor's exec and preparations overlap
+ * `berth run` and `berth start` take one path. `run` starts its
+ * supervisor before it creates the container, so that the supervisor's exec and preparations overlap
  * with the CLI's work: the sealed copy of berth-stage, the device cgroup
  * program, the default seccomp filter, and what is named by the id alone,
  * which the supervisor takes down again should no SYNC_COMMIT come: the
  * container's cgroup, its folder (--make-bundle) and a network namespace
  * (--new-netns). The CLI sends SYNC_GO as soon as it has the container's
  * configuration, and records the container in the DB while the supervisor
- * clones the init and the init mounts its root; the init execs the
+ * clones the init and the init mounts its root (`start`, whose row exists
+ * and is claimed, sends SYNC_GO and SYNC_COMMIT at once); the init execs the
  * command only after SYNC_COMMIT, and the supervisor writes nothing of the
  * container to the DB before it. If the socket closes before SYNC_COMMIT
  * (the CLI could not record the container, or died), the supervisor kills
@@ -76,7 +78,7 @@ typedef struct {
 #define EXIT_NOT_FOUND 127
 
 /* The supervisor's command line: berth-supervisor --root DIR --id ID
- * --sync-fd N [--foreground] [--rm] [--wait [--make-bundle] [--new-netns]]
+ * --sync-fd N [--foreground] [--rm] [--make-bundle] [--new-netns]
  * [--pidfile F] [--debug].
  * Internal: only berth starts it. */
 

@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "supervisor.h"
+#include "init-plan.h"
 
 /* struct clone_args of linux/sched.h, declared here to avoid clashes
  * between the kernel's and glibc's sched.h. */

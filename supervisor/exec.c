@@ -155,75 +155,6 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 	return 0;
 }
 
-/* stdio: the descriptors the process gets as 0, 1 and 2. */
-_noreturn_ static void child(const ContainerSpec *spec, const ExecArgs *a,
-			     const ProcessIdentity *id, char **env, int errfd, const int stdio[3],
-			     int stage, int join_procs_fd, int pidfd)
-{
-	InitError e = { .exit_code = EXIT_BERTH_ERROR };
-
-	/* Cloned with clone(): into the container's cgroup first.
-	 * join_procs_fd is -EBADF when clone3() put us there already, and
-	 * another -errno when it could not be opened. */
-	if (join_procs_fd != -EBADF && (join_procs_fd < 0 || write(join_procs_fd, "0", 1) != 1)) {
-		e.error = join_procs_fd < 0 ? join_procs_fd : -errno;
-		snprintf(e.msg, sizeof(e.msg), "join the container's cgroup: %s", strerror(-e.error));
-		goto fail;
-	}
-	/* In its cgroup, then its cgroup namespace (see exec_main()), and the
-	 * user namespace last: once in it we would lack the host's privileges
-	 * that joining the others needs (they belong to the host's). */
-	if (spec->namespaces[NS_CGROUP].enabled && setns(pidfd, CLONE_NEWCGROUP) < 0) {
-		e.error = -errno;
-		snprintf(e.msg, sizeof(e.msg), "join the container's cgroup namespace: %s",
-			 strerror(errno));
-		goto fail;
-	}
-	if (spec->namespaces[NS_USER].enabled && setns(pidfd, CLONE_NEWUSER) < 0) {
-		e.error = -errno;
-		snprintf(e.msg, sizeof(e.msg), "join the container's user namespace: %s",
-			 strerror(errno));
-		goto fail;
-	}
-
-	/* Not dumpable since before clone() (exec_main()): the container
-	 * cannot reach our memory, /proc/PID/exe (the runc CVE-2019-5736
-	 * class) or our descriptors. */
-	sigset_t none;
-	sigemptyset(&none);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* A session of its own: a terminal's Ctrl-C reaches us, and we pass it
-	 * on once, instead of it hitting both of us. */
-	(void)setsid();
-	for (int i = 0; i < 3; i++)
-		(void)dup2(stdio[i], i);
-	if (a->tty)
-		(void)ioctl(0, TIOCSCTTY, 0);
-
-	const char *cwd = a->workdir ? a->workdir : spec->cwd;
-	process_close_fds(errfd, stage);
-	int r = process_chdir(cwd, false, e.msg, sizeof(e.msg));
-	if (r < 0) {
-		e.error = r;
-		e.exit_code = EXIT_CANNOT_EXEC;
-		goto fail;
-	}
-	r = process_apply_identity(id, e.msg, sizeof(e.msg));
-	if (r < 0) {
-		e.error = r;
-		goto fail;
-	}
-	stage_exec(stage, errfd, a->args, env);
-	e.error = -errno;
-	snprintf(e.msg, sizeof(e.msg), "start the command (berth-stage): %s", strerror(errno));
-fail:;
-	ssize_t w _unused_ = write(errfd, &e, sizeof(e));
-	_exit(e.exit_code);
-}
-
 static void kill_process(int pidfd)
 {
 	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -233,7 +164,7 @@ static void kill_process(int pidfd)
  * comes from berth's code, but shown only as printable text (printable.h)
  * and with one of the exit codes berth-stage and child() use. Returns
  * what we exit with. */
-static int report_start_failure(const InitError *e, int pidfd)
+static int report_start_failure(const SetupError *e, int pidfd)
 {
 	if (pidfd_wait_exit(pidfd, FAILED_EXIT_WAIT_MS) < 0)
 		kill_process(pidfd);
@@ -285,7 +216,7 @@ static int wait_started(int errfd, int pidfd, int sfd)
 		}
 		if (!p[0].revents && !p[2].revents)
 			continue;
-		InitError e;
+		SetupError e;
 		ssize_t k = read(errfd, &e, sizeof(e));
 		if (k == 0)
 			return 0;
@@ -545,11 +476,17 @@ int exec_main(int argc, char *argv[])
 	 * CAP_SYS_ADMIN stays, when loading the seccomp filter without
 	 * no_new_privs needs it. */
 	id.cap_effective &= !id.no_new_privileges && id.seccomp ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
-	int child_pidfd = -1;
-	bool joined;
-	pid_t pid = clone_into_cgroup(0, cgfd, &child_pidfd, &joined);
-	if (pid == 0)
-		child(spec, &a, &id, env, errpipe[1], stdio, stage, joined ? -EBADF : procs, pidfd);
+	/* Not dumpable since before clone() (above): the container cannot
+	 * reach its memory, /proc/PID/exe (the runc CVE-2019-5736 class) or
+	 * its descriptors. */
+	SetupJoin j = {
+		.spec = spec, .target_pidfd = pidfd, .cgroup_fd = cgfd, .procs_fd = procs,
+		.id = &id, .cwd = a.workdir ? a.workdir : spec->cwd, .argv = a.args, .envp = env,
+		.stdio = { stdio[0], stdio[1], stdio[2] }, .controlling_tty = a.tty,
+		.stage_fd = stage, .error_fd = errpipe[1],
+	};
+	int child_pidfd = -EBADF;
+	pid_t pid = setup_join_spawn(&j, &child_pidfd);
 	close(errpipe[1]);
 	/* The process's ends are its own now. */
 	stdio_relay_close_child(&pipes);

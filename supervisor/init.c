@@ -25,26 +25,23 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "paths.h"
 #include "rootfs.h"
-#include "seccomp-filter.h"
 #include "tty.h"
 #include "util.h"
 
-_noreturn_ static void init_fail(const InitPlan *plan, int error, int exit_code, const char *msg)
+_noreturn_ static void init_fail(const InitPlan *plan, const SetupError *e)
 {
-	InitError e = { .error = error, .exit_code = exit_code };
-	snprintf(e.msg, sizeof(e.msg), "%s", msg);
-	ssize_t w _unused_ = write(plan->error_fd, &e, sizeof(e));
-	_exit(exit_code);
+	ssize_t w _unused_ = write(plan->error_fd, e, sizeof(*e));
+	_exit(e->exit_code);
 }
 
-_noreturn_ static void exec_command(const InitPlan *plan)
+/* A step that failed with r (a negative errno): what it was, and why. */
+_noreturn_ static void init_fail_step(const InitPlan *plan, int r, const char *what)
 {
-	stage_exec(plan->stage_fd, plan->error_fd, plan->spec->args, plan->spec->env);
-	char msg[SYNC_MSG_MAX];
-	snprintf(msg, sizeof(msg), "start the container's command (berth-stage): %s",
-		 strerror(errno));
-	init_fail(plan, -errno, EXIT_BERTH_ERROR, msg);
+	SetupError e;
+	setup_err(&e, r, "%s: %m", what);
+	init_fail(plan, &e);
 }
 
 /* --userns: everything above was set up as the host's root; now the
@@ -52,50 +49,39 @@ _noreturn_ static void exec_command(const InitPlan *plan)
  * unprivileged uid of the host. Its other namespaces stay owned by the
  * host's user namespace, so root in the container cannot mount or change
  * them. The supervisor writes our uid_map and gid_map. */
-static int enter_user_namespace(const InitPlan *plan, char *msg, size_t msglen)
+static int enter_user_namespace(const InitPlan *plan, SetupError *e)
 {
-	if (unshare(CLONE_NEWUSER) < 0) {
-		snprintf(msg, msglen, "create the user namespace: %s", strerror(errno));
-		return -errno;
-	}
+	if (unshare(CLONE_NEWUSER) < 0)
+		return setup_err(e, -errno, "create the user namespace: %m");
 	char c = 'U';
-	if (write(plan->userns_fd, &c, 1) != 1 || read(plan->userns_fd, &c, 1) != 1 || c != 'G') {
-		snprintf(msg, msglen, "the supervisor did not map the user namespace");
-		return -EIO;
-	}
+	if (write(plan->userns_fd, &c, 1) != 1 || read(plan->userns_fd, &c, 1) != 1 || c != 'G')
+		return setup_err(e, -EIO, "the supervisor did not map the user namespace");
 	close(plan->userns_fd);
 	return 0;
 }
 
 /* -t: a pty from the container's own devpts; the master goes to the
  * supervisor, the slave becomes our stdio and controlling terminal. */
-static int setup_terminal(const InitPlan *plan, char *msg, size_t msglen)
+static int setup_terminal(const InitPlan *plan, SetupError *e)
 {
 	_cleanup_close_ int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int master = -EBADF, slave = -EBADF;
 	int r = rootfd < 0 ? -errno : tty_open_pair(rootfd, &master, &slave);
-	if (r < 0) {
-		snprintf(msg, msglen, "create the container's terminal: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return setup_err(e, r, "create the container's terminal: %m");
 	r = tty_send_fd(plan->console_fd, master);
 	close(master);
 	if (r < 0) {
 		close(slave);
-		snprintf(msg, msglen, "pass the terminal to the supervisor: %s", strerror(-r));
-		return r;
+		return setup_err(e, r, "pass the terminal to the supervisor: %m");
 	}
 	for (int i = 0; i < 3; i++)
-		if (dup2(slave, i) < 0) {
-			snprintf(msg, msglen, "set up the terminal: %s", strerror(errno));
-			return -errno;
-		}
+		if (dup2(slave, i) < 0)
+			return setup_err(e, -errno, "set up the terminal: %m");
 	close(slave);
 	/* We are a session leader without a terminal (setsid above). */
-	if (ioctl(0, TIOCSCTTY, 0) < 0) {
-		snprintf(msg, msglen, "make the terminal controlling: %s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return setup_err(e, -errno, "make the terminal controlling: %m");
 	return 0;
 }
 
@@ -112,10 +98,10 @@ static int read_exact(int fd, void *buf, size_t n)
 	return 0;
 }
 
-/* The seccomp filter the supervisor compiled after the clone: its length
- * in instructions, then the instructions (0: none). Into static memory:
- * nothing here allocates. */
-static int read_late_seccomp(int fd, ProcessIdentity *id)
+/* The seccomp filter the supervisor compiled after the clone
+ * (setup_prepare_release()): its length in instructions, then the
+ * instructions (0: none). Into static memory: nothing here allocates. */
+static int read_seccomp(int fd, ProcessIdentity *id)
 {
 	static struct sock_filter insns[BPF_MAXINSNS];
 	static struct sock_fprog prog;
@@ -134,19 +120,19 @@ static int read_late_seccomp(int fd, ProcessIdentity *id)
 _Noreturn void container_init(const InitPlan *plan)
 {
 	const ContainerSpec *spec = plan->spec;
-	InitErr err = { { 0 } };
+	SetupError err;
 	int r;
 
 	/* Our copy of the supervisor's end of the network namespace socket:
 	 * without it, the supervisor closing its own is an end of file. */
 	if (plan->netns_peer >= 0)
 		close(plan->netns_peer);
-	if (plan->commit_peer >= 0)
-		close(plan->commit_peer);
+	if (plan->release_peer >= 0)
+		close(plan->release_peer);
 
 	/* Die with the supervisor: a container is never left unsupervised. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the parent death signal");
+		init_fail_step(plan, -errno, "set the parent death signal");
 
 	/* Cloned with clone() instead of clone3() (see spawn.c): into the
 	 * container's cgroup before anything else, and only then a cgroup
@@ -155,9 +141,9 @@ _Noreturn void container_init(const InitPlan *plan)
 		_cleanup_close_ int procs =
 			openat(plan->join_cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (procs < 0 || write(procs, "0", 1) != 1)
-			init_fail(plan, -errno, EXIT_BERTH_ERROR, "join the container's cgroup");
+			init_fail_step(plan, -errno, "join the container's cgroup");
 		if (plan->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-			init_fail(plan, -errno, EXIT_BERTH_ERROR, "create the cgroup namespace");
+			init_fail_step(plan, -errno, "create the cgroup namespace");
 	}
 
 	/* The supervisor blocked signals around clone(); the command starts
@@ -171,29 +157,29 @@ _Noreturn void container_init(const InitPlan *plan)
 
 	for (int i = 0; i < 3; i++)
 		if (plan->stdio[i] >= 0 && plan->stdio[i] != i && dup2(plan->stdio[i], i) < 0)
-			init_fail(plan, -errno, EXIT_BERTH_ERROR, "set up stdio");
+			init_fail_step(plan, -errno, "set up stdio");
 	if (setsid() < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "setsid");
+		init_fail_step(plan, -errno, "setsid");
 
 	r = rootfs_setup(plan, &err);
 	if (r >= 0)
 		r = netns_join(plan, &err); /* if no /sys mount did already */
 	if (r < 0)
-		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+		init_fail(plan, &err);
 	if (plan->console_fd >= 0) {
-		r = setup_terminal(plan, err.msg, sizeof(err.msg));
+		r = setup_terminal(plan, &err);
 		if (r < 0)
-			init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+			init_fail(plan, &err);
 	}
 
 	if (spec->hostname && spec->namespaces[NS_UTS].enabled &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-		init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the hostname");
+		init_fail_step(plan, -errno, "set the hostname");
 
 	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path) {
 		/* One the supervisor's thread made has it up already. */
 		if (plan->netns_sock < 0 && (r = loopback_up()) < 0)
-			init_fail(plan, r, EXIT_BERTH_ERROR, "bring the loopback interface up");
+			init_fail_step(plan, r, "bring the loopback interface up");
 		/* ping without CAP_NET_RAW, through ICMP datagram sockets, as
 		 * Docker and Podman allow in a container's own network. The
 		 * sysctl belongs to the network namespace we are in. */
@@ -216,69 +202,62 @@ _Noreturn void container_init(const InitPlan *plan)
 
 	r = rootfs_pivot(plan->rootfs, &err);
 	if (r < 0)
-		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+		init_fail(plan, &err);
 	r = rootfs_finish(plan, &err);
 	if (r < 0)
-		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+		init_fail(plan, &err);
 
 	/* -p/--pin-cpu: SCHED_RR, inherited by every process of the
 	 * container; set while we still have CAP_SYS_NICE. */
 	if (spec->sched_policy == SCHED_RR) {
 		struct sched_param sp = { .sched_priority = spec->sched_priority };
 		if (sched_setscheduler(0, SCHED_RR, &sp) < 0)
-			init_fail(plan, -errno, EXIT_BERTH_ERROR, "set the SCHED_RR policy");
+			init_fail_step(plan, -errno, "set the SCHED_RR policy");
 	}
 
 	if (plan->userns_fd >= 0) {
-		r = enter_user_namespace(plan, err.msg, sizeof(err.msg));
+		r = enter_user_namespace(plan, &err);
 		if (r < 0)
-			init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
+			init_fail(plan, &err);
 	}
-	/* --wait: the command runs only once the container is in the DB
-	 * (protocol.h). No byte: the run was called off; the supervisor is
-	 * killing us. */
+	/* The command runs only once the caller releases it (setup_release();
+	 * berth-supervisor: once the container is in the DB, protocol.h).
+	 * Nothing comes when the run was called off: the caller is killing
+	 * us. */
 	ProcessIdentity identity = plan->identity;
-	if (plan->commit_fd >= 0) {
-		if (plan->seccomp_late && read_late_seccomp(plan->commit_fd, &identity) < 0)
-			_exit(EXIT_BERTH_ERROR);
-		char c;
-		if (read(plan->commit_fd, &c, 1) != 1)
-			_exit(EXIT_BERTH_ERROR);
-		close(plan->commit_fd);
-	}
+	char c;
+	if (read_seccomp(plan->release_fd, &identity) < 0 || read(plan->release_fd, &c, 1) != 1)
+		_exit(EXIT_BERTH_ERROR);
+	close(plan->release_fd);
 
 	/* Not dumpable until the command's execve(): nothing in the
 	 * container may reach our memory or /proc/PID/exe meanwhile. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	process_close_fds(plan->error_fd, plan->stage_fd);
-	r = process_chdir(spec->cwd, true, err.msg, sizeof(err.msg));
-	if (r < 0)
-		init_fail(plan, r, EXIT_CANNOT_EXEC, err.msg);
-
-	r = process_apply_identity(&identity, err.msg, sizeof(err.msg));
-	if (r < 0)
-		init_fail(plan, r, EXIT_BERTH_ERROR, err.msg);
-
-	exec_command(plan);
+	process_exec(&identity, spec->cwd, true, plan->stage_fd, plan->error_fd, spec->args,
+		     spec->env);
 }
 
+#define INIT_PLAN_INIT                                                                           \
+	{                                                                                        \
+		.error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF, .stage_fd = -EBADF, \
+		.join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,            \
+		.release_fd = -EBADF, .release_peer = -EBADF, .stdio = { -EBADF, -EBADF, -EBADF }  \
+	}
+
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway, bool late_seccomp, char **ret_error)
+		      bool throwaway, SetupError *e)
 {
-	*ret_error = NULL;
-	*plan = (InitPlan){ .spec = spec, .error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF,
-			    .stage_fd = -EBADF, .join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,
-			    .commit_fd = -EBADF, .commit_peer = -EBADF,
-			    .stdio = { -EBADF, -EBADF, -EBADF } };
+	*plan = (InitPlan)INIT_PLAN_INIT;
+	plan->spec = spec;
 
 	MountOptions prop;
 	_cleanup_strv_free_ char **p = NULL;
 	int r = strv_push(&p, spec->rootfs_propagation ? spec->rootfs_propagation : "rslave");
+	if (r >= 0)
+		r = mount_options_parse(p, &prop);
 	if (r < 0)
-		return r;
-	r = mount_options_parse(p, &prop);
-	if (r < 0)
-		return r;
+		return setup_err(e, r, "root propagation `%s`: %m",
+				 spec->rootfs_propagation ? spec->rootfs_propagation : "rslave");
 	mount_options_done(&prop);
 	plan->propagation = prop.propagation ? prop.propagation : (MS_SLAVE | MS_REC);
 
@@ -287,13 +266,14 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	const char *work_rel = spec_get_annotation(spec, ANNOTATION_WORKDIR);
 	if (lower_rel) {
 		if (!upper_rel || !work_rel)
-			return -EINVAL;
+			return setup_err(e, -EINVAL, "the overlay's lower folders come without an "
+						     "upper and a work folder");
 		/* Relative to the bundle, where it is now (paths.h). */
 		_cleanup_free_ char *lower = path_list_resolve(bundle, lower_rel);
 		_cleanup_free_ char *upper = path_resolve(bundle, upper_rel);
 		_cleanup_free_ char *work = path_resolve(bundle, work_rel);
 		if (!lower || !upper || !work)
-			return -ENOMEM;
+			return setup_err(e, -ENOMEM, "prepare the container: %m");
 		/* A writable layer that is deleted with the container is mounted
 		 * `volatile`: otherwise, when the last process of the container's
 		 * mount namespace exits, OverlayFS syncs the whole filesystem that
@@ -302,17 +282,20 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 		 * `run --rm` on an idle disk here, far more on a busy one. Kept
 		 * containers keep the syncs, which a host crash needs. */
 		if (asprintf(&plan->overlay_data, "lowerdir=%s,upperdir=%s,workdir=%s%s", lower,
-			     upper, work, throwaway ? ",volatile" : "") < 0)
-			return -ENOMEM;
+			     upper, work, throwaway ? ",volatile" : "") < 0) {
+			plan->overlay_data = NULL;
+			return setup_err(e, -ENOMEM, "prepare the container: %m");
+		}
 		if (throwaway)
 			plan->overlay_volatile = strlen(plan->overlay_data) - strlen(",volatile");
 		/* mount(2) takes one page of options. */
 		if (strlen(plan->overlay_data) >= 4096)
-			return -E2BIG;
+			return setup_err(e, -E2BIG, "the overlay's options are longer than a page: "
+						    "too many layers");
 	}
 	plan->rootfs = path_resolve(bundle, spec->root_path);
 	if (!plan->rootfs)
-		return -ENOMEM;
+		return setup_err(e, -ENOMEM, "prepare the container: %m");
 
 	plan->identity = (ProcessIdentity){
 		.uid = spec->uid,
@@ -323,22 +306,11 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	};
 	r = process_identity_caps(&plan->identity, spec);
 	if (r < 0)
-		return r;
-	/* late_seccomp: the supervisor compiles the filter after the clone,
-	 * while we set the container up, and sends it before the commit
-	 * (spawn.c). */
-	plan->seccomp_late = late_seccomp;
-	if (!late_seccomp) {
-		r = seccomp_prepare(spec, plan->identity.cap_effective, &plan->seccomp, ret_error);
-		if (r < 0)
-			return r;
-		if (plan->seccomp.len > 0)
-			plan->identity.seccomp = &plan->seccomp;
-	}
+		return setup_err(e, r, "the container's capabilities: %m");
 
 	plan->mounts = calloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(PreparedMount));
 	if (!plan->mounts)
-		return -ENOMEM;
+		return setup_err(e, -ENOMEM, "prepare the container: %m");
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		PreparedMount *m = &plan->mounts[i];
 		m->spec = &spec->mounts[i];
@@ -346,17 +318,15 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 		bool bind = streq(spec->mounts[i].type, "bind") || strv_contains(o, "bind") ||
 			    strv_contains(o, "rbind");
 		const char *bad = mount_options_bad(o, bind);
-		if (bad) {
-			if (asprintf(ret_error, "mount at `%s`: option `%s` %s",
-				     spec->mounts[i].destination, bad,
-				     !*bad || strchr(bad, ',') ? "is not one option"
-							       : "is not known for a bind mount") < 0)
-				*ret_error = NULL;
-			return -EINVAL;
-		}
+		if (bad)
+			return setup_err(e, -EINVAL, "mount at `%s`: option `%s` %s",
+					 spec->mounts[i].destination, bad,
+					 !*bad || strchr(bad, ',') ? "is not one option"
+								   : "is not known for a bind mount");
 		r = mount_options_parse(o, &m->opts);
 		if (r < 0)
-			return r;
+			return setup_err(e, r, "mount at `%s`: its options: %m",
+					 spec->mounts[i].destination);
 		plan->n_mounts = i + 1;
 		const char *t = spec->mounts[i].type;
 		m->fstype = streq(t, "cgroup") ? "cgroup2" : t;
@@ -369,13 +339,11 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 
 void init_plan_done(InitPlan *plan)
 {
-	safe_close(plan->stage_fd);
-	safe_close(plan->netns_sock);
+	/* Its descriptors are setup_spawn()'s. */
 	for (size_t i = 0; i < plan->n_mounts; i++)
 		mount_options_done(&plan->mounts[i].opts);
 	free(plan->mounts);
 	free(plan->overlay_data);
 	free(plan->rootfs);
-	free(plan->seccomp.filter);
-	*plan = (InitPlan){ 0 };
+	*plan = (InitPlan)INIT_PLAN_INIT;
 }

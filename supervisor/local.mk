@@ -3,10 +3,13 @@
 pkglibexec_PROGRAMS += berth-supervisor
 berth_supervisor_SOURCES = \
 	supervisor/clone.c \
+	supervisor/container-setup.c \
+	supervisor/container-setup.h \
 	supervisor/ctr-log.c \
 	supervisor/exit.c \
 	supervisor/forward.c \
 	supervisor/init.c \
+	supervisor/init-plan.h \
 	supervisor/loop.c \
 	supervisor/main.c \
 	supervisor/rootfs.c \

@@ -37,7 +37,6 @@ static bool arg_foreground = false;
 static bool arg_rm = false;
 static bool arg_debug = false;
 static char *arg_pidfile = NULL;
-static bool arg_wait = false;
 static bool arg_make_bundle = false;
 static bool arg_new_netns = false;
 
@@ -51,7 +50,6 @@ static int parse_argv(int argc, char *argv[])
 		ARG_RM,
 		ARG_DEBUG,
 		ARG_PIDFILE,
-		ARG_WAIT,
 		ARG_MAKE_BUNDLE,
 		ARG_NEW_NETNS,
 	};
@@ -63,7 +61,6 @@ static int parse_argv(int argc, char *argv[])
 		{ "rm", no_argument, NULL, ARG_RM },
 		{ "debug", no_argument, NULL, ARG_DEBUG },
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
-		{ "wait", no_argument, NULL, ARG_WAIT },
 		{ "make-bundle", no_argument, NULL, ARG_MAKE_BUNDLE },
 		{ "new-netns", no_argument, NULL, ARG_NEW_NETNS },
 		{},
@@ -96,9 +93,6 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_PIDFILE:
 			arg_pidfile = optarg;
 			break;
-		case ARG_WAIT:
-			arg_wait = true;
-			break;
 		case ARG_MAKE_BUNDLE:
 			arg_make_bundle = true;
 			break;
@@ -121,7 +115,7 @@ static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg
 
 /* The container could not be started: write that down (or remove it, for
  * --rm) first, then tell the CLI, so that what it sees next is final. */
-static void start_failed(Supervisor *s, int error, int exit_code, const char *msg)
+static void start_failed(Supervisor *s, const SetupError *e)
 {
 	/* Nothing of the container goes to the DB before the CLI has put it
 	 * there; a run it called off leaves nothing at all. */
@@ -131,9 +125,10 @@ static void start_failed(Supervisor *s, int error, int exit_code, const char *ms
 	}
 	/* A failure because `rm` took the container's folder or row away
 	 * meanwhile is said as that, not as the ENOENT it caused. */
-	if (supervisor_record_start_failure(s, exit_code, msg) == -ESTALE)
+	const char *msg = e->msg;
+	if (supervisor_record_start_failure(s, e->exit_code, msg) == -ESTALE)
 		msg = REMOVED_WHILE_STARTING;
-	fail_to_cli(s, error, exit_code, msg);
+	fail_to_cli(s, e->error, e->exit_code, msg);
 }
 
 static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg)
@@ -157,47 +152,6 @@ static void redirect_stdio(Supervisor *s)
 	}
 	if (s->self_log_fd >= 0)
 		dup2(s->self_log_fd, STDERR_FILENO);
-}
-
-static int apply_limits(Supervisor *s)
-{
-	const SpecResources *res = &s->spec->resources;
-	unsigned needed = cgroup_controllers_needed(res);
-	if (!needed)
-		return 0;
-	char msg[SYNC_MSG_MAX];
-	int r = cgroup_controllers_enable(s->cgroup, needed);
-	if (r < 0) {
-		_cleanup_free_ char *missing = NULL;
-		if (cgroup_controllers_check(needed, &missing) == -EOPNOTSUPP)
-			snprintf(msg, sizeof(msg), "cannot enforce the limits: no %s controller in "
-						   "the cgroup v2 hierarchy", missing);
-		else
-			snprintf(msg, sizeof(msg), "enable the cgroup controllers the limits need: %s",
-				 strerror(-r));
-		start_failed(s, r, EXIT_BERTH_ERROR, msg);
-		return r;
-	}
-	const char *what = NULL;
-	r = cgroup_apply_resources(s->cgroup, res, &what);
-	if (r < 0) {
-		snprintf(msg, sizeof(msg), "set %s of the container's cgroup: %s",
-			 what ? what : "the limits", strerror(-r));
-		start_failed(s, r, EXIT_BERTH_ERROR, msg);
-		return r;
-	}
-	return 0;
-}
-
-int supervisor_restrict_devices(Supervisor *s, char *msg, size_t msglen)
-{
-	const char *devices = spec_get_annotation(s->spec, ANNOTATION_DEVICES);
-	if (devices && streq(devices, "all"))
-		return 0;
-	int r = cgroup_devices_restrict(s->cgroup_fd, device_rules_default);
-	if (r < 0)
-		snprintf(msg, msglen, "restrict the container's devices (cgroup BPF): %s", strerror(-r));
-	return r;
 }
 
 int supervisor_await_commit(Supervisor *s)
@@ -234,9 +188,6 @@ void supervisor_abort(Supervisor *s)
 	}
 }
 
-/* --make-bundle: the container's folder and the ones the overlay needs
- * (the CLI makes them itself for a user namespace, with the layers'
- * copies). Again after a failure: what exists of ours stays. */
 /* We are at work on the container until it is recorded running, or its
  * failure is (common/ctr-lock.h): the next command that finds it left
  * `created` with nobody holding this knows that we were killed. */
@@ -246,6 +197,9 @@ static void hold_start_lock(Supervisor *s)
 		(void)ctr_lock(s->bundle, LOCK_SH, 0, &s->start_lock_fd);
 }
 
+/* --make-bundle: the container's folder and the ones the overlay needs
+ * (the CLI makes them itself for a user namespace, with the layers'
+ * copies). Again after a failure: what exists of ours stays. */
 static int make_bundle(Supervisor *s)
 {
 	if (!s->made_bundle) {
@@ -261,13 +215,14 @@ static int make_bundle(Supervisor *s)
 	return bundle_make_subdirs(s->bundle);
 }
 
-/* --wait: what needs nothing but the id is done while the CLI prepares
- * the container (protocol.h): the network namespace (by a thread, started
- * first since it takes longest), the sealed stage, the cgroup and the
- * folder. The seccomp filter and the device program come after the clone
- * (spawn.c): here they would hold SYNC_GO up. A failure here is not
- * reported; the same step is done again, and reported, after SYNC_GO.
- * Returns 1 on SYNC_GO (with the configuration in s->config), 0 when the
+/* What needs nothing but the id is done while the CLI prepares the
+ * container (protocol.h): the network namespace (--new-netns: by a thread,
+ * started first since it takes longest), the sealed stage, the cgroup and
+ * the folder (--make-bundle). The seccomp filter and the device program
+ * come after the clone (spawn.c): here they would hold SYNC_GO up. A
+ * failure here is not reported; the same step is done again, and
+ * reported, after SYNC_GO. Returns 1 on SYNC_GO (with the configuration
+ * in s->config, or none: `start`, which reads config.json), 0 when the
  * CLI gave up, after taking down what was made. */
 static int prepare_and_wait(Supervisor *s)
 {
@@ -296,8 +251,9 @@ static int prepare_and_wait(Supervisor *s)
 		(void)supervisor_open_db(s);
 	SyncMsg m;
 	_cleanup_close_ int config_fd = -EBADF;
-	if (sync_recv(s->sync_fd, &m, &config_fd) < 0 || m.type != SYNC_GO || config_fd < 0 ||
-	    lseek(config_fd, 0, SEEK_SET) < 0 || read_full_fd(config_fd, &s->config, NULL) < 0) {
+	if (sync_recv(s->sync_fd, &m, &config_fd) < 0 || m.type != SYNC_GO ||
+	    (config_fd >= 0 && (lseek(config_fd, 0, SEEK_SET) < 0 ||
+				read_full_fd(config_fd, &s->config, NULL) < 0))) {
 		supervisor_abort(s);
 		return 0;
 	}
@@ -327,12 +283,12 @@ void supervisor_drop_startup_memory(void)
 static int run(Supervisor *s)
 {
 	_cleanup_free_ char *config = NULL, *error = NULL;
+	SetupError e;
 	int r;
 
 	if (arg_make_bundle && (r = make_bundle(s)) < 0) {
-		char msg[SYNC_MSG_MAX];
-		snprintf(msg, sizeof(msg), "create `%s`: %s", s->bundle, strerror(-r));
-		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		setup_err(&e, r, "create `%s`: %m", s->bundle);
+		start_failed(s, &e);
 		return r;
 	}
 
@@ -350,8 +306,9 @@ static int run(Supervisor *s)
 			log_set_fd(s->self_log_fd);
 	}
 
-	/* --wait: the configuration came with SYNC_GO, and goes to the
-	 * folder once the init is on its way (spawn.c). */
+	/* `run`: the configuration came with SYNC_GO, and goes to the
+	 * folder once the init is on its way (spawn.c); `start`: it is
+	 * there. */
 	if (s->config)
 		r = spec_from_json(s->config, &s->spec, &error);
 	else if (asprintf(&config, "%s/config.json", s->bundle) < 0)
@@ -362,9 +319,11 @@ static int run(Supervisor *s)
 	if (r >= 0)
 		r = spec_relocate_paths(s->spec, s->bundle);
 	if (r < 0) {
-		char msg[SYNC_MSG_MAX];
-		snprintf(msg, sizeof(msg), "%s", error ? error : strerror(-r));
-		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		if (error)
+			setup_err(&e, r, "%s", error);
+		else
+			setup_err(&e, r, "read the container's configuration: %m");
+		start_failed(s, &e);
 		return r;
 	}
 	log_debug("container %.12s: configuration read (%s)", s->id,
@@ -378,45 +337,31 @@ static int run(Supervisor *s)
 		s->made_cgroup = r >= 0;
 	}
 	if (r < 0) {
-		char msg[SYNC_MSG_MAX];
 		if (r == -EEXIST)
-			snprintf(msg, sizeof(msg), "the cgroup %s exists and is not this berth root's "
-				 "(%s): another root or engine made it", s->cgroup, s->paths.state_dir);
+			setup_err(&e, r, "the cgroup %s exists and is not this berth root's (%s): "
+					 "another root or engine made it", s->cgroup, s->paths.state_dir);
 		else
-			snprintf(msg, sizeof(msg), "create the container's cgroup%s%s: %s",
-				 s->cgroup ? " " : "", s->cgroup ? s->cgroup : "", strerror(-r));
+			setup_err(&e, r, "create the container's cgroup%s%s: %m", s->cgroup ? " " : "",
+				  s->cgroup ? s->cgroup : "");
 		/* Not ours: the clean-up of the failure must not touch it. */
 		free(s->cgroup);
 		s->cgroup = NULL;
-		start_failed(s, r, EXIT_BERTH_ERROR, msg);
+		start_failed(s, &e);
 		return r;
 	}
 
 	/* Limits go on before the container's first instruction: the init is
 	 * cloned straight into this cgroup. */
-	r = apply_limits(s);
-	if (r < 0)
-		return r;
-	/* --wait: after the clone, beside the init's work (spawn.c). */
-	if (s->committed) {
-		char msg[SYNC_MSG_MAX];
-		r = supervisor_restrict_devices(s, msg, sizeof(msg));
-		if (r < 0) {
-			start_failed(s, r, EXIT_BERTH_ERROR, msg);
-			return r;
-		}
-	}
-
-	int exit_code = EXIT_BERTH_ERROR;
-	r = supervisor_spawn(s, &error, &exit_code);
+	r = setup_limits(s->spec, s->cgroup, &e);
+	if (r >= 0)
+		r = supervisor_spawn(s, &e);
 	s->cgroup_fd = safe_close(s->cgroup_fd);
 	if (r == -ECANCELED) {
 		supervisor_abort(s);
 		return r;
 	}
 	if (r < 0) {
-		const char *msg = error ? error : strerror(-r);
-		start_failed(s, r, exit_code, msg);
+		start_failed(s, &e);
 		return r;
 	}
 
@@ -526,13 +471,12 @@ int main(int argc, char *argv[])
 	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log_fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
 	s->tty_master = s->stage_fd = s->self_log_fd = -EBADF;
-	s->netns = (NetnsPrep){ .sock = { -EBADF, -EBADF } };
+	s->netns = (NetnsPrep)NETNS_PREP_INIT;
 	s->ctl_fd = s->start_lock_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
 	s->pidfile = arg_pidfile;
-	s->committed = !arg_wait;
 	s->stop_signal = SIGTERM;
 
 	int r = paths_init(&s->paths, arg_root);
@@ -548,7 +492,7 @@ int main(int argc, char *argv[])
 	}
 	if (r >= 0)
 		r = fd_set_cloexec(s->sync_fd, true);
-	if (r >= 0 && arg_wait && prepare_and_wait(s) == 0)
+	if (r >= 0 && prepare_and_wait(s) == 0)
 		r = 1; /* nothing to do */
 	if (r == 0)
 		r = run(s);

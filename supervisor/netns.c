@@ -6,12 +6,12 @@
  * Creating a network namespace is most of what clone() with six new
  * namespaces costs: 0.9 of 1.1 ms here (the loopback device, the
  * per-namespace sysctl and proc tables), and the supervisor did nothing
- * else meanwhile. From SYNC_GO on (the CLI's CPU is then about to be
- * idle) a thread of ours makes the namespace (unshare() changes that
- * thread's namespace only), brings its loopback up and sends it down a
- * socket, while the main thread reads the configuration, makes the cgroup
- * and clones the init without CLONE_NEWNET, with the other end of that
- * socket. The init mounts its root, /proc and /dev meanwhile; before /sys
+ * else meanwhile. So as soon as the supervisor starts, before SYNC_GO
+ * (--new-netns, main.c), a thread of ours makes the namespace (unshare()
+ * changes that thread's namespace only), brings its loopback up and sends
+ * it down a socket, while the main thread makes the cgroup, waits for the
+ * configuration and clones the init without CLONE_NEWNET, with the other
+ * end of that socket. The init mounts its root, /proc and /dev meanwhile; before /sys
  * (whose net class shows the mounter's namespace) it receives the
  * namespace and joins it (netns_join()). If the thread failed, a byte
  * without a namespace comes, and the init makes one itself.
@@ -94,7 +94,7 @@ int netns_prep_done(NetnsPrep *p)
 	return p->result;
 }
 
-int netns_join(const InitPlan *plan, InitErr *err)
+int netns_join(const InitPlan *plan, SetupError *err)
 {
 	static bool joined;
 	if (plan->netns_sock < 0 || joined)
@@ -106,20 +106,15 @@ int netns_join(const InitPlan *plan, InitErr *err)
 	if (r >= 0) {
 		r = RET_NERRNO(setns(fd, CLONE_NEWNET));
 		close(fd);
-		if (r < 0) {
-			snprintf(err->msg, sizeof(err->msg), "join the container's network namespace: %s",
-				 strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return setup_err(err, r, "join the container's network namespace: %m");
 		return 0;
 	}
 	/* The supervisor's thread could not make one: as clone() would. */
 	r = RET_NERRNO(unshare(CLONE_NEWNET));
 	if (r >= 0)
 		r = loopback_up();
-	if (r < 0) {
-		snprintf(err->msg, sizeof(err->msg), "create the network namespace: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return setup_err(err, r, "create the network namespace: %m");
 	return 0;
 }

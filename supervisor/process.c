@@ -16,9 +16,7 @@
 
 #include "caps.h"
 #include "rootfs.h"
-#include "supervisor.h"
 #include "util.h"
-
 
 /* 32-bit ids where the old calls take 16-bit ones (i386, arm). */
 #ifdef SYS_setgroups32
@@ -65,7 +63,7 @@ int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec)
 	return 0;
 }
 
-static int set_caps(const ProcessIdentity *id, char *msg, size_t msglen)
+static int set_caps(const ProcessIdentity *id, SetupError *e)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2] = {
@@ -75,34 +73,29 @@ static int set_caps(const ProcessIdentity *id, char *msg, size_t msglen)
 		  (uint32_t)(id->cap_inheritable >> 32) },
 	};
 	if (syscall(SYS_capset, &h, d) < 0) {
-		snprintf(msg, msglen, "set capabilities: %s", strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "set capabilities: %m");
 	}
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	for (int c = 0; c <= cap_last(); c++)
 		if ((id->cap_ambient & ((uint64_t)1 << c)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
-			snprintf(msg, msglen, "raise ambient capability %d: %s", c, strerror(errno));
-			return -errno;
+			return setup_err(e, -errno, "raise ambient capability %d: %m", c);
 		}
 	return 0;
 }
 
-int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
+int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 {
 	/* The bounding set first: dropping needs CAP_SETPCAP, which the
 	 * container's own set may not have. */
 	for (int c = 0; c <= cap_last(); c++)
 		if (!(id->cap_bounding & ((uint64_t)1 << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
 		    errno != EINVAL) {
-			snprintf(msg, msglen, "drop capability %d from the bounding set: %s", c,
-				 strerror(errno));
-			return -errno;
+			return setup_err(e, -errno, "drop capability %d from the bounding set: %m", c);
 		}
 	/* Keep the permitted set across setuid(); we set the sets right after. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
-		snprintf(msg, msglen, "keep capabilities: %s", strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "keep capabilities: %m");
 	}
 
 	/* Supplementary groups first, then gid, then uid: each step needs
@@ -111,16 +104,13 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 	 * init is cloned from a supervisor that may have one more thread
 	 * (netns.c), which the init's copy of the library would wait for. */
 	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0) {
-		snprintf(msg, msglen, "setgroups: %s", strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "setgroups: %m");
 	}
 	if (syscall(SYS_SETRESGID, id->gid, id->gid, id->gid) < 0) {
-		snprintf(msg, msglen, "setgid %u: %s", id->gid, strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "setgid %u: %m", id->gid);
 	}
 	if (syscall(SYS_SETRESUID, id->uid, id->uid, id->uid) < 0) {
-		snprintf(msg, msglen, "setuid %u: %s", id->uid, strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "setuid %u: %m", id->uid);
 	}
 	/* What we are now, not what we asked for: an id of -1 means
 	 * "unchanged" to the calls above, which then succeed and leave us
@@ -128,27 +118,23 @@ int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen)
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	if (syscall(SYS_GETRESUID, &ru, &eu, &su) < 0 || syscall(SYS_GETRESGID, &rg, &eg, &sg) < 0) {
-		snprintf(msg, msglen, "read back the ids: %s", strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "read back the ids: %m");
 	}
 	if (ru != id->uid || eu != id->uid || su != id->uid || rg != id->gid || eg != id->gid ||
 	    sg != id->gid) {
-		snprintf(msg, msglen, "switch to uid %u gid %u: the process has uid %u gid %u",
-			 id->uid, id->gid, (unsigned)ru, (unsigned)rg);
-		return -EPERM;
+		return setup_err(e, -EPERM, "switch to uid %u gid %u: the process has uid %u gid %u",
+				 id->uid, id->gid, (unsigned)ru, (unsigned)rg);
 	}
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	int r = set_caps(id, msg, msglen);
+	int r = set_caps(id, e);
 	if (r < 0)
 		return r;
 	if (id->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(msg, msglen, "set no_new_privs: %s", strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "set no_new_privs: %m");
 	}
 	/* seccomp last: the filter may forbid what the steps above needed. */
 	if (id->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, id->seccomp, 0, 0) < 0) {
-		snprintf(msg, msglen, "load the seccomp filter: %s", strerror(errno));
-		return -errno;
+		return setup_err(e, -errno, "load the seccomp filter: %m");
 	}
 	return 0;
 }
@@ -175,7 +161,7 @@ void process_close_fds(int keep1, int keep2)
 			close(fd);
 }
 
-int process_chdir(const char *cwd, bool create, char *msg, size_t msglen)
+int process_chdir(const char *cwd, bool create, SetupError *e)
 {
 	/* Resolved inside the root, without following magic links: a
 	 * working directory like /proc/self/fd/N must not lead out. */
@@ -184,16 +170,27 @@ int process_chdir(const char *cwd, bool create, char *msg, size_t msglen)
 	int r = root < 0 ? -errno : open_in_root(root, cwd ? cwd : "/", create, false, &fd);
 	if (r >= 0 && fchdir(fd) < 0)
 		r = -errno;
-	if (r < 0) {
-		snprintf(msg, msglen, "working directory `%s`: %s", cwd, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return setup_err(e, r, "working directory `%s`: %m", cwd);
 	/* Belt and braces (as runc): a directory outside our root shows as
 	 * unreachable. */
 	char buf[4096];
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/') {
-		snprintf(msg, msglen, "working directory `%s` is outside the container", cwd);
-		return -EPERM;
-	}
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return setup_err(e, -EPERM, "working directory `%s` is outside the container", cwd);
 	return 0;
+}
+
+_Noreturn void process_exec(const ProcessIdentity *id, const char *cwd, bool create_cwd,
+			    int stage_fd, int error_fd, char *const argv[], char *const envp[])
+{
+	SetupError e;
+	process_close_fds(error_fd, stage_fd);
+	if (process_chdir(cwd, create_cwd, &e) < 0)
+		e.exit_code = EXIT_CANNOT_EXEC;
+	else if (process_apply_identity(id, &e) >= 0) {
+		stage_exec(stage_fd, error_fd, argv, envp);
+		setup_err(&e, -errno, "start the container's command (berth-stage): %m");
+	}
+	ssize_t w _unused_ = write(error_fd, &e, sizeof(e));
+	_exit(e.exit_code);
 }

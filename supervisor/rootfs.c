@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -14,16 +13,6 @@
 #include "resolve.h"
 #include "rootfs.h"
 #include "util.h"
-
-_printf_(3, 4) static int err_set(InitErr *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	errno = -r;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *ret_fd)
 {
@@ -150,7 +139,7 @@ static int bind_set_flags(int fd, const MountOptions *o)
 	return do_mount(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
 }
 
-static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
+static int mount_one(int rootfd, const PreparedMount *m, SetupError *err)
 {
 	const SpecMount *sm = m->spec;
 	bool bind = m->opts.bind;
@@ -159,13 +148,13 @@ static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
 	if (bind) {
 		struct stat st;
 		if (stat(sm->source, &st) < 0)
-			return err_set(err, -errno, "bind mount source `%s`: %m", sm->source);
+			return setup_err(err, -errno, "bind mount source `%s`: %m", sm->source);
 		as_file = !S_ISDIR(st.st_mode);
 	}
 	_cleanup_close_ int target = -EBADF;
 	int r = open_in_root(rootfd, sm->destination, true, as_file, &target);
 	if (r < 0)
-		return err_set(err, r, "mount point `%s` in the container: %m", sm->destination);
+		return setup_err(err, r, "mount point `%s` in the container: %m", sm->destination);
 
 	unsigned long flags = m->opts.flags;
 	if (bind) {
@@ -173,18 +162,18 @@ static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
 		 * set them. */
 		r = do_mount(sm->source, target, NULL, MS_BIND | (flags & MS_REC), NULL);
 		if (r < 0)
-			return err_set(err, r, "bind mount `%s` on `%s`: %m", sm->source,
+			return setup_err(err, r, "bind mount `%s` on `%s`: %m", sm->source,
 				       sm->destination);
 		_cleanup_close_ int t2 = -EBADF;
 		r = open_in_root(rootfd, sm->destination, false, false, &t2);
 		if (r >= 0)
 			r = bind_set_flags(t2, &m->opts);
 		if (r < 0)
-			return err_set(err, r, "set the options of `%s`: %m", sm->destination);
+			return setup_err(err, r, "set the options of `%s`: %m", sm->destination);
 	} else {
 		r = do_mount(sm->source, target, m->fstype, flags & ~MS_REMOUNT, m->opts.data);
 		if (r < 0)
-			return err_set(err, r, "mount %s on `%s` (%s): %m", m->fstype, sm->destination,
+			return setup_err(err, r, "mount %s on `%s` (%s): %m", m->fstype, sm->destination,
 				       m->opts.data ? m->opts.data : "no data");
 	}
 	if (m->opts.propagation) {
@@ -193,12 +182,12 @@ static int mount_one(int rootfd, const PreparedMount *m, InitErr *err)
 		if (r >= 0)
 			r = do_mount(NULL, t3, NULL, m->opts.propagation, NULL);
 		if (r < 0)
-			return err_set(err, r, "set propagation of `%s`: %m", sm->destination);
+			return setup_err(err, r, "set propagation of `%s`: %m", sm->destination);
 	}
 	return 0;
 }
 
-static int make_devices(int rootfd, InitErr *err)
+static int make_devices(int rootfd, SetupError *err)
 {
 	static const struct {
 		const char *path;
@@ -218,30 +207,30 @@ static int make_devices(int rootfd, InitErr *err)
 	_cleanup_close_ int devfd = -EBADF;
 	int r = open_in_root(rootfd, "/dev", true, false, &devfd);
 	if (r < 0)
-		return err_set(err, r, "open /dev in the container: %m");
+		return setup_err(err, r, "open /dev in the container: %m");
 	char p[64];
 	fd_path(devfd, p);
 	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return err_set(err, -errno, "open /dev in the container: %m");
+		return setup_err(err, -errno, "open /dev in the container: %m");
 
 	for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
 		const char *name = devices[i].path + 5;
 		if (mknodat(dir, name, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) < 0) {
 			if (errno == EEXIST)
 				continue;
-			return err_set(err, -errno, "create %s: %m", devices[i].path);
+			return setup_err(err, -errno, "create %s: %m", devices[i].path);
 		}
 		/* mknod honours the umask: make the mode exact. */
 		(void)fchmodat(dir, name, 0666, 0);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(links); i++)
 		if (symlinkat(links[i].target, dir, links[i].link) < 0 && errno != EEXIST)
-			return err_set(err, -errno, "create /dev/%s: %m", links[i].link);
+			return setup_err(err, -errno, "create /dev/%s: %m", links[i].link);
 	return 0;
 }
 
-int rootfs_setup(const InitPlan *plan, InitErr *err)
+int rootfs_setup(const InitPlan *plan, SetupError *err)
 {
 	const ContainerSpec *spec = plan->spec;
 
@@ -249,7 +238,7 @@ int rootfs_setup(const InitPlan *plan, InitErr *err)
 	 * default) still lets host mounts under a shared point flow in. */
 	int r = RET_NERRNO(mount(NULL, "/", NULL, plan->propagation, NULL));
 	if (r < 0)
-		return err_set(err, r, "make / %s: %m", spec->rootfs_propagation);
+		return setup_err(err, r, "make / %s: %m", spec->rootfs_propagation);
 
 	if (plan->overlay_data) {
 		r = RET_NERRNO(mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_data));
@@ -260,20 +249,20 @@ int rootfs_setup(const InitPlan *plan, InitErr *err)
 					     plan->overlay_data));
 		}
 		if (r < 0)
-			return err_set(err, r, "mount the overlay root on `%s`: %m", plan->rootfs);
+			return setup_err(err, r, "mount the overlay root on `%s`: %m", plan->rootfs);
 	} else {
 		r = RET_NERRNO(mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL));
 		if (r < 0)
-			return err_set(err, r, "bind the root `%s`: %m", plan->rootfs);
+			return setup_err(err, r, "bind the root `%s`: %m", plan->rootfs);
 	}
 	/* pivot_root needs the new root's mount to be not shared. */
 	r = RET_NERRNO(mount(NULL, plan->rootfs, NULL, MS_PRIVATE, NULL));
 	if (r < 0)
-		return err_set(err, r, "make the root private: %m");
+		return setup_err(err, r, "make the root private: %m");
 
 	_cleanup_close_ int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return err_set(err, -errno, "open the root `%s`: %m", plan->rootfs);
+		return setup_err(err, -errno, "open the root `%s`: %m", plan->rootfs);
 
 	bool have_dev = false;
 	for (size_t i = 0; i < plan->n_mounts; i++) {
@@ -294,52 +283,52 @@ int rootfs_setup(const InitPlan *plan, InitErr *err)
 	return 0;
 }
 
-int rootfs_pivot(const char *rootfs, InitErr *err)
+int rootfs_pivot(const char *rootfs, SetupError *err)
 {
 	/* pivot_root(".", ".") stacks the old root under the new one at the
 	 * same place; detaching "." then drops the old root entirely, without
 	 * needing a directory for it inside the image. */
 	if (chdir(rootfs) < 0)
-		return err_set(err, -errno, "chdir to the root: %m");
+		return setup_err(err, -errno, "chdir to the root: %m");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return err_set(err, -errno, "pivot_root: %m");
+		return setup_err(err, -errno, "pivot_root: %m");
 	if (umount2(".", MNT_DETACH) < 0)
-		return err_set(err, -errno, "detach the old root: %m");
+		return setup_err(err, -errno, "detach the old root: %m");
 	if (chdir("/") < 0)
-		return err_set(err, -errno, "chdir /: %m");
+		return setup_err(err, -errno, "chdir /: %m");
 	return 0;
 }
 
-static int mask_path(const char *path, InitErr *err)
+static int mask_path(const char *path, SetupError *err)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : err_set(err, -errno, "mask %s: %m", path);
+		return errno == ENOENT ? 0 : setup_err(err, -errno, "mask %s: %m", path);
 	int r;
 	if (S_ISDIR(st.st_mode))
 		r = RET_NERRNO(mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0"));
 	else
 		r = RET_NERRNO(mount("/dev/null", path, NULL, MS_BIND, NULL));
 	if (r < 0 && r != -ENOENT)
-		return err_set(err, r, "mask %s: %m", path);
+		return setup_err(err, r, "mask %s: %m", path);
 	return 0;
 }
 
-static int readonly_path(const char *path, InitErr *err)
+static int readonly_path(const char *path, SetupError *err)
 {
 	int r = RET_NERRNO(mount(path, path, NULL, MS_BIND | MS_REC, NULL));
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return err_set(err, r, "make %s read-only: %m", path);
+		return setup_err(err, r, "make %s read-only: %m", path);
 	r = RET_NERRNO(mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
 							 MS_NODEV | MS_NOEXEC, NULL));
 	if (r < 0)
-		return err_set(err, r, "make %s read-only: %m", path);
+		return setup_err(err, r, "make %s read-only: %m", path);
 	return 0;
 }
 
-int rootfs_finish(const InitPlan *plan, InitErr *err)
+int rootfs_finish(const InitPlan *plan, SetupError *err)
 {
 	const ContainerSpec *spec = plan->spec;
 	int r;
@@ -352,7 +341,7 @@ int rootfs_finish(const InitPlan *plan, InitErr *err)
 	if (spec->root_readonly) {
 		r = RET_NERRNO(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
 		if (r < 0)
-			return err_set(err, r, "make the root read-only: %m");
+			return setup_err(err, r, "make the root read-only: %m");
 	}
 	return 0;
 }

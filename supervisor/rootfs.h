@@ -4,21 +4,17 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "supervisor.h"
+#include "init-plan.h"
 
 /* Helpers for the container init, between clone() and execve(): no
  * allocation, errors as negative errno and, in err, one short line. */
 
-typedef struct {
-	char msg[SYNC_MSG_MAX];
-} InitErr;
-
-int rootfs_setup(const InitPlan *plan, InitErr *err);
-int rootfs_pivot(const char *rootfs, InitErr *err);
-int rootfs_finish(const InitPlan *plan, InitErr *err);
+int rootfs_setup(const InitPlan *plan, SetupError *err);
+int rootfs_pivot(const char *rootfs, SetupError *err);
+int rootfs_finish(const InitPlan *plan, SetupError *err);
 /* Joins the network namespace plan->netns_sock brings (netns.c), or, if
  * none comes, makes one. Before /sys is mounted; once. */
-int netns_join(const InitPlan *plan, InitErr *err);
+int netns_join(const InitPlan *plan, SetupError *err);
 
 /* Opens path (absolute, inside the root at rootfd) without ever leaving
  * that root, creating it as a directory (or an empty file) when missing. */

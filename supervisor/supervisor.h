@@ -1,113 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <linux/filter.h>
 #include <uv.h>
 
+#include "container-setup.h"
 #include "db.h"
-#include "mount-options.h"
 #include "oci.h"
 #include "paths.h"
 #include "protocol.h"
 #include "sync-msg.h"
-
-/* One mount of the spec, with its options already split, so that the
- * container init does not parse or allocate after clone(). */
-typedef struct {
-	const SpecMount *spec;
-	MountOptions opts;
-	const char *fstype; /* what mount(2) gets: "cgroup" becomes "cgroup2" */
-} PreparedMount;
-
-/* process.c: identity and privileges of a process entering a container */
-typedef struct {
-	uint32_t uid, gid;
-	const uint32_t *groups;
-	size_t n_groups;
-	bool no_new_privileges;
-	/* capability sets as masks, prepared before clone */
-	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
-	/* the seccomp filter, loaded last; NULL: none */
-	const struct sock_fprog *seccomp;
-} ProcessIdentity;
-/* Fills the capability masks of id from the spec's names. */
-int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec);
-/* Our permitted capabilities (all of them when capget() fails). */
-uint64_t process_permitted_caps(void);
-int process_apply_identity(const ProcessIdentity *id, char *msg, size_t msglen);
-
-/* What the container init needs, prepared by the supervisor before clone. */
-typedef struct {
-	const ContainerSpec *spec;
-	char *rootfs;             /* the root: root.path resolved (bundle/rootfs) */
-	char *overlay_data;       /* lowerdir=...,upperdir=...,workdir=...[,volatile] or NULL */
-	size_t overlay_volatile;  /* > 0: where ",volatile" starts in overlay_data */
-	unsigned long propagation; /* for "/" before anything is mounted */
-	PreparedMount *mounts;
-	size_t n_mounts;
-	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
-	int error_fd;            /* write end of the exec error pipe (cloexec) */
-	int console_fd;          /* -t: socket to send the pty master through */
-	int userns_fd;           /* --userns: socket to ask for the id maps through */
-	int stage_fd;            /* sealed memfd of berth-stage, which execs the command */
-	ProcessIdentity identity;
-	struct sock_fprog seccomp; /* filter.len == 0: none */
-	int join_cgroup_fd;      /* clone() fallback: the cgroup the init joins itself */
-	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
-	int netns_sock;          /* where a new network namespace comes from (netns.c) */
-	int netns_peer;          /* the supervisor's end of it, which the init closes */
-	int commit_fd;           /* --wait: a byte on it lets the command run (protocol.h) */
-	int commit_peer;         /* the supervisor's end of it, which the init closes */
-	bool seccomp_late;       /* the filter comes on commit_fd first (spawn.c) */
-} InitPlan;
-
-/* A network namespace made by a thread of ours (netns.c), which sends it
- * down sock[0]; the init receives it from sock[1]. */
-typedef struct {
-	pthread_t thread;
-	bool started;
-	int sock[2];
-	int result; /* the thread's: 0, or a negative errno */
-} NetnsPrep;
-void netns_prep_start(NetnsPrep *p);
-/* Waits for the thread, if any, and closes both ends; its result. */
-int netns_prep_done(NetnsPrep *p);
-int loopback_up(void);
-
-
-/* Runs in the child of clone(): sets up the root and execs the command.
- * Never returns; on failure it writes an InitError and exits. */
-_Noreturn void container_init(const InitPlan *plan);
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* clone3() with CLONE_PIDFD and CLONE_INTO_CGROUP: one call creates every
- * namespace in flags, places the child in its cgroup (no window where it
- * runs elsewhere) and hands us a pidfd (no pid reuse race). Returns 0 in
- * the child, like fork(). Where clone3() answers ENOSYS (kernels before
- * 5.3, seccomp profiles that refuse it so that libc falls back, valgrind)
- * it falls back to clone() without CLONE_NEWCGROUP and *ret_joined is
- * false: the child has to join cgroup_fd, then unshare its cgroup
- * namespace, itself. */
-pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_joined);
-
-/* throwaway: the writable layer is deleted when the container ends (--rm).
- * ret_error: a message beyond the errno, when there is one (or NULL). */
-int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway, bool late_seccomp, char **ret_error);
-void init_plan_done(InitPlan *plan);
 
 typedef struct Supervisor Supervisor;
 
@@ -132,11 +36,11 @@ struct Supervisor {
 	uint64_t self_start_time; /* ours, for the DB row (read while the init works) */
 	char boot_id[37];
 	int sync_fd;
-	int stage_fd;        /* --wait: berth-stage's sealed copy, made early */
-	NetnsPrep netns;     /* --wait --new-netns: the network namespace, made early */
-	/* --wait (protocol.h): what we made before the CLI recorded the
+	int stage_fd;        /* berth-stage's sealed copy, made early */
+	NetnsPrep netns;     /* --new-netns: the network namespace, made early */
+	/* (protocol.h) What we made before the CLI recorded the
 	 * container, and take down if it never does. */
-	bool committed;   /* the DB row exists: SYNC_COMMIT came (always, without --wait) */
+	bool committed;   /* the DB row exists: SYNC_COMMIT came */
 	bool made_bundle; /* --make-bundle: the container's folder is ours */
 	char spare_slot; /* ... and came from spare/<this> (spare.c), or 0 */
 	bool made_cgroup;
@@ -184,9 +88,10 @@ struct Supervisor {
 	bool finished;
 };
 
-/* spawn.c */
-/* -ECANCELED: the CLI called the run off (supervisor_await_commit()). */
-int supervisor_spawn(Supervisor *s, char **ret_error, int *ret_exit_code);
+/* spawn.c: the container's init, through the container-setup core, up to
+ * its command's execve(); why it failed in e. -ECANCELED: the CLI called
+ * the run off (supervisor_await_commit()). */
+int supervisor_spawn(Supervisor *s, SetupError *e);
 
 /* spare.c: spare container folders. spare_take() renames one to
  * s->bundle; spare_put_back() returns it (or removes s->bundle when it was
@@ -196,13 +101,10 @@ bool spare_take(Supervisor *s);
 void spare_put_back(Supervisor *s);
 int spare_recycle(Supervisor *s, const char *path);
 
-/* main.c: --wait. 1 once the CLI has recorded the container
+/* main.c: 1 once the CLI has recorded the container
  * (SYNC_COMMIT), 0 when it closed the socket instead; then
  * supervisor_abort() takes down what we made, leaving no trace. */
 int supervisor_await_commit(Supervisor *s);
-/* The device cgroup program on s->cgroup_fd, as the spec says; on failure
- * a message in msg. */
-int supervisor_restrict_devices(Supervisor *s, char *msg, size_t msglen);
 void supervisor_abort(Supervisor *s);
 
 /* loop.c */
@@ -241,15 +143,6 @@ void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t le
 void ctr_log_flush(Supervisor *s);
 /* Tells supervisor.log what the log dropped since the last report, if any. */
 void ctr_log_report_drops(Supervisor *s);
-
-/* Closes every fd above 2 but keep1 and keep2 (-1: none). */
-void process_close_fds(int keep1, int keep2);
-/* chdir() to cwd resolved inside our root (made if create). */
-int process_chdir(const char *cwd, bool create, char *msg, size_t msglen);
-
-/* stage-memfd.c: the sealed memfd copy of berth-stage (see stage.c) */
-int stage_memfd(int *ret_fd);
-void stage_exec(int stage_fd, int error_fd, char *const argv[], char *const envp[]);
 
 /* exec.c: `berth-supervisor exec ...`, a process in a running container */
 int exec_main(int argc, char *argv[]);

@@ -42,8 +42,8 @@ expect_bad "invalid name" 'invalid container name `\.\./x`' run --name ../x busy
 expect_bad "bad environment variable" 'invalid --env `=x`: expected KEY=VALUE' run -e =x busybox true
 expect_bad "bad hostname" 'invalid hostname `-bad-`' run --hostname -bad- busybox true
 expect_bad "a command that is not UTF-8" 'the command is not valid UTF-8' run busybox echo $'a\xffb'
-# `run` starts its supervisor before it creates the container (--wait,
-# common/protocol.h): a run refused after that must not leave it behind.
+# `run` starts its supervisor before it creates the container
+# (common/protocol.h): a run refused after that must not leave it behind.
 t_ok "a refused run leaves no supervisor behind" wait_for 5 t_no_supervisors
 expect_bad "relative workdir" '--workdir `rel` must be an absolute path' run --workdir rel busybox true
 expect_bad "option without value" 'option `--name` needs a value' run --name

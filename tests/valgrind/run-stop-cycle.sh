@@ -39,7 +39,7 @@ sleep 2
 "$B" stop -t 2 vg >/dev/null
 "$B" status vg | grep '^State:'
 # A foreground --rm run: the supervisor started before the container
-# exists (--wait), its kept DB connection, the clean-up after the CLI left.
+# exists (protocol.h), its kept DB connection, the clean-up after the CLI left.
 "$B" run --rm --name vg2 busybox true || exit 1
 for _ in $(seq 100); do
 	pgrep -f "berth-supervisor --root $BERTH_ROOT " >/dev/null || break

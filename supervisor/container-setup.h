@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The container-setup core: from a parsed OCI config.json to a process in
+ * the container's namespaces and cgroup, set up and held before its
+ * command, which its caller then releases. It knows nothing of the state
+ * DB, the CLI, libuv, logs or the control socket: berth-supervisor is one
+ * front end of it (spawn.c for a container's init, exec.c for `berth
+ * exec`), and a second one can drive it the same way.
+ *
+ *   setup_limits()       the spec's resource limits on the container's
+ *                        cgroup, before anything runs in it
+ *   setup_spawn()        prepares all that can be prepared (the mounts'
+ *                        options, the capabilities, berth-stage's sealed
+ *                        copy), joins the namespaces to share, and clones
+ *                        the init into new ones and the cgroup; the init
+ *                        sets the container up and then waits
+ *   setup_prepare_release()  meanwhile, beside it: the seccomp filter,
+ *                        compiled and handed to the init, and the device
+ *                        program on the cgroup
+ *   setup_map_ids()      --userns: the id maps, once the init asks
+ *   setup_release()      lets the init exec the command
+ *   setup_wait_exec()    until it has (0), or said why it could not
+ *   setup_kill()         ends and reaps a process that will not run
+ *   setup_process_done() closes what is left
+ *
+ * The files behind it: container-setup.c (this), init.c (the init,
+ * between clone() and execve()), rootfs.c, process.c (what every process
+ * entering the container goes through last, also exec's), clone.c,
+ * netns.c and stage-memfd.c; their shared types are in init-plan.h.
+ * docs/architecture.md shows the whole path. */
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci.h"
+#include "protocol.h"
+#include "util.h"
+
+/* The one way an error leaves the set-up path, from the supervisor's
+ * preparations and from the init alike: an errno, the exit code the CLI
+ * should exit with, one short line (protocol.h's InitError, which is
+ * what the init writes to the error pipe). */
+typedef InitError SetupError;
+
+/* Fills e (exit code 125) and returns r, a negative errno; %m in fmt is
+ * -r. Neither reads nor changes errno: `setup_err(e, -errno, ...)` takes
+ * it before any formatting. No allocation, so the init can use it. */
+_printf_(3, 4) int setup_err(SetupError *e, int r, const char *fmt, ...);
+
+/* A network namespace made by a thread of ours (netns.c) while the rest is
+ * prepared: it sends it down sock[0], and the init receives it from
+ * sock[1]. Its own rule: the init is then cloned while this thread may
+ * run, so nothing between clone() and execve() may take a lock of the C
+ * library (init.c). */
+typedef struct {
+	pthread_t thread;
+	bool started;
+	int sock[2];
+	int result; /* the thread's: 0, or a negative errno */
+} NetnsPrep;
+#define NETNS_PREP_INIT { .sock = { -EBADF, -EBADF } }
+void netns_prep_start(NetnsPrep *p);
+/* Waits for the thread, if any, and closes both ends; its result. */
+int netns_prep_done(NetnsPrep *p);
+
+/* The sealed memfd copy of berth-stage (stage.c), which execs every
+ * command: made ahead by a caller that has time to spare, or by
+ * setup_spawn(). */
+int stage_memfd(int *ret_fd);
+
+/* The spec's memory, CPU, pids and I/O limits on the cgroup at path (its
+ * controllers enabled first). */
+int setup_limits(const ContainerSpec *spec, const char *cgroup, SetupError *e);
+
+typedef struct {
+	const ContainerSpec *spec;
+	const char *bundle;  /* the folder the spec's relative paths start from */
+	bool throwaway;      /* the writable layer goes with the container (--rm) */
+	int cgroup_fd;       /* the container's cgroup (common/cgroup.h), which the init is cloned into */
+	int stdio[3];        /* without a terminal: the command's stdin, stdout and stderr */
+	int stage_fd;        /* berth-stage's sealed copy made ahead (taken), or -EBADF */
+	NetnsPrep *netns;    /* a network namespace under way, or NULL */
+} SetupParams;
+
+/* What setup_spawn() hands back: owns every descriptor in it. */
+typedef struct {
+	pid_t pid;
+	int pidfd;
+	int release_fd; /* the init reads the seccomp filter, then one byte, from it */
+	int error_fd;   /* the exec error pipe: its end of file says the command runs */
+	int console_fd; /* a terminal: the init sends its pty master over it */
+	int userns_fd;  /* --userns: the init asks for its id maps over it */
+	int tty_master; /* a terminal: the pty master, once setup_wait_exec() has it */
+	uint64_t caps;  /* the init's effective capabilities, which the filter depends on */
+	bool netns_late; /* the init gets its network namespace from params.netns */
+} SetupProcess;
+#define SETUP_PROCESS_INIT                                                                   \
+	{                                                                                    \
+		.pidfd = -EBADF, .release_fd = -EBADF, .error_fd = -EBADF, .console_fd = -EBADF, \
+		.userns_fd = -EBADF, .tty_master = -EBADF                                    \
+	}
+
+int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e);
+int setup_prepare_release(SetupProcess *proc, const ContainerSpec *spec, int cgroup_fd,
+			  SetupError *e);
+int setup_map_ids(SetupProcess *proc, const ContainerSpec *spec);
+int setup_release(SetupProcess *proc);
+/* Waits (at most a minute) until the init has exec'd the command: 0; or
+ * it said why it could not: that error, in e. */
+int setup_wait_exec(SetupProcess *proc, SetupError *e);
+void setup_kill(SetupProcess *proc);
+void setup_process_done(SetupProcess *proc);
+
+/* What every process entering a container takes on last: the identity
+ * and privileges (process.c). */
+typedef struct {
+	uint32_t uid, gid;
+	const uint32_t *groups;
+	size_t n_groups;
+	bool no_new_privileges;
+	/* capability sets as masks, prepared before clone */
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	/* the seccomp filter, loaded last; NULL: none */
+	const struct sock_fprog *seccomp;
+} ProcessIdentity;
+/* Fills the capability masks of id from the spec's names. */
+int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec);
+/* Our permitted capabilities (all of them when capget() fails). */
+uint64_t process_permitted_caps(void);
+
+/* The last steps of a process in the container, the init's and exec's
+ * alike: every descriptor closed but error_fd and stage_fd, the working
+ * directory entered inside the root (made if create_cwd), the identity
+ * taken, and the command exec'd through berth-stage. Never returns; a
+ * failure goes to error_fd as a SetupError (exit code 126 for the working
+ * directory), and the process exits. */
+_Noreturn void process_exec(const ProcessIdentity *id, const char *cwd, bool create_cwd,
+			    int stage_fd, int error_fd, char *const argv[], char *const envp[]);
+
+/* `berth exec`: a process started in a running container. Its caller has
+ * joined the container's namespaces but its cgroup and user namespaces
+ * (setns() on target_pidfd's); the process is cloned into the cgroup,
+ * joins those two itself, then takes its stdio and execs as
+ * process_exec() does. The caller waits on error_fd as on an init's. */
+typedef struct {
+	const ContainerSpec *spec;
+	int target_pidfd;       /* a process of the container */
+	int cgroup_fd;          /* the container's cgroup */
+	int procs_fd;           /* its cgroup.procs, opened before setns(): the clone() fallback */
+	const ProcessIdentity *id;
+	const char *cwd;
+	char *const *argv;
+	char *const *envp;
+	int stdio[3];
+	bool controlling_tty;   /* stdio is a terminal, which becomes the process's */
+	int stage_fd;
+	int error_fd;           /* the write end of the error pipe */
+} SetupJoin;
+/* The process's pid, and its pidfd; or a negative errno. */
+pid_t setup_join_spawn(const SetupJoin *j, int *ret_pidfd);
