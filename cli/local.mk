@@ -54,7 +54,7 @@ berth_SOURCES = \
 	cli/sha256.c \
 	cli/sha256.h \
 	$(NULL)
-berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
+berth_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES) -DPKGLIBEXECDIR=\"$(pkglibexecdir)\"
 berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	$(LIBCRYPTO_CFLAGS)
 # libtracebpf.a uses libdb.a and libcommon.a: it comes first.

@@ -21,6 +21,7 @@ berth_supervisor_SOURCES = \
 	supervisor/netns.c \
 	supervisor/spare.c \
 	$(NULL)
+berth_supervisor_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
 berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)
 berth_supervisor_LDADD = libdb.a libcommon.a $(SUPERVISOR_LIBS)
@@ -44,12 +45,13 @@ berth_stage_SOURCES = \
 # Without a C library where configure knows how (STAGE_NOLIBC); no stack
 # protector or fortify there, which would need one.
 if STAGE_NOLIBC
-berth_stage_CPPFLAGS = $(AM_CPPFLAGS) -DSTAGE_NOLIBC -U_FORTIFY_SOURCE
+berth_stage_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES) -DSTAGE_NOLIBC -U_FORTIFY_SOURCE
 berth_stage_CFLAGS = $(BERTH_CFLAGS) -ffreestanding -fno-stack-protector -fno-builtin -fno-pie \
 	-fno-asynchronous-unwind-tables
 berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static -nostdlib -no-pie -Wl,--build-id=none
 berth_stage_LDADD =
 else
+berth_stage_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
 berth_stage_CFLAGS = $(BERTH_CFLAGS)
 berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static
 endif
