@@ -37,6 +37,7 @@ fuzz_parse_size_src = \
 	$(top_srcdir)/common/log.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
+	$(top_srcdir)/common/paths.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_names_src = \
@@ -48,11 +49,13 @@ fuzz_oci_src = \
 	$(top_srcdir)/common/caps.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
+	$(top_srcdir)/common/paths.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_mount_options_src = \
 	$(top_srcdir)/tests/fuzz/fuzz-mount-options.c \
 	$(top_srcdir)/common/mount-options.c \
+	$(top_srcdir)/common/parse.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_iso8601_src = \
