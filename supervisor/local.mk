@@ -1,14 +1,13 @@
-# Built in the top build folder next to `berth`, which is where an
-# uninstalled `berth` looks for it; installed under $(pkglibexecdir).
-pkglibexec_PROGRAMS += berth-supervisor
-berth_supervisor_SOURCES = \
+# The supervisor but main() is libsupervisor.a, so that a unit test can
+# link the module it tests; berth-stage (stage.c) is a program of its own.
+noinst_LIBRARIES += libsupervisor.a
+libsupervisor_a_SOURCES = \
 	supervisor/clone.c \
 	supervisor/ctr-log.c \
 	supervisor/exit.c \
 	supervisor/forward.c \
 	supervisor/init.c \
 	supervisor/loop.c \
-	supervisor/main.c \
 	supervisor/rootfs.c \
 	supervisor/rootfs.h \
 	supervisor/spawn.c \
@@ -21,19 +20,30 @@ berth_supervisor_SOURCES = \
 	supervisor/netns.c \
 	supervisor/spare.c \
 	$(NULL)
-berth_supervisor_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
-berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+SUPERVISOR_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
+SUPERVISOR_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+libsupervisor_a_CFLAGS = $(SUPERVISOR_CFLAGS)
+
+# Built in the top build folder next to `berth`, which is where an
+# uninstalled `berth` looks for it; installed under $(pkglibexecdir).
+pkglibexec_PROGRAMS += berth-supervisor
+berth_supervisor_SOURCES = supervisor/main.c
+berth_supervisor_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+berth_supervisor_CFLAGS = $(SUPERVISOR_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)
-berth_supervisor_LDADD = libdb.a libcommon.a $(SUPERVISOR_LIBS)
+berth_supervisor_LDADD = libsupervisor.a libdb.a libcommon.a $(SUPERVISOR_LIBS)
 
 # The same objects linked against the shared C library, for valgrind
 # (tests/valgrind/run-stop-cycle.sh): memcheck replaces malloc() in a
 # shared libc only.
 check_PROGRAMS += tests/valgrind/berth-supervisor-dynamic
 tests_valgrind_berth_supervisor_dynamic_SOURCES =
-tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libdb.a libcommon.a \
-	$(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
-tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libdb.a libcommon.a
+tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libsupervisor.a \
+	libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) \
+	$(LIBSECCOMP_LIBS)
+tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libsupervisor.a \
+	libdb.a libcommon.a
 
 # The static program every container's command is exec'd from, out of a
 # sealed memfd copy (see supervisor/stage.c).

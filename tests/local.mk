@@ -44,6 +44,7 @@ UNIT_TESTS = \
 	tests/unit/test-mount-spec \
 	tests/unit/test-printable \
 	tests/unit/test-stdio-relay \
+	tests/unit/test-options \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -93,6 +94,11 @@ tests_unit_test_stdio_relay_SOURCES = tests/unit/test-stdio-relay.c
 tests_unit_test_stdio_relay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_stdio_relay_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stdio_relay_LDADD = $(UNIT_LDADD)
+# A module of cli/, linked from libcli.a as berth links it.
+tests_unit_test_options_SOURCES = tests/unit/test-options.c
+tests_unit_test_options_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_options_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
 
 SYSTEM_TESTS = \
