@@ -33,6 +33,12 @@ berth_supervisor_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 berth_supervisor_CFLAGS = $(SUPERVISOR_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)
 berth_supervisor_LDADD = libsupervisor.a libdb.a libcommon.a $(SUPERVISOR_LIBS)
+if STATIC_SUPERVISOR
+# glibc's dlopen() and getpwuid_r() would load the host's shared libraries
+# in a static program: SQLite and libuv get calls that refuse instead.
+berth_supervisor_SOURCES += supervisor/static-libc.c
+berth_supervisor_LDFLAGS += -Wl,--wrap=dlopen -Wl,--wrap=getpwuid_r
+endif
 
 # The same objects linked against the shared C library, for valgrind
 # (tests/valgrind/run-stop-cycle.sh): memcheck replaces malloc() in a
