@@ -44,6 +44,7 @@ libcli_a_SOURCES = \
 	cli/image-layers.c \
 	cli/image-layers.h \
 	cli/image-oci.c \
+	cli/image-resolve.c \
 	cli/image-unpack.c \
 	cli/image-unpack.h \
 	cli/images.c \
