@@ -2,7 +2,7 @@
 #pragma once
 
 /* The image store and the ways images get into it. See
- * docs/state-db-images.md for the layout on disk and in the DB. */
+ * docs/state-db.md, "Images and layers", for the layout on disk and in the DB. */
 
 #include <stdint.h>
 
