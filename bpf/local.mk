@@ -14,7 +14,7 @@ libtracebpf_a_SOURCES = \
 	bpf/trace.h \
 	$(NULL)
 nodist_libtracebpf_a_SOURCES = bpf/trace.skel.h
-libtracebpf_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/bpf -I$(top_srcdir)/bpf
+libtracebpf_a_CPPFLAGS = $(AM_CPPFLAGS) $(BPF_INCLUDES)
 libtracebpf_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS)
 
 BUILT_SOURCES += bpf/vmlinux.h bpf/trace.skel.h

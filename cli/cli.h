@@ -107,7 +107,7 @@ void cli_block_forwarded_signals(void);
 int ctl_send(Cli *cli, const char *id, const CtlRequest *req, int *ret_fd);
 int ctl_receive(int fd, CtlReply *ret);
 
-/* Images (images.c) */
+/* Images: what `run` names (image-resolve.c); the default (image-busybox.c). */
 typedef struct {
 	char *name;     /* image name, or the absolute rootfs path */
 	char **layers;  /* top first */

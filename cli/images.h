@@ -2,7 +2,7 @@
 #pragma once
 
 /* The image store and the ways images get into it. See
- * docs/state-db-images.md for the layout on disk and in the DB. */
+ * docs/state-db.md, "Images and layers", for the layout on disk and in the DB. */
 
 #include <stdint.h>
 
@@ -27,6 +27,8 @@ int image_store_mktemp(const char *dir, char **ret);
  * absolute paths, for users to read; NULL when it is damaged. */
 typedef struct json_t json_t;
 json_t *image_layer_paths(Cli *cli, const char *layers_json);
+/* The same as a string vector; -EBADMSG when it is damaged. */
+int image_layers_from_json(Cli *cli, const char *layers_json, char ***ret);
 /* Bytes on disk under path (st_blocks), hard-linked files counted once. */
 int disk_usage(const char *path, uint64_t *ret);
 /* Fails with a clear message when name is not a valid image name or is

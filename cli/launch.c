@@ -60,6 +60,38 @@ int find_supervisor(char **ret)
 	return 0;
 }
 
+/* Appends the text of errno e to msg (NUL-terminated, of size
+ * SYNC_MSG_MAX) for the forked child below, with async-signal-safe calls
+ * only: strlen() and memcpy() are (POSIX 2016), and so is glibc's
+ * strerrordesc_np() (its manual), whose text is strerror()'s in the C
+ * locale, which is berth's; snprintf() and strerror() are not. Without
+ * strerrordesc_np(), the number: "errno 2". */
+static void append_error_text(char *msg, int e)
+{
+	const char *text = NULL;
+#if HAVE_STRERRORDESC_NP
+	text = strerrordesc_np(e);
+#endif
+	char num[sizeof("errno 4294967295")] = "errno ";
+	if (!text) {
+		char digits[10];
+		size_t n = 0, l = strlen(num);
+		unsigned v = (unsigned)e;
+		do
+			digits[n++] = (char)('0' + v % 10);
+		while ((v /= 10) > 0);
+		while (n > 0)
+			num[l++] = digits[--n];
+		num[l] = '\0';
+		text = num;
+	}
+	size_t used = strlen(msg), len = strlen(text);
+	if (len > SYNC_MSG_MAX - 1 - used)
+		len = SYNC_MSG_MAX - 1 - used;
+	memcpy(msg + used, text, len);
+	msg[used + len] = '\0';
+}
+
 static int read_msg(int fd, SyncMsg *m)
 {
 	return sync_recv(fd, m, NULL);
@@ -124,7 +156,9 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	 * events). A forked child is placed on an idle CPU and we go on at
 	 * once; our memory is small this early, so the copy is cheap. Only
 	 * async-signal-safe calls in the child; a failed exec is told over the
-	 * socket, as any other failure to start. */
+	 * socket, as any other failure to start: what names the supervisor
+	 * is formatted here, before the fork, and the child only appends the
+	 * error's text (append_error_text()). */
 	/* Away from our CPU until SYNC_GO (protocol.h). */
 	cpu_set_t away;
 	bool pin = false;
@@ -133,6 +167,8 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 		CPU_CLR(cpu, &away);
 		pin = CPU_COUNT(&away) > 0 && !getenv("NOPIN");
 	}
+	SyncMsg failed = { .type = SYNC_ERROR, .exit_code = EXIT_BERTH_ERROR };
+	snprintf(failed.msg, sizeof(failed.msg), "start %s: ", sup);
 	pid_t pid = fork();
 	if (pid < 0)
 		return log_error_errno(-errno, "start %s: fork: %m", sup);
@@ -179,9 +215,9 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 			else
 				e = exec_error;
 		}
-		SyncMsg m = { .type = SYNC_ERROR, .error = -e, .exit_code = EXIT_BERTH_ERROR };
-		snprintf(m.msg, sizeof(m.msg), "start %s: %s", sup, strerror(e));
-		(void)send(theirs, &m, sizeof(m), MSG_NOSIGNAL);
+		failed.error = -e;
+		append_error_text(failed.msg, e);
+		(void)send(theirs, &failed, sizeof(failed), MSG_NOSIGNAL);
 		_exit(EXIT_BERTH_ERROR);
 	}
 	log_debug("forked %d to start %s for container %.12s, which waits for its configuration",

@@ -1,5 +1,7 @@
-bin_PROGRAMS += berth
-berth_SOURCES = \
+# Every command but main() is in libcli.a, so that a unit test can link
+# the module it tests.
+noinst_LIBRARIES += libcli.a
+libcli_a_SOURCES = \
 	cli/bulk.c \
 	cli/bulk.h \
 	cli/cancel.c \
@@ -42,30 +44,39 @@ berth_SOURCES = \
 	cli/image-layers.c \
 	cli/image-layers.h \
 	cli/image-oci.c \
+	cli/image-resolve.c \
 	cli/image-unpack.c \
 	cli/image-unpack.h \
 	cli/images.c \
 	cli/images.h \
 	cli/launch.c \
 	cli/limits-output.c \
-	cli/main.c \
 	cli/progress.c \
 	cli/progress.h \
 	cli/sha256.c \
 	cli/sha256.h \
 	$(NULL)
-berth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf
-berth_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(LIBARCHIVE_CFLAGS) \
+CLI_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES) -DPKGLIBEXECDIR=\"$(pkglibexecdir)\"
+CLI_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	$(LIBCRYPTO_CFLAGS)
-# libtracebpf.a uses libdb.a and libcommon.a: it comes first.
-# libarchive, libcrypto and libbpf are not linked: dlopen() (common/dl.h).
-berth_LDADD = $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) \
-	$(LIBSECCOMP_LIBS)
+libcli_a_CPPFLAGS = $(CLI_CPPFLAGS)
+libcli_a_CFLAGS = $(CLI_CFLAGS)
+
+bin_PROGRAMS += berth
+berth_SOURCES = cli/main.c
+berth_CPPFLAGS = $(CLI_CPPFLAGS)
+berth_CFLAGS = $(CLI_CFLAGS)
+# What libcli.a links, users first: libtracebpf.a uses libdb.a and
+# libcommon.a, libdb.a uses libcommon.a. libarchive, libcrypto and libbpf
+# are not linked: dlopen() (common/dl.h).
+CLI_LIBS = libcli.a $(BERTH_TRACE_LIBS) libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) \
+	$(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
+berth_LDADD = $(CLI_LIBS)
 BERTH_TRACE_LIBS =
 
 if ENABLE_BPF
 # `berth trace`; without eBPF, cmd_trace.c alone says it is not built in.
-berth_SOURCES += \
+libcli_a_SOURCES += \
 	cli/trace-attrib.c \
 	cli/trace-cli.h \
 	cli/trace-format.c \

@@ -4,7 +4,7 @@
 /* How `berth trace` writes an event: one text line
  *   12:01:02.345 web(3f2a9c1b) exec /bin/sh pid=1234
  * or one JSON object per line, and the row of the events table. The JSON
- * keys and the table's `details` use the same names (docs/state-db-events.md). */
+ * keys and the table's `details` use the same names (docs/state-db.md, "events"). */
 
 #include <errno.h>
 #include <stdlib.h>

@@ -47,4 +47,5 @@ libcommon_a_SOURCES = \
 	common/util.c \
 	common/util.h \
 	$(NULL)
+libcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_INCLUDES)
 libcommon_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSECCOMP_CFLAGS)

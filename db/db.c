@@ -59,7 +59,7 @@ static const Migration migrations[] = {
 		"  created_at TEXT NOT NULL,"
 		"  config TEXT"
 		") STRICT;" },
-	/* 2: events recorded by `berth trace --db` (docs/state-db-events.md).
+	/* 2: events recorded by `berth trace --db` (docs/state-db.md, "events").
 	 * container_id is no foreign key: events outlive their container,
 	 * which is why its name is kept too. */
 	{ .sql =

@@ -10,4 +10,5 @@ libdb_a_SOURCES = \
 	db/relative-paths.c \
 	db/repair.c \
 	$(NULL)
+libdb_a_CPPFLAGS = $(AM_CPPFLAGS) $(DB_INCLUDES)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

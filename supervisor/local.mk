@@ -1,7 +1,7 @@
-# Built in the top build folder next to `berth`, which is where an
-# uninstalled `berth` looks for it; installed under $(pkglibexecdir).
-pkglibexec_PROGRAMS += berth-supervisor
-berth_supervisor_SOURCES = \
+# The supervisor but main() is libsupervisor.a, so that a unit test can
+# link the module it tests; berth-stage (stage.c) is a program of its own.
+noinst_LIBRARIES += libsupervisor.a
+libsupervisor_a_SOURCES = \
 	supervisor/clone.c \
 	supervisor/container-setup.c \
 	supervisor/container-setup.h \
@@ -11,7 +11,6 @@ berth_supervisor_SOURCES = \
 	supervisor/init.c \
 	supervisor/init-plan.h \
 	supervisor/loop.c \
-	supervisor/main.c \
 	supervisor/rootfs.c \
 	supervisor/rootfs.h \
 	supervisor/spawn.c \
@@ -24,18 +23,36 @@ berth_supervisor_SOURCES = \
 	supervisor/netns.c \
 	supervisor/spare.c \
 	$(NULL)
-berth_supervisor_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+SUPERVISOR_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
+SUPERVISOR_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+libsupervisor_a_CFLAGS = $(SUPERVISOR_CFLAGS)
+
+# Built in the top build folder next to `berth`, which is where an
+# uninstalled `berth` looks for it; installed under $(pkglibexecdir).
+pkglibexec_PROGRAMS += berth-supervisor
+berth_supervisor_SOURCES = supervisor/main.c
+berth_supervisor_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+berth_supervisor_CFLAGS = $(SUPERVISOR_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)
-berth_supervisor_LDADD = libdb.a libcommon.a $(SUPERVISOR_LIBS)
+berth_supervisor_LDADD = libsupervisor.a libdb.a libcommon.a $(SUPERVISOR_LIBS)
+if STATIC_SUPERVISOR
+# glibc's dlopen() and getpwuid_r() would load the host's shared libraries
+# in a static program: SQLite and libuv get calls that refuse instead.
+berth_supervisor_SOURCES += supervisor/static-libc.c
+berth_supervisor_LDFLAGS += -Wl,--wrap=dlopen -Wl,--wrap=getpwuid_r
+endif
 
 # The same objects linked against the shared C library, for valgrind
 # (tests/valgrind/run-stop-cycle.sh): memcheck replaces malloc() in a
 # shared libc only.
 check_PROGRAMS += tests/valgrind/berth-supervisor-dynamic
 tests_valgrind_berth_supervisor_dynamic_SOURCES =
-tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libdb.a libcommon.a \
-	$(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
-tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libdb.a libcommon.a
+tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libsupervisor.a \
+	libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) \
+	$(LIBSECCOMP_LIBS)
+tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libsupervisor.a \
+	libdb.a libcommon.a
 
 # The static program every container's command is exec'd from, out of a
 # sealed memfd copy (see supervisor/stage.c).
@@ -47,12 +64,13 @@ berth_stage_SOURCES = \
 # Without a C library where configure knows how (STAGE_NOLIBC); no stack
 # protector or fortify there, which would need one.
 if STAGE_NOLIBC
-berth_stage_CPPFLAGS = $(AM_CPPFLAGS) -DSTAGE_NOLIBC -U_FORTIFY_SOURCE
+berth_stage_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES) -DSTAGE_NOLIBC -U_FORTIFY_SOURCE
 berth_stage_CFLAGS = $(BERTH_CFLAGS) -ffreestanding -fno-stack-protector -fno-builtin -fno-pie \
 	-fno-asynchronous-unwind-tables
 berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static -nostdlib -no-pie -Wl,--build-id=none
 berth_stage_LDADD =
 else
+berth_stage_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
 berth_stage_CFLAGS = $(BERTH_CFLAGS)
 berth_stage_LDFLAGS = $(BERTH_LDFLAGS) -static
 endif

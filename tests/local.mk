@@ -44,43 +44,61 @@ UNIT_TESTS = \
 	tests/unit/test-mount-spec \
 	tests/unit/test-printable \
 	tests/unit/test-stdio-relay \
+	tests/unit/test-options \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
+# Each test may include what the module it tests may (Makefile.am).
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_INCLUDES)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 UNIT_LDADD = libdb.a libcommon.a $(CMOCKA_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
 
 tests_unit_test_parse_SOURCES = tests/unit/test-parse.c
+tests_unit_test_parse_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_parse_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_parse_LDADD = $(UNIT_LDADD)
 tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
+tests_unit_test_oci_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_oci_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_oci_LDADD = $(UNIT_LDADD)
 tests_unit_test_db_SOURCES = tests/unit/test-db.c
+tests_unit_test_db_CPPFLAGS = $(AM_CPPFLAGS) $(DB_INCLUDES)
 tests_unit_test_db_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_db_LDADD = $(UNIT_LDADD)
 tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
+tests_unit_test_devices_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(UNIT_LDADD)
 tests_unit_test_tty_relay_SOURCES = tests/unit/test-tty-relay.c
+tests_unit_test_tty_relay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tty_relay_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tty_relay_LDADD = $(UNIT_LDADD)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
+tests_unit_test_seccomp_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_seccomp_LDADD = $(UNIT_LDADD)
 tests_unit_test_mount_spec_SOURCES = tests/unit/test-mount-spec.c
+tests_unit_test_mount_spec_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_mount_spec_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mount_spec_LDADD = $(UNIT_LDADD)
 tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
+tests_unit_test_printable_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_printable_LDADD = $(UNIT_LDADD)
 tests_unit_test_stdio_relay_SOURCES = tests/unit/test-stdio-relay.c
+tests_unit_test_stdio_relay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_stdio_relay_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stdio_relay_LDADD = $(UNIT_LDADD)
+# A module of cli/, linked from libcli.a as berth links it.
+tests_unit_test_options_SOURCES = tests/unit/test-options.c
+tests_unit_test_options_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_options_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
 
 SYSTEM_TESTS = \

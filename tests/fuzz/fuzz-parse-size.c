@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* --pin-cpu's argument is optional: the high bit leaves it out. */
 		const char *arg = opt == 'p' && (data[0] & 0x80) ? NULL : s + 1;
 		ResourceOptions o = { 0 };
-		r = resource_option(opt, arg, &o);
+		r = resource_option(opt, arg, NULL, &o);
 		fuzz_check(r == 1 || r == -EINVAL);
 		if (r == 1)
 			check_resource(opt, arg, &o);

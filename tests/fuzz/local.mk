@@ -21,11 +21,12 @@ FUZZ_BINARIES = \
 	$(NULL)
 FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(DEFS) \
-	-I$(top_builddir) -I$(top_srcdir)/common -I$(top_srcdir)/db -I$(top_srcdir)/cli \
-	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+	-I$(top_builddir) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 FUZZ_LINK = $(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_FLAGS) -o $@
 FUZZ_LIBS = $(JANSSON_LIBS) $(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
 FUZZ_INCLUDES = $(top_srcdir)/tests/fuzz/fuzz.h
+# A harness may include what the module it tests may (Makefile.am):
+# fuzz-parse-size tests cli/resources.c, the others common/.
 
 fuzz_parse_size_src = \
 	$(top_srcdir)/tests/fuzz/fuzz-parse-size.c \
@@ -36,6 +37,7 @@ fuzz_parse_size_src = \
 	$(top_srcdir)/common/log.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
+	$(top_srcdir)/common/paths.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_names_src = \
@@ -47,11 +49,13 @@ fuzz_oci_src = \
 	$(top_srcdir)/common/caps.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
+	$(top_srcdir)/common/paths.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_mount_options_src = \
 	$(top_srcdir)/tests/fuzz/fuzz-mount-options.c \
 	$(top_srcdir)/common/mount-options.c \
+	$(top_srcdir)/common/parse.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_iso8601_src = \
@@ -74,15 +78,15 @@ CLEANFILES += $(FUZZ_BINARIES)
 
 if HAVE_FUZZER
 tests/fuzz/fuzz-parse-size: $(fuzz_parse_size_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_parse_size_src) $(FUZZ_LIBS)
+	$(FUZZ_LINK) $(CLI_INCLUDES) $(fuzz_parse_size_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-names: $(fuzz_names_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_names_src) $(FUZZ_LIBS)
+	$(FUZZ_LINK) $(COMMON_INCLUDES) $(fuzz_names_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-oci: $(fuzz_oci_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_oci_src) $(FUZZ_LIBS)
+	$(FUZZ_LINK) $(COMMON_INCLUDES) $(fuzz_oci_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-mount-options: $(fuzz_mount_options_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_mount_options_src) $(FUZZ_LIBS)
+	$(FUZZ_LINK) $(COMMON_INCLUDES) $(fuzz_mount_options_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-iso8601: $(fuzz_iso8601_src) $(FUZZ_INCLUDES) config.h
-	$(FUZZ_LINK) $(fuzz_iso8601_src) $(FUZZ_LIBS)
+	$(FUZZ_LINK) $(COMMON_INCLUDES) $(fuzz_iso8601_src) $(FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BINARIES)
 
