@@ -6,7 +6,7 @@ PACKAGES="
   build-essential autoconf automake pkg-config
   libsqlite3-dev libuv1-dev libjansson-dev libcmocka-dev
   libseccomp-dev libarchive-dev libsystemd-dev libcap-dev libssl-dev
-  clang llvm libclang-rt-14-dev libbpf-dev libelf-dev zlib1g-dev bpftool valgrind
+  clang clang-format llvm libclang-rt-14-dev libbpf-dev libelf-dev zlib1g-dev bpftool valgrind
   busybox-static sqlite3 python3 iproute2 procps util-linux
   go-md2man man-db bash-completion
   zstd xz-utils jq debootstrap e2fsprogs

@@ -12,7 +12,7 @@ DL_BPF_SYMS(X)
 int dl_bpf_load(void)
 {
 	static void *handle;
-	static const DlSym syms[] = {DL_BPF_SYMS(DL_SYM)};
+	static const DlSym syms[] = { DL_BPF_SYMS(DL_SYM) };
 	return dl_open_library(&handle, BPF_SONAME, syms, sizeof(syms) / sizeof(syms[0]),
 			       "berth trace");
 }

@@ -46,7 +46,7 @@ enum trace_event_action {
 #define TRACE_CLONE_NEWUSER 0x10000000ULL
 #define TRACE_CLONE_NEWPID 0x20000000ULL
 #define TRACE_CLONE_NEWNET 0x40000000ULL
-#define TRACE_CLONE_NEW_ALL                                                               \
+#define TRACE_CLONE_NEW_ALL                                                                     \
 	(TRACE_CLONE_NEWTIME | TRACE_CLONE_NEWNS | TRACE_CLONE_NEWCGROUP | TRACE_CLONE_NEWUTS | \
 	 TRACE_CLONE_NEWIPC | TRACE_CLONE_NEWUSER | TRACE_CLONE_NEWPID | TRACE_CLONE_NEWNET)
 

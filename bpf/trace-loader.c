@@ -141,7 +141,8 @@ int trace_bpf_open(const TraceBpfOptions *o, TraceEventFn fn, void *userdata, Tr
 	bool lineage = skel->rodata->trace_berth_comm;
 	bpf_program__set_autoload(skel->progs.handle_fork, fork || lineage);
 	bpf_program__set_autoload(skel->progs.handle_exec, wants(o, TRACE_EV_EXEC));
-	bpf_program__set_autoload(skel->progs.handle_exit, wants(o, TRACE_EV_EXIT) || sys || lineage);
+	bpf_program__set_autoload(skel->progs.handle_exit,
+				  wants(o, TRACE_EV_EXIT) || sys || lineage);
 	bpf_program__set_autoload(skel->progs.handle_sys_enter, sys);
 	bpf_program__set_autoload(skel->progs.handle_sys_exit, sys);
 	int task = wants(o, TRACE_EV_OOM) ? mark_victim_takes_task() : -ENOENT;

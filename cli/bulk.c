@@ -233,8 +233,8 @@ static void slot_settle(Slot *s)
 
 static void poll_add(Bulk *b, size_t *n, Slot *s, bool answer)
 {
-	b->pfds[*n] = (struct pollfd){ .fd = answer ? s->job.ctl_fd : s->job.pidfd,
-				       .events = POLLIN };
+	b->pfds[*n] =
+		(struct pollfd){ .fd = answer ? s->job.ctl_fd : s->job.pidfd, .events = POLLIN };
 	b->polled[(*n)++] = (Polled){ .slot = s, .answer = answer };
 }
 

@@ -80,8 +80,9 @@ typedef struct {
 	const char *pidfile; /* absolute, or NULL */
 	bool make_bundle;    /* the supervisor makes the container's folder */
 	bool new_netns;      /* the container gets a network namespace of its own */
-	const char *rootfs;  /* its layers (absolute), ':'-separated: one gone is what a failure reports */
-	StdioRelay *stdio;   /* foreground: opened by supervisor_start(), relayed by attach_wait() */
+	const char *
+		rootfs; /* its layers (absolute), ':'-separated: one gone is what a failure reports */
+	StdioRelay *stdio; /* foreground: opened by supervisor_start(), relayed by attach_wait() */
 } LaunchParams;
 int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *ret_pid);
 /* config NULL: the supervisor reads the container's config.json (start). */
@@ -109,9 +110,9 @@ int ctl_receive(int fd, CtlReply *ret);
 
 /* Images: what `run` names (image-resolve.c); the default (image-busybox.c). */
 typedef struct {
-	char *name;     /* image name, or the absolute rootfs path */
-	char **layers;  /* top first */
-	char *config;   /* image config JSON or NULL */
+	char *name;    /* image name, or the absolute rootfs path */
+	char **layers; /* top first */
+	char *config;  /* image config JSON or NULL */
 } ResolvedImage;
 void resolved_image_done(ResolvedImage *i);
 int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret);

@@ -71,7 +71,8 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 			break;
 		case ARG_WORKDIR:
 			if (optarg[0] != '/')
-				return log_error_errno(-EINVAL, "--workdir `%s` must be an absolute path",
+				return log_error_errno(-EINVAL,
+						       "--workdir `%s` must be an absolute path",
 						       optarg);
 			if (strv_push(&sargv, "--workdir") < 0 || strv_push(&sargv, optarg) < 0)
 				return log_error_errno(-ENOMEM, "out of memory");
@@ -154,8 +155,8 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	r = find_supervisor(&sup);
 	if (r < 0)
 		return log_error_errno(r, "cannot find berth-supervisor: %m");
-	log_debug("become `%s exec` to run the command in container %s (pid %s)", sup,
-		  argv[optind], pid);
+	log_debug("become `%s exec` to run the command in container %s (pid %s)", sup, argv[optind],
+		  pid);
 	db_close(cli->db);
 	cli->db = NULL;
 	fflush(stdout);

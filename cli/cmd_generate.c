@@ -38,8 +38,9 @@ static int generate_systemd(Cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	static const char *const policies[] = { "no", "on-success", "on-failure", "on-abnormal",
-						"on-watchdog", "on-abort", "always", NULL };
+	static const char *const policies[] = { "no",          "on-success",  "on-failure",
+						"on-abnormal", "on-watchdog", "on-abort",
+						"always",      NULL };
 	const char *restart = "on-failure";
 	int c;
 	optind = 0;
@@ -47,9 +48,10 @@ static int generate_systemd(Cli *cli, int argc, char **argv)
 		switch (c) {
 		case ARG_RESTART:
 			if (!strv_contains((char *const *)policies, optarg))
-				return log_error_errno(-EINVAL, "unknown --restart `%s` (no, on-success, "
-								"on-failure, on-abnormal, on-watchdog, "
-								"on-abort or always)",
+				return log_error_errno(-EINVAL,
+						       "unknown --restart `%s` (no, on-success, "
+						       "on-failure, on-abnormal, on-watchdog, "
+						       "on-abort or always)",
 						       optarg);
 			restart = optarg;
 			break;
@@ -61,9 +63,11 @@ static int generate_systemd(Cli *cli, int argc, char **argv)
 	if (c < 0)
 		return c;
 	if (optind >= argc)
-		return log_error_errno(-EINVAL, "missing CONTAINER (see `berth generate systemd --help`)");
+		return log_error_errno(-EINVAL,
+				       "missing CONTAINER (see `berth generate systemd --help`)");
 	if (optind + 1 < argc)
-		return log_error_errno(-EINVAL, "one container only, not also `%s`", argv[optind + 1]);
+		return log_error_errno(-EINVAL, "one container only, not also `%s`",
+				       argv[optind + 1]);
 
 	ContainerRow row;
 	int r = cli_lookup_container(cli, argv[optind], &row);

@@ -42,7 +42,8 @@ static void image_import_help(void)
 	       "\n"
 	       "Options:\n"
 	       "      --max-files N      refuse archives of more entries (default %" PRIu64 ")\n"
-	       "      --max-size SIZE    refuse archives that unpack to more (default %" PRIu64 "G)\n"
+	       "      --max-size SIZE    refuse archives that unpack to more (default %" PRIu64
+	       "G)\n"
 	       "  -h, --help             show this help\n",
 	       UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT >> 30);
 }
@@ -68,14 +69,17 @@ static int image_create(Cli *cli, int argc, char **argv)
 		return r;
 	int n = argc - optind;
 	if (n < 1)
-		return log_error_errno(-EINVAL, "missing image kind: berth image create busybox [NAME]");
+		return log_error_errno(-EINVAL,
+				       "missing image kind: berth image create busybox [NAME]");
 	if (!streq(argv[optind], "busybox"))
-		return log_error_errno(-EINVAL, "unknown image kind `%s` (only `busybox` can be "
-						"created; import others with `berth image import`)",
+		return log_error_errno(-EINVAL,
+				       "unknown image kind `%s` (only `busybox` can be "
+				       "created; import others with `berth image import`)",
 				       argv[optind]);
 	if (n > 2)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image create "
-						"--help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth image create "
+				       "--help`)",
 				       argv[optind + 2]);
 	const char *name = n > 1 ? argv[optind + 1] : "busybox";
 	r = image_create_busybox(cli, name);
@@ -117,10 +121,12 @@ static int image_import_cmd(Cli *cli, int argc, char **argv)
 	if (c < 0)
 		return c;
 	if (argc - optind < 2)
-		return log_error_errno(-EINVAL, "missing NAME or SOURCE: berth image import NAME SOURCE");
+		return log_error_errno(-EINVAL,
+				       "missing NAME or SOURCE: berth image import NAME SOURCE");
 	if (argc - optind > 2)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image import "
-						"--help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth image import "
+				       "--help`)",
 				       argv[optind + 2]);
 	int r = image_import(cli, argv[optind], argv[optind + 1], &limits);
 	if (r < 0)
@@ -153,7 +159,8 @@ static int image_debootstrap_cmd(Cli *cli, int argc, char **argv)
 			o.variant = optarg;
 			break;
 		case ARG_INCLUDE:
-			if (strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789+-.,:") != strlen(optarg))
+			if (strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789+-.,:") !=
+			    strlen(optarg))
 				return log_error_errno(-EINVAL, "invalid --include `%s`", optarg);
 			o.include = optarg;
 			break;
@@ -166,10 +173,12 @@ static int image_debootstrap_cmd(Cli *cli, int argc, char **argv)
 		return c;
 	int n = argc - optind;
 	if (n < 1)
-		return log_error_errno(-EINVAL, "missing NAME: berth image debootstrap NAME [SUITE]");
+		return log_error_errno(-EINVAL,
+				       "missing NAME: berth image debootstrap NAME [SUITE]");
 	if (n > 2)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image "
-						"debootstrap --help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth image "
+				       "debootstrap --help`)",
 				       argv[optind + 2]);
 	o.suite = n == 2 ? argv[optind + 1] : NULL;
 	int r = image_debootstrap(cli, argv[optind], &o);
@@ -206,7 +215,8 @@ static int image_list(Cli *cli, int argc, char **argv)
 			else if (streq(optarg, "table"))
 				json = false;
 			else
-				return log_error_errno(-EINVAL, "unknown --format `%s` (table or json)",
+				return log_error_errno(-EINVAL,
+						       "unknown --format `%s` (table or json)",
 						       optarg);
 			break;
 		case 'h':
@@ -223,8 +233,9 @@ static int image_list(Cli *cli, int argc, char **argv)
 	if (c < 0)
 		return c;
 	if (optind < argc)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image list "
-						"--help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth image list "
+				       "--help`)",
 				       argv[optind]);
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
@@ -239,11 +250,12 @@ static int image_list(Cli *cli, int argc, char **argv)
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++) {
 			json_t *layers = image_layer_paths(cli, rows[i].layers);
-			json_array_append_new(
-				a, json_pack("{ss ss so? ss ss? sI ss}", "id", rows[i].id, "name",
-					     rows[i].name, "layers", layers, "source", rows[i].source,
-					     "digest", rows[i].digest, "size", (json_int_t)rows[i].size,
-					     "created_at", rows[i].created_at));
+			json_array_append_new(a, json_pack("{ss ss so? ss ss? sI ss}", "id",
+							   rows[i].id, "name", rows[i].name,
+							   "layers", layers, "source",
+							   rows[i].source, "digest", rows[i].digest,
+							   "size", (json_int_t)rows[i].size,
+							   "created_at", rows[i].created_at));
 		}
 		_cleanup_free_ char *s = a ? json_dumps(a, JSON_INDENT(1)) : NULL;
 		json_decref(a);
@@ -252,7 +264,8 @@ static int image_list(Cli *cli, int argc, char **argv)
 		else
 			r = log_error_errno(-ENOMEM, "out of memory");
 	} else {
-		printf("%-24s  %-12s  %-6s  %-10s  %s\n", "NAME", "ID", "LAYERS", "SIZE", "CREATED");
+		printf("%-24s  %-12s  %-6s  %-10s  %s\n", "NAME", "ID", "LAYERS", "SIZE",
+		       "CREATED");
 		for (size_t i = 0; i < n; i++) {
 			char size[32];
 			format_bytes((uint64_t)rows[i].size, size, sizeof(size));
@@ -303,10 +316,12 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	if (r <= 0)
 		return r;
 	if (optind >= argc)
-		return log_error_errno(-EINVAL, "missing image NAME (see `berth image inspect --help`)");
+		return log_error_errno(-EINVAL,
+				       "missing image NAME (see `berth image inspect --help`)");
 	if (optind + 1 < argc)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth image inspect "
-						"--help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth image inspect "
+				       "--help`)",
 				       argv[optind + 1]);
 	const char *name = argv[optind];
 	sqlite3 *db;
@@ -316,7 +331,8 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	ImageRow img;
 	r = db_image_get_by_name(db, name, &img);
 	if (r < 0)
-		return log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
+		return log_error_errno(r,
+				       r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
 				       name);
 	LayerRow *layers = NULL;
 	size_t n = 0;
@@ -326,10 +342,10 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 		return cli_db_error(cli, r, "read the state DB");
 	}
 	json_t *config = img.config ? json_loads(img.config, 0, NULL) : NULL;
-	json_t *o = json_pack("{ss ss ss ss? ss sI so so?}", "id", img.id, "name", img.name, "source",
-			      img.source, "digest", img.digest, "created_at", img.created_at, "size",
-			      (json_int_t)img.size, "layers", inspect_layers(cli, &img, layers, n),
-			      "config", config);
+	json_t *o = json_pack("{ss ss ss ss? ss sI so so?}", "id", img.id, "name", img.name,
+			      "source", img.source, "digest", img.digest, "created_at",
+			      img.created_at, "size", (json_int_t)img.size, "layers",
+			      inspect_layers(cli, &img, layers, n), "config", config);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	layer_rows_free(layers, n);
@@ -406,14 +422,17 @@ static int image_rm(Cli *cli, int argc, char **argv)
 		ImageRow img;
 		r = db_image_get_by_name(db, name, &img);
 		if (r < 0) {
-			ret = log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
+			ret = log_error_errno(r,
+					      r == -ENOENT ? "no such image: %s"
+							   : "look up image %s: %m",
 					      name);
 			continue;
 		}
 		int users = db_image_count_users(db, name);
 		if (users > 0 && !force) {
-			ret = log_error_errno(-EBUSY, "image %s is used by %d container%s (remove "
-						      "them first, or use `image rm -f`)",
+			ret = log_error_errno(-EBUSY,
+					      "image %s is used by %d container%s (remove "
+					      "them first, or use `image rm -f`)",
 					      name, users, users == 1 ? "" : "s");
 			image_row_done(&img);
 			continue;
@@ -439,7 +458,8 @@ int cmd_image(Cli *cli, int argc, char **argv)
 		{ "create", NULL, image_create, "make an image from the host's static busybox" },
 		{ "import", NULL, image_import_cmd,
 		  "import a rootfs tarball, an OCI layout or `docker save` output" },
-		{ "debootstrap", NULL, image_debootstrap_cmd, "make a Debian image with debootstrap" },
+		{ "debootstrap", NULL, image_debootstrap_cmd,
+		  "make a Debian image with debootstrap" },
 		{ "list", "ls", image_list, "list images" },
 		{ "inspect", NULL, image_inspect, "everything about an image, as JSON" },
 		{ "rm", NULL, image_rm, "remove images" },

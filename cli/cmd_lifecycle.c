@@ -44,8 +44,8 @@ static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
 	}
 
 	_cleanup_close_ int sup = -EBADF;
-	int r = pidfd_open_checked((pid_t)row->supervisor_pid,
-				   (uint64_t)row->supervisor_start_time, &sup);
+	int r = pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
+				   &sup);
 	if (r < 0)
 		return container_refresh(cli, row);
 
@@ -126,8 +126,9 @@ int cmd_stop(Cli *cli, int argc, char **argv)
 		switch (c) {
 		case 't':
 			if (parse_uint64(optarg, &timeout_s) < 0 || timeout_s > 24 * 3600)
-				return log_error_errno(-EINVAL, "invalid timeout `%s`: seconds from 0 "
-								"to 86400",
+				return log_error_errno(-EINVAL,
+						       "invalid timeout `%s`: seconds from 0 "
+						       "to 86400",
 						       optarg);
 			break;
 		case 'a':
@@ -192,8 +193,9 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 	if (r >= 0) {
 		r = db_container_claim_start(cli->db, row.id);
 		if (r == -ESTALE)
-			r = log_error_errno(r, "container %s is being started or removed by another "
-						"command",
+			r = log_error_errno(r,
+					    "container %s is being started or removed by another "
+					    "command",
 					    row.name);
 		else if (r < 0)
 			r = log_error_errno(r, "claim container %s for the start: %m", row.name);
@@ -208,8 +210,11 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 		  attach ? "attached" : "detached");
 	_cleanup_free_ char *rootfs = path_list_from_state(&cli->paths, row.rootfs);
 	_cleanup_(stdio_relay_end) StdioRelay stdio = STDIO_RELAY_INIT;
-	LaunchParams lp = { .id = row.id, .foreground = attach, .auto_remove = row.auto_remove,
-			    .rootfs = rootfs, .stdio = attach ? &stdio : NULL };
+	LaunchParams lp = { .id = row.id,
+			    .foreground = attach,
+			    .auto_remove = row.auto_remove,
+			    .rootfs = rootfs,
+			    .stdio = attach ? &stdio : NULL };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	int exit_code = EXIT_BERTH_ERROR;
 	pid_t pid;
@@ -227,8 +232,8 @@ static int start_one(Cli *cli, const char *key, bool attach, int *ret_exit)
 		 * that never did (not found, or killed) leaves that to us. */
 		char now[32];
 		format_iso8601(now_usec(), now);
-		(void)db_container_mark_unstarted(cli->db, row.id, now,
-						  "its supervisor ended before the container started");
+		(void)db_container_mark_unstarted(
+			cli->db, row.id, now, "its supervisor ended before the container started");
 		*ret_exit = exit_code;
 		container_row_done(&row);
 		return r;
@@ -291,7 +296,8 @@ int cmd_start(Cli *cli, int argc, char **argv)
 		int exit_code = 0;
 		int r = start_one(cli, argv[i], attach, &exit_code);
 		if (attach)
-			return r < 0 ? (exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code : r)
+			return r < 0 ? (exit_code > 0 && exit_code != EXIT_BERTH_ERROR ? exit_code
+										       : r)
 				     : exit_code;
 		if (r < 0 && ret == 0)
 			ret = r;

@@ -62,8 +62,8 @@ static void json_field_path(FILE *f, const BerthPaths *paths, const char *key, c
 			    bool list)
 {
 	_cleanup_free_ char *abs = !value ? NULL
-				 : list	 ? path_list_from_state(paths, value)
-					 : path_from_state(paths, value);
+				   : list ? path_list_from_state(paths, value)
+					  : path_from_state(paths, value);
 	json_field_str(f, key, abs ? abs : value, true);
 }
 
@@ -114,7 +114,8 @@ static void list_help(void)
  * ASCII), ending in "..." when cut. */
 static void print_cell(const char *s, int width, bool last)
 {
-	static const char spaces[] = "                                                                ";
+	static const char spaces[] =
+		"                                                                ";
 	int n = (int)strlen(s);
 	if (n > width && width > 3) {
 		fwrite(s, 1, (size_t)(width - 3), stdout);
@@ -388,9 +389,10 @@ int cmd_status(Cli *cli, int argc, char **argv)
 			printable_text(command_shown, size, command, strlen(command));
 		printf("Command:     %s\n", command_shown ? command_shown : "?");
 		printf("State:       %s%s\n", state,
-		       unrecorded ? " (its process has ended; its supervisor has not recorded the end "
-				    "yet: see its supervisor.log)"
-				  : "");
+		       unrecorded
+			       ? " (its process has ended; its supervisor has not recorded the end "
+				 "yet: see its supervisor.log)"
+			       : "");
 		if (row.pid > 0)
 			printf("PID:         %lld\n", (long long)row.pid);
 		if (row.supervisor_pid > 0)
@@ -481,14 +483,15 @@ int cmd_inspect(Cli *cli, int argc, char **argv)
 			ret = r;
 			continue;
 		}
-		_cleanup_free_ char *config = path_container_file(&cli->paths, row.id, "config.json");
+		_cleanup_free_ char *config =
+			path_container_file(&cli->paths, row.id, "config.json");
 		_cleanup_free_ char *data = NULL;
 		_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 		if (config && read_full_file(config, &data, NULL) >= 0)
 			(void)spec_from_json(data, &spec, NULL);
 		CgroupStats stats;
-		bool live = (row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup &&
-			    cgroup_read_stats(row.cgroup, &stats) == 0;
+		bool live = (row.state == STATE_RUNNING || row.state == STATE_PAUSED) &&
+			    row.cgroup && cgroup_read_stats(row.cgroup, &stats) == 0;
 		printf("%s\n{\"state\": ", first ? "" : ",");
 		first = false;
 		print_row_json_open(stdout, &cli->paths, &row);

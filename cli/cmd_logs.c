@@ -39,7 +39,8 @@ static int print_record(const LogsOptions *o, const char *line, size_t len)
 	bool full = sp2[1] == 'F';
 	const char *text = sp2 + 3;
 	size_t tlen = len - (size_t)(text - line);
-	FILE *f = (size_t)(sp2 - stream) == 6 && strncmp(stream, "stderr", 6) == 0 ? stderr : stdout;
+	FILE *f =
+		(size_t)(sp2 - stream) == 6 && strncmp(stream, "stderr", 6) == 0 ? stderr : stdout;
 	if (o->timestamps)
 		fprintf(f, "%.*s ", (int)(sp1 - line), line);
 	fwrite(text, 1, tlen, f);
@@ -103,8 +104,8 @@ static uint64_t count_records(const char *buf, size_t size)
 	return n;
 }
 
-static int follow(Cli *cli, const LogsOptions *o, const ContainerRow *row, const char *path,
-		  int fd, char **buf, size_t *size)
+static int follow(Cli *cli, const LogsOptions *o, const ContainerRow *row, const char *path, int fd,
+		  char **buf, size_t *size)
 {
 	_cleanup_close_ int sup = -EBADF;
 	if (pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
@@ -117,7 +118,8 @@ static int follow(Cli *cli, const LogsOptions *o, const ContainerRow *row, const
 	uint64_t skip = 0;
 	bool done = false;
 	while (!done) {
-		struct pollfd p[2] = { { .fd = in, .events = POLLIN }, { .fd = sup, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = in, .events = POLLIN },
+				       { .fd = sup, .events = POLLIN } };
 		if (poll(p, 2, 1000) < 0 && errno != EINTR)
 			return -errno;
 		if (p[1].revents)
@@ -168,7 +170,8 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 			break;
 		case ARG_TAIL:
 			if (parse_uint64(optarg, &o.tail) < 0)
-				return log_error_errno(-EINVAL, "invalid --tail `%s`: a number of lines",
+				return log_error_errno(-EINVAL,
+						       "invalid --tail `%s`: a number of lines",
 						       optarg);
 			o.tail_set = true;
 			break;
@@ -226,8 +229,9 @@ int cmd_logs(Cli *cli, int argc, char **argv)
 		 * `logs` of a container run with `--log-driver none` is: what
 		 * was asked for is not there. */
 		bool live = row.state == STATE_RUNNING || row.state == STATE_PAUSED;
-		r = log_error_errno(-ENOENT, "container %s %s in the foreground: its output %s to the "
-					     "terminal, and there is no log (`run -d` keeps one)",
+		r = log_error_errno(-ENOENT,
+				    "container %s %s in the foreground: its output %s to the "
+				    "terminal, and there is no log (`run -d` keeps one)",
 				    row.name, live ? "runs" : "ran", live ? "goes" : "went");
 		goto out;
 	}

@@ -76,8 +76,9 @@ static int rm_begin(Cli *cli, BulkJob *job, const void *arg)
 		return log_error_errno(-ENOMEM, "out of memory");
 	r = ctr_lock(bundle, LOCK_EX, RM_LOCK_TIMEOUT_MS, &job->lock_fd);
 	if (r == -EBUSY)
-		return log_error_errno(r, "container %s is being started or removed by another "
-					  "command",
+		return log_error_errno(r,
+				       "container %s is being started or removed by another "
+				       "command",
 				       row->name);
 	if (r < 0 && r != -ENOENT) /* ENOENT: no folder; the row goes all the same */
 		return log_error_errno(r, "lock `%s`: %m", bundle);
@@ -201,7 +202,8 @@ int cmd_prune(Cli *cli, int argc, char **argv)
 	if (r <= 0)
 		return r;
 	if (optind < argc)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth prune --help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth prune --help`)",
 				       argv[optind]);
 	return remove_all(cli, false, true);
 }

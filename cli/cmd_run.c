@@ -115,8 +115,7 @@ static void run_help(void)
 	       "                           (default 10M; two files are kept; 0: no cap)\n"
 	       "  -h, --help               show this help\n"
 	       "\n"
-	       "Resource limits (cgroup v2):\n" RESOURCE_HELP
-	       "\n"
+	       "Resource limits (cgroup v2):\n" RESOURCE_HELP "\n"
 	       "Exit status: the container's, 128+N if signal N killed it, 125 if berth\n"
 	       "failed, 126 if COMMAND could not be executed, 127 if it was not found.\n");
 }
@@ -134,14 +133,15 @@ static int read_env_file(const char *path, char ***env)
 		n++;
 		size_t len = strlen(line);
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n')
-			return log_error_errno(-E2BIG, "--env-file `%s`: line %u is too long", path, n);
+			return log_error_errno(-E2BIG, "--env-file `%s`: line %u is too long", path,
+					       n);
 		line[strcspn(line, "\r\n")] = 0;
 		char *p = line + strspn(line, " \t");
 		if (!*p || *p == '#')
 			continue;
 		if (*p == '=')
-			return log_error_errno(-EINVAL, "--env-file `%s`: line %u is not KEY=VALUE", path,
-					       n);
+			return log_error_errno(-EINVAL, "--env-file `%s`: line %u is not KEY=VALUE",
+					       path, n);
 		int r = cli_env_option("--env-file", p, env);
 		if (r < 0)
 			return r;
@@ -160,18 +160,42 @@ static int check_ns_mode(NamespaceType t, const char *mode)
 	if (t == NS_IPC && startswith(mode, "container:") && name_is_valid(mode + 10))
 		return 0;
 	return log_error_errno(-EINVAL, "invalid --%s `%s`: %s",
-			       t == NS_IPC ? "ipc" : t == NS_UTS ? "uts" : t == NS_PID ? "pid" : "net",
+			       t == NS_IPC   ? "ipc"
+			       : t == NS_UTS ? "uts"
+			       : t == NS_PID ? "pid"
+					     : "net",
 			       mode,
-			       t == NS_IPC ? "private, host or container:NAME"
-			       : t == NS_NETWORK ? "private, none or host" : "private or host");
+			       t == NS_IPC       ? "private, host or container:NAME"
+			       : t == NS_NETWORK ? "private, none or host"
+						 : "private or host");
 }
 
 static int parse_run_argv(int argc, char **argv, RunOptions *o)
 {
-	enum { ARG_NAME = 0x100, ARG_RM, ARG_HOSTNAME, ARG_WORKDIR, ARG_STOP_SIGNAL, ARG_PIDFILE,
-	       ARG_LOG_MAX_SIZE, ARG_ENV_FILE, ARG_MOUNT, ARG_TMPFS, ARG_LAYERS, ARG_IPC, ARG_UTS,
-	       ARG_PID, ARG_NET, ARG_CAP_ADD, ARG_CAP_DROP, ARG_PRIVILEGED, ARG_SECURITY_OPT,
-	       ARG_USERNS, ARG_UIDMAP, ARG_GIDMAP };
+	enum {
+		ARG_NAME = 0x100,
+		ARG_RM,
+		ARG_HOSTNAME,
+		ARG_WORKDIR,
+		ARG_STOP_SIGNAL,
+		ARG_PIDFILE,
+		ARG_LOG_MAX_SIZE,
+		ARG_ENV_FILE,
+		ARG_MOUNT,
+		ARG_TMPFS,
+		ARG_LAYERS,
+		ARG_IPC,
+		ARG_UTS,
+		ARG_PID,
+		ARG_NET,
+		ARG_CAP_ADD,
+		ARG_CAP_DROP,
+		ARG_PRIVILEGED,
+		ARG_SECURITY_OPT,
+		ARG_USERNS,
+		ARG_UIDMAP,
+		ARG_GIDMAP
+	};
 	static const struct option options[] = {
 		{ "name", required_argument, NULL, ARG_NAME },
 		{ "detach", no_argument, NULL, 'd' },
@@ -215,11 +239,12 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		switch (c) {
 		case ARG_NAME:
 			if (!name_is_valid(optarg))
-				return log_error_errno(-EINVAL,
-						       "invalid container name `%s`: use letters, "
-						       "digits and _.- (at most %d), starting with a "
-						       "letter or digit",
-						       optarg, NAME_MAX_LEN);
+				return log_error_errno(
+					-EINVAL,
+					"invalid container name `%s`: use letters, "
+					"digits and _.- (at most %d), starting with a "
+					"letter or digit",
+					optarg, NAME_MAX_LEN);
 			o->name = optarg;
 			break;
 		case 'd':
@@ -273,7 +298,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			break;
 		case ARG_USERNS:
 			if (!streq(optarg, "auto") && !streq(optarg, "host"))
-				return log_error_errno(-EINVAL, "invalid --userns `%s`: auto or host",
+				return log_error_errno(-EINVAL,
+						       "invalid --userns `%s`: auto or host",
 						       optarg);
 			o->userns = optarg;
 			break;
@@ -281,9 +307,11 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case ARG_GIDMAP: {
 			SpecIdMap m;
 			if (id_map_parse(optarg, &m) < 0)
-				return log_error_errno(-EINVAL, "invalid --%s `%s`: expected "
-								"CONTAINER:HOST:SIZE",
-						       c == ARG_UIDMAP ? "uidmap" : "gidmap", optarg);
+				return log_error_errno(-EINVAL,
+						       "invalid --%s `%s`: expected "
+						       "CONTAINER:HOST:SIZE",
+						       c == ARG_UIDMAP ? "uidmap" : "gidmap",
+						       optarg);
 			SpecIdMap **maps = c == ARG_UIDMAP ? &o->uid_maps : &o->gid_maps;
 			size_t *n = c == ARG_UIDMAP ? &o->n_uid_maps : &o->n_gid_maps;
 			SpecIdMap *nm = realloc(*maps, (*n + 1) * sizeof(SpecIdMap));
@@ -296,18 +324,24 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case ARG_SECURITY_OPT:
 			if (startswith(optarg, "seccomp=") && optarg[8]) {
 				o->seccomp = optarg + 8;
-				if (!streq(o->seccomp, "unconfined") && access(o->seccomp, R_OK) < 0)
-					return log_error_errno(-errno, "seccomp profile `%s`: %m", o->seccomp);
+				if (!streq(o->seccomp, "unconfined") &&
+				    access(o->seccomp, R_OK) < 0)
+					return log_error_errno(-errno, "seccomp profile `%s`: %m",
+							       o->seccomp);
 			} else
-				return log_error_errno(-EINVAL, "unsupported --security-opt `%s` (seccomp=unconfined|FILE)",
-						       optarg);
+				return log_error_errno(
+					-EINVAL,
+					"unsupported --security-opt `%s` (seccomp=unconfined|FILE)",
+					optarg);
 			break;
 		case ARG_IPC:
 		case ARG_UTS:
 		case ARG_PID:
 		case ARG_NET: {
-			NamespaceType t = c == ARG_IPC ? NS_IPC : c == ARG_UTS ? NS_UTS :
-					  c == ARG_PID ? NS_PID : NS_NETWORK;
+			NamespaceType t = c == ARG_IPC   ? NS_IPC
+					  : c == ARG_UTS ? NS_UTS
+					  : c == ARG_PID ? NS_PID
+							 : NS_NETWORK;
 			if ((r = check_ns_mode(t, optarg)) < 0)
 				return r;
 			o->ns_mode[t] = optarg;
@@ -328,13 +362,15 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case ARG_WORKDIR:
 			if (optarg[0] != '/')
 				return log_error_errno(-EINVAL,
-						       "--workdir `%s` must be an absolute path", optarg);
+						       "--workdir `%s` must be an absolute path",
+						       optarg);
 			o->workdir = optarg;
 			break;
 		case ARG_STOP_SIGNAL: {
 			int sig;
 			if (parse_signal(optarg, &sig) < 0 || sig == SIGKILL)
-				return log_error_errno(-EINVAL, "invalid --stop-signal `%s`", optarg);
+				return log_error_errno(-EINVAL, "invalid --stop-signal `%s`",
+						       optarg);
 			o->stop_signal = optarg;
 			break;
 		}
@@ -344,7 +380,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		case ARG_LOG_MAX_SIZE: {
 			uint64_t v;
 			if (parse_size(optarg, &v) < 0)
-				return log_error_errno(-EINVAL, "invalid --log-max-size `%s`", optarg);
+				return log_error_errno(-EINVAL, "invalid --log-max-size `%s`",
+						       optarg);
 			o->log_max_size = optarg;
 			break;
 		}
@@ -352,7 +389,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			run_help();
 			return 0;
 		default:
-			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL, &o->res);
+			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL,
+					    &o->res);
 			if (r < 0)
 				return r;
 			if (r == 0) /* in the table, but handled nowhere: a bug */
@@ -440,9 +478,11 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const Image
 	_cleanup_free_ char *lower = strv_join(layers, ":");
 	if (!lower)
 		return -ENOMEM;
-	if (o->stop_signal && (r = spec_set_annotation(s, ANNOTATION_STOP_SIGNAL, o->stop_signal)) < 0)
+	if (o->stop_signal &&
+	    (r = spec_set_annotation(s, ANNOTATION_STOP_SIGNAL, o->stop_signal)) < 0)
 		return r;
-	if (o->log_max_size && (r = spec_set_annotation(s, ANNOTATION_LOG_MAX_SIZE, o->log_max_size)) < 0)
+	if (o->log_max_size &&
+	    (r = spec_set_annotation(s, ANNOTATION_LOG_MAX_SIZE, o->log_max_size)) < 0)
 		return r;
 	if ((r = spec_set_annotation(s, ANNOTATION_NAME, name)) < 0 ||
 	    (r = spec_set_annotation(s, ANNOTATION_IMAGE, img->name)) < 0 ||
@@ -472,8 +512,9 @@ static int check_bind_targets(const MountRequests *m, char *const *layers)
 			if (S_ISLNK(dst.st_mode))
 				break; /* resolved inside the container at start */
 			if (S_ISDIR(src.st_mode) != S_ISDIR(dst.st_mode))
-				return log_error_errno(-ENOTDIR, "cannot mount %s `%s` on `%s`: it is a %s "
-								 "in the image",
+				return log_error_errno(-ENOTDIR,
+						       "cannot mount %s `%s` on `%s`: it is a %s "
+						       "in the image",
 						       S_ISDIR(src.st_mode) ? "folder" : "file",
 						       m->binds[i].source, m->binds[i].destination,
 						       S_ISDIR(dst.st_mode) ? "folder" : "file");
@@ -488,7 +529,8 @@ static int check_bind_targets(const MountRequests *m, char *const *layers)
 static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_t *ret_base)
 {
 	*ret_base = 0;
-	bool want = (o->userns && streq(o->userns, "auto")) || o->n_uid_maps > 0 || o->n_gid_maps > 0;
+	bool want =
+		(o->userns && streq(o->userns, "auto")) || o->n_uid_maps > 0 || o->n_gid_maps > 0;
 	if (!want)
 		return 0;
 	if (o->userns && streq(o->userns, "host"))
@@ -497,7 +539,8 @@ static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_
 		return log_error_errno(-EINVAL, "--userns auto picks the maps itself; drop "
 						"--uidmap/--gidmap");
 	if (o->privileged)
-		return log_error_errno(-EINVAL, "--privileged and a user namespace do not go together");
+		return log_error_errno(-EINVAL,
+				       "--privileged and a user namespace do not go together");
 	if (o->n_gid_maps && !o->n_uid_maps)
 		return log_error_errno(-EINVAL, "--gidmap needs --uidmap");
 	size_t nu = o->n_uid_maps ? o->n_uid_maps : 1, ng = o->n_gid_maps ? o->n_gid_maps : nu;
@@ -507,7 +550,8 @@ static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_
 		return -ENOMEM;
 	if (o->n_uid_maps) {
 		memcpy(s->uid_maps, o->uid_maps, nu * sizeof(SpecIdMap));
-		memcpy(s->gid_maps, o->n_gid_maps ? o->gid_maps : o->uid_maps, ng * sizeof(SpecIdMap));
+		memcpy(s->gid_maps, o->n_gid_maps ? o->gid_maps : o->uid_maps,
+		       ng * sizeof(SpecIdMap));
 	} else {
 		int r = userns_auto_base(cli, ret_base);
 		if (r < 0)
@@ -521,9 +565,11 @@ static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_
 		return log_error_errno(-EINVAL, "invalid --uidmap: %s", msg);
 	if (id_maps_check(s->gid_maps, ng, msg, sizeof(msg)) < 0)
 		return log_error_errno(-EINVAL, "invalid --gidmap: %s", msg);
-	if (id_map_to_host(s->uid_maps, nu, s->uid) < 0 || id_map_to_host(s->gid_maps, ng, s->gid) < 0)
-		return log_error_errno(-EINVAL, "the container's user %u:%u is not in the user "
-						"namespace's maps",
+	if (id_map_to_host(s->uid_maps, nu, s->uid) < 0 ||
+	    id_map_to_host(s->gid_maps, ng, s->gid) < 0)
+		return log_error_errno(-EINVAL,
+				       "the container's user %u:%u is not in the user "
+				       "namespace's maps",
 				       s->uid, s->gid);
 	if (id_map_to_host(s->uid_maps, nu, 0) == 0)
 		return log_error_errno(-EINVAL, "the maps make the container's root the host's "
@@ -639,8 +685,8 @@ static int apply_run_options(Cli *cli, const RunOptions *o, const ImageDefaults 
 		if (r < 0)
 			return r;
 		if (other.state != STATE_RUNNING && other.state != STATE_PAUSED) {
-			r = log_error_errno(-ESRCH, "--%s %s: container %s is not running", "ipc", mode,
-					    other.name);
+			r = log_error_errno(-ESRCH, "--%s %s: container %s is not running", "ipc",
+					    mode, other.name);
 			container_row_done(&other);
 			return r;
 		}
@@ -690,7 +736,7 @@ static int apply_run_options(Cli *cli, const RunOptions *o, const ImageDefaults 
 /* A container made ready by prepare_container(): its configuration for
  * the supervisor, and what its DB row will hold. */
 typedef struct {
-	char *config;  /* config.json's text */
+	char *config; /* config.json's text */
 	char *name;
 	char *image;
 	char *command; /* JSON array */
@@ -757,8 +803,9 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	_cleanup_(image_defaults_done) ImageDefaults defaults = { 0 };
 	r = image_defaults_parse(img.config, &defaults);
 	if (r < 0)
-		return log_error_errno(r, "image `%s` has a damaged config in the DB (see `berth "
-					  "image inspect %s`)",
+		return log_error_errno(r,
+				       "image `%s` has a damaged config in the DB (see `berth "
+				       "image inspect %s`)",
 				       img.name, img.name);
 	r = build_spec(o, &img, &defaults, layers, id, bundle, name, &spec);
 	if (r == -EINVAL)
@@ -812,14 +859,16 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	/* The supervisor mounts the overlay with mount(2), whose options fit
 	 * in one page: say so now rather than fail obscurely at start. */
 	const char *lower = spec_get_annotation(spec, ANNOTATION_LOWERDIR);
-	if (lower && strlen(lower) + 2 * strlen(bundle) + sizeof("lowerdir=,upperdir=/upper,workdir=/work") >=
+	if (lower && strlen(lower) + 2 * strlen(bundle) +
+				     sizeof("lowerdir=,upperdir=/upper,workdir=/work") >=
 			     OVERLAY_OPTIONS_MAX)
-		return log_error_errno(-E2BIG, "image `%s` has %zu layers: too many for one overlay "
-					       "mount under `%s`",
+		return log_error_errno(-E2BIG,
+				       "image `%s` has %zu layers: too many for one overlay "
+				       "mount under `%s`",
 				       img.name, strv_length(layers), cli->paths.state_dir);
 	/* In config.json relative to the bundle, as root.path (paths.h). */
-	_cleanup_free_ char *lower_rel = lower ? path_list_relative(cli->paths.state_dir, bundle, lower)
-					       : NULL;
+	_cleanup_free_ char *lower_rel =
+		lower ? path_list_relative(cli->paths.state_dir, bundle, lower) : NULL;
 	if (lower && (!lower_rel || spec_set_annotation(spec, ANNOTATION_LOWERDIR, lower_rel) < 0))
 		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_free_ char *config = NULL;
@@ -863,7 +912,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 }
 
 /* The DB row of a prepared container; its name is taken here. */
-static int record_container(Cli *cli, const RunOptions *o, const char *id, const PreparedContainer *c)
+static int record_container(Cli *cli, const RunOptions *o, const char *id,
+			    const PreparedContainer *c)
 {
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
@@ -892,8 +942,9 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id, const
 	if (r == -EEXIST)
 		return log_error_errno(r, "the name `%s` is already in use", c->name);
 	if (r == -EADDRINUSE)
-		return log_error_errno(r, "another container took user namespace range %u "
-					  "meanwhile; run again",
+		return log_error_errno(r,
+				       "another container took user namespace range %u "
+				       "meanwhile; run again",
 				       c->userns_base);
 	if (r < 0)
 		return log_error_errno(r, "record the container in the state DB: %m");
@@ -910,7 +961,8 @@ static void remove_unstarted(Cli *cli, const char *id)
 	if (cli_db(cli, &db) < 0)
 		return;
 	_cleanup_(container_row_done) ContainerRow row = { 0 };
-	if (db_container_get(db, id, &row) < 0 || row.state != STATE_CREATED || row.supervisor_pid > 0)
+	if (db_container_get(db, id, &row) < 0 || row.state != STATE_CREATED ||
+	    row.supervisor_pid > 0)
 		return;
 	/* A supervisor that died after making the cgroup left it. */
 	_cleanup_free_ char *cgroup = NULL;
@@ -952,7 +1004,8 @@ int cmd_run(Cli *cli, int argc, char **argv)
 				r = -ENOENT;
 		}
 		if (r < 0)
-			return log_error_errno(r, "--pidfile `%s`: its folder does not exist", o.pidfile);
+			return log_error_errno(r, "--pidfile `%s`: its folder does not exist",
+					       o.pidfile);
 	}
 
 	/* Until the container exists, a signal calls the run off (cancel.h). */
@@ -963,8 +1016,11 @@ int cmd_run(Cli *cli, int argc, char **argv)
 		return log_error_errno(r, "random: %m");
 	const char *net = o.ns_mode[NS_NETWORK];
 	_cleanup_(stdio_relay_end) StdioRelay stdio = STDIO_RELAY_INIT;
-	LaunchParams lp = { .id = id, .foreground = !o.detach, .auto_remove = o.auto_remove,
-			    .pidfile = pidfile, .make_bundle = !wants_userns(&o),
+	LaunchParams lp = { .id = id,
+			    .foreground = !o.detach,
+			    .auto_remove = o.auto_remove,
+			    .pidfile = pidfile,
+			    .make_bundle = !wants_userns(&o),
 			    .new_netns = !net || !streq(net, "host"),
 			    .stdio = o.detach ? NULL : &stdio };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;

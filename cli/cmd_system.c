@@ -27,7 +27,8 @@
 
 /* Removes the entries of dir that are over a minute old and that keep()
  * does not keep, with remove(); how many went. */
-static size_t remove_old_entries(const char *dir, bool (*keep)(const char *name, const char *path, void *userdata),
+static size_t remove_old_entries(const char *dir,
+				 bool (*keep)(const char *name, const char *path, void *userdata),
 				 int (*remove)(const char *path), void *userdata)
 {
 	DIR *d = dir ? opendir(dir) : NULL;
@@ -38,8 +39,9 @@ static size_t remove_old_entries(const char *dir, bool (*keep)(const char *name,
 	while ((de = readdir(d))) {
 		struct stat st;
 		_cleanup_free_ char *p = NULL;
-		if (streq(de->d_name, ".") || streq(de->d_name, "..") || asprintf(&p, "%s/%s", dir, de->d_name) < 0 ||
-		    lstat(p, &st) < 0 || st.st_mtime > time(NULL) - 60 || keep(de->d_name, p, userdata))
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") ||
+		    asprintf(&p, "%s/%s", dir, de->d_name) < 0 || lstat(p, &st) < 0 ||
+		    st.st_mtime > time(NULL) - 60 || keep(de->d_name, p, userdata))
 			continue;
 		if (remove(p) >= 0)
 			n++;
@@ -62,8 +64,8 @@ static void empty_trash(Cli *cli)
 	_cleanup_free_ char *dir = path_trash_dir(&cli->paths);
 	size_t n = remove_old_entries(dir, keep_nothing, rm_rf, NULL);
 	if (n > 0)
-		printf("  fixed: removed %zu leftover folder%s of containers run with --rm (%s)\n", n,
-		       n == 1 ? "" : "s", dir);
+		printf("  fixed: removed %zu leftover folder%s of containers run with --rm (%s)\n",
+		       n, n == 1 ? "" : "s", dir);
 }
 
 typedef struct {
@@ -168,7 +170,8 @@ static int check_db(Check *c, sqlite3 **ret)
 	}
 	free(integrity);
 	integrity = NULL;
-	if (db_reindex(db) >= 0 && db_integrity_check(db, &integrity) >= 0 && streq(integrity, "ok")) {
+	if (db_reindex(db) >= 0 && db_integrity_check(db, &integrity) >= 0 &&
+	    streq(integrity, "ok")) {
 		printf("  fixed: rebuilt the indexes; integrity: ok\n");
 		*ret = db;
 		return 0;
@@ -195,12 +198,14 @@ static void check_space(Check *c)
 	char free_space[32];
 	format_bytes(avail, free_space, sizeof(free_space));
 	if (db_reserve_check(path) < 0)
-		problem(c, "the disk under %s is full (%s free): the state DB has no space in "
-			   "reserve (%s%s) and no room to make it again; free some space",
+		problem(c,
+			"the disk under %s is full (%s free): the state DB has no space in "
+			"reserve (%s%s) and no room to make it again; free some space",
 			dir, free_space, path, DB_RESERVE_SUFFIX);
 	else if (avail < DB_RESERVE_BYTES)
-		problem(c, "the disk under %s is full (%s free); the state DB writes on from its "
-			   "reserve, but containers and logs cannot: free some space",
+		problem(c,
+			"the disk under %s is full (%s free); the state DB writes on from its "
+			"reserve, but containers and logs cannot: free some space",
 			dir, free_space);
 }
 
@@ -213,8 +218,8 @@ static void check_folders(Check *c, char **ids)
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_free_ char *b = path_container_dir(&cli->paths, ids[i]);
 		if (b && !is_dir(b))
-			problem(c, "container %.12s has no folder %s (berth rm -f %.12s)", ids[i], b,
-				ids[i]);
+			problem(c, "container %.12s has no folder %s (berth rm -f %.12s)", ids[i],
+				b, ids[i]);
 	}
 	_cleanup_free_ char *cdir = NULL;
 	if (asprintf(&cdir, "%s/containers", cli->paths.state_dir) < 0)
@@ -228,13 +233,15 @@ static void check_folders(Check *c, char **ids)
 		if (c->repair && repair_container(cli, de->d_name) >= 0)
 			continue;
 		if (sup > 0)
-			problem(c, "folder %s/%s belongs to no row, but its container is running "
-				   "(supervisor %d): the state DB lost it; `berth system check "
-				   "--repair` records it again",
+			problem(c,
+				"folder %s/%s belongs to no row, but its container is running "
+				"(supervisor %d): the state DB lost it; `berth system check "
+				"--repair` records it again",
 				cdir, de->d_name, (int)sup);
 		else
-			problem(c, "folder %s/%s belongs to no container (`berth system check "
-				   "--repair` records it again from its config.json; or remove it)",
+			problem(c,
+				"folder %s/%s belongs to no container (`berth system check "
+				"--repair` records it again from its config.json; or remove it)",
 				cdir, de->d_name);
 	}
 	if (d)
@@ -264,8 +271,8 @@ static void remove_stale_run_dirs(Cli *cli)
 {
 	size_t n = remove_old_entries(cli->paths.run_dir, keep_run_dir, rm_rf, cli);
 	if (n > 0)
-		printf("  fixed: removed %zu runtime folder%s of containers that are gone (%s)\n", n,
-		       n == 1 ? "" : "s", cli->paths.run_dir);
+		printf("  fixed: removed %zu runtime folder%s of containers that are gone (%s)\n",
+		       n, n == 1 ? "" : "s", cli->paths.run_dir);
 }
 
 /* What each row says against the machine: the refresh fixes what it finds,
@@ -286,8 +293,9 @@ static void refresh_rows(Check *c, sqlite3 *db, char **ids)
 			printf("  fixed: %s, whose start was cut short, was run with --rm: removed\n",
 			       name ? name : ids[i]);
 		else if (r == REFRESH_UNRECORDED)
-			problem(c, "%s was %s without a supervisor, but that cannot be recorded (the "
-				   "disk is full?)",
+			problem(c,
+				"%s was %s without a supervisor, but that cannot be recorded (the "
+				"disk is full?)",
 				row.name, container_state_to_string(before));
 		else if (r >= 0 && before != row.state)
 			printf("  fixed: %s was %s with nobody at work on it; now exited (unknown)\n",
@@ -298,9 +306,10 @@ static void refresh_rows(Check *c, sqlite3 *db, char **ids)
 			ContainerRow again;
 			if (db_container_get(db, ids[i], &again) >= 0) {
 				if (container_ended_unrecorded(&again))
-					problem(c, "%s has ended, but its supervisor (%lld) has not "
-						   "been able to record it: is the disk under the "
-						   "state DB full? (see its supervisor.log)",
+					problem(c,
+						"%s has ended, but its supervisor (%lld) has not "
+						"been able to record it: is the disk under the "
+						"state DB full? (see its supervisor.log)",
 						again.name, (long long)again.supervisor_pid);
 				container_row_done(&again);
 			}
@@ -340,7 +349,8 @@ static int system_check(Cli *cli, bool repair)
 	remove_stale_cgroups(cli, ids);
 	refresh_rows(&c, db, ids);
 
-	printf("%s\n", c.problems ? (repair ? "problems found (see what was fixed above)" : "problems found")
+	printf("%s\n", c.problems ? (repair ? "problems found (see what was fixed above)"
+					    : "problems found")
 				  : "no problems found");
 	return c.problems ? -EUCLEAN : 0;
 }
@@ -386,8 +396,9 @@ static int system_check_cmd(Cli *cli, int argc, char **argv)
 	if (c < 0)
 		return c;
 	if (optind < argc)
-		return log_error_errno(-EINVAL, "unexpected argument `%s` (see `berth system check "
-						"--help`)",
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth system check "
+				       "--help`)",
 				       argv[optind]);
 	int r = system_check(cli, repair);
 	return r == -EUCLEAN || r == -EBADMSG ? 1 : r;

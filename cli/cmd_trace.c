@@ -46,7 +46,7 @@ typedef struct {
 	uint64_t batch_since; /* CLOCK_MONOTONIC usec of the oldest queued row */
 	int64_t mono_to_real_ns;
 	uint64_t counts[TRACE_EV_MAX];
-	int error;           /* the first write error */
+	int error;            /* the first write error */
 	bool callback_failed; /* on_event() failed and said why */
 } Tracer;
 
@@ -180,8 +180,9 @@ static int load_error(int r, TraceFailure failure)
 					  "CAP_PERFMON): %m");
 	switch (failure) {
 	case TRACE_FAIL_ATTACH:
-		return log_error_errno(r, "attach the eBPF programs to the kernel's tracepoints: %m "
-					  "(--debug says more)");
+		return log_error_errno(r,
+				       "attach the eBPF programs to the kernel's tracepoints: %m "
+				       "(--debug says more)");
 	case TRACE_FAIL_RINGBUF:
 		return log_error_errno(r, "map the eBPF ring buffer: %m");
 	default:
@@ -195,7 +196,8 @@ static int parse_duration(const char *s, uint64_t *ret_usec)
 	errno = 0;
 	double d = strtod(s, &end);
 	if (errno != 0 || end == s || *end || !isfinite(d) || d <= 0 || d > 365.0 * 24 * 3600)
-		return log_error_errno(-EINVAL, "--duration needs a number of seconds, not `%s`", s);
+		return log_error_errno(-EINVAL, "--duration needs a number of seconds, not `%s`",
+				       s);
 	*ret_usec = (uint64_t)(d * 1e6);
 	return 0;
 }
@@ -361,7 +363,8 @@ int cmd_trace(Cli *cli, int argc, char **argv)
 			else if (streq(optarg, "json"))
 				t.format = TRACE_FORMAT_JSON;
 			else
-				return log_error_errno(-EINVAL, "unknown --format `%s` (text or json)",
+				return log_error_errno(-EINVAL,
+						       "unknown --format `%s` (text or json)",
 						       optarg);
 			break;
 		case 'o':
@@ -379,10 +382,11 @@ int cmd_trace(Cli *cli, int argc, char **argv)
 		case ARG_BUFFER_SIZE:
 			if (parse_size(optarg, &buffer_size) < 0 || buffer_size < 4096 ||
 			    buffer_size > (1ULL << 30) || (buffer_size & (buffer_size - 1)))
-				return log_error_errno(-EINVAL,
-						       "--buffer-size needs a power of 2 between 4K "
-						       "and 1G, not `%s`",
-						       optarg);
+				return log_error_errno(
+					-EINVAL,
+					"--buffer-size needs a power of 2 between 4K "
+					"and 1G, not `%s`",
+					optarg);
 			break;
 		case 'h':
 			trace_help(default_log);
@@ -454,7 +458,7 @@ int cmd_trace(Cli *cli, int argc, char **argv)
 			    ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
 
 	/* Scripts wait for this line before they start what they trace. */
-	const char *what = all		? "every process"
+	const char *what = all           ? "every process"
 			   : t.selection ? "the named containers"
 					 : "berth and its containers";
 	log_info("tracing %s%s%s; Ctrl-C stops", what, t.log ? ", also to " : "",

@@ -73,7 +73,8 @@ int cmd_update(Cli *cli, int argc, char **argv)
 		return log_error_errno(-EINVAL, "update takes one container, not also `%s`",
 				       argv[optind + 1]);
 	if (!resource_options_any(&o))
-		return log_error_errno(-EINVAL, "nothing to update: give a limit (see `berth update --help`)");
+		return log_error_errno(
+			-EINVAL, "nothing to update: give a limit (see `berth update --help`)");
 
 	ContainerRow row;
 	r = cli_lookup_container(cli, argv[optind], &row);
@@ -105,8 +106,8 @@ int cmd_update(Cli *cli, int argc, char **argv)
 		if (r >= 0 && o.pin)
 			r = set_rr_all(row.cgroup, spec->sched_priority);
 		if (r < 0) {
-			r = log_error_errno(r, "update %s of container %s: %m", what ? what : "the limits",
-					    row.name);
+			r = log_error_errno(r, "update %s of container %s: %m",
+					    what ? what : "the limits", row.name);
 			goto out;
 		}
 	}

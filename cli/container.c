@@ -33,12 +33,14 @@ int cli_db_error(Cli *cli, int r, const char *fmt, ...)
 	_cleanup_free_ char *path = path_db(&cli->paths);
 	struct stat st;
 	if (r == -EBADMSG && path && stat(path, &st) == 0 && st.st_size == 0)
-		return log_error_errno(r, "the state DB `%s` is empty (0 bytes): damaged, not new; "
-					  "see `berth system check`",
+		return log_error_errno(r,
+				       "the state DB `%s` is empty (0 bytes): damaged, not new; "
+				       "see `berth system check`",
 				       path);
 	if (r == -EBADMSG)
-		return log_error_errno(r, "the state DB `%s` is damaged (%s: corrupted data); see "
-					  "`berth system check`",
+		return log_error_errno(r,
+				       "the state DB `%s` is damaged (%s: corrupted data); see "
+				       "`berth system check`",
 				       path, what);
 	if (r == -EPROTONOSUPPORT)
 		return log_error_errno(r, "the state DB `%s` was written by a newer berth", path);
@@ -55,16 +57,19 @@ int cli_db(Cli *cli, sqlite3 **ret)
 			/* Named, so that the user sees whose it is and can chown it. */
 			const char *d = dir ? dir : cli->paths.state_dir;
 			const char *kind = streq(d, cli->paths.state_dir) ? "the root "
-					   : streq(d, cli->paths.run_dir)  ? "the runtime folder "
-									   : "";
+					   : streq(d, cli->paths.run_dir) ? "the runtime folder "
+									  : "";
 			struct passwd *pw = getpwuid(owner);
-			return log_error_errno(r, "%s`%s` belongs to uid %u%s%s%s, not to uid %u, which "
-						  "runs berth: refused",
-					       kind, d, (unsigned)owner, pw ? " (" : "",
-					       pw ? pw->pw_name : "", pw ? ")" : "", (unsigned)geteuid());
+			return log_error_errno(
+				r,
+				"%s`%s` belongs to uid %u%s%s%s, not to uid %u, which "
+				"runs berth: refused",
+				kind, d, (unsigned)owner, pw ? " (" : "", pw ? pw->pw_name : "",
+				pw ? ")" : "", (unsigned)geteuid());
 		}
 		if (r < 0)
-			return log_error_errno(r, "create `%s`: %m", dir ? dir : cli->paths.state_dir);
+			return log_error_errno(r, "create `%s`: %m",
+					       dir ? dir : cli->paths.state_dir);
 		_cleanup_free_ char *path = path_db(&cli->paths);
 		if (!path)
 			return log_error_errno(-ENOMEM, "out of memory");
@@ -235,8 +240,9 @@ int container_refresh(Cli *cli, ContainerRow *row)
 	if (r < 0) {
 		/* Shown as it is, even when it cannot be written down (a full
 		 * disk): the next command that can will. */
-		log_warning_errno(r, "container %s has ended, but that cannot be recorded: %m (see "
-				     "`berth system check`)",
+		log_warning_errno(r,
+				  "container %s has ended, but that cannot be recorded: %m (see "
+				  "`berth system check`)",
 				  row->name);
 		ret = REFRESH_UNRECORDED;
 	} else
@@ -388,10 +394,19 @@ static char *join_json_strings_fast(const char *s)
 			}
 			p++;
 			switch (*p) {
-			case '"': case '\\': case '/': *o++ = *p; break;
-			case 'n': *o++ = '\n'; break;
-			case 't': *o++ = '\t'; break;
-			default: goto slow; /* \u...: leave it to jansson */
+			case '"':
+			case '\\':
+			case '/':
+				*o++ = *p;
+				break;
+			case 'n':
+				*o++ = '\n';
+				break;
+			case 't':
+				*o++ = '\t';
+				break;
+			default:
+				goto slow; /* \u...: leave it to jansson */
 			}
 		}
 		p++;

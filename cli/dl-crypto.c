@@ -12,7 +12,7 @@ DL_CRYPTO_SYMS(X)
 int dl_crypto_load(void)
 {
 	static void *handle;
-	static const DlSym syms[] = {DL_CRYPTO_SYMS(DL_SYM)};
+	static const DlSym syms[] = { DL_CRYPTO_SYMS(DL_SYM) };
 	return dl_open_library(&handle, CRYPTO_SONAME, syms, sizeof(syms) / sizeof(syms[0]),
 			       "image digests");
 }

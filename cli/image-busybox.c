@@ -17,7 +17,6 @@
 #include "log.h"
 #include "util.h"
 
-
 /* A static busybox runs in any root; a dynamic one would need its libc. */
 static int elf_is_static(const char *path)
 {
@@ -30,7 +29,8 @@ static int elf_is_static(const char *path)
 		return -ENOEXEC;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
 		    (ssize_t)sizeof(ph))
 			return -ENOEXEC;
 		if (ph.p_type == PT_INTERP)
@@ -122,6 +122,8 @@ static int busybox_applets(char **ret)
 	return 0;
 }
 
+/* Laid out by hand: files of the image, a line each. */
+/* clang-format off */
 static const char busybox_passwd[] =
 	"root:x:0:0:root:/root:/bin/sh\n"
 	"daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
@@ -155,6 +157,7 @@ static const char busybox_group[] =
 
 static const char busybox_hosts[] = "127.0.0.1\tlocalhost\n"
 				    "::1\tlocalhost ip6-localhost ip6-loopback\n";
+/* clang-format on */
 
 static const char busybox_resolv[] =
 	"# Placeholder: berth gives containers only a loopback network by default.\n";
@@ -164,6 +167,8 @@ static int populate_busybox(const char *rootfs)
 	static const struct {
 		const char *path;
 		mode_t mode;
+		/* Laid out by hand: a table. */
+		/* clang-format off */
 	} dirs[] = {
 		{ "bin", 0755 },  { "sbin", 0755 },  { "usr", 0755 }, { "usr/bin", 0755 },
 		{ "usr/sbin", 0755 }, { "etc", 0755 }, { "proc", 0555 }, { "sys", 0555 },
@@ -171,6 +176,7 @@ static int populate_busybox(const char *rootfs)
 		{ "var", 0755 },  { "var/tmp", 01777 }, { "var/spool", 0755 },
 		{ "var/spool/mail", 0755 }, { "var/www", 0755 }, { "run", 0755 }, { "mnt", 0755 },
 	};
+	/* clang-format on */
 	_cleanup_close_ int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return log_error_errno(-errno, "open `%s`: %m", rootfs);
@@ -234,8 +240,9 @@ int image_create_busybox(Cli *cli, const char *name)
 		return log_error_errno(r, "%s: %m (install the Debian package busybox-static)",
 				       BUSYBOX_PATH);
 	if (r == 0)
-		return log_error_errno(-ENOEXEC, "%s is dynamically linked; install the Debian "
-						 "package busybox-static",
+		return log_error_errno(-ENOEXEC,
+				       "%s is dynamically linked; install the Debian "
+				       "package busybox-static",
 				       BUSYBOX_PATH);
 	FlatImage f = {
 		.name = name,

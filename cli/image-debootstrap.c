@@ -126,11 +126,13 @@ static void scan_sources(FILE *f, const char *suite, Mirror *best)
 		if (!blank || !para)
 			continue;
 		_cleanup_free_ char *types = field(para, "Types"), *uris = field(para, "URIs"),
-				    *suites = field(para, "Suites"), *comps = field(para, "Components"),
+				    *suites = field(para, "Suites"),
+				    *comps = field(para, "Components"),
 				    *enabled = field(para, "Enabled");
 		if (types && word_in(types, "deb") && (!enabled || !streq(enabled, "no")) && uris) {
 			char *save = NULL;
-			for (char *u = strtok_r(uris, " \t", &save); u; u = strtok_r(NULL, " \t", &save))
+			for (char *u = strtok_r(uris, " \t", &save); u;
+			     u = strtok_r(NULL, " \t", &save))
 				consider(best, u, suites, comps, suite);
 		}
 		para[0] = 0;
@@ -282,10 +284,12 @@ static int populate(Cli *cli, const char *rootfs, void *userdata)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return log_error_errno(-EIO, "debootstrap %s failed (exit status %d): see its output "
-					     "above",
+		return log_error_errno(-EIO,
+				       "debootstrap %s failed (exit status %d): see its output "
+				       "above",
 				       run->suite,
-				       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+				       WIFEXITED(status) ? WEXITSTATUS(status)
+							 : 128 + WTERMSIG(status));
 	drop_package_cache(rootfs);
 	return 0;
 }
@@ -303,8 +307,9 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 		return log_error_errno(-ENOMEM, "out of memory");
 	if (!startswith(mirror, "http://") && !startswith(mirror, "https://") &&
 	    !startswith(mirror, "file:///"))
-		return log_error_errno(-EINVAL, "invalid mirror `%s`: expected an http(s):// or "
-						"file:/// URL",
+		return log_error_errno(-EINVAL,
+				       "invalid mirror `%s`: expected an http(s):// or "
+				       "file:/// URL",
 				       mirror);
 	_cleanup_free_ char *source = NULL;
 	if (asprintf(&source, "debootstrap:%s %s", suite, mirror) < 0)

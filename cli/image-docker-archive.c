@@ -113,7 +113,8 @@ static int open_archive(const char *file, struct archive **ret)
 static bool worth_caching(const char *name, int64_t size)
 {
 	return size >= 0 && size <= (int64_t)IMAGE_JSON_MAX &&
-	       (streq(name, "manifest.json") || (strlen(name) > 5 && streq(name + strlen(name) - 5, ".json")) ||
+	       (streq(name, "manifest.json") ||
+		(strlen(name) > 5 && streq(name + strlen(name) - 5, ".json")) ||
 		startswith(name, "blobs/sha256/"));
 }
 
@@ -291,8 +292,8 @@ static int read_config(LayeredImport *im, const Members *ms, json_t *entry, cons
 		const char *p = json_string_value(l);
 		_cleanup_free_ char *name = p ? member_resolve(ms, p) : NULL;
 		if (!name)
-			return log_error_errno(-EBADMSG, "%s: manifest.json: layer %zu: bad name", label,
-					       i + 1);
+			return log_error_errno(-EBADMSG, "%s: manifest.json: layer %zu: bad name",
+					       label, i + 1);
 		_cleanup_free_ char *digest = digest_from_name(name);
 		int r = layered_import_add_layer(im, name, digest, -1);
 		if (r < 0)
@@ -306,16 +307,18 @@ static int read_config(LayeredImport *im, const Members *ms, json_t *entry, cons
 				       cfg_name);
 	_cleanup_free_ char *digest = digest_from_name(cfg->name);
 	if (!digest)
-		return log_error_errno(-EBADMSG, "%s: config `%s` is not named by its digest, so it "
-						 "cannot be verified",
+		return log_error_errno(-EBADMSG,
+				       "%s: config `%s` is not named by its digest, so it "
+				       "cannot be verified",
 				       label, cfg_name);
 	char hex[SHA256_HEX_LEN + 1];
 	int r = sha256_data(cfg->data, cfg->len, hex);
 	if (r < 0)
 		return log_error_errno(r, "sha256: %m");
 	if (!streq(hex, digest_hex(digest)))
-		return log_error_errno(-EBADMSG, "%s: config digest mismatch: expected %s, got "
-						 "sha256:%s (the archive is damaged or was changed)",
+		return log_error_errno(-EBADMSG,
+				       "%s: config digest mismatch: expected %s, got "
+				       "sha256:%s (the archive is damaged or was changed)",
 				       label, digest, hex);
 	im->digest = TAKE_PTR(digest);
 	return layered_import_set_config(im, cfg->data, cfg->len, label);
@@ -338,7 +341,8 @@ static int unpack_layers(LayeredImport *im, const char *file, const char *label)
 		return r;
 	struct archive_entry *e;
 	int h = ARCHIVE_EOF;
-	while (r >= 0 && ((h = archive_read_next_header(a, &e)) == ARCHIVE_OK || h == ARCHIVE_WARN)) {
+	while (r >= 0 &&
+	       ((h = archive_read_next_header(a, &e)) == ARCHIVE_OK || h == ARCHIVE_WARN)) {
 		if (archive_entry_filetype(e) != AE_IFREG || !archive_entry_pathname(e))
 			continue;
 		_cleanup_free_ char *name = name_normalize(NULL, archive_entry_pathname(e));
@@ -378,8 +382,8 @@ int image_import_docker_archive(Cli *cli, const char *name, const char *file, co
 		json_error_t err;
 		manifest = json_loadb(mf->data, mf->len, JSON_REJECT_DUPLICATES, &err);
 		if (!manifest)
-			r = log_error_errno(-EBADMSG, "%s: manifest.json: invalid JSON: %s", im.source,
-					    err.text);
+			r = log_error_errno(-EBADMSG, "%s: manifest.json: invalid JSON: %s",
+					    im.source, err.text);
 	}
 	json_t *entry = NULL;
 	if (r >= 0)

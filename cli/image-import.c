@@ -54,9 +54,10 @@ static int import_tarball(Cli *cli, const char *name, const char *file, const Im
 	if (fstat(fd, &st) < 0)
 		return log_error_errno(-errno, "`%s`: %m", file);
 	if (S_ISDIR(st.st_mode))
-		return log_error_errno(-EISDIR, "`%s` is a folder: for an OCI image layout write "
-						"oci:%s; a rootfs folder needs no import (berth run "
-						"%s ...)",
+		return log_error_errno(-EISDIR,
+				       "`%s` is a folder: for an OCI image layout write "
+				       "oci:%s; a rootfs folder needs no import (berth run "
+				       "%s ...)",
 				       file, file, file);
 	char abs[PATH_MAX];
 	if (!realpath(file, abs))

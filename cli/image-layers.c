@@ -41,8 +41,8 @@ const char *oci_host_arch(void)
 	static const struct {
 		const char *machine, *arch;
 	} map[] = {
-		{ "x86_64", "amd64" }, { "aarch64", "arm64" },	 { "armv7l", "arm" },
-		{ "i686", "386" },     { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		{ "x86_64", "amd64" },    { "aarch64", "arm64" },   { "armv7l", "arm" },
+		{ "i686", "386" },        { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
 		{ "riscv64", "riscv64" },
 	};
 	struct utsname u;
@@ -200,8 +200,7 @@ int layered_import_lock(LayeredImport *im)
 	return 0;
 }
 
-static int check_digest(const char *what, const char *kind, const char *expected,
-			const char *hex)
+static int check_digest(const char *what, const char *kind, const char *expected, const char *hex)
 {
 	if (streq(digest_hex(expected), hex))
 		return 0;
@@ -263,7 +262,8 @@ int layered_import_commit(LayeredImport *im)
 {
 	for (size_t i = 0; i < im->n_layers; i++)
 		if (!im->layers[i].present)
-			return log_error_errno(-ENOENT, "%s: layer %zu (%s) is missing from the source",
+			return log_error_errno(-ENOENT,
+					       "%s: layer %zu (%s) is missing from the source",
 					       im->source, i + 1, im->layers[i].path);
 	sqlite3 *db;
 	int r = cli_db(im->cli, &db);
@@ -284,7 +284,8 @@ int layered_import_commit(LayeredImport *im)
 	 * and OverlayFS refuses the same lower folder twice. */
 	for (size_t k = im->n_layers; k-- > 0;) {
 		const ImportLayer *l = &im->layers[k];
-		rows[k] = (LayerRow){ .digest = l->diff_id, .size = l->size, .created_at = created };
+		rows[k] =
+			(LayerRow){ .digest = l->diff_id, .size = l->size, .created_at = created };
 		bool seen = false;
 		for (size_t j = k + 1; j < im->n_layers; j++)
 			seen = seen || streq(im->layers[j].diff_id, l->diff_id);

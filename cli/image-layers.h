@@ -34,9 +34,9 @@ typedef struct {
 	Cli *cli;
 	const char *name;
 	uint64_t files_left, bytes_left;
-	char *source;      /* for the images.source column */
-	char *digest;      /* manifest digest, or NULL */
-	char *config_json; /* the image config's "config" object: run defaults */
+	char *source;        /* for the images.source column */
+	char *digest;        /* manifest digest, or NULL */
+	char *config_json;   /* the image config's "config" object: run defaults */
 	ImportLayer *layers; /* bottom first */
 	size_t n_layers;
 	char *store; /* <state>/layers */

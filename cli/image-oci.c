@@ -112,15 +112,17 @@ static int read_blob(const Layout *lo, json_t *desc, const char *what, char **re
 		return r;
 	json_t *size = json_object_get(desc, "size");
 	if (json_is_integer(size) && json_integer_value(size) != (json_int_t)len)
-		return log_error_errno(-EBADMSG, "%s: size mismatch: the descriptor says %lld bytes, "
-						 "the blob has %zu",
+		return log_error_errno(-EBADMSG,
+				       "%s: size mismatch: the descriptor says %lld bytes, "
+				       "the blob has %zu",
 				       what, (long long)json_integer_value(size), len);
 	char hex[SHA256_HEX_LEN + 1];
 	if ((r = sha256_data(data, len, hex)) < 0)
 		return log_error_errno(r, "sha256: %m");
 	if (!streq(hex, digest_hex(digest)))
-		return log_error_errno(-EBADMSG, "%s: digest mismatch: expected %s, got sha256:%s "
-						 "(the blob is damaged or was changed)",
+		return log_error_errno(-EBADMSG,
+				       "%s: digest mismatch: expected %s, got sha256:%s "
+				       "(the blob is damaged or was changed)",
 				       what, digest, hex);
 	*ret = TAKE_PTR(data);
 	*ret_len = len;
@@ -195,7 +197,8 @@ static int layout_check(const Layout *lo)
 	if (asprintf(&path, "%s/oci-layout", lo->dir) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	if (access(path, F_OK) < 0)
-		return log_error_errno(-errno, "`%s` is not an OCI image layout (no oci-layout file)",
+		return log_error_errno(-errno,
+				       "`%s` is not an OCI image layout (no oci-layout file)",
 				       lo->dir);
 	size_t len;
 	json_t *j;
@@ -206,8 +209,8 @@ static int layout_check(const Layout *lo)
 		return r;
 	const char *v = json_object_get_string(j, "imageLayoutVersion");
 	if (!v || !startswith(v, "1."))
-		r = log_error_errno(-EPROTONOSUPPORT, "%s: unsupported imageLayoutVersion `%s`", path,
-				    v ? v : "(missing)");
+		r = log_error_errno(-EPROTONOSUPPORT, "%s: unsupported imageLayoutVersion `%s`",
+				    path, v ? v : "(missing)");
 	json_decref(j);
 	return r;
 }
@@ -276,7 +279,8 @@ static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
 	json_t *layers = json_object_get(manifest, "layers");
 	json_t *config = json_object_get(manifest, "config");
 	if (!json_is_array(layers) || !json_is_object(config))
-		r = log_error_errno(-EBADMSG, "%s: the manifest has no config or layers", lo->label);
+		r = log_error_errno(-EBADMSG, "%s: the manifest has no config or layers",
+				    lo->label);
 	size_t i;
 	json_t *l;
 	json_array_foreach(layers, i, l) {
@@ -287,12 +291,15 @@ static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
 		json_t *size = json_object_get(l, "size");
 		_cleanup_free_ char *path = NULL;
 		if (!layer_type_ok(mt))
-			r = log_error_errno(-EPROTONOSUPPORT,
-					    "%s: layer %zu has media type `%s`, which berth cannot unpack",
-					    lo->label, i + 1, mt);
+			r = log_error_errno(
+				-EPROTONOSUPPORT,
+				"%s: layer %zu has media type `%s`, which berth cannot unpack",
+				lo->label, i + 1, mt);
 		else if ((r = blob_path(lo, digest, lo->label, &path)) >= 0)
 			r = layered_import_add_layer(im, path, digest,
-						     json_is_integer(size) ? json_integer_value(size) : -1);
+						     json_is_integer(size)
+							     ? json_integer_value(size)
+							     : -1);
 	}
 	_cleanup_free_ char *cfg = NULL;
 	if (r >= 0)
@@ -317,10 +324,11 @@ static int unpack_layer(LayeredImport *im, size_t i, const Layout *lo)
 	if (fstat(fd, &st) < 0)
 		return log_error_errno(-errno, "%s: %m", l->path);
 	if (l->blob_size >= 0 && st.st_size != l->blob_size)
-		return log_error_errno(-EBADMSG,
-				       "%s: layer %zu: size mismatch: the manifest says %lld bytes, "
-				       "the blob has %lld (damaged or truncated)",
-				       lo->label, i + 1, (long long)l->blob_size, (long long)st.st_size);
+		return log_error_errno(
+			-EBADMSG,
+			"%s: layer %zu: size mismatch: the manifest says %lld bytes, "
+			"the blob has %lld (damaged or truncated)",
+			lo->label, i + 1, (long long)l->blob_size, (long long)st.st_size);
 	/* Verified before unpacking, so that the archive code only ever parses
 	 * the blob the manifest names; unpacking checks it again on the fly,
 	 * in case the file changes in between. */
@@ -329,10 +337,11 @@ static int unpack_layer(LayeredImport *im, size_t i, const Layout *lo)
 	if (r < 0)
 		return log_error_errno(r, "%s: read: %m", what);
 	if (!streq(hex, digest_hex(l->blob_digest)))
-		return log_error_errno(-EBADMSG,
-				       "%s: blob digest mismatch: expected %s, got sha256:%s (the blob "
-				       "is damaged or was changed)",
-				       what, l->blob_digest, hex);
+		return log_error_errno(
+			-EBADMSG,
+			"%s: blob digest mismatch: expected %s, got sha256:%s (the blob "
+			"is damaged or was changed)",
+			what, l->blob_digest, hex);
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return log_error_errno(-errno, "%s: %m", what);
 	return layered_import_unpack(im, i, what, fd, NULL, (uint64_t)st.st_size);

@@ -70,8 +70,9 @@ int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)
 		r = db_image_get_by_name(db, ref, &img);
 	}
 	if (r == -ENOENT)
-		return log_error_errno(r, "image `%s` not found (see `berth image list`; a rootfs "
-					  "folder works too: ./path/to/rootfs)",
+		return log_error_errno(r,
+				       "image `%s` not found (see `berth image list`; a rootfs "
+				       "folder works too: ./path/to/rootfs)",
 				       ref);
 	if (r < 0)
 		return log_error_errno(r, "look up image `%s`: %m", ref);

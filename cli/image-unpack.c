@@ -44,8 +44,8 @@
 /* Owner, mode, times, xattrs, ACLs; never file flags (an immutable bit
  * would make the image impossible to remove). Names are taken as numbers:
  * no lookup is set, so the host's /etc/passwd never maps an image's ids. */
-#define DISK_FLAGS                                                                     \
-	(ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |         \
+#define DISK_FLAGS                                                                       \
+	(ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |           \
 	 ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
 	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
 
@@ -102,8 +102,9 @@ static int read_error(Unpack *u, struct archive *a)
 				       u->o->what, UNPACK_MIN_FREE_BYTES >> 20);
 	const char *msg = archive_error_string(a);
 	if (u->files == 0)
-		return log_error_errno(-EBADMSG, "%s: not a tar archive (plain, gzip, bzip2, xz or "
-						 "zstd): %s",
+		return log_error_errno(-EBADMSG,
+				       "%s: not a tar archive (plain, gzip, bzip2, xz or "
+				       "zstd): %s",
 				       u->o->what, msg ? msg : "unreadable");
 	return log_error_errno(-EBADMSG, "%s: damaged or truncated archive: %s", u->o->what,
 			       msg ? msg : "read error");
@@ -383,8 +384,8 @@ static int unpack_one(Unpack *u, struct archive_entry *e)
 		why = path_normalize(link);
 		if (why || !*link) {
 			char p[256], msg[400];
-			snprintf(msg, sizeof(msg), "hard link to `%s`: %s", printable(hl, p, sizeof(p)),
-				 why ? why : "the image's root");
+			snprintf(msg, sizeof(msg), "hard link to `%s`: %s",
+				 printable(hl, p, sizeof(p)), why ? why : "the image's root");
 			return refuse(u, orig, msg);
 		}
 		archive_entry_set_hardlink(e, link);
@@ -554,8 +555,8 @@ static int unpack_child(int fd, const char *dest, pid_t parent, const UnpackOpti
 
 /* close_fd: the write end of the pipe fd reads from, if any: the child
  * must not hold it, or it would never see the end of the data. */
-static int run_child(int fd, int close_fd, const char *dest, const UnpackOptions *o,
-		     pid_t *ret_pid, int *ret_report_fd)
+static int run_child(int fd, int close_fd, const char *dest, const UnpackOptions *o, pid_t *ret_pid,
+		     int *ret_report_fd)
 {
 	/* Before the fork, so that the child does not load them again for
 	 * every layer. */

@@ -211,7 +211,8 @@ static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 		uint64_t bytes = (uint64_t)st.st_blocks * 512;
 		if (S_ISDIR(st.st_mode)) {
 			w->total += bytes;
-			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				r = usage_walk(sub, w, depth + 1);
 		} else if (st.st_nlink > 1) {
@@ -270,8 +271,9 @@ int image_check_new_name(Cli *cli, const char *name)
 	r = db_image_get_by_name(db, name, &existing);
 	if (r >= 0) {
 		image_row_done(&existing);
-		return log_error_errno(-EEXIST, "image `%s` already exists (remove it first with "
-						"`berth image rm %s`)",
+		return log_error_errno(-EEXIST,
+				       "image `%s` already exists (remove it first with "
+				       "`berth image rm %s`)",
 				       name, name);
 	}
 	if (r != -ENOENT)

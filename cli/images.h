@@ -95,4 +95,3 @@ int strv_from_json(json_t *a, char ***ret);
 
 /* json: the images.config column (NULL gives empty defaults). */
 int image_defaults_parse(const char *json, ImageDefaults *ret);
-

@@ -102,8 +102,9 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	_cleanup_free_ char *sup = NULL;
 	int r = find_supervisor(&sup);
 	if (r < 0)
-		return log_error_errno(r, "cannot find %s (set BERTH_SUPERVISOR or reinstall "
-					  "berth): %m",
+		return log_error_errno(r,
+				       "cannot find %s (set BERTH_SUPERVISOR or reinstall "
+				       "berth): %m",
 				       SUPERVISOR_NAME);
 
 	/* In the foreground the container's stdin, stdout and stderr are
@@ -268,7 +269,8 @@ int supervisor_send_config(int sync_fd, const char *config)
 	if (r < 0)
 		return r;
 	(void)sync_send_fd(sync_fd, &m, mfd);
-	log_debug("handed the configuration (%zu bytes) to the supervisor (SYNC_GO)", strlen(config));
+	log_debug("handed the configuration (%zu bytes) to the supervisor (SYNC_GO)",
+		  strlen(config));
 	return 0;
 }
 
@@ -339,15 +341,18 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 	char gone[PATH_MAX];
 	if ((r < 0 || m.type == SYNC_ERROR) && layer_gone(p->rootfs, gone, sizeof(gone))) {
 		*ret_tty_fd = safe_close(*ret_tty_fd);
-		return log_error_errno(-ENOENT, "the layer `%s` of the container's image was "
-						"removed while the container started",
+		return log_error_errno(-ENOENT,
+				       "the layer `%s` of the container's image was "
+				       "removed while the container started",
 				       gone);
 	}
 	if (r < 0)
 		/* With --rm the container goes with its failure: nothing to see. */
-		return log_error_errno(r, p->auto_remove ? "the supervisor ended before the container started"
-							 : "the supervisor ended before the container "
-							   "started (see `berth status %.12s`)",
+		return log_error_errno(r,
+				       p->auto_remove
+					       ? "the supervisor ended before the container started"
+					       : "the supervisor ended before the container "
+						 "started (see `berth status %.12s`)",
 				       p->id);
 	if (m.type == SYNC_ERROR) {
 		*ret_tty_fd = safe_close(*ret_tty_fd);
@@ -356,7 +361,8 @@ int supervisor_wait_started(const LaunchParams *p, int sync_fd, pid_t pid, int *
 	}
 	if (m.type != SYNC_RUNNING) {
 		*ret_tty_fd = safe_close(*ret_tty_fd);
-		return log_error_errno(-EPROTO, "unexpected message %u from the supervisor", m.type);
+		return log_error_errno(-EPROTO, "unexpected message %u from the supervisor",
+				       m.type);
 	}
 	log_debug("container %.12s runs: pid %d%s", p->id, (int)m.pid,
 		  *ret_tty_fd >= 0 ? ", with a terminal" : "");
@@ -407,7 +413,8 @@ int attach_wait(int sync_fd, StdioRelay *stdio)
 					stop = true;
 					continue;
 				}
-				SyncMsg m = { .type = SYNC_SIGNAL, .signal = (int32_t)si.ssi_signo };
+				SyncMsg m = { .type = SYNC_SIGNAL,
+					      .signal = (int32_t)si.ssi_signo };
 				log_debug("forward signal %u to the container", si.ssi_signo);
 				(void)send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 			}
@@ -418,7 +425,8 @@ int attach_wait(int sync_fd, StdioRelay *stdio)
 			SyncMsg m;
 			int r = read_msg(sync_fd, &m);
 			if (r < 0) {
-				ret = log_error_errno(r, "lost the supervisor while the container ran");
+				ret = log_error_errno(
+					r, "lost the supervisor while the container ran");
 				break;
 			}
 			if (m.type == SYNC_EXITED) {
@@ -500,7 +508,8 @@ int attach_tty(int sync_fd, int master)
 			SyncMsg m;
 			int r = read_msg(sync_fd, &m);
 			if (r < 0) {
-				ret = log_error_errno(r, "lost the supervisor while the container ran");
+				ret = log_error_errno(
+					r, "lost the supervisor while the container ran");
 				break;
 			}
 			if (m.type == SYNC_EXITED) {

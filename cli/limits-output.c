@@ -47,8 +47,8 @@ void limits_print_text(const ContainerSpec *spec, const CgroupStats *st)
 		}
 	}
 	if (r->has_cpu_quota)
-		printf("  cpu:       %lld us per %llu us (%.0f%% of one CPU)\n", (long long)r->cpu_quota,
-		       (unsigned long long)r->cpu_period,
+		printf("  cpu:       %lld us per %llu us (%.0f%% of one CPU)\n",
+		       (long long)r->cpu_quota, (unsigned long long)r->cpu_period,
 		       100.0 * (double)r->cpu_quota / (double)r->cpu_period);
 	if (r->has_cpu_shares)
 		printf("  cpu share: %llu (cpu.weight %llu)\n", (unsigned long long)r->cpu_shares,
@@ -88,7 +88,8 @@ void limits_print_text(const ContainerSpec *spec, const CgroupStats *st)
 		       (unsigned long long)st->cpu_nr_throttled);
 	if (st->has_pids) {
 		if (st->pids_max == UINT64_MAX)
-			printf("  pids:      %llu (no limit)\n", (unsigned long long)st->pids_current);
+			printf("  pids:      %llu (no limit)\n",
+			       (unsigned long long)st->pids_current);
 		else
 			printf("  pids:      %llu of %llu\n", (unsigned long long)st->pids_current,
 			       (unsigned long long)st->pids_max);
@@ -96,8 +97,8 @@ void limits_print_text(const ContainerSpec *spec, const CgroupStats *st)
 	if (st->has_io) {
 		format_bytes(st->io_rbytes, a, sizeof(a));
 		format_bytes(st->io_wbytes, b, sizeof(b));
-		printf("  io:        %s read, %s written%s%s\n", a, b, *st->io_max ? "; io.max " : "",
-		       st->io_max);
+		printf("  io:        %s read, %s written%s%s\n", a, b,
+		       *st->io_max ? "; io.max " : "", st->io_max);
 	}
 	if (*st->cpuset)
 		printf("  cpuset:    %s\n", st->cpuset);

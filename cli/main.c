@@ -33,7 +33,8 @@ static const CliVerb commands[] = {
 	{ "rm", NULL, cmd_rm, "remove containers" },
 	{ "prune", NULL, cmd_prune, "remove every exited container" },
 	{ "generate", NULL, cmd_generate, "generate a systemd unit for a container" },
-	{ "image", NULL, cmd_image, "manage images (create, import, debootstrap, list, inspect, rm)" },
+	{ "image", NULL, cmd_image,
+	  "manage images (create, import, debootstrap, list, inspect, rm)" },
 	{ "system", NULL, cmd_system, "check the state DB and what it describes" },
 	{ "trace", NULL, cmd_trace, "show kernel events of containers (eBPF)" },
 };
@@ -48,8 +49,8 @@ static void help(void)
 	       "Commands:\n");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
 		printf("  %-10s %s%s%s%s\n", commands[i].name, commands[i].summary,
-		       commands[i].alias ? " (alias: " : "", commands[i].alias ? commands[i].alias : "",
-		       commands[i].alias ? ")" : "");
+		       commands[i].alias ? " (alias: " : "",
+		       commands[i].alias ? commands[i].alias : "", commands[i].alias ? ")" : "");
 	printf("\n"
 	       "Global options:\n"
 	       "      --root DIR     keep state in DIR and runtime files in DIR/run\n"

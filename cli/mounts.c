@@ -48,8 +48,9 @@ static int add_mount(MountRequests *m, const char *opt, const char *arg, MountSp
 		return log_error_errno(-EINVAL, "invalid %s `%s`: another mount is at `%s` already",
 				       opt, arg, spec->destination);
 	if (spec->relabel && selinux_enabled())
-		return log_error_errno(-EOPNOTSUPP, "invalid %s `%s`: berth cannot give a mount an "
-						    "SELinux label (z, Z, relabel=)",
+		return log_error_errno(-EOPNOTSUPP,
+				       "invalid %s `%s`: berth cannot give a mount an "
+				       "SELinux label (z, Z, relabel=)",
 				       opt, arg);
 	MountSpec **list = spec->type == MOUNT_SPEC_BIND ? &m->binds : &m->tmpfs;
 	size_t *n = spec->type == MOUNT_SPEC_BIND ? &m->n_binds : &m->n_tmpfs;
@@ -150,8 +151,9 @@ int mount_parse_propagate(MountRequests *m, const char *arg)
 		return log_error_errno(-ENOTDIR, "--propagate-mount `%s` is not a directory", copy);
 	/* Mounts made on the host after the start reach the container as its
 	 * slave; mounts made inside never flow back. */
-	MountSpec spec = { .type = MOUNT_SPEC_BIND, .propagation = "rslave", .mode = -1,
-			   .uid = -1, .gid = -1 };
+	MountSpec spec = {
+		.type = MOUNT_SPEC_BIND, .propagation = "rslave", .mode = -1, .uid = -1, .gid = -1
+	};
 	char err[512];
 	int r = mount_spec_check_destination(dst ? dst : real, &spec.destination, err, sizeof(err));
 	if (r == -EINVAL)
@@ -171,15 +173,18 @@ int mount_parse_layers(MountRequests *m, const char *arg)
 	_cleanup_free_ char *copy = strdup(arg);
 	if (!copy)
 		return -ENOMEM;
-	for (char *save = NULL, *l = strtok_r(copy, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *l = strtok_r(copy, ",", &save); l;
+	     l = strtok_r(NULL, ",", &save)) {
 		char real[PATH_MAX];
 		if (!realpath(l, real))
 			return log_error_errno(-errno, "--layers: layer `%s`: %m", l);
 		if (!is_dir(real))
-			return log_error_errno(-ENOTDIR, "--layers: layer `%s` is not a directory", l);
+			return log_error_errno(-ENOTDIR, "--layers: layer `%s` is not a directory",
+					       l);
 		if (strpbrk(real, ":,\n"))
-			return log_error_errno(-EINVAL, "--layers: `%s` contains ':' or ',', which "
-							"OverlayFS cannot take",
+			return log_error_errno(-EINVAL,
+					       "--layers: `%s` contains ':' or ',', which "
+					       "OverlayFS cannot take",
 					       real);
 		int r = strv_push(&m->layers, real);
 		if (r < 0)
@@ -230,7 +235,8 @@ int mount_requests_apply(const MountRequests *m, ContainerSpec *s)
 	for (size_t i = 0; i < m->n_binds; i++) {
 		_cleanup_strv_free_ char **opts = NULL;
 		if ((r = mount_spec_oci_options(&m->binds[i], &opts)) < 0 ||
-		    (r = put_mount(s, m->binds[i].destination, "bind", m->binds[i].source, opts)) < 0)
+		    (r = put_mount(s, m->binds[i].destination, "bind", m->binds[i].source, opts)) <
+			    0)
 			return r;
 	}
 	return 0;

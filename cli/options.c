@@ -40,15 +40,16 @@ static int bad_long_option(const char *arg, size_t len, const struct option *lon
 			matches++;
 		}
 	if (matches > 1)
-		return log_error_errno(-EINVAL, "option `%.*s` is ambiguous: %s (%s)", (int)len, arg,
-				       list, see);
+		return log_error_errno(-EINVAL, "option `%.*s` is ambiguous: %s (%s)", (int)len,
+				       arg, list, see);
 	for (size_t i = 0; command && i < ELEMENTSOF(global_options); i++)
 		if (strlen(global_options[i].name) == nlen &&
 		    strncmp(global_options[i].name, name, nlen) == 0)
-			return log_error_errno(-EINVAL,
-					       "`%.*s` is a global option: give it before the command, "
-					       "as in `berth %s %s ...`",
-					       (int)len, arg, global_options[i].usage, command);
+			return log_error_errno(
+				-EINVAL,
+				"`%.*s` is a global option: give it before the command, "
+				"as in `berth %s %s ...`",
+				(int)len, arg, global_options[i].usage, command);
 	return log_error_errno(-EINVAL, "unknown option `%.*s` (%s)", (int)len, arg, see);
 }
 
@@ -74,14 +75,17 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	const char *arg = optind > before ? argv[optind - 1] : NULL;
 	if (!arg || !startswith(arg, "--")) {
 		if (c == ':')
-			return log_error_errno(-EINVAL, "option `-%c` needs a value (%s)", optopt, see);
+			return log_error_errno(-EINVAL, "option `-%c` needs a value (%s)", optopt,
+					       see);
 		return log_error_errno(-EINVAL, "unknown option `-%c` (%s)", optopt, see);
 	}
 	size_t len = strcspn(arg, "=");
 	if (c == ':')
-		return log_error_errno(-EINVAL, "option `%.*s` needs a value (%s)", (int)len, arg, see);
+		return log_error_errno(-EINVAL, "option `%.*s` needs a value (%s)", (int)len, arg,
+				       see);
 	if (optopt != 0) /* a known option, given a value it does not take */
-		return log_error_errno(-EINVAL, "option `%.*s` takes no value (%s)", (int)len, arg, see);
+		return log_error_errno(-EINVAL, "option `%.*s` takes no value (%s)", (int)len, arg,
+				       see);
 	return bad_long_option(arg, len, longopts, command, see);
 }
 
@@ -158,8 +162,9 @@ int cli_env_option(const char *what, const char *arg, char ***env)
 	const char *eq = strchr(arg, '=');
 	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
 	if (klen == 0)
-		return log_error_errno(-EINVAL, "invalid %s `%s`: expected KEY=VALUE, or KEY to take "
-						"the host's value",
+		return log_error_errno(-EINVAL,
+				       "invalid %s `%s`: expected KEY=VALUE, or KEY to take "
+				       "the host's value",
 				       what, arg);
 	if (eq)
 		return strv_push(env, arg) < 0 ? log_error_errno(-ENOMEM, "out of memory") : 0;

@@ -38,7 +38,8 @@ void progress_update(Progress *p, uint64_t done)
 		memset(bar + fill, '.', BAR_WIDTH - fill);
 		bar[BAR_WIDTH] = 0;
 		format_bytes(p->total, t, sizeof(t));
-		fprintf(stderr, "\r\033[K%s [%s] %3u%%  %s / %s", p->label, bar, (unsigned)pct, d, t);
+		fprintf(stderr, "\r\033[K%s [%s] %3u%%  %s / %s", p->label, bar, (unsigned)pct, d,
+			t);
 	} else
 		fprintf(stderr, "\r\033[K%s  %s", p->label, d);
 	fflush(stderr);

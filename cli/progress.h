@@ -20,4 +20,3 @@ void progress_init(Progress *p, const char *label, uint64_t total);
 void progress_update(Progress *p, uint64_t done);
 /* Erases the bar so that the next line starts clean. */
 void progress_done(Progress *p);
-

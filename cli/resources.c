@@ -62,8 +62,9 @@ static bool is_our_cpu(const char *s)
 /* The seeds' -p pins to a CPU; Docker's and Podman's publishes a port. */
 static int pin_cpu_not_publish(const char *value)
 {
-	return log_error_errno(-EINVAL, "-p is berth's --pin-cpu, not --publish: `%s` is not a CPU "
-					"here, and publishing ports is not supported yet",
+	return log_error_errno(-EINVAL,
+			       "-p is berth's --pin-cpu, not --publish: `%s` is not a CPU "
+			       "here, and publishing ports is not supported yet",
 			       value);
 }
 
@@ -83,7 +84,8 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 		else if (parse_size(arg, &v) == 0 && v <= INT64_MAX)
 			o->swap = (int64_t)v;
 		else
-			return bad("--memory-swap", arg, "a size (memory + swap), or -1 for no cap");
+			return bad("--memory-swap", arg,
+				   "a size (memory + swap), or -1 for no cap");
 		o->has_swap = true;
 		return 1;
 	}
@@ -116,7 +118,8 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 		return 1;
 	case ARG_RES_PIDS:
 		if (parse_int_range(arg, -1, 4194304, &l) < 0 || l == 0)
-			return bad("--pids-limit", arg, "a number of processes, or -1 for no limit");
+			return bad("--pids-limit", arg,
+				   "a number of processes, or -1 for no limit");
 		o->has_pids = true;
 		o->pids = l;
 		return 1;
@@ -127,8 +130,9 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 		const char *colon = strrchr(arg, ':');
 		/* The seeds' -w is Docker's and Podman's -w (--workdir) too. */
 		if (opt == 'w' && arg[0] == '/' && !colon)
-			return bad("--io-write-bps", arg,
-				   "-w is berth's --io-write-bps; the working directory is --workdir");
+			return bad(
+				"--io-write-bps", arg,
+				"-w is berth's --io-write-bps; the working directory is --workdir");
 		if (colon && arg[0] == '/') {
 			_cleanup_free_ char *dev = strndup(arg, (size_t)(colon - arg));
 			if (!dev)
@@ -169,11 +173,12 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 			 * `-p 8080:80 IMAGE` is -p, then an IMAGE `8080:80`, and
 			 * `-p 1 IMAGE` an IMAGE `1`. Neither can be what was meant. */
 			if (is_our_cpu(next))
-				return log_error_errno(-EINVAL,
-						       "-p/--pin-cpu takes its CPU attached: -p%s or "
-						       "--pin-cpu=%s (a bare -p takes the least "
-						       "loaded CPU)",
-						       next, next);
+				return log_error_errno(
+					-EINVAL,
+					"-p/--pin-cpu takes its CPU attached: -p%s or "
+					"--pin-cpu=%s (a bare -p takes the least "
+					"loaded CPU)",
+					next, next);
 			return pin_cpu_not_publish(next);
 		}
 		return 1;
@@ -232,7 +237,8 @@ static int io_device(const char *spec, const char *storage, uint32_t *major, uin
 		if (stat(spec, &st) < 0)
 			return log_error_errno(-errno, "--io-device `%s`: %m", spec);
 		if (!S_ISBLK(st.st_mode))
-			return log_error_errno(-ENOTBLK, "--io-device `%s` is not a block device", spec);
+			return log_error_errno(-ENOTBLK, "--io-device `%s` is not a block device",
+					       spec);
 		*major = major(st.st_rdev);
 		*minor = minor(st.st_rdev);
 	} else {
@@ -295,8 +301,9 @@ int resource_options_apply(const ResourceOptions *o, const char *storage, Contai
 	}
 	if (o->has_swap) {
 		if (o->swap >= 0 && r->has_memory_limit && o->swap < r->memory_limit)
-			return log_error_errno(-EINVAL, "--memory-swap must be at least --mem (it is "
-							"memory and swap together)");
+			return log_error_errno(-EINVAL,
+					       "--memory-swap must be at least --mem (it is "
+					       "memory and swap together)");
 		if (!r->has_memory_limit)
 			return log_error_errno(-EINVAL, "--memory-swap needs --mem");
 		r->has_memory_swap = true;
@@ -347,7 +354,8 @@ int resource_options_apply(const ResourceOptions *o, const char *storage, Contai
 			r->n_io_read = 1;
 		}
 	} else if (o->io_device)
-		return log_error_errno(-EINVAL, "--io-device needs --io-write-bps or --io-read-bps");
+		return log_error_errno(-EINVAL,
+				       "--io-device needs --io-write-bps or --io-read-bps");
 	if (o->pin && o->cpuset)
 		return log_error_errno(-EINVAL, "--pin-cpu and --cpuset-cpus both choose the CPUs; "
 						"give one");
@@ -356,7 +364,8 @@ int resource_options_apply(const ResourceOptions *o, const char *storage, Contai
 	if (o->pin) {
 		int cpu = o->pin_cpu >= 0 ? o->pin_cpu : least_loaded_cpu();
 		cpu_set_t allowed;
-		if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && !CPU_ISSET(cpu, &allowed))
+		if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 &&
+		    !CPU_ISSET(cpu, &allowed))
 			return log_error_errno(-EINVAL, "--pin-cpu %d: no such CPU here", cpu);
 		free(r->cpuset_cpus);
 		if (asprintf(&r->cpuset_cpus, "%d", cpu) < 0)
@@ -382,14 +391,16 @@ int resource_options_check(const SpecResources *r)
 	int k = cgroup_controllers_check(needed, &missing);
 	if (k == -EOPNOTSUPP) {
 		(void)cgroup_v2_mount(&mnt);
-		return log_error_errno(k,
-				       "cannot enforce these limits: the cgroup v2 hierarchy%s%s has "
-				       "no %s controller%s (on a hybrid cgroup host they belong to "
-				       "cgroup v1; boot with systemd.unified_cgroup_hierarchy=1)",
-				       mnt ? " at " : "", mnt ? mnt : "", missing,
-				       strchr(missing, ',') ? "s" : "");
+		return log_error_errno(
+			k,
+			"cannot enforce these limits: the cgroup v2 hierarchy%s%s has "
+			"no %s controller%s (on a hybrid cgroup host they belong to "
+			"cgroup v1; boot with systemd.unified_cgroup_hierarchy=1)",
+			mnt ? " at " : "", mnt ? mnt : "", missing,
+			strchr(missing, ',') ? "s" : "");
 	}
 	if (k < 0)
-		return log_error_errno(k, "cannot enforce these limits: no cgroup v2 hierarchy: %m");
+		return log_error_errno(k,
+				       "cannot enforce these limits: no cgroup v2 hierarchy: %m");
 	return 0;
 }

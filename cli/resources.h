@@ -24,6 +24,8 @@ enum {
 
 /* Short options: -m SIZE, -C QUOTA, -w BPS, -r BPS, -p[CPU]. */
 #define RESOURCE_SHORT_OPTIONS "m:C:w:r:p::"
+/* Laid out by hand: an array's entries, a line each. */
+/* clang-format off */
 #define RESOURCE_LONG_OPTIONS                                                         \
 	{ "mem", required_argument, NULL, 'm' },                                      \
 	{ "memory", required_argument, NULL, 'm' },                                   \
@@ -42,21 +44,22 @@ enum {
 	{ "pin-cpu", optional_argument, NULL, 'p' },                                  \
 	{ "rt-priority", required_argument, NULL, ARG_RES_RT_PRIORITY },              \
 	{ "cpuset-cpus", required_argument, NULL, ARG_RES_CPUSET }
+/* clang-format on */
 
-#define RESOURCE_HELP                                                                          \
-	"  -m, --mem SIZE           memory limit (50M, 1G; alias --memory); no swap unless\n"   \
-	"                           --memory-swap SIZE (memory + swap in total, -1: no cap)\n"  \
+#define RESOURCE_HELP                                                                            \
+	"  -m, --mem SIZE           memory limit (50M, 1G; alias --memory); no swap unless\n"    \
+	"                           --memory-swap SIZE (memory + swap in total, -1: no cap)\n"   \
 	"  -C, --cpu QUOTA          CPU time per 100 ms period in microseconds: 20000 is 20%%\n" \
-	"                           of one CPU (alias --cpu-quota); or --cpus 0.5\n"            \
-	"      --cpu-shares N       relative CPU share (cgroup v1 style, 2-262144), or\n"       \
-	"      --cpu-weight N       cpu.weight directly (1-10000)\n"                            \
-	"      --pids-limit N       at most N processes (-1: no limit)\n"                      \
-	"  -w, --io-write-bps BPS   write bytes/s on the storage's disk (10M, 1048576)\n"      \
-	"  -r, --io-read-bps BPS    read bytes/s likewise (Podman's --device-write-bps and\n"   \
-	"                           --device-read-bps DEVICE:RATE are taken too)\n"                                    \
-	"      --io-device DEV      the disk for -w/-r: a path (/dev/vda) or MAJ:MIN\n"         \
-	"  -p, --pin-cpu[=CPU]      run only on CPU (default: the least loaded one), with\n"    \
-	"                           SCHED_RR at --rt-priority N (default 1)\n"                  \
+	"                           of one CPU (alias --cpu-quota); or --cpus 0.5\n"             \
+	"      --cpu-shares N       relative CPU share (cgroup v1 style, 2-262144), or\n"        \
+	"      --cpu-weight N       cpu.weight directly (1-10000)\n"                             \
+	"      --pids-limit N       at most N processes (-1: no limit)\n"                        \
+	"  -w, --io-write-bps BPS   write bytes/s on the storage's disk (10M, 1048576)\n"        \
+	"  -r, --io-read-bps BPS    read bytes/s likewise (Podman's --device-write-bps and\n"    \
+	"                           --device-read-bps DEVICE:RATE are taken too)\n"              \
+	"      --io-device DEV      the disk for -w/-r: a path (/dev/vda) or MAJ:MIN\n"          \
+	"  -p, --pin-cpu[=CPU]      run only on CPU (default: the least loaded one), with\n"     \
+	"                           SCHED_RR at --rt-priority N (default 1)\n"                   \
 	"      --cpuset-cpus LIST   run only on these CPUs (0-3,6)\n"
 
 typedef struct {

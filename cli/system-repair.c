@@ -33,8 +33,8 @@ pid_t find_supervisor_of(const Cli *cli, const char *id, uint64_t *ret_start_tim
 	/* Its command line is berth-supervisor --root <state> --id <id> ...
 	 * (cli/launch.c), NUL-separated in /proc. */
 	_cleanup_free_ char *want = NULL;
-	int n = asprintf(&want, "berth-supervisor%c--root%c%s%c--id%c%s", 0, 0, cli->paths.state_dir,
-			 0, 0, id);
+	int n = asprintf(&want, "berth-supervisor%c--root%c%s%c--id%c%s", 0, 0,
+			 cli->paths.state_dir, 0, 0, id);
 	if (n < 0)
 		return 0;
 	DIR *d = opendir("/proc");
@@ -118,9 +118,10 @@ int repair_salvage(Cli *cli, int64_t *ret_containers, int64_t *ret_images)
 	r = db_salvage(db, aside, &got);
 	if (r < 0 && r != -EBADMSG)
 		return log_error_errno(r, "read what is left of `%s`: %m", aside);
-	printf("  fixed: a new DB holds what could be read from it: %" PRId64 " container%s, %" PRId64
-	       " image%s\n",
-	       got.containers, got.containers == 1 ? "" : "s", got.images, got.images == 1 ? "" : "s");
+	printf("  fixed: a new DB holds what could be read from it: %" PRId64
+	       " container%s, %" PRId64 " image%s\n",
+	       got.containers, got.containers == 1 ? "" : "s", got.images,
+	       got.images == 1 ? "" : "s");
 	*ret_containers = got.containers;
 	*ret_images = got.images;
 	return 0;
@@ -205,9 +206,11 @@ static int recover_image(Cli *cli, sqlite3 *db, const char *name, const char *lo
 		layers[i] = layers[n_layers - 1 - i];
 		layers[n_layers - 1 - i] = t;
 	}
-	r = n_layers > 0 ? db_image_insert_layered(db, &row, layers, n_layers) : db_image_insert(db, &row);
+	r = n_layers > 0 ? db_image_insert_layered(db, &row, layers, n_layers)
+			 : db_image_insert(db, &row);
 	if (r >= 0)
-		printf("  fixed: recorded image %s again, from the layers its containers use\n", name);
+		printf("  fixed: recorded image %s again, from the layers its containers use\n",
+		       name);
 out:
 	for (size_t i = 0; i < n_layers; i++)
 		free(layers[i].digest);

@@ -52,8 +52,8 @@ typedef enum {
 
 typedef struct {
 	const struct berth_event *e;
-	size_t size;                  /* of the record: bounds the string fields */
-	uint64_t realtime_ns;         /* e->ts_ns on the wall clock */
+	size_t size;                     /* of the record: bounds the string fields */
+	uint64_t realtime_ns;            /* e->ts_ns on the wall clock */
 	const TraceContainer *container; /* NULL: not a container's */
 } TraceView;
 

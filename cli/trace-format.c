@@ -23,9 +23,9 @@ static const char *const type_names[TRACE_EV_MAX] = {
 };
 
 static const char *const action_names[TRACE_ACT_MAX] = {
-	[TRACE_ACT_MKDIR] = "mkdir",     [TRACE_ACT_RMDIR] = "rmdir",
-	[TRACE_ACT_CLONE] = "clone",     [TRACE_ACT_UNSHARE] = "unshare",
-	[TRACE_ACT_SETNS] = "setns",     [TRACE_ACT_MOUNT] = "mount",
+	[TRACE_ACT_MKDIR] = "mkdir",           [TRACE_ACT_RMDIR] = "rmdir",
+	[TRACE_ACT_CLONE] = "clone",           [TRACE_ACT_UNSHARE] = "unshare",
+	[TRACE_ACT_SETNS] = "setns",           [TRACE_ACT_MOUNT] = "mount",
 	[TRACE_ACT_MOVE_MOUNT] = "move_mount", [TRACE_ACT_FSMOUNT] = "fsmount",
 };
 
@@ -33,9 +33,9 @@ static const struct {
 	uint64_t flag;
 	const char *name;
 } ns_names[] = {
-	{ TRACE_CLONE_NEWNS, "mnt" },   { TRACE_CLONE_NEWUTS, "uts" },
-	{ TRACE_CLONE_NEWIPC, "ipc" },  { TRACE_CLONE_NEWUSER, "user" },
-	{ TRACE_CLONE_NEWPID, "pid" },  { TRACE_CLONE_NEWNET, "net" },
+	{ TRACE_CLONE_NEWNS, "mnt" },        { TRACE_CLONE_NEWUTS, "uts" },
+	{ TRACE_CLONE_NEWIPC, "ipc" },       { TRACE_CLONE_NEWUSER, "user" },
+	{ TRACE_CLONE_NEWPID, "pid" },       { TRACE_CLONE_NEWNET, "net" },
 	{ TRACE_CLONE_NEWCGROUP, "cgroup" }, { TRACE_CLONE_NEWTIME, "time" },
 };
 
@@ -44,14 +44,29 @@ static const struct {
 	uint64_t flag;
 	const char *name;
 } mount_flags[] = {
-	{ 0x1, "ro" },          { 0x2, "nosuid" },      { 0x4, "nodev" },
-	{ 0x8, "noexec" },      { 0x10, "sync" },       { 0x20, "remount" },
-	{ 0x40, "mand" },       { 0x80, "dirsync" },    { 0x100, "nosymfollow" },
-	{ 0x400, "noatime" },   { 0x800, "nodiratime" }, { 0x1000, "bind" },
-	{ 0x2000, "move" },     { 0x4000, "rec" },      { 0x8000, "silent" },
-	{ 0x10000, "posixacl" }, { 0x20000, "unbindable" }, { 0x40000, "private" },
-	{ 0x80000, "slave" },   { 0x100000, "shared" }, { 0x200000, "relatime" },
-	{ 0x1000000, "strictatime" }, { 0x2000000, "lazytime" },
+	{ 0x1, "ro" },
+	{ 0x2, "nosuid" },
+	{ 0x4, "nodev" },
+	{ 0x8, "noexec" },
+	{ 0x10, "sync" },
+	{ 0x20, "remount" },
+	{ 0x40, "mand" },
+	{ 0x80, "dirsync" },
+	{ 0x100, "nosymfollow" },
+	{ 0x400, "noatime" },
+	{ 0x800, "nodiratime" },
+	{ 0x1000, "bind" },
+	{ 0x2000, "move" },
+	{ 0x4000, "rec" },
+	{ 0x8000, "silent" },
+	{ 0x10000, "posixacl" },
+	{ 0x20000, "unbindable" },
+	{ 0x40000, "private" },
+	{ 0x80000, "slave" },
+	{ 0x100000, "shared" },
+	{ 0x200000, "relatime" },
+	{ 0x1000000, "strictatime" },
+	{ 0x2000000, "lazytime" },
 };
 /* The magic number old programs put in the upper half of the flags. */
 #define MS_MGC_MASK 0xffff0000ULL
@@ -84,7 +99,7 @@ enum trace_event_type trace_type_from_string(const char *s)
 	for (int t = 0; t < TRACE_EV_MAX; t++)
 		if (streq(type_names[t], s))
 			return (enum trace_event_type)t;
-	return (enum trace_event_type)-EINVAL;
+	return (enum trace_event_type) - EINVAL;
 }
 
 int trace_parse_events(const char *s, uint32_t *ret)
@@ -169,7 +184,8 @@ static const char *errno_name(int error)
 
 static bool has_result(const struct berth_event *e)
 {
-	return e->type == TRACE_EV_MOUNT || (e->type == TRACE_EV_NS && e->action != TRACE_ACT_CLONE);
+	return e->type == TRACE_EV_MOUNT ||
+	       (e->type == TRACE_EV_NS && e->action != TRACE_ACT_CLONE);
 }
 
 static void print_label(FILE *f, const TraceView *v)
@@ -286,8 +302,8 @@ static void print_details(FILE *f, const TraceView *v)
 	case TRACE_EV_EXIT: {
 		int status = (int)e->result, sig = status & 0x7f;
 		if (sig)
-			fprintf(f, ", \"exit_code\": null, \"signal\": %d, \"core_dumped\": %s", sig,
-				status & 0x80 ? "true" : "false");
+			fprintf(f, ", \"exit_code\": null, \"signal\": %d, \"core_dumped\": %s",
+				sig, status & 0x80 ? "true" : "false");
 		else
 			fprintf(f, ", \"exit_code\": %d, \"signal\": null", (status >> 8) & 0xff);
 		break;

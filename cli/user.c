@@ -44,8 +44,8 @@ static int read_user_db(int rootfd, const char *path, char **ret, size_t *ret_si
 		return log_error_errno(r, "the container's /%s is %s, not a regular file: refused",
 				       path, file_type_name(type));
 	if (r == -EFBIG)
-		return log_error_errno(r, "the container's /%s is larger than %u MiB: refused", path,
-				       USER_DB_MAX >> 20);
+		return log_error_errno(r, "the container's /%s is larger than %u MiB: refused",
+				       path, USER_DB_MAX >> 20);
 	if (r < 0)
 		return log_error_errno(r, "read the container's /%s: %m", path);
 	return 0;
@@ -100,8 +100,9 @@ static int check_ids(const char *spec, const ResolvedUser *u)
 		if (!ugid_is_valid(u->groups[i]))
 			what = "supplementary gid 4294967295 is (gid_t)-1";
 	if (what)
-		return log_error_errno(-ERANGE, "user `%s`: %s, which the kernel takes as \"leave "
-						"unchanged\" (root): refused",
+		return log_error_errno(-ERANGE,
+				       "user `%s`: %s, which the kernel takes as \"leave "
+				       "unchanged\" (root): refused",
 				       spec, what);
 	return 0;
 }
@@ -117,8 +118,8 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 		*grp++ = 0;
 	const char *usr = copy;
 	if (!*usr || (grp && !*grp))
-		return log_error_errno(-EINVAL, "invalid --user `%s`: expected NAME|UID[:GROUP|GID]",
-				       spec);
+		return log_error_errno(-EINVAL,
+				       "invalid --user `%s`: expected NAME|UID[:GROUP|GID]", spec);
 
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t passwd_size, group_size;
@@ -148,8 +149,9 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 	if (!found) {
 		/* A numeric uid need not be in /etc/passwd (Podman: group 0). */
 		if (!is_number(usr))
-			return log_error_errno(-ESRCH, "unknown user `%s`: not in the container's "
-							"/etc/passwd",
+			return log_error_errno(-ESRCH,
+					       "unknown user `%s`: not in the container's "
+					       "/etc/passwd",
 					       usr);
 		(void)parse_uint32(usr, &u.uid);
 		u.gid = 0;
@@ -180,15 +182,17 @@ int user_resolve_at(int rootfd, const char *spec, ResolvedUser *ret)
 		}
 		if (!uname || grp)
 			continue;
-		for (char *save = NULL, *m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
+		for (char *save = NULL, *m = strtok_r(f[3], ",", &save); m;
+		     m = strtok_r(NULL, ",", &save))
 			if (streq(m, uname) && u.n_groups < MAX_GROUPS && gid != u.gid)
 				u.groups[u.n_groups++] = gid;
 	}
 	if (!group_found) {
 		if (!is_number(grp)) {
 			resolved_user_done(&u);
-			return log_error_errno(-ESRCH, "unknown group `%s`: not in the container's "
-							"/etc/group",
+			return log_error_errno(-ESRCH,
+					       "unknown group `%s`: not in the container's "
+					       "/etc/group",
 					       grp);
 		}
 		(void)parse_uint32(grp, &u.gid);

@@ -129,8 +129,10 @@ static int shift_tree(const ContainerSpec *spec, int sfd, int dfd)
 				r = -errno;
 				break;
 			}
-			_cleanup_close_ int s2 = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			_cleanup_close_ int d2 = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int s2 =
+				openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int d2 =
+				openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (s2 < 0 || d2 < 0) {
 				r = -errno;
 				break;
@@ -145,7 +147,9 @@ static int shift_tree(const ContainerSpec *spec, int sfd, int dfd)
 			r = untrusted_open(sfd, name, true, NULL, &in);
 			if (r < 0)
 				break;
-			_cleanup_close_ int out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			_cleanup_close_ int out =
+				openat(dfd, name,
+				       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (out < 0) {
 				r = -errno;
 				break;

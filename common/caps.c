@@ -12,9 +12,9 @@
 
 /* Podman 4's containers.conf default_capabilities. */
 const char *const caps_default[] = {
-	"CAP_CHOWN",            "CAP_DAC_OVERRIDE", "CAP_FOWNER",  "CAP_FSETID",
-	"CAP_KILL",             "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID",
-	"CAP_SETPCAP",          "CAP_SETUID",       "CAP_SYS_CHROOT", NULL,
+	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+	"CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL,
 };
 
 int cap_last(void)

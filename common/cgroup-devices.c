@@ -10,16 +10,17 @@
 #include "cleanup.h"
 
 const DeviceRule device_rules_default[] = {
-	{ 'a', -1, -1, "m" },                                              /* mknod only */
-	{ 'c', 1, 3, "rwm" },  { 'c', 1, 5, "rwm" }, { 'c', 1, 7, "rwm" }, /* null zero full */
-	{ 'c', 1, 8, "rwm" },  { 'c', 1, 9, "rwm" },                       /* random urandom */
-	{ 'c', 5, 0, "rwm" },  { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" }, /* tty console ptmx */
-	{ 'c', 136, -1, "rwm" },                                           /* /dev/pts/N */
+	{ 'a', -1, -1, "m" },                                                /* mknod only */
+	{ 'c', 1, 3, "rwm" },    { 'c', 1, 5, "rwm" }, { 'c', 1, 7, "rwm" }, /* null zero full */
+	{ 'c', 1, 8, "rwm" },    { 'c', 1, 9, "rwm" },                       /* random urandom */
+	{ 'c', 5, 0, "rwm" },    { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" }, /* tty console ptmx */
+	{ 'c', 136, -1, "rwm" },                                             /* /dev/pts/N */
 	{ 0, 0, 0, NULL },
 };
 
 /* The few instructions we need, as the kernel's uapi spells them. */
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
 #define MOV_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
@@ -37,8 +38,10 @@ static unsigned access_bits(const char *a)
 {
 	unsigned m = 0;
 	for (; a && *a; a++)
-		m |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE
-			: *a == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+		m |= *a == 'r'   ? BPF_DEVCG_ACC_READ
+		     : *a == 'w' ? BPF_DEVCG_ACC_WRITE
+		     : *a == 'm' ? BPF_DEVCG_ACC_MKNOD
+				 : 0;
 	return m;
 }
 
@@ -118,7 +121,7 @@ int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd)
 			group_done = false;
 			if (r->type != 'a')
 				JUMP(JNE_IMM(BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
-								     : BPF_DEVCG_DEV_CHAR),
+								       : BPF_DEVCG_DEV_CHAR),
 				     TO_NEXT);
 			if ((acc & ACC_ALL) != ACC_ALL) {
 				prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_3);
@@ -141,7 +144,8 @@ int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd)
 			}
 		}
 		if (!group_done)
-			JUMP(r->minor >= 0 ? JEQ_IMM(BPF_REG_5, (int32_t)r->minor) : JA(), TO_ALLOW);
+			JUMP(r->minor >= 0 ? JEQ_IMM(BPF_REG_5, (int32_t)r->minor) : JA(),
+			     TO_ALLOW);
 		group_done = group_done || r->minor < 0;
 		bool last = i + 1 == n_rules || rule_cmp(r, sorted[i + 1]) != 0;
 		if (last)

@@ -7,9 +7,9 @@
  * BPF_PROG_TYPE_CGROUP_DEVICE program attached to its cgroup. */
 
 typedef struct {
-	char type;      /* 'c', 'b' or 'a' (either) */
-	int64_t major;  /* -1: any */
-	int64_t minor;  /* -1: any */
+	char type;          /* 'c', 'b' or 'a' (either) */
+	int64_t major;      /* -1: any */
+	int64_t minor;      /* -1: any */
 	const char *access; /* of "rwm" */
 } DeviceRule;
 

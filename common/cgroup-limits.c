@@ -14,9 +14,8 @@ static const struct {
 	Controller c;
 	const char *name;
 } controllers[] = {
-	{ CONTROLLER_CPU, "cpu" },       { CONTROLLER_CPUSET, "cpuset" },
-	{ CONTROLLER_IO, "io" },         { CONTROLLER_MEMORY, "memory" },
-	{ CONTROLLER_PIDS, "pids" },
+	{ CONTROLLER_CPU, "cpu" },       { CONTROLLER_CPUSET, "cpuset" }, { CONTROLLER_IO, "io" },
+	{ CONTROLLER_MEMORY, "memory" }, { CONTROLLER_PIDS, "pids" },
 };
 
 unsigned cgroup_controllers_needed(const SpecResources *r)
@@ -110,7 +109,8 @@ int cgroup_controllers_enable(const char *path, unsigned needed)
 			snprintf(plus, sizeof(plus), "+%s", controllers[i].name);
 			r = write_string_file(f, plus);
 			if (r < 0)
-				return log_debug_errno(r, "enable %s in %s: %m", controllers[i].name, dir);
+				return log_debug_errno(r, "enable %s in %s: %m",
+						       controllers[i].name, dir);
 		}
 		*p = saved;
 		if (!saved)
@@ -162,7 +162,8 @@ int cgroup_apply_resources(const char *path, const SpecResources *res, const cha
 		else if (res->memory_swap < 0)
 			snprintf(v, sizeof(v), "max");
 		else
-			snprintf(v, sizeof(v), "%lld", (long long)(res->memory_swap - res->memory_limit));
+			snprintf(v, sizeof(v), "%lld",
+				 (long long)(res->memory_swap - res->memory_limit));
 		/* Without swap accounting the file is missing: nothing to limit. */
 		r = write_limit(path, "memory.swap.max", v, ret_what);
 		if (r < 0 && r != -ENOENT)
@@ -178,12 +179,14 @@ int cgroup_apply_resources(const char *path, const SpecResources *res, const cha
 			return r;
 	}
 	if (res->has_cpu_weight || res->has_cpu_shares) {
-		uint64_t w = res->has_cpu_weight ? res->cpu_weight : cpu_shares_to_weight(res->cpu_shares);
+		uint64_t w = res->has_cpu_weight ? res->cpu_weight
+						 : cpu_shares_to_weight(res->cpu_shares);
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)w);
 		if ((r = write_limit(path, "cpu.weight", v, ret_what)) < 0)
 			return r;
 	}
-	if (res->cpuset_cpus && (r = write_limit(path, "cpuset.cpus", res->cpuset_cpus, ret_what)) < 0)
+	if (res->cpuset_cpus &&
+	    (r = write_limit(path, "cpuset.cpus", res->cpuset_cpus, ret_what)) < 0)
 		return r;
 	if (res->has_pids_limit) {
 		if (res->pids_limit < 0)

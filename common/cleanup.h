@@ -42,26 +42,26 @@ static inline void fclosep(FILE **f)
 
 /* Hand over ownership: returns the value and resets the variable, so the
  * cleanup attribute on it becomes a no-op. */
-#define TAKE_PTR(p)                        \
-	({                                 \
-		typeof(p) _tp_ = (p);      \
-		(p) = (typeof(p))NULL;     \
-		_tp_;                      \
+#define TAKE_PTR(p)                    \
+	({                             \
+		typeof(p) _tp_ = (p);  \
+		(p) = (typeof(p))NULL; \
+		_tp_;                  \
 	})
 
-#define TAKE_FD(fd)                                                   \
-	({                                                            \
+#define TAKE_FD(fd)                                                           \
+	({                                                                    \
 		_Static_assert(__builtin_types_compatible_p(typeof(fd), int), \
-			       "TAKE_FD on a non-int");               \
-		int _tf_ = (fd);                                      \
-		(fd) = -EBADF;                                        \
-		_tf_;                                                 \
+			       "TAKE_FD on a non-int");                       \
+		int _tf_ = (fd);                                              \
+		(fd) = -EBADF;                                                \
+		_tf_;                                                         \
 	})
 
 /* Turn a libc-style "-1 and errno" result into a negative errno. */
-#define RET_NERRNO(expr)                          \
-	({                                        \
-		typeof(expr) _r_ = (expr);        \
+#define RET_NERRNO(expr)                              \
+	({                                            \
+		typeof(expr) _r_ = (expr);            \
 		_r_ < 0 ? (typeof(expr))-errno : _r_; \
 	})
 

@@ -22,7 +22,7 @@ typedef struct DlSym {
 	void **ptr;
 } DlSym;
 
-#define DL_SYM(s) {#s, (void **)&sym_##s},
+#define DL_SYM(s) { #s, (void **)&sym_##s },
 
 /* Opens SONAME once and resolves every symbol of SYMS; on a second call
  * returns at once. WHAT names the feature for the one-line error, which is

@@ -15,27 +15,38 @@ static const struct {
 	bool clear;
 	unsigned long flag;
 } flag_options[] = {
-	{ "ro", false, MS_RDONLY },         { "rw", true, MS_RDONLY },
-	{ "nosuid", false, MS_NOSUID },     { "suid", true, MS_NOSUID },
-	{ "nodev", false, MS_NODEV },       { "dev", true, MS_NODEV },
-	{ "noexec", false, MS_NOEXEC },     { "exec", true, MS_NOEXEC },
-	{ "sync", false, MS_SYNCHRONOUS },  { "async", true, MS_SYNCHRONOUS },
-	{ "dirsync", false, MS_DIRSYNC },   { "remount", false, MS_REMOUNT },
-	{ "noatime", false, MS_NOATIME },   { "atime", true, MS_NOATIME },
-	{ "nodiratime", false, MS_NODIRATIME }, { "diratime", true, MS_NODIRATIME },
-	{ "relatime", false, MS_RELATIME }, { "norelatime", true, MS_RELATIME },
-	{ "strictatime", false, MS_STRICTATIME }, { "nostrictatime", true, MS_STRICTATIME },
-	{ "mand", false, MS_MANDLOCK },     { "nomand", true, MS_MANDLOCK },
+	{ "ro", false, MS_RDONLY },
+	{ "rw", true, MS_RDONLY },
+	{ "nosuid", false, MS_NOSUID },
+	{ "suid", true, MS_NOSUID },
+	{ "nodev", false, MS_NODEV },
+	{ "dev", true, MS_NODEV },
+	{ "noexec", false, MS_NOEXEC },
+	{ "exec", true, MS_NOEXEC },
+	{ "sync", false, MS_SYNCHRONOUS },
+	{ "async", true, MS_SYNCHRONOUS },
+	{ "dirsync", false, MS_DIRSYNC },
+	{ "remount", false, MS_REMOUNT },
+	{ "noatime", false, MS_NOATIME },
+	{ "atime", true, MS_NOATIME },
+	{ "nodiratime", false, MS_NODIRATIME },
+	{ "diratime", true, MS_NODIRATIME },
+	{ "relatime", false, MS_RELATIME },
+	{ "norelatime", true, MS_RELATIME },
+	{ "strictatime", false, MS_STRICTATIME },
+	{ "nostrictatime", true, MS_STRICTATIME },
+	{ "mand", false, MS_MANDLOCK },
+	{ "nomand", true, MS_MANDLOCK },
 };
 
 static const struct {
 	const char *name;
 	unsigned long flag;
 } propagation_options[] = {
-	{ "private", MS_PRIVATE },          { "rprivate", MS_PRIVATE | MS_REC },
-	{ "shared", MS_SHARED },            { "rshared", MS_SHARED | MS_REC },
-	{ "slave", MS_SLAVE },              { "rslave", MS_SLAVE | MS_REC },
-	{ "unbindable", MS_UNBINDABLE },    { "runbindable", MS_UNBINDABLE | MS_REC },
+	{ "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+	{ "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+	{ "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
 int mount_options_parse(char *const *options, MountOptions *ret)

@@ -42,10 +42,10 @@ enum {
 };
 
 static const unsigned group_applies[_G_MAX] = {
-	[G_ACCESS] = FOR_ALL,	   [G_SUID] = FOR_ALL,	     [G_DEV] = FOR_ALL,
-	[G_EXEC] = FOR_ALL,	   [G_RECURSION] = FOR_BIND, [G_PROPAGATION] = FOR_ALL,
-	[G_RELABEL] = FOR_BIND,	   [G_SIZE] = FOR_TMPFS,     [G_INODES] = FOR_TMPFS,
-	[G_MODE] = FOR_TMPFS,	   [G_UID] = FOR_TMPFS,	     [G_GID] = FOR_TMPFS,
+	[G_ACCESS] = FOR_ALL,   [G_SUID] = FOR_ALL,       [G_DEV] = FOR_ALL,
+	[G_EXEC] = FOR_ALL,     [G_RECURSION] = FOR_BIND, [G_PROPAGATION] = FOR_ALL,
+	[G_RELABEL] = FOR_BIND, [G_SIZE] = FOR_TMPFS,     [G_INODES] = FOR_TMPFS,
+	[G_MODE] = FOR_TMPFS,   [G_UID] = FOR_TMPFS,      [G_GID] = FOR_TMPFS,
 	[G_COPYUP] = FOR_TMPFS,
 };
 
@@ -193,7 +193,8 @@ static int apply_option(Parser *p, const char *opt)
 	const char *eq = strchr(opt, '=');
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
 	for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
-		if (strlen(unsupported[i].name) == klen && strncmp(opt, unsupported[i].name, klen) == 0)
+		if (strlen(unsupported[i].name) == klen &&
+		    strncmp(opt, unsupported[i].name, klen) == 0)
 			return fail(p, "option `%s`: %s", opt, unsupported[i].why);
 	if (!eq) {
 		p->unknown = true;
@@ -292,8 +293,9 @@ int mount_spec_check_destination(const char *dst, char **ret, char *err, size_t 
 	if (!*dst)
 		return fail(&p, "the destination is empty");
 	if (strchr(dst, ','))
-		return fail(&p, "destination `%s` contains a comma: options go after a `:`, "
-				"as in `:ro`",
+		return fail(&p,
+			    "destination `%s` contains a comma: options go after a `:`, "
+			    "as in `:ro`",
 			    dst);
 	if (dst[0] != '/')
 		return fail(&p, "destination `%s` must be an absolute path", dst);
@@ -422,10 +424,10 @@ int mount_spec_parse_fields(const char *arg, MountSpec *ret, char *err, size_t e
 		const char *v = eq ? eq + 1 : NULL;
 		size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
 #define KEY(k) (klen == strlen(k) && strncmp(kv, k, klen) == 0)
-		const char **slot = KEY("type")					   ? &type
-				    : KEY("src") || KEY("source")			   ? &src
+		const char **slot = KEY("type")                                         ? &type
+				    : KEY("src") || KEY("source")                       ? &src
 				    : KEY("dst") || KEY("destination") || KEY("target") ? &dst
-											   : NULL;
+											: NULL;
 		if (slot) {
 			if (*slot)
 				return fail(&p, "field `%.*s` is given twice", (int)klen, kv);
@@ -434,7 +436,8 @@ int mount_spec_parse_fields(const char *arg, MountSpec *ret, char *err, size_t e
 			*slot = v;
 		} else if (KEY("readonly") || (KEY("ro") && v)) {
 			bool ro;
-			if ((r = take_group(&p, G_ACCESS, kv)) < 0 || (r = parse_bool(&p, kv, v, &ro)) < 0)
+			if ((r = take_group(&p, G_ACCESS, kv)) < 0 ||
+			    (r = parse_bool(&p, kv, v, &ro)) < 0)
 				return r;
 			ret->read_only = ro;
 			ret->read_write = !ro;
@@ -447,7 +450,8 @@ int mount_spec_parse_fields(const char *arg, MountSpec *ret, char *err, size_t e
 			for (size_t i = 0; v && i < ELEMENTSOF(words); i++)
 				ok |= words[i].group == G_PROPAGATION && streq(words[i].name, v);
 			if (!ok)
-				return fail(&p, "`%s`: a propagation such as rprivate or rslave", kv);
+				return fail(&p, "`%s`: a propagation such as rprivate or rslave",
+					    kv);
 			if ((r = apply_option(&p, v)) < 0)
 				return r;
 		} else if (KEY("relabel")) {
@@ -498,10 +502,10 @@ int mount_spec_oci_options(const MountSpec *m, char ***ret)
 	_cleanup_strv_free_ char **l = NULL;
 	char buf[64];
 	int r = 0;
-#define PUSH(s)                                     \
-	do {                                        \
+#define PUSH(s)                                   \
+	do {                                      \
 		if ((r = strv_push(&l, (s))) < 0) \
-			return r;                   \
+			return r;                 \
 	} while (0)
 	if (m->type == MOUNT_SPEC_BIND)
 		PUSH(m->nonrecursive ? "bind" : "rbind");
@@ -518,7 +522,8 @@ int mount_spec_oci_options(const MountSpec *m, char ***ret)
 		{ MS_NOEXEC, "noexec", "exec" },
 	};
 	/* A tmpfs is nosuid and nodev unless asked otherwise. */
-	unsigned long set = m->set | (m->type == MOUNT_SPEC_TMPFS ? (MS_NOSUID | MS_NODEV) & ~m->clear : 0);
+	unsigned long set =
+		m->set | (m->type == MOUNT_SPEC_TMPFS ? (MS_NOSUID | MS_NODEV) & ~m->clear : 0);
 	for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
 		if (set & flags[i].flag)
 			PUSH(flags[i].on);

@@ -18,13 +18,13 @@ typedef enum {
 
 typedef struct {
 	MountSpecType type;
-	char *source;      /* bind: as given; NULL for a tmpfs */
-	char *destination; /* absolute, no "." or "..", single slashes, no trailing one */
-	bool read_only;    /* ro (or rro: read-only, submounts too) */
-	bool read_write;   /* rw given; a read-only source stays read-only all the same */
-	bool nonrecursive; /* bind: the source's submounts are left out */
-	unsigned long set;   /* MS_NOSUID, MS_NODEV, MS_NOEXEC asked for */
-	unsigned long clear; /* suid, dev, exec: the same, asked off */
+	char *source;            /* bind: as given; NULL for a tmpfs */
+	char *destination;       /* absolute, no "." or "..", single slashes, no trailing one */
+	bool read_only;          /* ro (or rro: read-only, submounts too) */
+	bool read_write;         /* rw given; a read-only source stays read-only all the same */
+	bool nonrecursive;       /* bind: the source's submounts are left out */
+	unsigned long set;       /* MS_NOSUID, MS_NODEV, MS_NOEXEC asked for */
+	unsigned long clear;     /* suid, dev, exec: the same, asked off */
 	const char *propagation; /* "rprivate", "rslave", ...; NULL: not given */
 	bool relabel;            /* z, Z or relabel=: an SELinux label */
 	uint64_t size;           /* tmpfs: bytes, 0 if not given */

@@ -13,9 +13,8 @@
 #include "util.h"
 
 static const char *const namespace_names[_NS_MAX] = {
-	[NS_PID] = "pid",       [NS_NETWORK] = "network", [NS_MOUNT] = "mount",
-	[NS_IPC] = "ipc",       [NS_UTS] = "uts",         [NS_CGROUP] = "cgroup",
-	[NS_USER] = "user",
+	[NS_PID] = "pid", [NS_NETWORK] = "network", [NS_MOUNT] = "mount", [NS_IPC] = "ipc",
+	[NS_UTS] = "uts", [NS_CGROUP] = "cgroup",   [NS_USER] = "user",
 };
 
 const char *namespace_type_to_string(NamespaceType t)
@@ -34,8 +33,9 @@ NamespaceType namespace_type_from_string(const char *s)
 int namespace_type_clone_flag(NamespaceType t)
 {
 	static const int flags[_NS_MAX] = {
-		[NS_PID] = CLONE_NEWPID, [NS_NETWORK] = CLONE_NEWNET, [NS_MOUNT] = CLONE_NEWNS,
-		[NS_IPC] = CLONE_NEWIPC, [NS_UTS] = CLONE_NEWUTS,     [NS_CGROUP] = CLONE_NEWCGROUP,
+		[NS_PID] = CLONE_NEWPID,   [NS_NETWORK] = CLONE_NEWNET,
+		[NS_MOUNT] = CLONE_NEWNS,  [NS_IPC] = CLONE_NEWIPC,
+		[NS_UTS] = CLONE_NEWUTS,   [NS_CGROUP] = CLONE_NEWCGROUP,
 		[NS_USER] = CLONE_NEWUSER,
 	};
 	return t >= 0 && t < _NS_MAX ? flags[t] : 0;
@@ -129,7 +129,8 @@ int spec_new_default(ContainerSpec **ret)
 		return -ENOMEM;
 	if (!s->cwd || !s->root_path || !s->rootfs_propagation)
 		return -ENOMEM;
-	int r = spec_env_set(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	int r = spec_env_set(s,
+			     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	if (r < 0)
 		return r;
 
@@ -143,7 +144,10 @@ int spec_new_default(ContainerSpec **ret)
 		const char *options[8];
 	} mounts[] = {
 		{ "/proc", "proc", "proc", { "nosuid", "noexec", "nodev" } },
-		{ "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k" } },
+		{ "/dev",
+		  "tmpfs",
+		  "tmpfs",
+		  { "nosuid", "strictatime", "mode=755", "size=65536k" } },
 		{ "/dev/pts",
 		  "devpts",
 		  "devpts",
@@ -154,7 +158,10 @@ int spec_new_default(ContainerSpec **ret)
 		  { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" } },
 		{ "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev" } },
 		{ "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro" } },
-		{ "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro" } },
+		{ "/sys/fs/cgroup",
+		  "cgroup",
+		  "cgroup",
+		  { "nosuid", "noexec", "nodev", "relatime", "ro" } },
 		{ "/tmp", "tmpfs", "tmpfs", { "nosuid", "nodev", "mode=1777" } },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(mounts); i++) {
@@ -167,13 +174,23 @@ int spec_new_default(ContainerSpec **ret)
 	/* The same lists Podman uses by default (powercap: the RAPL energy
 	 * counters, a side channel, CVE-2020-8694). */
 	static const char *const masked[] = {
-		"/proc/acpi",        "/proc/kcore",      "/proc/keys",   "/proc/latency_stats",
-		"/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-		"/sys/firmware",     "/sys/fs/selinux",  "/sys/dev/block",
-		"/sys/devices/virtual/powercap", NULL,
+		"/proc/acpi",
+		"/proc/kcore",
+		"/proc/keys",
+		"/proc/latency_stats",
+		"/proc/timer_list",
+		"/proc/timer_stats",
+		"/proc/sched_debug",
+		"/proc/scsi",
+		"/sys/firmware",
+		"/sys/fs/selinux",
+		"/sys/dev/block",
+		"/sys/devices/virtual/powercap",
+		NULL,
 	};
 	static const char *const readonly[] = {
-		"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+		"/proc/asound", "/proc/bus",           "/proc/fs", "/proc/irq",
+		"/proc/sys",    "/proc/sysrq-trigger", NULL,
 	};
 	s->masked_paths = strv_from_list(masked);
 	s->readonly_paths = strv_from_list(readonly);
@@ -195,7 +212,8 @@ int spec_set_annotation(ContainerSpec *s, const char *key, const char *value)
 			s->annotations[i].value = v;
 			return 0;
 		}
-	SpecAnnotation *a = realloc(s->annotations, sizeof(SpecAnnotation) * (s->n_annotations + 1));
+	SpecAnnotation *a =
+		realloc(s->annotations, sizeof(SpecAnnotation) * (s->n_annotations + 1));
 	if (!a)
 		return -ENOMEM;
 	s->annotations = a;
@@ -313,25 +331,27 @@ int id_maps_check(const SpecIdMap *maps, size_t n, char *msg, size_t msglen)
 	for (size_t i = 0; i < n; i++) {
 		const SpecIdMap *a = &maps[i];
 		if (a->size == 0) {
-			snprintf(msg, msglen, "range %u:%u:%u is empty", a->container_id, a->host_id,
-				 a->size);
+			snprintf(msg, msglen, "range %u:%u:%u is empty", a->container_id,
+				 a->host_id, a->size);
 			return -EINVAL;
 		}
 		if ((uint64_t)a->container_id + a->size > UINT32_MAX ||
 		    (uint64_t)a->host_id + a->size > UINT32_MAX) {
-			snprintf(msg, msglen, "range %u:%u:%u goes past 4294967295", a->container_id,
-				 a->host_id, a->size);
+			snprintf(msg, msglen, "range %u:%u:%u goes past 4294967295",
+				 a->container_id, a->host_id, a->size);
 			return -EINVAL;
 		}
 		for (size_t k = 0; k < i; k++) {
 			const SpecIdMap *b = &maps[k];
 			bool c = a->container_id < b->container_id + b->size &&
 				 b->container_id < a->container_id + a->size;
-			bool h = a->host_id < b->host_id + b->size && b->host_id < a->host_id + a->size;
+			bool h = a->host_id < b->host_id + b->size &&
+				 b->host_id < a->host_id + a->size;
 			if (c || h) {
 				snprintf(msg, msglen, "ranges %u:%u:%u and %u:%u:%u overlap %s",
-					 b->container_id, b->host_id, b->size, a->container_id, a->host_id,
-					 a->size, c ? "inside the container" : "on the host");
+					 b->container_id, b->host_id, b->size, a->container_id,
+					 a->host_id, a->size,
+					 c ? "inside the container" : "on the host");
 				return -EINVAL;
 			}
 		}
@@ -345,7 +365,8 @@ static json_t *id_maps_to_json(const SpecIdMap *m, size_t n)
 	for (size_t i = 0; a && i < n; i++)
 		json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "containerID",
 						   (json_int_t)m[i].container_id, "hostID",
-						   (json_int_t)m[i].host_id, "size", (json_int_t)m[i].size));
+						   (json_int_t)m[i].host_id, "size",
+						   (json_int_t)m[i].size));
 	return a;
 }
 
@@ -404,7 +425,8 @@ static json_t *resources_to_json(const SpecResources *r)
 		json_object_set_new(o, "cpu", c);
 	}
 	if (r->has_pids_limit)
-		json_object_set_new(o, "pids", json_pack("{s:I}", "limit", (json_int_t)r->pids_limit));
+		json_object_set_new(o, "pids",
+				    json_pack("{s:I}", "limit", (json_int_t)r->pids_limit));
 	if (r->n_io_read > 0 || r->n_io_write > 0) {
 		json_t *b = json_object();
 		if (r->n_io_read > 0)
@@ -468,7 +490,8 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 	r |= set(process, "capabilities", caps);
 	if (s->sched_policy == SCHED_RR)
 		r |= set(process, "scheduler",
-			 json_pack("{s:s,s:i}", "policy", "SCHED_RR", "priority", s->sched_priority));
+			 json_pack("{s:s,s:i}", "policy", "SCHED_RR", "priority",
+				   s->sched_priority));
 	r |= set(root, "process", json_incref(process));
 
 	r |= set(root_o, "path", json_string(s->root_path ? s->root_path : "rootfs"));
@@ -634,8 +657,9 @@ static int get_ugid(ParseCtx *c, json_t *o, const char *key, uint32_t *ret)
 	if (!v)
 		return 0;
 	if (!json_is_ugid(v))
-		return fail(c, "config.json: \"%s\" must be an integer from 0 to 4294967294 "
-			       "(4294967295 is (uid_t)-1, \"unchanged\" to the kernel)",
+		return fail(c,
+			    "config.json: \"%s\" must be an integer from 0 to 4294967294 "
+			    "(4294967295 is (uid_t)-1, \"unchanged\" to the kernel)",
 			    key);
 	*ret = (uint32_t)json_integer_value(v);
 	return 0;
@@ -701,7 +725,8 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 				return r;
 			uint64_t m;
 			if (caps_mask_from_names(*sets[k], &m) < 0)
-				return fail(c, "config.json: unknown capability in \"%s\"", keys[k]);
+				return fail(c, "config.json: unknown capability in \"%s\"",
+					    keys[k]);
 		}
 	}
 	json_t *sched = json_object_get(p, "scheduler");
@@ -716,9 +741,11 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 		if (streq(policy, "SCHED_RR"))
 			s->sched_policy = SCHED_RR;
 		else if (!streq(policy, "SCHED_OTHER"))
-			return fail(c, "config.json: scheduler policy \"%s\" is not supported", policy);
+			return fail(c, "config.json: scheduler policy \"%s\" is not supported",
+				    policy);
 		if (prio > 99 || (s->sched_policy == SCHED_RR && prio < 1))
-			return fail(c, "config.json: scheduler priority must be 1 to 99 for SCHED_RR");
+			return fail(c,
+				    "config.json: scheduler priority must be 1 to 99 for SCHED_RR");
 		s->sched_priority = (int)prio;
 	}
 	json_t *u = json_object_get(p, "user");
@@ -742,9 +769,11 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 			json_t *e;
 			json_array_foreach(g, i, e) {
 				if (!json_is_ugid(e))
-					return fail(c, "config.json: \"additionalGids\"[%zu] is not a gid "
-						       "from 0 to 4294967294",
-						    i);
+					return fail(
+						c,
+						"config.json: \"additionalGids\"[%zu] is not a gid "
+						"from 0 to 4294967294",
+						i);
 				s->additional_gids[i] = (uint32_t)json_integer_value(e);
 			}
 			s->n_additional_gids = json_array_size(g);
@@ -772,7 +801,8 @@ static int parse_throttle(ParseCtx *c, json_t *a, const char *key, SpecIoThrottl
 		    get_i64(c, e, "rate", 0, NULL, &rate) < 0 || major < 0 || minor < 0 ||
 		    rate < 0 || major > UINT32_MAX || minor > UINT32_MAX) {
 			free(t);
-			return fail(c, "config.json: \"%s\"[%zu] needs major, minor and rate", key, i);
+			return fail(c, "config.json: \"%s\"[%zu] needs major, minor and rate", key,
+				    i);
 		}
 		t[i] = (SpecIoThrottle){ (uint32_t)major, (uint32_t)minor, (uint64_t)rate };
 	}
@@ -827,7 +857,8 @@ static int parse_resources(ParseCtx *c, json_t *o, SpecResources *r)
 		if ((k = parse_throttle(c, json_object_get(b, "throttleReadBpsDevice"),
 					"throttleReadBpsDevice", &r->io_read, &r->n_io_read)) < 0 ||
 		    (k = parse_throttle(c, json_object_get(b, "throttleWriteBpsDevice"),
-					"throttleWriteBpsDevice", &r->io_write, &r->n_io_write)) < 0)
+					"throttleWriteBpsDevice", &r->io_write, &r->n_io_write)) <
+			    0)
 			return k;
 	}
 	json_t *u = json_object_get(o, "unified");
@@ -838,11 +869,13 @@ static int parse_resources(ParseCtx *c, json_t *o, SpecResources *r)
 		json_t *v;
 		json_object_foreach(u, key, v) {
 			if (!streq(key, "cpu.weight"))
-				return fail(c, "config.json: unified key \"%s\" is not supported", key);
+				return fail(c, "config.json: unified key \"%s\" is not supported",
+					    key);
 			uint64_t w;
-			if (!json_is_string(v) || parse_uint64(json_string_value(v), &w) < 0 || w < 1 ||
-			    w > 10000)
-				return fail(c, "config.json: cpu.weight must be \"1\" to \"10000\"");
+			if (!json_is_string(v) || parse_uint64(json_string_value(v), &w) < 0 ||
+			    w < 1 || w > 10000)
+				return fail(c,
+					    "config.json: cpu.weight must be \"1\" to \"10000\"");
 			r->has_cpu_weight = true;
 			r->cpu_weight = w;
 		}
@@ -873,7 +906,8 @@ static int parse_mounts(ParseCtx *c, json_t *m, ContainerSpec *s)
 		if (r < 0)
 			return r;
 		if (dest[0] != '/')
-			return fail(c, "config.json: mount destination \"%s\" is not absolute", dest);
+			return fail(c, "config.json: mount destination \"%s\" is not absolute",
+				    dest);
 		if ((r = get_string(c, e, "type", false, &type)) < 0 ||
 		    (r = get_string(c, e, "source", false, &source)) < 0 ||
 		    (r = get_strv(c, e, "options", &opts)) < 0)
@@ -890,7 +924,8 @@ static int parse_id_maps(ParseCtx *c, json_t *a, const char *key, SpecIdMap **re
 	if (!a)
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) > ID_MAP_MAX)
-		return fail(c, "config.json: \"%s\" must be an array of at most %d", key, ID_MAP_MAX);
+		return fail(c, "config.json: \"%s\" must be an array of at most %d", key,
+			    ID_MAP_MAX);
 	SpecIdMap *m = calloc(json_array_size(a) + 1, sizeof(SpecIdMap));
 	if (!m)
 		return -ENOMEM;
@@ -899,11 +934,12 @@ static int parse_id_maps(ParseCtx *c, json_t *a, const char *key, SpecIdMap **re
 	json_array_foreach(a, i, e) {
 		int64_t cid = -1, hid = -1, size = -1;
 		if (!json_is_object(e) || get_i64(c, e, "containerID", 0, NULL, &cid) < 0 ||
-		    get_i64(c, e, "hostID", 0, NULL, &hid) < 0 || get_i64(c, e, "size", 1, NULL, &size) < 0 ||
-		    cid < 0 || hid < 0 || size < 1 || cid > UINT32_MAX || hid > UINT32_MAX ||
-		    size > UINT32_MAX) {
+		    get_i64(c, e, "hostID", 0, NULL, &hid) < 0 ||
+		    get_i64(c, e, "size", 1, NULL, &size) < 0 || cid < 0 || hid < 0 || size < 1 ||
+		    cid > UINT32_MAX || hid > UINT32_MAX || size > UINT32_MAX) {
 			free(m);
-			return fail(c, "config.json: \"%s\"[%zu] needs containerID, hostID, size", key, i);
+			return fail(c, "config.json: \"%s\"[%zu] needs containerID, hostID, size",
+				    key, i);
 		}
 		m[i] = (SpecIdMap){ (uint32_t)cid, (uint32_t)hid, (uint32_t)size };
 	}
@@ -933,7 +969,10 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 		json_array_foreach(nss, i, e) {
 			_cleanup_free_ char *type = NULL, *path = NULL;
 			if (!json_is_object(e))
-				return fail(c, "config.json: \"linux.namespaces\"[%zu] must be an object", i);
+				return fail(
+					c,
+					"config.json: \"linux.namespaces\"[%zu] must be an object",
+					i);
 			int r = get_string(c, e, "type", true, &type);
 			if (r < 0)
 				return r;
@@ -975,8 +1014,9 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 	if (r < 0)
 		return r;
 	if (s->rootfs_propagation) {
-		static const char *const ok[] = { "private", "rprivate", "slave", "rslave",
-						  "shared", "rshared", "unbindable", "runbindable", NULL };
+		static const char *const ok[] = { "private",    "rprivate",    "slave",
+						  "rslave",     "shared",      "rshared",
+						  "unbindable", "runbindable", NULL };
 		if (!strv_contains((char *const *)ok, s->rootfs_propagation))
 			return fail(c, "config.json: unknown rootfsPropagation \"%s\"",
 				    s->rootfs_propagation);
@@ -999,7 +1039,8 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 	 * jansson itself refuses them only with a position. */
 	json_t *root = json_loads(data, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
-		if (ret_error && asprintf(ret_error, "config.json: line %d: %s", jerr.line, jerr.text) < 0)
+		if (ret_error &&
+		    asprintf(ret_error, "config.json: line %d: %s", jerr.line, jerr.text) < 0)
 			*ret_error = NULL;
 		return -EINVAL;
 	}
@@ -1069,7 +1110,8 @@ int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)
 				goto out;
 			}
 			if (strlen(json_string_value(v)) != json_string_length(v)) {
-				r = fail(&c, "config.json: annotation \"%s\" contains a NUL byte", k);
+				r = fail(&c, "config.json: annotation \"%s\" contains a NUL byte",
+					 k);
 				goto out;
 			}
 			r = spec_set_annotation(s, k, json_string_value(v));

@@ -84,14 +84,14 @@ typedef struct {
 	bool has_memory_limit;
 	int64_t memory_limit; /* memory.max, bytes */
 	bool has_memory_swap;
-	int64_t memory_swap;  /* OCI: memory + swap in total; -1 unlimited */
+	int64_t memory_swap; /* OCI: memory + swap in total; -1 unlimited */
 	bool has_cpu_quota;
-	int64_t cpu_quota;    /* cpu.max "quota period" */
+	int64_t cpu_quota; /* cpu.max "quota period" */
 	uint64_t cpu_period;
 	bool has_cpu_shares;
-	uint64_t cpu_shares;  /* converted to cpu.weight */
+	uint64_t cpu_shares; /* converted to cpu.weight */
 	bool has_cpu_weight;
-	uint64_t cpu_weight;  /* linux.resources.unified["cpu.weight"] */
+	uint64_t cpu_weight; /* linux.resources.unified["cpu.weight"] */
 	char *cpuset_cpus;
 	bool has_pids_limit;
 	int64_t pids_limit;

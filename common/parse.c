@@ -147,14 +147,14 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },   { "BUS", SIGBUS },   { "FPE", SIGFPE },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM },   { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-	{ "CONT", SIGCONT }, { "STOP", SIGSTOP },   { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-	{ "TTOU", SIGTTOU }, { "URG", SIGURG },     { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+	{ "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP },     { "ABRT", SIGABRT }, { "BUS", SIGBUS },     { "FPE", SIGFPE },
+	{ "KILL", SIGKILL },     { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE },     { "ALRM", SIGALRM }, { "TERM", SIGTERM },   { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT },     { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU },     { "URG", SIGURG },   { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
 	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-	{ "PWR", SIGPWR },   { "SYS", SIGSYS },
+	{ "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
 int parse_signal(const char *s, int *ret)
@@ -322,14 +322,15 @@ int parse_devnum(const char *s, uint32_t *ret_major, uint32_t *ret_minor)
 int generate_name(char *ret, size_t size)
 {
 	static const char *const adjectives[] = {
-		"agile", "bold", "brave", "calm", "clever", "crisp", "eager", "fair", "gentle",
-		"happy", "keen", "lucid", "merry", "nimble", "proud", "quick", "quiet", "sharp",
-		"steady", "swift", "tidy", "vivid", "wise", "zesty",
+		"agile",  "bold",  "brave",  "calm",  "clever", "crisp",  "eager", "fair",
+		"gentle", "happy", "keen",   "lucid", "merry",  "nimble", "proud", "quick",
+		"quiet",  "sharp", "steady", "swift", "tidy",   "vivid",  "wise",  "zesty",
 	};
 	static const char *const nouns[] = {
-		"babbage", "bell", "cerf", "curie", "dijkstra", "engelbart", "hamilton", "hopper",
-		"kay", "knuth", "lamport", "liskov", "lovelace", "mccarthy", "noether", "pike",
-		"ritchie", "shannon", "thompson", "torvalds", "turing", "wirth", "wozniak", "yonath",
+		"babbage",  "bell",     "cerf",    "curie", "dijkstra", "engelbart",
+		"hamilton", "hopper",   "kay",     "knuth", "lamport",  "liskov",
+		"lovelace", "mccarthy", "noether", "pike",  "ritchie",  "shannon",
+		"thompson", "torvalds", "turing",  "wirth", "wozniak",  "yonath",
 	};
 	uint32_t rnd[3];
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))

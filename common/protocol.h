@@ -60,7 +60,7 @@ typedef struct {
 	int32_t exit_code; /* SYNC_ERROR, SYNC_EXITED: what the CLI exits with */
 	int32_t signal;    /* SYNC_EXITED: terminating signal or 0; SYNC_SIGNAL */
 	int32_t oom_killed;
-	int32_t affinity;  /* SYNC_GO: msg holds the cpu_set_t to take */
+	int32_t affinity; /* SYNC_GO: msg holds the cpu_set_t to take */
 	char msg[SYNC_MSG_MAX];
 } SyncMsg;
 

@@ -49,9 +49,20 @@
 
 /* CAP_* numbers, so this file needs no <linux/capability.h> clash. */
 enum {
-	C_DAC_READ_SEARCH = 2, C_SYS_MODULE = 16, C_SYS_RAWIO = 17, C_SYS_CHROOT = 18,
-	C_SYS_PTRACE = 19, C_SYS_ADMIN = 21, C_SYS_BOOT = 22, C_SYS_NICE = 23, C_SYS_TIME = 25,
-	C_SYS_TTY_CONFIG = 26, C_AUDIT_WRITE = 29, C_SYSLOG = 34, C_PERFMON = 38, C_BPF = 39,
+	C_DAC_READ_SEARCH = 2,
+	C_SYS_MODULE = 16,
+	C_SYS_RAWIO = 17,
+	C_SYS_CHROOT = 18,
+	C_SYS_PTRACE = 19,
+	C_SYS_ADMIN = 21,
+	C_SYS_BOOT = 22,
+	C_SYS_NICE = 23,
+	C_SYS_TIME = 25,
+	C_SYS_TTY_CONFIG = 26,
+	C_AUDIT_WRITE = 29,
+	C_SYSLOG = 34,
+	C_PERFMON = 38,
+	C_BPF = 39,
 };
 
 /* Allowed to every container. */
@@ -590,7 +601,7 @@ typedef struct {
 static const struct {
 	const char *name;
 	int error;
-	uint64_t unless; /* not refused to a container that holds one of these */
+	uint64_t unless;   /* not refused to a container that holds one of these */
 	ArgMatch match[2]; /* all must match; mask 0 ends */
 } arg_refused[] = {
 	/* TIOCSTI pushes input into a terminal, as if typed: to the shell
@@ -606,7 +617,9 @@ static const struct {
 	/* The audit socket: without CAP_AUDIT_WRITE (not in berth's default
 	 * set), EINVAL, which libaudit takes for "no audit in this kernel", so
 	 * that sudo, login and sshd go on rather than fail (Podman's rule). */
-	{ "socket", EINVAL, CAP(C_AUDIT_WRITE),
+	{ "socket",
+	  EINVAL,
+	  CAP(C_AUDIT_WRITE),
 	  { { 0, ARG32, AF_NETLINK_NR }, { 2, ARG32, NETLINK_AUDIT_NR } } },
 	/* clone() into new namespaces, flags being its first argument (its
 	 * second on s390, which seccomp-filter.c handles). */

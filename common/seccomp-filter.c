@@ -218,9 +218,12 @@ static int parse_op(const char *s, enum scmp_compare *ret)
 		const char *n;
 		enum scmp_compare op;
 	} ops[] = {
-		{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-		{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-		{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+		{ "SCMP_CMP_NE", SCMP_CMP_NE },
+		{ "SCMP_CMP_LT", SCMP_CMP_LT },
+		{ "SCMP_CMP_LE", SCMP_CMP_LE },
+		{ "SCMP_CMP_EQ", SCMP_CMP_EQ },
+		{ "SCMP_CMP_GE", SCMP_CMP_GE },
+		{ "SCMP_CMP_GT", SCMP_CMP_GT },
 		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
@@ -245,7 +248,8 @@ static bool rule_applies(json_t *rule, uint64_t caps)
 		    !(caps & CAP(c)))
 			return false;
 	json_array_foreach(exc, i, e)
-		if (json_is_string(e) && cap_parse_name(json_string_value(e), &c) == 0 && (caps & CAP(c)))
+		if (json_is_string(e) && cap_parse_name(json_string_value(e), &c) == 0 &&
+		    (caps & CAP(c)))
 			return false;
 	return true;
 }
@@ -257,8 +261,9 @@ static int build_profile(scmp_filter_ctx *ctx, json_t *p, uint64_t caps, char **
 	uint32_t def;
 	if (!json_is_string(da) ||
 	    parse_action(json_string_value(da), def_errno ? def_errno : EPERM, &def) < 0)
-		return asprintf(err, "seccomp profile: missing or unknown defaultAction") < 0 ? -ENOMEM
-											      : -EINVAL;
+		return asprintf(err, "seccomp profile: missing or unknown defaultAction") < 0
+			       ? -ENOMEM
+			       : -EINVAL;
 	*ctx = seccomp_init(def);
 	if (!*ctx)
 		return -ENOMEM;
@@ -268,28 +273,33 @@ static int build_profile(scmp_filter_ctx *ctx, json_t *p, uint64_t caps, char **
 	json_t *e;
 	json_array_foreach(arches, i, e) {
 		const char *a = json_string_value(e);
-		uint32_t arch = !a ? 0 : streq(a, "SCMP_ARCH_X86") ? SCMP_ARCH_X86 :
-				   streq(a, "SCMP_ARCH_X32") ? SCMP_ARCH_X32 :
-				   streq(a, "SCMP_ARCH_X86_64") ? SCMP_ARCH_X86_64 :
-				   streq(a, "SCMP_ARCH_AARCH64") ? SCMP_ARCH_AARCH64 : 0;
+		uint32_t arch = !a                              ? 0
+				: streq(a, "SCMP_ARCH_X86")     ? SCMP_ARCH_X86
+				: streq(a, "SCMP_ARCH_X32")     ? SCMP_ARCH_X32
+				: streq(a, "SCMP_ARCH_X86_64")  ? SCMP_ARCH_X86_64
+				: streq(a, "SCMP_ARCH_AARCH64") ? SCMP_ARCH_AARCH64
+								: 0;
 		if (arch && arch != seccomp_arch_native())
 			(void)seccomp_arch_add(*ctx, arch);
 	}
 
 	json_t *calls = json_object_get(p, "syscalls");
 	if (calls && !json_is_array(calls))
-		return asprintf(err, "seccomp profile: \"syscalls\" must be an array") < 0 ? -ENOMEM
-											  : -EINVAL;
+		return asprintf(err, "seccomp profile: \"syscalls\" must be an array") < 0
+			       ? -ENOMEM
+			       : -EINVAL;
 	json_array_foreach(calls, i, e) {
 		if (!rule_applies(e, caps))
 			continue;
 		json_t *act = json_object_get(e, "action");
 		int eret = (int)json_integer_value(json_object_get(e, "errnoRet"));
 		uint32_t action;
-		if (!json_is_string(act) || parse_action(json_string_value(act), eret ? eret : EPERM,
-							 &action) < 0)
-			return asprintf(err, "seccomp profile: syscalls[%zu]: unknown action", i) < 0
-				       ? -ENOMEM : -EINVAL;
+		if (!json_is_string(act) ||
+		    parse_action(json_string_value(act), eret ? eret : EPERM, &action) < 0)
+			return asprintf(err, "seccomp profile: syscalls[%zu]: unknown action", i) <
+					       0
+				       ? -ENOMEM
+				       : -EINVAL;
 		if (action == def)
 			continue; /* libseccomp refuses rules equal to the default */
 		struct scmp_arg_cmp args[6];
@@ -302,13 +312,17 @@ static int build_profile(scmp_filter_ctx *ctx, json_t *p, uint64_t caps, char **
 			if (nargs >= 6 || !json_is_integer(idx) || json_integer_value(idx) > 5 ||
 			    !json_is_string(json_object_get(a, "op")) ||
 			    parse_op(json_string_value(json_object_get(a, "op")), &op) < 0)
-				return asprintf(err, "seccomp profile: syscalls[%zu]: bad args", i) < 0
-					       ? -ENOMEM : -EINVAL;
+				return asprintf(err, "seccomp profile: syscalls[%zu]: bad args",
+						i) < 0
+					       ? -ENOMEM
+					       : -EINVAL;
 			args[nargs++] = (struct scmp_arg_cmp){
 				.arg = (unsigned)json_integer_value(idx),
 				.op = op,
-				.datum_a = (scmp_datum_t)json_integer_value(json_object_get(a, "value")),
-				.datum_b = (scmp_datum_t)json_integer_value(json_object_get(a, "valueTwo")),
+				.datum_a = (scmp_datum_t)json_integer_value(
+					json_object_get(a, "value")),
+				.datum_b = (scmp_datum_t)json_integer_value(
+					json_object_get(a, "valueTwo")),
 			};
 		}
 		json_t *names = json_object_get(e, "names");
@@ -318,13 +332,17 @@ static int build_profile(scmp_filter_ctx *ctx, json_t *p, uint64_t caps, char **
 		if (json_is_string(one) &&
 		    add_rule(*ctx, action, json_string_value(one), nargs, args) < 0)
 			return asprintf(err, "seccomp profile: rule for %s refused",
-					json_string_value(one)) < 0 ? -ENOMEM : -EINVAL;
+					json_string_value(one)) < 0
+				       ? -ENOMEM
+				       : -EINVAL;
 		json_array_foreach(names, n, nm) {
 			if (!json_is_string(nm))
 				continue;
 			if (add_rule(*ctx, action, json_string_value(nm), nargs, args) < 0)
 				return asprintf(err, "seccomp profile: rule for %s refused",
-						json_string_value(nm)) < 0 ? -ENOMEM : -EINVAL;
+						json_string_value(nm)) < 0
+					       ? -ENOMEM
+					       : -EINVAL;
 		}
 	}
 	return 0;
@@ -355,8 +373,9 @@ static int compile(scmp_filter_ctx ctx, struct sock_fprog *ret)
 		free(f);
 		return r;
 	}
-	*ret = (struct sock_fprog){ .len = (unsigned short)(st.st_size / sizeof(struct sock_filter)),
-				    .filter = f };
+	*ret = (struct sock_fprog){
+		.len = (unsigned short)(st.st_size / sizeof(struct sock_filter)), .filter = f
+	};
 	return 0;
 }
 
@@ -416,10 +435,12 @@ static int cache_key(uint64_t caps, char *key, size_t size)
 	const struct scmp_version *v = seccomp_version();
 	if (uname(&u) < 0 || stat("/proc/self/exe", &st) < 0 || !v)
 		return -errno ? -errno : -EINVAL;
-	int n = snprintf(key, size, "caps %" PRIx64 " kernel %s %s %s libseccomp %u.%u.%u exe %lx:%lx %lld.%09ld\n",
+	int n = snprintf(key, size,
+			 "caps %" PRIx64
+			 " kernel %s %s %s libseccomp %u.%u.%u exe %lx:%lx %lld.%09ld\n",
 			 caps, u.release, u.version, u.machine, v->major, v->minor, v->micro,
-			 (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_mtim.tv_sec,
-			 st.st_mtim.tv_nsec);
+			 (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }
 
@@ -443,20 +464,23 @@ static int cache_read(const char *key, struct sock_fprog *ret)
 	    memcmp(data + strlen(CACHE_MAGIC), key, strlen(key)) != 0)
 		return -ENOENT;
 	size_t len = size - head;
-	if (len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+	if (len % sizeof(struct sock_filter) != 0 ||
+	    len / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return -ENOENT;
 	struct sock_filter *f = malloc(len);
 	if (!f)
 		return -ENOMEM;
 	memcpy(f, data + head, len);
-	*ret = (struct sock_fprog){ .len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = f };
+	*ret = (struct sock_fprog){ .len = (unsigned short)(len / sizeof(struct sock_filter)),
+				    .filter = f };
 	return 0;
 }
 
 static void cache_write(const char *key, const struct sock_fprog *prog)
 {
 	_cleanup_free_ char *path = cache_path(key), *data = NULL;
-	size_t head = strlen(CACHE_MAGIC) + strlen(key), len = prog->len * sizeof(struct sock_filter);
+	size_t head = strlen(CACHE_MAGIC) + strlen(key),
+	       len = prog->len * sizeof(struct sock_filter);
 	if (!path || !(data = malloc(head + len)))
 		return;
 	memcpy(data, CACHE_MAGIC, strlen(CACHE_MAGIC));

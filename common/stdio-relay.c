@@ -210,7 +210,8 @@ static void tee_take_read(StdioRelay *r, StdioStream *st)
 	size_t left = (size_t)fionread(st->dst);
 	size_t read = st->teed > left ? st->teed - left : 0;
 	for (size_t taken = 0; taken < read;) {
-		ssize_t n = splice(st->src, NULL, r->devnull, NULL, read - taken, SPLICE_F_NONBLOCK);
+		ssize_t n =
+			splice(st->src, NULL, r->devnull, NULL, read - taken, SPLICE_F_NONBLOCK);
 		if (n <= 0)
 			break; /* someone else read it (n < 0), or it is gone */
 		taken += (size_t)n;

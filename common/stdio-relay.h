@@ -55,23 +55,23 @@ typedef enum {
 } XferMode;
 
 typedef struct {
-	int src, dst;       /* -EBADF once closed */
-	int peer;           /* seekable input: a read end of our pipe, to see what is left in it */
+	int src, dst; /* -EBADF once closed */
+	int peer;     /* seekable input: a read end of our pipe, to see what is left in it */
 	XferMode mode;
-	bool input;         /* src is the caller's, dst our pipe to the container */
-	bool src_tty;       /* read only while we are in the terminal's foreground */
+	bool input;   /* src is the caller's, dst our pipe to the container */
+	bool src_tty; /* read only while we are in the terminal's foreground */
 	bool src_sock, dst_sock;
-	bool dst_small;     /* may block: at most PIPE_BUF per POLLOUT */
-	bool seekable;      /* input from a file: its offset is set back at the end */
-	bool on_demand;     /* input: more only once the container read the last */
-	bool wait_dst;      /* dst could not take more: wait for POLLOUT */
+	bool dst_small; /* may block: at most PIPE_BUF per POLLOUT */
+	bool seekable;  /* input from a file: its offset is set back at the end */
+	bool on_demand; /* input: more only once the container read the last */
+	bool wait_dst;  /* dst could not take more: wait for POLLOUT */
 	bool done;
-	bool draining;      /* output after the container's end: drain_left more, then closed */
+	bool draining; /* output after the container's end: drain_left more, then closed */
 	size_t drain_left;
-	size_t teed;        /* XFER_TEE: in the container's pipe, not yet taken */
-	size_t taken;       /* XFER_TEE: read by the container, and taken */
+	size_t teed;  /* XFER_TEE: in the container's pipe, not yet taken */
+	size_t taken; /* XFER_TEE: read by the container, and taken */
 	size_t off, len, size;
-	char *buf;          /* XFER_COPY */
+	char *buf; /* XFER_COPY */
 } StdioStream;
 
 typedef struct {
@@ -82,10 +82,11 @@ typedef struct {
 } StdioRelay;
 
 /* Nothing to relay, and nothing for stdio_relay_end() to close. */
-#define STDIO_RELAY_INIT                                                                    \
-	{                                                                                   \
-		.s = { [0 ... _STDIO_MAX - 1] = { .src = -EBADF, .dst = -EBADF, .peer = -EBADF, .done = true } }, \
-		.child = { -EBADF, -EBADF, -EBADF }, .devnull = -EBADF                              \
+#define STDIO_RELAY_INIT                                                                       \
+	{                                                                                      \
+		.s = { [0 ... _STDIO_MAX -                                                     \
+			1] = { .src = -EBADF, .dst = -EBADF, .peer = -EBADF, .done = true } }, \
+		.child = { -EBADF, -EBADF, -EBADF }, .devnull = -EBADF                         \
 	}
 
 /* in, out, err: the caller's descriptors (stdin, stdout, stderr). stdout

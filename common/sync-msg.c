@@ -17,7 +17,9 @@ ssize_t send_with_fd(int sock, const void *buf, size_t len, int passfd)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} c;
 	memset(&c, 0, sizeof(c));
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = c.buf,
 			     .msg_controllen = sizeof(c.buf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
@@ -58,7 +60,9 @@ ssize_t recv_with_fd(int sock, void *buf, size_t len, int *ret_fd)
 			struct cmsghdr h;
 			char buf[CMSG_SPACE(sizeof(int))];
 		} c;
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = c.buf,
 				     .msg_controllen = sizeof(c.buf) };
 		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)

@@ -29,8 +29,9 @@
 
 void tty_relay_begin_fds(TtyRelay *t, int master, int in, int out)
 {
-	*t = (TtyRelay){ .master = master, .in = in, .out = out, .size_from = -EBADF,
-			 .peer = -EBADF };
+	*t = (TtyRelay){
+		.master = master, .in = in, .out = out, .size_from = -EBADF, .peer = -EBADF
+	};
 	if (master < 0)
 		return;
 	t->reading_master = t->input_open = t->output_open = true;
@@ -221,7 +222,8 @@ static void type_eof(TtyRelay *t)
 		return;
 	if (t->peer < 0) {
 		/* O_NOCTTY: it never becomes anybody's controlling terminal. */
-		t->peer = ioctl(t->master, TIOCGPTPEER, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		t->peer =
+			ioctl(t->master, TIOCGPTPEER, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (t->peer < 0) {
 			t->input_ended = false;
 			return;

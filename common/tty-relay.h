@@ -35,8 +35,8 @@
 typedef struct {
 	int master; /* ours; -EBADF once hung up */
 	int in, out, size_from;
-	int peer;   /* a slave descriptor of our own while the end of input is typed */
-	bool raw;   /* `in` is a terminal we made raw; saved is its mode */
+	int peer; /* a slave descriptor of our own while the end of input is typed */
+	bool raw; /* `in` is a terminal we made raw; saved is its mode */
 	struct termios saved;
 	bool reading_master, input_open, output_open;
 	bool input_ended;   /* `in` reached its end, which is typed as VEOF */

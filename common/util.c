@@ -176,7 +176,8 @@ int write_file(const char *path, const char *data, size_t len, int flags, mode_t
 
 int write_file_in_place(const char *path, const char *data, size_t len, mode_t mode)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+	_cleanup_close_ int fd =
+		open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
 	if (fd < 0)
 		return -errno;
 	int r = write_all(fd, data, len);
@@ -316,7 +317,8 @@ static int rm_rf_children(int dirfd, dev_t dev)
 				 * open them, but be ready for EACCES anyway. */
 				if (errno == EACCES && fchmodat(dirfd, de->d_name, 0700, 0) == 0)
 					sub = openat(dirfd, de->d_name,
-						     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+						     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+							     O_CLOEXEC);
 				if (sub < 0) {
 					if (errno != ENOENT && ret == 0)
 						ret = -errno;
@@ -326,7 +328,8 @@ static int rm_rf_children(int dirfd, dev_t dev)
 			int r = rm_rf_children(sub, dev);
 			if (r < 0 && ret == 0)
 				ret = r;
-			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
+			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT &&
+			    ret == 0)
 				ret = -errno;
 		} else if (unlinkat(dirfd, de->d_name, 0) < 0 && errno != ENOENT && ret == 0)
 			ret = -errno;
@@ -552,8 +555,8 @@ void format_iso8601(uint64_t usec, char ret[static 32])
 	/* At most 27 bytes (the year of UINT64_MAX µs has six digits); the
 	 * compiler cannot see that. */
 	char b[96];
-	snprintf(b, sizeof(b), "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned long long)y, m,
-		 d, sod / 3600, sod / 60 % 60, sod % 60, (unsigned)((usec / 1000) % 1000));
+	snprintf(b, sizeof(b), "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned long long)y, m, d,
+		 sod / 3600, sod / 60 % 60, sod % 60, (unsigned)((usec / 1000) % 1000));
 	memcpy(ret, b, 32);
 	ret[31] = 0;
 }
@@ -666,7 +669,7 @@ void format_ago(uint64_t then, uint64_t now, char *ret, size_t size)
 		uint64_t secs;
 		const char *unit;
 	} units[] = { { 86400 * 365, "year" }, { 86400 * 7, "week" }, { 86400, "day" },
-		      { 3600, "hour" }, { 60, "minute" }, { 1, "second" } };
+		      { 3600, "hour" },        { 60, "minute" },      { 1, "second" } };
 	if (d == 0) {
 		snprintf(ret, size, "just now");
 		return;

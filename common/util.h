@@ -14,8 +14,8 @@
 
 /* String vectors. */
 size_t strv_length(char *const *l);
-int strv_push(char ***l, const char *s);       /* copies s */
-int strv_consume(char ***l, char *s);          /* takes s, also on failure */
+int strv_push(char ***l, const char *s); /* copies s */
+int strv_consume(char ***l, char *s);    /* takes s, also on failure */
 char **strv_copy(char *const *l);
 char *strv_join(char *const *l, const char *sep);
 bool strv_contains(char *const *l, const char *s);

@@ -49,10 +49,10 @@ void container_rows_free(ContainerRow *rows, size_t n)
 	free(rows);
 }
 
-#define CONTAINER_COLUMNS                                                                    \
-	"id, name, image, command, state, created_at, started_at, finished_at, pid, "        \
-	"pid_start_time, supervisor_pid, supervisor_start_time, boot_id, exit_code, "        \
-	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count, "      \
+#define CONTAINER_COLUMNS                                                                      \
+	"id, name, image, command, state, created_at, started_at, finished_at, pid, "          \
+	"pid_start_time, supervisor_pid, supervisor_start_time, boot_id, exit_code, "          \
+	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count, " \
 	"userns_base, log_dropped"
 
 /* The row under st with its strings borrowed from SQLite (valid until the
@@ -171,7 +171,8 @@ int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret)
 int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches)
 {
 	/* A name wins over an id prefix, as in Podman. */
-	int r = get_one(db, "SELECT " CONTAINER_COLUMNS " FROM containers WHERE name = ?1", key, ret);
+	int r = get_one(db, "SELECT " CONTAINER_COLUMNS " FROM containers WHERE name = ?1", key,
+			ret);
 	if (r != -ENOENT)
 		return r;
 	if (!id_prefix_is_valid(key))
@@ -226,12 +227,13 @@ int db_container_foreach(sqlite3 *db, bool unsettled_only, ContainerRowFn fn, vo
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
-				    unsettled_only ? "SELECT " CONTAINER_COLUMNS " FROM containers "
-						   "WHERE state IN ('running', 'paused', 'created', "
-						   "'removing') "
-						   "ORDER BY rowid"
-						 : "SELECT " CONTAINER_COLUMNS " FROM containers "
-						   "ORDER BY rowid",
+				    unsettled_only
+					    ? "SELECT " CONTAINER_COLUMNS " FROM containers "
+					      "WHERE state IN ('running', 'paused', 'created', "
+					      "'removing') "
+					      "ORDER BY rowid"
+					    : "SELECT " CONTAINER_COLUMNS " FROM containers "
+					      "ORDER BY rowid",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -287,10 +289,11 @@ int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n)
 int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "SELECT userns_base FROM containers WHERE userns_base IS NOT NULL "
-				    "ORDER BY userns_base",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		db,
+		"SELECT userns_base FROM containers WHERE userns_base IS NOT NULL "
+		"ORDER BY userns_base",
+		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	int64_t *v = NULL;
@@ -316,8 +319,7 @@ int db_userns_bases(sqlite3 *db, int64_t **ret, size_t *ret_n)
 int db_container_list_ids(sqlite3 *db, char ***ret)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT id FROM containers ORDER BY rowid", -1,
-				    &st, NULL);
+	int rc = sqlite3_prepare_v2(db, "SELECT id FROM containers ORDER BY rowid", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	return db_step_strv(db, st, ret);
@@ -362,13 +364,14 @@ int db_container_set_running(sqlite3 *db, const char *id, const RunningInfo *inf
 int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "UPDATE containers SET state = 'exited', exit_code = ?2, "
-				    "exit_signal = ?3, oom_killed = ?4, finished_at = ?5, error = ?6, "
-				    "pid = NULL, pid_start_time = NULL, supervisor_pid = NULL, "
-				    "supervisor_start_time = NULL, log_dropped = log_dropped + ?7 "
-				    "WHERE id = ?1 AND state != 'removing'",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		db,
+		"UPDATE containers SET state = 'exited', exit_code = ?2, "
+		"exit_signal = ?3, oom_killed = ?4, finished_at = ?5, error = ?6, "
+		"pid = NULL, pid_start_time = NULL, supervisor_pid = NULL, "
+		"supervisor_start_time = NULL, log_dropped = log_dropped + ?7 "
+		"WHERE id = ?1 AND state != 'removing'",
+		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -487,13 +490,14 @@ int db_container_mark_unstarted(sqlite3 *db, const char *id, const char *finishe
 				const char *error)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "UPDATE containers SET state = 'exited', exit_code = NULL, "
-				    "exit_signal = NULL, oom_killed = 0, finished_at = ?2, error = ?3, "
-				    "pid = NULL, pid_start_time = NULL, supervisor_pid = NULL, "
-				    "supervisor_start_time = NULL "
-				    "WHERE id = ?1 AND state = 'created'",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		db,
+		"UPDATE containers SET state = 'exited', exit_code = NULL, "
+		"exit_signal = NULL, oom_killed = 0, finished_at = ?2, error = ?3, "
+		"pid = NULL, pid_start_time = NULL, supervisor_pid = NULL, "
+		"supervisor_start_time = NULL "
+		"WHERE id = ?1 AND state = 'created'",
+		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

@@ -20,6 +20,8 @@ typedef struct {
 
 /* Migrations, applied in order; migration N brings user_version from N-1
  * to N. Never edit a released one: add a new one. */
+/* Laid out by hand: the SQL of each migration. */
+/* clang-format off */
 static const Migration migrations[] = {
 	/* 1: containers and images */
 	{ .sql =
@@ -124,6 +126,7 @@ static const Migration migrations[] = {
 	 * a root that was moved or copied finds its own files */
 	{ .run = db_make_paths_relative },
 };
+/* clang-format on */
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
 
@@ -195,7 +198,8 @@ static int db_migrate(sqlite3 *db)
 	if (version == DB_SCHEMA_VERSION)
 		return 0;
 	if (version > DB_SCHEMA_VERSION) {
-		log_debug("state DB schema %d is newer than this berth's %d", version, DB_SCHEMA_VERSION);
+		log_debug("state DB schema %d is newer than this berth's %d", version,
+			  DB_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 
@@ -272,7 +276,8 @@ void db_checkpoint_if_due(sqlite3 *db)
 	/* PASSIVE: never waits for readers or writers; what it cannot copy
 	 * now, a later one will. */
 	int log = 0, done = 0;
-	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK)
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
+	    SQLITE_OK)
 		return;
 	wal_pages = 0;
 	/* All of it is in the DB file now, but SQLite starts the WAL over only
@@ -372,7 +377,8 @@ int db_step_write(sqlite3 *db, sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 	/* A single statement in autocommit mode: SQLite rolled it back whole,
 	 * so it can be run again once there is room. */
-	if ((rc & 0xff) == SQLITE_FULL && sqlite3_get_autocommit(db) && db_reserve_release(db) >= 0) {
+	if ((rc & 0xff) == SQLITE_FULL && sqlite3_get_autocommit(db) &&
+	    db_reserve_release(db) >= 0) {
 		sqlite3_reset(st);
 		rc = sqlite3_step(st);
 	}

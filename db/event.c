@@ -22,11 +22,12 @@ int db_event_insert_many(sqlite3 *db, const EventRow *rows, size_t n)
 	if (n == 0)
 		return 0;
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "INSERT INTO events (time, type, action, container_id, "
-				    "container_name, cgroup_id, pid, tid, ppid, comm, path, details) "
-				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		db,
+		"INSERT INTO events (time, type, action, container_id, "
+		"container_name, cgroup_id, pid, tid, ppid, comm, path, details) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	int r = db_begin(db);

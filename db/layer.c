@@ -115,7 +115,8 @@ int db_image_get_layers(sqlite3 *db, const char *image_id, LayerRow **ret, size_
 int db_layer_get(sqlite3 *db, const char *digest, LayerRow *ret)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT digest, size, created_at FROM layers WHERE digest = ?1",
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT digest, size, created_at FROM layers WHERE digest = ?1",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);

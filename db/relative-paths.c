@@ -67,7 +67,7 @@ static bool store_part(const char *s, StoreKind *ret_kind, const char **ret_hex)
 			return false;
 		const char *after = hex + HEX_LEN;
 		bool ok = dirs[i].kind == STORE_IMAGE ? streq(after, "/rootfs")
-						       : *after == 0 || *after == '/';
+						      : *after == 0 || *after == '/';
 		if (ok) {
 			*ret_kind = dirs[i].kind;
 			*ret_hex = hex;
@@ -102,7 +102,7 @@ static int relative(Ctx *c, const char *path, const char *owner, char **ret)
 			const char *hex;
 			if (p[-1] != '/' || !store_part(p, &kind, &hex))
 				continue;
-			int r = kind == STORE_IMAGE ? known(c, c->image_known, hex)
+			int r = kind == STORE_IMAGE   ? known(c, c->image_known, hex)
 				: kind == STORE_LAYER ? known(c, c->layer_known, hex)
 						      : owner && strncmp(hex, owner, HEX_LEN) == 0;
 			if (r < 0)
@@ -192,11 +192,12 @@ static int images_relative(Ctx *c)
 	 * and written back in place with json_set. A value that is no JSON
 	 * (damaged) is left for `image rm` to deal with. */
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *sel = NULL, *upd = NULL;
-	int r = prepare(c->db,
-			"SELECT i.id, j.key, j.value FROM images AS i, "
-			"json_each(CASE WHEN json_valid(i.layers) THEN i.layers ELSE '[]' END) AS j "
-			"WHERE json_type(i.layers) = 'array' AND j.type = 'text'",
-			&sel);
+	int r = prepare(
+		c->db,
+		"SELECT i.id, j.key, j.value FROM images AS i, "
+		"json_each(CASE WHEN json_valid(i.layers) THEN i.layers ELSE '[]' END) AS j "
+		"WHERE json_type(i.layers) = 'array' AND j.type = 'text'",
+		&sel);
 	if (r < 0)
 		return r;
 	_cleanup_strv_free_ char **ids = NULL, **paths = NULL;
@@ -224,9 +225,10 @@ static int images_relative(Ctx *c)
 	}
 	if (rc != SQLITE_DONE)
 		return db_errno(c->db, rc);
-	r = prepare(c->db,
-		    "UPDATE images SET layers = json_set(layers, '$[' || ?2 || ']', ?3) WHERE id = ?1",
-		    &upd);
+	r = prepare(
+		c->db,
+		"UPDATE images SET layers = json_set(layers, '$[' || ?2 || ']', ?3) WHERE id = ?1",
+		&upd);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		sqlite3_reset(upd);
 		sqlite3_bind_text(upd, 1, ids[i], -1, SQLITE_STATIC);
@@ -243,7 +245,8 @@ int db_make_paths_relative(sqlite3 *db)
 	Ctx c = { .db = db };
 	int r = prepare(db, "SELECT 1 FROM images WHERE id = ?1", &c.image_known);
 	if (r >= 0)
-		r = prepare(db, "SELECT 1 FROM layers WHERE digest = 'sha256:' || ?1", &c.layer_known);
+		r = prepare(db, "SELECT 1 FROM layers WHERE digest = 'sha256:' || ?1",
+			    &c.layer_known);
 	if (r >= 0)
 		r = images_relative(&c);
 	if (r >= 0)

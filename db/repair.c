@@ -28,11 +28,12 @@ static const char *const salvage_tables[] = { "layers", "images", "image_layers"
 static int common_columns(sqlite3 *db, const char *table, char **ret)
 {
 	_cleanup_free_ char *sql = NULL;
-	if (asprintf(&sql,
-		     "SELECT group_concat('\"' || o.name || '\"', ', ') FROM "
-		     "pragma_table_info('%s', 'old') AS o JOIN pragma_table_info('%s', 'main') AS m "
-		     "ON o.name = m.name",
-		     table, table) < 0)
+	if (asprintf(
+		    &sql,
+		    "SELECT group_concat('\"' || o.name || '\"', ', ') FROM "
+		    "pragma_table_info('%s', 'old') AS o JOIN pragma_table_info('%s', 'main') AS m "
+		    "ON o.name = m.name",
+		    table, table) < 0)
 		return -ENOMEM;
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -53,7 +54,8 @@ static int64_t count_rows(sqlite3 *db, const char *schema, const char *table)
 	if (asprintf(&sql, "SELECT count(*) FROM %s.%s", schema, table) < 0)
 		return -ENOMEM;
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
 		return -EBADMSG;
 	return sqlite3_column_int64(st, 0);
 }
@@ -64,12 +66,14 @@ static void copy_rows_one_by_one(sqlite3 *db, const char *table, const char *col
 {
 	_cleanup_free_ char *max_sql = NULL, *copy_sql = NULL;
 	if (asprintf(&max_sql, "SELECT max(rowid) FROM old.%s", table) < 0 ||
-	    asprintf(&copy_sql, "INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM old.%s WHERE rowid = ?1",
+	    asprintf(&copy_sql,
+		     "INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM old.%s WHERE rowid = ?1",
 		     table, cols, cols, table) < 0)
 		return;
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL, *copy = NULL;
 	int64_t max = 0;
-	if (sqlite3_prepare_v2(db, max_sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, max_sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		max = sqlite3_column_int64(st, 0);
 	/* Where the b-tree cannot tell (its root page is bad), a rowid far
 	 * above what berth makes in practice. */
@@ -103,8 +107,8 @@ int db_salvage(sqlite3 *db, const char *from, DbSalvage *ret)
 		_cleanup_free_ char *cols = NULL, *sql = NULL;
 		if (common_columns(db, t, &cols) < 0)
 			continue; /* not in the old DB, or its schema is unreadable */
-		if (asprintf(&sql, "INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM old.%s", t, cols,
-			     cols, t) < 0) {
+		if (asprintf(&sql, "INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM old.%s", t,
+			     cols, cols, t) < 0) {
 			r = -ENOMEM;
 			break;
 		}

@@ -47,14 +47,17 @@ int setup_limits(const ContainerSpec *spec, const char *cgroup, SetupError *e)
 	if (r < 0) {
 		_cleanup_free_ char *missing = NULL;
 		if (cgroup_controllers_check(needed, &missing) == -EOPNOTSUPP)
-			return setup_err(e, r, "cannot enforce the limits: no %s controller in the "
-					       "cgroup v2 hierarchy", missing);
+			return setup_err(e, r,
+					 "cannot enforce the limits: no %s controller in the "
+					 "cgroup v2 hierarchy",
+					 missing);
 		return setup_err(e, r, "enable the cgroup controllers the limits need: %m");
 	}
 	const char *what = NULL;
 	r = cgroup_apply_resources(cgroup, res, &what);
 	if (r < 0)
-		return setup_err(e, r, "set %s of the container's cgroup: %m", what ? what : "the limits");
+		return setup_err(e, r, "set %s of the container's cgroup: %m",
+				 what ? what : "the limits");
 	return 0;
 }
 
@@ -83,10 +86,12 @@ static int join_namespaces(const ContainerSpec *spec, SetupError *e)
 		if (!spec->namespaces[t].enabled || !path)
 			continue;
 		if (t == NS_MOUNT || t == NS_USER)
-			return setup_err(e, -EOPNOTSUPP, "joining a %s namespace is not supported", name);
+			return setup_err(e, -EOPNOTSUPP, "joining a %s namespace is not supported",
+					 name);
 		_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		int r = nsfd < 0 ? -errno
-				 : RET_NERRNO(setns(nsfd, namespace_type_clone_flag((NamespaceType)t)));
+				 : RET_NERRNO(setns(nsfd,
+						    namespace_type_clone_flag((NamespaceType)t)));
 		if (r < 0)
 			return setup_err(e, r, "join the %s namespace `%s`: %m", name, path);
 	}
@@ -324,7 +329,8 @@ _noreturn_ static void join_child(const SetupJoin *j)
 	 * is -EBADF when clone3() put us there already, and another -errno
 	 * when it could not be opened. */
 	if (j->procs_fd != -EBADF && (j->procs_fd < 0 || write(j->procs_fd, "0", 1) != 1)) {
-		setup_err(&e, j->procs_fd < 0 ? j->procs_fd : -errno, "join the container's cgroup: %m");
+		setup_err(&e, j->procs_fd < 0 ? j->procs_fd : -errno,
+			  "join the container's cgroup: %m");
 		goto fail;
 	}
 	/* In its cgroup, then its cgroup namespace, and the user namespace

@@ -63,7 +63,10 @@ typedef struct {
 	int sock[2];
 	int result; /* the thread's: 0, or a negative errno */
 } NetnsPrep;
-#define NETNS_PREP_INIT { .sock = { -EBADF, -EBADF } }
+#define NETNS_PREP_INIT                    \
+	{                                  \
+		.sock = { -EBADF, -EBADF } \
+	}
 void netns_prep_start(NetnsPrep *p);
 /* Waits for the thread, if any, and closes both ends; its result. */
 int netns_prep_done(NetnsPrep *p);
@@ -79,30 +82,30 @@ int setup_limits(const ContainerSpec *spec, const char *cgroup, SetupError *e);
 
 typedef struct {
 	const ContainerSpec *spec;
-	const char *bundle;  /* the folder the spec's relative paths start from */
-	bool throwaway;      /* the writable layer goes with the container (--rm) */
-	int cgroup_fd;       /* the container's cgroup (common/cgroup.h), which the init is cloned into */
-	int stdio[3];        /* without a terminal: the command's stdin, stdout and stderr */
-	int stage_fd;        /* berth-stage's sealed copy made ahead (taken), or -EBADF */
-	NetnsPrep *netns;    /* a network namespace under way, or NULL */
+	const char *bundle; /* the folder the spec's relative paths start from */
+	bool throwaway;     /* the writable layer goes with the container (--rm) */
+	int cgroup_fd; /* the container's cgroup (common/cgroup.h), which the init is cloned into */
+	int stdio[3];  /* without a terminal: the command's stdin, stdout and stderr */
+	int stage_fd;  /* berth-stage's sealed copy made ahead (taken), or -EBADF */
+	NetnsPrep *netns; /* a network namespace under way, or NULL */
 } SetupParams;
 
 /* What setup_spawn() hands back: owns every descriptor in it. */
 typedef struct {
 	pid_t pid;
 	int pidfd;
-	int release_fd; /* the init reads the seccomp filter, then one byte, from it */
-	int error_fd;   /* the exec error pipe: its end of file says the command runs */
-	int console_fd; /* a terminal: the init sends its pty master over it */
-	int userns_fd;  /* --userns: the init asks for its id maps over it */
-	int tty_master; /* a terminal: the pty master, once setup_wait_exec() has it */
-	uint64_t caps;  /* the init's effective capabilities, which the filter depends on */
+	int release_fd;  /* the init reads the seccomp filter, then one byte, from it */
+	int error_fd;    /* the exec error pipe: its end of file says the command runs */
+	int console_fd;  /* a terminal: the init sends its pty master over it */
+	int userns_fd;   /* --userns: the init asks for its id maps over it */
+	int tty_master;  /* a terminal: the pty master, once setup_wait_exec() has it */
+	uint64_t caps;   /* the init's effective capabilities, which the filter depends on */
 	bool netns_late; /* the init gets its network namespace from params.netns */
 } SetupProcess;
-#define SETUP_PROCESS_INIT                                                                   \
-	{                                                                                    \
+#define SETUP_PROCESS_INIT                                                                       \
+	{                                                                                        \
 		.pidfd = -EBADF, .release_fd = -EBADF, .error_fd = -EBADF, .console_fd = -EBADF, \
-		.userns_fd = -EBADF, .tty_master = -EBADF                                    \
+		.userns_fd = -EBADF, .tty_master = -EBADF                                        \
 	}
 
 int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e);
@@ -149,17 +152,17 @@ _Noreturn void process_exec(const ProcessIdentity *id, const char *cwd, bool cre
  * process_exec() does. The caller waits on error_fd as on an init's. */
 typedef struct {
 	const ContainerSpec *spec;
-	int target_pidfd;       /* a process of the container */
-	int cgroup_fd;          /* the container's cgroup */
-	int procs_fd;           /* its cgroup.procs, opened before setns(): the clone() fallback */
+	int target_pidfd; /* a process of the container */
+	int cgroup_fd;    /* the container's cgroup */
+	int procs_fd;     /* its cgroup.procs, opened before setns(): the clone() fallback */
 	const ProcessIdentity *id;
 	const char *cwd;
 	char *const *argv;
 	char *const *envp;
 	int stdio[3];
-	bool controlling_tty;   /* stdio is a terminal, which becomes the process's */
+	bool controlling_tty; /* stdio is a terminal, which becomes the process's */
 	int stage_fd;
-	int error_fd;           /* the write end of the error pipe */
+	int error_fd; /* the write end of the error pipe */
 } SetupJoin;
 /* The process's pid, and its pidfd; or a negative errno. */
 pid_t setup_join_spawn(const SetupJoin *j, int *ret_pidfd);

@@ -117,7 +117,8 @@ void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t le
 		int r = ctr_log_open(s);
 		if (r < 0) {
 			size_t lines = 0;
-			for (const char *p = buf; (p = memchr(p, '\n', len - (size_t)(p - buf))); p++)
+			for (const char *p = buf; (p = memchr(p, '\n', len - (size_t)(p - buf)));
+			     p++)
 				lines++;
 			drop(s, r, len);
 			s->drop_lines += lines ? lines - 1 : 0;

@@ -63,7 +63,7 @@
 
 /* What we pass on to the process, through a signalfd. */
 static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
-					  SIGUSR1, SIGUSR2, SIGWINCH };
+					 SIGUSR1, SIGUSR2, SIGWINCH };
 
 typedef struct {
 	const char *root;
@@ -82,8 +82,18 @@ typedef struct {
 
 static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 {
-	enum { ARG_ROOT = 0x100, ARG_ID, ARG_PID, ARG_PID_START, ARG_CGROUP, ARG_DETACH, ARG_ENV,
-	       ARG_WORKDIR, ARG_USER, ARG_TTY };
+	enum {
+		ARG_ROOT = 0x100,
+		ARG_ID,
+		ARG_PID,
+		ARG_PID_START,
+		ARG_CGROUP,
+		ARG_DETACH,
+		ARG_ENV,
+		ARG_WORKDIR,
+		ARG_USER,
+		ARG_TTY
+	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "id", required_argument, NULL, ARG_ID },
@@ -270,7 +280,8 @@ static int wait_forwarding(int pidfd, int sfd, int master, StdioRelay *pipes)
 				else if (exited)
 					stop = true;
 				else
-					(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
+					(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo,
+						      NULL, 0);
 			}
 		}
 		if (stop)
@@ -429,8 +440,8 @@ int exec_main(int argc, char *argv[])
 		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		struct stat st;
 		r = root < 0 ? -errno
-			     : resolve_in_root(root, "/dev/null", O_RDWR | O_NOCTTY | O_NONBLOCK, true,
-					       &devnull);
+			     : resolve_in_root(root, "/dev/null", O_RDWR | O_NOCTTY | O_NONBLOCK,
+					       true, &devnull);
 		if (r >= 0 && (fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) ||
 			       st.st_rdev != makedev(1, 3)))
 			r = -ENODEV;
@@ -480,10 +491,18 @@ int exec_main(int argc, char *argv[])
 	 * reach its memory, /proc/PID/exe (the runc CVE-2019-5736 class) or
 	 * its descriptors. */
 	SetupJoin j = {
-		.spec = spec, .target_pidfd = pidfd, .cgroup_fd = cgfd, .procs_fd = procs,
-		.id = &id, .cwd = a.workdir ? a.workdir : spec->cwd, .argv = a.args, .envp = env,
-		.stdio = { stdio[0], stdio[1], stdio[2] }, .controlling_tty = a.tty,
-		.stage_fd = stage, .error_fd = errpipe[1],
+		.spec = spec,
+		.target_pidfd = pidfd,
+		.cgroup_fd = cgfd,
+		.procs_fd = procs,
+		.id = &id,
+		.cwd = a.workdir ? a.workdir : spec->cwd,
+		.argv = a.args,
+		.envp = env,
+		.stdio = { stdio[0], stdio[1], stdio[2] },
+		.controlling_tty = a.tty,
+		.stage_fd = stage,
+		.error_fd = errpipe[1],
 	};
 	int child_pidfd = -EBADF;
 	pid_t pid = setup_join_spawn(&j, &child_pidfd);

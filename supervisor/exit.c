@@ -234,7 +234,8 @@ static void finish_removed(Supervisor *s)
 		_cleanup_db_ sqlite3 *db = NULL;
 		if (db_open_existing(s->db_path, &db) >= 0 && delete_row(s, db) == -ENOSPC)
 			log_error("cannot remove container %s from the state DB: the disk is full; "
-				  "`berth system check` will", s->id);
+				  "`berth system check` will",
+				  s->id);
 	}
 }
 

@@ -21,29 +21,29 @@ typedef struct {
 
 typedef struct {
 	const ContainerSpec *spec;
-	char *rootfs;             /* the root: root.path resolved (bundle/rootfs) */
-	char *overlay_data;       /* lowerdir=...,upperdir=...,workdir=...[,volatile] or NULL */
-	size_t overlay_volatile;  /* > 0: where ",volatile" starts in overlay_data */
+	char *rootfs;              /* the root: root.path resolved (bundle/rootfs) */
+	char *overlay_data;        /* lowerdir=...,upperdir=...,workdir=...[,volatile] or NULL */
+	size_t overlay_volatile;   /* > 0: where ",volatile" starts in overlay_data */
 	unsigned long propagation; /* for "/" before anything is mounted */
 	PreparedMount *mounts;
 	size_t n_mounts;
-	int stdio[3];            /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
-	int error_fd;            /* write end of the exec error pipe (cloexec) */
-	int console_fd;          /* a terminal: socket to send the pty master through */
-	int userns_fd;           /* --userns: socket to ask for the id maps through */
-	int stage_fd;            /* sealed memfd of berth-stage, which execs the command */
+	int stdio[3];             /* dup2'ed onto 0, 1, 2; -EBADF keeps what we have */
+	int error_fd;             /* write end of the exec error pipe (cloexec) */
+	int console_fd;           /* a terminal: socket to send the pty master through */
+	int userns_fd;            /* --userns: socket to ask for the id maps through */
+	int stage_fd;             /* sealed memfd of berth-stage, which execs the command */
 	ProcessIdentity identity; /* its seccomp filter comes on release_fd */
-	int join_cgroup_fd;      /* clone() fallback: the cgroup the init joins itself */
-	bool unshare_cgroupns;   /* ... and then its cgroup namespace to create */
-	int netns_sock;          /* where a new network namespace comes from (netns.c) */
-	int netns_peer;          /* the supervisor's end of it, which the init closes */
-	int release_fd;          /* the seccomp filter, then a byte that lets the command run */
-	int release_peer;        /* the supervisor's end of it, which the init closes */
+	int join_cgroup_fd;       /* clone() fallback: the cgroup the init joins itself */
+	bool unshare_cgroupns;    /* ... and then its cgroup namespace to create */
+	int netns_sock;           /* where a new network namespace comes from (netns.c) */
+	int netns_peer;           /* the supervisor's end of it, which the init closes */
+	int release_fd;           /* the seccomp filter, then a byte that lets the command run */
+	int release_peer;         /* the supervisor's end of it, which the init closes */
 } InitPlan;
 
 /* Everything but the descriptors, which setup_spawn() opens. */
-int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway, SetupError *e);
+int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle, bool throwaway,
+		      SetupError *e);
 void init_plan_done(InitPlan *plan);
 
 /* Runs in the child of clone(): sets up the root, waits for the release,

@@ -192,7 +192,8 @@ _Noreturn void container_init(const InitPlan *plan)
 		 * namespace, where the container's root has no
 		 * CAP_NET_BIND_SERVICE: open the low ports to everyone in it. */
 		if (plan->userns_fd >= 0) {
-			fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+			fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start",
+				  O_WRONLY | O_CLOEXEC);
 			if (fd >= 0) {
 				ssize_t w _unused_ = write(fd, "0", 1);
 				close(fd);
@@ -237,15 +238,19 @@ _Noreturn void container_init(const InitPlan *plan)
 		     spec->env);
 }
 
-#define INIT_PLAN_INIT                                                                           \
-	{                                                                                        \
+#define INIT_PLAN_INIT                                                                             \
+	{                                                                                          \
 		.error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF, .stage_fd = -EBADF, \
-		.join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,            \
-		.release_fd = -EBADF, .release_peer = -EBADF, .stdio = { -EBADF, -EBADF, -EBADF }  \
+		.join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,              \
+		.release_fd = -EBADF, .release_peer = -EBADF, .stdio = {                           \
+			-EBADF,                                                                    \
+			-EBADF,                                                                    \
+			-EBADF                                                                     \
+		}                                                                                  \
 	}
 
-int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle,
-		      bool throwaway, SetupError *e)
+int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle, bool throwaway,
+		      SetupError *e)
 {
 	*plan = (InitPlan)INIT_PLAN_INIT;
 	plan->spec = spec;
@@ -266,8 +271,9 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 	const char *work_rel = spec_get_annotation(spec, ANNOTATION_WORKDIR);
 	if (lower_rel) {
 		if (!upper_rel || !work_rel)
-			return setup_err(e, -EINVAL, "the overlay's lower folders come without an "
-						     "upper and a work folder");
+			return setup_err(e, -EINVAL,
+					 "the overlay's lower folders come without an "
+					 "upper and a work folder");
 		/* Relative to the bundle, where it is now (paths.h). */
 		_cleanup_free_ char *lower = path_list_resolve(bundle, lower_rel);
 		_cleanup_free_ char *upper = path_resolve(bundle, upper_rel);
@@ -290,8 +296,9 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 			plan->overlay_volatile = strlen(plan->overlay_data) - strlen(",volatile");
 		/* mount(2) takes one page of options. */
 		if (strlen(plan->overlay_data) >= 4096)
-			return setup_err(e, -E2BIG, "the overlay's options are longer than a page: "
-						    "too many layers");
+			return setup_err(e, -E2BIG,
+					 "the overlay's options are longer than a page: "
+					 "too many layers");
 	}
 	plan->rootfs = path_resolve(bundle, spec->root_path);
 	if (!plan->rootfs)
@@ -321,8 +328,9 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 		if (bad)
 			return setup_err(e, -EINVAL, "mount at `%s`: option `%s` %s",
 					 spec->mounts[i].destination, bad,
-					 !*bad || strchr(bad, ',') ? "is not one option"
-								   : "is not known for a bind mount");
+					 !*bad || strchr(bad, ',')
+						 ? "is not one option"
+						 : "is not known for a bind mount");
 		r = mount_options_parse(o, &m->opts);
 		if (r < 0)
 			return setup_err(e, r, "mount at `%s`: its options: %m",

@@ -92,8 +92,7 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 static void on_drain_timeout(uv_timer_t *t)
 {
 	Supervisor *s = t->data;
-	log_warning("container output still open %d ms after exit; closing it",
-		    DRAIN_TIMEOUT_MS);
+	log_warning("container output still open %d ms after exit; closing it", DRAIN_TIMEOUT_MS);
 	if (s->out_stream.loop && !uv_is_closing((uv_handle_t *)&s->out_stream))
 		uv_close((uv_handle_t *)&s->out_stream, on_stream_closed);
 	if (s->err_stream.loop && !uv_is_closing((uv_handle_t *)&s->err_stream))
@@ -265,7 +264,8 @@ int supervisor_loop(Supervisor *s)
 		r = control_start(s);
 		if (r < 0 && r != -ENOTCONN) /* -ENOTCONN: said already */
 			log_warning("control socket: %s; `berth stop` will kill the container "
-				    "directly", uv_strerror(r));
+				    "directly",
+				    uv_strerror(r));
 		r = 0;
 	}
 	if (r >= 0 && uv_timer_init(&s->loop, &s->idle_timer) >= 0) {

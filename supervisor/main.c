@@ -300,8 +300,8 @@ static int run(Supervisor *s)
 	 * foreground container inherits it. */
 	_cleanup_free_ char *logpath = NULL;
 	if (asprintf(&logpath, "%s/supervisor.log", s->bundle) >= 0) {
-		s->self_log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-				      0600);
+		s->self_log_fd =
+			open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (s->self_log_fd >= 0)
 			log_set_fd(s->self_log_fd);
 	}
@@ -338,11 +338,13 @@ static int run(Supervisor *s)
 	}
 	if (r < 0) {
 		if (r == -EEXIST)
-			setup_err(&e, r, "the cgroup %s exists and is not this berth root's (%s): "
-					 "another root or engine made it", s->cgroup, s->paths.state_dir);
+			setup_err(&e, r,
+				  "the cgroup %s exists and is not this berth root's (%s): "
+				  "another root or engine made it",
+				  s->cgroup, s->paths.state_dir);
 		else
-			setup_err(&e, r, "create the container's cgroup%s%s: %m", s->cgroup ? " " : "",
-				  s->cgroup ? s->cgroup : "");
+			setup_err(&e, r, "create the container's cgroup%s%s: %m",
+				  s->cgroup ? " " : "", s->cgroup ? s->cgroup : "");
 		/* Not ours: the clean-up of the failure must not touch it. */
 		free(s->cgroup);
 		s->cgroup = NULL;

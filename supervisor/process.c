@@ -89,9 +89,10 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 	/* The bounding set first: dropping needs CAP_SETPCAP, which the
 	 * container's own set may not have. */
 	for (int c = 0; c <= cap_last(); c++)
-		if (!(id->cap_bounding & ((uint64_t)1 << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
-		    errno != EINVAL) {
-			return setup_err(e, -errno, "drop capability %d from the bounding set: %m", c);
+		if (!(id->cap_bounding & ((uint64_t)1 << c)) &&
+		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			return setup_err(e, -errno, "drop capability %d from the bounding set: %m",
+					 c);
 		}
 	/* Keep the permitted set across setuid(); we set the sets right after. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
@@ -117,13 +118,15 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 	 * root. The parsers refuse it; this holds whatever reached us. */
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
-	if (syscall(SYS_GETRESUID, &ru, &eu, &su) < 0 || syscall(SYS_GETRESGID, &rg, &eg, &sg) < 0) {
+	if (syscall(SYS_GETRESUID, &ru, &eu, &su) < 0 ||
+	    syscall(SYS_GETRESGID, &rg, &eg, &sg) < 0) {
 		return setup_err(e, -errno, "read back the ids: %m");
 	}
 	if (ru != id->uid || eu != id->uid || su != id->uid || rg != id->gid || eg != id->gid ||
 	    sg != id->gid) {
-		return setup_err(e, -EPERM, "switch to uid %u gid %u: the process has uid %u gid %u",
-				 id->uid, id->gid, (unsigned)ru, (unsigned)rg);
+		return setup_err(e, -EPERM,
+				 "switch to uid %u gid %u: the process has uid %u gid %u", id->uid,
+				 id->gid, (unsigned)ru, (unsigned)rg);
 	}
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	int r = set_caps(id, e);
@@ -151,7 +154,8 @@ void process_close_fds(int keep1, int keep2)
 	for (int i = 0; i < 2; i++) {
 		if (keep[i] < (int)from)
 			continue;
-		if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
+		if ((unsigned)keep[i] > from &&
+		    syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
 			for (int fd = (int)from; fd < keep[i]; fd++)
 				close(fd);
 		from = (unsigned)keep[i] + 1;

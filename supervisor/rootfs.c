@@ -90,10 +90,8 @@ static int bind_set_flags(int fd, const MountOptions *o)
 	static const struct {
 		unsigned long ms, attr;
 	} map[] = {
-		{ MS_RDONLY, MOUNT_ATTR_RDONLY },
-		{ MS_NOSUID, MOUNT_ATTR_NOSUID },
-		{ MS_NODEV, MOUNT_ATTR_NODEV },
-		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
 		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
 	};
 	struct mount_attr attr = { 0 };
@@ -104,10 +102,10 @@ static int bind_set_flags(int fd, const MountOptions *o)
 			attr.attr_clr |= map[i].attr;
 	}
 	/* The access time is one setting of three. */
-	unsigned long atime = o->flags & MS_NOATIME	 ? MOUNT_ATTR_NOATIME
+	unsigned long atime = o->flags & MS_NOATIME       ? MOUNT_ATTR_NOATIME
 			      : o->flags & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME
-			      : o->flags & MS_RELATIME	 ? MOUNT_ATTR_RELATIME
-							 : ~0UL;
+			      : o->flags & MS_RELATIME    ? MOUNT_ATTR_RELATIME
+							  : ~0UL;
 	if (atime != ~0UL) {
 		attr.attr_clr |= MOUNT_ATTR__ATIME;
 		attr.attr_set |= atime;
@@ -127,9 +125,9 @@ static int bind_set_flags(int fd, const MountOptions *o)
 	static const struct {
 		unsigned long st, ms;
 	} kept[] = {
-		{ ST_RDONLY, MS_RDONLY },	{ ST_NOSUID, MS_NOSUID },
-		{ ST_NODEV, MS_NODEV },		{ ST_NOEXEC, MS_NOEXEC },
-		{ ST_NOATIME, MS_NOATIME },	{ ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RDONLY, MS_RDONLY },     { ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV },       { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME },   { ST_NODIRATIME, MS_NODIRATIME },
 		{ ST_RELATIME, MS_RELATIME },
 	};
 	unsigned long flags = o->flags & ~(MS_BIND | MS_REC);
@@ -163,7 +161,7 @@ static int mount_one(int rootfd, const PreparedMount *m, SetupError *err)
 		r = do_mount(sm->source, target, NULL, MS_BIND | (flags & MS_REC), NULL);
 		if (r < 0)
 			return setup_err(err, r, "bind mount `%s` on `%s`: %m", sm->source,
-				       sm->destination);
+					 sm->destination);
 		_cleanup_close_ int t2 = -EBADF;
 		r = open_in_root(rootfd, sm->destination, false, false, &t2);
 		if (r >= 0)
@@ -173,8 +171,8 @@ static int mount_one(int rootfd, const PreparedMount *m, SetupError *err)
 	} else {
 		r = do_mount(sm->source, target, m->fstype, flags & ~MS_REMOUNT, m->opts.data);
 		if (r < 0)
-			return setup_err(err, r, "mount %s on `%s` (%s): %m", m->fstype, sm->destination,
-				       m->opts.data ? m->opts.data : "no data");
+			return setup_err(err, r, "mount %s on `%s` (%s): %m", m->fstype,
+					 sm->destination, m->opts.data ? m->opts.data : "no data");
 	}
 	if (m->opts.propagation) {
 		_cleanup_close_ int t3 = -EBADF;
@@ -193,8 +191,8 @@ static int make_devices(int rootfd, SetupError *err)
 		const char *path;
 		unsigned maj, min;
 	} devices[] = {
-		{ "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
-		{ "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+		{ "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+		{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 	};
 	static const struct {
 		const char *target, *link;
@@ -216,7 +214,8 @@ static int make_devices(int rootfd, SetupError *err)
 
 	for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
 		const char *name = devices[i].path + 5;
-		if (mknodat(dir, name, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) < 0) {
+		if (mknodat(dir, name, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) <
+		    0) {
 			if (errno == EEXIST)
 				continue;
 			return setup_err(err, -errno, "create %s: %m", devices[i].path);
@@ -245,11 +244,12 @@ int rootfs_setup(const InitPlan *plan, SetupError *err)
 		if (r == -EINVAL && plan->overlay_volatile > 0) {
 			/* A kernel before 5.10 has no `volatile`: the syncs stay. */
 			plan->overlay_data[plan->overlay_volatile] = 0;
-			r = RET_NERRNO(mount("overlay", plan->rootfs, "overlay", 0,
-					     plan->overlay_data));
+			r = RET_NERRNO(
+				mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_data));
 		}
 		if (r < 0)
-			return setup_err(err, r, "mount the overlay root on `%s`: %m", plan->rootfs);
+			return setup_err(err, r, "mount the overlay root on `%s`: %m",
+					 plan->rootfs);
 	} else {
 		r = RET_NERRNO(mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL));
 		if (r < 0)
@@ -321,8 +321,9 @@ static int readonly_path(const char *path, SetupError *err)
 		return 0;
 	if (r < 0)
 		return setup_err(err, r, "make %s read-only: %m", path);
-	r = RET_NERRNO(mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-							 MS_NODEV | MS_NOEXEC, NULL));
+	r = RET_NERRNO(mount(NULL, path, NULL,
+			     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     NULL));
 	if (r < 0)
 		return setup_err(err, r, "make %s read-only: %m", path);
 	return 0;

@@ -80,8 +80,11 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 {
 	const ContainerSpec *spec = s->spec;
 	_cleanup_close_pair_ int in[2] = { -EBADF, -EBADF };
-	SetupParams p = { .spec = spec, .bundle = s->bundle, .throwaway = s->auto_remove,
-			  .cgroup_fd = s->cgroup_fd, .stage_fd = TAKE_FD(s->stage_fd),
+	SetupParams p = { .spec = spec,
+			  .bundle = s->bundle,
+			  .throwaway = s->auto_remove,
+			  .cgroup_fd = s->cgroup_fd,
+			  .stage_fd = TAKE_FD(s->stage_fd),
 			  .netns = &s->netns };
 	int r = container_stdio(s, in, p.stdio, e);
 	if (r < 0) {

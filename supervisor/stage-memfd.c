@@ -17,7 +17,6 @@
 #include "init-plan.h"
 #include "util.h"
 
-
 /* berth-stage lives next to berth-supervisor (build tree and libexecdir). */
 static int stage_path(char *ret, size_t size)
 {

@@ -73,10 +73,10 @@ static long sys3(long n, long a, long b, long c)
 __asm__(".text\n"
 	".global _start\n"
 	"_start:\n"
-	"	ldr x0, [sp]\n"           /* argc */
-	"	add x1, sp, #8\n"         /* argv */
+	"	ldr x0, [sp]\n"   /* argc */
+	"	add x1, sp, #8\n" /* argv */
 	"	add x2, x1, x0, lsl #3\n"
-	"	add x2, x2, #8\n"         /* envp */
+	"	add x2, x2, #8\n" /* envp */
 	"	bl stage_main\n"
 	"	mov x8, #94\n" /* exit_group */
 	"	svc #0\n");

@@ -36,17 +36,17 @@ struct Supervisor {
 	uint64_t self_start_time; /* ours, for the DB row (read while the init works) */
 	char boot_id[37];
 	int sync_fd;
-	int stage_fd;        /* berth-stage's sealed copy, made early */
-	NetnsPrep netns;     /* --new-netns: the network namespace, made early */
+	int stage_fd;    /* berth-stage's sealed copy, made early */
+	NetnsPrep netns; /* --new-netns: the network namespace, made early */
 	/* (protocol.h) What we made before the CLI recorded the
 	 * container, and take down if it never does. */
 	bool committed;   /* the DB row exists: SYNC_COMMIT came */
 	bool made_bundle; /* --make-bundle: the container's folder is ours */
-	char spare_slot; /* ... and came from spare/<this> (spare.c), or 0 */
+	char spare_slot;  /* ... and came from spare/<this> (spare.c), or 0 */
 	bool made_cgroup;
 	int start_lock_fd; /* held until the run or its failure is recorded (ctr-lock.h) */
-	char *config;     /* the config.json SYNC_GO brought, for us to write */
-	sqlite3 *db;         /* foreground: the connection, kept between writes */
+	char *config;      /* the config.json SYNC_GO brought, for us to write */
+	sqlite3 *db;       /* foreground: the connection, kept between writes */
 
 	int self_log_fd; /* supervisor.log: our own messages, and our stderr */
 
@@ -149,4 +149,3 @@ int exec_main(int argc, char *argv[]);
 
 /* notify.c: READY=1 and MAINPID to $NOTIFY_SOCKET, if set */
 int notify_ready(pid_t mainpid);
-

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The hardening checks CI runs after `make check-all` (issue: security):
+# The checks CI runs after `make check-all`:
+#   - `make format-check`: the sources are as .clang-format says,
 #   - every libFuzzer harness for FUZZ_SECONDS (default 30),
 #   - the unit and system tests again in a build with ASan + UBSan,
 #   - the supervisor under valgrind memcheck for a run/stop cycle.
@@ -14,6 +15,12 @@ result() {
 	n=$((n + 1))
 	if [ "$2" = 0 ]; then echo "ok $n - $1" | tee -a "$log"; else echo "not ok $n - $1" | tee -a "$log"; fi
 }
+
+# The house format (.clang-format); what differs is shown.
+make -s format-check >tests/format-check.log 2>&1
+rc=$?
+result "make format-check" "$rc"
+[ "$rc" = 0 ] || head -40 tests/format-check.log
 
 # Fuzzing: a short run of each harness; any crash fails it.
 if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"; then result "make fuzz (${FUZZ_SECONDS:-30} s per harness)" 0

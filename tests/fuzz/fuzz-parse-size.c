@@ -13,8 +13,19 @@
 #include "resources.h"
 
 static const int resource_opts[] = {
-	'm', ARG_RES_MEMORY_SWAP, 'C', ARG_RES_CPUS, ARG_RES_CPU_SHARES, ARG_RES_CPU_WEIGHT,
-	ARG_RES_PIDS, 'w', 'r', ARG_RES_IO_DEVICE, 'p', ARG_RES_RT_PRIORITY, ARG_RES_CPUSET,
+	'm',
+	ARG_RES_MEMORY_SWAP,
+	'C',
+	ARG_RES_CPUS,
+	ARG_RES_CPU_SHARES,
+	ARG_RES_CPU_WEIGHT,
+	ARG_RES_PIDS,
+	'w',
+	'r',
+	ARG_RES_IO_DEVICE,
+	'p',
+	ARG_RES_RT_PRIORITY,
+	ARG_RES_CPUSET,
 };
 
 /* What a successful parse_size() must agree with: the whole part, shifted

@@ -495,8 +495,8 @@ static void test_container_lookup_of_unknown_keys_gives_enoent(void **state)
 	insert_container(f->db, "abc111", "web", 1);
 
 	static const char *const keys[] = {
-		"nothing", "f",   "abc2", "ABC111", "WEB", "web ", "../web", "", "abc111x",
-		"ab'c",    "a%",  "_",    "web'--",
+		"nothing", "f",       "abc2", "ABC111", "WEB", "web ",   "../web",
+		"",        "abc111x", "ab'c", "a%",     "_",   "web'--",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
 		ContainerRow c = { 0 };
@@ -534,7 +534,7 @@ static void test_container_set_running_only_from_created_exited_or_stopped(void 
 		ContainerState from;
 		int expected;
 	} cases[] = {
-		{ STATE_CREATED, 0 },	    { STATE_EXITED, 0 },      { STATE_STOPPED, 0 },
+		{ STATE_CREATED, 0 },       { STATE_EXITED, 0 },       { STATE_STOPPED, 0 },
 		{ STATE_RUNNING, -ESTALE }, { STATE_PAUSED, -ESTALE }, { STATE_REMOVING, -ESTALE },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -549,8 +549,7 @@ static void test_container_set_running_only_from_created_exited_or_stopped(void 
 		if (r != cases[i].expected)
 			fail_msg("set_running from %s = %d, expected %d",
 				 container_state_to_string(cases[i].from), r, cases[i].expected);
-		assert_int_equal(state_of(f->db, id),
-				 r == 0 ? STATE_RUNNING : cases[i].from);
+		assert_int_equal(state_of(f->db, id), r == 0 ? STATE_RUNNING : cases[i].from);
 	}
 }
 
@@ -560,8 +559,12 @@ static void test_container_set_running_records_the_run_and_clears_the_last_exit(
 	insert_container(f->db, "ab", "web", 1);
 	_cleanup_free_ char *id = full_id("ab");
 	assert_int_equal(db_container_set_running(f->db, id, &running_info), 0);
-	ExitInfo e = { .has_exit_code = true, .exit_code = 3, .exit_signal = 9, .oom_killed = true,
-		       .finished_at = "2026-11-23T16:25:00.000Z", .error = "killed" };
+	ExitInfo e = { .has_exit_code = true,
+		       .exit_code = 3,
+		       .exit_signal = 9,
+		       .oom_killed = true,
+		       .finished_at = "2026-11-23T16:25:00.000Z",
+		       .error = "killed" };
 	assert_int_equal(db_container_set_exited(f->db, id, &e), 0);
 
 	RunningInfo again = running_info;
@@ -654,7 +657,7 @@ static void test_container_set_state_honours_the_from_list(void **state)
 	_cleanup_free_ char *id = full_id("ab");
 
 	static const ContainerState running_or_paused[] = { STATE_RUNNING, STATE_PAUSED,
-							     _STATE_INVALID };
+							    _STATE_INVALID };
 	assert_int_equal(db_container_set_state(f->db, id, STATE_STOPPED, running_or_paused),
 			 -ESTALE);
 	assert_int_equal(state_of(f->db, id), STATE_CREATED);
@@ -671,8 +674,8 @@ static void test_container_set_state_honours_the_from_list(void **state)
 	static const ContainerState none[] = { _STATE_INVALID };
 	assert_int_equal(db_container_set_state(f->db, id, STATE_STOPPED, none), -ESTALE);
 	static const ContainerState all[] = { STATE_CREATED, STATE_RUNNING, STATE_PAUSED,
-					       STATE_EXITED, STATE_STOPPED, STATE_REMOVING,
-					       _STATE_INVALID };
+					      STATE_EXITED,  STATE_STOPPED, STATE_REMOVING,
+					      _STATE_INVALID };
 	assert_int_equal(db_container_set_state(f->db, id, STATE_STOPPED, all), 0);
 	assert_int_equal(db_container_set_state(f->db, id, STATE_REMOVING, NULL), 0);
 	assert_int_equal(state_of(f->db, id), STATE_REMOVING);
@@ -957,7 +960,8 @@ static int wal_frames(const char *path)
 	/* As berth opens it: closing keeps the WAL as it is. */
 	assert_int_equal(db_open(path, &db), 0);
 	int log = -1, done = -1;
-	assert_int_equal(sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done),
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
+						   &done),
 			 SQLITE_OK);
 	db_close(db);
 	return log;
@@ -987,7 +991,8 @@ static void test_deferred_checkpoint_starts_the_wal_over(void **state)
 
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	db_defer_checkpoints(f->db);
-	assert_int_equal(sqlite3_exec(f->db, "DELETE FROM images WHERE name = 'img0'", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(f->db, "DELETE FROM images WHERE name = 'img0'", NULL, NULL,
+				      NULL),
 			 SQLITE_OK);
 	db_checkpoint_if_due(f->db);
 	f->db = db_close(f->db);
@@ -1013,7 +1018,8 @@ static void test_deferred_checkpoint_keeps_a_newer_schema_version(void **state)
 	sqlite3 *check;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(f->path, &check), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(check, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(check, "PRAGMA user_version", -1, &st, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), DB_SCHEMA_VERSION + 1);
 	sqlite3_finalize(st);
@@ -1042,20 +1048,23 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	};
 	assert_int_equal(db_image_insert(f->db, &one), 0);
 	LayerRow layers[] = {
-		{ .digest = (char *)"sha256:" HEX_C, .created_at = (char *)"2026-11-23T16:24:27.123Z" },
+		{ .digest = (char *)"sha256:" HEX_C,
+		  .created_at = (char *)"2026-11-23T16:24:27.123Z" },
 	};
 	ImageRow layered = {
 		.id = (char *)HEX_B,
 		.name = (char *)"app",
 		/* HEX_D is no layer of this DB: another root's, given by --layers */
-		.layers = (char *)"[\"/old/root/layers/" HEX_C "\", \"/x/layers/" HEX_D "\", \"/srv/rootfs\"]",
+		.layers = (char *)"[\"/old/root/layers/" HEX_C "\", \"/x/layers/" HEX_D
+				  "\", \"/srv/rootfs\"]",
 		.source = (char *)"oci:/srv/app",
 		.created_at = (char *)"2026-11-23T16:24:27.123Z",
 	};
 	assert_int_equal(db_image_insert_layered(f->db, &layered, layers, 1), 0);
 	TestContainer c, other;
 	test_container_init(&c, "e1", "web", "busybox", 1);
-	c.row.rootfs = (char *)"/home/me/extra:/old/root/images/" HEX_A "/rootfs:/old/root/layers/" HEX_C;
+	c.row.rootfs =
+		(char *)"/home/me/extra:/old/root/images/" HEX_A "/rootfs:/old/root/layers/" HEX_C;
 	char bundle[256];
 	snprintf(bundle, sizeof(bundle), "/old/root/containers/%s", c.id);
 	c.row.bundle = bundle;
@@ -1070,21 +1079,24 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	assert_int_equal(query_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
-	_cleanup_free_ char *l1 = query_text(f->db, "SELECT layers FROM images WHERE name = 'busybox'");
+	_cleanup_free_ char *l1 =
+		query_text(f->db, "SELECT layers FROM images WHERE name = 'busybox'");
 	assert_string_equal(l1, "[\"images/" HEX_A "/rootfs\"]");
 	_cleanup_free_ char *l2 = query_text(f->db, "SELECT layers FROM images WHERE name = 'app'");
 	assert_string_equal(l2, "[\"layers/" HEX_C "\",\"/x/layers/" HEX_D "\",\"/srv/rootfs\"]");
-	_cleanup_free_ char *r1 = query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
-						    "WHERE name = 'web'");
+	_cleanup_free_ char *r1 =
+		query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
+				  "WHERE name = 'web'");
 	char want[512];
-	snprintf(want, sizeof(want), "/home/me/extra:images/%s/rootfs:layers/%s containers/%s", HEX_A,
-		 HEX_C, c.id);
+	snprintf(want, sizeof(want), "/home/me/extra:images/%s/rootfs:layers/%s containers/%s",
+		 HEX_A, HEX_C, c.id);
 	assert_string_equal(r1, want);
 	/* An image id this DB has (HEX_B), but as a one-folder image it never
 	 * was: the shape is right, so it is taken; the bundle of another row
 	 * is not. */
-	_cleanup_free_ char *r2 = query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
-						    "WHERE name = 'other'");
+	_cleanup_free_ char *r2 =
+		query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
+				  "WHERE name = 'other'");
 	snprintf(want, sizeof(want), "images/%s/rootfs %s", HEX_B, bundle);
 	assert_string_equal(r2, want);
 
@@ -1092,8 +1104,9 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	assert_int_equal(sqlite3_exec(f->db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
 	f->db = db_close(f->db);
 	assert_int_equal(db_open(f->path, &f->db), 0);
-	_cleanup_free_ char *again = query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
-						       "WHERE name = 'web'");
+	_cleanup_free_ char *again =
+		query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
+				  "WHERE name = 'web'");
 	assert_string_equal(again, r1);
 }
 

@@ -127,7 +127,8 @@ static void check(const DeviceRule *rules, const Probe *probes, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			int e = 0;
 			if (probes[i].path) {
-				int o = open(probes[i].path, probes[i].flags | O_NOCTTY | O_NONBLOCK);
+				int o = open(probes[i].path,
+					     probes[i].flags | O_NOCTTY | O_NONBLOCK);
 				if (o < 0)
 					e = errno;
 				else
@@ -233,7 +234,10 @@ static void test_allow_all_and_limits(void **state)
 	/* A rule that allows everything ends the program early; what comes
 	 * after it must not make the verifier refuse it. */
 	static const DeviceRule all[] = {
-		{ 'c', 1, 3, "rwm" }, { 'a', -1, -1, "rwm" }, { 'b', 8, 0, "r" }, { 0, 0, 0, NULL },
+		{ 'c', 1, 3, "rwm" },
+		{ 'a', -1, -1, "rwm" },
+		{ 'b', 8, 0, "r" },
+		{ 0, 0, 0, NULL },
 	};
 	const char *kmsg = node("kmsg", S_IFCHR, makedev(1, 11));
 	Probe p[] = {
@@ -245,7 +249,10 @@ static void test_allow_all_and_limits(void **state)
 	/* The same with the any-minor rule in a group of several minors and
 	 * no other test: the verifier must not meet unreachable code. */
 	static const DeviceRule all_minors[] = {
-		{ 'a', -1, 3, "rwm" }, { 'a', -1, -1, "rwm" }, { 'a', -1, 5, "rwm" }, { 0, 0, 0, NULL },
+		{ 'a', -1, 3, "rwm" },
+		{ 'a', -1, -1, "rwm" },
+		{ 'a', -1, 5, "rwm" },
+		{ 0, 0, 0, NULL },
 	};
 	check(all_minors, p, ELEMENTSOF(p));
 

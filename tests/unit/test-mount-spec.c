@@ -94,10 +94,13 @@ static void test_volume_refuses_unknown_and_unsupported_options_by_name(void **s
 	refused(mount_spec_parse_volume, "/a:/b:RO", "unknown option `RO`");
 	refused(mount_spec_parse_volume, "/a:/b:O", "option `O`: overlay");
 	refused(mount_spec_parse_volume, "/a:/b:U", "option `U`");
-	refused(mount_spec_parse_volume, "/a:/b:nocopy", "option `nocopy`: applies to named volumes");
-	refused(mount_spec_parse_volume, "/a:/b:idmap=uids=0-1000-10", "option `idmap=uids=0-1000-10`");
+	refused(mount_spec_parse_volume, "/a:/b:nocopy",
+		"option `nocopy`: applies to named volumes");
+	refused(mount_spec_parse_volume, "/a:/b:idmap=uids=0-1000-10",
+		"option `idmap=uids=0-1000-10`");
 	/* Options of a tmpfs do not apply to a bind mount. */
-	refused(mount_spec_parse_volume, "/a:/b:size=1m", "option `size=1m` does not apply to a bind");
+	refused(mount_spec_parse_volume, "/a:/b:size=1m",
+		"option `size=1m` does not apply to a bind");
 	refused(mount_spec_parse_volume, "/a:/b:mode=755", "option `mode=755` does not apply");
 }
 
@@ -123,7 +126,8 @@ static void test_volume_refuses_duplicates_and_contradictions(void **state)
 	refused(mount_spec_parse_volume, "/a:/b:nosuid,suid", "option `suid` contradicts `nosuid`");
 	refused(mount_spec_parse_volume, "/a:/b:nodev,dev", "option `dev` contradicts `nodev`");
 	refused(mount_spec_parse_volume, "/a:/b:exec,noexec", "option `noexec` contradicts `exec`");
-	refused(mount_spec_parse_volume, "/a:/b:rslave,rprivate", "option `rprivate` contradicts `rslave`");
+	refused(mount_spec_parse_volume, "/a:/b:rslave,rprivate",
+		"option `rprivate` contradicts `rslave`");
 	refused(mount_spec_parse_volume, "/a:/b:bind,rbind", "option `rbind` contradicts `bind`");
 	refused(mount_spec_parse_volume, "/a:/b:z,Z", "option `Z` contradicts `z`");
 }
@@ -131,13 +135,15 @@ static void test_volume_refuses_duplicates_and_contradictions(void **state)
 static void test_paths_must_stay_where_they_say(void **state)
 {
 	refused(mount_spec_parse_volume, "/a:rel", "destination `rel` must be an absolute path");
-	refused(mount_spec_parse_volume, "/a:/a/../../etc", "destination `/a/../../etc` may not contain");
+	refused(mount_spec_parse_volume, "/a:/a/../../etc",
+		"destination `/a/../../etc` may not contain");
 	refused(mount_spec_parse_volume, "/a:/a/./b", "may not contain `.` or `..`");
 	refused(mount_spec_parse_volume, "/a:/..", "may not contain");
 	refused(mount_spec_parse_volume, "/a:/", "over the container's root");
 	refused(mount_spec_parse_volume, "/a:///", "over the container's root");
 	refused(mount_spec_parse_volume, "../a:/x", "source `../a` may not contain `..`");
-	refused(mount_spec_parse_volume, "/srv/../etc:/x", "source `/srv/../etc` may not contain `..`");
+	refused(mount_spec_parse_volume, "/srv/../etc:/x",
+		"source `/srv/../etc` may not contain `..`");
 	refused(mount_spec_parse_volume, "/srv/..:/x", "may not contain `..`");
 	/* A name that merely starts with dots is a name. */
 	taken(mount_spec_parse_volume, "/srv/..data:/x/...y", "/x/...y", "rbind,rprivate");
@@ -160,7 +166,8 @@ static void test_tmpfs_options(void **state)
 	taken(mount_spec_parse_tmpfs, "/t:suid,exec", "/t", "suid,nodev,exec,mode=1777");
 	taken(mount_spec_parse_tmpfs, "/t:uid=1000,gid=100,rw", "/t",
 	      "rw,nosuid,nodev,mode=1777,uid=1000,gid=100");
-	taken(mount_spec_parse_tmpfs, "/t:rslave,notmpcopyup", "/t", "nosuid,nodev,mode=1777,rslave");
+	taken(mount_spec_parse_tmpfs, "/t:rslave,notmpcopyup", "/t",
+	      "nosuid,nodev,mode=1777,rslave");
 
 	refused(mount_spec_parse_tmpfs, "/t,ro", "destination `/t,ro` contains a comma");
 	refused(mount_spec_parse_tmpfs, "/t:", "the options after `:` are empty");
@@ -176,7 +183,8 @@ static void test_tmpfs_options(void **state)
 	refused(mount_spec_parse_tmpfs, "/t:mode=-1", "option `mode=-1`");
 	refused(mount_spec_parse_tmpfs, "/t:uid=4294967295", "option `uid=4294967295`");
 	refused(mount_spec_parse_tmpfs, "/t:gid=-1", "option `gid=-1`");
-	refused(mount_spec_parse_tmpfs, "/t:size=1m,size=2m", "option `size=2m` contradicts `size=1m`");
+	refused(mount_spec_parse_tmpfs, "/t:size=1m,size=2m",
+		"option `size=2m` contradicts `size=1m`");
 	refused(mount_spec_parse_tmpfs, "/t:ro,rw", "option `rw` contradicts `ro`");
 	refused(mount_spec_parse_tmpfs, "/t:rbind", "option `rbind` does not apply to a tmpfs");
 	refused(mount_spec_parse_tmpfs, "/t:z", "option `z` does not apply to a tmpfs");
@@ -206,7 +214,8 @@ static void test_mount_fields(void **state)
 	refused(p, "type=bind,src=,dst=/b", "field `src` needs a value");
 	refused(p, "type=bind,src=/a,dst=/b,readonly=maybe", "`readonly=maybe`: true or false");
 	refused(p, "type=bind,src=/a,dst=/b,readonly,ro", "contradicts `readonly`");
-	refused(p, "type=bind,src=/a,dst=/b,bind-propagation=sideways", "`bind-propagation=sideways`");
+	refused(p, "type=bind,src=/a,dst=/b,bind-propagation=sideways",
+		"`bind-propagation=sideways`");
 	refused(p, "type=bind,src=/a,dst=/b,,ro", "an empty option");
 	refused(p, "type=bind,src=/a,dst=/b,tmpfs-size=1m", "does not apply to a bind mount");
 	refused(p, "type=tmpfs,src=/a,dst=/t", "a tmpfs takes no src=");

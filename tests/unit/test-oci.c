@@ -112,9 +112,9 @@ static void test_spec_new_default_has_the_standard_mounts(void **state)
 		const char *dest, *type;
 		bool ro;
 	} want[] = {
-		{ "/proc", "proc", false },	  { "/dev", "tmpfs", false },
-		{ "/dev/pts", "devpts", false },  { "/dev/shm", "tmpfs", false },
-		{ "/dev/mqueue", "mqueue", false }, { "/sys", "sysfs", true },
+		{ "/proc", "proc", false },           { "/dev", "tmpfs", false },
+		{ "/dev/pts", "devpts", false },      { "/dev/shm", "tmpfs", false },
+		{ "/dev/mqueue", "mqueue", false },   { "/sys", "sysfs", true },
 		{ "/sys/fs/cgroup", "cgroup", true }, { "/tmp", "tmpfs", false },
 	};
 	assert_int_equal(s->n_mounts, ELEMENTSOF(want));
@@ -499,8 +499,7 @@ static char *doc(const char *template, const char *insert)
 /* A valid document with a hole for one more member of the top object. */
 #define TOP(x) "{\"ociVersion\": \"1.1.0\", " PROCESS_OK ", " ROOT_OK x "}"
 /* The same with a hole in "process". */
-#define PROCESS(x) \
-	"{\"ociVersion\": \"1.1.0\", \"process\": {" x "}, " ROOT_OK "}"
+#define PROCESS(x) "{\"ociVersion\": \"1.1.0\", \"process\": {" x "}, " ROOT_OK "}"
 
 static void assert_rejected(const char *json, const char *must_mention)
 {
@@ -750,8 +749,9 @@ static void test_spec_relocate_paths_takes_the_old_root_as_the_bundle_s_root(voi
 	assert_string_equal(spec_get_annotation(s, ANNOTATION_UPPERDIR), "upper");
 	assert_string_equal(spec_get_annotation(s, ANNOTATION_WORKDIR), "work");
 	/* Outside the old root (a rootfs folder, --layers): as they were. */
-	assert_string_equal(spec_get_annotation(s, ANNOTATION_LOWERDIR),
-			    "../../layers/aa:../../images/bb/rootfs:/srv/extra:/old/rootless/x:lower/0");
+	assert_string_equal(
+		spec_get_annotation(s, ANNOTATION_LOWERDIR),
+		"../../layers/aa:../../images/bb/rootfs:/srv/extra:/old/rootless/x:lower/0");
 	spec_free(s);
 }
 
@@ -789,7 +789,8 @@ int main(void)
 		cmocka_unit_test(test_spec_env_set_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_set_annotation_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_json_round_trip_preserves_every_field),
-		cmocka_unit_test(test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges),
+		cmocka_unit_test(
+			test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges),
 		cmocka_unit_test(test_id_map_to_host_translates_inside_the_ranges_only),
 		cmocka_unit_test(test_spec_json_round_trip_of_the_defaults),
 		cmocka_unit_test(test_spec_json_round_trip_with_nothing_optional),

@@ -173,7 +173,8 @@ static void test_getopt_missing_value_names_the_option_as_typed(void **state)
 	assert_string_equal(logged(), "berth: option `--memory` needs a value "
 				      "(see `berth run --help`)\n");
 	assert_int_equal(getopt_run("-m", NULL), -EINVAL);
-	assert_string_equal(logged(), "berth: option `-m` needs a value (see `berth run --help`)\n");
+	assert_string_equal(logged(),
+			    "berth: option `-m` needs a value (see `berth run --help`)\n");
 }
 
 static void test_getopt_unknown_short_option_in_a_group_is_named_alone(void **state)

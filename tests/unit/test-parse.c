@@ -189,8 +189,7 @@ static void test_parse_int_range_enforces_bounds(void **state)
 	assert_int_equal(parse_int_range("-11", -10, 10, &v), -ERANGE);
 	assert_int_equal(parse_int_range("65536", 0, 65535, &v), -ERANGE);
 	assert_int_equal(parse_int_range("9223372036854775808", LONG_MIN, LONG_MAX, &v), -ERANGE);
-	assert_int_equal(parse_int_range("-9223372036854775809", LONG_MIN, LONG_MAX, &v),
-			 -ERANGE);
+	assert_int_equal(parse_int_range("-9223372036854775809", LONG_MIN, LONG_MAX, &v), -ERANGE);
 	assert_int_equal(v, 42);
 }
 
@@ -219,8 +218,9 @@ static void test_parse_int_range_rejects_junk(void **state)
 
 static void test_parse_signal_reads_names_and_numbers(void **state)
 {
-	static const char *const terms[] = { "SIGTERM", "TERM",    "term",
-					     "sigterm", "SigTerm", "15" };
+	static const char *const terms[] = {
+		"SIGTERM", "TERM", "term", "sigterm", "SigTerm", "15"
+	};
 	for (size_t i = 0; i < ELEMENTSOF(terms); i++) {
 		int sig = 0;
 		if (parse_signal(terms[i], &sig) != 0 || sig != SIGTERM)
@@ -245,8 +245,9 @@ static void test_parse_signal_rejects_unknown_signals(void **state)
 {
 	char over[16];
 	snprintf(over, sizeof(over), "%d", SIGRTMAX + 1);
-	const char *const bad[] = { "", "SIG", "SIGFOO", "FOO", "0", "-15", "15x", "1 5", over,
-				    "999999999999999999999", "SIG15", " TERM", "TERM " };
+	const char *const bad[] = { "",      "SIG",   "SIGFOO", "FOO", "0",
+				    "-15",   "15x",   "1 5",    over,  "999999999999999999999",
+				    "SIG15", " TERM", "TERM " };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		int sig = -1;
 		int r = parse_signal(bad[i], &sig);
@@ -497,9 +498,9 @@ static void test_mount_options_reads_propagation(void **state)
 		const char *opt;
 		unsigned long expected;
 	} cases[] = {
-		{ "private", MS_PRIVATE },	{ "rprivate", MS_PRIVATE | MS_REC },
-		{ "shared", MS_SHARED },	{ "rshared", MS_SHARED | MS_REC },
-		{ "slave", MS_SLAVE },		{ "rslave", MS_SLAVE | MS_REC },
+		{ "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+		{ "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+		{ "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
 		{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -1010,8 +1011,9 @@ static uint64_t start_time_of(pid_t pid)
 	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
 	 * cmajflt utime stime cutime cstime priority nice threads itreal
 	 * starttime */
-	int n = sscanf(p + 1, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			      "%*s %*s %llu",
+	int n = sscanf(p + 1,
+		       "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		       "%*s %*s %llu",
 		       &v);
 	assert_int_equal(n, 1);
 	return v;
@@ -1033,7 +1035,8 @@ static void test_proc_start_time_reads_field_22(void **state)
 	assert_int_equal(proc_start_time(INT_MAX, &t), -ESRCH);
 }
 
-static void test_proc_status_init_drops_signal_only_for_an_unhandled_one_of_a_namespace_init(void **state)
+static void
+test_proc_status_init_drops_signal_only_for_an_unhandled_one_of_a_namespace_init(void **state)
 {
 	/* SIGTERM is 15: bit 14 (0x4000); SIGHUP is 1: bit 0. */
 	const char *init = "Name:\tsleep\nNSpid:\t4242\t1\nSigQ:\t0/1\nSigPnd:\t0000000000000000\n"
@@ -1170,7 +1173,6 @@ static void test_random_hex_gives_lowercase_hex_of_the_asked_length(void **state
 	assert_int_equal(random_hex(big, 129), -EINVAL);
 }
 
-
 /* resolve_in_root_walk() stands in for openat2(RESOLVE_IN_ROOT) where the
  * kernel has none: on this kernel both run, and for every path they must
  * agree, on the error or on the inode. */
@@ -1231,10 +1233,34 @@ static void test_resolve_in_root_walk_agrees_with_openat2(void **state)
 	assert_true(dfd >= 0);
 	make_resolve_tree(dfd);
 	static const char *const paths[] = {
-		"", "/", ".", "..", "/..", "../../..", "a", "/a/b/file", "a/./b/../b/file",
-		"up", "up/a/b/file", "abs/b/file", "chain/file", "a/rel", "a/b/passwd", "self",
-		"self/etc", "loop1", "loop1/x", "missing", "a/b/missing", "a/b/file/", "a/b/file/x",
-		"filedir", "a//b///file", "up/../../etc/passwd", "/etc/passwd/", "a/b/",
+		"",
+		"/",
+		".",
+		"..",
+		"/..",
+		"../../..",
+		"a",
+		"/a/b/file",
+		"a/./b/../b/file",
+		"up",
+		"up/a/b/file",
+		"abs/b/file",
+		"chain/file",
+		"a/rel",
+		"a/b/passwd",
+		"self",
+		"self/etc",
+		"loop1",
+		"loop1/x",
+		"missing",
+		"a/b/missing",
+		"a/b/file/",
+		"a/b/file/x",
+		"filedir",
+		"a//b///file",
+		"up/../../etc/passwd",
+		"/etc/passwd/",
+		"a/b/",
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		assert_resolves_alike(dfd, paths[i], O_PATH, false);
@@ -1352,7 +1378,8 @@ static void test_path_relative_keeps_paths_outside_the_root_absolute(void **stat
 	const char *root = "/srv/berth";
 	assert_path(path_relative(root, root, "/srv/berth2/layers/ff"), "/srv/berth2/layers/ff");
 	assert_path(path_relative(root, root, "/srv/rootfs"), "/srv/rootfs");
-	assert_path(path_relative(root, "/elsewhere", "/srv/berth/layers/ff"), "/srv/berth/layers/ff");
+	assert_path(path_relative(root, "/elsewhere", "/srv/berth/layers/ff"),
+		    "/srv/berth/layers/ff");
 }
 
 static void test_path_resolve_climbs_out_of_the_folder_without_a_look_at_the_disk(void **state)
@@ -1430,14 +1457,17 @@ int main(void)
 		cmocka_unit_test(test_proc_start_time_survives_odd_command_names),
 		cmocka_unit_test(test_pidfd_open_checked_refuses_a_wrong_start_time),
 		cmocka_unit_test(test_pidfd_open_checked_treats_a_zombie_as_gone),
-		cmocka_unit_test(test_proc_status_init_drops_signal_only_for_an_unhandled_one_of_a_namespace_init),
+		cmocka_unit_test(
+			test_proc_status_init_drops_signal_only_for_an_unhandled_one_of_a_namespace_init),
 		cmocka_unit_test(test_random_hex_gives_lowercase_hex_of_the_asked_length),
 		cmocka_unit_test(test_dl_open_library_refuses_a_missing_library),
 		cmocka_unit_test(test_dl_open_library_resolves_every_symbol_once),
 		cmocka_unit_test(test_dl_open_library_refuses_a_missing_symbol_and_keeps_none),
-		cmocka_unit_test(test_path_relative_names_the_store_from_the_state_folder_and_the_bundle),
+		cmocka_unit_test(
+			test_path_relative_names_the_store_from_the_state_folder_and_the_bundle),
 		cmocka_unit_test(test_path_relative_keeps_paths_outside_the_root_absolute),
-		cmocka_unit_test(test_path_resolve_climbs_out_of_the_folder_without_a_look_at_the_disk),
+		cmocka_unit_test(
+			test_path_resolve_climbs_out_of_the_folder_without_a_look_at_the_disk),
 		cmocka_unit_test(test_path_lists_map_every_member),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

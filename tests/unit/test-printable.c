@@ -41,8 +41,12 @@ static void test_c1_controls_are_escaped_raw_and_encoded(void **state)
 	(void)state;
 	/* 0x9b alone is CSI on a terminal that takes 8-bit controls; U+009B
 	 * is the same in UTF-8. */
-	assert_string_equal(p("x\x9b" "31m"), "x\\x9b31m");
-	assert_string_equal(p("x\xc2\x9b" "31m"), "x\\xc2\\x9b31m");
+	assert_string_equal(p("x\x9b"
+			      "31m"),
+			    "x\\x9b31m");
+	assert_string_equal(p("x\xc2\x9b"
+			      "31m"),
+			    "x\\xc2\\x9b31m");
 }
 
 static void test_utf8_passes_and_invalid_is_escaped(void **state)
@@ -61,7 +65,9 @@ static void test_bidi_overrides_are_escaped(void **state)
 {
 	(void)state;
 	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE. */
-	assert_string_equal(p("a\xe2\x80\xae" "b\xe2\x81\xa6"), "a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6");
+	assert_string_equal(p("a\xe2\x80\xae"
+			      "b\xe2\x81\xa6"),
+			    "a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6");
 }
 
 static void test_length_is_bounded(void **state)

@@ -28,8 +28,8 @@
 
 /* Podman's default capabilities, berth's default: CHOWN DAC_OVERRIDE FOWNER
  * FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT SETFCAP. */
-#define DEFAULT_CAPS                                                                            \
-	(CAP(0) | CAP(1) | CAP(3) | CAP(4) | CAP(5) | CAP(6) | CAP(7) | CAP(8) | CAP(10) |      \
+#define DEFAULT_CAPS                                                                       \
+	(CAP(0) | CAP(1) | CAP(3) | CAP(4) | CAP(5) | CAP(6) | CAP(7) | CAP(8) | CAP(10) | \
 	 CAP(C_SYS_CHROOT) | CAP(31))
 
 #define ALLOW SECCOMP_RET_ALLOW
@@ -169,12 +169,30 @@ static void test_default_caps(void **state)
 	assert_int_equal(call(&p, a, "personality", 0x100000000ULL, 0, 0), ERR(ENOSYS));
 
 	/* Capability-gated calls and refused ones: EPERM. */
-	const char *eperm[] = { "mount", "umount2", "unshare", "setns", "pivot_root", "fsopen",
-				"open_tree", "mount_setattr", "move_mount", "kexec_load",
-				"kexec_file_load", "init_module", "bpf", "perf_event_open",
-				"keyctl", "add_key", "io_uring_setup", "process_vm_readv",
+	const char *eperm[] = { "mount",
+				"umount2",
+				"unshare",
+				"setns",
+				"pivot_root",
+				"fsopen",
+				"open_tree",
+				"mount_setattr",
+				"move_mount",
+				"kexec_load",
+				"kexec_file_load",
+				"init_module",
+				"bpf",
+				"perf_event_open",
+				"keyctl",
+				"add_key",
+				"io_uring_setup",
+				"process_vm_readv",
 				"userfaultfd",
-				"syslog", "clock_settime", "reboot", "open_by_handle_at", "acct" };
+				"syslog",
+				"clock_settime",
+				"reboot",
+				"open_by_handle_at",
+				"acct" };
 	for (size_t i = 0; i < ELEMENTSOF(eperm); i++)
 		if (call(&p, a, eperm[i], 0, 0, 0) != ERR(EPERM))
 			fail_msg("%s does not fail with EPERM", eperm[i]);

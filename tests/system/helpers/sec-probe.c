@@ -74,6 +74,8 @@ static int in_child(long (*fn)(void))
 	return WEXITSTATUS(st);
 }
 
+/* Laid out by hand: one probe a line. */
+/* clang-format off */
 static long p_kexec_load(void) { return syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL); }
 static long p_kexec_file_load(void) { return syscall(SYS_kexec_file_load, -1, -1, 0UL, "", 0UL); }
 static long p_open_by_handle_at(void)
@@ -184,6 +186,7 @@ static long p_io_uring_setup(void)
 static long p_socket_vsock(void) { return socket(40 /* AF_VSOCK */, SOCK_STREAM, 0); }
 static long p_personality(void) { return syscall(SYS_personality, 0x0040000UL /* ADDR_NO_RANDOMIZE */); }
 static long p_process_vm_readv(void) { return syscall(SYS_process_vm_readv, 1, NULL, 0UL, NULL, 0UL, 0UL); }
+/* clang-format on */
 
 static const struct {
 	const char *name;
@@ -229,7 +232,8 @@ static int do_syscalls(void)
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		int e = in_child(probes[i].fn);
 		if (e < 0)
-			printf("%s SIG%s\n", probes[i].name, sigabbrev_np(-e) ? sigabbrev_np(-e) : "?");
+			printf("%s SIG%s\n", probes[i].name,
+			       sigabbrev_np(-e) ? sigabbrev_np(-e) : "?");
 		else
 			printf("%s %s\n", probes[i].name, e == 255 ? "FAILED" : err_name(e));
 	}
@@ -255,7 +259,9 @@ static int do_open(const char *path, const char *mode)
 	char c = 0;
 	ssize_t n = flags == O_RDONLY ? read(fd, &c, 1) : write(fd, &c, 1);
 	printf("open OK %s %s\n", flags == O_RDONLY ? "read" : "write",
-	       n < 0 ? err_name(errno) : n == 0 ? "EOF" : "OK");
+	       n < 0    ? err_name(errno)
+	       : n == 0 ? "EOF"
+			: "OK");
 	close(fd);
 	return 0;
 }

@@ -60,6 +60,8 @@ static void probe(const char *name, long (*fn)(void))
 		       WEXITSTATUS(st) == 255 ? "FAILED" : err_name(WEXITSTATUS(st)));
 }
 
+/* Laid out by hand: one probe a line. */
+/* clang-format off */
 static long p_unknown(void) { return syscall(1000, 0, 0, 0); }
 static long p_listmount(void) { return syscall(NR_LISTMOUNT, NULL, NULL, 0UL, 0U); }
 static long p_statmount(void) { return syscall(NR_STATMOUNT, NULL, NULL, 0UL, 0U); }
@@ -71,6 +73,7 @@ static long p_vsock(void) { return syscall(SYS_socket, 40L, 1L /* SOCK_STREAM */
 static long p_vsock_high(void) { return syscall(SYS_socket, 0x100000028L, 1L, 0L); }
 static long p_personality_query(void) { return syscall(SYS_personality, 0xffffffffUL); }
 static long p_personality_no_aslr(void) { return syscall(SYS_personality, 0x0040000UL); }
+/* clang-format on */
 
 static long p_tiocsti(void)
 {
