@@ -18,7 +18,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before the programs are loaded. */
-const volatile bool trace_all = false;        /* every process on the host */
+const volatile bool trace_all = false;       /* every process on the host */
 const volatile bool trace_berth_comm = true; /* processes named berth, berth-* */
 const volatile __u32 event_mask = ~0u;       /* 1 << enum trace_event_type */
 const volatile __u32 self_tgid = 0;          /* the tracer: never traced */
@@ -73,6 +73,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct berth_event);
 } pending SEC(".maps");
+
+/* The mount calls' string arguments, by thread id, for a second read on
+ * exit: a string the thread has not touched yet (a constant in a page of
+ * its binary not mapped in since its fork) cannot be read on entry, since
+ * a BPF program cannot fault a page in; by the exit the kernel has copied
+ * it, and so mapped it. */
+struct mount_args {
+	__u64 source, path, fstype;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct mount_args);
+} pending_args SEC(".maps");
 
 /* A zeroed record to create `pending` entries from: an event is too big for
  * the 512-byte BPF stack, and a per-CPU scratch buffer could be reused by a
@@ -180,7 +195,8 @@ static __always_inline __u64 new_namespaces(struct task_struct *parent, struct t
 			flags |= TRACE_CLONE_NEWUTS;
 		if (BPF_CORE_READ(pn, ipc_ns) != BPF_CORE_READ(cn, ipc_ns))
 			flags |= TRACE_CLONE_NEWIPC;
-		if (BPF_CORE_READ(pn, pid_ns_for_children) != BPF_CORE_READ(cn, pid_ns_for_children))
+		if (BPF_CORE_READ(pn, pid_ns_for_children) !=
+		    BPF_CORE_READ(cn, pid_ns_for_children))
 			flags |= TRACE_CLONE_NEWPID;
 		if (BPF_CORE_READ(pn, net_ns) != BPF_CORE_READ(cn, net_ns))
 			flags |= TRACE_CLONE_NEWNET;
@@ -329,7 +345,8 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, const char *path, _
 	}
 	/* User space needs container cgroup events even when it does not
 	 * show cgroup events: they name the container of a new cgroup id. */
-	if (!container && !(wants_type(TRACE_EV_CGROUP) && current_wanted(bpf_get_current_cgroup_id()))) {
+	if (!container &&
+	    !(wants_type(TRACE_EV_CGROUP) && current_wanted(bpf_get_current_cgroup_id()))) {
 		bpf_ringbuf_discard(e, 0);
 		return 0;
 	}
@@ -395,18 +412,20 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 		e->flags = a2; /* 0: whatever namespace the fd is */
 	} else if (nr == nr_mount) {
 		e->action = TRACE_ACT_MOUNT;
-		bpf_probe_read_user_str(e->source, sizeof(e->source), (const void *)a1);
-		bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)a2);
-		bpf_probe_read_user_str(e->fstype, sizeof(e->fstype),
-					(const void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+		struct mount_args a = { a1, a2, PT_REGS_PARM3_CORE_SYSCALL(regs) };
+		bpf_probe_read_user_str(e->source, sizeof(e->source), (const void *)a.source);
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)a.path);
+		bpf_probe_read_user_str(e->fstype, sizeof(e->fstype), (const void *)a.fstype);
 		e->flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		bpf_map_update_elem(&pending_args, &tid, &a, BPF_ANY);
 	} else if (nr == nr_move_mount) {
 		e->action = TRACE_ACT_MOVE_MOUNT;
 		e->arg = (__u32)a1;
-		bpf_probe_read_user_str(e->source, sizeof(e->source), (const void *)a2);
-		bpf_probe_read_user_str(e->path, sizeof(e->path),
-					(const void *)PT_REGS_PARM4_CORE_SYSCALL(regs));
+		struct mount_args a = { a2, PT_REGS_PARM4_CORE_SYSCALL(regs), 0 };
+		bpf_probe_read_user_str(e->source, sizeof(e->source), (const void *)a.source);
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)a.path);
 		e->flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		bpf_map_update_elem(&pending_args, &tid, &a, BPF_ANY);
 	} else {
 		e->action = TRACE_ACT_FSMOUNT;
 		e->arg = (__u32)a1;
@@ -439,6 +458,19 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	if (!p)
 		return 0;
 	p->result = ret;
+	struct mount_args *a = bpf_map_lookup_elem(&pending_args, &tid);
+	if (a) {
+		/* What could not be read on entry (see pending_args). */
+		if (a->source && !p->source[0])
+			bpf_probe_read_user_str(p->source, sizeof(p->source),
+						(const void *)a->source);
+		if (a->path && !p->path[0])
+			bpf_probe_read_user_str(p->path, sizeof(p->path), (const void *)a->path);
+		if (a->fstype && !p->fstype[0])
+			bpf_probe_read_user_str(p->fstype, sizeof(p->fstype),
+						(const void *)a->fstype);
+		bpf_map_delete_elem(&pending_args, &tid);
+	}
 	/* The ring buffer wants a size known when the program is verified:
 	 * one reservation per record size. */
 	if (p->type == TRACE_EV_MOUNT) {
