@@ -91,7 +91,8 @@ typedef struct {
  *               The reply comes at once; the caller then waits for the
  *               supervisor to exit, which it does after recording the end.
  *   CTL_STATUS  is the container running, and under which pid; how much of
- *               its output its log dropped. */
+ *               its output its log dropped (`berth status` and `list`
+ *               ask, for the last). Every reply carries these. */
 
 #define CTL_SOCKET_NAME "ctl.sock"
 

@@ -145,9 +145,13 @@ static void on_sync(uv_poll_t *p, int status, int events)
 {
 	Supervisor *s = p->data;
 	SyncMsg m;
-	ssize_t n = status < 0 ? -1 : recv(s->sync_fd, &m, sizeof(m), MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+	ssize_t n = -1;
+	if (status >= 0) {
+		n = recv(s->sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+		/* errno only of recv(): a poll error (status < 0) sets none. */
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+	}
 	if (n == (ssize_t)sizeof(m)) {
 		if (m.type == SYNC_SIGNAL && m.signal > 0 && m.signal < NSIG)
 			supervisor_forward_signal(s, m.signal);
