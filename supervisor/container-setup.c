@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,20 +21,6 @@
 #include "init-plan.h"
 #include "seccomp-filter.h"
 #include "tty.h"
-
-int setup_err(SetupError *e, int r, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-	va_start(ap, fmt);
-	errno = -r; /* for %m */
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	errno = saved;
-	e->error = r;
-	e->exit_code = EXIT_BERTH_ERROR;
-	return r;
-}
 
 int setup_limits(const ContainerSpec *spec, const char *cgroup, SetupError *e)
 {

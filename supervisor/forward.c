@@ -26,6 +26,7 @@
  * kill). */
 
 #include <signal.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 #include "supervisor.h"
@@ -64,4 +65,12 @@ void supervisor_forward_signal(Supervisor *s, int sig)
 	log_debug("the container's init has no handler for signal %d: ending it", sig);
 	s->killed_for_signal = sig;
 	supervisor_signal(s, SIGKILL);
+}
+
+void supervisor_signal(Supervisor *s, int sig)
+{
+	if (s->exited || s->pidfd < 0)
+		return;
+	if (syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		log_warning_errno(-errno, "forward signal %d to the container: %m", sig);
 }

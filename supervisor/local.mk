@@ -5,6 +5,7 @@ libsupervisor_a_SOURCES = \
 	supervisor/clone.c \
 	supervisor/container-setup.c \
 	supervisor/container-setup.h \
+	supervisor/setup-error.c \
 	supervisor/ctr-log.c \
 	supervisor/exit.c \
 	supervisor/forward.c \

@@ -8,7 +8,6 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -110,6 +109,7 @@ static int parse_argv(int argc, char *argv[])
 }
 
 static void fail_to_cli(Supervisor *s, int error, int exit_code, const char *msg);
+static void supervisor_abort(Supervisor *s);
 
 #define REMOVED_WHILE_STARTING "the container was removed while it started"
 
@@ -154,18 +154,8 @@ static void redirect_stdio(Supervisor *s)
 		dup2(s->self_log_fd, STDERR_FILENO);
 }
 
-int supervisor_await_commit(Supervisor *s)
-{
-	if (s->committed)
-		return 1;
-	SyncMsg m;
-	if (sync_recv(s->sync_fd, &m, NULL) < 0 || m.type != SYNC_COMMIT)
-		return 0;
-	s->committed = true;
-	return 1;
-}
-
-void supervisor_abort(Supervisor *s)
+/* What we made for a container that the CLI never recorded goes. */
+static void supervisor_abort(Supervisor *s)
 {
 	if (s->pidfd >= 0) {
 		(void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
@@ -266,18 +256,6 @@ static int prepare_and_wait(Supervisor *s)
 			log_debug_errno(-errno, "restore the CPU affinity: %m");
 	}
 	return 1;
-}
-
-/* The heap start-up freed goes back (malloc_trim()). And most of this
- * binary is start-up code (SQLite, jansson, libseccomp are
- * linked in, configure.ac says why) that an idle supervisor does not run.
- * Its pages stay in our page tables, and, mapped by us alone, count whole
- * in our PSS: 1.5 MiB for one idle container. Unmap them
- * (drop_text_pages()). */
-void supervisor_drop_startup_memory(void)
-{
-	(void)malloc_trim(0);
-	drop_text_pages();
 }
 
 static int run(Supervisor *s)

@@ -15,6 +15,17 @@
 #include "supervisor.h"
 #include "util.h"
 
+int supervisor_await_commit(Supervisor *s)
+{
+	if (s->committed)
+		return 1;
+	SyncMsg m;
+	if (sync_recv(s->sync_fd, &m, NULL) < 0 || m.type != SYNC_COMMIT)
+		return 0;
+	s->committed = true;
+	return 1;
+}
+
 /* The container's stdio when it has no terminal. In the foreground, our
  * own: pipes that the CLI made for the container and relays to its own
  * (cli/launch.c), never the CLI's stdio. Detached: stdin a pipe at its

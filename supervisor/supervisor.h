@@ -92,6 +92,10 @@ struct Supervisor {
  * its command's execve(); why it failed in e. -ECANCELED: the CLI called
  * the run off (supervisor_await_commit()). */
 int supervisor_spawn(Supervisor *s, SetupError *e);
+/* 1 once the CLI has recorded the container (SYNC_COMMIT), 0 when it
+ * closed the socket instead; then main.c takes down what we made,
+ * leaving no trace. */
+int supervisor_await_commit(Supervisor *s);
 
 /* spare.c: spare container folders. spare_take() renames one to
  * s->bundle; spare_put_back() returns it (or removes s->bundle when it was
@@ -101,24 +105,17 @@ bool spare_take(Supervisor *s);
 void spare_put_back(Supervisor *s);
 int spare_recycle(Supervisor *s, const char *path);
 
-/* main.c: 1 once the CLI has recorded the container
- * (SYNC_COMMIT), 0 when it closed the socket instead; then
- * supervisor_abort() takes down what we made, leaving no trace. */
-int supervisor_await_commit(Supervisor *s);
-void supervisor_abort(Supervisor *s);
-
 /* loop.c */
 int supervisor_loop(Supervisor *s);
-/* What only the start used (our text, freed heap) back to the kernel. */
-void supervisor_drop_startup_memory(void);
+
 /* exit.c: checkpoints the DB if due and closes the kept connection. */
 void supervisor_release_db(Supervisor *s);
 /* Opens the connection the running and end records use, ahead of them.
  * An idle connection holds no lock; if this fails, they open their own. */
 int supervisor_open_db(Supervisor *s);
-/* Sends sig to the container's init through its pidfd. */
+/* forward.c: sends sig to the container's init through its pidfd. */
 void supervisor_signal(Supervisor *s, int sig);
-/* forward.c: a signal the foreground CLI passes on (SYNC_SIGNAL). */
+/* A signal the foreground CLI passes on (SYNC_SIGNAL). */
 void supervisor_forward_signal(Supervisor *s, int sig);
 
 /* control.c: the control socket and stopping */
