@@ -134,42 +134,6 @@ _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per s
  * rather than fail. Writers hold it for well under a millisecond. */
 #define DB_BUSY_TIMEOUT_MS 60000
 
-const char *db_errmsg(sqlite3 *db)
-{
-	return db ? sqlite3_errmsg(db) : "no database";
-}
-
-int db_errno(sqlite3 *db, int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_CONSTRAINT:
-		return -EEXIST;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		return -EACCES;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_CANTOPEN:
-		return -ENOENT;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return -EBADMSG;
-	default:
-		log_debug("sqlite: %s", db_errmsg(db));
-		return -EIO;
-	}
-}
-
 int db_exec(sqlite3 *db, const char *sql)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);

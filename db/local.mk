@@ -9,6 +9,7 @@ libdb_a_SOURCES = \
 	db/layer.c \
 	db/relative-paths.c \
 	db/repair.c \
+	db/sqlite-errno.c \
 	$(NULL)
 libdb_a_CPPFLAGS = $(AM_CPPFLAGS) $(DB_INCLUDES)
 libdb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
