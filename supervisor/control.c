@@ -46,7 +46,7 @@ static void on_written(uv_write_t *w, int status)
 
 static void kill_container(Supervisor *s)
 {
-	if (s->exited)
+	if (s->end.exited)
 		return;
 	log_info("container did not stop within the grace period; killing it");
 	int r = s->cgroup ? cgroup_kill(s->cgroup) : -ENOENT;
@@ -61,7 +61,7 @@ static void on_stop_timeout(uv_timer_t *t)
 
 int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms)
 {
-	if (s->exited)
+	if (s->end.exited)
 		return 0;
 	if (sig <= 0)
 		sig = s->stop_signal;
@@ -74,19 +74,20 @@ int supervisor_stop(Supervisor *s, int sig, uint64_t timeout_ms)
 		return 0;
 	}
 	supervisor_signal(s, sig);
-	if (!s->stop_timer.loop) {
-		uv_timer_init(&s->loop, &s->stop_timer);
-		s->stop_timer.data = s;
-	} else if (s->stopping && uv_timer_get_due_in(&s->stop_timer) < timeout_ms)
+	if (!s->ev.stop_timer.loop) {
+		uv_timer_init(&s->ev.loop, &s->ev.stop_timer);
+		s->ev.stop_timer.data = s;
+	} else if (s->ev.stopping && uv_timer_get_due_in(&s->ev.stop_timer) < timeout_ms)
 		return 0; /* a shorter grace is already running */
-	s->stopping = true;
-	return uv_timer_start(&s->stop_timer, on_stop_timeout, timeout_ms, 0);
+	s->ev.stopping = true;
+	return uv_timer_start(&s->ev.stop_timer, on_stop_timeout, timeout_ms, 0);
 }
 
 static void handle_request(CtlConn *c)
 {
 	Supervisor *s = c->s;
-	c->reply = (CtlReply){ .pid = s->pid, .exited = s->exited, .log_dropped = s->log_dropped };
+	c->reply =
+		(CtlReply){ .pid = s->pid, .exited = s->end.exited, .log_dropped = s->log.dropped };
 	switch (c->req.type) {
 	case CTL_STOP:
 		if (c->req.signal < 0 || c->req.signal >= NSIG)
@@ -99,7 +100,7 @@ static void handle_request(CtlConn *c)
 	default:
 		c->reply.error = -EOPNOTSUPP;
 	}
-	c->reply.stopping = s->stopping;
+	c->reply.stopping = s->ev.stopping;
 	uv_buf_t buf = uv_buf_init((char *)&c->reply, sizeof(c->reply));
 	c->write.data = c;
 	if (uv_write(&c->write, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0)
@@ -137,7 +138,7 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->s = s;
-	uv_pipe_init(&s->loop, &c->pipe, 0);
+	uv_pipe_init(&s->ev.loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
 	    uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read) < 0)
@@ -146,7 +147,7 @@ static void on_connection(uv_stream_t *server, int status)
 
 int control_listen(Supervisor *s)
 {
-	if (s->ctl_fd >= 0)
+	if (s->ev.ctl_fd >= 0)
 		return 0; /* listening already (spawn.c) */
 	_cleanup_free_ char *dir = path_container_run_dir(&s->paths, s->id);
 	if (!dir)
@@ -168,29 +169,29 @@ int control_listen(Supervisor *s)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
 		return -errno;
 	(void)chmod(sa.sun_path, 0600);
-	s->ctl_fd = TAKE_FD(fd);
+	s->ev.ctl_fd = TAKE_FD(fd);
 	return 0;
 }
 
 int control_start(Supervisor *s)
 {
-	if (s->ctl_fd < 0)
+	if (s->ev.ctl_fd < 0)
 		return -ENOTCONN;
-	int r = uv_pipe_init(&s->loop, &s->ctl, 0);
+	int r = uv_pipe_init(&s->ev.loop, &s->ev.ctl, 0);
 	if (r < 0)
 		return r;
-	s->ctl.data = s;
-	r = uv_pipe_open(&s->ctl, s->ctl_fd);
+	s->ev.ctl.data = s;
+	r = uv_pipe_open(&s->ev.ctl, s->ev.ctl_fd);
 	if (r >= 0) {
-		s->ctl_fd = -EBADF; /* the loop's now */
-		r = uv_listen((uv_stream_t *)&s->ctl, 8, on_connection);
+		s->ev.ctl_fd = -EBADF; /* the loop's now */
+		r = uv_listen((uv_stream_t *)&s->ev.ctl, 8, on_connection);
 	}
 	if (r < 0) {
-		uv_close((uv_handle_t *)&s->ctl, NULL);
+		uv_close((uv_handle_t *)&s->ev.ctl, NULL);
 		return r;
 	}
 	/* The listener alone must not keep the loop (and us) alive. */
-	uv_unref((uv_handle_t *)&s->ctl);
+	uv_unref((uv_handle_t *)&s->ev.ctl);
 	return 0;
 }
 

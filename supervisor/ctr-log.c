@@ -27,11 +27,11 @@ int ctr_log_open(Supervisor *s)
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/" CTR_LOG_NAME, s->bundle) < 0)
 		return -ENOMEM;
-	s->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->log_fd < 0)
+	s->log.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->log.fd < 0)
 		return -errno;
 	struct stat st;
-	s->log_size = fstat(s->log_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	s->log.size = fstat(s->log.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	return 0;
 }
 
@@ -48,7 +48,7 @@ static void rotate(Supervisor *s)
 		log_warning_errno(-errno, "rotate the container log: %m");
 		return;
 	}
-	s->log_fd = safe_close(s->log_fd);
+	s->log.fd = safe_close(s->log.fd);
 	int r = ctr_log_open(s);
 	if (r < 0)
 		log_warning_errno(r, "reopen the container log: %m");
@@ -66,29 +66,29 @@ static void timestamp(char buf[static 40])
 
 static void drop(Supervisor *s, int error, size_t bytes)
 {
-	if (!s->drop_since_usec) {
-		s->drop_since_usec = now_usec();
-		s->drop_error = error;
+	if (!s->log.drop_since_usec) {
+		s->log.drop_since_usec = now_usec();
+		s->log.drop_error = error;
 	}
-	s->drop_bytes += bytes;
-	s->drop_lines++;
-	s->log_dropped += bytes;
-	s->log_dropped_lines++;
+	s->log.drop_bytes += bytes;
+	s->log.drop_lines++;
+	s->log.dropped += bytes;
+	s->log.dropped_lines++;
 }
 
 void ctr_log_report_drops(Supervisor *s)
 {
-	if (!s->drop_since_usec)
+	if (!s->log.drop_since_usec)
 		return;
 	char since[32], until[32];
-	format_iso8601(s->drop_since_usec, since);
+	format_iso8601(s->log.drop_since_usec, since);
 	format_iso8601(now_usec(), until);
 	log_warning("the container log dropped %" PRIu64 " line%s (%" PRIu64 " bytes) of output "
 		    "from %s to %s: %s",
-		    s->drop_lines, s->drop_lines == 1 ? "" : "s", s->drop_bytes, since, until,
-		    strerror(-s->drop_error));
-	s->drop_since_usec = 0;
-	s->drop_bytes = s->drop_lines = 0;
+		    s->log.drop_lines, s->log.drop_lines == 1 ? "" : "s", s->log.drop_bytes, since,
+		    until, strerror(-s->log.drop_error));
+	s->log.drop_since_usec = 0;
+	s->log.drop_bytes = s->log.drop_lines = 0;
 }
 
 /* After the disk filled up, the log writes again only once there is room
@@ -97,21 +97,21 @@ void ctr_log_report_drops(Supervisor *s)
  * the DB (a container's end, a removal), not for more output. */
 static bool log_has_room(Supervisor *s)
 {
-	if (s->drop_error != -ENOSPC || !s->drop_since_usec)
+	if (s->log.drop_error != -ENOSPC || !s->log.drop_since_usec)
 		return true;
 	uint64_t now = now_usec();
-	if (now < s->drop_next_check_usec)
+	if (now < s->log.drop_next_check_usec)
 		return false;
-	s->drop_next_check_usec = now + 1000000;
+	s->log.drop_next_check_usec = now + 1000000;
 	struct statvfs sv;
-	if (s->log_fd < 0 || fstatvfs(s->log_fd, &sv) < 0)
+	if (s->log.fd < 0 || fstatvfs(s->log.fd, &sv) < 0)
 		return true;
 	return (uint64_t)sv.f_bavail * sv.f_frsize > 2 * (uint64_t)DB_RESERVE_BYTES;
 }
 
 void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t len)
 {
-	if (s->log_fd < 0) {
+	if (s->log.fd < 0) {
 		/* Not opened (the disk was full at the start) or lost in a
 		 * rotation: once more, and what cannot go in is counted. */
 		int r = ctr_log_open(s);
@@ -121,8 +121,8 @@ void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t le
 			     p++)
 				lines++;
 			drop(s, r, len);
-			s->drop_lines += lines ? lines - 1 : 0;
-			s->log_dropped_lines += lines ? lines - 1 : 0;
+			s->log.drop_lines += lines ? lines - 1 : 0;
+			s->log.dropped_lines += lines ? lines - 1 : 0;
 			return;
 		}
 	}
@@ -140,20 +140,20 @@ void ctr_log_write(Supervisor *s, const char *stream, const char *buf, size_t le
 		};
 		/* One writev per line keeps lines whole even if the file is read
 		 * concurrently by `berth logs -f`. */
-		ssize_t w = log_has_room(s) ? writev(s->log_fd, iov, 3) : (errno = ENOSPC, -1);
+		ssize_t w = log_has_room(s) ? writev(s->log.fd, iov, 3) : (errno = ENOSPC, -1);
 		if (w < 0 || (size_t)w < (size_t)hn + linelen + 1) {
 			/* A full disk (or a short write at its edge): the line is
 			 * lost; what a part of it wrote stays, cut. Count it, so
 			 * that the loss is known; the next line that fits
 			 * reports it. */
 			drop(s, w < 0 ? -errno : -ENOSPC, linelen + (nl ? 1 : 0));
-		} else if (s->drop_since_usec)
+		} else if (s->log.drop_since_usec)
 			ctr_log_report_drops(s);
 		if (w > 0)
-			s->log_size += (uint64_t)w;
-		if (s->log_max_size > 0 && s->log_size >= s->log_max_size) {
+			s->log.size += (uint64_t)w;
+		if (s->log.max_size > 0 && s->log.size >= s->log.max_size) {
 			rotate(s);
-			if (s->log_fd < 0)
+			if (s->log.fd < 0)
 				return;
 		}
 		buf += linelen + (nl ? 1 : 0);

@@ -87,7 +87,7 @@ static void destroy_cgroup(Supervisor *s)
  * run folder. Its init is gone, and its overlay with it. */
 static void remove_files(Supervisor *s, const char *bundle)
 {
-	int r = s->made_bundle && spare_recycle(s, bundle) >= 0 ? 0 : rm_rf(bundle);
+	int r = s->start.made_bundle && spare_recycle(s, bundle) >= 0 ? 0 : rm_rf(bundle);
 	if (r < 0)
 		log_warning_errno(r, "remove `%s`: %m", bundle);
 	_cleanup_free_ char *run = path_container_run_dir(&s->paths, s->id);
@@ -114,7 +114,7 @@ static void read_oom(Supervisor *s)
 		return; /* no memory controller here */
 	const char *p = strstr(data, "oom_kill ");
 	if (p && atol(p + 9) > 0)
-		s->oom_killed = true;
+		s->end.oom_killed = true;
 }
 
 static int record_exit(Supervisor *s, sqlite3 *db, const char *error)
@@ -123,12 +123,12 @@ static int record_exit(Supervisor *s, sqlite3 *db, const char *error)
 	format_iso8601(now_usec(), finished);
 	ExitInfo info = {
 		.has_exit_code = true,
-		.exit_code = s->exit_code,
-		.exit_signal = s->exit_signal,
-		.oom_killed = s->oom_killed,
+		.exit_code = s->end.exit_code,
+		.exit_signal = s->end.exit_signal,
+		.oom_killed = s->end.oom_killed,
 		.finished_at = finished,
 		.error = error,
-		.log_dropped = (int64_t)s->log_dropped,
+		.log_dropped = (int64_t)s->log.dropped,
 	};
 	int r = db_container_set_exited(db, s->id, &info);
 	/* -ESTALE: `rm -f` has claimed or removed the row; nothing to record.
@@ -150,7 +150,7 @@ static void record_exit_when_room(Supervisor *s)
 {
 	log_error("cannot record the end of container %s (exit code %d%s): the disk under the "
 		  "state DB is full; trying again until there is room",
-		  s->id, s->exit_code, s->oom_killed ? ", killed for memory" : "");
+		  s->id, s->end.exit_code, s->end.oom_killed ? ", killed for memory" : "");
 	ctr_log_report_drops(s);
 	uint64_t since = now_mono_usec();
 	int r = -ENOSPC;
@@ -166,7 +166,7 @@ static void record_exit_when_room(Supervisor *s)
 	if (r >= 0)
 		log_info("recorded the end of container %s (exit code %d%s) %" PRIu64 " s late: "
 			 "until then the disk under the state DB was full",
-			 s->id, s->exit_code, s->oom_killed ? ", killed for memory" : "",
+			 s->id, s->end.exit_code, s->end.oom_killed ? ", killed for memory" : "",
 			 (now_mono_usec() - since) / 1000000);
 	else if (r != -ESTALE)
 		log_error_errno(r, "gave up recording the end of container %s: %m", s->id);
@@ -178,9 +178,9 @@ static void send_exited(Supervisor *s)
 		return;
 	SyncMsg m = {
 		.type = SYNC_EXITED,
-		.exit_code = s->exit_code,
-		.signal = s->exit_signal,
-		.oom_killed = s->oom_killed,
+		.exit_code = s->end.exit_code,
+		.signal = s->end.exit_signal,
+		.oom_killed = s->end.oom_killed,
 	};
 	(void)sync_send(s->sync_fd, &m);
 }
@@ -241,8 +241,8 @@ static void finish_removed(Supervisor *s)
 
 void supervisor_finish(Supervisor *s)
 {
-	log_debug("container %.12s ended: exit code %d, signal %d%s; %s", s->id, s->exit_code,
-		  s->exit_signal, s->oom_killed ? ", OOM" : "",
+	log_debug("container %.12s ended: exit code %d, signal %d%s; %s", s->id, s->end.exit_code,
+		  s->end.exit_signal, s->end.oom_killed ? ", OOM" : "",
 		  s->auto_remove ? "removing it (--rm)" : "recording the exit");
 	control_stop(s);
 	if (s->pidfile)
@@ -271,8 +271,8 @@ void supervisor_finish(Supervisor *s)
 int supervisor_record_start_failure(Supervisor *s, int exit_code, const char *msg)
 {
 	destroy_cgroup(s);
-	s->exit_code = exit_code;
-	s->exit_signal = 0;
+	s->end.exit_code = exit_code;
+	s->end.exit_signal = 0;
 	_cleanup_db_ sqlite3 *db = NULL;
 	int r = with_db(s, &db);
 	if (r < 0)

@@ -53,7 +53,7 @@ static bool default_action_ends_process(int sig)
 void supervisor_forward_signal(Supervisor *s, int sig)
 {
 	bool drops = false;
-	if (!s->exited && default_action_ends_process(sig)) {
+	if (!s->end.exited && default_action_ends_process(sig)) {
 		int r = proc_init_drops_signal(s->pid, sig, &drops);
 		if (r < 0)
 			log_debug("read the signal masks of %d: %s", (int)s->pid, strerror(-r));
@@ -63,13 +63,13 @@ void supervisor_forward_signal(Supervisor *s, int sig)
 		return;
 	}
 	log_debug("the container's init has no handler for signal %d: ending it", sig);
-	s->killed_for_signal = sig;
+	s->end.killed_for_signal = sig;
 	supervisor_signal(s, SIGKILL);
 }
 
 void supervisor_signal(Supervisor *s, int sig)
 {
-	if (s->exited || s->pidfd < 0)
+	if (s->end.exited || s->pidfd < 0)
 		return;
 	if (syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
 		log_warning_errno(-errno, "forward signal %d to the container: %m", sig);

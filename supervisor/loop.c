@@ -62,7 +62,7 @@ static void close_handle(uv_handle_t *h)
 static void on_stream_closed(uv_handle_t *h)
 {
 	Supervisor *s = h->data;
-	s->open_streams--;
+	s->ev.open_streams--;
 	maybe_finish(s);
 }
 
@@ -80,7 +80,7 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
 	Supervisor *s = stream->data;
 	if (n > 0) {
-		ctr_log_write(s, stream == (uv_stream_t *)&s->out_stream ? "stdout" : "stderr",
+		ctr_log_write(s, stream == (uv_stream_t *)&s->ev.out_stream ? "stdout" : "stderr",
 			      buf->base, (size_t)n);
 		return;
 	}
@@ -98,10 +98,10 @@ static void on_drain_timeout(uv_timer_t *t)
 {
 	Supervisor *s = t->data;
 	log_warning("container output still open %d ms after exit; closing it", DRAIN_TIMEOUT_MS);
-	if (s->out_stream.loop && !uv_is_closing((uv_handle_t *)&s->out_stream))
-		uv_close((uv_handle_t *)&s->out_stream, on_stream_closed);
-	if (s->err_stream.loop && !uv_is_closing((uv_handle_t *)&s->err_stream))
-		uv_close((uv_handle_t *)&s->err_stream, on_stream_closed);
+	if (s->ev.out_stream.loop && !uv_is_closing((uv_handle_t *)&s->ev.out_stream))
+		uv_close((uv_handle_t *)&s->ev.out_stream, on_stream_closed);
+	if (s->ev.err_stream.loop && !uv_is_closing((uv_handle_t *)&s->ev.err_stream))
+		uv_close((uv_handle_t *)&s->ev.err_stream, on_stream_closed);
 }
 
 static void on_child_exit(uv_poll_t *p, int status, int events)
@@ -118,16 +118,16 @@ static void on_child_exit(uv_poll_t *p, int status, int events)
 	} else if (si.si_pid == 0)
 		return; /* spurious wake-up */
 
-	s->exited = true;
+	s->end.exited = true;
 	if (si.si_code == CLD_EXITED) {
-		s->exit_code = si.si_status;
-		s->exit_signal = 0;
+		s->end.exit_code = si.si_status;
+		s->end.exit_signal = 0;
 	} else {
-		s->exit_signal = si.si_status;
+		s->end.exit_signal = si.si_status;
 		/* Our SIGKILL for a signal its init would have died of. */
-		if (si.si_status == SIGKILL && s->killed_for_signal > 0)
-			s->exit_signal = s->killed_for_signal;
-		s->exit_code = 128 + s->exit_signal;
+		if (si.si_status == SIGKILL && s->end.killed_for_signal > 0)
+			s->end.exit_signal = s->end.killed_for_signal;
+		s->end.exit_code = 128 + s->end.exit_signal;
 	}
 	uv_poll_stop(p);
 	close_handle((uv_handle_t *)p);
@@ -137,11 +137,11 @@ static void on_child_exit(uv_poll_t *p, int status, int events)
 	if (s->cgroup)
 		(void)cgroup_kill(s->cgroup);
 
-	if (s->open_streams > 0) {
-		uv_timer_init(&s->loop, &s->drain_timer);
-		s->drain_timer.data = s;
-		uv_timer_start(&s->drain_timer, on_drain_timeout, DRAIN_TIMEOUT_MS, 0);
-		uv_unref((uv_handle_t *)&s->drain_timer);
+	if (s->ev.open_streams > 0) {
+		uv_timer_init(&s->ev.loop, &s->ev.drain_timer);
+		s->ev.drain_timer.data = s;
+		uv_timer_start(&s->ev.drain_timer, on_drain_timeout, DRAIN_TIMEOUT_MS, 0);
+		uv_unref((uv_handle_t *)&s->ev.drain_timer);
 	}
 	maybe_finish(s);
 }
@@ -193,38 +193,38 @@ static void on_idle(uv_timer_t *t)
 
 static void maybe_finish(Supervisor *s)
 {
-	if (!s->exited || s->open_streams > 0 || s->finished)
+	if (!s->end.exited || s->ev.open_streams > 0 || s->ev.finished)
 		return;
-	s->finished = true;
+	s->ev.finished = true;
 
 	supervisor_finish(s);
 
-	close_handle((uv_handle_t *)&s->drain_timer);
-	close_handle((uv_handle_t *)&s->stop_timer);
-	close_handle((uv_handle_t *)&s->idle_timer);
-	close_handle((uv_handle_t *)&s->ctl);
-	close_handle((uv_handle_t *)&s->sync_poll);
-	close_handle((uv_handle_t *)&s->sig_term);
-	close_handle((uv_handle_t *)&s->sig_int);
-	close_handle((uv_handle_t *)&s->sig_hup);
+	close_handle((uv_handle_t *)&s->ev.drain_timer);
+	close_handle((uv_handle_t *)&s->ev.stop_timer);
+	close_handle((uv_handle_t *)&s->ev.idle_timer);
+	close_handle((uv_handle_t *)&s->ev.ctl);
+	close_handle((uv_handle_t *)&s->ev.sync_poll);
+	close_handle((uv_handle_t *)&s->ev.sig_term);
+	close_handle((uv_handle_t *)&s->ev.sig_int);
+	close_handle((uv_handle_t *)&s->ev.sig_hup);
 }
 
 static int open_stream(Supervisor *s, uv_pipe_t *stream, int fd)
 {
-	int r = uv_pipe_init(&s->loop, stream, 0);
+	int r = uv_pipe_init(&s->ev.loop, stream, 0);
 	if (r < 0)
 		return r;
 	stream->data = s;
 	r = uv_pipe_open(stream, fd);
 	if (r < 0)
 		return r;
-	s->open_streams++;
+	s->ev.open_streams++;
 	return uv_read_start((uv_stream_t *)stream, alloc_cb, on_read);
 }
 
 static int start_signal(Supervisor *s, uv_signal_t *h, int sig)
 {
-	int r = uv_signal_init(&s->loop, h);
+	int r = uv_signal_init(&s->ev.loop, h);
 	if (r < 0)
 		return r;
 	h->data = s;
@@ -238,35 +238,35 @@ static int start_signal(Supervisor *s, uv_signal_t *h, int sig)
 
 int supervisor_loop(Supervisor *s)
 {
-	int r = uv_loop_init(&s->loop);
+	int r = uv_loop_init(&s->ev.loop);
 	if (r < 0)
 		return log_error_errno(r, "uv_loop_init: %s", uv_strerror(r));
 
-	r = uv_poll_init(&s->loop, &s->pidfd_poll, s->pidfd);
+	r = uv_poll_init(&s->ev.loop, &s->ev.pidfd_poll, s->pidfd);
 	if (r >= 0) {
-		s->pidfd_poll.data = s;
-		r = uv_poll_start(&s->pidfd_poll, UV_READABLE, on_child_exit);
+		s->ev.pidfd_poll.data = s;
+		r = uv_poll_start(&s->ev.pidfd_poll, UV_READABLE, on_child_exit);
 	}
 	if (r >= 0 && !s->foreground && s->tty_master >= 0) {
 		/* A detached container with a terminal: its output is the pty's. */
-		r = open_stream(s, &s->out_stream, s->tty_master);
+		r = open_stream(s, &s->ev.out_stream, s->tty_master);
 		if (r >= 0)
 			s->tty_master = -EBADF;
 	} else if (r >= 0 && !s->foreground) {
-		r = open_stream(s, &s->out_stream, s->out_pipe[0]);
+		r = open_stream(s, &s->ev.out_stream, s->out_pipe[0]);
 		if (r >= 0) {
 			s->out_pipe[0] = -EBADF;
-			r = open_stream(s, &s->err_stream, s->err_pipe[0]);
+			r = open_stream(s, &s->ev.err_stream, s->err_pipe[0]);
 			if (r >= 0)
 				s->err_pipe[0] = -EBADF;
 		}
 	}
 	if (r >= 0 && s->sync_fd >= 0) {
-		r = uv_poll_init(&s->loop, &s->sync_poll, s->sync_fd);
+		r = uv_poll_init(&s->ev.loop, &s->ev.sync_poll, s->sync_fd);
 		if (r >= 0) {
-			s->sync_poll.data = s;
-			r = uv_poll_start(&s->sync_poll, UV_READABLE | UV_DISCONNECT, on_sync);
-			uv_unref((uv_handle_t *)&s->sync_poll);
+			s->ev.sync_poll.data = s;
+			r = uv_poll_start(&s->ev.sync_poll, UV_READABLE | UV_DISCONNECT, on_sync);
+			uv_unref((uv_handle_t *)&s->ev.sync_poll);
 		}
 	}
 	if (r >= 0) {
@@ -277,40 +277,41 @@ int supervisor_loop(Supervisor *s)
 				    uv_strerror(r));
 		r = 0;
 	}
-	if (r >= 0 && uv_timer_init(&s->loop, &s->idle_timer) >= 0) {
-		(void)uv_timer_start(&s->idle_timer, on_idle, IDLE_AFTER_MS, 0);
-		uv_unref((uv_handle_t *)&s->idle_timer);
+	if (r >= 0 && uv_timer_init(&s->ev.loop, &s->ev.idle_timer) >= 0) {
+		(void)uv_timer_start(&s->ev.idle_timer, on_idle, IDLE_AFTER_MS, 0);
+		uv_unref((uv_handle_t *)&s->ev.idle_timer);
 	}
 	if (r >= 0)
-		r = start_signal(s, &s->sig_term, SIGTERM);
+		r = start_signal(s, &s->ev.sig_term, SIGTERM);
 	if (r >= 0)
-		r = start_signal(s, &s->sig_int, SIGINT);
+		r = start_signal(s, &s->ev.sig_int, SIGINT);
 	if (r >= 0)
-		r = start_signal(s, &s->sig_hup, SIGHUP);
+		r = start_signal(s, &s->ev.sig_hup, SIGHUP);
 	if (r < 0) {
 		log_error("set up the event loop: %s", uv_strerror(r));
 		/* Nothing can watch the container now: end it, and record it. */
 		supervisor_signal(s, SIGKILL);
 	}
 
-	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_run(&s->ev.loop, UV_RUN_DEFAULT);
 
-	if (!s->finished) {
+	if (!s->ev.finished) {
 		/* The loop ran dry without an exit (set-up failed above). */
 		siginfo_t si = { 0 };
 		if (waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED) == 0) {
-			s->exited = true;
-			s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-			s->exit_signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+			s->end.exited = true;
+			s->end.exit_code =
+				si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+			s->end.exit_signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
 		}
-		s->open_streams = 0;
+		s->ev.open_streams = 0;
 		maybe_finish(s);
 	}
-	close_handle((uv_handle_t *)&s->pidfd_poll);
-	close_handle((uv_handle_t *)&s->out_stream);
-	close_handle((uv_handle_t *)&s->err_stream);
-	uv_run(&s->loop, UV_RUN_DEFAULT);
-	r = uv_loop_close(&s->loop);
+	close_handle((uv_handle_t *)&s->ev.pidfd_poll);
+	close_handle((uv_handle_t *)&s->ev.out_stream);
+	close_handle((uv_handle_t *)&s->ev.err_stream);
+	uv_run(&s->ev.loop, UV_RUN_DEFAULT);
+	r = uv_loop_close(&s->ev.loop);
 	if (r < 0)
 		log_warning("event loop did not close cleanly: %s", uv_strerror(r));
 	return r;

@@ -164,17 +164,17 @@ static void supervisor_abort(Supervisor *s)
 		s->pidfd = safe_close(s->pidfd);
 	}
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
-	netns_prep_done(&s->netns);
+	netns_prep_done(&s->start.netns);
 	s->cgroup_fd = safe_close(s->cgroup_fd);
-	if (s->made_cgroup) {
+	if (s->start.made_cgroup) {
 		int r = cgroup_destroy(s->cgroup, 5000);
 		if (r < 0)
 			log_warning_errno(r, "remove cgroup `%s`: %m", s->cgroup);
-		s->made_cgroup = false;
+		s->start.made_cgroup = false;
 	}
-	if (s->made_bundle) {
+	if (s->start.made_bundle) {
 		spare_put_back(s);
-		s->made_bundle = false;
+		s->start.made_bundle = false;
 	}
 }
 
@@ -183,8 +183,8 @@ static void supervisor_abort(Supervisor *s)
  * `created` with nobody holding this knows that we were killed. */
 static void hold_start_lock(Supervisor *s)
 {
-	if (s->start_lock_fd < 0)
-		(void)ctr_lock(s->bundle, LOCK_SH, 0, &s->start_lock_fd);
+	if (s->start.start_lock_fd < 0)
+		(void)ctr_lock(s->bundle, LOCK_SH, 0, &s->start.start_lock_fd);
 }
 
 /* --make-bundle: the container's folder and the ones the overlay needs
@@ -192,14 +192,14 @@ static void hold_start_lock(Supervisor *s)
  * copies). Again after a failure: what exists of ours stays. */
 static int make_bundle(Supervisor *s)
 {
-	if (!s->made_bundle) {
+	if (!s->start.made_bundle) {
 		if (spare_take(s)) {
-			s->made_bundle = true;
+			s->start.made_bundle = true;
 			return 0;
 		}
 		if (mkdir(s->bundle, 0700) < 0)
 			return -errno; /* EEXIST: not ours */
-		s->made_bundle = true;
+		s->start.made_bundle = true;
 	}
 	hold_start_lock(s);
 	return bundle_make_subdirs(s->bundle);
@@ -212,16 +212,16 @@ static int make_bundle(Supervisor *s)
  * come after the clone (spawn.c): here they would hold SYNC_GO up. A
  * failure here is not reported; the same step is done again, and
  * reported, after SYNC_GO. Returns 1 on SYNC_GO (with the configuration
- * in s->config, or none: `start`, which reads config.json), 0 when the
+ * in s->start.config, or none: `start`, which reads config.json), 0 when the
  * CLI gave up, after taking down what was made. */
 static int prepare_and_wait(Supervisor *s)
 {
 	if (arg_new_netns)
-		netns_prep_start(&s->netns);
-	(void)stage_memfd(&s->stage_fd);
+		netns_prep_start(&s->start.netns);
+	(void)stage_memfd(&s->start.stage_fd);
 	if (cgroup_container_path(s->id, &s->cgroup) >= 0 &&
 	    cgroup_create(s->cgroup, s->paths.state_dir, &s->cgroup_fd) >= 0)
-		s->made_cgroup = true;
+		s->start.made_cgroup = true;
 	else {
 		/* run() tries again and says why. */
 		free(s->cgroup);
@@ -243,7 +243,7 @@ static int prepare_and_wait(Supervisor *s)
 	_cleanup_close_ int config_fd = -EBADF;
 	if (sync_recv(s->sync_fd, &m, &config_fd) < 0 || m.type != SYNC_GO ||
 	    (config_fd >= 0 && (lseek(config_fd, 0, SEEK_SET) < 0 ||
-				read_full_fd(config_fd, &s->config, NULL) < 0))) {
+				read_full_fd(config_fd, &s->start.config, NULL) < 0))) {
 		supervisor_abort(s);
 		return 0;
 	}
@@ -287,8 +287,8 @@ static int run(Supervisor *s)
 	/* `run`: the configuration came with SYNC_GO, and goes to the
 	 * folder once the init is on its way (spawn.c); `start`: it is
 	 * there. */
-	if (s->config)
-		r = spec_from_json(s->config, &s->spec, &error);
+	if (s->start.config)
+		r = spec_from_json(s->start.config, &s->spec, &error);
 	else if (asprintf(&config, "%s/config.json", s->bundle) < 0)
 		return -ENOMEM;
 	else
@@ -305,14 +305,14 @@ static int run(Supervisor *s)
 		return r;
 	}
 	log_debug("container %.12s: configuration read (%s)", s->id,
-		  s->config ? "from berth run" : "config.json");
+		  s->start.config ? "from berth run" : "config.json");
 
 	r = 0;
 	if (s->cgroup_fd < 0) { /* not made early */
 		r = cgroup_container_path(s->id, &s->cgroup);
 		if (r >= 0)
 			r = cgroup_create(s->cgroup, s->paths.state_dir, &s->cgroup_fd);
-		s->made_cgroup = r >= 0;
+		s->start.made_cgroup = r >= 0;
 	}
 	if (r < 0) {
 		if (r == -EEXIST)
@@ -353,8 +353,8 @@ static int run(Supervisor *s)
 	}
 
 	const char *max = spec_get_annotation(s->spec, ANNOTATION_LOG_MAX_SIZE);
-	s->log_max_size = CTR_LOG_DEFAULT_MAX_SIZE;
-	if (max && parse_size(max, &s->log_max_size) < 0)
+	s->log.max_size = CTR_LOG_DEFAULT_MAX_SIZE;
+	if (max && parse_size(max, &s->log.max_size) < 0)
 		log_warning("ignoring invalid log size `%s`", max);
 
 	const char *stop = spec_get_annotation(s->spec, ANNOTATION_STOP_SIGNAL);
@@ -383,7 +383,7 @@ static int run(Supervisor *s)
 		    waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    si.si_pid != 0;
 	r = over ? 0 : supervisor_record_running(s);
-	s->start_lock_fd = safe_close(s->start_lock_fd);
+	s->start.start_lock_fd = safe_close(s->start.start_lock_fd);
 	if (r < 0) {
 		/* The DB could not be told; a container nobody can see must not
 		 * keep running. */
@@ -448,11 +448,11 @@ int main(int argc, char *argv[])
 	Supervisor *s = calloc(1, sizeof(Supervisor));
 	if (!s)
 		return EXIT_BERTH_ERROR;
-	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log_fd = -EBADF;
+	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log.fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
-	s->tty_master = s->stage_fd = s->self_log_fd = -EBADF;
-	s->netns = (NetnsPrep)NETNS_PREP_INIT;
-	s->ctl_fd = s->start_lock_fd = -EBADF;
+	s->tty_master = s->start.stage_fd = s->self_log_fd = -EBADF;
+	s->start.netns = (NetnsPrep)NETNS_PREP_INIT;
+	s->ev.ctl_fd = s->start.start_lock_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;
@@ -476,21 +476,21 @@ int main(int argc, char *argv[])
 		r = 1; /* nothing to do */
 	if (r == 0)
 		r = run(s);
-	netns_prep_done(&s->netns);
+	netns_prep_done(&s->start.netns);
 
 	safe_close(s->sync_fd);
 	safe_close(s->pidfd);
 	safe_close(s->mnt_ns_fd);
-	safe_close(s->log_fd);
+	safe_close(s->log.fd);
 	safe_close(s->out_pipe[0]);
 	safe_close(s->err_pipe[0]);
 	safe_close(s->tty_master);
-	safe_close(s->stage_fd);
-	safe_close(s->ctl_fd);
-	safe_close(s->start_lock_fd);
+	safe_close(s->start.stage_fd);
+	safe_close(s->ev.ctl_fd);
+	safe_close(s->start.start_lock_fd);
 	db_close(s->db);
 	spec_free(s->spec);
-	free(s->config);
+	free(s->start.config);
 	free(s->cgroup);
 	free(s->id);
 	free(s->bundle);
@@ -498,7 +498,7 @@ int main(int argc, char *argv[])
 	paths_done(&s->paths);
 	/* Exit with the container's status, as conmon does: a systemd unit
 	 * whose main process we are sees how the container ended. */
-	int status = r < 0 ? EXIT_BERTH_ERROR : s->exited ? s->exit_code : 0;
+	int status = r < 0 ? EXIT_BERTH_ERROR : s->end.exited ? s->end.exit_code : 0;
 	free(s);
 	return status;
 }

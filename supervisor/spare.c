@@ -52,7 +52,7 @@ bool spare_take(Supervisor *s)
 			continue;
 		if (renameat(dirfd(d), de->d_name, AT_FDCWD, s->bundle) == 0) {
 			taken = true;
-			s->spare_slot = de->d_name[0];
+			s->start.spare_slot = de->d_name[0];
 		} else if (errno != ENOENT) /* ENOENT: another run took it first */
 			break;
 	}
@@ -85,8 +85,8 @@ void spare_put_back(Supervisor *s)
 {
 	/* The init may have mounted its root on it: emptied as after a run. */
 	_cleanup_free_ char *dir = path_spare_dir(&s->paths);
-	if (!s->spare_slot || !dir || clean_folder(s->bundle) < 0 ||
-	    put_in_slot(dir, s->bundle, s->spare_slot) < 0)
+	if (!s->start.spare_slot || !dir || clean_folder(s->bundle) < 0 ||
+	    put_in_slot(dir, s->bundle, s->start.spare_slot) < 0)
 		(void)rm_rf(s->bundle);
 }
 

@@ -17,12 +17,12 @@
 
 int supervisor_await_commit(Supervisor *s)
 {
-	if (s->committed)
+	if (s->start.committed)
 		return 1;
 	SyncMsg m;
 	if (sync_recv(s->sync_fd, &m, NULL) < 0 || m.type != SYNC_COMMIT)
 		return 0;
-	s->committed = true;
+	s->start.committed = true;
 	return 1;
 }
 
@@ -57,16 +57,16 @@ static int container_stdio(Supervisor *s, int in[2], int ret_stdio[3], SetupErro
  * file missing or short alike. */
 static int write_config(Supervisor *s, SetupError *e)
 {
-	if (!s->config)
+	if (!s->start.config)
 		return 0;
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/config.json", s->bundle) < 0)
 		return setup_err(e, -ENOMEM, "write config.json: %m");
-	int r = write_file_in_place(path, s->config, strlen(s->config), 0600);
+	int r = write_file_in_place(path, s->start.config, strlen(s->start.config), 0600);
 	if (r < 0)
 		return setup_err(e, r, "write `%s`: %m", path);
-	free(s->config);
-	s->config = NULL;
+	free(s->start.config);
+	s->start.config = NULL;
 	return 0;
 }
 
@@ -95,8 +95,8 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 			  .bundle = s->bundle,
 			  .throwaway = s->auto_remove,
 			  .cgroup_fd = s->cgroup_fd,
-			  .stage_fd = TAKE_FD(s->stage_fd),
-			  .netns = &s->netns };
+			  .stage_fd = TAKE_FD(s->start.stage_fd),
+			  .netns = &s->start.netns };
 	int r = container_stdio(s, in, p.stdio, e);
 	if (r < 0) {
 		safe_close(p.stage_fd);
@@ -150,10 +150,10 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 	(void)control_listen(s);
 	r = setup_wait_exec(&proc, e);
 	/* The thread is done: the init had its namespace before /sys. */
-	(void)netns_prep_done(&s->netns);
+	(void)netns_prep_done(&s->start.netns);
 	if (r < 0) {
-		if (s->ctl_fd >= 0) {
-			s->ctl_fd = safe_close(s->ctl_fd);
+		if (s->ev.ctl_fd >= 0) {
+			s->ev.ctl_fd = safe_close(s->ev.ctl_fd);
 			control_stop(s);
 		}
 		s->mnt_ns_fd = safe_close(s->mnt_ns_fd);

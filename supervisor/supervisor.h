@@ -13,66 +13,46 @@
 #include "protocol.h"
 #include "sync-msg.h"
 
-typedef struct Supervisor Supervisor;
-
-struct Supervisor {
-	BerthPaths paths;
-	char *id;
-	char *bundle;
-	char *db_path;
-	ContainerSpec *spec;
-	bool foreground;
-	bool auto_remove;
-	char *pidfile;
-	int stop_signal;
-
-	char *cgroup;
-	int cgroup_fd;
-
-	pid_t pid;
-	int pidfd;
-	int mnt_ns_fd; /* the container's mount namespace, until its exit is told */
-	uint64_t pid_start_time;
-	uint64_t self_start_time; /* ours, for the DB row (read while the init works) */
-	char boot_id[37];
-	int sync_fd;
-	int stage_fd;    /* berth-stage's sealed copy, made early */
-	NetnsPrep netns; /* --new-netns: the network namespace, made early */
-	/* (protocol.h) What we made before the CLI recorded the
-	 * container, and take down if it never does. */
+/* What the supervisor made for its container before the CLI recorded it
+ * (protocol.h), to take down if it never does; and what it holds until
+ * the start is over (main.c, spawn.c). */
+typedef struct {
+	int stage_fd;     /* berth-stage's sealed copy, made early */
+	NetnsPrep netns;  /* --new-netns: the network namespace, made early */
 	bool committed;   /* the DB row exists: SYNC_COMMIT came */
 	bool made_bundle; /* --make-bundle: the container's folder is ours */
 	char spare_slot;  /* ... and came from spare/<this> (spare.c), or 0 */
 	bool made_cgroup;
 	int start_lock_fd; /* held until the run or its failure is recorded (ctr-lock.h) */
 	char *config;      /* the config.json SYNC_GO brought, for us to write */
-	sqlite3 *db;       /* foreground: the connection, kept between writes */
+} SupervisorStart;
 
-	int self_log_fd; /* supervisor.log: our own messages, and our stderr */
-
-	/* logging of detached containers */
-	int log_fd;
-	uint64_t log_size;
-	uint64_t log_max_size; /* 0: no cap */
+/* The log file of a detached container (ctr-log.c). */
+typedef struct {
+	int fd;
+	uint64_t size;
+	uint64_t max_size; /* 0: no cap */
 	/* Output the log could not take (its disk full): counted, and told in
 	 * supervisor.log once the log takes output again, and at the end. */
-	uint64_t log_dropped, log_dropped_lines; /* in all */
-	uint64_t drop_bytes, drop_lines;         /* since the last report */
-	uint64_t drop_since_usec;                /* 0: not dropping now */
-	uint64_t drop_next_check_usec;           /* log_has_room() */
+	uint64_t dropped, dropped_lines; /* in all */
+	uint64_t drop_bytes, drop_lines; /* since the last report */
+	uint64_t drop_since_usec;        /* 0: not dropping now */
+	uint64_t drop_next_check_usec;   /* log_has_room() */
 	int drop_error;
-	int out_pipe[2];
-	int err_pipe[2];
-	int tty_master; /* -t: the pty master, until handed to the CLI or the log */
+} SupervisorLog;
 
-	/* exit status */
+/* How the container ended (loop.c, exit.c). */
+typedef struct {
 	bool exited;
 	int exit_code;
 	int exit_signal;
 	bool oom_killed;
 	int killed_for_signal; /* forward.c: our SIGKILL stands for this signal */
+} SupervisorEnd;
 
-	/* libuv */
+/* The libuv loop and its handles (loop.c, control.c): each freed in its
+ * close callback. */
+typedef struct {
 	uv_loop_t loop;
 	uv_poll_t pidfd_poll;
 	uv_poll_t sync_poll;
@@ -86,6 +66,44 @@ struct Supervisor {
 	uv_timer_t idle_timer; /* then the start-up memory goes back */
 	bool stopping;
 	bool finished;
+} SupervisorLoop;
+
+typedef struct Supervisor Supervisor;
+
+struct Supervisor {
+	/* The container: what the command line and config.json say. */
+	BerthPaths paths;
+	char *id;
+	char *bundle;
+	char *db_path;
+	ContainerSpec *spec; /* until the container runs */
+	bool foreground;
+	bool auto_remove;
+	char *pidfile;
+	int stop_signal;
+	char *cgroup;
+	int cgroup_fd; /* until the init is cloned into it */
+
+	/* Its init on the host. */
+	pid_t pid;
+	int pidfd;
+	int mnt_ns_fd; /* the container's mount namespace, until its exit is told */
+	uint64_t pid_start_time;
+	uint64_t self_start_time; /* ours, for the DB row (read while the init works) */
+	char boot_id[37];
+
+	/* Where things go: the CLI, the DB, our own log, its stdio. */
+	int sync_fd;
+	sqlite3 *db;     /* foreground: the connection, kept between writes */
+	int self_log_fd; /* supervisor.log: our own messages, and our stderr */
+	int out_pipe[2];
+	int err_pipe[2];
+	int tty_master; /* -t: the pty master, until handed to the CLI or the log */
+
+	SupervisorStart start;
+	SupervisorLog log;
+	SupervisorEnd end;
+	SupervisorLoop ev;
 };
 
 /* spawn.c: the container's init, through the container-setup core, up to
