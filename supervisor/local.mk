@@ -1,27 +1,35 @@
-# The supervisor but main() is libsupervisor.a, so that a unit test can
-# link the module it tests; berth-stage (stage.c) is a program of its own.
-noinst_LIBRARIES += libsupervisor.a
-libsupervisor_a_SOURCES = \
+# The container-setup core (container-setup.h, docs/architecture.md):
+# common/ only, so that it cannot reach the state DB.
+noinst_LIBRARIES += libcontainersetup.a
+libcontainersetup_a_SOURCES = \
 	supervisor/clone.c \
 	supervisor/container-setup.c \
 	supervisor/container-setup.h \
 	supervisor/setup-error.c \
+	supervisor/init.c \
+	supervisor/init-plan.h \
+	supervisor/rootfs.c \
+	supervisor/rootfs.h \
+	supervisor/process.c \
+	supervisor/netns.c \
+	supervisor/stage-memfd.c \
+	$(NULL)
+libcontainersetup_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_INCLUDES)
+libcontainersetup_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+
+# The supervisor but main() is libsupervisor.a, so that a unit test can
+# link the module it tests; berth-stage (stage.c) is a program of its own.
+noinst_LIBRARIES += libsupervisor.a
+libsupervisor_a_SOURCES = \
 	supervisor/ctr-log.c \
 	supervisor/exit.c \
 	supervisor/forward.c \
-	supervisor/init.c \
-	supervisor/init-plan.h \
 	supervisor/loop.c \
-	supervisor/rootfs.c \
-	supervisor/rootfs.h \
 	supervisor/spawn.c \
-	supervisor/stage-memfd.c \
 	supervisor/supervisor.h \
-	supervisor/process.c \
 	supervisor/exec.c \
 	supervisor/control.c \
 	supervisor/notify.c \
-	supervisor/netns.c \
 	supervisor/spare.c \
 	$(NULL)
 SUPERVISOR_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
@@ -36,7 +44,7 @@ berth_supervisor_SOURCES = supervisor/main.c
 berth_supervisor_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 berth_supervisor_CFLAGS = $(SUPERVISOR_CFLAGS)
 berth_supervisor_LDFLAGS = $(AM_LDFLAGS) $(SUPERVISOR_LDFLAGS)
-berth_supervisor_LDADD = libsupervisor.a libdb.a libcommon.a $(SUPERVISOR_LIBS)
+berth_supervisor_LDADD = libsupervisor.a libcontainersetup.a libdb.a libcommon.a $(SUPERVISOR_LIBS)
 if STATIC_SUPERVISOR
 # glibc's dlopen() and getpwuid_r() would load the host's shared libraries
 # in a static program: SQLite and libuv get calls that refuse instead.
@@ -49,10 +57,10 @@ endif
 # shared libc only.
 check_PROGRAMS += tests/valgrind/berth-supervisor-dynamic
 tests_valgrind_berth_supervisor_dynamic_SOURCES =
-tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libsupervisor.a \
+tests_valgrind_berth_supervisor_dynamic_LDADD = $(berth_supervisor_OBJECTS) libsupervisor.a libcontainersetup.a \
 	libdb.a libcommon.a $(LIBUV_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(LIBCAP_LIBS) \
 	$(LIBSECCOMP_LIBS)
-tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libsupervisor.a \
+tests_valgrind_berth_supervisor_dynamic_DEPENDENCIES = $(berth_supervisor_OBJECTS) libsupervisor.a libcontainersetup.a \
 	libdb.a libcommon.a
 
 # The static program every container's command is exec'd from, out of a
