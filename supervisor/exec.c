@@ -306,6 +306,97 @@ static int wait_forwarding(int pidfd, int sfd, int master, StdioRelay *pipes)
 	return ret;
 }
 
+/* The container's environment, with each -e KEY=VALUE replacing the
+ * container's KEY or added to it. */
+static char **exec_env(char *const *base, char *const *add)
+{
+	char **env = strv_copy(base);
+	for (size_t i = 0; add && add[i]; i++) {
+		size_t klen = (size_t)(strchr(add[i], '=') - add[i]) + 1;
+		bool replaced = false;
+		for (size_t k = 0; env && env[k]; k++)
+			if (strncmp(env[k], add[i], klen) == 0) {
+				free(env[k]);
+				env[k] = strdup(add[i]);
+				replaced = true;
+			}
+		if (!replaced)
+			(void)strv_push(&env, add[i]);
+	}
+	return env;
+}
+
+/* -t: a pty of the container's devpts (the caller is in its mount
+ * namespace); we relay the master, the process gets the slave. */
+static int exec_terminal(int *ret_master, int *ret_slave)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = root < 0 ? -errno : tty_open_pair(root, ret_master, ret_slave);
+	if (r < 0)
+		return log_error_errno(r, "create a terminal in the container: %m");
+	return 0;
+}
+
+/* -d: nobody relays a detached process's stdio: the container's own
+ * /dev/null (the caller is in its mount namespace), checked to be that
+ * device before it is handed on. */
+static int exec_devnull(int *ret_fd)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r = root < 0 ? -errno
+			 : resolve_in_root(root, "/dev/null", O_RDWR | O_NOCTTY | O_NONBLOCK, true,
+					   &fd);
+	if (r >= 0 && (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)))
+		r = -ENODEV;
+	if (r < 0)
+		return log_error_errno(r, "open the container's /dev/null: %m");
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* The same identity and privileges as the container's init, for the
+ * process exec starts; its seccomp filter in ret_filter, which the
+ * caller frees. */
+static int exec_identity(const ContainerSpec *spec, const ExecArgs *a, ProcessIdentity *id,
+			 struct sock_fprog *ret_filter)
+{
+	/* The same identity and privileges as the container's init. */
+	*id = (ProcessIdentity){
+		.uid = a->has_user ? a->uid : spec->uid,
+		.gid = a->has_user ? a->gid : spec->gid,
+		.groups = a->has_user ? NULL : spec->additional_gids,
+		.n_groups = a->has_user ? 0 : spec->n_additional_gids,
+		.no_new_privileges = spec->no_new_privileges,
+	};
+	if (process_identity_caps(id, spec) < 0)
+		return log_error_errno(-EINVAL, "the container's capabilities are invalid");
+	/* A non-root user keeps no capabilities, as in Podman. */
+	if (id->uid != 0)
+		id->cap_effective = id->cap_permitted = id->cap_ambient = id->cap_inheritable = 0;
+	_cleanup_free_ char *serr = NULL;
+	int r = seccomp_prepare(spec, id->cap_effective, ret_filter, &serr);
+	if (r < 0)
+		return log_error_errno(r, "%s", serr ? serr : "build the seccomp filter");
+	if (ret_filter->len > 0)
+		id->seccomp = ret_filter;
+	/* berth-stage holds the error pipe until it execs the command, and
+	 * execve() makes a program dumpable again, unless the program is one
+	 * its caller cannot read. Its memfd is execute-only (stage_memfd()),
+	 * so we exec it with no effective capability that reads any file
+	 * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): the kernel then marks it
+	 * not dumpable, and ties it to the host's user namespace. execve()
+	 * computes the effective set anew from the permitted, ambient and
+	 * bounding sets (all of root's, for root), so the stage, and the
+	 * command after it, get the same capabilities as before. Only
+	 * CAP_SYS_ADMIN stays, when loading the seccomp filter without
+	 * no_new_privs needs it. */
+	id->cap_effective &=
+		!id->no_new_privileges && id->seccomp ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
+	return 0;
+}
+
 int exec_main(int argc, char *argv[])
 {
 	/* Not dumpable, before we hold anything to pass on: the process we
@@ -339,21 +430,7 @@ int exec_main(int argc, char *argv[])
 		log_error("%s", error ? error : strerror(-r));
 		return EXIT_BERTH_ERROR;
 	}
-	_cleanup_strv_free_ char **env = strv_copy(spec->env);
-	for (size_t i = 0; a.env && a.env[i]; i++) {
-		/* -e KEY=VALUE replaces the container's KEY. */
-		size_t klen = (size_t)(strchr(a.env[i], '=') - a.env[i]) + 1;
-		bool replaced = false;
-		for (size_t k = 0; env && env[k]; k++)
-			if (strncmp(env[k], a.env[i], klen) == 0) {
-				free(env[k]);
-				env[k] = strdup(a.env[i]);
-				replaced = true;
-			}
-		if (!replaced)
-			(void)strv_push(&env, a.env[i]);
-	}
-
+	_cleanup_strv_free_ char **env = exec_env(spec->env, a.env);
 	_cleanup_close_ int pidfd = -EBADF;
 	r = pidfd_open_checked(a.pid, a.pid_start, &pidfd);
 	if (r < 0) {
@@ -422,71 +499,20 @@ int exec_main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	}
 	(void)fd_set_nonblock(errpipe[0]);
-	/* -t: a pty of the container's devpts (we are in its mount
-	 * namespace now); we relay it, the process gets the slave. */
 	_cleanup_close_ int master = -EBADF, slave = -EBADF;
-	if (a.tty) {
-		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		r = root < 0 ? -errno : tty_open_pair(root, &master, &slave);
-		if (r < 0) {
-			log_error_errno(r, "create a terminal in the container: %m");
-			return EXIT_BERTH_ERROR;
-		}
+	r = a.tty ? exec_terminal(&master, &slave) : a.detach ? exec_devnull(&devnull) : 0;
+	if (r < 0)
+		return EXIT_BERTH_ERROR;
+	if (slave >= 0)
 		stdio[0] = stdio[1] = stdio[2] = slave;
-	} else if (a.detach) {
-		/* Nobody relays a detached process's stdio: the container's
-		 * own /dev/null (we are in its mount namespace), checked to be
-		 * that device before it is handed on. */
-		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		struct stat st;
-		r = root < 0 ? -errno
-			     : resolve_in_root(root, "/dev/null", O_RDWR | O_NOCTTY | O_NONBLOCK,
-					       true, &devnull);
-		if (r >= 0 && (fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) ||
-			       st.st_rdev != makedev(1, 3)))
-			r = -ENODEV;
-		if (r < 0) {
-			log_error_errno(r, "open the container's /dev/null: %m");
-			return EXIT_BERTH_ERROR;
-		}
+	else if (devnull >= 0)
 		stdio[0] = stdio[1] = stdio[2] = devnull;
-	}
-	/* The same identity and privileges as the container's init. */
-	ProcessIdentity id = {
-		.uid = a.has_user ? a.uid : spec->uid,
-		.gid = a.has_user ? a.gid : spec->gid,
-		.groups = a.has_user ? NULL : spec->additional_gids,
-		.n_groups = a.has_user ? 0 : spec->n_additional_gids,
-		.no_new_privileges = spec->no_new_privileges,
-	};
-	if (process_identity_caps(&id, spec) < 0) {
-		log_error("the container's capabilities are invalid");
-		return EXIT_BERTH_ERROR;
-	}
-	/* A non-root user keeps no capabilities, as in Podman. */
-	if (id.uid != 0)
-		id.cap_effective = id.cap_permitted = id.cap_ambient = id.cap_inheritable = 0;
-	struct sock_fprog filter;
-	_cleanup_free_ char *serr = NULL;
-	if (seccomp_prepare(spec, id.cap_effective, &filter, &serr) < 0) {
-		log_error("%s", serr ? serr : "build the seccomp filter");
-		return EXIT_BERTH_ERROR;
-	}
+	ProcessIdentity id;
+	struct sock_fprog filter = { 0 };
+	r = exec_identity(spec, &a, &id, &filter);
 	_cleanup_free_ struct sock_filter *filter_mem = filter.filter;
-	if (filter.len > 0)
-		id.seccomp = &filter;
-	/* berth-stage holds the error pipe until it execs the command, and
-	 * execve() makes a program dumpable again, unless the program is one
-	 * its caller cannot read. Its memfd is execute-only (stage_memfd()),
-	 * so we exec it with no effective capability that reads any file
-	 * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): the kernel then marks it
-	 * not dumpable, and ties it to the host's user namespace. execve()
-	 * computes the effective set anew from the permitted, ambient and
-	 * bounding sets (all of root's, for root), so the stage, and the
-	 * command after it, get the same capabilities as before. Only
-	 * CAP_SYS_ADMIN stays, when loading the seccomp filter without
-	 * no_new_privs needs it. */
-	id.cap_effective &= !id.no_new_privileges && id.seccomp ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
+	if (r < 0)
+		return EXIT_BERTH_ERROR;
 	/* Not dumpable since before clone() (above): the container cannot
 	 * reach its memory, /proc/PID/exe (the runc CVE-2019-5736 class) or
 	 * its descriptors. */

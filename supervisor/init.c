@@ -117,6 +117,37 @@ static int read_seccomp(int fd, ProcessIdentity *id)
 	return 0;
 }
 
+/* A network namespace of the container's own: its loopback up (one the
+ * supervisor's thread made has it up already), and its sysctls. */
+static int init_network(const InitPlan *plan)
+{
+	/* One the supervisor's thread made has it up already. */
+	if (plan->netns_sock < 0) {
+		int r = loopback_up();
+		if (r < 0)
+			return r;
+	}
+	/* ping without CAP_NET_RAW, through ICMP datagram sockets, as
+	 * Docker and Podman allow in a container's own network. The
+	 * sysctl belongs to the network namespace we are in. */
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t w _unused_ = write(fd, "0 2147483647", 12);
+		close(fd);
+	}
+	/* With --userns the network namespace belongs to the host's user
+	 * namespace, where the container's root has no
+	 * CAP_NET_BIND_SERVICE: open the low ports to everyone in it. */
+	if (plan->userns_fd >= 0) {
+		fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t w _unused_ = write(fd, "0", 1);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
 _Noreturn void container_init(const InitPlan *plan)
 {
 	const ContainerSpec *spec = plan->spec;
@@ -176,30 +207,9 @@ _Noreturn void container_init(const InitPlan *plan)
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		init_fail_step(plan, -errno, "set the hostname");
 
-	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path) {
-		/* One the supervisor's thread made has it up already. */
-		if (plan->netns_sock < 0 && (r = loopback_up()) < 0)
-			init_fail_step(plan, r, "bring the loopback interface up");
-		/* ping without CAP_NET_RAW, through ICMP datagram sockets, as
-		 * Docker and Podman allow in a container's own network. The
-		 * sysctl belongs to the network namespace we are in. */
-		int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			ssize_t w _unused_ = write(fd, "0 2147483647", 12);
-			close(fd);
-		}
-		/* With --userns the network namespace belongs to the host's user
-		 * namespace, where the container's root has no
-		 * CAP_NET_BIND_SERVICE: open the low ports to everyone in it. */
-		if (plan->userns_fd >= 0) {
-			fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start",
-				  O_WRONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				ssize_t w _unused_ = write(fd, "0", 1);
-				close(fd);
-			}
-		}
-	}
+	if (spec->namespaces[NS_NETWORK].enabled && !spec->namespaces[NS_NETWORK].path &&
+	    (r = init_network(plan)) < 0)
+		init_fail_step(plan, r, "bring the loopback interface up");
 
 	r = rootfs_pivot(plan->rootfs, &err);
 	if (r < 0)

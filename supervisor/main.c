@@ -258,56 +258,33 @@ static int prepare_and_wait(Supervisor *s)
 	return 1;
 }
 
-static int run(Supervisor *s)
+/* `run`: the configuration came with SYNC_GO, and goes to the folder
+ * once the init is on its way (spawn.c); `start`: it is there. */
+static int read_spec(Supervisor *s, SetupError *e)
 {
 	_cleanup_free_ char *config = NULL, *error = NULL;
-	SetupError e;
 	int r;
-
-	if (arg_make_bundle && (r = make_bundle(s)) < 0) {
-		setup_err(&e, r, "create `%s`: %m", s->bundle);
-		start_failed(s, &e);
-		return r;
-	}
-
-	if (!arg_make_bundle)
-		hold_start_lock(s);
-
-	/* Our own messages go to supervisor.log from the start; the CLI hears
-	 * of failures through the sync socket. Our stdio stays as it is: a
-	 * foreground container inherits it. */
-	_cleanup_free_ char *logpath = NULL;
-	if (asprintf(&logpath, "%s/supervisor.log", s->bundle) >= 0) {
-		s->self_log_fd =
-			open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (s->self_log_fd >= 0)
-			log_set_fd(s->self_log_fd);
-	}
-
-	/* `run`: the configuration came with SYNC_GO, and goes to the
-	 * folder once the init is on its way (spawn.c); `start`: it is
-	 * there. */
 	if (s->start.config)
 		r = spec_from_json(s->start.config, &s->spec, &error);
 	else if (asprintf(&config, "%s/config.json", s->bundle) < 0)
-		return -ENOMEM;
+		return setup_err(e, -ENOMEM, "read the container's configuration: %m");
 	else
 		r = spec_read_file(config, &s->spec, &error);
 	/* A container made by an older berth, whose root may have moved. */
 	if (r >= 0)
 		r = spec_relocate_paths(s->spec, s->bundle);
-	if (r < 0) {
-		if (error)
-			setup_err(&e, r, "%s", error);
-		else
-			setup_err(&e, r, "read the container's configuration: %m");
-		start_failed(s, &e);
-		return r;
-	}
+	if (r < 0)
+		return error ? setup_err(e, r, "%s", error)
+			     : setup_err(e, r, "read the container's configuration: %m");
 	log_debug("container %.12s: configuration read (%s)", s->id,
 		  s->start.config ? "from berth run" : "config.json");
+	return 0;
+}
 
-	r = 0;
+/* The container's cgroup, unless it was made early. */
+static int make_cgroup(Supervisor *s, SetupError *e)
+{
+	int r = 0;
 	if (s->cgroup_fd < 0) { /* not made early */
 		r = cgroup_container_path(s->id, &s->cgroup);
 		if (r >= 0)
@@ -316,36 +293,27 @@ static int run(Supervisor *s)
 	}
 	if (r < 0) {
 		if (r == -EEXIST)
-			setup_err(&e, r,
+			setup_err(e, r,
 				  "the cgroup %s exists and is not this berth root's (%s): "
 				  "another root or engine made it",
 				  s->cgroup, s->paths.state_dir);
 		else
-			setup_err(&e, r, "create the container's cgroup%s%s: %m",
+			setup_err(e, r, "create the container's cgroup%s%s: %m",
 				  s->cgroup ? " " : "", s->cgroup ? s->cgroup : "");
 		/* Not ours: the clean-up of the failure must not touch it. */
 		free(s->cgroup);
 		s->cgroup = NULL;
-		start_failed(s, &e);
 		return r;
 	}
+	return 0;
+}
 
-	/* Limits go on before the container's first instruction: the init is
-	 * cloned straight into this cgroup. */
-	r = setup_limits(s->spec, s->cgroup, &e);
-	if (r >= 0)
-		r = supervisor_spawn(s, &e);
-	s->cgroup_fd = safe_close(s->cgroup_fd);
-	if (r == -ECANCELED) {
-		supervisor_abort(s);
-		return r;
-	}
-	if (r < 0) {
-		start_failed(s, &e);
-		return r;
-	}
-
-	log_debug("container %.12s runs as pid %d in cgroup %s", s->id, (int)s->pid, s->cgroup);
+/* What the running container needs of its spec, and what it leaves
+ * where others look for it: its log, its stop signal, the pid file, the
+ * control socket. */
+static void settle(Supervisor *s)
+{
+	int r;
 	if (!s->foreground) {
 		r = ctr_log_open(s);
 		if (r < 0)
@@ -373,7 +341,11 @@ static int run(Supervisor *s)
 	if (r < 0)
 		log_warning_errno(r, "control socket: %m; `berth stop` will kill the container "
 				     "directly");
+}
 
+/* The container runs: the DB, systemd and the CLI are told. */
+static void tell_running(Supervisor *s)
+{
 	/* --rm, and the command is over already (a short one): its row goes
 	 * at the end, a moment from now, and a `running` written first would
 	 * be a DB write no one can see (in the test VM, a tenth of such a
@@ -382,7 +354,7 @@ static int run(Supervisor *s)
 	bool over = s->auto_remove &&
 		    waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    si.si_pid != 0;
-	r = over ? 0 : supervisor_record_running(s);
+	int r = over ? 0 : supervisor_record_running(s);
 	s->start.start_lock_fd = safe_close(s->start.start_lock_fd);
 	if (r < 0) {
 		/* The DB could not be told; a container nobody can see must not
@@ -405,6 +377,55 @@ static int run(Supervisor *s)
 		} else
 			(void)sync_send(s->sync_fd, &m);
 	}
+}
+
+static int run(Supervisor *s)
+{
+	SetupError e;
+	int r;
+
+	if (arg_make_bundle && (r = make_bundle(s)) < 0) {
+		setup_err(&e, r, "create `%s`: %m", s->bundle);
+		start_failed(s, &e);
+		return r;
+	}
+
+	if (!arg_make_bundle)
+		hold_start_lock(s);
+
+	/* Our own messages go to supervisor.log from the start; the CLI hears
+	 * of failures through the sync socket. Our stdio stays as it is: a
+	 * foreground container inherits it. */
+	_cleanup_free_ char *logpath = NULL;
+	if (asprintf(&logpath, "%s/supervisor.log", s->bundle) >= 0) {
+		s->self_log_fd =
+			open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (s->self_log_fd >= 0)
+			log_set_fd(s->self_log_fd);
+	}
+
+	r = read_spec(s, &e);
+	if (r >= 0)
+		r = make_cgroup(s, &e);
+	/* Limits go on before the container's first instruction: the init is
+	 * cloned straight into this cgroup. */
+	if (r >= 0)
+		r = setup_limits(s->spec, s->cgroup, &e);
+	if (r >= 0)
+		r = supervisor_spawn(s, &e);
+	s->cgroup_fd = safe_close(s->cgroup_fd);
+	if (r == -ECANCELED) {
+		supervisor_abort(s);
+		return r;
+	}
+	if (r < 0) {
+		start_failed(s, &e);
+		return r;
+	}
+
+	log_debug("container %.12s runs as pid %d in cgroup %s", s->id, (int)s->pid, s->cgroup);
+	settle(s);
+	tell_running(s);
 	if (!s->foreground) {
 		s->sync_fd = safe_close(s->sync_fd);
 		/* Until the end: an idle supervisor holds no SQLite memory and
