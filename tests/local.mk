@@ -45,6 +45,7 @@ UNIT_TESTS = \
 	tests/unit/test-printable \
 	tests/unit/test-stdio-relay \
 	tests/unit/test-options \
+	tests/unit/test-container-setup \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -95,6 +96,10 @@ tests_unit_test_stdio_relay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_stdio_relay_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stdio_relay_LDADD = $(UNIT_LDADD)
 # A module of cli/, linked from libcli.a as berth links it.
+tests_unit_test_container_setup_SOURCES = tests/unit/test-container-setup.c
+tests_unit_test_container_setup_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/supervisor
+tests_unit_test_container_setup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_container_setup_LDADD = libcontainersetup.a $(UNIT_LDADD)
 tests_unit_test_options_SOURCES = tests/unit/test-options.c
 tests_unit_test_options_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
