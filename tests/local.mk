@@ -46,6 +46,7 @@ UNIT_TESTS = \
 	tests/unit/test-stdio-relay \
 	tests/unit/test-options \
 	tests/unit/test-container-setup \
+	tests/unit/test-ctr-log \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -100,6 +101,10 @@ tests_unit_test_container_setup_SOURCES = tests/unit/test-container-setup.c
 tests_unit_test_container_setup_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/supervisor
 tests_unit_test_container_setup_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_container_setup_LDADD = libcontainersetup.a $(UNIT_LDADD)
+tests_unit_test_ctr_log_SOURCES = tests/unit/test-ctr-log.c
+tests_unit_test_ctr_log_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
+tests_unit_test_ctr_log_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS)
+tests_unit_test_ctr_log_LDADD = libsupervisor.a libcontainersetup.a $(UNIT_LDADD) $(LIBUV_LIBS)
 tests_unit_test_options_SOURCES = tests/unit/test-options.c
 tests_unit_test_options_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)

@@ -24,7 +24,7 @@
 #define PROCESS_OK "\"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\"}"
 #define ROOT_OK "\"root\": {\"path\": \"rootfs\"}"
 #define TOP(x) "{\"ociVersion\": \"1.1.0\", " PROCESS_OK ", " ROOT_OK x "}"
-#define OVERLAY(lower)                                                                  \
+#define OVERLAY(lower)                                                                           \
 	", \"annotations\": {\"" ANNOTATION_LOWERDIR "\": \"" lower "\", \"" ANNOTATION_UPPERDIR \
 	"\": \"upper\", \"" ANNOTATION_WORKDIR "\": \"work\"}"
 
@@ -69,7 +69,8 @@ static void test_setup_err_cuts_a_long_message_to_one_message(void **state)
 
 static void test_the_plan_resolves_the_root_and_the_overlay_against_the_bundle(void **state)
 {
-	_cleanup_(spec_freep) ContainerSpec *s = spec(TOP(OVERLAY("../../layers/a:../../layers/b")));
+	_cleanup_(spec_freep) ContainerSpec *s =
+		spec(TOP(OVERLAY("../../layers/a:../../layers/b")));
 	InitPlan plan;
 	SetupError e;
 	assert_int_equal(init_plan_prepare(&plan, s, "/r/containers/c", false, &e), 0);
@@ -93,7 +94,8 @@ static void test_a_throwaway_container_gets_a_volatile_overlay(void **state)
 	InitPlan plan;
 	SetupError e;
 	assert_int_equal(init_plan_prepare(&plan, s, "/b", true, &e), 0);
-	assert_string_equal(plan.overlay_data, "lowerdir=/l,upperdir=/b/upper,workdir=/b/work,volatile");
+	assert_string_equal(plan.overlay_data,
+			    "lowerdir=/l,upperdir=/b/upper,workdir=/b/work,volatile");
 	assert_string_equal(plan.overlay_data + plan.overlay_volatile, ",volatile");
 	init_plan_done(&plan);
 }
@@ -110,10 +112,11 @@ static void test_an_overlay_longer_than_a_page_is_refused_by_name(void **state)
 		strcpy(lower + n, layer);
 		n += strlen(layer);
 	}
-	assert_true(asprintf(&json, TOP(", \"annotations\": {\"%s\": \"%s\", \"%s\": \"u\", "
-					"\"%s\": \"w\"}"),
-			     ANNOTATION_LOWERDIR, lower, ANNOTATION_UPPERDIR, ANNOTATION_WORKDIR) >=
-		    0);
+	assert_true(asprintf(&json,
+			     TOP(", \"annotations\": {\"%s\": \"%s\", \"%s\": \"u\", "
+				 "\"%s\": \"w\"}"),
+			     ANNOTATION_LOWERDIR, lower, ANNOTATION_UPPERDIR,
+			     ANNOTATION_WORKDIR) >= 0);
 	_cleanup_(spec_freep) ContainerSpec *s = spec(json);
 	InitPlan plan;
 	SetupError e;
@@ -125,23 +128,24 @@ static void test_an_overlay_longer_than_a_page_is_refused_by_name(void **state)
 
 static void test_an_unknown_mount_option_is_refused_by_name(void **state)
 {
-	_cleanup_(spec_freep) ContainerSpec *s = spec(
-		TOP(", \"mounts\": [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": "
-		    "\"/tmp\", \"options\": [\"rbind\", \"frobnicate\"]}]"));
+	_cleanup_(spec_freep) ContainerSpec *s =
+		spec(TOP(", \"mounts\": [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": "
+			 "\"/tmp\", \"options\": [\"rbind\", \"frobnicate\"]}]"));
 	InitPlan plan;
 	SetupError e;
 	assert_int_equal(init_plan_prepare(&plan, s, "/b", false, &e), -EINVAL);
-	assert_string_equal(e.msg, "mount at `/x`: option `frobnicate` is not known for a bind mount");
+	assert_string_equal(e.msg,
+			    "mount at `/x`: option `frobnicate` is not known for a bind mount");
 	init_plan_done(&plan);
 }
 
 static void test_a_bind_mount_is_recursive_unless_it_says_bind(void **state)
 {
-	_cleanup_(spec_freep) ContainerSpec *s = spec(
-		TOP(", \"mounts\": [{\"destination\": \"/a\", \"type\": \"bind\", \"source\": "
-		    "\"/tmp\"}, {\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"/tmp\", "
-		    "\"options\": [\"bind\", \"ro\"]}, {\"destination\": \"/sys/fs/cgroup\", "
-		    "\"type\": \"cgroup\", \"source\": \"cgroup\"}]"));
+	_cleanup_(spec_freep) ContainerSpec *s = spec(TOP(
+		", \"mounts\": [{\"destination\": \"/a\", \"type\": \"bind\", \"source\": "
+		"\"/tmp\"}, {\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"/tmp\", "
+		"\"options\": [\"bind\", \"ro\"]}, {\"destination\": \"/sys/fs/cgroup\", "
+		"\"type\": \"cgroup\", \"source\": \"cgroup\"}]"));
 	InitPlan plan;
 	SetupError e;
 	assert_int_equal(init_plan_prepare(&plan, s, "/b", false, &e), 0);
@@ -176,7 +180,8 @@ int main(void)
 		cmocka_unit_test(test_setup_err_fills_the_error_and_leaves_errno_alone),
 		cmocka_unit_test(test_setup_err_takes_errno_before_formatting),
 		cmocka_unit_test(test_setup_err_cuts_a_long_message_to_one_message),
-		cmocka_unit_test(test_the_plan_resolves_the_root_and_the_overlay_against_the_bundle),
+		cmocka_unit_test(
+			test_the_plan_resolves_the_root_and_the_overlay_against_the_bundle),
 		cmocka_unit_test(test_a_throwaway_container_gets_a_volatile_overlay),
 		cmocka_unit_test(test_an_overlay_longer_than_a_page_is_refused_by_name),
 		cmocka_unit_test(test_an_unknown_mount_option_is_refused_by_name),
