@@ -329,12 +329,7 @@ _noreturn_ static void join_child(const SetupJoin *j)
 		setup_err(&e, -errno, "join the container's user namespace: %m");
 		goto fail;
 	}
-	sigset_t none;
-	sigemptyset(&none);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	process_reset_signals();
 	/* A session of its own: a terminal's Ctrl-C reaches this process, and
 	 * the caller passes it on once, instead of it hitting both. */
 	(void)setsid();

@@ -74,6 +74,9 @@ int loopback_up(void);
 
 /* process.c */
 int process_apply_identity(const ProcessIdentity *id, SetupError *e);
+/* Default dispositions and an empty mask: the caller of clone() blocked
+ * every signal around it, and a command starts clean. */
+void process_reset_signals(void);
 /* Closes every fd above 2 but keep1 and keep2 (-1: none). */
 void process_close_fds(int keep1, int keep2);
 /* chdir() to cwd resolved inside our root (made if create). */

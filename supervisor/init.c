@@ -179,12 +179,7 @@ _Noreturn void container_init(const InitPlan *plan)
 
 	/* The supervisor blocked signals around clone(); the command starts
 	 * with a clean mask and default dispositions. */
-	sigset_t none;
-	sigemptyset(&none);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	process_reset_signals();
 
 	for (int i = 0; i < 3; i++)
 		if (plan->stdio[i] >= 0 && plan->stdio[i] != i && dup2(plan->stdio[i], i) < 0)

@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -140,6 +141,16 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 		return setup_err(e, -errno, "load the seccomp filter: %m");
 	}
 	return 0;
+}
+
+void process_reset_signals(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 void process_close_fds(int keep1, int keep2)

@@ -133,12 +133,12 @@ int main(void)
 	/* What ctr_log_report_drops() says goes to stderr, not to the test's
 	 * TAP output. */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_each_line_is_stamped_and_marked_full_or_partial,
-						make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(
+			test_each_line_is_stamped_and_marked_full_or_partial, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_past_its_cap_the_log_rotates_once, make_dir,
 						remove_dir),
-		cmocka_unit_test_setup_teardown(test_output_the_log_cannot_take_is_counted, make_dir,
-						remove_dir),
+		cmocka_unit_test_setup_teardown(test_output_the_log_cannot_take_is_counted,
+						make_dir, remove_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
