@@ -166,7 +166,7 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	int cpu = sched_getcpu();
 	if (cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof(away), &away) == 0) {
 		CPU_CLR(cpu, &away);
-		pin = CPU_COUNT(&away) > 0 && !getenv("NOPIN");
+		pin = CPU_COUNT(&away) > 0 && !getenv("BERTH_NO_PIN");
 	}
 	SyncMsg failed = { .type = SYNC_ERROR, .exit_code = EXIT_BERTH_ERROR };
 	snprintf(failed.msg, sizeof(failed.msg), "start %s: ", sup);

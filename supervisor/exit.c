@@ -8,7 +8,6 @@
  * its connection from the first write to the last). */
 
 #include <inttypes.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -220,14 +219,6 @@ static void finish_removed(Supervisor *s)
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 
 	destroy_cgroup(s);
-	/* Removing the files is nobody's wait, but on a disk with online
-	 * discard it keeps this process waking for a few ms. As SCHED_IDLE
-	 * it leaves its CPU to any other work, and the scheduler counts that
-	 * CPU as idle when it places a new process (the next container's
-	 * supervisor, say). Only this step: the ones above take locks (the
-	 * DB's, cgroup_mutex, namespace_sem) that others wait for. */
-	struct sched_param idle = { 0 };
-	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
 	remove_files(s, trash ? trash : s->bundle);
 	if (r == -ENOSPC) {
 		/* A full disk: the container's files made room. */
