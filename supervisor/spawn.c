@@ -40,8 +40,12 @@ static int container_stdio(Supervisor *s, int in[2], int ret_stdio[3], SetupErro
 		return 0;
 	}
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(s->out_pipe, O_CLOEXEC) < 0 ||
-	    pipe2(s->err_pipe, O_CLOEXEC) < 0)
-		return setup_err(e, -errno, "make the container's stdio pipes: %m");
+	    pipe2(s->err_pipe, O_CLOEXEC) < 0) {
+		int r = setup_err(e, -errno, "make the container's stdio pipes: %m");
+		close_pairp(&s->out_pipe);
+		s->out_pipe[0] = s->out_pipe[1] = -EBADF;
+		return r;
+	}
 	in[1] = safe_close(in[1]);
 	ret_stdio[0] = in[0];
 	ret_stdio[1] = s->out_pipe[1];
