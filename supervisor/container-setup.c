@@ -170,7 +170,6 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 		.userns_fd = TAKE_FD(userns[0]),
 		.tty_master = -EBADF,
 		.caps = plan.identity.cap_effective,
-		.netns_late = netns_late,
 	};
 	return 0;
 }

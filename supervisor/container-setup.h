@@ -94,13 +94,12 @@ typedef struct {
 typedef struct {
 	pid_t pid;
 	int pidfd;
-	int release_fd;  /* the init reads the seccomp filter, then one byte, from it */
-	int error_fd;    /* the exec error pipe: its end of file says the command runs */
-	int console_fd;  /* a terminal: the init sends its pty master over it */
-	int userns_fd;   /* --userns: the init asks for its id maps over it */
-	int tty_master;  /* a terminal: the pty master, once setup_wait_exec() has it */
-	uint64_t caps;   /* the init's effective capabilities, which the filter depends on */
-	bool netns_late; /* the init gets its network namespace from params.netns */
+	int release_fd; /* the init reads the seccomp filter, then one byte, from it */
+	int error_fd;   /* the exec error pipe: its end of file says the command runs */
+	int console_fd; /* a terminal: the init sends its pty master over it */
+	int userns_fd;  /* --userns: the init asks for its id maps over it */
+	int tty_master; /* a terminal: the pty master, once setup_wait_exec() has it */
+	uint64_t caps;  /* the init's effective capabilities, which the filter depends on */
 } SetupProcess;
 #define SETUP_PROCESS_INIT                                                                       \
 	{                                                                                        \
