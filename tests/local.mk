@@ -111,6 +111,12 @@ tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_options_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
 
+# One fragment a group of modules: the unit tests of cli/'s image code,
+# of the rest of cli/, and of supervisor/. Each appends to UNIT_TESTS.
+include tests/unit/cli-images.mk
+include tests/unit/cli.mk
+include tests/unit/supervisor.mk
+
 SYSTEM_TESTS = \
 	tests/system/01-build.sh \
 	tests/system/10-run.sh \
