@@ -28,6 +28,8 @@ fi
 args=("$@")
 ((${#args[@]})) || args=(run --rm busybox true)
 stdin=${AB_STDIN:-/dev/null}
+# Each build runs the berth-supervisor beside it.
+unset BERTH_SUPERVISOR
 
 work=$(mktemp -d /tmp/berth-ab.XXXXXX)
 cleanup()

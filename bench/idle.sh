@@ -25,13 +25,18 @@ berth_supervisors()
 	sqlite3 -readonly "$1/state.db" "SELECT supervisor_pid FROM containers WHERE state = 'running'"
 }
 
-# start_berth ROOT N: start N detached sleep containers; prints seconds.
+# start_berth ROOT N [BUILD]: start N detached sleep containers (with the
+# berth of build folder BUILD if given); prints seconds.
 start_berth()
 {
-	local root=$1 n=$2 i t0 t1
+	local root=$1 n=$2 i t0 t1 bin=$BERTH sup=$BERTH_SUPERVISOR
+	if [ -n "${3:-}" ]; then
+		bin=$3/berth
+		sup=$3/berth-supervisor
+	fi
 	t0=$EPOCHREALTIME
 	for ((i = 0; i < n; i++)); do
-		timeout 60 "$BERTH" --root "$root" run -d busybox sleep 100000 >/dev/null ||
+		BERTH_SUPERVISOR=$sup timeout 60 "$bin" --root "$root" run -d busybox sleep 100000 >/dev/null ||
 			die "berth run -d failed after $i containers"
 	done
 	t1=$EPOCHREALTIME
@@ -86,6 +91,24 @@ section_idle()
 	t1=$EPOCHREALTIME
 	local rm_secs berth_max=$have
 	rm_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+
+	if [ -n "$BENCH_BASELINE" ]; then
+		# The baseline build, the same counts, in its own root (which
+		# has its busybox image from bench_setup).
+		have=0
+		for n in $counts; do
+			secs=$(start_berth "$BASE_BR" $((n - have)) "$BENCH_BASELINE")
+			local started=$((n - have))
+			have=$n
+			sleep 2
+			pids=$(berth_supervisors "$BASE_BR")
+			[ "$(wc -w <<< "$pids")" = "$n" ] || die "expected $n running baseline containers, the DB has $(wc -w <<< "$pids")"
+			# shellcheck disable=SC2086
+			read -r rss pss <<< "$(mem_kb $pids)"
+			md "| berth baseline ($(base_describe)) | $n | $secs (+$started) | $(awk -v s="$secs" -v n="$started" 'BEGIN { printf "%.1f", s * 1000 / n }') | $(kb_mb "$rss") | $(kb_mb "$pss") | $((rss / n)) | $((pss / n)) |"
+		done
+		bb rm -f --all >/dev/null
+	fi
 
 	if [ "$PODMAN_OK" = 1 ]; then
 		have=0

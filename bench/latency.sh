@@ -29,6 +29,13 @@ section_latency()
 	CMD[runc]="$nsr runc --root $WORK/runc-state --rootless=true run -b $WORK/bundle bench-runc"
 	CMD[crun]="$nsc crun --root $WORK/crun-state --cgroup-manager=disabled run -b $WORK/bundle bench-crun"
 	local tools=(true unshare bwrap bwrap_all berth nsenter runc crun)
+	if [ -n "$BENCH_BASELINE" ]; then
+		# Both through env(1), which sets each one's supervisor: the
+		# same extra exec on either side.
+		CMD[berth]="env BERTH_SUPERVISOR=$BERTH_SUPERVISOR $BERTH --root $BR run --rm busybox /bin/true"
+		CMD[berth_base]="env BERTH_SUPERVISOR=$BENCH_BASELINE/berth-supervisor $BASE_BERTH --root $BASE_BR run --rm busybox /bin/true"
+		tools+=(berth_base)
+	fi
 	if [ "$PODMAN_OK" = 1 ]; then
 		CMD[podman]="${PODMAN[*]} run --rm ${PODMAN_RUN[*]} localhost/berth-bench-busybox /bin/true"
 		SLOW[podman]=1
@@ -52,6 +59,7 @@ section_latency()
 		[nsenter]="\`nsenter -m /bin/true\`: entering runc's/crun's namespace; minus the row above, it is the extra paid by the rows below"
 		[runc]="\`runc --rootless=true run\`, bundle with the 6 namespaces, read-only root"
 		[crun]="\`crun --cgroup-manager=disabled run\`, same bundle"
+		[berth_base]="the same, by the baseline build ($(base_describe))"
 		[podman]="\`podman run --rm --network none --cgroups disabled\` (crun), own storage, image imported from the rootfs"
 	)
 	md "## 1. Start-to-exit latency of \`/bin/true\`"
@@ -67,6 +75,11 @@ section_latency()
 		md "| $t | ${what[$t]} | $m | $p25–$p75 | $(round_range "$WORK/times/$t.rounds") | $(ratio "$m" "$m_bwrap") | $(ratio "$m" "$m_runc") | $(peak_rss_kb "${CMD[$t]}") | $net |"
 	done
 	md ""
+	if [ -n "$BENCH_BASELINE" ]; then
+		read -r m lo hi n <<< "$(round_ratios berth berth_base)"
+		md "This build against the baseline ($(base_describe)): median of the $n round ratios **×$m** (rounds from ×$lo to ×$hi); each round's \`berth\` median over its \`berth_base\` median."
+		md ""
+	fi
 	md "n = $(stats "$WORK/times/berth" | cut -d' ' -f4) runs per fast tool, $(stats "$WORK/times/${tools[-1]}" | cut -d' ' -f4) for ${tools[-1]}. Load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
 	if [ "$PODMAN_OK" != 1 ]; then
 		md ""

@@ -15,6 +15,13 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-20}
 BENCH_RUNS=${BENCH_RUNS:-10}
 BENCH_RUNS_SLOW=${BENCH_RUNS_SLOW:-3}
 
+# BENCH_BASELINE: the build folder of another berth (its berth and
+# berth-supervisor), measured beside this one in the latency and idle
+# sections: a change against the build before it, in one run.
+BENCH_BASELINE=${BENCH_BASELINE:-}
+BASE_BERTH=
+BASE_BR=         # the baseline's private --root
+
 WORK=
 ROOTFS=
 BR=              # berth's private --root
@@ -28,6 +35,9 @@ log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 b() { timeout 120 "$BERTH" --root "$BR" "$@"; }
+base_describe() { git -C "$BENCH_BASELINE" describe --always --dirty 2>/dev/null || echo "$BENCH_BASELINE"; }
+# The baseline build, with its own supervisor.
+bb() { BERTH_SUPERVISOR=$BENCH_BASELINE/berth-supervisor timeout 120 "$BASE_BERTH" --root "$BASE_BR" "$@"; }
 
 # ---------------------------------------------------------------- set-up
 
@@ -93,6 +103,13 @@ bench_setup()
 	# static busybox. Every other runtime uses this folder (read-only),
 	# podman an image imported from a tar of it.
 	b image create busybox >/dev/null
+	if [ -n "$BENCH_BASELINE" ]; then
+		BASE_BERTH=$BENCH_BASELINE/berth
+		[ -x "$BASE_BERTH" ] && [ -x "$BENCH_BASELINE/berth-supervisor" ] ||
+			die "BENCH_BASELINE=$BENCH_BASELINE has no berth and berth-supervisor: build it first"
+		BASE_BR=$WORK/base
+		bb image create busybox >/dev/null
+	fi
 	ROOTFS=$(b image list --format json | jq -r '.[] | select(.name=="busybox") | .layers[0]')
 	[ -x "$ROOTFS/bin/busybox" ] || die "no busybox rootfs at $ROOTFS"
 	touch "$WORK/rootfs.stamp"
@@ -193,6 +210,7 @@ bench_cleanup()
 	# early `berth rm` fail once and left podman's containers behind).
 	set +e
 	log "cleaning up"
+	[ -n "$BASE_BR" ] && [ -d "$BASE_BR" ] && bb rm -f --all >/dev/null 2>&1
 	if [ -n "$BR" ] && [ -d "$BR" ]; then
 		timeout 300 "$BERTH" --root "$BR" rm -f --all >/dev/null 2>&1 || true
 		for extra in "$WORK"/berth-*; do
@@ -265,6 +283,15 @@ stats()
 }
 
 median_ms() { stats "$1" | cut -d' ' -f1; }
+
+# round_ratios A B: "median min max n" of the per-round medians of tool A
+# divided by those of tool B, the same round's against each other.
+round_ratios()
+{
+	paste "$WORK/times/$1.rounds" "$WORK/times/$2.rounds" | awk '{ print $1 / $2 }' | sort -g |
+		awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.3f %.3f %.3f %d\n", m, v[1], v[NR], NR }'
+}
 
 # Range of the per-round medians, a direct view of the noise between rounds.
 round_range()

@@ -2,10 +2,12 @@
 # installs what is missing with apt-get). Results go to bench/results/.
 # Timing never enters a pass/fail test: `make check` does not run these.
 #   make bench [BENCH_SECTIONS="latency cycle idle cli throughput"]
+#              [BENCH_BASELINE=BUILD-FOLDER]  another build beside this one
 #   make bench-profile   where the time of `berth run --rm` goes
 #   make bench-vm        latency against crun and runc inside the test VM,
 #                        where they run with their cgroup v2 manager
 BENCH_ENV = \
+	BENCH_BASELINE="$(BENCH_BASELINE)" \
 	BERTH="$(abs_top_builddir)/berth" \
 	BERTH_SUPERVISOR="$(abs_top_builddir)/berth-supervisor" \
 	$(NULL)
