@@ -84,11 +84,11 @@ untraced=$(jq '.results[0].median * 1000' "$WORK/untraced.json")
 
 declare -A desc=(
 	[supervisor_exec]="CLI: exec, dynamic linking, arguments, id; forks a child, which leaves the session and vfork()s the supervisor's exec"
-	[go_sent]="CLI: DB open (first reader: -shm reset, WAL index, schema), image look-up, configuration; SYNC_GO with config.json in a memfd. Beside it the supervisor starts (static PIE, C library), makes the netns, berth-stage copy, cgroup, takes a spare folder"
+	[go_sent]="CLI: DB open (first reader: -shm reset, WAL index, schema), image look-up, configuration; SYNC_GO with config.json in a memfd. Beside it the supervisor starts (static PIE, C library), berth-stage copy, cgroup, takes a spare folder"
 	[commit_sent]="CLI: INSERT of the row, SYNC_COMMIT"
 	[container_clone3]="supervisor: SYNC_GO read, configuration parsed, init plan; clone3() with five namespaces into the cgroup"
 	[overlay_mount]="init: signals, stdio, setsid, / a slave; beside it the supervisor: seccomp filter (cached), device program, config.json, DB connection, control socket"
-	[pivot_root]="init: the overlay mount, then /proc /dev /dev/pts /dev/shm /dev/mqueue /sys (after joining the netns) /sys/fs/cgroup /tmp, device nodes"
+	[pivot_root]="init: the overlay mount, then /proc /dev /dev/pts /dev/shm /dev/mqueue /sys /sys/fs/cgroup /tmp, device nodes"
 	[exec_stage]="init: pivot_root, masked and read-only paths, waits for the commit byte (and the seccomp filter), identity, capabilities, seccomp; execveat() of the sealed berth-stage"
 	[exec_true]="berth-stage: execve() of the command"
 	[running_sent]="supervisor: EOF on the error pipe, UPDATE to running, SYNC_RUNNING"
@@ -162,9 +162,9 @@ if command -v perf >/dev/null && perf record -o "$WORK/perf.test" -e cpu-clock -
 		"exc_page_fault|page faults: dynamic loading, copy-on-write after fork/clone, first touches" \
 		"_dl_start_user|user-space dynamic linking and relocation (ld.so) of the CLI and its libraries" \
 		"__x64_sys_execve|execve in the kernel (berth, berth-supervisor, /bin/true)" \
-		"kernel_clone|fork/vfork/clone3 in the kernel (the CLI's child, its vfork, the netns thread, the container)" \
+		"kernel_clone|fork/vfork/clone3 in the kernel (the CLI's child, its vfork, the container)" \
 		"copy_namespaces|  of which: new namespaces" \
-		"copy_net_ns|the network namespace (made by the supervisor's thread with unshare())" \
+		"copy_net_ns|the network namespace (clone3 of the container)" \
 		"__x64_sys_mount|mount(2): overlay, /proc, /dev, /sys, masks" \
 		"__x64_sys_fdatasync|fdatasync(2) by SQLite (WAL checkpoints, after the reply)" \
 		"__x64_sys_unlinkat|unlinkat(2): emptying the folder for the spare slot" \

@@ -79,7 +79,6 @@ typedef struct {
 	bool auto_remove;
 	const char *pidfile; /* absolute, or NULL */
 	bool make_bundle;    /* the supervisor makes the container's folder */
-	bool new_netns;      /* the container gets a network namespace of its own */
 	const char *
 		rootfs; /* its layers (absolute), ':'-separated: one gone is what a failure reports */
 	StdioRelay *stdio; /* foreground: opened by supervisor_start(), relayed by attach_wait() */

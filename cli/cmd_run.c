@@ -1014,14 +1014,12 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	char id[65];
 	if ((r = random_hex(id, CONTAINER_ID_LEN)) < 0)
 		return log_error_errno(r, "random: %m");
-	const char *net = o.ns_mode[NS_NETWORK];
 	_cleanup_(stdio_relay_end) StdioRelay stdio = STDIO_RELAY_INIT;
 	LaunchParams lp = { .id = id,
 			    .foreground = !o.detach,
 			    .auto_remove = o.auto_remove,
 			    .pidfile = pidfile,
 			    .make_bundle = !wants_userns(&o),
-			    .new_netns = !net || !streq(net, "host"),
 			    .stdio = o.detach ? NULL : &stdio };
 	_cleanup_close_ int sync_fd = -EBADF, tty = -EBADF;
 	/* The supervisor starts (and prepares what it can) while we prepare

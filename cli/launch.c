@@ -145,8 +145,6 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	}
 	if (p->make_bundle)
 		argv[a++] = (char *)"--make-bundle";
-	if (p->new_netns)
-		argv[a++] = (char *)"--new-netns";
 	argv[a] = NULL;
 
 	/* fork(), not posix_spawn(): posix_spawn() shares our memory with the

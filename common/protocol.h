@@ -19,8 +19,7 @@
  * with the CLI's work: the sealed copy of berth-stage, the device cgroup
  * program, the default seccomp filter, and what is named by the id alone,
  * which the supervisor takes down again should no SYNC_COMMIT come: the
- * container's cgroup, its folder (--make-bundle) and a network namespace
- * (--new-netns). The CLI sends SYNC_GO as soon as it has the container's
+ * container's cgroup and its folder (--make-bundle). The CLI sends SYNC_GO as soon as it has the container's
  * configuration, and records the container in the DB while the supervisor
  * clones the init and the init mounts its root (`start`, whose row exists
  * and is claimed, sends SYNC_GO and SYNC_COMMIT at once); the init execs the
@@ -78,7 +77,7 @@ typedef struct {
 #define EXIT_NOT_FOUND 127
 
 /* The supervisor's command line: berth-supervisor --root DIR --id ID
- * --sync-fd N [--foreground] [--rm] [--make-bundle] [--new-netns]
+ * --sync-fd N [--foreground] [--rm] [--make-bundle]
  * [--pidfile F] [--debug].
  * Internal: only berth starts it. */
 

@@ -126,16 +126,6 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	for (int t = 0; t < _NS_MAX; t++)
 		if (spec->namespaces[t].enabled && !spec->namespaces[t].path && t != NS_USER)
 			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
-	/* A network namespace a thread of ours is making (netns.c): the init
-	 * is cloned without one, and receives that one from the thread. */
-	bool netns_late = (flags & CLONE_NEWNET) && p->netns && p->netns->started;
-	if (netns_late) {
-		plan.netns_sock = p->netns->sock[1];
-		plan.netns_peer = p->netns->sock[0];
-		flags &= ~(uint64_t)CLONE_NEWNET;
-	} else if (p->netns)
-		(void)netns_prep_done(p->netns); /* not wanted */
-
 	r = join_namespaces(spec, e);
 	if (r < 0)
 		return r;
@@ -158,8 +148,6 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
 		return setup_err(e, pid, "create the container process: %m");
-	if (netns_late)
-		p->netns->sock[1] = safe_close(p->netns->sock[1]);
 
 	*ret = (SetupProcess){
 		.pid = pid,

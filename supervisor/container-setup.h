@@ -26,13 +26,12 @@
  *
  * The files behind it: container-setup.c (this), init.c (the init,
  * between clone() and execve()), rootfs.c, process.c (what every process
- * entering the container goes through last, also exec's), clone.c,
- * netns.c and stage-memfd.c; their shared types are in init-plan.h.
+ * entering the container goes through last, also exec's), clone.c and
+ * stage-memfd.c; their shared types are in init-plan.h.
  * docs/architecture.md shows the whole path. */
 
 #include <errno.h>
 #include <linux/filter.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,25 +51,6 @@ typedef InitError SetupError;
  * it before any formatting. No allocation, so the init can use it. */
 _printf_(3, 4) int setup_err(SetupError *e, int r, const char *fmt, ...);
 
-/* A network namespace made by a thread of ours (netns.c) while the rest is
- * prepared: it sends it down sock[0], and the init receives it from
- * sock[1]. Its own rule: the init is then cloned while this thread may
- * run, so nothing between clone() and execve() may take a lock of the C
- * library (init.c). */
-typedef struct {
-	pthread_t thread;
-	bool started;
-	int sock[2];
-	int result; /* the thread's: 0, or a negative errno */
-} NetnsPrep;
-#define NETNS_PREP_INIT                    \
-	{                                  \
-		.sock = { -EBADF, -EBADF } \
-	}
-void netns_prep_start(NetnsPrep *p);
-/* Waits for the thread, if any, and closes both ends; its result. */
-int netns_prep_done(NetnsPrep *p);
-
 /* The sealed memfd copy of berth-stage (stage.c), which execs every
  * command: made ahead by a caller that has time to spare, or by
  * setup_spawn(). */
@@ -87,7 +67,6 @@ typedef struct {
 	int cgroup_fd; /* the container's cgroup (common/cgroup.h), which the init is cloned into */
 	int stdio[3];  /* without a terminal: the command's stdin, stdout and stderr */
 	int stage_fd;  /* berth-stage's sealed copy made ahead (taken), or -EBADF */
-	NetnsPrep *netns; /* a network namespace under way, or NULL */
 } SetupParams;
 
 /* What setup_spawn() hands back: owns every descriptor in it. */

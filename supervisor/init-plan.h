@@ -35,8 +35,6 @@ typedef struct {
 	ProcessIdentity identity; /* its seccomp filter comes on release_fd */
 	int join_cgroup_fd;       /* clone() fallback: the cgroup the init joins itself */
 	bool unshare_cgroupns;    /* ... and then its cgroup namespace to create */
-	int netns_sock;           /* where a new network namespace comes from (netns.c) */
-	int netns_peer;           /* the supervisor's end of it, which the init closes */
 	int release_fd;           /* the seccomp filter, then a byte that lets the command run */
 	int release_peer;         /* the supervisor's end of it, which the init closes */
 } InitPlan;
@@ -69,8 +67,6 @@ _Noreturn void container_init(const InitPlan *plan);
  * false: the child has to join cgroup_fd, then unshare its cgroup
  * namespace, itself. */
 pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_joined);
-
-int loopback_up(void);
 
 /* process.c */
 int process_apply_identity(const ProcessIdentity *id, SetupError *e);

@@ -4,12 +4,10 @@
 /* The container init: the code between clone() and execve(). It runs as
  * pid 1 of the new PID namespace, already inside every new namespace and
  * the container's cgroup (CLONE_INTO_CGROUP; the clone() fallback joins
- * both first thing, below). The supervisor may have a second thread when
- * it clones (the one making the network namespace, netns.c), which this
- * copy does not have: nothing here allocates or takes a C library lock,
- * and the ids are set with the system calls, not with the wrappers that
- * signal every thread (process.c). Every failure goes back to the
- * supervisor through the error pipe as an errno and one line. */
+ * both first thing, below). Nothing here allocates: a failure is
+ * formatted into a SetupError on the stack, so that reporting it cannot
+ * fail too, and goes back to the supervisor through the error pipe as an
+ * errno and one line. */
 
 #include <fcntl.h>
 #include <grp.h>
@@ -117,16 +115,26 @@ static int read_seccomp(int fd, ProcessIdentity *id)
 	return 0;
 }
 
-/* A network namespace of the container's own: its loopback up (one the
- * supervisor's thread made has it up already), and its sysctls. */
+static int loopback_up(void)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
+}
+
+/* A network namespace of the container's own: its loopback up, and its
+ * sysctls. */
 static int init_network(const InitPlan *plan)
 {
-	/* One the supervisor's thread made has it up already. */
-	if (plan->netns_sock < 0) {
-		int r = loopback_up();
-		if (r < 0)
-			return r;
-	}
+	int r = loopback_up();
+	if (r < 0)
+		return r;
 	/* ping without CAP_NET_RAW, through ICMP datagram sockets, as
 	 * Docker and Podman allow in a container's own network. The
 	 * sysctl belongs to the network namespace we are in. */
@@ -154,10 +162,8 @@ _Noreturn void container_init(const InitPlan *plan)
 	SetupError err;
 	int r;
 
-	/* Our copy of the supervisor's end of the network namespace socket:
-	 * without it, the supervisor closing its own is an end of file. */
-	if (plan->netns_peer >= 0)
-		close(plan->netns_peer);
+	/* Our copy of the supervisor's end of the release socket: without
+	 * it, the supervisor closing its own is an end of file. */
 	if (plan->release_peer >= 0)
 		close(plan->release_peer);
 
@@ -188,8 +194,6 @@ _Noreturn void container_init(const InitPlan *plan)
 		init_fail_step(plan, -errno, "setsid");
 
 	r = rootfs_setup(plan, &err);
-	if (r >= 0)
-		r = netns_join(plan, &err); /* if no /sys mount did already */
 	if (r < 0)
 		init_fail(plan, &err);
 	if (plan->console_fd >= 0) {
@@ -246,8 +250,7 @@ _Noreturn void container_init(const InitPlan *plan)
 #define INIT_PLAN_INIT                                                                             \
 	{                                                                                          \
 		.error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF, .stage_fd = -EBADF, \
-		.join_cgroup_fd = -EBADF, .netns_sock = -EBADF, .netns_peer = -EBADF,              \
-		.release_fd = -EBADF, .release_peer = -EBADF, .stdio = {                           \
+		.join_cgroup_fd = -EBADF, .release_fd = -EBADF, .release_peer = -EBADF, .stdio = { \
 			-EBADF,                                                                    \
 			-EBADF,                                                                    \
 			-EBADF                                                                     \

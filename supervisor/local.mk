@@ -11,7 +11,6 @@ libcontainersetup_a_SOURCES = \
 	supervisor/rootfs.c \
 	supervisor/rootfs.h \
 	supervisor/process.c \
-	supervisor/netns.c \
 	supervisor/stage-memfd.c \
 	$(NULL)
 libcontainersetup_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_INCLUDES)

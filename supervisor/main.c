@@ -37,7 +37,6 @@ static bool arg_rm = false;
 static bool arg_debug = false;
 static char *arg_pidfile = NULL;
 static bool arg_make_bundle = false;
-static bool arg_new_netns = false;
 
 static int parse_argv(int argc, char *argv[])
 {
@@ -50,7 +49,6 @@ static int parse_argv(int argc, char *argv[])
 		ARG_DEBUG,
 		ARG_PIDFILE,
 		ARG_MAKE_BUNDLE,
-		ARG_NEW_NETNS,
 	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
@@ -61,7 +59,6 @@ static int parse_argv(int argc, char *argv[])
 		{ "debug", no_argument, NULL, ARG_DEBUG },
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
 		{ "make-bundle", no_argument, NULL, ARG_MAKE_BUNDLE },
-		{ "new-netns", no_argument, NULL, ARG_NEW_NETNS },
 		{},
 	};
 	int c;
@@ -94,9 +91,6 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_MAKE_BUNDLE:
 			arg_make_bundle = true;
-			break;
-		case ARG_NEW_NETNS:
-			arg_new_netns = true;
 			break;
 		default:
 			return -EINVAL;
@@ -164,7 +158,6 @@ static void supervisor_abort(Supervisor *s)
 		s->pidfd = safe_close(s->pidfd);
 	}
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
-	netns_prep_done(&s->start.netns);
 	s->cgroup_fd = safe_close(s->cgroup_fd);
 	if (s->start.made_cgroup) {
 		int r = cgroup_destroy(s->cgroup, 5000);
@@ -206,9 +199,8 @@ static int make_bundle(Supervisor *s)
 }
 
 /* What needs nothing but the id is done while the CLI prepares the
- * container (protocol.h): the network namespace (--new-netns: by a thread,
- * started first since it takes longest), the sealed stage, the cgroup and
- * the folder (--make-bundle). The seccomp filter and the device program
+ * container (protocol.h): the sealed stage, the cgroup and the folder
+ * (--make-bundle). The seccomp filter and the device program
  * come after the clone (spawn.c): here they would hold SYNC_GO up. A
  * failure here is not reported; the same step is done again, and
  * reported, after SYNC_GO. Returns 1 on SYNC_GO (with the configuration
@@ -216,8 +208,6 @@ static int make_bundle(Supervisor *s)
  * CLI gave up, after taking down what was made. */
 static int prepare_and_wait(Supervisor *s)
 {
-	if (arg_new_netns)
-		netns_prep_start(&s->start.netns);
 	(void)stage_memfd(&s->start.stage_fd);
 	if (cgroup_container_path(s->id, &s->cgroup) >= 0 &&
 	    cgroup_create(s->cgroup, s->paths.state_dir, &s->cgroup_fd) >= 0)
@@ -472,7 +462,6 @@ int main(int argc, char *argv[])
 	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log.fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
 	s->tty_master = s->start.stage_fd = s->self_log_fd = -EBADF;
-	s->start.netns = (NetnsPrep)NETNS_PREP_INIT;
 	s->ev.ctl_fd = s->start.start_lock_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
@@ -497,7 +486,6 @@ int main(int argc, char *argv[])
 		r = 1; /* nothing to do */
 	if (r == 0)
 		r = run(s);
-	netns_prep_done(&s->start.netns);
 
 	safe_close(s->sync_fd);
 	safe_close(s->pidfd);

@@ -101,10 +101,10 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 	}
 
 	/* Supplementary groups first, then gid, then uid: each step needs
-	 * the privileges the next one drops. The system calls themselves: the
-	 * C library's wrappers apply them to every thread it knows of, and the
-	 * init is cloned from a supervisor that may have one more thread
-	 * (netns.c), which the init's copy of the library would wait for. */
+	 * the privileges the next one drops. The system calls themselves,
+	 * which change this process only: the C library's wrappers apply them
+	 * to every thread in its list, which a clone()d child inherits from
+	 * its parent as it was. */
 	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0) {
 		return setup_err(e, -errno, "setgroups: %m");
 	}

@@ -266,9 +266,6 @@ int rootfs_setup(const InitPlan *plan, SetupError *err)
 
 	bool have_dev = false;
 	for (size_t i = 0; i < plan->n_mounts; i++) {
-		/* sysfs shows the network devices of its mounter's namespace. */
-		if (streq(plan->mounts[i].fstype, "sysfs") && (r = netns_join(plan, err)) < 0)
-			return r;
 		r = mount_one(rootfd, &plan->mounts[i], err);
 		if (r < 0)
 			return r;

@@ -12,9 +12,6 @@
 int rootfs_setup(const InitPlan *plan, SetupError *err);
 int rootfs_pivot(const char *rootfs, SetupError *err);
 int rootfs_finish(const InitPlan *plan, SetupError *err);
-/* Joins the network namespace plan->netns_sock brings (netns.c), or, if
- * none comes, makes one. Before /sys is mounted; once. */
-int netns_join(const InitPlan *plan, SetupError *err);
 
 /* Opens path (absolute, inside the root at rootfd) without ever leaving
  * that root, creating it as a directory (or an empty file) when missing. */

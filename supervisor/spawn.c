@@ -99,8 +99,7 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 			  .bundle = s->bundle,
 			  .throwaway = s->auto_remove,
 			  .cgroup_fd = s->cgroup_fd,
-			  .stage_fd = TAKE_FD(s->start.stage_fd),
-			  .netns = &s->start.netns };
+			  .stage_fd = TAKE_FD(s->start.stage_fd) };
 	int r = container_stdio(s, in, p.stdio, e);
 	if (r < 0) {
 		safe_close(p.stage_fd);
@@ -153,8 +152,6 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 	 * told (a failure is said, and tried again, by run()). */
 	(void)control_listen(s);
 	r = setup_wait_exec(&proc, e);
-	/* The thread is done: the init had its namespace before /sys. */
-	(void)netns_prep_done(&s->start.netns);
 	if (r < 0) {
 		if (s->ev.ctl_fd >= 0) {
 			s->ev.ctl_fd = safe_close(s->ev.ctl_fd);

@@ -18,7 +18,6 @@
  * the start is over (main.c, spawn.c). */
 typedef struct {
 	int stage_fd;     /* berth-stage's sealed copy, made early */
-	NetnsPrep netns;  /* --new-netns: the network namespace, made early */
 	bool committed;   /* the DB row exists: SYNC_COMMIT came */
 	bool made_bundle; /* --make-bundle: the container's folder is ours */
 	char spare_slot;  /* ... and came from spare/<this> (spare.c), or 0 */

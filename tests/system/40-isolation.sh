@@ -23,10 +23,8 @@ t_match "and loopback is up" 'UP' "$(run_in 'ip link show lo')"
 t_is "loopback carries traffic (TCP over 127.0.0.1)" hello \
 	"$(run_in 'nc -l -p 4242 -e sh -c "cat > /tmp/got" & for i in $(seq 50); do echo hello | nc 127.0.0.1 4242 2>/dev/null && break; sleep 0.1; done; wait; cat /tmp/got')"
 
-# The network namespace is made by a thread of the supervisor while the
-# main thread prepares the clone (supervisor/netns.c): one per container,
-# never the supervisor's own, and the thread is gone by the time the
-# container runs.
+# One network namespace per container, never the supervisor's own, and
+# the supervisor single-threaded while it waits.
 a=$(berth run -d busybox sleep 30)
 b=$(berth run -d busybox sleep 30)
 pa=$(db "SELECT pid FROM containers WHERE id='$a'")
@@ -36,7 +34,7 @@ t_ok "two containers, two network namespaces" \
 	test "$(readlink /proc/"$pa"/ns/net)" != "$(readlink /proc/"$pb"/ns/net)"
 t_is "the supervisor stays in the host's network namespace" "$(readlink /proc/self/ns/net)" \
 	"$(readlink /proc/"$sup"/ns/net)"
-t_is "and is single-threaded again" 1 "$(ls /proc/"$sup"/task | wc -l)"
+t_is "and is single-threaded" 1 "$(ls /proc/"$sup"/task | wc -l)"
 t_is "a detached container's network has only loopback, up" "lo UP" \
 	"$(berth exec "$a" sh -c 'echo $(ls /sys/class/net) $(ip link show lo | grep -o "[<,]UP[,>]" | tr -d "<>,")')"
 berth rm -f "$a" "$b" >/dev/null
