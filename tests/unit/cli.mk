@@ -1,4 +1,11 @@
 # Unit tests of cli/'s modules other than the commands and the image code: one file a module,
 # tests/unit/test-MODULE.c, added to UNIT_TESTS here (tests/local.mk).
 if ENABLE_TESTS
+# Each links libcli.a as berth does, with cli/'s include row; cli-test.h
+# holds what they share (the error lines caught, a temporary root).
+UNIT_TESTS += tests/unit/test-resources
+tests_unit_test_resources_SOURCES = tests/unit/test-resources.c tests/unit/cli-test.h
+tests_unit_test_resources_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_resources_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_resources_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
