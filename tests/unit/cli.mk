@@ -13,4 +13,9 @@ tests_unit_test_mounts_SOURCES = tests/unit/test-mounts.c tests/unit/cli-test.h
 tests_unit_test_mounts_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_mounts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mounts_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-user
+tests_unit_test_user_SOURCES = tests/unit/test-user.c tests/unit/cli-test.h
+tests_unit_test_user_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_user_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_user_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
