@@ -100,20 +100,30 @@ static inline void test_remove_dir(char *dir)
 	free(dir);
 }
 
-/* A file of text at dir/name (folders on the way made). */
+/* "dir/name", newly allocated. */
+static inline char *test_path(const char *dir, const char *name)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+/* A file of text at dir/name (folders on the way made, dir too). */
 static inline void test_write_file(const char *dir, const char *name, const char *text)
 {
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	for (char *s = strchr(path + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
+	char *path = test_path(dir, name);
+	for (size_t i = 1; path[i]; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
 		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*s = '/';
+		path[i] = '/';
 	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write_all(fd, text, strlen(text)), 0);
 	close(fd);
+	free(path);
 }
 
 /* A Cli whose root is a new temporary folder (its state DB opened on

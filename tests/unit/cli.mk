@@ -18,4 +18,9 @@ tests_unit_test_user_SOURCES = tests/unit/test-user.c tests/unit/cli-test.h
 tests_unit_test_user_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_user_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_user_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-userns
+tests_unit_test_userns_SOURCES = tests/unit/test-userns.c tests/unit/cli-test.h
+tests_unit_test_userns_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_userns_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_userns_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
