@@ -23,4 +23,9 @@ tests_unit_test_userns_SOURCES = tests/unit/test-userns.c tests/unit/cli-test.h
 tests_unit_test_userns_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_userns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_userns_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-limits-output
+tests_unit_test_limits_output_SOURCES = tests/unit/test-limits-output.c tests/unit/cli-test.h
+tests_unit_test_limits_output_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_limits_output_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_limits_output_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
