@@ -28,4 +28,12 @@ tests_unit_test_limits_output_SOURCES = tests/unit/test-limits-output.c tests/un
 tests_unit_test_limits_output_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_limits_output_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_limits_output_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+# `berth trace`'s modules are in libcli.a only with eBPF (cli/local.mk).
+if ENABLE_BPF
+UNIT_TESTS += tests/unit/test-trace-format
+tests_unit_test_trace_format_SOURCES = tests/unit/test-trace-format.c tests/unit/cli-test.h
+tests_unit_test_trace_format_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_trace_format_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_trace_format_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+endif
 endif
