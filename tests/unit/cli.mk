@@ -35,5 +35,10 @@ tests_unit_test_trace_format_SOURCES = tests/unit/test-trace-format.c tests/unit
 tests_unit_test_trace_format_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_trace_format_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_trace_format_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-trace-attrib
+tests_unit_test_trace_attrib_SOURCES = tests/unit/test-trace-attrib.c tests/unit/cli-test.h
+tests_unit_test_trace_attrib_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_trace_attrib_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_trace_attrib_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
 endif
