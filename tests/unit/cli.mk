@@ -41,4 +41,9 @@ tests_unit_test_trace_attrib_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_trace_attrib_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_trace_attrib_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
+UNIT_TESTS += tests/unit/test-container
+tests_unit_test_container_SOURCES = tests/unit/test-container.c tests/unit/cli-test.h
+tests_unit_test_container_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_container_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_container_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
