@@ -46,4 +46,9 @@ tests_unit_test_container_SOURCES = tests/unit/test-container.c tests/unit/cli-t
 tests_unit_test_container_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_container_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_container_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-bulk
+tests_unit_test_bulk_SOURCES = tests/unit/test-bulk.c tests/unit/cli-test.h
+tests_unit_test_bulk_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_bulk_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bulk_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
