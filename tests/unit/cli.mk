@@ -51,4 +51,9 @@ tests_unit_test_bulk_SOURCES = tests/unit/test-bulk.c tests/unit/cli-test.h
 tests_unit_test_bulk_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_bulk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bulk_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-cancel
+tests_unit_test_cancel_SOURCES = tests/unit/test-cancel.c tests/unit/cli-test.h
+tests_unit_test_cancel_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_cancel_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cancel_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
