@@ -56,4 +56,9 @@ tests_unit_test_cancel_SOURCES = tests/unit/test-cancel.c tests/unit/cli-test.h
 tests_unit_test_cancel_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_cancel_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cancel_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-control
+tests_unit_test_control_SOURCES = tests/unit/test-control.c tests/unit/cli-test.h
+tests_unit_test_control_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_control_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
