@@ -61,4 +61,9 @@ tests_unit_test_control_SOURCES = tests/unit/test-control.c tests/unit/cli-test.
 tests_unit_test_control_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_control_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-launch
+tests_unit_test_launch_SOURCES = tests/unit/test-launch.c tests/unit/cli-test.h
+tests_unit_test_launch_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_launch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_launch_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
