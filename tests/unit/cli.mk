@@ -66,4 +66,9 @@ tests_unit_test_launch_SOURCES = tests/unit/test-launch.c tests/unit/cli-test.h
 tests_unit_test_launch_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_launch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_launch_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-system-repair
+tests_unit_test_system_repair_SOURCES = tests/unit/test-system-repair.c tests/unit/cli-test.h
+tests_unit_test_system_repair_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_system_repair_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_system_repair_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
