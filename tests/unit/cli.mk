@@ -71,4 +71,9 @@ tests_unit_test_system_repair_SOURCES = tests/unit/test-system-repair.c tests/un
 tests_unit_test_system_repair_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_system_repair_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_system_repair_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-cmd-run
+tests_unit_test_cmd_run_SOURCES = tests/unit/test-cmd-run.c tests/unit/cli-test.h
+tests_unit_test_cmd_run_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+tests_unit_test_cmd_run_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cmd_run_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
 endif
