@@ -114,6 +114,8 @@ static void test_find_supervisor_next_to_the_program(void **state)
 		return;
 	}
 	int fd = open(next, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		skip(); /* not root, or a read-only build folder */
 	assert_true(fd >= 0);
 	close(fd);
 	int r = find_supervisor(&found);
