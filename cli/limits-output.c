@@ -114,6 +114,17 @@ static void num(FILE *f, const char *key, bool has, long long v, bool *first)
 		fputs("null", f);
 }
 
+/* The same for a u64 (a rate, a count): one past INT64_MAX is not -1. */
+static void unum(FILE *f, const char *key, bool has, uint64_t v, bool *first)
+{
+	fprintf(f, "%s\"%s\": ", *first ? "" : ", ", key);
+	*first = false;
+	if (has)
+		fprintf(f, "%llu", (unsigned long long)v);
+	else
+		fputs("null", f);
+}
+
 void limits_print_json(FILE *f, const ContainerSpec *spec, const CgroupStats *st)
 {
 	const SpecResources *r = &spec->resources;
@@ -122,16 +133,13 @@ void limits_print_json(FILE *f, const ContainerSpec *spec, const CgroupStats *st
 	num(f, "memory_max", r->has_memory_limit, r->memory_limit, &first);
 	num(f, "memory_swap", r->has_memory_swap, r->memory_swap, &first);
 	num(f, "cpu_quota", r->has_cpu_quota, r->cpu_quota, &first);
-	num(f, "cpu_period", r->has_cpu_quota, (long long)r->cpu_period, &first);
-	num(f, "cpu_shares", r->has_cpu_shares, (long long)r->cpu_shares, &first);
-	num(f, "cpu_weight", r->has_cpu_weight || r->has_cpu_shares,
-	    (long long)(r->has_cpu_weight ? r->cpu_weight : cpu_shares_to_weight(r->cpu_shares)),
-	    &first);
+	unum(f, "cpu_period", r->has_cpu_quota, r->cpu_period, &first);
+	unum(f, "cpu_shares", r->has_cpu_shares, r->cpu_shares, &first);
+	unum(f, "cpu_weight", r->has_cpu_weight || r->has_cpu_shares,
+	     r->has_cpu_weight ? r->cpu_weight : cpu_shares_to_weight(r->cpu_shares), &first);
 	num(f, "pids_max", r->has_pids_limit, r->pids_limit, &first);
-	num(f, "io_read_bps", r->n_io_read > 0, r->n_io_read ? (long long)r->io_read[0].rate : 0,
-	    &first);
-	num(f, "io_write_bps", r->n_io_write > 0,
-	    r->n_io_write ? (long long)r->io_write[0].rate : 0, &first);
+	unum(f, "io_read_bps", r->n_io_read > 0, r->n_io_read ? r->io_read[0].rate : 0, &first);
+	unum(f, "io_write_bps", r->n_io_write > 0, r->n_io_write ? r->io_write[0].rate : 0, &first);
 	fputs(", \"cpuset_cpus\": ", f);
 	print_json_string(f, r->cpuset_cpus);
 	fprintf(f, ", \"sched_policy\": %s, \"rt_priority\": ",
@@ -146,15 +154,15 @@ void limits_print_json(FILE *f, const ContainerSpec *spec, const CgroupStats *st
 	}
 	first = true;
 	fputs(", \"usage\": {", f);
-	num(f, "memory_current", st->has_memory, (long long)st->memory_current, &first);
-	num(f, "memory_peak", st->has_memory, (long long)st->memory_peak, &first);
-	num(f, "oom_kills", st->has_memory, (long long)st->oom_kills, &first);
-	num(f, "cpu_usage_usec", st->has_cpu, (long long)st->cpu_usage_usec, &first);
-	num(f, "cpu_throttled_usec", st->has_cpu, (long long)st->cpu_throttled_usec, &first);
-	num(f, "cpu_nr_throttled", st->has_cpu, (long long)st->cpu_nr_throttled, &first);
-	num(f, "pids_current", st->has_pids, (long long)st->pids_current, &first);
-	num(f, "io_read_bytes", st->has_io, (long long)st->io_rbytes, &first);
-	num(f, "io_write_bytes", st->has_io, (long long)st->io_wbytes, &first);
+	unum(f, "memory_current", st->has_memory, st->memory_current, &first);
+	unum(f, "memory_peak", st->has_memory, st->memory_peak, &first);
+	unum(f, "oom_kills", st->has_memory, st->oom_kills, &first);
+	unum(f, "cpu_usage_usec", st->has_cpu, st->cpu_usage_usec, &first);
+	unum(f, "cpu_throttled_usec", st->has_cpu, st->cpu_throttled_usec, &first);
+	unum(f, "cpu_nr_throttled", st->has_cpu, st->cpu_nr_throttled, &first);
+	unum(f, "pids_current", st->has_pids, st->pids_current, &first);
+	unum(f, "io_read_bytes", st->has_io, st->io_rbytes, &first);
+	unum(f, "io_write_bytes", st->has_io, st->io_wbytes, &first);
 	fputs(", \"cpuset_effective\": ", f);
 	print_json_string(f, *st->cpuset ? st->cpuset : NULL);
 	fputc('}', f);

@@ -72,11 +72,14 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 {
 	long l;
 	switch (opt) {
-	case 'm':
-		if (parse_size(arg, &o->memory) < 0 || o->memory < 4096 || o->memory > INT64_MAX)
+	case 'm': {
+		uint64_t v;
+		if (parse_size(arg, &v) < 0 || v < 4096 || v > INT64_MAX)
 			return bad("--mem", arg, "a size such as 50M or 1G, at least 4K");
 		o->has_memory = true;
+		o->memory = v;
 		return 1;
+	}
 	case ARG_RES_MEMORY_SWAP: {
 		uint64_t v;
 		if (streq(arg, "-1"))
@@ -126,6 +129,7 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 	case 'w':
 	case 'r': {
 		uint64_t v;
+		const char *name = opt == 'w' ? "--io-write-bps" : "--io-read-bps";
 		/* Podman's --device-write-bps DEVICE:RATE names the disk too. */
 		const char *colon = strrchr(arg, ':');
 		/* The seeds' -w is Docker's and Podman's -w (--workdir) too. */
@@ -133,20 +137,20 @@ int resource_option(int opt, const char *arg, const char *next, ResourceOptions 
 			return bad(
 				"--io-write-bps", arg,
 				"-w is berth's --io-write-bps; the working directory is --workdir");
-		if (colon && arg[0] == '/') {
+		const char *rate = colon && arg[0] == '/' ? colon + 1 : arg;
+		/* The whole argument in the error, not only what follows the
+		 * colon; and a refused one leaves the disk as it was. */
+		if (parse_size(rate, &v) < 0 || v == 0)
+			return bad(name, arg, "bytes per second such as 1048576 or 10M");
+		if (rate != arg) {
 			_cleanup_free_ char *dev = strndup(arg, (size_t)(colon - arg));
 			if (!dev)
 				return -ENOMEM;
 			if (o->io_device && !streq(o->io_device, dev))
-				return bad(opt == 'w' ? "--io-write-bps" : "--io-read-bps", arg,
-					   "one disk at a time");
+				return bad(name, arg, "one disk at a time");
 			free(o->io_device_owned);
 			o->io_device = o->io_device_owned = TAKE_PTR(dev);
-			arg = colon + 1;
 		}
-		if (parse_size(arg, &v) < 0 || v == 0)
-			return bad(opt == 'w' ? "--io-write-bps" : "--io-read-bps", arg,
-				   "bytes per second such as 1048576 or 10M");
 		if (opt == 'w') {
 			o->has_write_bps = true;
 			o->write_bps = v;
@@ -230,10 +234,12 @@ static int whole_disk(uint32_t *major, uint32_t *minor)
 
 static int io_device(const char *spec, const char *storage, uint32_t *major, uint32_t *minor)
 {
-	if (spec && parse_devnum(spec, major, minor) == 0)
-		return 0;
+	/* MAJ:MIN is checked, and taken to its disk, as a path is: io.max
+	 * would refuse a partition, or a device that is not there, only once
+	 * the container starts, with the supervisor's words. */
+	bool devnum = spec && parse_devnum(spec, major, minor) == 0;
 	struct stat st;
-	if (spec) {
+	if (spec && !devnum) {
 		if (stat(spec, &st) < 0)
 			return log_error_errno(-errno, "--io-device `%s`: %m", spec);
 		if (!S_ISBLK(st.st_mode))
@@ -241,7 +247,7 @@ static int io_device(const char *spec, const char *storage, uint32_t *major, uin
 					       spec);
 		*major = major(st.st_rdev);
 		*minor = minor(st.st_rdev);
-	} else {
+	} else if (!spec) {
 		if (stat(storage, &st) < 0)
 			return log_error_errno(-errno, "`%s`: %m", storage);
 		*major = major(st.st_dev);
