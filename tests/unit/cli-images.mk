@@ -1,4 +1,15 @@
 # Unit tests of cli/'s image modules (images.c, image-*.c, sha256.c, progress.c): one file a module,
 # tests/unit/test-MODULE.c, added to UNIT_TESTS here (tests/local.mk).
 if ENABLE_TESTS
+# Linked from libcli.a as berth links it; libarchive and libcrypto are
+# opened with dlopen(), so only their headers are needed.
+CLI_IMAGES_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
+CLI_IMAGES_CFLAGS = $(UNIT_CFLAGS) $(LIBARCHIVE_CFLAGS) $(LIBCRYPTO_CFLAGS)
+CLI_IMAGES_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+
+UNIT_TESTS += tests/unit/test-image-unpack
+tests_unit_test_image_unpack_SOURCES = tests/unit/test-image-unpack.c tests/unit/image-test-util.h
+tests_unit_test_image_unpack_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_unpack_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_unpack_LDADD = $(CLI_IMAGES_LDADD)
 endif
