@@ -12,4 +12,10 @@ tests_unit_test_image_unpack_SOURCES = tests/unit/test-image-unpack.c tests/unit
 tests_unit_test_image_unpack_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_unpack_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_unpack_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-oci
+tests_unit_test_image_oci_SOURCES = tests/unit/test-image-oci.c tests/unit/image-test-util.h
+tests_unit_test_image_oci_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_oci_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_oci_LDADD = $(CLI_IMAGES_LDADD)
 endif

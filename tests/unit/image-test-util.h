@@ -240,6 +240,12 @@ static inline void gzip_stored(const TarBuf *in, TarBuf *out)
 
 /* ---- files ---- */
 
+static inline bool test_endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && streq(s + n - k, suffix);
+}
+
 static inline char *test_mkdtemp(void)
 {
 	char *t = strdup("/tmp/berth-unit-XXXXXX");
