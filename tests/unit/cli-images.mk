@@ -18,4 +18,10 @@ tests_unit_test_image_oci_SOURCES = tests/unit/test-image-oci.c tests/unit/image
 tests_unit_test_image_oci_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_oci_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_oci_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-docker-archive
+tests_unit_test_image_docker_archive_SOURCES = tests/unit/test-image-docker-archive.c tests/unit/image-test-util.h
+tests_unit_test_image_docker_archive_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_docker_archive_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_docker_archive_LDADD = $(CLI_IMAGES_LDADD)
 endif
