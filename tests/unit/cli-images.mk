@@ -24,4 +24,10 @@ tests_unit_test_image_docker_archive_SOURCES = tests/unit/test-image-docker-arch
 tests_unit_test_image_docker_archive_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_docker_archive_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_docker_archive_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-layers
+tests_unit_test_image_layers_SOURCES = tests/unit/test-image-layers.c tests/unit/image-test-util.h
+tests_unit_test_image_layers_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_layers_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_layers_LDADD = $(CLI_IMAGES_LDADD)
 endif
