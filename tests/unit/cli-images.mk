@@ -30,4 +30,10 @@ tests_unit_test_image_layers_SOURCES = tests/unit/test-image-layers.c tests/unit
 tests_unit_test_image_layers_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_layers_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_layers_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-images
+tests_unit_test_images_SOURCES = tests/unit/test-images.c tests/unit/image-test-util.h
+tests_unit_test_images_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_images_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_images_LDADD = $(CLI_IMAGES_LDADD)
 endif
