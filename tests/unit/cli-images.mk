@@ -36,4 +36,22 @@ tests_unit_test_images_SOURCES = tests/unit/test-images.c tests/unit/image-test-
 tests_unit_test_images_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_images_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_images_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-sha256
+tests_unit_test_sha256_SOURCES = tests/unit/test-sha256.c
+tests_unit_test_sha256_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_sha256_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_sha256_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-config
+tests_unit_test_image_config_SOURCES = tests/unit/test-image-config.c
+tests_unit_test_image_config_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_config_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_config_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-resolve
+tests_unit_test_image_resolve_SOURCES = tests/unit/test-image-resolve.c tests/unit/image-test-util.h
+tests_unit_test_image_resolve_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_resolve_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_resolve_LDADD = $(CLI_IMAGES_LDADD)
 endif
