@@ -54,4 +54,10 @@ tests_unit_test_image_resolve_SOURCES = tests/unit/test-image-resolve.c tests/un
 tests_unit_test_image_resolve_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_resolve_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_resolve_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-import
+tests_unit_test_image_import_SOURCES = tests/unit/test-image-import.c tests/unit/image-test-util.h
+tests_unit_test_image_import_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_import_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_import_LDADD = $(CLI_IMAGES_LDADD)
 endif
