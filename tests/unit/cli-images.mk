@@ -60,4 +60,10 @@ tests_unit_test_image_import_SOURCES = tests/unit/test-image-import.c tests/unit
 tests_unit_test_image_import_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_import_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_import_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-busybox
+tests_unit_test_image_busybox_SOURCES = tests/unit/test-image-busybox.c tests/unit/image-test-util.h
+tests_unit_test_image_busybox_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_busybox_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_busybox_LDADD = $(CLI_IMAGES_LDADD)
 endif
