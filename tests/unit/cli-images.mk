@@ -66,4 +66,10 @@ tests_unit_test_image_busybox_SOURCES = tests/unit/test-image-busybox.c tests/un
 tests_unit_test_image_busybox_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_busybox_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_busybox_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-progress
+tests_unit_test_progress_SOURCES = tests/unit/test-progress.c
+tests_unit_test_progress_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_progress_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_progress_LDADD = $(CLI_IMAGES_LDADD)
 endif
