@@ -143,13 +143,17 @@ static void scan_sources(FILE *f, const char *suite, Mirror *best)
 /* The machine's own Debian mirror, as apt is configured: the one place
  * these machines (and most users behind a proxy or a local mirror) can
  * reach. */
-static char *find_mirror(const char *suite)
+char *debootstrap_find_mirror(const char *apt_dir, const char *suite)
 {
 	Mirror best = { 0 };
-	_cleanup_fclose_ FILE *f = fopen("/etc/apt/sources.list", "re");
+	_cleanup_free_ char *list_file = NULL, *list_dir = NULL;
+	if (asprintf(&list_file, "%s/sources.list", apt_dir) < 0 ||
+	    asprintf(&list_dir, "%s/sources.list.d", apt_dir) < 0)
+		return NULL;
+	_cleanup_fclose_ FILE *f = fopen(list_file, "re");
 	if (f)
 		scan_list(f, suite, &best);
-	DIR *d = opendir("/etc/apt/sources.list.d");
+	DIR *d = opendir(list_dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
@@ -158,7 +162,7 @@ static char *find_mirror(const char *suite)
 		if (!list && !sources)
 			continue;
 		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "/etc/apt/sources.list.d/%s", de->d_name) < 0)
+		if (asprintf(&p, "%s/%s", list_dir, de->d_name) < 0)
 			break;
 		_cleanup_fclose_ FILE *g = fopen(p, "re");
 		if (!g)
@@ -302,7 +306,8 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 	/* Passed as arguments to debootstrap: keep them to plain words. */
 	if (!*suite || strspn(suite, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(suite))
 		return log_error_errno(-EINVAL, "invalid suite `%s`", suite);
-	_cleanup_free_ char *mirror = o->mirror ? strdup(o->mirror) : find_mirror(suite);
+	_cleanup_free_ char *mirror =
+		o->mirror ? strdup(o->mirror) : debootstrap_find_mirror("/etc/apt", suite);
 	if (!mirror)
 		return log_error_errno(-ENOMEM, "out of memory");
 	if (!startswith(mirror, "http://") && !startswith(mirror, "https://") &&

@@ -72,4 +72,10 @@ tests_unit_test_progress_SOURCES = tests/unit/test-progress.c
 tests_unit_test_progress_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_progress_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_progress_LDADD = $(CLI_IMAGES_LDADD)
+
+UNIT_TESTS += tests/unit/test-image-debootstrap
+tests_unit_test_image_debootstrap_SOURCES = tests/unit/test-image-debootstrap.c tests/unit/image-test-util.h
+tests_unit_test_image_debootstrap_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_debootstrap_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_debootstrap_LDADD = $(CLI_IMAGES_LDADD)
 endif
