@@ -438,6 +438,44 @@ static void test_hostile_layer_is_refused_with_the_unpackers_reason(void **state
 	tar_free(&t);
 }
 
+/* Docker 25 stores layers as blobs/sha256/<hex> too, and writes
+ * manifest.json last: many small layers must not crowd the JSON members
+ * the import needs out of what it keeps in memory. */
+static void test_many_small_layer_blobs_do_not_crowd_out_the_manifest(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	TarBuf t = { 0 };
+	tar_dir(&t, "blobs/");
+	tar_dir(&t, "blobs/sha256/");
+	/* 17 blobs just under the size of a JSON member: 68 MiB. Gzip's
+	 * magic, as a compressed layer starts. */
+	size_t n = IMAGE_JSON_MAX - 1;
+	char *junk = malloc(n);
+	assert_non_null(junk);
+	memset(junk, 'j', n);
+	junk[0] = 0x1f;
+	junk[1] = (char)0x8b;
+	for (int i = 0; i < 17; i++) {
+		char name[128];
+		snprintf(name, sizeof(name), "blobs/sha256/%064x", i + 1);
+		add_member(&t, name, junk, n);
+	}
+	free(junk);
+	TarBuf rest = { 0 };
+	blobs_archive(&rest, false);
+	/* Without its end marker. */
+	tar_append(&t, rest.data, rest.len - 1024);
+	tar_end(&t);
+	save(&t);
+	tar_free(&rest);
+	tar_free(&t);
+	int r = import(NULL);
+	assert_string_equal(logged(), "");
+	assert_int_equal(r, 0);
+	assert_true(image_recorded(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +493,7 @@ int main(void)
 		T(test_symlink_out_of_the_archive_or_in_a_loop_is_a_bad_name),
 		T(test_layer_missing_from_the_archive_is_named),
 		T(test_hostile_layer_is_refused_with_the_unpackers_reason),
+		T(test_many_small_layer_blobs_do_not_crowd_out_the_manifest),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
