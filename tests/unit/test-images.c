@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <jansson.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 
 #include "image-test-util.h"
 #include "images.h"
@@ -155,6 +157,51 @@ static void test_disk_usage_counts_hard_links_once(void **state)
 	free(s);
 	free(g);
 	free(f);
+	free(d);
+}
+
+static size_t open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	size_t n = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void test_disk_usage_of_a_tree_too_deep_fails_and_closes_every_fd(void **state)
+{
+	(void)state;
+	/* One fd a level is open at the bottom: make room for them. */
+	struct rlimit old, rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	if (old.rlim_max < 5000) {
+		fprintf(stderr, "# skipped: RLIMIT_NOFILE's hard limit is below 5000\n");
+		skip();
+	}
+	rl = (struct rlimit){ .rlim_cur = old.rlim_max, .rlim_max = old.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	char *d = test_path(top, "deep");
+	assert_int_equal(mkdir(d, 0755), 0);
+	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < 4100; i++) {
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		int next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	assert_true(fd >= 0);
+	close(fd);
+	size_t before = open_fds();
+	uint64_t v = 12345;
+	int r = disk_usage(d, &v);
+	size_t after = open_fds();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(r, -ELOOP);
+	assert_int_equal(v, 12345);
+	assert_int_equal(after, before);
 	free(d);
 }
 
@@ -346,6 +393,7 @@ int main(void)
 		T(test_damaged_layer_list_is_refused),
 		T(test_mktemp_makes_a_private_folder_the_sweep_knows),
 		T(test_disk_usage_counts_hard_links_once),
+		T(test_disk_usage_of_a_tree_too_deep_fails_and_closes_every_fd),
 		T(test_flat_image_is_recorded_relative_to_the_root),
 		T(test_failed_populate_leaves_nothing),
 		T(test_new_name_is_checked_before_any_work),
