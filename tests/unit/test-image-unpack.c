@@ -698,6 +698,32 @@ static void test_refused_entry_of_an_outer_archive_reports_the_childs_reason(voi
 	tar_free(&outer);
 }
 
+static void test_truncated_outer_archive_is_our_error_not_the_childs(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	TarBuf inner = { 0 }, outer = { 0 };
+	char *big = calloc(1, 256 * 1024);
+	assert_non_null(big);
+	tar_add(&inner, &(TarEntry){ .name = "big", .data = big, .len = 256 * 1024 });
+	free(big);
+	tar_end(&inner);
+	tar_add(&outer, &(TarEntry){ .name = "layer.tar", .data = inner.data, .len = inner.len });
+	/* The outer file ends half-way through the member. */
+	outer.len = 512 + inner.len / 2;
+	struct archive *a = open_outer(&outer, "layer.tar");
+	UnpackOptions o = opts();
+	UnpackResult res;
+	assert_int_equal(unpack_tar_entry(a, dest, &o, &res), -EBADMSG);
+	archive_read_free(a);
+	const char *l = logged();
+	assert_non_null(strstr(l, "berth: layer.tar: damaged or truncated archive: "));
+	/* One line: the child, killed, adds nothing of its own. */
+	assert_int_equal(strchr(l, '\n') - l + 1, (ptrdiff_t)strlen(l));
+	tar_free(&inner);
+	tar_free(&outer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +755,7 @@ int main(void)
 		T(test_missing_destination_is_named),
 		T(test_entry_of_an_outer_archive_unpacks),
 		T(test_refused_entry_of_an_outer_archive_reports_the_childs_reason),
+		T(test_truncated_outer_archive_is_our_error_not_the_childs),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
