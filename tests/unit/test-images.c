@@ -314,6 +314,55 @@ static void test_remove_takes_the_row_and_the_folder(void **state)
 	image_row_done(&row);
 }
 
+#define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static void insert_layered(sqlite3 *db, const char *name, char id_char, const char *const *hexes)
+{
+	char id[65];
+	memset(id, id_char, 64);
+	id[64] = 0;
+	LayerRow rows[4] = { 0 };
+	size_t n = 0;
+	for (; hexes[n]; n++) {
+		char *dir = path_layer_dir(&cli.paths, hexes[n]);
+		(void)mkdir(dir, 0755);
+		free(dir);
+		char *d = NULL;
+		assert_true(asprintf(&d, "sha256:%s", hexes[n]) > 0);
+		rows[n] = (LayerRow){ .digest = d, .size = 1, .created_at = (char *)"2026-01-01" };
+	}
+	ImageRow img = { .id = id,
+			 .name = (char *)name,
+			 .layers = (char *)"[]",
+			 .source = (char *)"test",
+			 .created_at = (char *)"2026-01-01" };
+	assert_int_equal(db_image_insert_layered(db, &img, rows, n), 0);
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].digest);
+}
+
+static void test_remove_sweeps_the_layers_no_image_uses_any_more(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(cli_db(&cli, &db), 0);
+	insert_layered(db, "a", '1', (const char *const[]){ HEX_A, HEX_B, NULL });
+	insert_layered(db, "b", '2', (const char *const[]){ HEX_B, NULL });
+	char *layers = path_layers_dir(&cli.paths);
+	ImageRow row;
+	assert_int_equal(db_image_get_by_name(db, "a", &row), 0);
+	/* A layered image has no folder of its own: nothing to fail on. */
+	assert_int_equal(image_remove(&cli, &row), 0);
+	image_row_done(&row);
+	assert_false(test_exists(layers, HEX_A));
+	assert_true(test_exists(layers, HEX_B));
+	assert_int_equal(db_image_get_by_name(db, "b", &row), 0);
+	assert_int_equal(image_remove(&cli, &row), 0);
+	image_row_done(&row);
+	assert_false(test_exists(layers, HEX_B));
+	free(layers);
+}
+
 /* Garbage: a temporary folder, and a folder named like an id that no row
  * names; a name that is no id is never touched. */
 static void make_garbage(void)
@@ -398,6 +447,7 @@ int main(void)
 		T(test_failed_populate_leaves_nothing),
 		T(test_new_name_is_checked_before_any_work),
 		T(test_remove_takes_the_row_and_the_folder),
+		T(test_remove_sweeps_the_layers_no_image_uses_any_more),
 		T(test_lock_sweeps_garbage_when_nobody_imports),
 		T(test_nothing_is_swept_while_an_import_runs),
 #undef T
