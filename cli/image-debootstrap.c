@@ -177,16 +177,17 @@ char *debootstrap_find_mirror(const char *apt_dir, const char *suite)
 	return best.uri ? best.uri : strdup(DEFAULT_MIRROR);
 }
 
-static char *host_codename(void)
+char *debootstrap_host_codename(const char *os_release)
 {
-	_cleanup_fclose_ FILE *f = fopen("/etc/os-release", "re");
+	_cleanup_fclose_ FILE *f = fopen(os_release, "re");
 	char line[512];
 	while (f && fgets(line, sizeof(line), f))
 		if (startswith(line, "VERSION_CODENAME=")) {
 			char *v = line + strlen("VERSION_CODENAME=");
-			v[strcspn(v, "\"'\n")] = 0;
+			/* The opening quote first: os-release(5) allows one. */
 			if (*v == '"' || *v == '\'')
 				v++;
+			v[strcspn(v, "\"'\n")] = 0;
 			if (*v)
 				return strdup(v);
 		}
@@ -300,7 +301,8 @@ static int populate(Cli *cli, const char *rootfs, void *userdata)
 
 int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 {
-	_cleanup_free_ char *suite = o->suite ? strdup(o->suite) : host_codename();
+	_cleanup_free_ char *suite =
+		o->suite ? strdup(o->suite) : debootstrap_host_codename("/etc/os-release");
 	if (!suite)
 		return log_error_errno(-ENOMEM, "out of memory");
 	/* Passed as arguments to debootstrap: keep them to plain words. */

@@ -82,6 +82,9 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o);
  * Debian archive first, never a security one; else deb.debian.org. NULL
  * when out of memory. */
 char *debootstrap_find_mirror(const char *apt_dir, const char *suite);
+/* The suite used when none is given: VERSION_CODENAME of os_release
+ * ("/etc/os-release"), else "stable". NULL when out of memory. */
+char *debootstrap_host_codename(const char *os_release);
 
 /* ---- run defaults (image-config.c) ---- */
 

@@ -142,6 +142,36 @@ static void test_files_of_other_names_in_sources_list_d_are_ignored(void **state
 	assert_mirror("bookworm", "http://list.example/debian");
 }
 
+static void assert_codename(const char *os_release, const char *expect)
+{
+	put("os-release", os_release);
+	char *p = test_path(apt, "os-release"), *c = debootstrap_host_codename(p);
+	assert_non_null(c);
+	assert_string_equal(c, expect);
+	free(c);
+	free(p);
+}
+
+static void test_host_codename_is_read_from_os_release(void **state)
+{
+	(void)state;
+	assert_codename(
+		"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_CODENAME=bookworm\n"
+		"ID=debian\n",
+		"bookworm");
+	/* os-release(5) allows the value to be quoted. */
+	assert_codename("VERSION_CODENAME=\"trixie\"\n", "trixie");
+	assert_codename("VERSION_CODENAME='noble'\n", "noble");
+	/* Without one, or with an empty one: stable. */
+	assert_codename("ID=debian\n", "stable");
+	assert_codename("VERSION_CODENAME=\n", "stable");
+	assert_codename("VERSION_CODENAME=\"\"\n", "stable");
+	char *missing = test_path(apt, "missing"), *c = debootstrap_host_codename(missing);
+	assert_string_equal(c, "stable");
+	free(c);
+	free(missing);
+}
+
 static void test_suite_and_mirror_are_checked_before_anything_is_made(void **state)
 {
 	(void)state;
@@ -185,6 +215,7 @@ int main(void)
 		T(test_security_third_party_and_non_http_sources_never_qualify),
 		T(test_deb822_sources_are_read),
 		T(test_files_of_other_names_in_sources_list_d_are_ignored),
+		T(test_host_codename_is_read_from_os_release),
 		T(test_suite_and_mirror_are_checked_before_anything_is_made),
 #undef T
 	};
