@@ -137,12 +137,16 @@ static void test_bar_shows_the_share_done_and_erases_itself(void **state)
 			    "\r\033[Klayer.tar [..............................]   0%  0 B / "
 			    "4.0 KiB");
 	wait_past_interval();
+	uint64_t start = now_mono_usec();
 	progress_update(&p, 2048);
 	assert_string_equal(drawn(), "\r\033[Klayer.tar [###############...............]  50%  "
 				     "2.0 KiB / 4.0 KiB");
-	/* Within a tenth of a second: not drawn again. */
+	/* Within a tenth of a second: not drawn again (unless this busy
+	 * machine took that long to get here). */
 	progress_update(&p, 3000);
-	assert_string_equal(drawn(), "");
+	const char *again = drawn();
+	if (now_mono_usec() - start < 100000)
+		assert_string_equal(again, "");
 	wait_past_interval();
 	/* More than the total (a size that grew) is 100 %, not more. */
 	progress_update(&p, 10000);
