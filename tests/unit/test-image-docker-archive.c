@@ -162,7 +162,6 @@ static char *layer_file(const ImageRow *row)
 static void test_legacy_archive_imports_with_the_config_digest(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	char cfg_hex[SHA256_HEX_LEN + 1];
 	legacy_archive(&t, "legacy", "[\"app:1\"]", cfg_hex);
@@ -222,7 +221,6 @@ static void blobs_archive(TarBuf *out, bool tamper)
 static void test_blobs_layout_with_a_symlinked_layer_imports(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	blobs_archive(&t, false);
 	save(&t);
@@ -240,7 +238,6 @@ static void test_blobs_layout_with_a_symlinked_layer_imports(void **state)
 static void test_blob_that_does_not_match_its_name_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	blobs_archive(&t, true);
 	save(&t);
@@ -401,7 +398,6 @@ static void test_layer_missing_from_the_archive_is_named(void **state)
 	add_member(&t, "manifest.json", m, strlen(m));
 	tar_end(&t);
 	save(&t);
-	SKIP_UNLESS_ROOT(); /* the store lock is taken before the layers are read */
 	assert_int_equal(import(NULL), -ENOENT);
 	assert_logged("layer 1 (gone/layer.tar) is missing from the source");
 	assert_false(image_recorded(NULL));
@@ -414,7 +410,6 @@ static void test_layer_missing_from_the_archive_is_named(void **state)
 static void test_hostile_layer_is_refused_with_the_unpackers_reason(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 }, l = { 0 };
 	tar_file(&l, "/etc/cron.d/evil", "* * * * * root sh\n");
 	tar_end(&l);
@@ -444,7 +439,6 @@ static void test_hostile_layer_is_refused_with_the_unpackers_reason(void **state
 static void test_many_small_layer_blobs_do_not_crowd_out_the_manifest(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_dir(&t, "blobs/");
 	tar_dir(&t, "blobs/sha256/");
@@ -478,11 +472,8 @@ static void test_many_small_layer_blobs_do_not_crowd_out_the_manifest(void **sta
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
-		T(test_legacy_archive_imports_with_the_config_digest),
-		T(test_blobs_layout_with_a_symlinked_layer_imports),
-		T(test_blob_that_does_not_match_its_name_is_refused),
+	const struct CMUnitTest tests[] = {
 		T(test_archive_without_manifest_is_not_a_docker_save),
 		T(test_file_that_is_not_a_tar_is_refused),
 		T(test_manifest_with_duplicate_keys_is_invalid),
@@ -492,9 +483,15 @@ int main(void)
 		T(test_layer_name_that_leaves_the_archive_is_refused),
 		T(test_symlink_out_of_the_archive_or_in_a_loop_is_a_bad_name),
 		T(test_layer_missing_from_the_archive_is_named),
+	};
+	/* These unpack. */
+	const struct CMUnitTest root_tests[] = {
+		T(test_legacy_archive_imports_with_the_config_digest),
+		T(test_blobs_layout_with_a_symlinked_layer_imports),
+		T(test_blob_that_does_not_match_its_name_is_refused),
 		T(test_hostile_layer_is_refused_with_the_unpackers_reason),
 		T(test_many_small_layer_blobs_do_not_crowd_out_the_manifest),
-#undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+#undef T
+	return run_image_tests(tests, root_tests, setup, teardown);
 }

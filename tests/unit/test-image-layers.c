@@ -357,7 +357,6 @@ static void test_lock_sweeps_a_layer_nobody_records_when_idle(void **state)
 static void test_unpacked_layer_moves_into_place_and_counts_against_the_limits(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	im.files_left = 5;
 	TarBuf a = { 0 }, b = { 0 };
 	add_tar_layer(&a, 3, "a");
@@ -389,7 +388,6 @@ static void test_unpacked_layer_moves_into_place_and_counts_against_the_limits(v
 static void test_digest_mismatch_leaves_no_folder(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf a = { 0 };
 	add_tar_layer(&a, 1, "a");
 	free(im.layers[0].blob_digest);
@@ -408,7 +406,6 @@ static void test_digest_mismatch_leaves_no_folder(void **state)
 static void test_failed_import_sweeps_the_layers_it_placed(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf a = { 0 };
 	add_tar_layer(&a, 1, "a");
 	assert_int_equal(layered_import_lock(&im), 0);
@@ -427,7 +424,6 @@ static void test_failed_import_sweeps_the_layers_it_placed(void **state)
 static void test_committed_import_keeps_its_layers(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf a = { 0 };
 	add_tar_layer(&a, 1, "a");
 	assert_int_equal(layered_import_lock(&im), 0);
@@ -444,8 +440,8 @@ static void test_committed_import_keeps_its_layers(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
+	const struct CMUnitTest tests[] = {
 		T(test_json_parse_object_names_the_line_or_the_type),
 		T(test_host_arch_is_named_in_ocis_words),
 		T(test_start_records_the_source_with_an_absolute_path),
@@ -460,11 +456,14 @@ int main(void)
 		T(test_commit_names_a_missing_layer),
 		T(test_lock_finds_a_layer_left_in_the_store),
 		T(test_lock_sweeps_a_layer_nobody_records_when_idle),
+	};
+	/* These unpack. */
+	const struct CMUnitTest root_tests[] = {
 		T(test_unpacked_layer_moves_into_place_and_counts_against_the_limits),
 		T(test_digest_mismatch_leaves_no_folder),
 		T(test_failed_import_sweeps_the_layers_it_placed),
 		T(test_committed_import_keeps_its_layers),
-#undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+#undef T
+	return run_image_tests(tests, root_tests, setup, teardown);
 }

@@ -96,7 +96,6 @@ static char *read_dest(const char *rel)
 static void test_plain_tar_unpacks_with_both_digests_and_counts(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_dir(&t, "etc/");
 	tar_file(&t, "etc/hostname", "box\n");
@@ -151,7 +150,6 @@ static void test_plain_tar_unpacks_with_both_digests_and_counts(void **state)
 static void test_gzip_layer_gives_blob_and_diff_digests_of_each_form(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 }, gz = { 0 };
 	tar_file(&t, "a", "alpha");
 	tar_end(&t);
@@ -175,7 +173,6 @@ static void test_gzip_layer_gives_blob_and_diff_digests_of_each_form(void **stat
 static void test_bytes_after_the_end_marker_count_for_both_digests(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "a", "x");
 	tar_end(&t);
@@ -195,7 +192,6 @@ static void test_bytes_after_the_end_marker_count_for_both_digests(void **state)
 static void test_absolute_path_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "/escaped", "x");
 	tar_end(&t);
@@ -209,7 +205,6 @@ static void test_absolute_path_is_refused(void **state)
 static void test_dotdot_is_refused_even_when_it_stays_inside(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "a/../../escaped", "x");
 	tar_end(&t);
@@ -230,7 +225,6 @@ static void test_dotdot_is_refused_even_when_it_stays_inside(void **state)
 static void test_dot_components_and_repeated_slashes_are_dropped(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_dir(&t, "./d/");
 	tar_file(&t, "./d//./f", "ok");
@@ -246,7 +240,6 @@ static void test_dot_components_and_repeated_slashes_are_dropped(void **state)
 static void test_hard_link_out_of_the_tree_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_hardlink(&t, "passwd", "../../etc/passwd");
 	tar_end(&t);
@@ -266,7 +259,6 @@ static void test_hard_link_out_of_the_tree_is_refused(void **state)
 static void test_hard_link_to_the_root_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_hardlink(&t, "root", "./");
 	tar_end(&t);
@@ -279,7 +271,6 @@ static void test_hard_link_to_the_root_is_refused(void **state)
 static void test_write_through_a_symlink_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_symlink(&t, "up", "../..");
 	tar_file(&t, "up/escaped", "x");
@@ -295,7 +286,6 @@ static void test_write_through_a_symlink_is_refused(void **state)
 static void test_control_characters_in_a_name_are_not_printed(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "/x\033[2J\ny", "x");
 	tar_end(&t);
@@ -310,7 +300,6 @@ static void test_control_characters_in_a_name_are_not_printed(void **state)
 static void test_overlong_name_is_cut_in_the_message(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	char name[4001];
 	name[0] = '/';
 	memset(name + 1, 'n', sizeof(name) - 2);
@@ -330,7 +319,6 @@ static void test_overlong_name_is_cut_in_the_message(void **state)
 static void test_root_entry_sets_the_mode_of_the_folder(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_add(&t, &(TarEntry){ .name = "./", .type = '5', .mode = 0750, .uid = 42 });
 	tar_end(&t);
@@ -352,7 +340,6 @@ static void test_root_entry_sets_the_mode_of_the_folder(void **state)
 static void test_too_many_entries_is_a_tar_bomb(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "1", "");
 	tar_file(&t, "2", "");
@@ -373,7 +360,6 @@ static void test_too_many_entries_is_a_tar_bomb(void **state)
 static void test_entry_larger_than_the_limit_is_refused_before_it_is_written(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	/* The header claims 1 GiB; the data is not even there. */
 	tar_add(&t, &(TarEntry){ .name = "big", .type = '0', .size = UINT64_C(1) << 30 });
@@ -390,7 +376,6 @@ static void test_entry_larger_than_the_limit_is_refused_before_it_is_written(voi
 static void test_bomb_after_the_end_marker_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 }, gz = { 0 };
 	tar_file(&t, "a", "x");
 	tar_end(&t);
@@ -410,7 +395,6 @@ static void test_bomb_after_the_end_marker_is_refused(void **state)
 static void test_not_a_tar_archive_says_so(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	char junk[2048];
 	for (size_t i = 0; i < sizeof(junk); i++)
@@ -425,7 +409,6 @@ static void test_not_a_tar_archive_says_so(void **state)
 static void test_truncated_archive_says_so(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "first", "1");
 	tar_add(&t,
@@ -457,7 +440,6 @@ static bool is_opaque(const char *rel)
 static void test_whiteouts_become_overlayfs_whiteouts_and_opaque_folders(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_dir(&t, "etc/");
 	tar_file(&t, "etc/.wh.motd", "");
@@ -481,7 +463,6 @@ static void test_whiteouts_become_overlayfs_whiteouts_and_opaque_folders(void **
 static void test_whiteout_names_are_plain_files_without_the_option(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, ".wh.motd", "kept");
 	tar_end(&t);
@@ -497,7 +478,6 @@ static void test_whiteout_names_are_plain_files_without_the_option(void **state)
 static void test_whiteout_does_not_hide_a_file_of_its_own_layer(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, "f", "mine");
 	tar_file(&t, ".wh.f", "");
@@ -514,7 +494,6 @@ static void test_whiteout_does_not_hide_a_file_of_its_own_layer(void **state)
 static void test_folder_replacing_a_whiteout_is_opaque(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_file(&t, ".wh.d", "");
 	tar_dir(&t, "d/");
@@ -534,7 +513,6 @@ static void test_folder_replacing_a_whiteout_is_opaque(void **state)
 static void test_invalid_whiteouts_are_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	UnpackOptions o = opts();
 	o.whiteouts = true;
 	/* No name, ".", "..": nothing a whiteout can hide. */
@@ -554,7 +532,6 @@ static void test_invalid_whiteouts_are_refused(void **state)
 static void test_opaque_marker_in_a_file_or_through_a_symlink_is_refused(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	UnpackOptions o = opts();
 	o.whiteouts = true;
 
@@ -584,7 +561,6 @@ static void test_opaque_marker_in_a_file_or_through_a_symlink_is_refused(void **
 static void test_overlay_xattrs_of_an_archive_are_dropped(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_pax(&t, "SCHILY.xattr.trusted.overlay.redirect", "/etc");
 	tar_dir(&t, "d/");
@@ -612,7 +588,6 @@ static void test_overlay_xattrs_of_an_archive_are_dropped(void **state)
 static void test_missing_destination_is_named(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf t = { 0 };
 	tar_end(&t);
 	int fd = memfd_of(t.data, t.len);
@@ -648,7 +623,6 @@ static struct archive *open_outer(const TarBuf *outer, const char *member)
 static void test_entry_of_an_outer_archive_unpacks(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf inner = { 0 }, outer = { 0 };
 	tar_file(&inner, "hello", "world");
 	tar_end(&inner);
@@ -674,7 +648,6 @@ static void test_entry_of_an_outer_archive_unpacks(void **state)
 static void test_refused_entry_of_an_outer_archive_reports_the_childs_reason(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf inner = { 0 }, outer = { 0 };
 	tar_file(&inner, "../escape", "x");
 	/* Enough data after it that the child stops reading first. */
@@ -701,7 +674,6 @@ static void test_refused_entry_of_an_outer_archive_reports_the_childs_reason(voi
 static void test_truncated_outer_archive_is_our_error_not_the_childs(void **state)
 {
 	(void)state;
-	SKIP_UNLESS_ROOT();
 	TarBuf inner = { 0 }, outer = { 0 };
 	char *big = calloc(1, 256 * 1024);
 	assert_non_null(big);
@@ -726,8 +698,9 @@ static void test_truncated_outer_archive_is_our_error_not_the_childs(void **stat
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
+	/* Every one unpacks. */
+	const struct CMUnitTest root_tests[] = {
 		T(test_plain_tar_unpacks_with_both_digests_and_counts),
 		T(test_gzip_layer_gives_blob_and_diff_digests_of_each_form),
 		T(test_bytes_after_the_end_marker_count_for_both_digests),
@@ -756,7 +729,7 @@ int main(void)
 		T(test_entry_of_an_outer_archive_unpacks),
 		T(test_refused_entry_of_an_outer_archive_reports_the_childs_reason),
 		T(test_truncated_outer_archive_is_our_error_not_the_childs),
-#undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+#undef T
+	return run_image_tests_n(NULL, 0, root_tests, ELEMENTSOF(root_tests), setup, teardown);
 }
