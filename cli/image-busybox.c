@@ -222,6 +222,10 @@ static int populate_busybox(const char *rootfs)
 			return -ENOMEM;
 		r = write_file(p, files[i].data, strlen(files[i].data), O_CREAT | O_EXCL,
 			       files[i].mode);
+		/* As for the folders: the caller's umask must not take
+		 * /etc/passwd away from the container's other users. */
+		if (r >= 0 && fchmodat(root, files[i].path, files[i].mode, 0) < 0)
+			r = -errno;
 		if (r < 0)
 			return log_error_errno(r, "write /%s in the image: %m", files[i].path);
 	}

@@ -143,13 +143,17 @@ static void scan_sources(FILE *f, const char *suite, Mirror *best)
 /* The machine's own Debian mirror, as apt is configured: the one place
  * these machines (and most users behind a proxy or a local mirror) can
  * reach. */
-static char *find_mirror(const char *suite)
+char *debootstrap_find_mirror(const char *apt_dir, const char *suite)
 {
 	Mirror best = { 0 };
-	_cleanup_fclose_ FILE *f = fopen("/etc/apt/sources.list", "re");
+	_cleanup_free_ char *list_file = NULL, *list_dir = NULL;
+	if (asprintf(&list_file, "%s/sources.list", apt_dir) < 0 ||
+	    asprintf(&list_dir, "%s/sources.list.d", apt_dir) < 0)
+		return NULL;
+	_cleanup_fclose_ FILE *f = fopen(list_file, "re");
 	if (f)
 		scan_list(f, suite, &best);
-	DIR *d = opendir("/etc/apt/sources.list.d");
+	DIR *d = opendir(list_dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
@@ -158,7 +162,7 @@ static char *find_mirror(const char *suite)
 		if (!list && !sources)
 			continue;
 		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "/etc/apt/sources.list.d/%s", de->d_name) < 0)
+		if (asprintf(&p, "%s/%s", list_dir, de->d_name) < 0)
 			break;
 		_cleanup_fclose_ FILE *g = fopen(p, "re");
 		if (!g)
@@ -173,16 +177,17 @@ static char *find_mirror(const char *suite)
 	return best.uri ? best.uri : strdup(DEFAULT_MIRROR);
 }
 
-static char *host_codename(void)
+char *debootstrap_host_codename(const char *os_release)
 {
-	_cleanup_fclose_ FILE *f = fopen("/etc/os-release", "re");
+	_cleanup_fclose_ FILE *f = fopen(os_release, "re");
 	char line[512];
 	while (f && fgets(line, sizeof(line), f))
 		if (startswith(line, "VERSION_CODENAME=")) {
 			char *v = line + strlen("VERSION_CODENAME=");
-			v[strcspn(v, "\"'\n")] = 0;
+			/* The opening quote first: os-release(5) allows one. */
 			if (*v == '"' || *v == '\'')
 				v++;
+			v[strcspn(v, "\"'\n")] = 0;
 			if (*v)
 				return strdup(v);
 		}
@@ -296,13 +301,15 @@ static int populate(Cli *cli, const char *rootfs, void *userdata)
 
 int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 {
-	_cleanup_free_ char *suite = o->suite ? strdup(o->suite) : host_codename();
+	_cleanup_free_ char *suite =
+		o->suite ? strdup(o->suite) : debootstrap_host_codename("/etc/os-release");
 	if (!suite)
 		return log_error_errno(-ENOMEM, "out of memory");
 	/* Passed as arguments to debootstrap: keep them to plain words. */
 	if (!*suite || strspn(suite, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(suite))
 		return log_error_errno(-EINVAL, "invalid suite `%s`", suite);
-	_cleanup_free_ char *mirror = o->mirror ? strdup(o->mirror) : find_mirror(suite);
+	_cleanup_free_ char *mirror =
+		o->mirror ? strdup(o->mirror) : debootstrap_find_mirror("/etc/apt", suite);
 	if (!mirror)
 		return log_error_errno(-ENOMEM, "out of memory");
 	if (!startswith(mirror, "http://") && !startswith(mirror, "https://") &&

@@ -118,6 +118,17 @@ static bool worth_caching(const char *name, int64_t size)
 		startswith(name, "blobs/sha256/"));
 }
 
+/* Configs, manifests and indexes are JSON objects or arrays. gzip and
+ * zstd data never start that way, a plain tar only when its first name
+ * does (and is then merely kept). */
+static bool looks_like_json(const char *data, size_t len)
+{
+	size_t i = 0;
+	while (i < len && strchr(" \t\r\n", data[i]) && data[i])
+		i++;
+	return i < len && (data[i] == '{' || data[i] == '[');
+}
+
 static int read_members(const char *file, const char *label, Members *ms)
 {
 	struct archive *a;
@@ -153,6 +164,13 @@ static int read_members(const char *file, const char *label, Members *ms)
 				free(m.data);
 				r = ARCHIVE_FATAL;
 				break;
+			}
+			/* Docker 25 stores layers as blobs too: kept, small ones
+			 * would fill the cache before the config or manifest.json
+			 * (the last member) came, and the import would fail. */
+			if (startswith(name, "blobs/sha256/") && !looks_like_json(m.data, m.len)) {
+				free(m.data);
+				continue;
 			}
 			m.data[m.len] = 0;
 			ms->cached += m.len;

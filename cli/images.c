@@ -191,10 +191,13 @@ typedef struct {
 	size_t n_linked, alloc_linked;
 } UsageWalk;
 
+/* Takes dirfd. */
 static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 {
-	if (depth > 4096)
+	if (depth > 4096) {
+		close(dirfd);
 		return -ELOOP;
+	}
 	DIR *d = fdopendir(dirfd);
 	if (!d) {
 		close(dirfd);

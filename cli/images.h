@@ -77,6 +77,14 @@ typedef struct {
 	const char *include; /* extra packages, comma-separated, or NULL */
 } DebootstrapOptions;
 int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o);
+/* The mirror used when none is given: the best http(s) source of the
+ * suite's main component in apt's sources under apt_dir ("/etc/apt"), a
+ * Debian archive first, never a security one; else deb.debian.org. NULL
+ * when out of memory. */
+char *debootstrap_find_mirror(const char *apt_dir, const char *suite);
+/* The suite used when none is given: VERSION_CODENAME of os_release
+ * ("/etc/os-release"), else "stable". NULL when out of memory. */
+char *debootstrap_host_codename(const char *os_release);
 
 /* ---- run defaults (image-config.c) ---- */
 
