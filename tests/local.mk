@@ -2,6 +2,8 @@
 # as root; they skip with a reason otherwise). All report TAP.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_LOG_DRIVER = $(LOG_DRIVER)
+# The unit tests (no extension) through tests/unit/cmocka-tap.sh.
+LOG_COMPILER = bash $(top_srcdir)/tests/unit/cmocka-tap.sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 TEST_EXTENSIONS = .sh
 AM_TESTS_ENVIRONMENT = \

@@ -158,7 +158,6 @@ static void test_start_passes_what_the_supervisor_needs(void **state)
 			   .auto_remove = true,
 			   .pidfile = "/run/x.pid",
 			   .make_bundle = true,
-			   .new_netns = true,
 			   .rootfs = "" };
 	int sync_fd = -1;
 	pid_t pid = 0;
@@ -169,7 +168,7 @@ static void test_start_passes_what_the_supervisor_needs(void **state)
 	char want[2048];
 	snprintf(want, sizeof(want),
 		 "%s\n--root\n%s\n--id\n%s\n--sync-fd\n3\n--rm\n--debug\n--pidfile\n/run/x.pid\n"
-		 "--make-bundle\n--new-netns\nfd0 /dev/null\n",
+		 "--make-bundle\nfd0 /dev/null\n",
 		 exe, root, ID);
 	/* $0 is the script's path; the name in argv[0] is berth-supervisor's. */
 	assert_true(startswith(rec, want));
