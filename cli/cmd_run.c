@@ -170,32 +170,128 @@ static int check_ns_mode(NamespaceType t, const char *mode)
 						 : "private or host");
 }
 
+/* run's long options that have no short form. */
+enum {
+	ARG_NAME = 0x100,
+	ARG_RM,
+	ARG_HOSTNAME,
+	ARG_WORKDIR,
+	ARG_STOP_SIGNAL,
+	ARG_PIDFILE,
+	ARG_LOG_MAX_SIZE,
+	ARG_ENV_FILE,
+	ARG_MOUNT,
+	ARG_TMPFS,
+	ARG_LAYERS,
+	ARG_IPC,
+	ARG_UTS,
+	ARG_PID,
+	ARG_NET,
+	ARG_CAP_ADD,
+	ARG_CAP_DROP,
+	ARG_PRIVILEGED,
+	ARG_SECURITY_OPT,
+	ARG_USERNS,
+	ARG_UIDMAP,
+	ARG_GIDMAP
+};
+
+/* --cap-add, --cap-drop, --privileged, --userns, --uidmap, --gidmap and
+ * --security-opt: 1 when c was one of them (and taken), 0 when not, or an
+ * error. */
+static int run_security_option(int c, const char *optarg, RunOptions *o)
+{
+	switch (c) {
+	case ARG_CAP_ADD:
+	case ARG_CAP_DROP: {
+		int cap;
+		if (strcasecmp(optarg, "ALL") != 0 && cap_parse_name(optarg, &cap) < 0)
+			return log_error_errno(-EINVAL, "unknown capability `%s`", optarg);
+		if (strv_push(c == ARG_CAP_ADD ? &o->cap_add : &o->cap_drop, optarg) < 0)
+			return -ENOMEM;
+		return 1;
+	}
+	case ARG_PRIVILEGED:
+		o->privileged = true;
+		return 1;
+	case ARG_USERNS:
+		if (!streq(optarg, "auto") && !streq(optarg, "host"))
+			return log_error_errno(-EINVAL, "invalid --userns `%s`: auto or host",
+					       optarg);
+		o->userns = optarg;
+		return 1;
+	case ARG_UIDMAP:
+	case ARG_GIDMAP: {
+		SpecIdMap m;
+		if (id_map_parse(optarg, &m) < 0)
+			return log_error_errno(-EINVAL,
+					       "invalid --%s `%s`: expected "
+					       "CONTAINER:HOST:SIZE",
+					       c == ARG_UIDMAP ? "uidmap" : "gidmap", optarg);
+		SpecIdMap **maps = c == ARG_UIDMAP ? &o->uid_maps : &o->gid_maps;
+		size_t *n = c == ARG_UIDMAP ? &o->n_uid_maps : &o->n_gid_maps;
+		SpecIdMap *nm = realloc(*maps, (*n + 1) * sizeof(SpecIdMap));
+		if (!nm)
+			return -ENOMEM;
+		nm[(*n)++] = m;
+		*maps = nm;
+		return 1;
+	}
+	case ARG_SECURITY_OPT:
+		if (startswith(optarg, "seccomp=") && optarg[8]) {
+			o->seccomp = optarg + 8;
+			if (!streq(o->seccomp, "unconfined") && access(o->seccomp, R_OK) < 0)
+				return log_error_errno(-errno, "seccomp profile `%s`: %m",
+						       o->seccomp);
+		} else
+			return log_error_errno(
+				-EINVAL,
+				"unsupported --security-opt `%s` (seccomp=unconfined|FILE)",
+				optarg);
+		return 1;
+	}
+	return 0;
+}
+
+/* --hostname, --workdir, --stop-signal, --pidfile and --log-max-size: 1
+ * when c was one of them (and taken), 0 when not, or an error. */
+static int run_process_option(int c, const char *optarg, RunOptions *o)
+{
+	switch (c) {
+	case ARG_HOSTNAME:
+		if (!hostname_is_valid(optarg))
+			return log_error_errno(-EINVAL, "invalid hostname `%s`", optarg);
+		o->hostname = optarg;
+		return 1;
+	case ARG_WORKDIR:
+		if (optarg[0] != '/')
+			return log_error_errno(-EINVAL, "--workdir `%s` must be an absolute path",
+					       optarg);
+		o->workdir = optarg;
+		return 1;
+	case ARG_STOP_SIGNAL: {
+		int sig;
+		if (parse_signal(optarg, &sig) < 0 || sig == SIGKILL)
+			return log_error_errno(-EINVAL, "invalid --stop-signal `%s`", optarg);
+		o->stop_signal = optarg;
+		return 1;
+	}
+	case ARG_PIDFILE:
+		o->pidfile = optarg;
+		return 1;
+	case ARG_LOG_MAX_SIZE: {
+		uint64_t v;
+		if (parse_size(optarg, &v) < 0)
+			return log_error_errno(-EINVAL, "invalid --log-max-size `%s`", optarg);
+		o->log_max_size = optarg;
+		return 1;
+	}
+	}
+	return 0;
+}
+
 static int parse_run_argv(int argc, char **argv, RunOptions *o)
 {
-	enum {
-		ARG_NAME = 0x100,
-		ARG_RM,
-		ARG_HOSTNAME,
-		ARG_WORKDIR,
-		ARG_STOP_SIGNAL,
-		ARG_PIDFILE,
-		ARG_LOG_MAX_SIZE,
-		ARG_ENV_FILE,
-		ARG_MOUNT,
-		ARG_TMPFS,
-		ARG_LAYERS,
-		ARG_IPC,
-		ARG_UTS,
-		ARG_PID,
-		ARG_NET,
-		ARG_CAP_ADD,
-		ARG_CAP_DROP,
-		ARG_PRIVILEGED,
-		ARG_SECURITY_OPT,
-		ARG_USERNS,
-		ARG_UIDMAP,
-		ARG_GIDMAP
-	};
 	static const struct option options[] = {
 		{ "name", required_argument, NULL, ARG_NAME },
 		{ "detach", no_argument, NULL, 'd' },
@@ -284,56 +380,6 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			o->ns_mode[NS_IPC] = "host";
 			o->share_ipc = true;
 			break;
-		case ARG_CAP_ADD:
-		case ARG_CAP_DROP: {
-			int cap;
-			if (strcasecmp(optarg, "ALL") != 0 && cap_parse_name(optarg, &cap) < 0)
-				return log_error_errno(-EINVAL, "unknown capability `%s`", optarg);
-			if (strv_push(c == ARG_CAP_ADD ? &o->cap_add : &o->cap_drop, optarg) < 0)
-				return -ENOMEM;
-			break;
-		}
-		case ARG_PRIVILEGED:
-			o->privileged = true;
-			break;
-		case ARG_USERNS:
-			if (!streq(optarg, "auto") && !streq(optarg, "host"))
-				return log_error_errno(-EINVAL,
-						       "invalid --userns `%s`: auto or host",
-						       optarg);
-			o->userns = optarg;
-			break;
-		case ARG_UIDMAP:
-		case ARG_GIDMAP: {
-			SpecIdMap m;
-			if (id_map_parse(optarg, &m) < 0)
-				return log_error_errno(-EINVAL,
-						       "invalid --%s `%s`: expected "
-						       "CONTAINER:HOST:SIZE",
-						       c == ARG_UIDMAP ? "uidmap" : "gidmap",
-						       optarg);
-			SpecIdMap **maps = c == ARG_UIDMAP ? &o->uid_maps : &o->gid_maps;
-			size_t *n = c == ARG_UIDMAP ? &o->n_uid_maps : &o->n_gid_maps;
-			SpecIdMap *nm = realloc(*maps, (*n + 1) * sizeof(SpecIdMap));
-			if (!nm)
-				return -ENOMEM;
-			nm[(*n)++] = m;
-			*maps = nm;
-			break;
-		}
-		case ARG_SECURITY_OPT:
-			if (startswith(optarg, "seccomp=") && optarg[8]) {
-				o->seccomp = optarg + 8;
-				if (!streq(o->seccomp, "unconfined") &&
-				    access(o->seccomp, R_OK) < 0)
-					return log_error_errno(-errno, "seccomp profile `%s`: %m",
-							       o->seccomp);
-			} else
-				return log_error_errno(
-					-EINVAL,
-					"unsupported --security-opt `%s` (seccomp=unconfined|FILE)",
-					optarg);
-			break;
 		case ARG_IPC:
 		case ARG_UTS:
 		case ARG_PID:
@@ -354,41 +400,16 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			if ((r = cli_env_option("--env", optarg, &o->env)) < 0)
 				return r;
 			break;
-		case ARG_HOSTNAME:
-			if (!hostname_is_valid(optarg))
-				return log_error_errno(-EINVAL, "invalid hostname `%s`", optarg);
-			o->hostname = optarg;
-			break;
-		case ARG_WORKDIR:
-			if (optarg[0] != '/')
-				return log_error_errno(-EINVAL,
-						       "--workdir `%s` must be an absolute path",
-						       optarg);
-			o->workdir = optarg;
-			break;
-		case ARG_STOP_SIGNAL: {
-			int sig;
-			if (parse_signal(optarg, &sig) < 0 || sig == SIGKILL)
-				return log_error_errno(-EINVAL, "invalid --stop-signal `%s`",
-						       optarg);
-			o->stop_signal = optarg;
-			break;
-		}
-		case ARG_PIDFILE:
-			o->pidfile = optarg;
-			break;
-		case ARG_LOG_MAX_SIZE: {
-			uint64_t v;
-			if (parse_size(optarg, &v) < 0)
-				return log_error_errno(-EINVAL, "invalid --log-max-size `%s`",
-						       optarg);
-			o->log_max_size = optarg;
-			break;
-		}
 		case 'h':
 			run_help();
 			return 0;
 		default:
+			if ((r = run_security_option(c, optarg, o)) != 0 ||
+			    (r = run_process_option(c, optarg, o)) != 0) {
+				if (r < 0)
+					return r;
+				break;
+			}
 			r = resource_option(c, optarg, optind < argc ? argv[optind] : NULL,
 					    &o->res);
 			if (r < 0)
