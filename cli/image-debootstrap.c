@@ -20,6 +20,7 @@
 
 #include "images.h"
 #include "log.h"
+#include "printable.h"
 #include "util.h"
 
 #define DEFAULT_MIRROR "http://deb.debian.org/debian"
@@ -305,9 +306,12 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 		o->suite ? strdup(o->suite) : debootstrap_host_codename("/etc/os-release");
 	if (!suite)
 		return log_error_errno(-ENOMEM, "out of memory");
-	/* Passed as arguments to debootstrap: keep them to plain words. */
+	/* Passed as arguments to debootstrap: keep them to plain words. The
+	 * error shows them as one line, whatever the user typed. */
+	char shown[256];
 	if (!*suite || strspn(suite, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(suite))
-		return log_error_errno(-EINVAL, "invalid suite `%s`", suite);
+		return log_error_errno(-EINVAL, "invalid suite `%s`",
+				       printable_text(shown, sizeof(shown), suite, strlen(suite)));
 	_cleanup_free_ char *mirror =
 		o->mirror ? strdup(o->mirror) : debootstrap_find_mirror("/etc/apt", suite);
 	if (!mirror)
@@ -317,7 +321,8 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 		return log_error_errno(-EINVAL,
 				       "invalid mirror `%s`: expected an http(s):// or "
 				       "file:/// URL",
-				       mirror);
+				       printable_text(shown, sizeof(shown), mirror,
+						      strlen(mirror)));
 	_cleanup_free_ char *source = NULL;
 	if (asprintf(&source, "debootstrap:%s %s", suite, mirror) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");

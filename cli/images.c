@@ -18,6 +18,7 @@
 #include "images.h"
 #include "log.h"
 #include "parse.h"
+#include "printable.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -264,8 +265,12 @@ int disk_usage(const char *path, uint64_t *ret)
 
 int image_check_new_name(Cli *cli, const char *name)
 {
-	if (!image_name_is_valid(name) || name[0] == '.' || name[0] == '/')
-		return log_error_errno(-EINVAL, "invalid image name `%s`", name);
+	if (!image_name_is_valid(name) || name[0] == '.' || name[0] == '/') {
+		/* Shown as one line, whatever the user typed. */
+		char shown[256];
+		return log_error_errno(-EINVAL, "invalid image name `%s`",
+				       printable_text(shown, sizeof(shown), name, strlen(name)));
+	}
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
 	if (r < 0)

@@ -285,7 +285,7 @@ static void test_new_name_is_checked_before_any_work(void **state)
 	char longname[300];
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
-	static const char *const bad[] = { "", ".hidden", "/abs", "a b", "x/../y", "tab\tname" };
+	static const char *const bad[] = { "", ".hidden", "/abs", "a b", "x/../y" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		assert_int_equal(image_check_new_name(&cli, bad[i]), -EINVAL);
 		char expect[64];
@@ -296,6 +296,29 @@ static void test_new_name_is_checked_before_any_work(void **state)
 	assert_logged("invalid image name `aaaa");
 	assert_int_equal(populated, 0);
 	assert_int_equal(image_check_new_name(&cli, "repo/app:1.0"), 0);
+}
+
+static void test_invalid_name_is_shown_on_one_line(void **state)
+{
+	(void)state;
+	/* Control characters would break the line, or fake one. */
+	static const struct {
+		const char *name, *line;
+	} bad[] = {
+		{ "tab\tname", "berth: invalid image name `tab\\x09name`\n" },
+		{ "x\nberth: fake line", "berth: invalid image name `x\\x0aberth: fake line`\n" },
+		{ "\x1b[2Jclear", "berth: invalid image name `\\x1b[2Jclear`\n" },
+		{ "cr\r", "berth: invalid image name `cr\\x0d`\n" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		assert_int_equal(image_check_new_name(&cli, bad[i].name), -EINVAL);
+		assert_string_equal(logged(), bad[i].line);
+	}
+	populated = 0;
+	assert_int_equal(make_image("bad\nname", populate_ok), -EINVAL);
+	assert_string_equal(logged(), "berth: invalid image name `bad\\x0aname`\n");
+	assert_int_equal(populated, 0);
+	assert_int_equal(test_count_entries(images), 0);
 }
 
 static void test_remove_takes_the_row_and_the_folder(void **state)
@@ -446,6 +469,7 @@ int main(void)
 		T(test_flat_image_is_recorded_relative_to_the_root),
 		T(test_failed_populate_leaves_nothing),
 		T(test_new_name_is_checked_before_any_work),
+		T(test_invalid_name_is_shown_on_one_line),
 		T(test_remove_takes_the_row_and_the_folder),
 		T(test_remove_sweeps_the_layers_no_image_uses_any_more),
 		T(test_lock_sweeps_garbage_when_nobody_imports),
