@@ -108,6 +108,25 @@ static void test_security_third_party_and_non_http_sources_never_qualify(void **
 	assert_mirror("bookworm", "https://ppa.example/repo");
 }
 
+static void test_a_mirror_with_security_in_its_name_is_a_mirror(void **state)
+{
+	(void)state;
+	put("sources.list",
+	    "deb http://security.debian.org/debian-security bookworm-security main\n"
+	    "deb http://securitymirror.example/debian bookworm main\n");
+	assert_mirror("bookworm", "http://securitymirror.example/debian");
+	put("sources.list", "deb https://mirror.example/security/debian/ bookworm main\n");
+	assert_mirror("bookworm", "https://mirror.example/security/debian/");
+	/* The security archive itself never qualifies, however it is spelt,
+	 * even when it lists the suite: the first source that lists it, if
+	 * it were one, would win over the later one of the same rank. */
+	put("sources.list", "deb http://mirror.example/debian-security/ bookworm main\n"
+			    "deb https://user@Security.Debian.Org:443/ bookworm main\n"
+			    "deb http://security.debian.org bookworm main\n"
+			    "deb https://ppa.example/repo bookworm main\n");
+	assert_mirror("bookworm", "https://ppa.example/repo");
+}
+
 static void test_deb822_sources_are_read(void **state)
 {
 	(void)state;
@@ -242,6 +261,7 @@ int main(void)
 		T(test_without_sources_debians_own_mirror_is_used),
 		T(test_debian_archive_of_the_suite_wins),
 		T(test_security_third_party_and_non_http_sources_never_qualify),
+		T(test_a_mirror_with_security_in_its_name_is_a_mirror),
 		T(test_deb822_sources_are_read),
 		T(test_files_of_other_names_in_sources_list_d_are_ignored),
 		T(test_host_codename_is_read_from_os_release),
