@@ -192,7 +192,9 @@ typedef struct {
 	size_t n_linked, alloc_linked;
 } UsageWalk;
 
-/* Takes dirfd. */
+/* Takes dirfd. Holds an fd for each level it is in: a tree deeper than
+ * the fds left fails with -EMFILE rather than being counted in part. Only
+ * an entry removed meanwhile is passed over. */
 static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 {
 	if (depth > 4096) {
@@ -210,8 +212,11 @@ static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
 		struct stat st;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				r = -errno;
 			continue;
+		}
 		uint64_t bytes = (uint64_t)st.st_blocks * 512;
 		if (S_ISDIR(st.st_mode)) {
 			w->total += bytes;
@@ -219,6 +224,8 @@ static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				r = usage_walk(sub, w, depth + 1);
+			else if (errno != ENOENT)
+				r = -errno;
 		} else if (st.st_nlink > 1) {
 			if (w->n_linked == w->alloc_linked) {
 				size_t na = w->alloc_linked ? w->alloc_linked * 2 : 256;

@@ -205,6 +205,39 @@ static void test_disk_usage_of_a_tree_too_deep_fails_and_closes_every_fd(void **
 	free(d);
 }
 
+static void test_disk_usage_beyond_the_fd_limit_fails_instead_of_counting_less(void **state)
+{
+	(void)state;
+	/* A tree deeper than the fds left: with a soft limit of 1024, one of
+	 * about 1000 levels. */
+	char *d = test_path(top, "deep");
+	assert_int_equal(mkdir(d, 0755), 0);
+	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < 100; i++) {
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		int next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	assert_true(fd >= 0);
+	close(fd);
+	size_t before = open_fds();
+	struct rlimit old, rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	rl = (struct rlimit){ .rlim_cur = before + 50, .rlim_max = old.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	uint64_t v = 12345;
+	int r = disk_usage(d, &v);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(r, -EMFILE);
+	assert_int_equal(v, 12345);
+	assert_int_equal(open_fds(), before);
+	/* With the fds it needs, the same tree is counted. */
+	assert_int_equal(disk_usage(d, &v), 0);
+	assert_true(v >= 100 * 512);
+	free(d);
+}
+
 static int populated;
 
 static int populate_ok(Cli *c, const char *rootfs, void *userdata)
@@ -466,6 +499,7 @@ int main(void)
 		T(test_mktemp_makes_a_private_folder_the_sweep_knows),
 		T(test_disk_usage_counts_hard_links_once),
 		T(test_disk_usage_of_a_tree_too_deep_fails_and_closes_every_fd),
+		T(test_disk_usage_beyond_the_fd_limit_fails_instead_of_counting_less),
 		T(test_flat_image_is_recorded_relative_to_the_root),
 		T(test_failed_populate_leaves_nothing),
 		T(test_new_name_is_checked_before_any_work),
