@@ -120,6 +120,9 @@ static void run_help(void)
 	       "failed, 126 if COMMAND could not be executed, 127 if it was not found.\n");
 }
 
+/* The longest --env-file line, without its newline. */
+#define ENV_FILE_LINE_MAX 65535
+
 /* --env-file: KEY=VALUE lines; "#" comments and blank lines are skipped; a
  * bare KEY (or KEY*) takes its value from berth's own environment, as -e. */
 static int read_env_file(const char *path, char ***env)
@@ -127,14 +130,19 @@ static int read_env_file(const char *path, char ***env)
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return log_error_errno(-errno, "--env-file `%s`: %m", path);
-	char line[65536];
+	/* Room for the longest line, its newline and the NUL: a line that
+	 * does not fit is longer, whether or not a newline ends it. */
+	char line[ENV_FILE_LINE_MAX + 2];
 	unsigned n = 0;
 	while (fgets(line, sizeof(line), f)) {
 		n++;
 		size_t len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n')
-			return log_error_errno(-E2BIG, "--env-file `%s`: line %u is too long", path,
-					       n);
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		if (len > ENV_FILE_LINE_MAX)
+			return log_error_errno(-E2BIG,
+					       "--env-file `%s`: line %u is longer than %u bytes",
+					       path, n, ENV_FILE_LINE_MAX);
 		line[strcspn(line, "\r\n")] = 0;
 		char *p = line + strspn(line, " \t");
 		if (!*p || *p == '#')

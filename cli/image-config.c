@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* An image's run defaults (the OCI image config's Entrypoint, Cmd, Env,
- * WorkingDir, User), and its user names resolved against the image's own
- * /etc/passwd and /etc/group, read through its layers the way OverlayFS
- * will show them. */
+/* An image's run defaults: the OCI image config's Entrypoint, Cmd, Env,
+ * WorkingDir and User, read from the images.config column. User stays a
+ * name here; `berth run` resolves it in the image's own /etc/passwd and
+ * /etc/group (user.c). */
 
-#include <fcntl.h>
+#include <errno.h>
 #include <jansson.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 
 #include "images.h"
-#include "log.h"
 #include "parse.h"
 #include "util.h"
 

@@ -20,6 +20,7 @@
 
 #include "images.h"
 #include "log.h"
+#include "printable.h"
 #include "util.h"
 
 #define DEFAULT_MIRROR "http://deb.debian.org/debian"
@@ -48,6 +49,35 @@ static bool is_debian_archive(const char *uri)
 	return n >= 7 && strncmp(uri + n - 7, "/debian", 7) == 0;
 }
 
+/* Debian's security archive: security.debian.org, or a folder
+ * debian-security on any mirror (deb.debian.org/debian-security). Only
+ * these: a mirror whose name merely has the word in it is a mirror. */
+static bool is_security_archive(const char *uri)
+{
+	const char *host = strstr(uri, "://");
+	host = host ? host + 3 : uri;
+	size_t n = strcspn(host, "/");
+	/* Without user info and port: [user@]host[:port]. */
+	const char *at = memchr(host, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	const char *colon = memchr(host, ':', n);
+	if (colon)
+		n = (size_t)(colon - host);
+	if (n == strlen("security.debian.org") && strncasecmp(host, "security.debian.org", n) == 0)
+		return true;
+	for (const char *p = host + strcspn(host, "/"); *p == '/';) {
+		p++;
+		size_t k = strcspn(p, "/");
+		if (k == strlen("debian-security") && strncmp(p, "debian-security", k) == 0)
+			return true;
+		p += k;
+	}
+	return false;
+}
+
 /* The best source for the suite: a Debian archive that lists it, then any
  * Debian archive, then a source that lists it. Third-party repositories
  * (other components, other suites) never qualify, nor do security
@@ -55,7 +85,7 @@ static bool is_debian_archive(const char *uri)
 static void consider(Mirror *best, const char *uri, const char *suites, const char *components,
 		     const char *suite)
 {
-	if (!uri || !suites || !startswith(uri, "http") || strstr(uri, "security") ||
+	if (!uri || !suites || !startswith(uri, "http") || is_security_archive(uri) ||
 	    (components && *components && !word_in(components, "main")))
 		return;
 	bool debian = is_debian_archive(uri), exact = word_in(suites, suite);
@@ -305,9 +335,12 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 		o->suite ? strdup(o->suite) : debootstrap_host_codename("/etc/os-release");
 	if (!suite)
 		return log_error_errno(-ENOMEM, "out of memory");
-	/* Passed as arguments to debootstrap: keep them to plain words. */
+	/* Passed as arguments to debootstrap: keep them to plain words. The
+	 * error shows them as one line, whatever the user typed. */
+	char shown[256];
 	if (!*suite || strspn(suite, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(suite))
-		return log_error_errno(-EINVAL, "invalid suite `%s`", suite);
+		return log_error_errno(-EINVAL, "invalid suite `%s`",
+				       printable_text(shown, sizeof(shown), suite, strlen(suite)));
 	_cleanup_free_ char *mirror =
 		o->mirror ? strdup(o->mirror) : debootstrap_find_mirror("/etc/apt", suite);
 	if (!mirror)
@@ -317,7 +350,8 @@ int image_debootstrap(Cli *cli, const char *name, const DebootstrapOptions *o)
 		return log_error_errno(-EINVAL,
 				       "invalid mirror `%s`: expected an http(s):// or "
 				       "file:/// URL",
-				       mirror);
+				       printable_text(shown, sizeof(shown), mirror,
+						      strlen(mirror)));
 	_cleanup_free_ char *source = NULL;
 	if (asprintf(&source, "debootstrap:%s %s", suite, mirror) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");

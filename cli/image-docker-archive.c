@@ -367,8 +367,14 @@ static int unpack_layers(LayeredImport *im, const char *file, const char *label)
 		for (size_t i = 0; name && i < im->n_layers; i++) {
 			if (im->layers[i].present || !streq(im->layers[i].path, name))
 				continue;
+			/* Named by its digest, as for an OCI layout: the member's
+			 * name is blobs/sha256/<hex> or <id>/layer.tar, whose
+			 * end says nothing on a progress bar (progress.h). The
+			 * legacy layout names no blob digest. */
+			const ImportLayer *l = &im->layers[i];
 			char what[PATH_MAX + 64];
-			snprintf(what, sizeof(what), "%s: layer %zu (%s)", label, i + 1, name);
+			snprintf(what, sizeof(what), "%s: layer %zu (%.19s)", label, i + 1,
+				 l->blob_digest ? l->blob_digest : l->diff_id);
 			r = layered_import_unpack(im, i, what, -EBADF, a, (uint64_t)st.st_size);
 			break; /* the member's data is consumed */
 		}

@@ -18,6 +18,7 @@
 #include "images.h"
 #include "log.h"
 #include "parse.h"
+#include "printable.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -191,7 +192,9 @@ typedef struct {
 	size_t n_linked, alloc_linked;
 } UsageWalk;
 
-/* Takes dirfd. */
+/* Takes dirfd. Holds an fd for each level it is in: a tree deeper than
+ * the fds left fails with -EMFILE rather than being counted in part. Only
+ * an entry removed meanwhile is passed over. */
 static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 {
 	if (depth > 4096) {
@@ -209,8 +212,11 @@ static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
 		struct stat st;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				r = -errno;
 			continue;
+		}
 		uint64_t bytes = (uint64_t)st.st_blocks * 512;
 		if (S_ISDIR(st.st_mode)) {
 			w->total += bytes;
@@ -218,6 +224,8 @@ static int usage_walk(int dirfd, UsageWalk *w, unsigned depth)
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				r = usage_walk(sub, w, depth + 1);
+			else if (errno != ENOENT)
+				r = -errno;
 		} else if (st.st_nlink > 1) {
 			if (w->n_linked == w->alloc_linked) {
 				size_t na = w->alloc_linked ? w->alloc_linked * 2 : 256;
@@ -264,8 +272,12 @@ int disk_usage(const char *path, uint64_t *ret)
 
 int image_check_new_name(Cli *cli, const char *name)
 {
-	if (!image_name_is_valid(name) || name[0] == '.' || name[0] == '/')
-		return log_error_errno(-EINVAL, "invalid image name `%s`", name);
+	if (!image_name_is_valid(name) || name[0] == '.' || name[0] == '/') {
+		/* Shown as one line, whatever the user typed. */
+		char shown[256];
+		return log_error_errno(-EINVAL, "invalid image name `%s`",
+				       printable_text(shown, sizeof(shown), name, strlen(name)));
+	}
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
 	if (r < 0)

@@ -14,8 +14,20 @@
 void progress_init(Progress *p, const char *label, uint64_t total)
 {
 	*p = (Progress){ .enabled = isatty(STDERR_FILENO) == 1, .total = total };
+	/* After the last '/': a file's name, or "FILE: layer N (sha256:...)".
+	 * What does not fit is cut at the front, which leaves what tells one
+	 * layer (or version) from another; never inside a UTF-8 character. */
 	const char *slash = strrchr(label, '/');
-	snprintf(p->label, sizeof(p->label), "%s", slash && slash[1] ? slash + 1 : label);
+	const char *s = slash && slash[1] ? slash + 1 : label;
+	size_t n = strlen(s), room = sizeof(p->label) - 1;
+	if (n <= room)
+		snprintf(p->label, sizeof(p->label), "%s", s);
+	else {
+		const char *tail = s + n - (room - 3);
+		while ((*tail & 0xc0) == 0x80)
+			tail++;
+		snprintf(p->label, sizeof(p->label), "...%s", tail);
+	}
 	if (p->enabled)
 		progress_update(p, 0);
 }

@@ -15,6 +15,7 @@ typedef struct {
 	uint64_t last_usec;
 } Progress;
 
+/* label: a path, shown from after its last '/', its end kept if too long. */
 void progress_init(Progress *p, const char *label, uint64_t total);
 /* Redraws at most ten times a second. */
 void progress_update(Progress *p, uint64_t done);

@@ -395,6 +395,10 @@ int resource_options_check(const SpecResources *r)
 		return 0;
 	_cleanup_free_ char *missing = NULL, *mnt = NULL;
 	int k = cgroup_controllers_check(needed, &missing);
+	/* The list of missing controllers is a copy: none when it could not
+	 * be made. */
+	if (k == -ENOMEM || (k == -EOPNOTSUPP && !missing))
+		return log_error_errno(-ENOMEM, "out of memory");
 	if (k == -EOPNOTSUPP) {
 		(void)cgroup_v2_mount(&mnt);
 		return log_error_errno(

@@ -58,7 +58,8 @@ typedef struct {
 } TraceView;
 
 const char *trace_type_to_string(enum trace_event_type t);
-enum trace_event_type trace_type_from_string(const char *s);
+/* The type named s (>= 0), or -EINVAL. */
+int trace_type_from_string(const char *s);
 /* "fork,exec" → a mask of 1 << type; "all" for every type. */
 int trace_parse_events(const char *s, uint32_t *ret);
 

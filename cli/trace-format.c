@@ -94,12 +94,26 @@ const char *trace_type_to_string(enum trace_event_type t)
 	return t < TRACE_EV_MAX ? type_names[t] : NULL;
 }
 
-enum trace_event_type trace_type_from_string(const char *s)
+int trace_type_from_string(const char *s)
 {
 	for (int t = 0; t < TRACE_EV_MAX; t++)
 		if (streq(type_names[t], s))
-			return (enum trace_event_type)t;
-	return (enum trace_event_type) - EINVAL;
+			return t;
+	return -EINVAL;
+}
+
+/* The action's name; NULL for none (fork, exec, exit, oom) or one this
+ * berth does not know. */
+static const char *action_name(uint32_t action)
+{
+	return action < TRACE_ACT_MAX ? action_names[action] : NULL;
+}
+
+/* In text, an event of a type that has actions always shows one. */
+static const char *action_text(uint32_t action)
+{
+	const char *n = action_name(action);
+	return n ? n : "?";
 }
 
 int trace_parse_events(const char *s, uint32_t *ret)
@@ -114,7 +128,7 @@ int trace_parse_events(const char *s, uint32_t *ret)
 			mask |= (1u << TRACE_EV_MAX) - 1;
 			continue;
 		}
-		int t = (int)trace_type_from_string(w);
+		int t = trace_type_from_string(w);
 		if (t < 0)
 			return log_error_errno(-EINVAL,
 					       "unknown event type `%s` (fork, exec, exit, cgroup, "
@@ -235,11 +249,11 @@ static void print_text(FILE *f, const TraceView *v)
 		break;
 	}
 	case TRACE_EV_CGROUP:
-		fprintf(f, " %s ", action_names[e->action % TRACE_ACT_MAX]);
+		fprintf(f, " %s ", action_text(e->action));
 		put_text(f, FIELD(v, path));
 		break;
 	case TRACE_EV_NS:
-		fprintf(f, " %s ", action_names[e->action % TRACE_ACT_MAX]);
+		fprintf(f, " %s ", action_text(e->action));
 		ns_list(f, e->flags, false);
 		if (e->action == TRACE_ACT_SETNS)
 			fprintf(f, " fd=%d", (int)e->arg);
@@ -350,7 +364,7 @@ static void print_json(FILE *f, const TraceView *v)
 	char time[32];
 	format_iso8601(v->realtime_ns / 1000, time);
 	fprintf(f, "{\"time\": \"%s\", \"type\": \"%s\", \"action\": ", time, type_names[e->type]);
-	print_json_string(f, e->action ? action_names[e->action % TRACE_ACT_MAX] : NULL);
+	print_json_string(f, action_name(e->action));
 	fputs(", \"container_id\": ", f);
 	print_json_string(f, v->container ? v->container->id : NULL);
 	fputs(", \"container_name\": ", f);
@@ -380,7 +394,7 @@ int trace_event_row(const TraceView *v, EventRow *ret)
 	const struct berth_event *e = v->e;
 	EventRow row = {
 		.type = type_names[e->type],
-		.action = e->action ? action_names[e->action % TRACE_ACT_MAX] : NULL,
+		.action = action_name(e->action),
 		.cgroup_id = e->cgroup_id,
 		.pid = e->pid,
 		.tid = e->tid,

@@ -8,6 +8,8 @@ tests_unit_test_resources_SOURCES = tests/unit/test-resources.c tests/unit/cli-t
 tests_unit_test_resources_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)
 tests_unit_test_resources_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_resources_LDADD = $(CLI_LIBS) $(CMOCKA_LIBS)
+# strdup() fails on demand (out of memory).
+tests_unit_test_resources_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=strdup
 UNIT_TESTS += tests/unit/test-mounts
 tests_unit_test_mounts_SOURCES = tests/unit/test-mounts.c tests/unit/cli-test.h
 tests_unit_test_mounts_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_INCLUDES)

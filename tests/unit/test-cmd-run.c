@@ -202,12 +202,50 @@ static void test_env_file(void **state)
 	test_write_file(cli.paths.state_dir, "huge.env", huge);
 	free(huge);
 	_cleanup_free_ char *big = test_path(cli.paths.state_dir, "huge.env");
-	snprintf(want, sizeof(want), "berth: --env-file `%s`: line 1 is too long\n", big);
+	snprintf(want, sizeof(want), "berth: --env-file `%s`: line 1 is longer than 65535 bytes\n",
+		 big);
 	refused(want, "--env-file", big, "busybox", NULL);
 
 	test_write_file(cli.paths.state_dir, "good.env", "# ok\nA=1\r\n\tB=two words\n");
 	_cleanup_free_ char *good = test_path(cli.paths.state_dir, "good.env");
 	refused(NOT_STARTED, "--env-file", good, "-e", "C=3", "busybox", NULL);
+}
+
+/* A file of the text before, a line of len bytes ("K=xxx..."), and the
+ * text after. */
+static char *env_file_of_line(const char *name, const char *before, size_t len, const char *after)
+{
+	size_t m = strlen(before), n = strlen(after);
+	char *text = malloc(m + len + n + 1);
+	assert_non_null(text);
+	memcpy(text, before, m);
+	memset(text + m, 'x', len);
+	memcpy(text + m, "K=", 2);
+	memcpy(text + m + len, after, n + 1);
+	test_write_file(cli.paths.state_dir, name, text);
+	free(text);
+	return test_path(cli.paths.state_dir, name);
+}
+
+static void test_env_file_line_of_65535_bytes_is_taken_65536_is_not(void **state)
+{
+	(void)state;
+	/* The last line, complete without a newline. */
+	_cleanup_free_ char *last = env_file_of_line("last.env", "", 65535, "");
+	refused(NOT_STARTED, "--env-file", last, "busybox", NULL);
+	_cleanup_free_ char *ended = env_file_of_line("ended.env", "", 65535, "\nB=2\n");
+	refused(NOT_STARTED, "--env-file", ended, "busybox", NULL);
+
+	char want[PATH_MAX + 128];
+	_cleanup_free_ char *over = env_file_of_line("over.env", "", 65536, "");
+	snprintf(want, sizeof(want), "berth: --env-file `%s`: line 1 is longer than 65535 bytes\n",
+		 over);
+	refused(want, "--env-file", over, "busybox", NULL);
+	/* Counted as one line, not as two halves. */
+	_cleanup_free_ char *second = env_file_of_line("second.env", "A=1\n", 65536, "\nB=2\n");
+	snprintf(want, sizeof(want), "berth: --env-file `%s`: line 2 is longer than 65535 bytes\n",
+		 second);
+	refused(want, "--env-file", second, "busybox", NULL);
 }
 
 static void test_mounts_are_checked_while_parsing(void **state)
@@ -271,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_user_namespaces),
 		cmocka_unit_test(test_signals_sizes_and_resources),
 		cmocka_unit_test(test_env_file),
+		cmocka_unit_test(test_env_file_line_of_65535_bytes_is_taken_65536_is_not),
 		cmocka_unit_test(test_mounts_are_checked_while_parsing),
 		cmocka_unit_test(test_options_end_at_the_image),
 		cmocka_unit_test(test_i_with_t_warns_that_i_shares_ipc),

@@ -108,6 +108,25 @@ static void test_security_third_party_and_non_http_sources_never_qualify(void **
 	assert_mirror("bookworm", "https://ppa.example/repo");
 }
 
+static void test_a_mirror_with_security_in_its_name_is_a_mirror(void **state)
+{
+	(void)state;
+	put("sources.list",
+	    "deb http://security.debian.org/debian-security bookworm-security main\n"
+	    "deb http://securitymirror.example/debian bookworm main\n");
+	assert_mirror("bookworm", "http://securitymirror.example/debian");
+	put("sources.list", "deb https://mirror.example/security/debian/ bookworm main\n");
+	assert_mirror("bookworm", "https://mirror.example/security/debian/");
+	/* The security archive itself never qualifies, however it is spelt,
+	 * even when it lists the suite: the first source that lists it, if
+	 * it were one, would win over the later one of the same rank. */
+	put("sources.list", "deb http://mirror.example/debian-security/ bookworm main\n"
+			    "deb https://user@Security.Debian.Org:443/ bookworm main\n"
+			    "deb http://security.debian.org bookworm main\n"
+			    "deb https://ppa.example/repo bookworm main\n");
+	assert_mirror("bookworm", "https://ppa.example/repo");
+}
+
 static void test_deb822_sources_are_read(void **state)
 {
 	(void)state;
@@ -178,8 +197,8 @@ static void test_suite_and_mirror_are_checked_before_anything_is_made(void **sta
 	char *root = test_path(apt, "root");
 	Cli cli;
 	test_cli_init(&cli, root);
-	static const char *const bad_suites[] = { "",     "Bookworm", "bookworm;reboot",
-						  "../x", "--help x", "stable\n" };
+	static const char *const bad_suites[] = { "", "Bookworm", "bookworm;reboot", "../x",
+						  "--help x" };
 	for (size_t i = 0; i < ELEMENTSOF(bad_suites); i++) {
 		DebootstrapOptions o = { .suite = bad_suites[i],
 					 .mirror = "http://deb.debian.org/debian" };
@@ -206,6 +225,35 @@ static void test_suite_and_mirror_are_checked_before_anything_is_made(void **sta
 	free(root);
 }
 
+static void test_bad_suite_or_mirror_is_shown_on_one_line(void **state)
+{
+	(void)state;
+	char *root = test_path(apt, "root");
+	Cli cli;
+	test_cli_init(&cli, root);
+	/* Control characters would break the line, or fake one. */
+	static const struct {
+		const char *suite, *mirror, *line;
+	} bad[] = {
+		{ "stable\n", "http://deb.debian.org/debian",
+		  "berth: invalid suite `stable\\x0a`\n" },
+		{ "x\nberth: fake line", "http://deb.debian.org/debian",
+		  "berth: invalid suite `x\\x0aberth: fake line`\n" },
+		{ "\x1b[2J", "http://deb.debian.org/debian", "berth: invalid suite `\\x1b[2J`\n" },
+		{ "bookworm", "ftp://x\r\ny",
+		  "berth: invalid mirror `ftp://x\\x0d\\x0ay`: expected an http(s):// or file:/// "
+		  "URL\n" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		DebootstrapOptions o = { .suite = bad[i].suite, .mirror = bad[i].mirror };
+		assert_int_equal(image_debootstrap(&cli, "deb", &o), -EINVAL);
+		assert_string_equal(logged(), bad[i].line);
+	}
+	assert_false(test_exists(apt, "root"));
+	test_cli_done(&cli);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,10 +261,12 @@ int main(void)
 		T(test_without_sources_debians_own_mirror_is_used),
 		T(test_debian_archive_of_the_suite_wins),
 		T(test_security_third_party_and_non_http_sources_never_qualify),
+		T(test_a_mirror_with_security_in_its_name_is_a_mirror),
 		T(test_deb822_sources_are_read),
 		T(test_files_of_other_names_in_sources_list_d_are_ignored),
 		T(test_host_codename_is_read_from_os_release),
 		T(test_suite_and_mirror_are_checked_before_anything_is_made),
+		T(test_bad_suite_or_mirror_is_shown_on_one_line),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -205,6 +205,39 @@ static void test_disk_usage_of_a_tree_too_deep_fails_and_closes_every_fd(void **
 	free(d);
 }
 
+static void test_disk_usage_beyond_the_fd_limit_fails_instead_of_counting_less(void **state)
+{
+	(void)state;
+	/* A tree deeper than the fds left: with a soft limit of 1024, one of
+	 * about 1000 levels. */
+	char *d = test_path(top, "deep");
+	assert_int_equal(mkdir(d, 0755), 0);
+	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < 100; i++) {
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		int next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	assert_true(fd >= 0);
+	close(fd);
+	size_t before = open_fds();
+	struct rlimit old, rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	rl = (struct rlimit){ .rlim_cur = before + 50, .rlim_max = old.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	uint64_t v = 12345;
+	int r = disk_usage(d, &v);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(r, -EMFILE);
+	assert_int_equal(v, 12345);
+	assert_int_equal(open_fds(), before);
+	/* With the fds it needs, the same tree is counted. */
+	assert_int_equal(disk_usage(d, &v), 0);
+	assert_true(v >= 100 * 512);
+	free(d);
+}
+
 static int populated;
 
 static int populate_ok(Cli *c, const char *rootfs, void *userdata)
@@ -285,7 +318,7 @@ static void test_new_name_is_checked_before_any_work(void **state)
 	char longname[300];
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
-	static const char *const bad[] = { "", ".hidden", "/abs", "a b", "x/../y", "tab\tname" };
+	static const char *const bad[] = { "", ".hidden", "/abs", "a b", "x/../y" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		assert_int_equal(image_check_new_name(&cli, bad[i]), -EINVAL);
 		char expect[64];
@@ -296,6 +329,29 @@ static void test_new_name_is_checked_before_any_work(void **state)
 	assert_logged("invalid image name `aaaa");
 	assert_int_equal(populated, 0);
 	assert_int_equal(image_check_new_name(&cli, "repo/app:1.0"), 0);
+}
+
+static void test_invalid_name_is_shown_on_one_line(void **state)
+{
+	(void)state;
+	/* Control characters would break the line, or fake one. */
+	static const struct {
+		const char *name, *line;
+	} bad[] = {
+		{ "tab\tname", "berth: invalid image name `tab\\x09name`\n" },
+		{ "x\nberth: fake line", "berth: invalid image name `x\\x0aberth: fake line`\n" },
+		{ "\x1b[2Jclear", "berth: invalid image name `\\x1b[2Jclear`\n" },
+		{ "cr\r", "berth: invalid image name `cr\\x0d`\n" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		assert_int_equal(image_check_new_name(&cli, bad[i].name), -EINVAL);
+		assert_string_equal(logged(), bad[i].line);
+	}
+	populated = 0;
+	assert_int_equal(make_image("bad\nname", populate_ok), -EINVAL);
+	assert_string_equal(logged(), "berth: invalid image name `bad\\x0aname`\n");
+	assert_int_equal(populated, 0);
+	assert_int_equal(test_count_entries(images), 0);
 }
 
 static void test_remove_takes_the_row_and_the_folder(void **state)
@@ -443,9 +499,11 @@ int main(void)
 		T(test_mktemp_makes_a_private_folder_the_sweep_knows),
 		T(test_disk_usage_counts_hard_links_once),
 		T(test_disk_usage_of_a_tree_too_deep_fails_and_closes_every_fd),
+		T(test_disk_usage_beyond_the_fd_limit_fails_instead_of_counting_less),
 		T(test_flat_image_is_recorded_relative_to_the_root),
 		T(test_failed_populate_leaves_nothing),
 		T(test_new_name_is_checked_before_any_work),
+		T(test_invalid_name_is_shown_on_one_line),
 		T(test_remove_takes_the_row_and_the_folder),
 		T(test_remove_sweeps_the_layers_no_image_uses_any_more),
 		T(test_lock_sweeps_garbage_when_nobody_imports),

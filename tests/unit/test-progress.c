@@ -121,9 +121,35 @@ static void test_label_is_the_files_name_cut_to_fit(void **state)
 	char longname[200];
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
+	longname[0] = 'a';
+	longname[sizeof(longname) - 2] = 'z';
 	progress_init(&p, longname, 0);
 	assert_int_equal(strlen(p.label), sizeof(p.label) - 1);
-	assert_memory_equal(p.label, longname, sizeof(p.label) - 1);
+	/* Its end is kept: what tells files of one name apart. */
+	assert_true(startswith(p.label, "...nnn"));
+	assert_string_equal(p.label + strlen(p.label) - 4, "nnnz");
+}
+
+static void test_label_of_a_layer_shows_its_digest(void **state)
+{
+	(void)state;
+	redirect(false);
+	Progress p;
+	/* What image-docker-archive.c and image-oci.c pass. */
+	progress_init(&p, "docker-archive:/srv/img.tar: layer 2 (sha256:0123456789ab)", 0);
+	assert_string_equal(p.label, "img.tar: layer 2 (sha256:0123456789ab)");
+	progress_init(&p,
+		      "docker-archive:/srv/an-application-image-of-a-long-name-v1.2.3.tar: "
+		      "layer 12 (sha256:0123456789ab)",
+		      0);
+	assert_string_equal(p.label, "...e-v1.2.3.tar: layer 12 (sha256:0123456789ab)");
+	/* A UTF-8 character at the cut is left out whole. */
+	progress_init(&p,
+		      "/srv/\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+		      0);
+	assert_string_equal(p.label, "...\xc3\xa9"
+				     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 }
 
 static void test_bar_shows_the_share_done_and_erases_itself(void **state)
@@ -189,6 +215,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_nothing_is_drawn_when_stderr_is_no_terminal,
 					  restore),
 		cmocka_unit_test_teardown(test_label_is_the_files_name_cut_to_fit, restore),
+		cmocka_unit_test_teardown(test_label_of_a_layer_shows_its_digest, restore),
 		cmocka_unit_test_teardown(test_bar_shows_the_share_done_and_erases_itself, restore),
 		cmocka_unit_test_teardown(test_unknown_total_shows_bytes_alone, restore),
 		cmocka_unit_test_teardown(test_disabled_bar_on_a_terminal_draws_nothing, restore),

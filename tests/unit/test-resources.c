@@ -22,6 +22,20 @@
 #include "cli-test.h"
 #include "resources.h"
 
+/* strdup(s) fails while s is this text (-Wl,--wrap=strdup, cli.mk). */
+static const char *strdup_fails_for;
+
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+	if (strdup_fails_for && streq(s, strdup_fails_for)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_strdup(s);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -632,6 +646,33 @@ static void test_check_names_a_controller_the_host_lacks(void **state)
 	assert_string_equal(logged(), want);
 }
 
+/* Out of memory while naming the missing controller: said so, in one
+ * line, rather than a crash. */
+static void test_check_out_of_memory_is_one_line(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *mnt = NULL, *path = NULL, *have = NULL;
+	SpecResources r = { .has_memory_limit = true, .memory_limit = 1 << 30 };
+	strdup_fails_for = "memory";
+	int k = resource_options_check(&r);
+	strdup_fails_for = NULL;
+	if (cgroup_v2_mount(&mnt) < 0) {
+		assert_true(k < 0);
+		(void)logged();
+		return;
+	}
+	assert_true(asprintf(&path, "%s/cgroup.controllers", mnt) > 0);
+	assert_int_equal(read_full_file(path, &have, NULL), 0);
+	if (strstr(have, "memory")) {
+		/* Nothing missing, nothing to copy. */
+		assert_int_equal(k, 0);
+		assert_string_equal(logged(), "");
+		return;
+	}
+	assert_int_equal(k, -ENOMEM);
+	assert_string_equal(logged(), "berth: out of memory\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_apply_io_device_errors_name_the_device),
 		cmocka_unit_test(test_check_without_limits_needs_no_controller),
 		cmocka_unit_test(test_check_names_a_controller_the_host_lacks),
+		cmocka_unit_test(test_check_out_of_memory_is_one_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
