@@ -1,4 +1,17 @@
 # Unit tests of supervisor/'s modules: one file a module,
 # tests/unit/test-MODULE.c, added to UNIT_TESTS here (tests/local.mk).
 if ENABLE_TESTS
+# The supervisor's include row (Makefile.am); each test links the library
+# its module lives in: libsupervisor.a (which needs the setup core and the
+# DB) or libcontainersetup.a.
+SUPERVISOR_UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
+SUPERVISOR_UNIT_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS)
+SUPERVISOR_UNIT_LIBS = libsupervisor.a libcontainersetup.a $(UNIT_LDADD) $(LIBUV_LIBS)
+SETUP_UNIT_LIBS = libcontainersetup.a $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-exit
+tests_unit_test_exit_SOURCES = tests/unit/test-exit.c
+tests_unit_test_exit_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_exit_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_exit_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
