@@ -14,4 +14,10 @@ tests_unit_test_exit_SOURCES = tests/unit/test-exit.c
 tests_unit_test_exit_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_exit_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_exit_LDADD = $(SUPERVISOR_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-spare
+tests_unit_test_spare_SOURCES = tests/unit/test-spare.c
+tests_unit_test_spare_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_spare_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_spare_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
