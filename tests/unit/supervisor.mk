@@ -20,4 +20,17 @@ tests_unit_test_spare_SOURCES = tests/unit/test-spare.c
 tests_unit_test_spare_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_spare_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_spare_LDADD = $(SUPERVISOR_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-stage-memfd
+tests_unit_test_stage_memfd_SOURCES = tests/unit/test-stage-memfd.c
+tests_unit_test_stage_memfd_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_stage_memfd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_stage_memfd_LDADD = $(SETUP_UNIT_LIBS)
+
+# berth-stage is a program of its own: tested as built, next to $(BERTH).
+UNIT_TESTS += tests/unit/test-stage
+tests_unit_test_stage_SOURCES = tests/unit/test-stage.c
+tests_unit_test_stage_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_stage_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_stage_LDADD = $(UNIT_LDADD)
 endif
