@@ -33,4 +33,10 @@ tests_unit_test_stage_SOURCES = tests/unit/test-stage.c
 tests_unit_test_stage_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_stage_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stage_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-control
+tests_unit_test_control_SOURCES = tests/unit/test-control.c
+tests_unit_test_control_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_control_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_control_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
