@@ -39,4 +39,10 @@ tests_unit_test_control_SOURCES = tests/unit/test-control.c
 tests_unit_test_control_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_control_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_control_LDADD = $(SUPERVISOR_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-forward
+tests_unit_test_forward_SOURCES = tests/unit/test-forward.c
+tests_unit_test_forward_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_forward_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_forward_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
