@@ -45,4 +45,10 @@ tests_unit_test_forward_SOURCES = tests/unit/test-forward.c
 tests_unit_test_forward_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_forward_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_forward_LDADD = $(SUPERVISOR_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-setup-error
+tests_unit_test_setup_error_SOURCES = tests/unit/test-setup-error.c
+tests_unit_test_setup_error_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_setup_error_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_setup_error_LDADD = $(SETUP_UNIT_LIBS)
 endif
