@@ -51,4 +51,10 @@ tests_unit_test_setup_error_SOURCES = tests/unit/test-setup-error.c
 tests_unit_test_setup_error_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_setup_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_setup_error_LDADD = $(SETUP_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-process
+tests_unit_test_process_SOURCES = tests/unit/test-process.c
+tests_unit_test_process_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_process_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_process_LDADD = $(SETUP_UNIT_LIBS)
 endif
