@@ -57,4 +57,10 @@ tests_unit_test_process_SOURCES = tests/unit/test-process.c
 tests_unit_test_process_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_process_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_process_LDADD = $(SETUP_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-netns
+tests_unit_test_netns_SOURCES = tests/unit/test-netns.c
+tests_unit_test_netns_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_netns_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_netns_LDADD = $(SETUP_UNIT_LIBS)
 endif
