@@ -63,4 +63,10 @@ tests_unit_test_netns_SOURCES = tests/unit/test-netns.c
 tests_unit_test_netns_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_netns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netns_LDADD = $(SETUP_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-rootfs
+tests_unit_test_rootfs_SOURCES = tests/unit/test-rootfs.c
+tests_unit_test_rootfs_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_rootfs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rootfs_LDADD = $(SETUP_UNIT_LIBS)
 endif
