@@ -69,4 +69,11 @@ tests_unit_test_rootfs_SOURCES = tests/unit/test-rootfs.c
 tests_unit_test_rootfs_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_rootfs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rootfs_LDADD = $(SETUP_UNIT_LIBS)
+
+# A real container (container-fixture.h), as root.
+UNIT_TESTS += tests/unit/test-init
+tests_unit_test_init_SOURCES = tests/unit/test-init.c tests/unit/container-fixture.h
+tests_unit_test_init_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_init_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_init_LDADD = $(SETUP_UNIT_LIBS)
 endif
