@@ -104,8 +104,9 @@ static inline void cf_copy_busybox(const char *rootfs)
 	_cleanup_free_ char *bb = cf_join(bin, "busybox");
 	assert_int_equal(mkdir(bin, 0755), 0);
 	assert_int_equal(write_file(bb, data, size, O_CREAT | O_TRUNC, 0755), 0);
-	static const char *const applets[] = { "sh",    "cat",   "echo",     "hostname", "id",
-					       "sleep", "touch", "ifconfig", "pwd",      "ls" };
+	static const char *const applets[] = { "sh",  "cat",   "echo",  "hostname",
+					       "id",  "sleep", "touch", "ifconfig",
+					       "pwd", "ls",    "true" };
 	for (size_t i = 0; i < ELEMENTSOF(applets); i++) {
 		_cleanup_free_ char *l = cf_join(bin, applets[i]);
 		assert_int_equal(symlink("busybox", l), 0);

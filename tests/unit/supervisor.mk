@@ -76,4 +76,10 @@ tests_unit_test_init_SOURCES = tests/unit/test-init.c tests/unit/container-fixtu
 tests_unit_test_init_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_init_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_init_LDADD = $(SETUP_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-spawn
+tests_unit_test_spawn_SOURCES = tests/unit/test-spawn.c tests/unit/container-fixture.h
+tests_unit_test_spawn_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_spawn_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_spawn_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
