@@ -82,4 +82,10 @@ tests_unit_test_spawn_SOURCES = tests/unit/test-spawn.c tests/unit/container-fix
 tests_unit_test_spawn_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_spawn_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_spawn_LDADD = $(SUPERVISOR_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-loop
+tests_unit_test_loop_SOURCES = tests/unit/test-loop.c tests/unit/container-fixture.h
+tests_unit_test_loop_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_loop_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_loop_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
