@@ -88,4 +88,10 @@ tests_unit_test_loop_SOURCES = tests/unit/test-loop.c tests/unit/container-fixtu
 tests_unit_test_loop_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_loop_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_loop_LDADD = $(SUPERVISOR_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-exec
+tests_unit_test_exec_SOURCES = tests/unit/test-exec.c tests/unit/container-fixture.h
+tests_unit_test_exec_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_exec_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
+tests_unit_test_exec_LDADD = $(SUPERVISOR_UNIT_LIBS)
 endif
