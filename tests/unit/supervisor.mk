@@ -41,7 +41,7 @@ tests_unit_test_control_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_control_LDADD = $(SUPERVISOR_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-forward
-tests_unit_test_forward_SOURCES = tests/unit/test-forward.c
+tests_unit_test_forward_SOURCES = tests/unit/test-forward.c tests/unit/root-tests.h
 tests_unit_test_forward_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_forward_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_forward_LDADD = $(SUPERVISOR_UNIT_LIBS)
@@ -53,44 +53,44 @@ tests_unit_test_setup_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_setup_error_LDADD = $(SETUP_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-process
-tests_unit_test_process_SOURCES = tests/unit/test-process.c
+tests_unit_test_process_SOURCES = tests/unit/test-process.c tests/unit/root-tests.h
 tests_unit_test_process_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_process_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_process_LDADD = $(SETUP_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-netns
-tests_unit_test_netns_SOURCES = tests/unit/test-netns.c
+tests_unit_test_netns_SOURCES = tests/unit/test-netns.c tests/unit/root-tests.h
 tests_unit_test_netns_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_netns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netns_LDADD = $(SETUP_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-rootfs
-tests_unit_test_rootfs_SOURCES = tests/unit/test-rootfs.c
+tests_unit_test_rootfs_SOURCES = tests/unit/test-rootfs.c tests/unit/root-tests.h
 tests_unit_test_rootfs_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_rootfs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rootfs_LDADD = $(SETUP_UNIT_LIBS)
 
 # A real container (container-fixture.h), as root.
 UNIT_TESTS += tests/unit/test-init
-tests_unit_test_init_SOURCES = tests/unit/test-init.c tests/unit/container-fixture.h
+tests_unit_test_init_SOURCES = tests/unit/test-init.c tests/unit/container-fixture.h tests/unit/root-tests.h
 tests_unit_test_init_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_init_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_init_LDADD = $(SETUP_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-spawn
-tests_unit_test_spawn_SOURCES = tests/unit/test-spawn.c tests/unit/container-fixture.h
+tests_unit_test_spawn_SOURCES = tests/unit/test-spawn.c tests/unit/container-fixture.h tests/unit/root-tests.h
 tests_unit_test_spawn_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_spawn_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_spawn_LDADD = $(SUPERVISOR_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-loop
-tests_unit_test_loop_SOURCES = tests/unit/test-loop.c tests/unit/container-fixture.h
+tests_unit_test_loop_SOURCES = tests/unit/test-loop.c tests/unit/container-fixture.h tests/unit/root-tests.h
 tests_unit_test_loop_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_loop_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_loop_LDADD = $(SUPERVISOR_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-exec
-tests_unit_test_exec_SOURCES = tests/unit/test-exec.c tests/unit/container-fixture.h
+tests_unit_test_exec_SOURCES = tests/unit/test-exec.c tests/unit/container-fixture.h tests/unit/root-tests.h
 tests_unit_test_exec_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_exec_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_exec_LDADD = $(SUPERVISOR_UNIT_LIBS)

@@ -20,6 +20,7 @@
 #include "container-fixture.h"
 #include "container-setup.h"
 #include "supervisor.h"
+#include "root-tests.h"
 
 #define ID "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0"
 
@@ -253,6 +254,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_bad_argument_is_refused_with_125),
 		cmocka_unit_test(test_a_container_without_its_configuration_is_said),
+	};
+	const struct CMUnitTest privileged[] = {
 		T(test_a_process_runs_in_the_container_and_its_exit_code_returns),
 		T(test_env_replaces_or_adds_and_user_and_workdir_are_taken),
 		T(test_a_command_not_found_is_127_and_said_in_one_line),
@@ -260,5 +263,5 @@ int main(void)
 		T(test_detached_it_returns_once_the_command_runs),
 		T(test_a_container_that_is_not_running_is_said),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_UNIT_TESTS(tests, privileged, cf_unusable(), NULL, NULL);
 }

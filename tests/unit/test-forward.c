@@ -27,6 +27,7 @@
 #include "log.h"
 #include "supervisor.h"
 #include "util.h"
+#include "root-tests.h"
 
 typedef struct {
 	Supervisor s;
@@ -282,10 +283,12 @@ int main(void)
 		T(test_a_process_already_gone_is_no_error),
 		T(test_a_descriptor_that_is_no_pidfd_is_said_in_one_line),
 		T(test_a_process_that_is_no_init_gets_the_signal_as_it_is),
+	};
+	const struct CMUnitTest privileged[] = {
 		T(test_an_init_without_a_handler_is_killed_for_the_signal),
 		T(test_an_init_with_a_handler_gets_the_signal),
 		T(test_an_init_that_ignores_a_signal_keeps_running),
 		T(test_a_signal_that_ends_nothing_is_passed_on_as_it_is),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_UNIT_TESTS(tests, privileged, unless_root(), NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "container-fixture.h"
 #include "container-setup.h"
+#include "root-tests.h"
 
 static int setup(void **state)
 {
@@ -216,7 +217,7 @@ int main(void)
 {
 	cf_init();
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest privileged[] = {
 		T(test_the_command_is_pid_1_with_its_hostname_and_network),
 		T(test_the_working_directory_is_made_and_the_user_taken),
 		T(test_a_read_only_root_cannot_be_written),
@@ -226,5 +227,6 @@ int main(void)
 		T(test_a_hostname_too_long_is_said_in_one_line),
 		T(test_a_run_called_off_before_the_release_runs_nothing),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_unit_tests("privileged", NULL, 0, privileged, ELEMENTSOF(privileged),
+			      cf_unusable(), NULL, NULL);
 }

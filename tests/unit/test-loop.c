@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "supervisor.h"
 #include "sync-msg.h"
+#include "root-tests.h"
 
 typedef struct {
 	ContainerFixture c;
@@ -220,11 +221,12 @@ int main(void)
 {
 	cf_init();
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest privileged[] = {
 		T(test_a_detached_containers_output_goes_to_its_log_and_its_end_to_the_db),
 		T(test_a_signal_the_cli_passes_on_ends_an_init_without_a_handler),
 		T(test_junk_on_the_sync_socket_is_a_cli_gone_and_the_container_goes_on),
 		T(test_sigterm_to_the_supervisor_stops_the_container),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_unit_tests("privileged", NULL, 0, privileged, ELEMENTSOF(privileged),
+			      cf_unusable(), NULL, NULL);
 }

@@ -33,6 +33,7 @@
 #include "init-plan.h"
 #include "oci.h"
 #include "util.h"
+#include "root-tests.h"
 
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -524,8 +525,6 @@ static void test_a_working_directory_that_cannot_be_entered_exits_126(void **sta
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_the_masks_come_from_the_names_within_the_kernels_rules),
-		cmocka_unit_test(test_only_capabilities_we_have_are_asked_for),
 		cmocka_unit_test(test_an_unknown_capability_name_is_einval),
 		cmocka_unit_test(test_every_descriptor_is_closed_but_stdio_and_the_two_kept),
 		cmocka_unit_test(test_signals_are_reset_to_default_and_unblocked),
@@ -533,12 +532,16 @@ int main(void)
 		cmocka_unit_test(test_a_missing_working_directory_is_an_error_in_one_line),
 		cmocka_unit_test(test_a_file_is_no_working_directory),
 		cmocka_unit_test(test_without_a_working_directory_it_is_the_root),
+		cmocka_unit_test(test_without_privileges_each_step_says_what_failed),
+	};
+	const struct CMUnitTest privileged[] = {
+		cmocka_unit_test(test_the_masks_come_from_the_names_within_the_kernels_rules),
+		cmocka_unit_test(test_only_capabilities_we_have_are_asked_for),
 		cmocka_unit_test(test_symlinks_and_dotdot_never_lead_out_of_the_root),
 		cmocka_unit_test(test_the_identity_is_taken_whole),
 		cmocka_unit_test(test_an_id_of_minus_one_that_would_leave_us_root_is_refused),
-		cmocka_unit_test(test_without_privileges_each_step_says_what_failed),
 		cmocka_unit_test(test_a_process_takes_its_identity_and_directory_then_runs),
 		cmocka_unit_test(test_a_working_directory_that_cannot_be_entered_exits_126),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return RUN_UNIT_TESTS(tests, privileged, unless_root(), make_dir, remove_dir);
 }

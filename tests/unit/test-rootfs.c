@@ -35,6 +35,7 @@
 #include "oci.h"
 #include "rootfs.h"
 #include "util.h"
+#include "root-tests.h"
 
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
@@ -431,11 +432,13 @@ int main(void)
 		cmocka_unit_test(test_symlinks_in_the_image_never_lead_out),
 		cmocka_unit_test(test_names_that_cannot_be_made_are_refused),
 		cmocka_unit_test(test_an_overlong_path_is_too_long),
+	};
+	const struct CMUnitTest privileged[] = {
 		cmocka_unit_test(test_the_root_gets_its_mounts_and_devices),
 		cmocka_unit_test(test_after_the_pivot_paths_are_read_only_masked_and_the_root_too),
 		cmocka_unit_test(test_a_bind_mount_of_nothing_is_said_in_one_line),
 		cmocka_unit_test(test_an_unknown_filesystem_is_said_in_one_line),
 		cmocka_unit_test(test_a_mount_point_through_a_dangling_link_is_said_in_one_line),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return RUN_UNIT_TESTS(tests, privileged, unless_root(), setup, teardown);
 }

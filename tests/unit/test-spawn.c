@@ -22,6 +22,7 @@
 #include "container-fixture.h"
 #include "supervisor.h"
 #include "sync-msg.h"
+#include "root-tests.h"
 
 typedef struct {
 	ContainerFixture c;
@@ -243,11 +244,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_a_commit_lets_the_run_go_on),
 		T(test_anything_but_a_commit_calls_the_run_off),
+	};
+	const struct CMUnitTest privileged[] = {
 		T(test_a_detached_container_runs_with_pipes_and_its_records_ready),
 		T(test_a_container_with_host_files_bound_in_has_its_namespace_let_go),
 		T(test_a_run_called_off_leaves_no_process),
 		T(test_a_command_that_cannot_run_leaves_no_socket),
 		T(test_a_stage_made_ahead_is_taken),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_UNIT_TESTS(tests, privileged, cf_unusable(), NULL, NULL);
 }
