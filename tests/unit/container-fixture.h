@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "oci.h"
@@ -77,6 +80,10 @@ static inline char *cf_built_stage(void)
 static inline void cf_init(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* What a container's PID namespace leaves when it goes (the process
+	 * `berth exec` started, once its parent is gone) is ours to reap, at
+	 * once, rather than the host's init's: its cgroup is only empty then. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	_cleanup_free_ char *stage = cf_built_stage();
 	if (stage)
 		setenv("BERTH_STAGE", stage, 1);
@@ -137,6 +144,19 @@ static inline void cf_make(ContainerFixture *f)
 	assert_true(f->cgroup_fd >= 0);
 }
 
+/* Kills a container's init and reaps it, and whatever else is ours to
+ * reap meanwhile: the init of a PID namespace exits only once every
+ * process of its namespace is reaped, and those whose parent (in our
+ * namespace: `berth exec`'s) went before are ours (cf_init()). */
+static inline void cf_kill_and_reap(int pidfd)
+{
+	if (pidfd < 0)
+		return;
+	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
 /* Kills what is left in our cgroup and removes it (it may be gone
  * already: the supervisor removes a container's), and the folder. */
 static inline void cf_done(ContainerFixture *f)
@@ -147,8 +167,11 @@ static inline void cf_done(ContainerFixture *f)
 	if (f->cgroup && access(f->cgroup, F_OK) == 0) {
 		_cleanup_free_ char *kill_file = cf_join(f->cgroup, "cgroup.kill");
 		(void)write_string_file(kill_file, "1");
-		for (int i = 0; i < 500 && rmdir(f->cgroup) < 0 && errno == EBUSY; i++)
+		for (int i = 0; i < 500 && rmdir(f->cgroup) < 0 && errno == EBUSY; i++) {
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
 			usleep(10000);
+		}
 		assert_false(access(f->cgroup, F_OK) == 0);
 	}
 	assert_int_equal(rm_rf(f->dir), 0);

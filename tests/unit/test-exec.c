@@ -126,6 +126,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	Fixture *f = *state;
+	cf_kill_and_reap(f->proc.pidfd);
 	setup_process_done(&f->proc);
 	free(f->root);
 	cf_done(&f->c);
