@@ -20,7 +20,8 @@ static inline int run_unit_tests(const char *name, const struct CMUnitTest *test
 				 CMFixtureFunction teardown)
 {
 	struct CMUnitTest all[n + n_privileged + 1];
-	memcpy(all, tests, n * sizeof(*tests));
+	if (n > 0)
+		memcpy(all, tests, n * sizeof(*tests));
 	size_t k = n;
 	if (!why_not) {
 		memcpy(all + n, privileged, n_privileged * sizeof(*privileged));
