@@ -386,6 +386,87 @@ static void test_after_the_pivot_paths_are_read_only_masked_and_the_root_too(voi
 	assert_string_equal(text, "k");
 }
 
+/* The bind mount source: dir/src, with a file, made read-only (and
+ * nosuid) in our namespace first when ro_source; with a tmpfs at sub/. */
+typedef struct {
+	RootCase root;
+	bool ro_source;
+	bool submount;
+} BindCase;
+
+static int bind_child(SetupError *e, void *arg)
+{
+	const BindCase *b = arg;
+	char src[PATH_MAX];
+	snprintf(src, sizeof(src), "%s/src", dir);
+	if (b->ro_source &&
+	    (mount(src, src, NULL, MS_BIND, NULL) < 0 ||
+	     mount(NULL, src, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0))
+		return 20;
+	if (b->submount) {
+		char sub[PATH_MAX + 8];
+		snprintf(sub, sizeof(sub), "%s/sub", src);
+		if (mount("tmpfs", sub, "tmpfs", 0, "size=64k") < 0)
+			return 21;
+	}
+	InitPlan plan;
+	int r = set_up(e, &b->root, &plan);
+	if (r)
+		return r;
+	char p[PATH_MAX];
+	struct statvfs sv;
+	snprintf(p, sizeof(p), "%s/data/file", root);
+	/* Read-only in both cases: the source's, or asked for. */
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 || errno != EROFS)
+		return 2;
+	snprintf(p, sizeof(p), "%s/data", root);
+	if (statvfs(p, &sv) < 0)
+		return 3;
+	if (b->ro_source && !(sv.f_flag & ST_NOSUID))
+		return 4; /* the source's nosuid is kept */
+	if (b->submount) {
+		snprintf(p, sizeof(p), "%s/data/sub/x", root);
+		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EROFS)
+			return 5; /* `ro` reaches the submount */
+	}
+	return 0;
+}
+
+static void bind_case(const char *options, bool ro_source, bool submount)
+{
+	need_root();
+	_cleanup_free_ char *src = NULL, *file = NULL, *sub = NULL;
+	assert_true(asprintf(&src, "%s/src", dir) > 0);
+	assert_true(asprintf(&file, "%s/file", src) > 0);
+	assert_true(asprintf(&sub, "%s/sub", src) > 0);
+	assert_int_equal(mkdir_p(sub, 0755), 0);
+	assert_int_equal(write_file(file, "", 0, O_CREAT, 0644), 0);
+	_cleanup_free_ char *mounts = NULL;
+	assert_true(asprintf(&mounts,
+			     "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"%s\", "
+			     "\"options\": [%s]}",
+			     src, options) > 0);
+	_cleanup_(spec_freep) ContainerSpec *s = spec_with(mounts, "", false);
+	BindCase b = { .root = { .spec = s }, .ro_source = ro_source, .submount = submount };
+	Child c = in_mount_ns(bind_child, &b);
+	assert_int_equal(WEXITSTATUS(c.status), 0);
+	assert_int_equal(rm_rf(src), 0);
+}
+
+static void test_rw_never_makes_a_read_only_source_writable(void **state)
+{
+	/* `rw` is Podman's default in every mount, not a request to undo
+	 * the host's `ro`; the source's nosuid stays too. */
+	bind_case("\"rbind\", \"rw\"", true, false);
+}
+
+static void test_ro_reaches_every_submount_of_an_rbind(void **state)
+{
+	bind_case("\"rbind\", \"ro\"", false, true);
+}
+
 static void test_a_bind_mount_of_nothing_is_said_in_one_line(void **state)
 {
 	need_root();
@@ -436,6 +517,8 @@ int main(void)
 	const struct CMUnitTest privileged[] = {
 		cmocka_unit_test(test_the_root_gets_its_mounts_and_devices),
 		cmocka_unit_test(test_after_the_pivot_paths_are_read_only_masked_and_the_root_too),
+		cmocka_unit_test(test_rw_never_makes_a_read_only_source_writable),
+		cmocka_unit_test(test_ro_reaches_every_submount_of_an_rbind),
 		cmocka_unit_test(test_a_bind_mount_of_nothing_is_said_in_one_line),
 		cmocka_unit_test(test_an_unknown_filesystem_is_said_in_one_line),
 		cmocka_unit_test(test_a_mount_point_through_a_dangling_link_is_said_in_one_line),
