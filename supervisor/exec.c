@@ -427,7 +427,11 @@ int exec_main(int argc, char *argv[])
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 	int r = config ? spec_read_file(config, &spec, &error) : -ENOMEM;
 	if (r < 0) {
-		log_error("%s", error ? error : strerror(-r));
+		if (error)
+			log_error("%s", error);
+		else
+			log_error_errno(r, "read the container's configuration `%s`: %m",
+					config ? config : "config.json");
 		return EXIT_BERTH_ERROR;
 	}
 	_cleanup_strv_free_ char **env = exec_env(spec->env, a.env);

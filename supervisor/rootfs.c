@@ -31,6 +31,9 @@ int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *r
 		buf[--len] = 0;
 	char *slash = strrchr(buf, '/');
 	const char *last = slash ? slash + 1 : buf;
+	/* Refused before anything above it is made. */
+	if (streq(last, ".") || streq(last, "..") || !*last)
+		return -EINVAL;
 	int parent = -EBADF;
 	if (slash && slash != buf) {
 		*slash = 0;
@@ -39,10 +42,6 @@ int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *r
 		r = resolve_in_root(rootfd, "/", O_PATH, false, &parent);
 	if (r < 0)
 		return r;
-	if (streq(last, ".") || streq(last, "..") || !*last) {
-		close(parent);
-		return -EINVAL;
-	}
 	if (as_file) {
 		int fd = openat(parent, last, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
 				0644);
