@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include "cleanup.h"
 
 enum {
@@ -12,6 +14,9 @@ enum {
 
 void log_setup(const char *prefix, int level);
 void log_set_fd(int fd);
+/* Every line also goes to fd (a log file): as JSON ({"level", "msg",
+ * "time"}) or as logfmt text (time=... level=... msg="..."). -EBADF: none. */
+void log_set_file(int fd, bool json);
 int log_get_level(void);
 
 /* Logs one line "prefix: message" when level is enabled and returns

@@ -361,6 +361,30 @@ int db_container_set_running(sqlite3 *db, const char *id, const RunningInfo *inf
 	return r == 0 ? -ESTALE : 0;
 }
 
+int db_container_set_created(sqlite3 *db, const char *id, const RunningInfo *info)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc =
+		sqlite3_prepare_v2(db,
+				   "UPDATE containers SET pid = ?2, pid_start_time = ?3, "
+				   "supervisor_pid = ?4, supervisor_start_time = ?5, boot_id = ?6, "
+				   "cgroup = ?7 WHERE id = ?1 AND state = 'created'",
+				   -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, info->pid);
+	sqlite3_bind_int64(st, 3, info->pid_start_time);
+	sqlite3_bind_int64(st, 4, info->supervisor_pid);
+	sqlite3_bind_int64(st, 5, info->supervisor_start_time);
+	db_bind_text_or_null(st, 6, info->boot_id);
+	db_bind_text_or_null(st, 7, info->cgroup);
+	int r = step_changes(db, st);
+	if (r < 0)
+		return r;
+	return r == 0 ? -ESTALE : 0;
+}
+
 int db_container_set_exited(sqlite3 *db, const char *id, const ExitInfo *info)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;

@@ -144,6 +144,10 @@ typedef struct {
 	const char *cgroup;
 } RunningInfo;
 int db_container_set_running(sqlite3 *db, const char *id, const RunningInfo *info);
+/* berth-runtime create: the init of a `created` container waits for its
+ * start; its pid (and, as its supervisor, itself: nothing else watches
+ * it), boot and cgroup. -ESTALE when the row is not `created`. */
+int db_container_set_created(sqlite3 *db, const char *id, const RunningInfo *info);
 
 typedef struct {
 	bool has_exit_code;

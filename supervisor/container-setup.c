@@ -88,6 +88,7 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	const ContainerSpec *spec = p->spec;
 	/* Ours from here on, whatever happens. */
 	_cleanup_close_ int stage = p->stage_fd;
+	_cleanup_close_ int console_socket = p->console_socket;
 	_cleanup_(init_plan_done) InitPlan plan;
 	int r = init_plan_prepare(&plan, spec, p->bundle, p->throwaway, e);
 	if (r < 0)
@@ -107,7 +108,11 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	plan.error_fd = errpipe[1];
 	plan.release_fd = release[0];
 	plan.release_peer = release[1];
-	if (spec->terminal) {
+	plan.exec_fifo = p->exec_fifo;
+	if (spec->terminal && console_socket >= 0)
+		/* The init sends its pty master to the caller's socket. */
+		plan.console_fd = console_socket;
+	else if (spec->terminal) {
 		/* The init makes the pty and sends us its master. */
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0)
 			return setup_err(e, -errno, "prepare the container's terminal: %m");
@@ -267,6 +272,19 @@ int setup_wait_exec(SetupProcess *proc, SetupError *e)
 	if (r < 0)
 		setup_err(e, r, "container set-up did not finish: %m");
 	/* It never ran: collect it, so nothing is left behind. */
+	setup_kill(proc);
+	return e->error < 0 ? e->error : -EIO;
+}
+
+int setup_wait_ready(SetupProcess *proc, SetupError *e)
+{
+	int r = read_init_error(proc->error_fd, e);
+	if (r == 1 && e->error == 0)
+		return 0; /* set up, and waiting on the FIFO */
+	if (r == 0)
+		r = setup_err(e, -EIO, "the container's init ended while it was set up");
+	else if (r < 0)
+		setup_err(e, r, "container set-up did not finish: %m");
 	setup_kill(proc);
 	return e->error < 0 ? e->error : -EIO;
 }

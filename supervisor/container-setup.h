@@ -21,8 +21,16 @@
  *   setup_map_ids()      --userns: the id maps, once the init asks
  *   setup_release()      lets the init exec the command
  *   setup_wait_exec()    until it has (0), or said why it could not
+ *   setup_wait_ready()   with an exec FIFO (SetupParams): until the init
+ *                        is set up and waits for the FIFO to be opened,
+ *                        which releases it (berth-runtime's create and
+ *                        start, as runc's exec.fifo)
  *   setup_kill()         ends and reaps a process that will not run
  *   setup_process_done() closes what is left
+ *
+ * Its caller ignores SIGPIPE: the core writes to the pipes of an init that
+ * may have died meanwhile, and wants EPIPE then. The init resets every
+ * signal before its command.
  *
  * The files behind it: container-setup.c (this), init.c (the init,
  * between clone() and execve()), rootfs.c, process.c (what every process
@@ -67,6 +75,17 @@ typedef struct {
 	int cgroup_fd; /* the container's cgroup (common/cgroup.h), which the init is cloned into */
 	int stdio[3];  /* without a terminal: the command's stdin, stdout and stderr */
 	int stage_fd;  /* berth-stage's sealed copy made ahead (taken), or -EBADF */
+	/* A FIFO (absolute path, NULL: none): the init, once set up, says so
+	 * on the error pipe and then waits until it can open the FIFO for
+	 * writing; whoever opens it for reading releases it. The init then
+	 * outlives its caller (no parent death signal) and, once ready, has
+	 * no one to tell an error: its command's failure to run is its exit
+	 * status (126, 127). */
+	const char *exec_fifo;
+	/* A terminal: the socket to send the pty master through, the
+	 * caller's (berth-runtime's --console-socket); -EBADF: to the caller
+	 * itself, once the command runs (setup_wait_exec()). Taken. */
+	int console_socket;
 } SetupParams;
 
 /* What setup_spawn() hands back: owns every descriptor in it. */
@@ -94,6 +113,9 @@ int setup_release(SetupProcess *proc);
 /* Waits (at most a minute) until the init has exec'd the command: 0; or
  * it said why it could not: that error, in e. */
 int setup_wait_exec(SetupProcess *proc, SetupError *e);
+/* Waits (at most a minute) until the init, spawned with an exec FIFO, is
+ * set up and waits to be released: 0; or it said why it could not. */
+int setup_wait_ready(SetupProcess *proc, SetupError *e);
 void setup_kill(SetupProcess *proc);
 void setup_process_done(SetupProcess *proc);
 

@@ -37,6 +37,7 @@ typedef struct {
 	bool unshare_cgroupns;    /* ... and then its cgroup namespace to create */
 	int release_fd;           /* the seccomp filter, then a byte that lets the command run */
 	int release_peer;         /* the supervisor's end of it, which the init closes */
+	const char *exec_fifo;    /* released through this FIFO instead (SetupParams) */
 } InitPlan;
 
 /* Everything but the descriptors, which setup_spawn() opens. */

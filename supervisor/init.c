@@ -156,6 +156,29 @@ static int init_network(const InitPlan *plan)
 	return 0;
 }
 
+/* Set up: says so on the error pipe, whose reader then goes (berth-runtime
+ * create), and waits until the FIFO is opened for reading (start). From
+ * then on no one reads the error pipe: it becomes /dev/null, so that a
+ * command that cannot run ends the init with its exit status (126, 127)
+ * rather than with SIGPIPE. */
+static void wait_exec_fifo(const InitPlan *plan, int fifo)
+{
+	SetupError ready = { .error = 0 };
+	if (write(plan->error_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+		_exit(EXIT_BERTH_ERROR);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0 || dup3(null, plan->error_fd, O_CLOEXEC) < 0)
+		_exit(EXIT_BERTH_ERROR);
+	close(null);
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(EXIT_BERTH_ERROR);
+	close(fd);
+	close(fifo);
+}
+
 _Noreturn void container_init(const InitPlan *plan)
 {
 	const ContainerSpec *spec = plan->spec;
@@ -167,9 +190,14 @@ _Noreturn void container_init(const InitPlan *plan)
 	if (plan->release_peer >= 0)
 		close(plan->release_peer);
 
-	/* Die with the supervisor: a container is never left unsupervised. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	/* Die with the supervisor: a container is never left unsupervised.
+	 * Released through a FIFO, the init outlives its caller, whose own
+	 * caller (conmon, containerd's shim) becomes its parent. */
+	if (!plan->exec_fifo && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		init_fail_step(plan, -errno, "set the parent death signal");
+	int exec_fifo = -EBADF;
+	if (plan->exec_fifo && (exec_fifo = open(plan->exec_fifo, O_PATH | O_CLOEXEC)) < 0)
+		init_fail_step(plan, -errno, "open the exec FIFO");
 
 	/* Cloned with clone() instead of clone3() (see spawn.c): into the
 	 * container's cgroup before anything else, and only then a cgroup
@@ -236,7 +264,11 @@ _Noreturn void container_init(const InitPlan *plan)
 	 * us. */
 	ProcessIdentity identity = plan->identity;
 	char c;
-	if (read_seccomp(plan->release_fd, &identity) < 0 || read(plan->release_fd, &c, 1) != 1)
+	if (read_seccomp(plan->release_fd, &identity) < 0)
+		_exit(EXIT_BERTH_ERROR);
+	if (exec_fifo >= 0)
+		wait_exec_fifo(plan, exec_fifo);
+	else if (read(plan->release_fd, &c, 1) != 1)
 		_exit(EXIT_BERTH_ERROR);
 	close(plan->release_fd);
 

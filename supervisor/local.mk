@@ -13,7 +13,7 @@ libcontainersetup_a_SOURCES = \
 	supervisor/process.c \
 	supervisor/stage-memfd.c \
 	$(NULL)
-libcontainersetup_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_INCLUDES)
+libcontainersetup_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_INCLUDES) -DPKGLIBEXECDIR=\"$(pkglibexecdir)\"
 libcontainersetup_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 
 # The supervisor but main() is libsupervisor.a, so that a unit test can
@@ -35,6 +35,19 @@ SUPERVISOR_CPPFLAGS = $(AM_CPPFLAGS) $(SUPERVISOR_INCLUDES)
 SUPERVISOR_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 libsupervisor_a_CFLAGS = $(SUPERVISOR_CFLAGS)
+
+# berth-runtime: runc's command line over the same core (runtime.h).
+bin_PROGRAMS += berth-runtime
+berth_runtime_SOURCES = \
+	supervisor/runtime.c \
+	supervisor/runtime.h \
+	supervisor/runtime-create.c \
+	supervisor/runtime-ops.c \
+	$(NULL)
+berth_runtime_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+berth_runtime_CFLAGS = $(SUPERVISOR_CFLAGS)
+berth_runtime_LDADD = libcontainersetup.a libdb.a libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) \
+	$(LIBCAP_LIBS) $(LIBSECCOMP_LIBS)
 
 # Built in the top build folder next to `berth`, which is where an
 # uninstalled `berth` looks for it; installed under $(pkglibexecdir).

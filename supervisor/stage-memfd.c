@@ -17,7 +17,8 @@
 #include "init-plan.h"
 #include "util.h"
 
-/* berth-stage lives next to berth-supervisor (build tree and libexecdir). */
+/* berth-stage lives next to berth-supervisor (build tree and libexecdir),
+ * and so next to an uninstalled berth-runtime. */
 static int stage_path(char *ret, size_t size)
 {
 	const char *env = getenv("BERTH_STAGE");
@@ -31,6 +32,9 @@ static int stage_path(char *ret, size_t size)
 		return -errno;
 	self[n] = 0;
 	snprintf(ret, size, "%s/berth-stage", dirname(self));
+	/* berth-runtime, installed in $(bindir): the installed one. */
+	if (access(ret, X_OK) < 0)
+		snprintf(ret, size, "%s", PKGLIBEXECDIR "/berth-stage");
 	return 0;
 }
 

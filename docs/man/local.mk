@@ -32,6 +32,7 @@ MAN1_PAGES = \
 	docs/man/berth-update.1 \
 	$(NULL)
 MAN8_PAGES = \
+	docs/man/berth-runtime.8 \
 	docs/man/berth-supervisor.8 \
 	$(NULL)
 

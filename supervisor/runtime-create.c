@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+/* berth-runtime create, start and run (runtime.h): the container is built
+ * from the bundle's config.json by the container-setup core, its init
+ * left waiting on the exec FIFO; start opens the FIFO, which lets the init
+ * exec process.args. */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container-setup.h"
+#include "log.h"
+#include "oci.h"
+#include "runtime.h"
+#include "util.h"
+
+typedef struct {
+	const char *id;
+	const char *bundle;
+	const char *console_socket;
+	const char *pid_file;
+	int preserve_fds;
+} CreateOptions;
+
+/* The parts of the runtime spec berth-runtime does not do yet (features
+ * lists them): refused when a config.json asks for them, never ignored. */
+static const char *unsupported(json_t *doc)
+{
+	static const char *const fields[][2] = {
+		{ NULL, "hooks" },
+		{ "process", "rlimits" },
+		{ "process", "oomScoreAdj" },
+		{ "process", "apparmorProfile" },
+		{ "process", "selinuxLabel" },
+		{ "linux", "sysctl" },
+		{ "linux", "devices" },
+		{ "linux", "mountLabel" },
+		{ "linux", "intelRdt" },
+		{ "linux", "personality" },
+	};
+	static char what[64];
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+		json_t *parent = fields[i][0] ? json_object_get(doc, fields[i][0]) : doc;
+		json_t *v = json_object_get(parent, fields[i][1]);
+		bool empty = !v || json_is_null(v) || (json_is_object(v) && !json_object_size(v)) ||
+			     (json_is_array(v) && !json_array_size(v)) ||
+			     (json_is_string(v) && !*json_string_value(v));
+		if (!empty) {
+			snprintf(what, sizeof(what), "%s%s%s", fields[i][0] ? fields[i][0] : "",
+				 fields[i][0] ? "." : "", fields[i][1]);
+			return what;
+		}
+	}
+	return NULL;
+}
+
+/* The bundle's config.json, of a major ociVersion we know. */
+static int read_config(const char *bundle, ContainerSpec **ret)
+{
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	if (asprintf(&path, "%s/config.json", bundle) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	int r = read_full_file(path, &data, NULL);
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s: %m", path);
+	json_error_t jerr;
+	json_t *doc = json_loads(data, 0, &jerr);
+	if (!doc)
+		return log_error_errno(-EINVAL, "%s is not valid JSON: %s (line %d)", path,
+				       jerr.text, jerr.line);
+	const char *v = json_string_value(json_object_get(doc, "ociVersion"));
+	_cleanup_free_ char *version = v ? strdup(v) : NULL;
+	bool known = version && startswith(version, "1.");
+	const char *missing = known ? unsupported(doc) : NULL;
+	json_decref(doc);
+	if (!v)
+		return log_error_errno(-EINVAL, "%s has no ociVersion", path);
+	if (!known)
+		return log_error_errno(-EINVAL,
+				       "%s: unknown ociVersion `%s` (berth-runtime knows 1.x)",
+				       path, version);
+	if (missing)
+		return log_error_errno(-EOPNOTSUPP,
+				       "%s: %s is not supported by berth-runtime yet (see "
+				       "berth-runtime features)",
+				       path, missing);
+	_cleanup_free_ char *why = NULL;
+	r = spec_from_json(data, ret, &why);
+	if (r < 0) {
+		const char *text = why ? why : "invalid";
+		if (startswith(text, "config.json: "))
+			text += strlen("config.json: ");
+		return log_error_errno(r, "%s: %s", path, text);
+	}
+	if (!(*ret)->args || !(*ret)->args[0]) {
+		spec_free(*ret);
+		*ret = NULL;
+		return log_error_errno(-EINVAL, "%s: process.args is empty", path);
+	}
+	return 0;
+}
+
+/* linux.cgroupsPath under the cgroup v2 hierarchy; berth-runtime/ID without
+ * one. */
+static int cgroup_path(Runtime *rt, const ContainerSpec *spec, const char *id, char **ret)
+{
+	if (rt->systemd_cgroup)
+		return log_error_errno(-EOPNOTSUPP,
+				       "--systemd-cgroup: berth-runtime does not make cgroups "
+				       "through systemd; use the cgroupfs manager");
+	_cleanup_free_ char *mount = NULL;
+	int r = cgroup_v2_mount(&mount);
+	if (r < 0)
+		return log_error_errno(r, "no cgroup v2 hierarchy: %m");
+	const char *rel = spec->cgroups_path;
+	while (rel && *rel == '/')
+		rel++;
+	if (rel && (strstr(rel, "..") || !*rel))
+		return log_error_errno(-EINVAL, "invalid linux.cgroupsPath `%s`",
+				       spec->cgroups_path);
+	if ((rel ? asprintf(ret, "%s/%s", mount, rel)
+		 : asprintf(ret, "%s/berth-runtime/%s", mount, id)) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	return 0;
+}
+
+static int connect_console(const char *path, int *ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(-ENAMETOOLONG, "--console-socket %s: the path is too long",
+				       path);
+	strcpy(sa.sun_path, path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return log_error_errno(-errno, "--console-socket %s: %m", path);
+	*ret = TAKE_FD(fd);
+	return 0;
+}
+
+/* What create made, to take down if it does not finish. */
+typedef struct {
+	Runtime *rt;
+	sqlite3 *db;
+	const char *id;
+	bool row;
+	char *cgroup;
+	bool made_cgroup;
+	char *run_dir;
+} Undo;
+
+static void undo(Undo *u)
+{
+	if (u->made_cgroup)
+		(void)cgroup_destroy(u->cgroup, 5000);
+	if (u->run_dir)
+		(void)rm_rf(u->run_dir);
+	if (u->row)
+		(void)db_container_delete(u->db, u->id);
+}
+
+static void now_iso(char buf[static 32])
+{
+	format_iso8601(now_usec(), buf);
+}
+
+/* Reserves the id: a `created` row without a pid, whose "supervisor" is
+ * this create while it runs (`state` says creating). */
+static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spec,
+		   const char *rootfs)
+{
+	_cleanup_free_ char *command = strv_to_json(spec->args);
+	if (!command)
+		return log_error_errno(-EINVAL, "process.args is not valid UTF-8");
+	const char *image = spec_get_annotation(spec, "org.opencontainers.image.ref.name");
+	char created[32];
+	now_iso(created);
+	uint64_t self_start = 0;
+	(void)proc_start_time(getpid(), &self_start);
+	ContainerRow row = {
+		.id = (char *)o->id,
+		.name = (char *)o->id,
+		.image = (char *)(image ? image : rootfs),
+		.command = command,
+		.state = STATE_CREATED,
+		.created_at = created,
+		.supervisor_pid = getpid(),
+		.supervisor_start_time = (int64_t)self_start,
+		.rootfs = (char *)rootfs,
+		.bundle = (char *)o->bundle,
+	};
+	int r = db_container_insert_recovered(db, &row);
+	if (r == -EEXIST)
+		return log_error_errno(r, "container %s already exists", o->id);
+	if (r < 0)
+		return log_error_errno(r, "cannot record container %s in the state DB: %m", o->id);
+	return 0;
+}
+
+/* The whole of create: the container waits on its FIFO, recorded; its
+ * pid in *ret_pid and, when ret_pidfd, a pidfd of it. */
+static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid, int *ret_pidfd)
+{
+	if (o->preserve_fds > 0)
+		return log_error_errno(-EOPNOTSUPP, "--preserve-fds is not supported yet");
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	int r = read_config(o->bundle, &spec);
+	if (r < 0)
+		return r;
+	if (spec->terminal && !o->console_socket)
+		return log_error_errno(-EINVAL,
+				       "process.terminal needs --console-socket, where the "
+				       "terminal's master goes");
+	_cleanup_free_ char *rootfs = path_resolve(o->bundle, spec->root_path);
+	if (!rootfs)
+		return log_error_errno(-ENOMEM, "out of memory");
+	if (!is_dir(rootfs))
+		return log_error_errno(-ENOENT, "root.path %s is not a folder", rootfs);
+	_cleanup_db_ sqlite3 *db = NULL;
+	if ((r = runtime_db(rt, &db)) < 0)
+		return r;
+	/* Every cleanup variable before the first goto. */
+	_cleanup_free_ char *fifo = runtime_fifo_path(rt, o->id), *parent = NULL;
+	_cleanup_close_ int cgroup_fd = -EBADF;
+	_cleanup_(setup_process_done) SetupProcess proc = SETUP_PROCESS_INIT;
+	SetupError e = { 0 };
+	if ((r = reserve(db, o, spec, rootfs)) < 0)
+		return r;
+	Undo u = { .rt = rt, .db = db, .id = o->id, .row = true };
+	u.run_dir = runtime_run_dir(rt, o->id);
+	if (!fifo || !u.run_dir) {
+		r = log_error_errno(-ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = mkdir_p(u.run_dir, 0700)) < 0) {
+		log_error_errno(r, "cannot make %s: %m", u.run_dir);
+		goto fail;
+	}
+	if (mkfifo(fifo, 0600) < 0) {
+		r = log_error_errno(-errno, "cannot make the exec FIFO %s: %m", fifo);
+		goto fail;
+	}
+	if ((r = cgroup_path(rt, spec, o->id, &u.cgroup)) < 0)
+		goto fail;
+	parent = strdup(u.cgroup);
+	if (parent && strrchr(parent, '/'))
+		*strrchr(parent, '/') = 0;
+	if (!parent || (r = mkdir_p(parent, 0755)) < 0 ||
+	    (r = cgroup_create(u.cgroup, rt->paths.state_dir, &cgroup_fd)) < 0) {
+		if (r == -EEXIST)
+			log_error_errno(r, "the cgroup %s exists already", u.cgroup);
+		else
+			log_error_errno(r ? r : -ENOMEM, "cannot make the cgroup %s: %m", u.cgroup);
+		goto fail;
+	}
+	u.made_cgroup = true;
+
+	SetupParams p = { .spec = spec,
+			  .bundle = o->bundle,
+			  .cgroup_fd = cgroup_fd,
+			  .stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO },
+			  .stage_fd = -EBADF,
+			  .exec_fifo = fifo,
+			  .console_socket = -EBADF };
+	if (spec->terminal && (r = connect_console(o->console_socket, &p.console_socket)) < 0)
+		goto fail;
+	if ((r = setup_limits(spec, u.cgroup, &e)) < 0 || (r = setup_spawn(&p, &proc, &e)) < 0 ||
+	    (r = setup_prepare_release(&proc, spec, cgroup_fd, &e)) < 0)
+		goto fail_said;
+	if (spec->namespaces[NS_USER].enabled && (r = setup_map_ids(&proc, spec)) < 0) {
+		setup_err(&e, r, "write the container's id maps: %m");
+		goto fail_said;
+	}
+	proc.release_fd = safe_close(proc.release_fd);
+	if ((r = setup_wait_ready(&proc, &e)) < 0)
+		goto fail_said;
+
+	uint64_t start_time = 0;
+	(void)proc_start_time(proc.pid, &start_time);
+	char boot[37] = "";
+	(void)boot_id(boot);
+	RunningInfo info = { .pid = proc.pid,
+			     .pid_start_time = (int64_t)start_time,
+			     .supervisor_pid = proc.pid,
+			     .supervisor_start_time = (int64_t)start_time,
+			     .boot_id = boot[0] ? boot : NULL,
+			     .cgroup = u.cgroup };
+	if ((r = db_container_set_created(db, o->id, &info)) < 0) {
+		log_error_errno(r, "cannot record container %s in the state DB: %m", o->id);
+		goto fail;
+	}
+	if (o->pid_file) {
+		char buf[24];
+		snprintf(buf, sizeof(buf), "%d", (int)proc.pid);
+		if ((r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644)) < 0) {
+			log_error_errno(r, "cannot write the pid file %s: %m", o->pid_file);
+			goto fail;
+		}
+	}
+	*ret_pid = proc.pid;
+	if (ret_pidfd)
+		*ret_pidfd = TAKE_FD(proc.pidfd);
+	else
+		proc.pidfd = safe_close(proc.pidfd); /* left running: ours no more */
+	free(u.cgroup);
+	free(u.run_dir);
+	return 0;
+
+fail_said:
+	log_error_errno(r, "%s", e.msg);
+fail:
+	setup_kill(&proc);
+	undo(&u);
+	free(u.cgroup);
+	free(u.run_dir);
+	return r;
+}
+
+static int parse_create(int argc, char **argv, const char *command, CreateOptions *o, bool *detach)
+{
+	enum { ARG_CONSOLE = 0x100, ARG_PID_FILE, ARG_NO_PIVOT, ARG_NO_KEYRING, ARG_PRESERVE };
+	static const struct option options[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "console-socket", required_argument, NULL, ARG_CONSOLE },
+		{ "pid-file", required_argument, NULL, ARG_PID_FILE },
+		{ "no-pivot", no_argument, NULL, ARG_NO_PIVOT },
+		{ "no-new-keyring", no_argument, NULL, ARG_NO_KEYRING },
+		{ "preserve-fds", required_argument, NULL, ARG_PRESERVE },
+		{ "detach", no_argument, NULL, 'd' },
+		{},
+	};
+	const char *bundle = ".";
+	int c;
+	optind = 0;
+	while ((c = runtime_getopt(argc, argv, detach ? "b:d" : "b:", options, command)) >= 0) {
+		switch (c) {
+		case 'b':
+			bundle = optarg;
+			break;
+		case ARG_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case ARG_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case ARG_NO_PIVOT:
+			/* berth always pivots: a root it cannot pivot into is
+			 * an error, said at create. */
+		case ARG_NO_KEYRING:
+			/* berth makes no session keyring anyway. */
+			break;
+		case ARG_PRESERVE: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 0 || n > 1024)
+				return log_error_errno(-EINVAL, "invalid --preserve-fds `%s`",
+						       optarg);
+			o->preserve_fds = (int)n;
+			break;
+		}
+		case 'd':
+			if (!detach)
+				return log_error_errno(-EINVAL, "%s: unknown option --detach",
+						       command);
+			*detach = true;
+			break;
+		}
+	}
+	if (c < -1)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL, "%s: missing the container's ID", command);
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL, "%s: one ID only, got also `%s`", command,
+				       argv[optind + 1]);
+	o->id = argv[optind];
+	int r = runtime_check_id(o->id);
+	if (r < 0)
+		return r;
+	/* The bundle's real path: the one `state` reports and the DB keeps. */
+	static char *abs_bundle;
+	free(abs_bundle);
+	if (!(abs_bundle = realpath(bundle, NULL)))
+		return log_error_errno(-errno, "bundle %s: %m", bundle);
+	o->bundle = abs_bundle;
+	return 0;
+}
+
+int runtime_create(Runtime *rt, int argc, char **argv)
+{
+	CreateOptions o = { 0 };
+	int r = parse_create(argc, argv, "create", &o, NULL);
+	if (r < 0)
+		return r;
+	pid_t pid;
+	return create_container(rt, &o, &pid, NULL);
+}
+
+/* Opens the FIFO, which lets the init exec; 0 once it has taken the
+ * release, or an error (said). */
+static int release(Runtime *rt, RuntimeContainer *c)
+{
+	_cleanup_free_ char *fifo = runtime_fifo_path(rt, c->row.id);
+	if (!fifo)
+		return log_error_errno(-ENOMEM, "out of memory");
+	_cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot open the exec FIFO %s: %m", fifo);
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+				 { .fd = c->pidfd, .events = POLLIN } };
+	for (;;) {
+		int n = poll(pfd, 2, 60000);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return log_error_errno(n < 0 ? -errno : -ETIMEDOUT,
+					       "container %s did not take its start: %m",
+					       c->row.id);
+		break;
+	}
+	char b;
+	if (read(fd, &b, 1) != 1)
+		return log_error_errno(-ESRCH, "container %s ended before it could start",
+				       c->row.id);
+	(void)unlink(fifo);
+	char started[32];
+	now_iso(started);
+	_cleanup_db_ sqlite3 *db = NULL;
+	int r = runtime_db(rt, &db);
+	if (r < 0)
+		return r;
+	RunningInfo info = { .pid = c->row.pid,
+			     .pid_start_time = c->row.pid_start_time,
+			     .supervisor_pid = c->row.supervisor_pid,
+			     .supervisor_start_time = c->row.supervisor_start_time,
+			     .boot_id = c->row.boot_id,
+			     .started_at = started,
+			     .cgroup = c->row.cgroup };
+	r = db_container_set_running(db, c->row.id, &info);
+	if (r < 0)
+		return log_error_errno(r, "cannot record the start of %s: %m", c->row.id);
+	return 0;
+}
+
+int runtime_start(Runtime *rt, int argc, char **argv)
+{
+	const char *id;
+	int r = runtime_one_id(argc, argv, "start", &id);
+	if (r < 0)
+		return r;
+	_cleanup_db_ sqlite3 *db = NULL;
+	if ((r = runtime_db(rt, &db)) < 0)
+		return r;
+	_cleanup_(runtime_container_done) RuntimeContainer c;
+	if ((r = runtime_load(rt, db, id, &c)) < 0)
+		return r;
+	if (c.status != RT_CREATED)
+		return log_error_errno(-EBUSY, "cannot start container %s: it is %s, not created",
+				       id, runtime_status_to_string(c.status));
+	return release(rt, &c);
+}
+
+int runtime_run(Runtime *rt, int argc, char **argv)
+{
+	CreateOptions o = { 0 };
+	bool detach = false;
+	int r = parse_create(argc, argv, "run", &o, &detach);
+	if (r < 0)
+		return r;
+	pid_t pid;
+	_cleanup_close_ int pidfd = -EBADF;
+	if ((r = create_container(rt, &o, &pid, &pidfd)) < 0)
+		return r;
+	_cleanup_db_ sqlite3 *db = NULL;
+	if ((r = runtime_db(rt, &db)) < 0)
+		return r;
+	_cleanup_(runtime_container_done) RuntimeContainer c;
+	if ((r = runtime_load(rt, db, o.id, &c)) < 0)
+		return r;
+	if ((r = release(rt, &c)) < 0 || detach) {
+		if (r < 0)
+			(void)runtime_remove(rt, db, &c);
+		return r;
+	}
+	/* In the foreground, as runc run: its exit status is ours, and the
+	 * container goes with it. */
+	siginfo_t si = { 0 };
+	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	int status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	c.pidfd = safe_close(c.pidfd);
+	(void)runtime_remove(rt, db, &c);
+	return status;
+}

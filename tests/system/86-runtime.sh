@@ -1,0 +1,139 @@
+#!/bin/bash
+# berth-runtime: runc's command line over the container-setup core, driven
+# here as conmon and containerd's shim drive a runtime: create under a
+# subreaper that then collects the exit status, start, state, kill,
+# pause, delete; run; the state DB that `berth list` reads; bad input.
+. "$(dirname "$0")/lib.sh"
+require_root
+RUNTIME=$(dirname "$BERTH")/berth-runtime
+[ -x "$RUNTIME" ] || t_skip_all "no berth-runtime next to $BERTH"
+command -v jq >/dev/null || t_skip_all "jq is not installed"
+t_begin
+
+RT_ROOT=$ROOT/rt
+rt() { "$RUNTIME" --root "$RT_ROOT" "$@"; }
+S=$$ # ids of this run: their cgroups are the host's berth-runtime/ID
+T_EXTRA_CLEANUP='for c in $(sqlite3 "$RT_ROOT/state.db" "SELECT id FROM containers" 2>/dev/null); do rt delete -f "$c"; done; [ -n "$CGROUP_ROOT" ] && rmdir "$CGROUP_ROOT/berth-runtime" 2>/dev/null'
+
+# A bundle of busybox's rootfs; its config.json from `spec`.
+berth run --rm busybox true || exit 1
+B=$ROOT/bundle
+mkdir -p "$B"
+cp -a "$(image_layer busybox)" "$B/rootfs"
+capture rt spec -b "$B"
+t_is "spec writes a config.json" "0 sh true" "$RC $(jq -r '.process.args[0], .process.terminal' "$B/config.json" | tr '\n' ' ' | sed 's/ $//')"
+capture rt spec -b "$B"
+t_is "spec does not overwrite one" "1" "$RC"
+t_match "and says so" "exists already" "$ERR"
+# config ARGS-JSON: the bundle's config.json runs ARGS, without a terminal.
+config() { jq --argjson a "$1" '.process.args = $a | .process.terminal = false' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"; }
+
+capture rt features
+t_is "features is the runtime spec's document" "1.1.0 true" "$(jq -r '.ociVersionMax, .linux.cgroup.v2' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+
+# run, in the foreground: the process's output and status, then gone.
+config '["sh","-c","echo out; echo err >&2; exit 3"]'
+capture rt run -b "$B" "r$S"
+t_is "run: the process's output" "out" "$OUT"
+t_is "run: its stderr" "err" "$ERR"
+t_is "run: its exit status" 3 "$RC"
+t_is "run: the container is deleted after it" "" "$(rt list -q)"
+t_ok "run: its cgroup is gone" test ! -e "$CGROUP_ROOT/berth-runtime/r$S"
+
+# create under a subreaper, as conmon or containerd's shim: the init is
+# left as the subreaper's child, no process of berth-runtime's stays, and
+# the subreaper collects the exit status once start has run it.
+config '["sh","-c","sleep 0.5; exit 7"]'
+subreaper() { python3 "$(dirname "$0")/helpers/runtime-subreaper.py" "$RUNTIME" "$RT_ROOT" "$B" "$1" "$ROOT/pid"; }
+t_is "create, start: the subreaper is the init's parent, nothing else stays, it collects status 7" \
+	"0 True 0 created 0 7" "$(subreaper "c$S")"
+capture rt state "c$S"
+t_is "state after the exit: stopped, pid 0" "stopped 0" "$(jq -r '.status, .pid' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+t_is "state: id and bundle" "c$S $B" "$(jq -r '.id, .bundle' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+capture rt delete "c$S"
+t_is "delete of a stopped container" "0 " "$RC $(rt list -q)"
+t_ok "its cgroup is gone" test ! -e "$CGROUP_ROOT/berth-runtime/c$S"
+t_ok "and its run folder" test ! -e "$RT_ROOT/run/containers/c$S"
+
+# A long one: state, berth's own view of the DB, kill, pause, delete.
+config '["sleep","1000"]'
+capture rt create -b "$B" --pid-file "$ROOT/pid" "l$S" </dev/null
+pid=$(cat "$ROOT/pid")
+t_is "create of a long-running container" "0 created $pid" "$RC $(rt state "l$S" | jq -r '.status, .pid' | tr '\n' ' ' | sed 's/ $//')"
+t_is "until start, the init is berth-runtime's copy" berth-runtime "$(cat /proc/"$pid"/comm)"
+capture rt start "l$S"
+t_is "start" "0 running" "$RC $(rt state "l$S" | jq -r .status)"
+t_is "now the init is the process" sleep "$(cat /proc/"$pid"/comm)"
+capture rt start "l$S"
+t_is "start of a running container is refused" 1 "$RC"
+t_match "and says why" "it is running, not created" "$ERR"
+t_is "berth list, on the runtime's root, shows it running" "l$S running" \
+	"$(berth --root "$RT_ROOT" list --format json | jq -r '.[] | "\(.name) \(.state)"')"
+t_is "ps --format json lists the init" "[$pid]" "$(rt ps --format json "l$S")"
+capture rt pause "l$S"
+t_is "pause" "0 paused" "$RC $(rt state "l$S" | jq -r .status)"
+capture rt resume "l$S"
+t_is "resume" "0 running" "$RC $(rt state "l$S" | jq -r .status)"
+capture rt delete "l$S"
+t_is "delete of a running container is refused" 1 "$RC"
+t_match "and says why" "it is running" "$ERR"
+# SIGTERM to pid 1 of a PID namespace without a handler is dropped, as
+# with runc: the stop is SIGKILL's.
+capture rt kill "l$S" KILL
+wait_for 5 test "$(rt state "l$S" | jq -r .status)" = stopped
+t_is "kill KILL stops it" "0 stopped" "$RC $(rt state "l$S" | jq -r .status)"
+capture rt kill "l$S"
+t_is "kill of a stopped container is refused" 1 "$RC"
+t_match "and says why" "not running" "$ERR"
+capture rt create -b "$B" "l$S" </dev/null
+t_is "create with an id that exists is refused" 1 "$RC"
+t_match "and says why" "already exists" "$ERR"
+rt delete "l$S"
+capture rt create -b "$B" "k$S" </dev/null
+rt start "k$S"
+capture rt delete -f "k$S"
+t_is "delete --force of a running container" "0 " "$RC $(rt list -q)"
+capture rt delete -f "k$S"
+t_is "delete --force of one that is gone" 0 "$RC"
+
+# Bad input: one line, exit status 1, nothing left behind.
+bad() { # WHAT EXPECTED-TEXT ARGS...
+	local what=$1 want=$2
+	shift 2
+	capture "$@"
+	t_is "$what: exit status 1, one line" "1 1" "$RC $(wc -l <<<"$ERR")"
+	t_match "$what: says why" "$want" "$ERR"
+}
+X=$ROOT/bad
+mkdir -p "$X"
+ln -s "$B/rootfs" "$X/rootfs"
+bad "no config.json" "cannot read .*config.json" rt create -b "$X" x1
+echo '{' >"$X/config.json"
+bad "invalid JSON" "not valid JSON" rt create -b "$X" x1
+jq '.ociVersion = "2.0.0"' "$B/config.json" >"$X/config.json"
+bad "an unknown major ociVersion" "unknown ociVersion .2.0.0." rt create -b "$X" x1
+jq '.linux.namespaces += [{"type": "bogus"}]' "$B/config.json" >"$X/config.json"
+bad "an unknown namespace type" "unknown namespace type" rt create -b "$X" x1
+jq '.hooks = {"prestart": [{"path": "/bin/true"}]}' "$B/config.json" >"$X/config.json"
+bad "hooks, not done yet" "hooks is not supported" rt create -b "$X" x1
+jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]' "$B/config.json" >"$X/config.json"
+bad "rlimits, not done yet" "process.rlimits is not supported" rt create -b "$X" x1
+bad "an id with /" "invalid container ID" rt create -b "$B" a/b
+bad "an id with a newline" "invalid container ID" rt create -b "$B" "$(printf 'a\nb')"
+bad "the id .." "invalid container ID" rt create -b "$B" ..
+bad "start of a container that does not exist" "does not exist" rt start nosuch
+bad "an unknown command" "unknown command .frob." rt frob
+bad "an unknown global option" "unknown option --frob" rt --frob list
+bad "an unknown option of a command" "kill: unknown option --bogus" rt kill --bogus x
+t_is "nothing was left: no row" "" "$(rt list -q)"
+t_is "no run folder" "" "$(ls "$RT_ROOT/run/containers" 2>/dev/null)"
+t_is "no cgroup" "" "$(ls -d "$CGROUP_ROOT"/berth-runtime/*/ 2>/dev/null)"
+
+# --log: runc's JSON lines, which conmon and containerd read back.
+capture "$RUNTIME" --root "$RT_ROOT" --log "$ROOT/log.json" --log-format json start nosuch
+t_is "--log --log-format json: a JSON line with level, msg and time" \
+	"error container nosuch does not exist true" \
+	"$(jq -r '.level, .msg, (.time | test("^[0-9-]+T[0-9:.]+Z$"))' "$ROOT/log.json" | tr '\n' ' ' | sed 's/ $//')"
+t_is "and the line on stderr too" "berth-runtime: container nosuch does not exist" "$ERR"
+
+t_end
