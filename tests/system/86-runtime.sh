@@ -96,6 +96,26 @@ t_is "delete --force of a running container" "0 " "$RC $(rt list -q)"
 capture rt delete -f "k$S"
 t_is "delete --force of one that is gone" 0 "$RC"
 
+# process.terminal: the terminal's master goes to --console-socket, whose
+# listener (conmon's part, here a helper) reads what the process writes.
+TB=$ROOT/tty
+mkdir -p "$TB"
+ln -s "$B/rootfs" "$TB/rootfs"
+jq '.process.terminal = true | .process.args = ["sh", "-c", "tty; echo on-the-terminal"]' \
+	"$B/config.json" >"$TB/config.json"
+python3 "$(dirname "$0")/helpers/console-socket.py" "$ROOT/cs" 10 >"$ROOT/tty.out" 2>"$ROOT/tty.err" &
+cs=$!
+wait_for 5 grep -q ready "$ROOT/tty.err"
+capture rt create -b "$TB" --console-socket "$ROOT/cs" "t$S"
+rt start "t$S"
+wait "$cs"
+t_is "a terminal through --console-socket: the process's tty and output" \
+	"0 /dev/pts/0 on-the-terminal" "$RC $(tr -d '\r' <"$ROOT/tty.out" | tr '\n' ' ' | sed 's/ $//')"
+rt delete -f "t$S"
+capture rt create -b "$TB" "t$S"
+t_is "process.terminal without --console-socket is refused" 1 "$RC"
+t_match "and says why" "needs --console-socket" "$ERR"
+
 # Bad input: one line, exit status 1, nothing left behind.
 bad() { # WHAT EXPECTED-TEXT ARGS...
 	local what=$1 want=$2
