@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "caps.h"
 #include "oci.h"
@@ -55,6 +56,7 @@ ContainerSpec *spec_free(ContainerSpec *s)
 	free(s->seccomp_profile);
 	free(s->cwd);
 	free(s->additional_gids);
+	free(s->rlimits);
 	free(s->root_path);
 	free(s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -453,6 +455,44 @@ static int set(json_t *o, const char *k, json_t *v)
 	return json_object_set_new(o, k, v) < 0 ? -ENOMEM : 0;
 }
 
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },
+	{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },
+	{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
+	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },
+	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },
+	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+	{ "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int rlimit_from_string(const char *s)
+{
+	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
+		if (streq(rlimit_names[i].name, s))
+			return rlimit_names[i].resource;
+	return -EINVAL;
+}
+
+static const char *rlimit_to_string(int resource)
+{
+	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
+		if (rlimit_names[i].resource == resource)
+			return rlimit_names[i].name;
+	return NULL;
+}
+
 int spec_to_json(const ContainerSpec *s, char **ret)
 {
 	json_t *root = json_object();
@@ -492,6 +532,19 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 		r |= set(process, "scheduler",
 			 json_pack("{s:s,s:i}", "policy", "SCHED_RR", "priority",
 				   s->sched_priority));
+	if (s->n_rlimits > 0) {
+		json_t *rl = json_array();
+		for (size_t i = 0; i < s->n_rlimits; i++)
+			if (json_array_append_new(
+				    rl, json_pack("{s:s, s:I, s:I}", "type",
+						  rlimit_to_string(s->rlimits[i].resource), "hard",
+						  (json_int_t)s->rlimits[i].hard, "soft",
+						  (json_int_t)s->rlimits[i].soft)) < 0)
+				r = -ENOMEM;
+		r |= set(process, "rlimits", rl);
+	}
+	if (s->has_oom_score_adj)
+		r |= set(process, "oomScoreAdj", json_integer(s->oom_score_adj));
 	r |= set(root, "process", json_incref(process));
 
 	r |= set(root_o, "path", json_string(s->root_path ? s->root_path : "rootfs"));
@@ -680,6 +733,48 @@ static int get_i64(ParseCtx *c, json_t *o, const char *key, int64_t min, bool *r
 	return 0;
 }
 
+/* process.rlimits: each resource once, soft at most hard. */
+static int parse_rlimits(ParseCtx *c, json_t *a, ContainerSpec *s)
+{
+	if (!json_is_array(a) || json_array_size(a) > ELEMENTSOF(rlimit_names))
+		return fail(c, "config.json: \"process.rlimits\" must be an array of at most %zu",
+			    ELEMENTSOF(rlimit_names));
+	free(s->rlimits);
+	s->n_rlimits = 0;
+	s->rlimits = calloc(json_array_size(a) + 1, sizeof(SpecRlimit));
+	if (!s->rlimits)
+		return -ENOMEM;
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		_cleanup_free_ char *type = NULL;
+		int64_t soft = -1, hard = -1;
+		int r;
+		if (!json_is_object(e))
+			return fail(c, "config.json: \"process.rlimits\"[%zu] must be an object",
+				    i);
+		if ((r = get_string(c, e, "type", true, &type)) < 0 ||
+		    (r = get_i64(c, e, "soft", 0, NULL, &soft)) < 0 ||
+		    (r = get_i64(c, e, "hard", 0, NULL, &hard)) < 0)
+			return r;
+		int res = rlimit_from_string(type);
+		if (res < 0)
+			return fail(c, "config.json: unknown rlimit \"%s\"", type);
+		if (soft < 0 || hard < 0)
+			return fail(c, "config.json: rlimit %s needs \"soft\" and \"hard\"", type);
+		if (soft > hard)
+			return fail(c, "config.json: rlimit %s: soft %lld is above hard %lld", type,
+				    (long long)soft, (long long)hard);
+		for (size_t k = 0; k < s->n_rlimits; k++)
+			if (s->rlimits[k].resource == res)
+				return fail(c, "config.json: rlimit %s given twice", type);
+		s->rlimits[s->n_rlimits++] = (SpecRlimit){ .resource = res,
+							   .soft = (uint64_t)soft,
+							   .hard = (uint64_t)hard };
+	}
+	return 0;
+}
+
 static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 {
 	if (!json_is_object(p))
@@ -728,6 +823,18 @@ static int parse_process(ParseCtx *c, json_t *p, ContainerSpec *s)
 				return fail(c, "config.json: unknown capability in \"%s\"",
 					    keys[k]);
 		}
+	}
+	json_t *rl = json_object_get(p, "rlimits");
+	if (rl && (r = parse_rlimits(c, rl, s)) < 0)
+		return r;
+	json_t *oom = json_object_get(p, "oomScoreAdj");
+	if (oom) {
+		if (!json_is_integer(oom) || json_integer_value(oom) < -1000 ||
+		    json_integer_value(oom) > 1000)
+			return fail(c, "config.json: \"process.oomScoreAdj\" must be an integer "
+				       "from -1000 to 1000");
+		s->has_oom_score_adj = true;
+		s->oom_score_adj = (int)json_integer_value(oom);
 	}
 	json_t *sched = json_object_get(p, "scheduler");
 	if (sched) {

@@ -79,6 +79,14 @@ int64_t id_map_to_host(const SpecIdMap *maps, size_t n, uint32_t id);
  * outside. Returns -EINVAL with a message. */
 int id_maps_check(const SpecIdMap *maps, size_t n, char *msg, size_t msglen);
 
+/* process.rlimits */
+typedef struct {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+} SpecRlimit;
+/* "RLIMIT_NOFILE" and the others of setrlimit(2); -EINVAL when unknown. */
+int rlimit_from_string(const char *s);
+
 /* linux.resources: what berth turns into cgroup v2 files. */
 typedef struct {
 	bool has_memory_limit;
@@ -119,6 +127,10 @@ typedef struct {
 	char *seccomp_profile;
 	int sched_policy; /* process.scheduler: SCHED_RR, or 0 for none */
 	int sched_priority;
+	SpecRlimit *rlimits;
+	size_t n_rlimits;
+	bool has_oom_score_adj;
+	int oom_score_adj; /* -1000 to 1000 */
 
 	/* root, hostname, mounts */
 	char *root_path;

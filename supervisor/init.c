@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -195,6 +196,16 @@ _Noreturn void container_init(const InitPlan *plan)
 	 * caller (conmon, containerd's shim) becomes its parent. */
 	if (!plan->exec_fifo && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		init_fail_step(plan, -errno, "set the parent death signal");
+	/* process.oomScoreAdj: while /proc is still the host's, and we may
+	 * lower it (CAP_SYS_RESOURCE). */
+	if (spec->has_oom_score_adj) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", spec->oom_score_adj);
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, (size_t)n) != n)
+			init_fail_step(plan, -errno, "set the OOM score adjustment");
+		close(fd);
+	}
 	int exec_fifo = -EBADF;
 	if (plan->exec_fifo && (exec_fifo = open(plan->exec_fifo, O_PATH | O_CLOEXEC)) < 0)
 		init_fail_step(plan, -errno, "open the exec FIFO");
@@ -251,6 +262,19 @@ _Noreturn void container_init(const InitPlan *plan)
 		struct sched_param sp = { .sched_priority = spec->sched_priority };
 		if (sched_setscheduler(0, SCHED_RR, &sp) < 0)
 			init_fail_step(plan, -errno, "set the SCHED_RR policy");
+	}
+
+	/* process.rlimits, inherited by the command; before the user
+	 * namespace, where raising a hard limit is no longer ours. */
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		const SpecRlimit *l = &spec->rlimits[i];
+		struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
+		if (setrlimit(l->resource, &rl) < 0) {
+			setup_err(&err, -errno, "set the rlimit %d (soft %llu, hard %llu): %m",
+				  l->resource, (unsigned long long)l->soft,
+				  (unsigned long long)l->hard);
+			init_fail(plan, &err);
+		}
 	}
 
 	if (plan->userns_fd >= 0) {

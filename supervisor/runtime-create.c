@@ -41,8 +41,6 @@ static const char *unsupported(json_t *doc)
 {
 	static const char *const fields[][2] = {
 		{ NULL, "hooks" },
-		{ "process", "rlimits" },
-		{ "process", "oomScoreAdj" },
 		{ "process", "apparmorProfile" },
 		{ "process", "selinuxLabel" },
 		{ "linux", "sysctl" },

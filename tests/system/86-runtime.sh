@@ -55,6 +55,14 @@ t_is "delete of a stopped container" "0 " "$RC $(rt list -q)"
 t_ok "its cgroup is gone" test ! -e "$CGROUP_ROOT/berth-runtime/c$S"
 t_ok "and its run folder" test ! -e "$RT_ROOT/run/containers/c$S"
 
+# process.rlimits and oomScoreAdj reach the process.
+jq '.process.args = ["sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn) $(cat /proc/self/oom_score_adj)"]
+    | .process.terminal = false
+    | .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}]
+    | .process.oomScoreAdj = 123' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+capture rt run -b "$B" "o$S"
+t_is "rlimits and oomScoreAdj: what the process has" "0 321 654 123" "$RC $OUT"
+
 # A long one: state, berth's own view of the DB, kill, pause, delete.
 config '["sleep","1000"]'
 capture rt create -b "$B" --pid-file "$ROOT/pid" "l$S" </dev/null
@@ -136,8 +144,12 @@ jq '.linux.namespaces += [{"type": "bogus"}]' "$B/config.json" >"$X/config.json"
 bad "an unknown namespace type" "unknown namespace type" rt create -b "$X" x1
 jq '.hooks = {"prestart": [{"path": "/bin/true"}]}' "$B/config.json" >"$X/config.json"
 bad "hooks, not done yet" "hooks is not supported" rt create -b "$X" x1
-jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]' "$B/config.json" >"$X/config.json"
-bad "rlimits, not done yet" "process.rlimits is not supported" rt create -b "$X" x1
+jq '.process.rlimits = [{"type": "RLIMIT_BOGUS", "hard": 1, "soft": 1}]' "$B/config.json" >"$X/config.json"
+bad "an unknown rlimit" "unknown rlimit .RLIMIT_BOGUS." rt create -b "$X" x1
+jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 10, "soft": 20}]' "$B/config.json" >"$X/config.json"
+bad "an rlimit whose soft is above its hard" "soft 20 is above hard 10" rt create -b "$X" x1
+jq '.process.oomScoreAdj = 5000' "$B/config.json" >"$X/config.json"
+bad "an oomScoreAdj out of range" "oomScoreAdj. must be an integer from -1000 to 1000" rt create -b "$X" x1
 bad "an id with /" "invalid container ID" rt create -b "$B" a/b
 bad "an id with a newline" "invalid container ID" rt create -b "$B" "$(printf 'a\nb')"
 bad "the id .." "invalid container ID" rt create -b "$B" ..

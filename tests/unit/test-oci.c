@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -228,6 +229,63 @@ static void test_spec_set_annotation_replaces_an_existing_key(void **state)
 	assert_int_equal(s->n_annotations, 2);
 	assert_string_equal(spec_get_annotation(s, ANNOTATION_NAME), "db");
 	assert_string_equal(spec_get_annotation(s, ANNOTATION_IMAGE), "alpine");
+}
+
+/* process.rlimits and oomScoreAdj (berth-runtime): read, written back
+ * the same, and refused when malformed, naming what is wrong. */
+static void test_rlimits_and_oom_score_adj(void **state)
+{
+	(void)state;
+	_cleanup_(spec_freep) ContainerSpec *s = NULL, *back = NULL;
+	const char *doc = "{\"ociVersion\": \"1.1.0\", \"process\": {\"args\": [\"sh\"], "
+			  "\"cwd\": \"/\", \"oomScoreAdj\": -17, \"rlimits\": ["
+			  "{\"type\": \"RLIMIT_NOFILE\", \"soft\": 100, \"hard\": 200}, "
+			  "{\"type\": \"RLIMIT_CORE\", \"soft\": 0, \"hard\": 0}]}, "
+			  "\"root\": {\"path\": \"rootfs\"}}";
+	assert_int_equal(spec_from_json(doc, &s, NULL), 0);
+	assert_int_equal(s->n_rlimits, 2);
+	assert_int_equal(s->rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(s->rlimits[0].soft, 100);
+	assert_int_equal(s->rlimits[0].hard, 200);
+	assert_int_equal(s->rlimits[1].resource, RLIMIT_CORE);
+	assert_true(s->has_oom_score_adj);
+	assert_int_equal(s->oom_score_adj, -17);
+	_cleanup_free_ char *json = NULL;
+	assert_int_equal(spec_to_json(s, &json), 0);
+	assert_int_equal(spec_from_json(json, &back, NULL), 0);
+	assert_int_equal(back->n_rlimits, 2);
+	assert_int_equal(back->rlimits[0].hard, 200);
+	assert_int_equal(back->oom_score_adj, -17);
+
+	static const struct {
+		const char *process, *error;
+	} bad[] = {
+		{ "\"rlimits\": [{\"type\": \"RLIMIT_X\", \"soft\": 1, \"hard\": 1}]",
+		  "unknown rlimit \"RLIMIT_X\"" },
+		{ "\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 2, \"hard\": 1}]",
+		  "soft 2 is above hard 1" },
+		{ "\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1}]",
+		  "needs \"soft\" and \"hard\"" },
+		{ "\"rlimits\": [{\"type\": \"RLIMIT_CPU\", \"soft\": 1, \"hard\": 1}, "
+		  "{\"type\": \"RLIMIT_CPU\", \"soft\": 1, \"hard\": 1}]",
+		  "given twice" },
+		{ "\"rlimits\": {}", "must be an array" },
+		{ "\"oomScoreAdj\": 1001", "from -1000 to 1000" },
+		{ "\"oomScoreAdj\": \"x\"", "from -1000 to 1000" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+			 "{\"ociVersion\": \"1.1.0\", \"process\": {\"args\": [\"sh\"], "
+			 "\"cwd\": \"/\", %s}, \"root\": {\"path\": \"rootfs\"}}",
+			 bad[i].process);
+		ContainerSpec *x = NULL;
+		_cleanup_free_ char *why = NULL;
+		assert_int_equal(spec_from_json(text, &x, &why), -EINVAL);
+		assert_non_null(why);
+		if (!strstr(why, bad[i].error))
+			fail_msg("%s: got \"%s\"", bad[i].process, why);
+	}
 }
 
 /* ---- round trip ---- */
@@ -789,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_spec_env_set_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_set_annotation_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_json_round_trip_preserves_every_field),
+		cmocka_unit_test(test_rlimits_and_oom_score_adj),
 		cmocka_unit_test(
 			test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges),
 		cmocka_unit_test(test_id_map_to_host_translates_inside_the_ranges_only),
