@@ -88,7 +88,7 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	const ContainerSpec *spec = p->spec;
 	/* Ours from here on, whatever happens. */
 	_cleanup_close_ int stage = p->stage_fd;
-	_cleanup_close_ int console_socket = p->console_socket;
+	_cleanup_close_ int console_socket = p->has_console_socket ? p->console_socket : -EBADF;
 	_cleanup_(init_plan_done) InitPlan plan;
 	int r = init_plan_prepare(&plan, spec, p->bundle, p->throwaway, e);
 	if (r < 0)

@@ -83,8 +83,11 @@ typedef struct {
 	 * status (126, 127). */
 	const char *exec_fifo;
 	/* A terminal: the socket to send the pty master through, the
-	 * caller's (berth-runtime's --console-socket); -EBADF: to the caller
-	 * itself, once the command runs (setup_wait_exec()). Taken. */
+	 * caller's (berth-runtime's --console-socket), taken; without it (so
+	 * that a SetupParams left at zero never takes fd 0), the master
+	 * comes to the caller itself, once the command runs
+	 * (setup_wait_exec()). */
+	bool has_console_socket;
 	int console_socket;
 } SetupParams;
 

@@ -271,10 +271,12 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 			  .cgroup_fd = cgroup_fd,
 			  .stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO },
 			  .stage_fd = -EBADF,
-			  .exec_fifo = fifo,
-			  .console_socket = -EBADF };
-	if (spec->terminal && (r = connect_console(o->console_socket, &p.console_socket)) < 0)
-		goto fail;
+			  .exec_fifo = fifo };
+	if (spec->terminal) {
+		if ((r = connect_console(o->console_socket, &p.console_socket)) < 0)
+			goto fail;
+		p.has_console_socket = true;
+	}
 	if ((r = setup_limits(spec, u.cgroup, &e)) < 0 || (r = setup_spawn(&p, &proc, &e)) < 0 ||
 	    (r = setup_prepare_release(&proc, spec, cgroup_fd, &e)) < 0)
 		goto fail_said;

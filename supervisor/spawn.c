@@ -99,8 +99,7 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 			  .bundle = s->bundle,
 			  .throwaway = s->auto_remove,
 			  .cgroup_fd = s->cgroup_fd,
-			  .stage_fd = TAKE_FD(s->start.stage_fd),
-			  .console_socket = -EBADF };
+			  .stage_fd = TAKE_FD(s->start.stage_fd) };
 	int r = container_stdio(s, in, p.stdio, e);
 	if (r < 0) {
 		safe_close(p.stage_fd);
