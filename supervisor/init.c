@@ -157,6 +157,54 @@ static int init_network(const InitPlan *plan)
 	return 0;
 }
 
+/* Die with the supervisor: a container is never left unsupervised.
+ * Released through a FIFO instead, the init outlives its caller, whose
+ * own caller (conmon, containerd's shim) becomes its parent: the FIFO,
+ * opened while its path is still the host's. */
+static int die_with_parent_or_open_fifo(const InitPlan *plan)
+{
+	if (!plan->exec_fifo) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			init_fail_step(plan, -errno, "set the parent death signal");
+		return -EBADF;
+	}
+	int fd = open(plan->exec_fifo, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		init_fail_step(plan, -errno, "open the exec FIFO");
+	return fd;
+}
+
+/* process.oomScoreAdj: while /proc is still the host's, and we may lower
+ * it (CAP_SYS_RESOURCE). */
+static void set_oom_score_adj(const InitPlan *plan)
+{
+	if (!plan->spec->has_oom_score_adj)
+		return;
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", plan->spec->oom_score_adj);
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		init_fail_step(plan, -errno, "set the OOM score adjustment");
+	close(fd);
+}
+
+/* process.rlimits, inherited by the command; before the user namespace,
+ * where raising a hard limit is no longer ours. */
+static void set_rlimits(const InitPlan *plan)
+{
+	for (size_t i = 0; i < plan->spec->n_rlimits; i++) {
+		const SpecRlimit *l = &plan->spec->rlimits[i];
+		struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
+		if (setrlimit(l->resource, &rl) < 0) {
+			SetupError err;
+			setup_err(&err, -errno, "set the rlimit %d (soft %llu, hard %llu): %m",
+				  l->resource, (unsigned long long)l->soft,
+				  (unsigned long long)l->hard);
+			init_fail(plan, &err);
+		}
+	}
+}
+
 /* Set up: says so on the error pipe, whose reader then goes (berth-runtime
  * create), and waits until the FIFO is opened for reading (start). From
  * then on no one reads the error pipe: it becomes /dev/null, so that a
@@ -191,24 +239,8 @@ _Noreturn void container_init(const InitPlan *plan)
 	if (plan->release_peer >= 0)
 		close(plan->release_peer);
 
-	/* Die with the supervisor: a container is never left unsupervised.
-	 * Released through a FIFO, the init outlives its caller, whose own
-	 * caller (conmon, containerd's shim) becomes its parent. */
-	if (!plan->exec_fifo && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		init_fail_step(plan, -errno, "set the parent death signal");
-	/* process.oomScoreAdj: while /proc is still the host's, and we may
-	 * lower it (CAP_SYS_RESOURCE). */
-	if (spec->has_oom_score_adj) {
-		char buf[16];
-		int n = snprintf(buf, sizeof(buf), "%d", spec->oom_score_adj);
-		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, buf, (size_t)n) != n)
-			init_fail_step(plan, -errno, "set the OOM score adjustment");
-		close(fd);
-	}
-	int exec_fifo = -EBADF;
-	if (plan->exec_fifo && (exec_fifo = open(plan->exec_fifo, O_PATH | O_CLOEXEC)) < 0)
-		init_fail_step(plan, -errno, "open the exec FIFO");
+	int exec_fifo = die_with_parent_or_open_fifo(plan);
+	set_oom_score_adj(plan);
 
 	/* Cloned with clone() instead of clone3() (see spawn.c): into the
 	 * container's cgroup before anything else, and only then a cgroup
@@ -264,18 +296,7 @@ _Noreturn void container_init(const InitPlan *plan)
 			init_fail_step(plan, -errno, "set the SCHED_RR policy");
 	}
 
-	/* process.rlimits, inherited by the command; before the user
-	 * namespace, where raising a hard limit is no longer ours. */
-	for (size_t i = 0; i < spec->n_rlimits; i++) {
-		const SpecRlimit *l = &spec->rlimits[i];
-		struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
-		if (setrlimit(l->resource, &rl) < 0) {
-			setup_err(&err, -errno, "set the rlimit %d (soft %llu, hard %llu): %m",
-				  l->resource, (unsigned long long)l->soft,
-				  (unsigned long long)l->hard);
-			init_fail(plan, &err);
-		}
-	}
+	set_rlimits(plan);
 
 	if (plan->userns_fd >= 0) {
 		r = enter_user_namespace(plan, &err);

@@ -43,6 +43,7 @@ berth_runtime_SOURCES = \
 	supervisor/runtime.h \
 	supervisor/runtime-create.c \
 	supervisor/runtime-ops.c \
+	supervisor/runtime-state.c \
 	$(NULL)
 berth_runtime_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 berth_runtime_CFLAGS = $(SUPERVISOR_CFLAGS)

@@ -208,6 +208,51 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 	return 0;
 }
 
+/* The container's cgroup, and its parents; made is noted in u. */
+static int make_cgroup(Runtime *rt, const ContainerSpec *spec, Undo *u, int *ret_fd)
+{
+	int r = cgroup_path(rt, spec, u->id, &u->cgroup);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *parent = strdup(u->cgroup);
+	if (!parent)
+		return log_error_errno(-ENOMEM, "out of memory");
+	*strrchr(parent, '/') = 0;
+	if ((r = mkdir_p(parent, 0755)) < 0 ||
+	    (r = cgroup_create(u->cgroup, rt->paths.state_dir, ret_fd)) < 0) {
+		if (r == -EEXIST)
+			return log_error_errno(r, "the cgroup %s exists already", u->cgroup);
+		return log_error_errno(r, "cannot make the cgroup %s: %m", u->cgroup);
+	}
+	u->made_cgroup = true;
+	return 0;
+}
+
+/* The init waits: its pid in the row and in --pid-file. */
+static int record_created(sqlite3 *db, const CreateOptions *o, pid_t pid, const char *cgroup)
+{
+	uint64_t start_time = 0;
+	(void)proc_start_time(pid, &start_time);
+	char boot[37] = "";
+	(void)boot_id(boot);
+	RunningInfo info = { .pid = pid,
+			     .pid_start_time = (int64_t)start_time,
+			     .supervisor_pid = pid,
+			     .supervisor_start_time = (int64_t)start_time,
+			     .boot_id = boot[0] ? boot : NULL,
+			     .cgroup = cgroup };
+	int r = db_container_set_created(db, o->id, &info);
+	if (r < 0)
+		return log_error_errno(r, "cannot record container %s in the state DB: %m", o->id);
+	if (o->pid_file) {
+		char buf[24];
+		snprintf(buf, sizeof(buf), "%d", (int)pid);
+		if ((r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644)) < 0)
+			return log_error_errno(r, "cannot write the pid file %s: %m", o->pid_file);
+	}
+	return 0;
+}
+
 /* The whole of create: the container waits on its FIFO, recorded; its
  * pid in *ret_pid and, when ret_pidfd, a pidfd of it. */
 static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid, int *ret_pidfd)
@@ -231,7 +276,7 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 	if ((r = runtime_db(rt, &db)) < 0)
 		return r;
 	/* Every cleanup variable before the first goto. */
-	_cleanup_free_ char *fifo = runtime_fifo_path(rt, o->id), *parent = NULL;
+	_cleanup_free_ char *fifo = runtime_fifo_path(rt, o->id);
 	_cleanup_close_ int cgroup_fd = -EBADF;
 	_cleanup_(setup_process_done) SetupProcess proc = SETUP_PROCESS_INIT;
 	SetupError e = { 0 };
@@ -251,20 +296,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 		r = log_error_errno(-errno, "cannot make the exec FIFO %s: %m", fifo);
 		goto fail;
 	}
-	if ((r = cgroup_path(rt, spec, o->id, &u.cgroup)) < 0)
+	if ((r = make_cgroup(rt, spec, &u, &cgroup_fd)) < 0)
 		goto fail;
-	parent = strdup(u.cgroup);
-	if (parent && strrchr(parent, '/'))
-		*strrchr(parent, '/') = 0;
-	if (!parent || (r = mkdir_p(parent, 0755)) < 0 ||
-	    (r = cgroup_create(u.cgroup, rt->paths.state_dir, &cgroup_fd)) < 0) {
-		if (r == -EEXIST)
-			log_error_errno(r, "the cgroup %s exists already", u.cgroup);
-		else
-			log_error_errno(r ? r : -ENOMEM, "cannot make the cgroup %s: %m", u.cgroup);
-		goto fail;
-	}
-	u.made_cgroup = true;
 
 	SetupParams p = { .spec = spec,
 			  .bundle = o->bundle,
@@ -288,28 +321,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 	if ((r = setup_wait_ready(&proc, &e)) < 0)
 		goto fail_said;
 
-	uint64_t start_time = 0;
-	(void)proc_start_time(proc.pid, &start_time);
-	char boot[37] = "";
-	(void)boot_id(boot);
-	RunningInfo info = { .pid = proc.pid,
-			     .pid_start_time = (int64_t)start_time,
-			     .supervisor_pid = proc.pid,
-			     .supervisor_start_time = (int64_t)start_time,
-			     .boot_id = boot[0] ? boot : NULL,
-			     .cgroup = u.cgroup };
-	if ((r = db_container_set_created(db, o->id, &info)) < 0) {
-		log_error_errno(r, "cannot record container %s in the state DB: %m", o->id);
+	if ((r = record_created(db, o, proc.pid, u.cgroup)) < 0)
 		goto fail;
-	}
-	if (o->pid_file) {
-		char buf[24];
-		snprintf(buf, sizeof(buf), "%d", (int)proc.pid);
-		if ((r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644)) < 0) {
-			log_error_errno(r, "cannot write the pid file %s: %m", o->pid_file);
-			goto fail;
-		}
-	}
 	*ret_pid = proc.pid;
 	if (ret_pidfd)
 		*ret_pidfd = TAKE_FD(proc.pidfd);

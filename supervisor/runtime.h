@@ -5,7 +5,7 @@
  * (container-setup.h), so that podman's conmon and containerd's runc shim
  * can drive berth. docs/runtime.md describes it; runtime.c holds main()
  * and the global options, runtime-create.c create, start and run,
- * runtime-ops.c the other commands.
+ * runtime-ops.c the other commands, runtime-state.c what they share.
  *
  * Its containers live in a state DB of berth's schema under --root (a
  * row each: `berth --root R list` shows them), and per container a
