@@ -72,6 +72,11 @@ ContainerSpec *spec_free(ContainerSpec *s)
 	free(s->rootfs_propagation);
 	free(s->uid_maps);
 	free(s->gid_maps);
+	for (size_t i = 0; i < s->n_sysctls; i++) {
+		free(s->sysctls[i].key);
+		free(s->sysctls[i].value);
+	}
+	free(s->sysctls);
 	free(s->resources.cpuset_cpus);
 	free(s->resources.io_read);
 	free(s->resources.io_write);
@@ -591,6 +596,12 @@ int spec_to_json(const ContainerSpec *s, char **ret)
 	if (s->n_uid_maps > 0) {
 		r |= set(linux_o, "uidMappings", id_maps_to_json(s->uid_maps, s->n_uid_maps));
 		r |= set(linux_o, "gidMappings", id_maps_to_json(s->gid_maps, s->n_gid_maps));
+	}
+	if (s->n_sysctls > 0) {
+		json_t *sc = json_object();
+		for (size_t i = 0; i < s->n_sysctls; i++)
+			r |= set(sc, s->sysctls[i].key, json_string(s->sysctls[i].value));
+		r |= set(linux_o, "sysctl", sc);
 	}
 	r |= set(linux_o, "maskedPaths", json_strv(s->masked_paths));
 	r |= set(linux_o, "readonlyPaths", json_strv(s->readonly_paths));
@@ -1127,6 +1138,26 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 		if (!strv_contains((char *const *)ok, s->rootfs_propagation))
 			return fail(c, "config.json: unknown rootfsPropagation \"%s\"",
 				    s->rootfs_propagation);
+	}
+	json_t *sysctl = json_object_get(l, "sysctl");
+	if (sysctl) {
+		if (!json_is_object(sysctl) || json_object_size(sysctl) > 1024)
+			return fail(c, "config.json: \"linux.sysctl\" must be an object of at most "
+				       "1024 keys");
+		s->sysctls = calloc(json_object_size(sysctl) + 1, sizeof(SpecAnnotation));
+		if (!s->sysctls)
+			return -ENOMEM;
+		const char *key;
+		json_t *v;
+		json_object_foreach(sysctl, key, v) {
+			if (!json_is_string(v))
+				return fail(c, "config.json: sysctl \"%s\" must be a string", key);
+			SpecAnnotation *a = &s->sysctls[s->n_sysctls++];
+			a->key = strdup(key);
+			a->value = strdup(json_string_value(v));
+			if (!a->key || !a->value)
+				return -ENOMEM;
+		}
 	}
 	strv_free(s->masked_paths);
 	strv_free(s->readonly_paths);

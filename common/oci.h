@@ -148,6 +148,8 @@ typedef struct {
 	SpecResources resources;
 	SpecIdMap *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
+	SpecAnnotation *sysctls; /* linux.sysctl: key and value */
+	size_t n_sysctls;
 
 	SpecAnnotation *annotations;
 	size_t n_annotations;

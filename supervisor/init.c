@@ -205,6 +205,27 @@ static void set_rlimits(const InitPlan *plan)
 	}
 }
 
+/* After pivot_root, before /proc/sys is made read-only (rootfs_finish()). */
+static void write_sysctls(const InitPlan *plan)
+{
+	for (size_t i = 0; i < plan->spec->n_sysctls; i++) {
+		const SpecAnnotation *s = &plan->spec->sysctls[i];
+		char path[256] = "/proc/sys/";
+		size_t n = strlen(path);
+		for (const char *k = s->key; *k && n < sizeof(path) - 1; k++)
+			path[n++] = *k == '.' ? '/' : *k;
+		path[n] = 0;
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		size_t len = strlen(s->value);
+		if (fd < 0 || write(fd, s->value, len) != (ssize_t)len) {
+			SetupError err;
+			setup_err(&err, -errno, "set sysctl %s to `%.64s`: %m", s->key, s->value);
+			init_fail(plan, &err);
+		}
+		close(fd);
+	}
+}
+
 /* Set up: says so on the error pipe, whose reader then goes (berth-runtime
  * create), and waits until the FIFO is opened for reading (start). From
  * then on no one reads the error pipe: it becomes /dev/null, so that a
@@ -284,6 +305,7 @@ _Noreturn void container_init(const InitPlan *plan)
 	r = rootfs_pivot(plan->rootfs, &err);
 	if (r < 0)
 		init_fail(plan, &err);
+	write_sysctls(plan);
 	r = rootfs_finish(plan, &err);
 	if (r < 0)
 		init_fail(plan, &err);
@@ -334,15 +356,59 @@ _Noreturn void container_init(const InitPlan *plan)
 		}                                                                                  \
 	}
 
+/* linux.sysctl: only keys of the namespaces the container has of its own
+ * (as runc: IPC's, the network's, UTS's), which the init writes under
+ * its /proc/sys; any other would change the host. */
+static int check_sysctls(const ContainerSpec *spec, SetupError *e)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",
+					   "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax",
+					   "kernel.shmmni", "kernel.shm_rmid_forced" };
+	for (size_t i = 0; i < spec->n_sysctls; i++) {
+		const char *k = spec->sysctls[i].key;
+		if (!*k || strlen(k) > 200 ||
+		    strspn(k, "abcdefghijklmnopqrstuvwxyz"
+			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(k) ||
+		    strstr(k, "..") || k[0] == '.')
+			return setup_err(e, -EINVAL, "invalid sysctl name `%.64s`", k);
+		if (strchr(spec->sysctls[i].value, '\n'))
+			return setup_err(e, -EINVAL, "the value of sysctl %s has a newline", k);
+		NamespaceType t = _NS_INVALID;
+		for (size_t j = 0; j < ELEMENTSOF(ipc); j++)
+			if (streq(k, ipc[j]))
+				t = NS_IPC;
+		if (startswith(k, "fs.mqueue."))
+			t = NS_IPC;
+		else if (startswith(k, "net."))
+			t = NS_NETWORK;
+		else if (streq(k, "kernel.hostname") || streq(k, "kernel.domainname"))
+			t = NS_UTS;
+		if (t == _NS_INVALID)
+			return setup_err(e, -EPERM,
+					 "sysctl %s is not of a namespace of the container's: it "
+					 "would change the host",
+					 k);
+		if (!spec->namespaces[t].enabled)
+			return setup_err(e, -EPERM,
+					 "sysctl %s needs a %s namespace of the container's own", k,
+					 namespace_type_to_string(t));
+	}
+	return 0;
+}
+
 int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bundle, bool throwaway,
 		      SetupError *e)
 {
 	*plan = (InitPlan)INIT_PLAN_INIT;
 	plan->spec = spec;
+	int r = check_sysctls(spec, e);
+	if (r < 0)
+		return r;
 
 	MountOptions prop;
 	_cleanup_strv_free_ char **p = NULL;
-	int r = strv_push(&p, spec->rootfs_propagation ? spec->rootfs_propagation : "rslave");
+	r = strv_push(&p, spec->rootfs_propagation ? spec->rootfs_propagation : "rslave");
 	if (r >= 0)
 		r = mount_options_parse(p, &prop);
 	if (r < 0)

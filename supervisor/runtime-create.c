@@ -43,7 +43,6 @@ static const char *unsupported(json_t *doc)
 		{ NULL, "hooks" },
 		{ "process", "apparmorProfile" },
 		{ "process", "selinuxLabel" },
-		{ "linux", "sysctl" },
 		{ "linux", "devices" },
 		{ "linux", "mountLabel" },
 		{ "linux", "intelRdt" },

@@ -389,7 +389,7 @@ int runtime_features(Runtime *rt, int argc, char **argv)
 		"systemdUser", 0, "seccomp", "enabled", 1, "apparmor", "enabled", 0, "selinux",
 		"enabled", 0, "intelRdt", "enabled", 0, "annotations",
 		"org.berth.runtime.unsupported",
-		"hooks, linux.sysctl, linux.devices, "
+		"hooks, linux.devices, "
 		"process.apparmorProfile, process.selinuxLabel, --preserve-fds: refused when asked "
 		"for");
 	if (!f)

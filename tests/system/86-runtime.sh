@@ -62,6 +62,18 @@ jq '.process.args = ["sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn) $(cat /proc/s
     | .process.oomScoreAdj = 123' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
 capture rt run -b "$B" "o$S"
 t_is "rlimits and oomScoreAdj: what the process has" "0 321 654 123" "$RC $OUT"
+# linux.sysctl: the keys of the container's own namespaces, set inside;
+# any other is refused, since it would change the host.
+jq '.process.args = ["sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni"]
+    | .linux.sysctl = {"net.ipv4.ping_group_range": "0 0", "kernel.shmmni": "1234"}' \
+	"$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+host_shmmni=$(cat /proc/sys/kernel/shmmni)
+host_ping=$(cat /proc/sys/net/ipv4/ping_group_range)
+capture rt run -b "$B" "y$S"
+t_is "linux.sysctl: set in the container's network and IPC namespaces" "0 0	0 1234" \
+	"$RC $(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
+t_is "and not on the host" "$host_shmmni $host_ping" \
+	"$(cat /proc/sys/kernel/shmmni) $(cat /proc/sys/net/ipv4/ping_group_range)"
 
 # A long one: state, berth's own view of the DB, kill, pause, delete.
 config '["sleep","1000"]'
@@ -148,6 +160,13 @@ jq '.process.rlimits = [{"type": "RLIMIT_BOGUS", "hard": 1, "soft": 1}]' "$B/con
 bad "an unknown rlimit" "unknown rlimit .RLIMIT_BOGUS." rt create -b "$X" x1
 jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 10, "soft": 20}]' "$B/config.json" >"$X/config.json"
 bad "an rlimit whose soft is above its hard" "soft 20 is above hard 10" rt create -b "$X" x1
+jq '.linux.sysctl = {"vm.swappiness": "1"}' "$B/config.json" >"$X/config.json"
+bad "a sysctl of no namespace" "sysctl vm.swappiness is not of a namespace of the container.s" rt create -b "$X" x1
+jq '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.namespaces |= map(select(.type != "network"))' \
+	"$B/config.json" >"$X/config.json"
+bad "a network sysctl without a network namespace" "needs a network namespace" rt create -b "$X" x1
+jq '.linux.sysctl = {"../../x": "1"}' "$B/config.json" >"$X/config.json"
+bad "a sysctl name with a path" "invalid sysctl name" rt create -b "$X" x1
 jq '.process.oomScoreAdj = 5000' "$B/config.json" >"$X/config.json"
 bad "an oomScoreAdj out of range" "oomScoreAdj. must be an integer from -1000 to 1000" rt create -b "$X" x1
 bad "an id with /" "invalid container ID" rt create -b "$B" a/b

@@ -288,6 +288,34 @@ static void test_rlimits_and_oom_score_adj(void **state)
 	}
 }
 
+/* linux.sysctl: read and written back the same; a value must be text. */
+static void test_sysctl_round_trip(void **state)
+{
+	(void)state;
+	_cleanup_(spec_freep) ContainerSpec *s = NULL, *back = NULL;
+	const char *doc =
+		"{\"ociVersion\": \"1.1.0\", \"process\": {\"args\": [\"sh\"], "
+		"\"cwd\": \"/\"}, \"root\": {\"path\": \"rootfs\"}, \"linux\": "
+		"{\"sysctl\": {\"net.ipv4.ip_forward\": \"1\", \"kernel.shmmni\": \"99\"}}}";
+	assert_int_equal(spec_from_json(doc, &s, NULL), 0);
+	assert_int_equal(s->n_sysctls, 2);
+	_cleanup_free_ char *json = NULL;
+	assert_int_equal(spec_to_json(s, &json), 0);
+	assert_int_equal(spec_from_json(json, &back, NULL), 0);
+	assert_int_equal(back->n_sysctls, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const char *want = streq(back->sysctls[i].key, "kernel.shmmni") ? "99" : "1";
+		assert_string_equal(back->sysctls[i].value, want);
+	}
+	ContainerSpec *x = NULL;
+	_cleanup_free_ char *why = NULL;
+	const char *bad = "{\"ociVersion\": \"1.1.0\", \"process\": {\"args\": [\"sh\"], "
+			  "\"cwd\": \"/\"}, \"root\": {\"path\": \"rootfs\"}, \"linux\": "
+			  "{\"sysctl\": {\"kernel.shmmni\": 99}}}";
+	assert_int_equal(spec_from_json(bad, &x, &why), -EINVAL);
+	assert_non_null(strstr(why, "sysctl \"kernel.shmmni\" must be a string"));
+}
+
 /* ---- round trip ---- */
 
 /* A spec in which every field differs from the default. */
@@ -848,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_spec_set_annotation_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_json_round_trip_preserves_every_field),
 		cmocka_unit_test(test_rlimits_and_oom_score_adj),
+		cmocka_unit_test(test_sysctl_round_trip),
 		cmocka_unit_test(
 			test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges),
 		cmocka_unit_test(test_id_map_to_host_translates_inside_the_ranges_only),
