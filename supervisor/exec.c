@@ -397,6 +397,76 @@ static int exec_identity(const ContainerSpec *spec, const ExecArgs *a, ProcessId
 	return 0;
 }
 
+/* The container's config.json (and the seccomp cache of its root). */
+static int exec_read_config(const ExecArgs *a, ContainerSpec **ret)
+{
+	BerthPaths paths;
+	if (paths_init(&paths, a->root) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	_cleanup_free_ char *config = path_container_file(&paths, a->id, "config.json");
+	_cleanup_free_ char *cache = NULL;
+	if (asprintf(&cache, "%s/cache", paths.run_dir) >= 0)
+		seccomp_cache_dir(cache);
+	paths_done(&paths);
+	_cleanup_free_ char *error = NULL;
+	int r = config ? spec_read_file(config, ret, &error) : -ENOMEM;
+	if (r < 0 && error)
+		return log_error_errno(r, "%s", error);
+	if (r < 0)
+		return log_error_errno(r, "read the container's configuration `%s`: %m",
+				       config ? config : "config.json");
+	return 0;
+}
+
+/* What we open while we still see the host's filesystem: the container's
+ * init, the stage, the cgroup and (only for the clone() fallback, and
+ * opened here: writing to it checks the cgroup namespace it was opened
+ * in, and in the container's our own cgroup is out of reach) its
+ * cgroup.procs. */
+static int exec_host_side(const ExecArgs *a, int *pidfd, int *stage, int *cgfd, int *procs)
+{
+	if (pidfd_open_checked(a->pid, a->pid_start, pidfd) < 0)
+		return log_error_errno(-ESRCH, "the container is not running");
+	int r = stage_memfd(stage);
+	if (r < 0)
+		return log_error_errno(r, "prepare berth-stage (next to berth-supervisor): %m");
+	*cgfd = open(a->cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*cgfd < 0)
+		return log_error_errno(-errno, "open the container's cgroup: %m");
+	*procs = RET_NERRNO(openat(*cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+	return 0;
+}
+
+/* Joins the container's namespaces but its cgroup and user namespaces:
+ * the process joins those itself once cloned into the container's cgroup
+ * (child()). On a cgroup2 mounted with nsdelegate, as systemd mounts it,
+ * the kernel places a process in a cgroup only for a caller whose cgroup
+ * namespace shows both its old and its new cgroup, and the container's
+ * hides ours: clone3() would fail with ENOENT. Then every signal is
+ * blocked (the child resets its mask) and those we pass on come through
+ * *sfd; errpipe is the error pipe, its reading end non-blocking. */
+static int exec_enter(const ContainerSpec *spec, int pidfd, int *sfd, int errpipe[2])
+{
+	int flags = 0;
+	for (int t = 0; t < _NS_MAX; t++)
+		if (spec->namespaces[t].enabled && t != NS_USER && t != NS_CGROUP)
+			flags |= namespace_type_clone_flag((NamespaceType)t);
+	sanitizer_leak_check_before_setns();
+	if (setns(pidfd, flags) < 0)
+		return log_error_errno(-errno, "join the container's namespaces: %m");
+	sigset_t all, mask;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&mask, forwarded_signals[i]);
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sfd < 0 || pipe2(errpipe, O_CLOEXEC) < 0)
+		return log_error_errno(-errno, "signalfd, pipe: %m");
+	(void)fd_set_nonblock(errpipe[0]);
+	return 0;
+}
+
 int exec_main(int argc, char *argv[])
 {
 	/* Not dumpable, before we hold anything to pass on: the process we
@@ -415,49 +485,14 @@ int exec_main(int argc, char *argv[])
 		return EXIT_BERTH_ERROR;
 	}
 
-	BerthPaths paths;
-	if (paths_init(&paths, a.root) < 0)
-		return EXIT_BERTH_ERROR;
-	_cleanup_free_ char *config = path_container_file(&paths, a.id, "config.json");
-	_cleanup_free_ char *cache = NULL;
-	if (asprintf(&cache, "%s/cache", paths.run_dir) >= 0)
-		seccomp_cache_dir(cache);
-	paths_done(&paths);
-	_cleanup_free_ char *error = NULL;
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
-	int r = config ? spec_read_file(config, &spec, &error) : -ENOMEM;
-	if (r < 0) {
-		if (error)
-			log_error("%s", error);
-		else
-			log_error_errno(r, "read the container's configuration `%s`: %m",
-					config ? config : "config.json");
+	int r = exec_read_config(&a, &spec);
+	if (r < 0)
 		return EXIT_BERTH_ERROR;
-	}
 	_cleanup_strv_free_ char **env = exec_env(spec->env, a.env);
-	_cleanup_close_ int pidfd = -EBADF;
-	r = pidfd_open_checked(a.pid, a.pid_start, &pidfd);
-	if (r < 0) {
-		log_error("the container is not running");
+	_cleanup_close_ int pidfd = -EBADF, stage = -EBADF, cgfd = -EBADF, procs = -EBADF;
+	if (exec_host_side(&a, &pidfd, &stage, &cgfd, &procs) < 0)
 		return EXIT_BERTH_ERROR;
-	}
-	/* The stage and the cgroup, while we still see the host's filesystem. */
-	_cleanup_close_ int stage = -EBADF;
-	r = stage_memfd(&stage);
-	if (r < 0) {
-		log_error_errno(r, "prepare berth-stage (next to berth-supervisor): %m");
-		return EXIT_BERTH_ERROR;
-	}
-	_cleanup_close_ int cgfd = open(a.cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		log_error_errno(-errno, "open the container's cgroup: %m");
-		return EXIT_BERTH_ERROR;
-	}
-
-	/* Only for the clone() fallback, and opened here: writing to it checks
-	 * the cgroup namespace it was opened in, and in the container's our
-	 * own cgroup is out of reach. */
-	_cleanup_close_ int procs = RET_NERRNO(openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
 
 	/* The process's stdio: pipes we relay. */
 	_cleanup_(stdio_relay_end) StdioRelay pipes = STDIO_RELAY_INIT;
@@ -472,37 +507,10 @@ int exec_main(int argc, char *argv[])
 		memcpy(stdio, pipes.child, sizeof(stdio));
 	}
 
-	/* Not the cgroup namespace, nor the user namespace: the process joins
-	 * them itself once cloned into the container's cgroup (child()). On a
-	 * cgroup2 mounted with nsdelegate, as systemd mounts it, the kernel
-	 * places a process in a cgroup only for a caller whose cgroup
-	 * namespace shows both its old and its new cgroup, and the container's
-	 * hides ours: clone3() would fail with ENOENT. */
-	int flags = 0;
-	for (int t = 0; t < _NS_MAX; t++)
-		if (spec->namespaces[t].enabled && t != NS_USER && t != NS_CGROUP)
-			flags |= namespace_type_clone_flag((NamespaceType)t);
-	sanitizer_leak_check_before_setns();
-	if (setns(pidfd, flags) < 0) {
-		log_error_errno(-errno, "join the container's namespaces: %m");
-		return EXIT_BERTH_ERROR;
-	}
-
-	/* Blocked from here on: the child resets its mask; we take signals
-	 * through a signalfd, from now, and pass them on. */
-	sigset_t all, mask;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
-		sigaddset(&mask, forwarded_signals[i]);
-	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	_cleanup_close_ int sfd = -EBADF;
 	int errpipe[2];
-	if (sfd < 0 || pipe2(errpipe, O_CLOEXEC) < 0) {
-		log_error_errno(-errno, "signalfd, pipe: %m");
+	if (exec_enter(spec, pidfd, &sfd, errpipe) < 0)
 		return EXIT_BERTH_ERROR;
-	}
-	(void)fd_set_nonblock(errpipe[0]);
 	_cleanup_close_ int master = -EBADF, slave = -EBADF;
 	r = a.tty ? exec_terminal(&master, &slave) : a.detach ? exec_devnull(&devnull) : 0;
 	if (r < 0)
