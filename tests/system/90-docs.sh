@@ -93,7 +93,24 @@ for cmd in $commands; do
 		fi
 	done
 done
-pages_wanted+=" berth-supervisor.8.md"
+pages_wanted+=" berth-supervisor.8.md berth-runtime.8.md"
+
+# berth-runtime(8): every option its --help names is on its page.
+runtime=$builddir/berth-runtime
+if [ -x "$runtime" ]; then
+	capture "$runtime" --help
+	missing=""
+	for o in $(long_options_of_help "$OUT"); do
+		grep -qE -- "(^|[^A-Za-z0-9-])$o([^A-Za-z0-9-]|\$)" "$mandir/berth-runtime.8.md" || missing+=" $o"
+	done
+	t_is "berth-runtime: every option its --help names is on berth-runtime.8.md" "" "${missing# }"
+	for c in $(sed -n '/^Commands:$/,/^$/p' <<<"$OUT" | grep -oE '^  [a-z]+' | tr -d ' '); do
+		grep -q "^#### \*\*$c\*\*" "$mandir/berth-runtime.8.md" || missing+=" $c"
+	done
+	t_is "berth-runtime: each command its --help starts a line with is on its page" "" "${missing# }"
+else
+	t_skip "no berth-runtime next to berth"
+fi
 
 # No page for a command that is gone, and every page is installed.
 pages_there=$(cd "$mandir" && ls -- *.md | sort)
