@@ -391,17 +391,9 @@ static int parse_create(int argc, char **argv, const char *command, CreateOption
 			break;
 		}
 	}
-	if (c < -1)
-		return c;
-	if (optind >= argc)
-		return log_error_errno(-EINVAL, "%s: missing the container's ID", command);
-	if (optind + 1 < argc)
-		return log_error_errno(-EINVAL, "%s: one ID only, got also `%s`", command,
-				       argv[optind + 1]);
-	o->id = argv[optind];
-	int r = runtime_check_id(o->id);
-	if (r < 0)
-		return r;
+	int r;
+	if (c < -1 || (r = runtime_id_operand(argc, argv, command, 0, &o->id)) < 0)
+		return c < -1 ? c : r;
 	/* The bundle's real path: the one `state` reports and the DB keeps. */
 	static char *abs_bundle;
 	free(abs_bundle);

@@ -90,19 +90,12 @@ int runtime_kill(Runtime *rt, int argc, char **argv)
 	optind = 0;
 	while ((c = runtime_getopt(argc, argv, "a", options, "kill")) >= 0)
 		all = true;
-	if (c < -1)
-		return c;
-	if (optind >= argc)
-		return log_error_errno(-EINVAL, "kill: missing the container's ID");
-	if (argc - optind > 2)
-		return log_error_errno(-EINVAL, "kill: ID and SIGNAL only, got also `%s`",
-				       argv[optind + 2]);
-	const char *id = argv[optind];
+	const char *id;
+	if (c < -1 || (r = runtime_id_operand(argc, argv, "kill", 1, &id)) < 0)
+		return c < -1 ? c : r;
 	int sig = SIGTERM;
 	if (argc - optind == 2 && parse_signal(argv[optind + 1], &sig) < 0)
 		return log_error_errno(-EINVAL, "kill: unknown signal `%s`", argv[optind + 1]);
-	if ((r = runtime_check_id(id)) < 0)
-		return r;
 	_cleanup_db_ sqlite3 *db = NULL;
 	if ((r = runtime_db(rt, &db)) < 0)
 		return r;
@@ -140,16 +133,9 @@ int runtime_delete(Runtime *rt, int argc, char **argv)
 	optind = 0;
 	while ((c = runtime_getopt(argc, argv, "f", options, "delete")) >= 0)
 		force = true;
-	if (c < -1)
-		return c;
-	if (optind >= argc)
-		return log_error_errno(-EINVAL, "delete: missing the container's ID");
-	if (optind + 1 < argc)
-		return log_error_errno(-EINVAL, "delete: one ID only, got also `%s`",
-				       argv[optind + 1]);
-	const char *id = argv[optind];
-	if ((r = runtime_check_id(id)) < 0)
-		return r;
+	const char *id;
+	if (c < -1 || (r = runtime_id_operand(argc, argv, "delete", 0, &id)) < 0)
+		return c < -1 ? c : r;
 	_cleanup_db_ sqlite3 *db = NULL;
 	if ((r = runtime_db(rt, &db)) < 0)
 		return r;

@@ -50,11 +50,16 @@ int runtime_one_id(int argc, char **argv, const char *command, const char **ret)
 		;
 	if (c < -1)
 		return c;
+	return runtime_id_operand(argc, argv, command, 0, ret);
+}
+
+int runtime_id_operand(int argc, char **argv, const char *command, int more, const char **ret)
+{
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "%s: missing the container's ID", command);
-	if (optind + 1 < argc)
-		return log_error_errno(-EINVAL, "%s: one ID only, got also `%s`", command,
-				       argv[optind + 1]);
+	if (argc - optind > 1 + more)
+		return log_error_errno(-EINVAL, "%s: too many operands, from `%s` on", command,
+				       argv[optind + 1 + more]);
 	*ret = argv[optind];
 	return runtime_check_id(*ret);
 }

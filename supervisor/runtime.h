@@ -49,6 +49,9 @@ int runtime_getopt(int argc, char **argv, const char *shortopts, const struct op
 		   const char *command);
 /* The one operand ID of a command that takes only that. */
 int runtime_one_id(int argc, char **argv, const char *command, const char **ret);
+/* After the options: the ID at argv[optind] (checked), and at most `more`
+ * operands after it. */
+int runtime_id_operand(int argc, char **argv, const char *command, int more, const char **ret);
 
 /* An id runc would take: letters, digits and _+-. (at most 1024); not "."
  * or "..": it names a folder. -EINVAL, said. */
