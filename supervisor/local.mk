@@ -42,6 +42,7 @@ berth_runtime_SOURCES = \
 	supervisor/runtime.c \
 	supervisor/runtime.h \
 	supervisor/runtime-create.c \
+	supervisor/runtime-hooks.c \
 	supervisor/runtime-ops.c \
 	supervisor/runtime-state.c \
 	$(NULL)

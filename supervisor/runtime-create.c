@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,13 +41,9 @@ typedef struct {
 static const char *unsupported(json_t *doc)
 {
 	static const char *const fields[][2] = {
-		{ NULL, "hooks" },
-		{ "process", "apparmorProfile" },
-		{ "process", "selinuxLabel" },
-		{ "linux", "devices" },
-		{ "linux", "mountLabel" },
-		{ "linux", "intelRdt" },
-		{ "linux", "personality" },
+		{ "process", "apparmorProfile" }, { "process", "selinuxLabel" },
+		{ "linux", "devices" },           { "linux", "mountLabel" },
+		{ "linux", "intelRdt" },          { "linux", "personality" },
 	};
 	static char what[64];
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
@@ -65,7 +62,7 @@ static const char *unsupported(json_t *doc)
 }
 
 /* The bundle's config.json, of a major ociVersion we know. */
-static int read_config(const char *bundle, ContainerSpec **ret)
+static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text)
 {
 	_cleanup_free_ char *path = NULL, *data = NULL;
 	if (asprintf(&path, "%s/config.json", bundle) < 0)
@@ -107,6 +104,7 @@ static int read_config(const char *bundle, ContainerSpec **ret)
 		*ret = NULL;
 		return log_error_errno(-EINVAL, "%s: process.args is empty", path);
 	}
+	*ret_text = TAKE_PTR(data);
 	return 0;
 }
 
@@ -252,6 +250,22 @@ static int record_created(sqlite3 *db, const CreateOptions *o, pid_t pid, const 
 	return 0;
 }
 
+/* prestart and createRuntime in our namespaces, then createContainer in
+ * the container's: once the init is set up (after its pivot_root, unlike
+ * runc's, which run before it), before create returns. */
+static int create_hooks(Runtime *rt, sqlite3 *db, const char *id)
+{
+	_cleanup_(runtime_container_done) RuntimeContainer c;
+	int r = runtime_load(rt, db, id, &c);
+	if (r < 0)
+		return r;
+	c.status = RT_CREATING; /* as runc tells them */
+	if ((r = runtime_hooks_run(rt, &c, "prestart", false, NULL)) < 0 ||
+	    (r = runtime_hooks_run(rt, &c, "createRuntime", false, NULL)) < 0)
+		return r;
+	return runtime_hooks_run(rt, &c, "createContainer", true, NULL);
+}
+
 /* The whole of create: the container waits on its FIFO, recorded; its
  * pid in *ret_pid and, when ret_pidfd, a pidfd of it. */
 static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid, int *ret_pidfd)
@@ -259,7 +273,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 	if (o->preserve_fds > 0)
 		return log_error_errno(-EOPNOTSUPP, "--preserve-fds is not supported yet");
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
-	int r = read_config(o->bundle, &spec);
+	_cleanup_free_ char *config = NULL, *copy = runtime_config_copy(rt, o->id);
+	int r = read_config(o->bundle, &spec, &config);
 	if (r < 0)
 		return r;
 	if (spec->terminal && !o->console_socket)
@@ -291,6 +306,11 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 		log_error_errno(r, "cannot make %s: %m", u.run_dir);
 		goto fail;
 	}
+	/* The config.json read, for state and the hooks of later commands. */
+	if (!copy || (r = write_file_atomic(copy, config, strlen(config), 0600)) < 0) {
+		log_error_errno(copy ? r : -ENOMEM, "cannot keep the container's config.json: %m");
+		goto fail;
+	}
 	if (mkfifo(fifo, 0600) < 0) {
 		r = log_error_errno(-errno, "cannot make the exec FIFO %s: %m", fifo);
 		goto fail;
@@ -320,7 +340,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 	if ((r = setup_wait_ready(&proc, &e)) < 0)
 		goto fail_said;
 
-	if ((r = record_created(db, o, proc.pid, u.cgroup)) < 0)
+	if ((r = record_created(db, o, proc.pid, u.cgroup)) < 0 ||
+	    (r = create_hooks(rt, db, o->id)) < 0)
 		goto fail;
 	*ret_pid = proc.pid;
 	if (ret_pidfd)
@@ -420,6 +441,12 @@ static int release(Runtime *rt, RuntimeContainer *c)
 	_cleanup_free_ char *fifo = runtime_fifo_path(rt, c->row.id);
 	if (!fifo)
 		return log_error_errno(-ENOMEM, "out of memory");
+	/* A startContainer hook that fails stops the container (runtime.md). */
+	int r = runtime_hooks_run(rt, c, "startContainer", true, NULL);
+	if (r < 0) {
+		(void)syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+		return r;
+	}
 	_cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open the exec FIFO %s: %m", fifo);
@@ -443,7 +470,7 @@ static int release(Runtime *rt, RuntimeContainer *c)
 	char started[32];
 	now_iso(started);
 	_cleanup_db_ sqlite3 *db = NULL;
-	int r = runtime_db(rt, &db);
+	r = runtime_db(rt, &db);
 	if (r < 0)
 		return r;
 	RunningInfo info = { .pid = c->row.pid,
@@ -456,6 +483,10 @@ static int release(Runtime *rt, RuntimeContainer *c)
 	r = db_container_set_running(db, c->row.id, &info);
 	if (r < 0)
 		return log_error_errno(r, "cannot record the start of %s: %m", c->row.id);
+	/* poststart: a failure is a warning, the container runs on. */
+	c->status = RT_RUNNING;
+	if (runtime_hooks_run(rt, c, "poststart", false, NULL) < 0)
+		log_warning("container %s runs, though a poststart hook failed", c->row.id);
 	return 0;
 }
 
@@ -496,7 +527,7 @@ int runtime_run(Runtime *rt, int argc, char **argv)
 		return r;
 	if ((r = release(rt, &c)) < 0 || detach) {
 		if (r < 0)
-			(void)runtime_remove(rt, db, &c);
+			(void)runtime_delete_container(rt, db, &c);
 		return r;
 	}
 	/* In the foreground, as runc run: its exit status is ours, and the
@@ -506,6 +537,6 @@ int runtime_run(Runtime *rt, int argc, char **argv)
 		;
 	int status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 	c.pidfd = safe_close(c.pidfd);
-	(void)runtime_remove(rt, db, &c);
+	(void)runtime_delete_container(rt, db, &c);
 	return status;
 }

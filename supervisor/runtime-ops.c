@@ -21,30 +21,6 @@
 #include "runtime.h"
 #include "util.h"
 
-/* The runtime spec's state of c (runtime.md, "State"). */
-static json_t *state_json(const RuntimeContainer *c)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "ociVersion", json_string(OCI_VERSION));
-	json_object_set_new(o, "id", json_string(c->row.id));
-	json_object_set_new(o, "status", json_string(runtime_status_to_string(c->status)));
-	bool alive = c->status != RT_STOPPED && c->status != RT_CREATING;
-	json_object_set_new(o, "pid", json_integer(alive ? c->row.pid : 0));
-	json_object_set_new(o, "bundle", json_string(c->row.bundle));
-	json_object_set_new(o, "rootfs", json_string(c->row.rootfs));
-	json_object_set_new(o, "created", json_string(c->row.created_at));
-	json_t *annotations = json_object();
-	_cleanup_free_ char *config = NULL;
-	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
-	if (asprintf(&config, "%s/config.json", c->row.bundle) >= 0 &&
-	    spec_read_file(config, &spec, NULL) >= 0)
-		for (size_t i = 0; i < spec->n_annotations; i++)
-			json_object_set_new(annotations, spec->annotations[i].key,
-					    json_string(spec->annotations[i].value));
-	json_object_set_new(o, "annotations", annotations);
-	return o;
-}
-
 static int print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -76,7 +52,7 @@ int runtime_state(Runtime *rt, int argc, char **argv)
 	int r = load_one(rt, argc, argv, "state", &db, &c);
 	if (r < 0)
 		return r;
-	return print_json(state_json(&c));
+	return print_json(runtime_state_json(rt, &c));
 }
 
 int runtime_kill(Runtime *rt, int argc, char **argv)
@@ -153,7 +129,7 @@ int runtime_delete(Runtime *rt, int argc, char **argv)
 	if (!force && ct.status == RT_CREATING)
 		return log_error_errno(-EBUSY, "cannot delete container %s: it is being created",
 				       id);
-	return runtime_remove(rt, db, &ct);
+	return runtime_delete_container(rt, db, &ct);
 }
 
 typedef struct {
@@ -205,7 +181,7 @@ int runtime_list(Runtime *rt, int argc, char **argv)
 		if (runtime_load(rt, db, *id, &ct) < 0)
 			continue; /* removed meanwhile */
 		if (json)
-			json_array_append_new(all, state_json(&ct));
+			json_array_append_new(all, runtime_state_json(rt, &ct));
 		else if (quiet)
 			puts(ct.row.id);
 		else
@@ -365,17 +341,18 @@ int runtime_features(Runtime *rt, int argc, char **argv)
 	json_error_t err;
 	json_t *f = json_pack_ex(
 		&err, 0,
-		"{s:s, s:s, s:[], s:[ssssssssssssssssssss], s:{s:[sssssss], s:{s:b, s:b, s:b, "
+		"{s:s, s:s, s:[ssssss], s:[ssssssssssssssssssss], s:{s:[sssssss], s:{s:b, s:b, s:b, "
 		"s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:b}}, s:{s:s}}",
-		"ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", "mountOptions",
-		"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "bind", "rbind",
-		"private", "rprivate", "shared", "rshared", "slave", "rslave", "relatime",
-		"noatime", "mode", "size", "linux", "namespaces", "cgroup", "ipc", "mount",
-		"network", "pid", "user", "uts", "cgroup", "v1", 0, "v2", 1, "systemd", 0,
+		"ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", "prestart",
+		"createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+		"mountOptions", "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
+		"bind", "rbind", "private", "rprivate", "shared", "rshared", "slave", "rslave",
+		"relatime", "noatime", "mode", "size", "linux", "namespaces", "cgroup", "ipc",
+		"mount", "network", "pid", "user", "uts", "cgroup", "v1", 0, "v2", 1, "systemd", 0,
 		"systemdUser", 0, "seccomp", "enabled", 1, "apparmor", "enabled", 0, "selinux",
 		"enabled", 0, "intelRdt", "enabled", 0, "annotations",
 		"org.berth.runtime.unsupported",
-		"hooks, linux.devices, "
+		"linux.devices, "
 		"process.apparmorProfile, process.selinuxLabel, --preserve-fds: refused when asked "
 		"for");
 	if (!f)

@@ -7,6 +7,7 @@
  * call these. */
 
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "oci.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -177,4 +179,38 @@ int runtime_remove(Runtime *rt, sqlite3 *db, RuntimeContainer *c)
 		return log_error_errno(r, "cannot remove container %s from the state DB: %m",
 				       c->row.id);
 	return 0;
+}
+
+char *runtime_config_copy(Runtime *rt, const char *id)
+{
+	_cleanup_free_ char *dir = runtime_run_dir(rt, id);
+	char *p = NULL;
+	if (dir && asprintf(&p, "%s/config.json", dir) < 0)
+		p = NULL;
+	return p;
+}
+
+json_t *runtime_state_json(Runtime *rt, const RuntimeContainer *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "ociVersion", json_string(OCI_VERSION));
+	json_object_set_new(o, "id", json_string(c->row.id));
+	json_object_set_new(o, "status", json_string(runtime_status_to_string(c->status)));
+	json_object_set_new(o, "pid", json_integer(c->status != RT_STOPPED ? c->row.pid : 0));
+	json_object_set_new(o, "bundle", json_string(c->row.bundle));
+	json_object_set_new(o, "rootfs", json_string(c->row.rootfs));
+	json_object_set_new(o, "created", json_string(c->row.created_at));
+	json_t *annotations = json_object();
+	/* The config.json create read, kept in the run folder; the bundle's,
+	 * which may have changed since, only without it. */
+	_cleanup_free_ char *copy = runtime_config_copy(rt, c->row.id), *config = NULL;
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	if ((copy && spec_read_file(copy, &spec, NULL) >= 0) ||
+	    (asprintf(&config, "%s/config.json", c->row.bundle) >= 0 &&
+	     spec_read_file(config, &spec, NULL) >= 0))
+		for (size_t i = 0; i < spec->n_annotations; i++)
+			json_object_set_new(annotations, spec->annotations[i].key,
+					    json_string(spec->annotations[i].value));
+	json_object_set_new(o, "annotations", annotations);
+	return o;
 }

@@ -13,6 +13,7 @@
  * After create no process of ours is left: the init waits on the FIFO,
  * and its parent is our caller (a subreaper: conmon, containerd's shim). */
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -84,6 +85,24 @@ int runtime_load(Runtime *rt, sqlite3 *db, const char *id, RuntimeContainer *ret
 /* The folder of the container's run files, and its exec FIFO. */
 char *runtime_run_dir(Runtime *rt, const char *id);
 char *runtime_fifo_path(Runtime *rt, const char *id);
+
+/* The config.json create read, as it kept it in the run folder. */
+char *runtime_config_copy(Runtime *rt, const char *id);
+
+/* The runtime spec's state of c (runtime.md, "State"). */
+json_t *runtime_state_json(Runtime *rt, const RuntimeContainer *c);
+
+/* The hooks of one stage (runtime-hooks.c) of config (the text of a
+ * config.json; NULL: the one create kept), in order, each given the state
+ * on stdin and bounded by its timeout; in the container's mount, UTS, IPC,
+ * network and cgroup namespaces when in_container. The first that fails
+ * ends the run: its error, said. When each stage runs: docs/runtime.md. */
+int runtime_hooks_run(Runtime *rt, const RuntimeContainer *c, const char *stage, bool in_container,
+		      const char *config);
+
+/* delete: runtime_remove(), then the poststop hooks (a failure of theirs
+ * is a warning). */
+int runtime_delete_container(Runtime *rt, sqlite3 *db, RuntimeContainer *c);
 
 /* Removes what a container left: its cgroup (killing what is in it), its
  * run folder, its row. */

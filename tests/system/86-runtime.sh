@@ -29,7 +29,7 @@ t_match "and says so" "exists already" "$ERR"
 config() { jq --argjson a "$1" '.process.args = $a | .process.terminal = false' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"; }
 
 capture rt features
-t_is "features is the runtime spec's document" "1.1.0 true" "$(jq -r '.ociVersionMax, .linux.cgroup.v2' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+t_is "features is the runtime spec's document, with the six hooks" "1.1.0 true 6" "$(jq -r '.ociVersionMax, .linux.cgroup.v2, (.hooks | length)' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
 
 # run, in the foreground: the process's output and status, then gone.
 config '["sh","-c","echo out; echo err >&2; exit 3"]'
@@ -74,6 +74,44 @@ t_is "linux.sysctl: set in the container's network and IPC namespaces" "0 0	0 12
 	"$RC $(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
 t_is "and not on the host" "$host_shmmni $host_ping" \
 	"$(cat /proc/sys/kernel/shmmni) $(cat /proc/sys/net/ipv4/ping_group_range)"
+
+# Hooks: each given the state on stdin. Those of our namespaces log the
+# stage and status they were told; createContainer and startContainer run
+# in the container's mount namespace, where /tmp is the container's.
+printf '#!/bin/sh\necho "$1 $(jq -r %s)" >>"%s"\n' \
+	"'.status + \" \" + .id + \" \" + (.pid > 0 | tostring)'" "$ROOT/hooks.log" >"$ROOT/hook.sh"
+chmod +x "$ROOT/hook.sh"
+h() { printf '{"path": "%s", "args": ["hook", "%s"]}' "$ROOT/hook.sh" "$1"; }
+jq --argjson pre "$(h prestart)" --argjson cr "$(h createRuntime)" --argjson ps "$(h poststart)" \
+	--argjson pst "$(h poststop)" '
+	.process.args = ["sh", "-c", "cat /tmp/cc; echo; cat /tmp/sc"] | del(.linux.sysctl)
+	| .hooks = {"prestart": [$pre], "createRuntime": [$cr], "poststart": [$ps], "poststop": [$pst],
+		"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/cc"]}],
+		"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo started > /tmp/sc"]}]}' \
+	"$B/config.json" >"$ROOT/hooks.json"
+cp "$B/config.json" "$ROOT/plain.json"
+cp "$ROOT/hooks.json" "$B/config.json"
+capture rt run -b "$B" "h$S"
+t_is "hooks: createContainer got the state on stdin, startContainer ran, in the container" \
+	"0 creating started" "$RC $(head -1 <<<"$OUT" | jq -r .status) $(tail -1 <<<"$OUT")"
+t_is "hooks of our namespaces: each stage in order, with the state of its moment and the pid" \
+	"prestart creating h$S true|createRuntime creating h$S true|poststart running h$S true|poststop stopped h$S false" \
+	"$(paste -sd'|' "$ROOT/hooks.log")"
+jq '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}' \
+	"$ROOT/plain.json" >"$B/config.json"
+capture rt create -b "$B" "h$S" </dev/null
+t_is "a hook past its timeout: create fails" 1 "$RC"
+t_match "and says so" "did not end within its timeout of 1 s" "$ERR"
+t_is "and leaves no container" "" "$(rt list -q)"
+jq '.hooks = {"prestart": [{"path": "/bin/false"}]}' "$ROOT/plain.json" >"$B/config.json"
+capture rt create -b "$B" "h$S" </dev/null
+t_is "a failing prestart hook: create fails, no container" "1 " "$RC $(rt list -q)"
+t_match "and names the hook and its status" "hook /bin/false .prestart. failed with exit status 1" "$ERR"
+jq '.hooks = {"poststop": [{"path": "/bin/false"}]} | .process.args = ["true"]' "$ROOT/plain.json" >"$B/config.json"
+capture rt run -b "$B" "h$S"
+t_is "a failing poststop hook is a warning: the container is gone all the same" "0 " "$RC $(rt list -q)"
+t_match "the warning" "poststop hook failed" "$ERR"
+cp "$ROOT/plain.json" "$B/config.json"
 
 # A long one: state, berth's own view of the DB, kill, pause, delete.
 config '["sleep","1000"]'
@@ -154,8 +192,8 @@ jq '.ociVersion = "2.0.0"' "$B/config.json" >"$X/config.json"
 bad "an unknown major ociVersion" "unknown ociVersion .2.0.0." rt create -b "$X" x1
 jq '.linux.namespaces += [{"type": "bogus"}]' "$B/config.json" >"$X/config.json"
 bad "an unknown namespace type" "unknown namespace type" rt create -b "$X" x1
-jq '.hooks = {"prestart": [{"path": "/bin/true"}]}' "$B/config.json" >"$X/config.json"
-bad "hooks, not done yet" "hooks is not supported" rt create -b "$X" x1
+jq '.hooks = {"prestart": [{"path": "relative"}]}' "$B/config.json" >"$X/config.json"
+bad "a hook without an absolute path" "must be an absolute path" rt create -b "$X" x1
 jq '.process.rlimits = [{"type": "RLIMIT_BOGUS", "hard": 1, "soft": 1}]' "$B/config.json" >"$X/config.json"
 bad "an unknown rlimit" "unknown rlimit .RLIMIT_BOGUS." rt create -b "$X" x1
 jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 10, "soft": 20}]' "$B/config.json" >"$X/config.json"
