@@ -89,4 +89,12 @@ tests_unit_test_exec_SOURCES = tests/unit/test-exec.c tests/unit/container-fixtu
 tests_unit_test_exec_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
 tests_unit_test_exec_CFLAGS = $(SUPERVISOR_UNIT_CFLAGS)
 tests_unit_test_exec_LDADD = $(SUPERVISOR_UNIT_LIBS)
+# berth-runtime is a program, not a library: the module is built into its
+# test.
+UNIT_TESTS += tests/unit/test-runtime-state
+tests_unit_test_runtime_state_SOURCES = tests/unit/test-runtime-state.c supervisor/runtime-state.c
+tests_unit_test_runtime_state_CPPFLAGS = $(SUPERVISOR_UNIT_CPPFLAGS)
+tests_unit_test_runtime_state_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_runtime_state_LDADD = $(SETUP_UNIT_LIBS)
+
 endif
