@@ -30,7 +30,7 @@
 
 typedef struct {
 	const char *id;
-	const char *bundle;
+	char *bundle; /* its real path, owned */
 	const char *console_socket;
 	const char *pid_file;
 	int preserve_fds;
@@ -59,6 +59,11 @@ static const char *unsupported(json_t *doc)
 		}
 	}
 	return NULL;
+}
+
+static void create_options_done(CreateOptions *o)
+{
+	free(o->bundle);
 }
 
 /* The bundle's config.json, of a major ociVersion we know. */
@@ -195,7 +200,7 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 		.supervisor_pid = getpid(),
 		.supervisor_start_time = (int64_t)self_start,
 		.rootfs = (char *)rootfs,
-		.bundle = (char *)o->bundle,
+		.bundle = o->bundle,
 	};
 	int r = db_container_insert_recovered(db, &row);
 	if (r == -EEXIST)
@@ -416,17 +421,14 @@ static int parse_create(int argc, char **argv, const char *command, CreateOption
 	if (c < -1 || (r = runtime_id_operand(argc, argv, command, 0, &o->id)) < 0)
 		return c < -1 ? c : r;
 	/* The bundle's real path: the one `state` reports and the DB keeps. */
-	static char *abs_bundle;
-	free(abs_bundle);
-	if (!(abs_bundle = realpath(bundle, NULL)))
+	if (!(o->bundle = realpath(bundle, NULL)))
 		return log_error_errno(-errno, "bundle %s: %m", bundle);
-	o->bundle = abs_bundle;
 	return 0;
 }
 
 int runtime_create(Runtime *rt, int argc, char **argv)
 {
-	CreateOptions o = { 0 };
+	_cleanup_(create_options_done) CreateOptions o = { 0 };
 	int r = parse_create(argc, argv, "create", &o, NULL);
 	if (r < 0)
 		return r;
@@ -436,7 +438,7 @@ int runtime_create(Runtime *rt, int argc, char **argv)
 
 /* Opens the FIFO, which lets the init exec; 0 once it has taken the
  * release, or an error (said). */
-static int release(Runtime *rt, RuntimeContainer *c)
+static int release(Runtime *rt, sqlite3 *db, RuntimeContainer *c)
 {
 	_cleanup_free_ char *fifo = runtime_fifo_path(rt, c->row.id);
 	if (!fifo)
@@ -469,10 +471,6 @@ static int release(Runtime *rt, RuntimeContainer *c)
 	(void)unlink(fifo);
 	char started[32];
 	now_iso(started);
-	_cleanup_db_ sqlite3 *db = NULL;
-	r = runtime_db(rt, &db);
-	if (r < 0)
-		return r;
 	RunningInfo info = { .pid = c->row.pid,
 			     .pid_start_time = c->row.pid_start_time,
 			     .supervisor_pid = c->row.supervisor_pid,
@@ -505,12 +503,12 @@ int runtime_start(Runtime *rt, int argc, char **argv)
 	if (c.status != RT_CREATED)
 		return log_error_errno(-EBUSY, "cannot start container %s: it is %s, not created",
 				       id, runtime_status_to_string(c.status));
-	return release(rt, &c);
+	return release(rt, db, &c);
 }
 
 int runtime_run(Runtime *rt, int argc, char **argv)
 {
-	CreateOptions o = { 0 };
+	_cleanup_(create_options_done) CreateOptions o = { 0 };
 	bool detach = false;
 	int r = parse_create(argc, argv, "run", &o, &detach);
 	if (r < 0)
@@ -525,7 +523,7 @@ int runtime_run(Runtime *rt, int argc, char **argv)
 	_cleanup_(runtime_container_done) RuntimeContainer c;
 	if ((r = runtime_load(rt, db, o.id, &c)) < 0)
 		return r;
-	if ((r = release(rt, &c)) < 0 || detach) {
+	if ((r = release(rt, db, &c)) < 0 || detach) {
 		if (r < 0)
 			(void)runtime_delete_container(rt, db, &c);
 		return r;
