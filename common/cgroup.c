@@ -239,6 +239,45 @@ int cgroup_kill(const char *path)
 	return 0;
 }
 
+int cgroup_make_parents(const char *path, const char *owner)
+{
+	_cleanup_free_ char *p = parent_of(path);
+	if (!p)
+		return -ENOMEM;
+	/* Each ancestor from the top down: a mkdir at every '/', and the
+	 * parent itself last; those made carry owner's mark. */
+	for (char *s = p + 1;; s++) {
+		bool end = !*s;
+		if (!end && *s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0755) == 0) {
+			if (setxattr(p, CGROUP_OWNER_XATTR, owner, strlen(owner), 0) < 0)
+				log_debug_errno(-errno, "mark cgroup `%s` as %s's: %m", p, owner);
+		} else if (errno != EEXIST) {
+			int r = -errno;
+			cgroup_remove_parents(path, owner);
+			return r;
+		}
+		if (end)
+			return 0;
+		*s = '/';
+	}
+}
+
+void cgroup_remove_parents(const char *path, const char *owner)
+{
+	_cleanup_free_ char *p = parent_of(path);
+	for (char *s; p && (s = strrchr(p, '/')) && s != p; *s = 0) {
+		int r = cgroup_owned_by(p, owner);
+		/* Missing: one a failed cgroup_make_parents() did not get to. */
+		if (r == -ENOENT)
+			continue;
+		if (r <= 0 || rmdir(p) < 0)
+			return;
+	}
+}
+
 int cgroup_remove_empty(const char *path)
 {
 	/* The kernel refuses (EBUSY) while a process is in it. */

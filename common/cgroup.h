@@ -36,6 +36,12 @@ int cgroup_owner(const char *path, char *buf, size_t size);
 int cgroup_owned_by(const char *path, const char *owner);
 
 int cgroup_freeze(const char *path, bool freeze, int timeout_ms);
+/* Makes the missing ancestors of the cgroup at path (cgroup_create()
+ * makes only its direct parent), marked as owner's. */
+int cgroup_make_parents(const char *path, const char *owner);
+/* Removes path's ancestors that carry owner's mark and are empty, from its
+ * parent up, stopping at the first that is in use or not owner's. */
+void cgroup_remove_parents(const char *path, const char *owner);
 /* 1 when cgroup.events says frozen 1, 0 when not, negative on error. */
 int cgroup_is_frozen(const char *path);
 int cgroup_is_populated(const char *path);

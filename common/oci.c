@@ -490,7 +490,7 @@ int rlimit_from_string(const char *s)
 	return -EINVAL;
 }
 
-static const char *rlimit_to_string(int resource)
+const char *rlimit_to_string(int resource)
 {
 	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
 		if (rlimit_names[i].resource == resource)

@@ -86,6 +86,8 @@ typedef struct {
 } SpecRlimit;
 /* "RLIMIT_NOFILE" and the others of setrlimit(2); -EINVAL when unknown. */
 int rlimit_from_string(const char *s);
+/* The name of a RLIMIT_*; NULL when unknown. */
+const char *rlimit_to_string(int resource);
 
 /* linux.resources: what berth turns into cgroup v2 files. */
 typedef struct {

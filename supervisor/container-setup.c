@@ -167,6 +167,34 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	return 0;
 }
 
+/* The init either execs (our end sees EOF, since the pipe is
+ * close-on-exec) or writes one SetupError. A minute is far more than any
+ * set-up needs; past it something hangs (a dead NFS lower folder). 1:
+ * it wrote e. */
+static int read_init_error(int fd, SetupError *e)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		int r = poll(&pfd, 1, 60000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		break;
+	}
+	ssize_t n = read(fd, e, sizeof(*e));
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	if ((size_t)n != sizeof(*e))
+		return -EIO;
+	e->msg[sizeof(e->msg) - 1] = 0;
+	return 1;
+}
+
 int setup_prepare_release(SetupProcess *proc, const ContainerSpec *spec, int cgroup_fd,
 			  SetupError *e)
 {
@@ -182,6 +210,9 @@ int setup_prepare_release(SetupProcess *proc, const ContainerSpec *spec, int cgr
 	if (r >= 0 && n > 0)
 		r = write_all(proc->release_fd, prog.filter, n * sizeof(prog.filter[0]));
 	free(prog.filter);
+	/* A pipe the init closed: it ended, most often having said why. */
+	if (r == -EPIPE && read_init_error(proc->error_fd, e) == 1 && e->error < 0)
+		return e->error;
 	if (r < 0)
 		return setup_err(e, r, "hand the seccomp filter over: %m");
 	return setup_devices(spec, cgroup_fd, e);
@@ -228,34 +259,6 @@ int setup_release(SetupProcess *proc)
 	_cleanup_close_ int fd = TAKE_FD(proc->release_fd);
 	char c = 'C';
 	return write(fd, &c, 1) == 1 ? 0 : -errno;
-}
-
-/* The init either execs (our end sees EOF, since the pipe is
- * close-on-exec) or writes one SetupError. A minute is far more than any
- * set-up needs; past it something hangs (a dead NFS lower folder). 1:
- * it wrote e. */
-static int read_init_error(int fd, SetupError *e)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	for (;;) {
-		int r = poll(&pfd, 1, 60000);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		break;
-	}
-	ssize_t n = read(fd, e, sizeof(*e));
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return 0;
-	if ((size_t)n != sizeof(*e))
-		return -EIO;
-	e->msg[sizeof(e->msg) - 1] = 0;
-	return 1;
 }
 
 int setup_wait_exec(SetupProcess *proc, SetupError *e)

@@ -136,6 +136,14 @@ typedef struct {
 } ProcessIdentity;
 /* Fills the capability masks of id from the spec's names. */
 int process_identity_caps(ProcessIdentity *id, const ContainerSpec *spec);
+/* For a process joining a running container (`berth exec`,
+ * berth-runtime exec), once id has its identity and capabilities: the
+ * container's seccomp filter for id's effective set, in ret_filter (free
+ * ret_filter->filter), pointed to by id->seccomp; then id's effective set
+ * trimmed to what berth-stage may hold (process.c says why). A bad
+ * profile: -EINVAL, and a line in ret_why. */
+int process_identity_seccomp(ProcessIdentity *id, const ContainerSpec *spec,
+			     struct sock_fprog *ret_filter, char **ret_why);
 /* Our permitted capabilities (all of them when capget() fails). */
 uint64_t process_permitted_caps(void);
 

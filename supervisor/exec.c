@@ -376,24 +376,9 @@ static int exec_identity(const ContainerSpec *spec, const ExecArgs *a, ProcessId
 	if (id->uid != 0)
 		id->cap_effective = id->cap_permitted = id->cap_ambient = id->cap_inheritable = 0;
 	_cleanup_free_ char *serr = NULL;
-	int r = seccomp_prepare(spec, id->cap_effective, ret_filter, &serr);
+	int r = process_identity_seccomp(id, spec, ret_filter, &serr);
 	if (r < 0)
 		return log_error_errno(r, "%s", serr ? serr : "build the seccomp filter");
-	if (ret_filter->len > 0)
-		id->seccomp = ret_filter;
-	/* berth-stage holds the error pipe until it execs the command, and
-	 * execve() makes a program dumpable again, unless the program is one
-	 * its caller cannot read. Its memfd is execute-only (stage_memfd()),
-	 * so we exec it with no effective capability that reads any file
-	 * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): the kernel then marks it
-	 * not dumpable, and ties it to the host's user namespace. execve()
-	 * computes the effective set anew from the permitted, ambient and
-	 * bounding sets (all of root's, for root), so the stage, and the
-	 * command after it, get the same capabilities as before. Only
-	 * CAP_SYS_ADMIN stays, when loading the seccomp filter without
-	 * no_new_privs needs it. */
-	id->cap_effective &=
-		!id->no_new_privileges && id->seccomp ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
 	return 0;
 }
 

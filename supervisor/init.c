@@ -197,8 +197,9 @@ static void set_rlimits(const InitPlan *plan)
 		struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
 		if (setrlimit(l->resource, &rl) < 0) {
 			SetupError err;
-			setup_err(&err, -errno, "set the rlimit %d (soft %llu, hard %llu): %m",
-				  l->resource, (unsigned long long)l->soft,
+			const char *name = rlimit_to_string(l->resource);
+			setup_err(&err, -errno, "set the rlimit %s (soft %llu, hard %llu): %m",
+				  name ? name : "?", (unsigned long long)l->soft,
 				  (unsigned long long)l->hard);
 			init_fail(plan, &err);
 		}

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include "caps.h"
+#include "seccomp-filter.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -208,4 +209,29 @@ _Noreturn void process_exec(const ProcessIdentity *id, const char *cwd, bool cre
 	}
 	ssize_t w _unused_ = write(error_fd, &e, sizeof(e));
 	_exit(e.exit_code);
+}
+
+int process_identity_seccomp(ProcessIdentity *id, const ContainerSpec *spec,
+			     struct sock_fprog *ret_filter, char **ret_why)
+{
+	*ret_filter = (struct sock_fprog){ 0 };
+	int r = seccomp_prepare(spec, id->cap_effective, ret_filter, ret_why);
+	if (r < 0)
+		return r;
+	if (ret_filter->len > 0)
+		id->seccomp = ret_filter;
+	/* berth-stage holds the error pipe until it execs the command, and
+	 * execve() makes a program dumpable again, unless the program is one
+	 * its caller cannot read. Its memfd is execute-only (stage_memfd()),
+	 * so we exec it with no effective capability that reads any file
+	 * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): the kernel then marks it
+	 * not dumpable, and ties it to the host's user namespace. execve()
+	 * computes the effective set anew from the permitted, ambient and
+	 * bounding sets (all of root's, for root), so the stage, and the
+	 * command after it, get the same capabilities as before. Only
+	 * CAP_SYS_ADMIN stays, when loading the seccomp filter without
+	 * no_new_privs needs it. */
+	id->cap_effective &=
+		!id->no_new_privileges && id->seccomp ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
+	return 0;
 }

@@ -158,6 +158,7 @@ typedef struct {
 	const char *id;
 	bool row;
 	char *cgroup;
+	bool made_parents;
 	bool made_cgroup;
 	char *run_dir;
 } Undo;
@@ -166,6 +167,8 @@ static void undo(Undo *u)
 {
 	if (u->made_cgroup)
 		(void)cgroup_destroy(u->cgroup, 5000);
+	if (u->made_parents)
+		cgroup_remove_parents(u->cgroup, u->rt->paths.state_dir);
 	if (u->run_dir)
 		(void)rm_rf(u->run_dir);
 	if (u->row)
@@ -210,18 +213,18 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 	return 0;
 }
 
-/* The container's cgroup, and its parents; made is noted in u. */
+/* The container's cgroup, and its parents (marked as ours, which delete
+ * removes once empty); made is noted in u. */
 static int make_cgroup(Runtime *rt, const ContainerSpec *spec, Undo *u, int *ret_fd)
 {
 	int r = cgroup_path(rt, spec, u->id, &u->cgroup);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *parent = strdup(u->cgroup);
-	if (!parent)
-		return log_error_errno(-ENOMEM, "out of memory");
-	*strrchr(parent, '/') = 0;
-	if ((r = mkdir_p(parent, 0755)) < 0 ||
-	    (r = cgroup_create(u->cgroup, rt->paths.state_dir, ret_fd)) < 0) {
+	if ((r = cgroup_make_parents(u->cgroup, rt->paths.state_dir)) < 0)
+		return log_error_errno(r, "cannot make the parents of the cgroup %s: %m",
+				       u->cgroup);
+	u->made_parents = true;
+	if ((r = cgroup_create(u->cgroup, rt->paths.state_dir, ret_fd)) < 0) {
 		if (r == -EEXIST)
 			return log_error_errno(r, "the cgroup %s exists already", u->cgroup);
 		return log_error_errno(r, "cannot make the cgroup %s: %m", u->cgroup);

@@ -165,6 +165,8 @@ int runtime_remove(Runtime *rt, sqlite3 *db, RuntimeContainer *c)
 		r = cgroup_destroy(c->row.cgroup, 10000);
 		if (r < 0)
 			return log_error_errno(r, "cannot remove the cgroup %s: %m", c->row.cgroup);
+		/* And the parents create made, once no other container uses them. */
+		cgroup_remove_parents(c->row.cgroup, rt->paths.state_dir);
 	} else if (c->pidfd >= 0) {
 		/* Without a cgroup of its own: the init, and with it its PID
 		 * namespace. */

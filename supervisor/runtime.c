@@ -31,6 +31,7 @@ static const struct {
 	{ "state", runtime_state },   { "kill", runtime_kill },   { "delete", runtime_delete },
 	{ "list", runtime_list },     { "ps", runtime_ps },       { "pause", runtime_pause },
 	{ "resume", runtime_resume }, { "spec", runtime_spec },   { "features", runtime_features },
+	{ "exec", runtime_exec },
 };
 
 static void help(void)
@@ -45,6 +46,8 @@ static void help(void)
 	       "  run [-b BUNDLE] [-d] ID  create and start (in the foreground)\n"
 	       "  state ID                 the runtime spec's state, as JSON\n"
 	       "  kill [--all] ID [SIGNAL] delete [-f] ID   list   ps ID\n"
+	       "  exec [-d] [-t] [--process F] ID [COMMAND...]\n"
+	       "                           one more process in a running container\n"
 	       "  pause ID   resume ID     spec   features\n"
 	       "\n"
 	       "Global options:\n"
