@@ -11,6 +11,7 @@ PACKAGES="
   go-md2man man-db bash-completion
   zstd xz-utils jq debootstrap e2fsprogs
   qemu-system-x86 linux-image-amd64 cpio
+  podman conmon crun runc containerd
 "
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (sudo ./install-deps.sh)" >&2

@@ -74,6 +74,7 @@ static void print_row_json_open(FILE *f, const BerthPaths *paths, const Containe
 	json_field_str(f, "id", c->id, false);
 	json_field_str(f, "name", c->name, true);
 	json_field_str(f, "image", c->image, true);
+	json_field_str(f, "engine", c->engine, true);
 	fprintf(f, ", \"command\": %s", c->command);
 	json_field_str(f, "state", container_state_to_string(c->state), true);
 	json_field_int(f, "pid", c->pid > 0, c->pid);
@@ -133,6 +134,7 @@ typedef struct {
 	const BerthPaths *paths;
 	uint64_t now;
 	size_t printed;
+	bool engines;       /* an ENGINE column: some row was made through berth-runtime */
 	ContainerRow *live; /* refreshed rows of running containers, in list order */
 	size_t n_live, next;
 } ListWalk;
@@ -176,6 +178,8 @@ static int print_row(const ContainerRow *row, void *userdata)
 		print_cell(shortid, 12, false);
 		print_cell(row->name, 20, false);
 		print_cell(row->image, 16, false);
+		if (w->engines)
+			print_cell(row->engine ? row->engine : "berth", 14, false);
 		print_cell(cmd ? printable_text(shown, sizeof(shown), cmd, strlen(cmd)) : "", 22,
 			   false);
 		print_cell(state, 18, false);
@@ -263,9 +267,18 @@ int cmd_list(Cli *cli, int argc, char **argv)
 	 * copying them all first cost more than the query. */
 	if (format == FORMAT_JSON)
 		printf("[");
-	else
-		printf("%-12s  %-20s  %-16s  %-22s  %-18s  %-8s  %s\n", "ID", "NAME", "IMAGE",
-		       "COMMAND", "STATE", "PID", "CREATED");
+	else {
+		r = db_container_has_engines(db);
+		if (r < 0) {
+			container_rows_free(w.live, w.n_live);
+			return cli_db_error(cli, r, "read the containers");
+		}
+		w.engines = r > 0;
+		printf("%-12s  %-20s  %-16s  ", "ID", "NAME", "IMAGE");
+		if (w.engines)
+			printf("%-14s  ", "ENGINE");
+		printf("%-22s  %-18s  %-8s  %s\n", "COMMAND", "STATE", "PID", "CREATED");
+	}
 	r = db_container_foreach(db, false, print_row, &w);
 	if (format == FORMAT_JSON)
 		printf("]\n");
@@ -385,6 +398,8 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		printf("ID:          %s\n", row.id);
 		printf("Name:        %s\n", row.name);
 		printf("Image:       %s\n", row.image);
+		if (row.engine)
+			printf("Engine:      %s (through berth-runtime)\n", row.engine);
 		if (command_shown)
 			printable_text(command_shown, size, command, strlen(command));
 		printf("Command:     %s\n", command_shown ? command_shown : "?");

@@ -39,6 +39,7 @@ void container_row_done(ContainerRow *c)
 	free(c->cgroup);
 	free(c->rootfs);
 	free(c->bundle);
+	free(c->engine);
 	*c = (ContainerRow){ 0 };
 }
 
@@ -53,7 +54,7 @@ void container_rows_free(ContainerRow *rows, size_t n)
 	"id, name, image, command, state, created_at, started_at, finished_at, pid, "          \
 	"pid_start_time, supervisor_pid, supervisor_start_time, boot_id, exit_code, "          \
 	"exit_signal, oom_killed, error, cgroup, rootfs, bundle, auto_remove, restart_count, " \
-	"userns_base, log_dropped"
+	"userns_base, log_dropped, engine"
 
 /* The row under st with its strings borrowed from SQLite (valid until the
  * next step); -ENOMEM when a NOT NULL column came back NULL, which means
@@ -87,6 +88,7 @@ static int row_view(sqlite3_stmt *st, ContainerRow *c)
 		.restart_count = sqlite3_column_int64(st, 21),
 		.userns_base = sqlite3_column_int64(st, 22),
 		.log_dropped = sqlite3_column_int64(st, 23),
+		.engine = COL(24),
 	};
 #undef COL
 	if (!c->id || !c->name || !c->image || !c->command || !c->created_at || !c->rootfs ||
@@ -103,7 +105,8 @@ static int row_from_stmt(sqlite3_stmt *st, ContainerRow *c)
 		return r;
 	char **strings[] = { &c->id,         &c->name,       &c->image,       &c->command,
 			     &c->created_at, &c->started_at, &c->finished_at, &c->boot_id,
-			     &c->error,      &c->cgroup,     &c->rootfs,      &c->bundle };
+			     &c->error,      &c->cgroup,     &c->rootfs,      &c->bundle,
+			     &c->engine };
 	bool failed = false;
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
 		if (failed)
@@ -323,6 +326,17 @@ int db_container_list_ids(sqlite3 *db, char ***ret)
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	return db_step_strv(db, st, ret);
+}
+
+int db_container_has_engines(sqlite3 *db)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM containers WHERE engine IS NOT NULL LIMIT 1",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	rc = sqlite3_step(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
 
 static int step_changes(sqlite3 *db, sqlite3_stmt *st)

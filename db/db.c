@@ -125,6 +125,9 @@ static const Migration migrations[] = {
 	/* 8: paths under the root relative to it (relative-paths.c), so that
 	 * a root that was moved or copied finds its own files */
 	{ .run = db_make_paths_relative },
+	/* 9: the engine that made a container through berth-runtime */
+	{ .sql =
+		"ALTER TABLE containers ADD COLUMN engine TEXT;" },
 };
 /* clang-format on */
 

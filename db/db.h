@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. A file of 0 bytes is a
@@ -105,6 +105,9 @@ typedef struct {
 	int64_t restart_count;
 	int64_t userns_base; /* --userns auto: first host uid of its range; 0: none */
 	int64_t log_dropped; /* bytes of output its log could not take */
+	/* What made it through berth-runtime ("podman", "containerd", ...);
+	 * NULL for berth's own containers. */
+	char *engine;
 } ContainerRow;
 
 void container_row_done(ContainerRow *c);
@@ -112,8 +115,8 @@ void container_rows_free(ContainerRow *rows, size_t n);
 
 /* -EEXIST when the name or id is taken. */
 int db_container_insert(sqlite3 *db, const ContainerRow *c);
-/* The same with the state and the run's fields (pids, cgroup, times, error)
- * as c has them: a row recovered from a container's folder. */
+/* The same with the state, the run's fields (pids, cgroup, times, error)
+ * and the engine as c has them: a row recovered from a container's folder. */
 int db_container_insert_recovered(sqlite3 *db, const ContainerRow *c);
 int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
 /* Finds a container by exact name, exact id or unique id prefix.
@@ -122,6 +125,8 @@ int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
 int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches);
 int db_container_list(sqlite3 *db, ContainerRow **ret, size_t *ret_n);
 int db_container_list_ids(sqlite3 *db, char ***ret);
+/* 1 when some container has an engine (berth-runtime's), else 0. */
+int db_container_has_engines(sqlite3 *db);
 /* Calls fn for every container, in list order (the order they were
  * created in: rowid order), without
  * copying: the row's strings belong to SQLite and last only for the call

@@ -144,8 +144,9 @@ int db_container_insert_recovered(sqlite3 *db, const ContainerRow *c)
 		db,
 		"INSERT INTO containers (id, name, image, command, state, created_at, started_at, "
 		"finished_at, pid, pid_start_time, supervisor_pid, supervisor_start_time, boot_id, "
-		"error, cgroup, rootfs, bundle, auto_remove) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+		"error, cgroup, rootfs, bundle, auto_remove, engine) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+		"?19)",
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -170,6 +171,7 @@ int db_container_insert_recovered(sqlite3 *db, const ContainerRow *c)
 	sqlite3_bind_text(st, 16, c->rootfs, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, c->bundle, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 18, c->auto_remove);
+	db_bind_text_or_null(st, 19, c->engine);
 	rc = db_step_write(db, st);
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }

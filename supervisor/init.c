@@ -227,6 +227,70 @@ static void write_sysctls(const InitPlan *plan)
 	}
 }
 
+/* An executable at path: a file, not a folder, with an execute bit (Go's
+ * exec.LookPath, which runc uses). 0, or the errno that says why not. */
+static int executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno;
+	if (S_ISDIR(st.st_mode))
+		return EISDIR;
+	return st.st_mode & 0111 ? 0 : EACCES;
+}
+
+/* berth-runtime: a command that is not there fails `create`, in runc's
+ * words, which podman and containerd match (podman exits 127 on "not
+ * found", 126 on "permission denied"); the caller has nothing to start.
+ * Looked up as runc does, by the PATH the command gets, inside the root;
+ * berth-stage then finds it again. */
+static void check_command(const InitPlan *plan)
+{
+	const ContainerSpec *spec = plan->spec;
+	const char *cmd = spec->args[0];
+	SetupError err;
+	char full[4096];
+	int e;
+	if (strchr(cmd, '/')) {
+		if (cmd[0] == '/' || !spec->cwd)
+			snprintf(full, sizeof(full), "%s", cmd);
+		else
+			snprintf(full, sizeof(full), "%s/%s", spec->cwd, cmd);
+		if ((e = executable(full)) == 0)
+			return;
+		if (e == ENOENT)
+			setup_err(&err, -e,
+				  "exec: \"%.256s\": stat %.256s: no such file or directory", cmd,
+				  cmd);
+		else
+			setup_err(&err, -e, "exec: \"%.256s\": permission denied", cmd);
+		err.exit_code = e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		init_fail(plan, &err);
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; spec->env && spec->env[i]; i++)
+		if (startswith(spec->env[i], "PATH="))
+			path = spec->env[i] + 5;
+	bool denied = false;
+	for (const char *p = path;;) {
+		size_t n = strcspn(p, ":");
+		snprintf(full, sizeof(full), "%.*s/%s", n ? (int)n : 1, n ? p : ".", cmd);
+		if ((e = executable(full)) == 0)
+			return;
+		denied |= e == EACCES;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	if (denied)
+		setup_err(&err, -EACCES, "exec: \"%.256s\": permission denied", cmd);
+	else
+		setup_err(&err, -ENOENT, "exec: \"%.256s\": executable file not found in $PATH",
+			  cmd);
+	err.exit_code = denied ? EXIT_CANNOT_EXEC : EXIT_NOT_FOUND;
+	init_fail(plan, &err);
+}
+
 /* Set up: says so on the error pipe, whose reader then goes (berth-runtime
  * create), and waits until the FIFO is opened for reading (start). From
  * then on no one reads the error pipe: it becomes /dev/null, so that a
@@ -334,9 +398,10 @@ _Noreturn void container_init(const InitPlan *plan)
 	char c;
 	if (read_seccomp(plan->release_fd, &identity) < 0)
 		_exit(EXIT_BERTH_ERROR);
-	if (exec_fifo >= 0)
+	if (exec_fifo >= 0) {
+		check_command(plan);
 		wait_exec_fifo(plan, exec_fifo);
-	else if (read(plan->release_fd, &c, 1) != 1)
+	} else if (read(plan->release_fd, &c, 1) != 1)
 		_exit(EXIT_BERTH_ERROR);
 	close(plan->release_fd);
 

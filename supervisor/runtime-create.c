@@ -69,8 +69,8 @@ static void create_options_done(CreateOptions *o)
 /* The bundle's config.json, of a major ociVersion we know. */
 static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text)
 {
-	_cleanup_free_ char *path = NULL, *data = NULL;
-	if (asprintf(&path, "%s/config.json", bundle) < 0)
+	_cleanup_free_ char *path = path_resolve(bundle, "config.json"), *data = NULL;
+	if (!path)
 		return log_error_errno(-ENOMEM, "out of memory");
 	int r = read_full_file(path, &data, NULL);
 	if (r < 0)
@@ -180,6 +180,30 @@ static void now_iso(char buf[static 32])
 	format_iso8601(now_usec(), buf);
 }
 
+/* What made the container: the engine, by the annotations each one marks
+ * its containers with, else the monitor that runs us (our parent);
+ * "berth-runtime" when run by hand. */
+static const char *caller_engine(const ContainerSpec *spec)
+{
+	const char *manager = spec_get_annotation(spec, "io.container.manager");
+	if (manager && streq(manager, "libpod"))
+		return "podman";
+	if (spec_get_annotation(spec, "io.kubernetes.cri.container-type"))
+		return "containerd-cri";
+	if (spec_get_annotation(spec, "io.kubernetes.cri-o.ContainerType"))
+		return "cri-o";
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)getppid());
+	_cleanup_free_ char *comm = NULL;
+	if (read_full_file(path, &comm, NULL) >= 0) {
+		if (startswith(comm, "containerd-shim"))
+			return "containerd";
+		if (startswith(comm, "conmon"))
+			return "conmon";
+	}
+	return "berth-runtime";
+}
+
 /* Reserves the id: a `created` row without a pid, whose "supervisor" is
  * this create while it runs (`state` says creating). */
 static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spec,
@@ -189,6 +213,8 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 	if (!command)
 		return log_error_errno(-EINVAL, "process.args is not valid UTF-8");
 	const char *image = spec_get_annotation(spec, "org.opencontainers.image.ref.name");
+	if (!image)
+		image = spec_get_annotation(spec, "io.kubernetes.cri.image-name");
 	char created[32];
 	now_iso(created);
 	uint64_t self_start = 0;
@@ -204,6 +230,7 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 		.supervisor_start_time = (int64_t)self_start,
 		.rootfs = (char *)rootfs,
 		.bundle = o->bundle,
+		.engine = (char *)caller_engine(spec),
 	};
 	int r = db_container_insert_recovered(db, &row);
 	if (r == -EEXIST)

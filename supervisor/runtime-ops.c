@@ -116,7 +116,7 @@ int runtime_delete(Runtime *rt, int argc, char **argv)
 	if ((r = runtime_db(rt, &db)) < 0)
 		return r;
 	_cleanup_(runtime_container_done) RuntimeContainer ct;
-	r = runtime_load(rt, db, id, &ct);
+	r = force ? runtime_find(rt, db, id, &ct) : runtime_load(rt, db, id, &ct);
 	if (r == -ENOENT && force)
 		return 0;
 	if (r < 0)

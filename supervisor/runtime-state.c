@@ -129,10 +129,18 @@ char *runtime_fifo_path(Runtime *rt, const char *id)
 
 int runtime_load(Runtime *rt, sqlite3 *db, const char *id, RuntimeContainer *ret)
 {
+	int r = runtime_find(rt, db, id, ret);
+	if (r == -ENOENT)
+		return log_error_errno(r, "container %s does not exist", id);
+	return r;
+}
+
+int runtime_find(Runtime *rt, sqlite3 *db, const char *id, RuntimeContainer *ret)
+{
 	*ret = (RuntimeContainer){ .pidfd = -EBADF };
 	int r = db_container_get(db, id, &ret->row);
 	if (r == -ENOENT)
-		return log_error_errno(r, "container %s does not exist", id);
+		return r;
 	if (r < 0)
 		return log_error_errno(r, "cannot read container %s from the state DB: %m", id);
 	ContainerRow *row = &ret->row;

@@ -82,6 +82,8 @@ void runtime_container_done(RuntimeContainer *c);
 /* Loads a container by id: -ENOENT (said: "container ID does not
  * exist") when there is none. */
 int runtime_load(Runtime *rt, sqlite3 *db, const char *id, RuntimeContainer *ret);
+/* The same, silent when there is none (delete --force). */
+int runtime_find(Runtime *rt, sqlite3 *db, const char *id, RuntimeContainer *ret);
 
 /* The folder of the container's run files, and its exec FIFO. */
 char *runtime_run_dir(Runtime *rt, const char *id);

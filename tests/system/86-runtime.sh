@@ -125,8 +125,9 @@ t_is "now the init is the process" sleep "$(cat /proc/"$pid"/comm)"
 capture rt start "l$S"
 t_is "start of a running container is refused" 1 "$RC"
 t_match "and says why" "it is running, not created" "$ERR"
-t_is "berth list, on the runtime's root, shows it running" "l$S running" \
-	"$(berth --root "$RT_ROOT" list --format json | jq -r '.[] | "\(.name) \(.state)"')"
+t_is "berth list, on the runtime's root, shows it running, made by hand" "l$S running berth-runtime" \
+	"$(berth --root "$RT_ROOT" list --format json | jq -r '.[] | "\(.name) \(.state) \(.engine)"')"
+t_match "berth status names the engine" "Engine: +berth-runtime" "$(berth --root "$RT_ROOT" status "l$S")"
 t_is "ps --format json lists the init" "[$pid]" "$(rt ps --format json "l$S")"
 capture rt pause "l$S"
 t_is "pause" "0 paused" "$RC $(rt state "l$S" | jq -r .status)"
@@ -152,7 +153,7 @@ rt start "k$S"
 capture rt delete -f "k$S"
 t_is "delete --force of a running container" "0 " "$RC $(rt list -q)"
 capture rt delete -f "k$S"
-t_is "delete --force of one that is gone" 0 "$RC"
+t_is "delete --force of one that is gone: quietly" "0 " "$RC $ERR"
 
 # process.terminal: the terminal's master goes to --console-socket, whose
 # listener (conmon's part, here a helper) reads what the process writes.
@@ -211,6 +212,15 @@ bad "an id with /" "invalid container ID" rt create -b "$B" a/b
 bad "an id with a newline" "invalid container ID" rt create -b "$B" "$(printf 'a\nb')"
 bad "the id .." "invalid container ID" rt create -b "$B" ..
 bad "start of a container that does not exist" "does not exist" rt start nosuch
+config '["nosuch"]'
+bad "a command that is not in the PATH: create fails, in runc's words" \
+	'exec: "nosuch": executable file not found in \$PATH' rt create -b "$B" x1
+config '["/bin/nosuch"]'
+bad "a command path that does not exist" 'exec: "/bin/nosuch": stat /bin/nosuch: no such file or directory' \
+	rt create -b "$B" x1
+config '["/etc/passwd"]'
+bad "a command that is not executable" 'exec: "/etc/passwd": permission denied' rt create -b "$B" x1
+config '["true"]'
 bad "an unknown command" "unknown command .frob." rt frob
 bad "an unknown global option" "unknown option --frob" rt --frob list
 bad "an unknown option of a command" "kill: unknown option --bogus" rt kill --bogus x

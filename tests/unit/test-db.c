@@ -334,12 +334,33 @@ static void test_container_insert_then_get_returns_every_field(void **state)
 	assert_string_equal(c.bundle, t.row.bundle);
 	assert_true(c.auto_remove);
 	assert_int_equal(c.restart_count, 0);
+	assert_null(c.engine);
 	container_row_done(&c);
 	assert_null(c.id);
 
 	char *missing = full_id("ff");
 	assert_int_equal(db_container_get(f->db, missing, &c), -ENOENT);
 	free(missing);
+}
+
+/* berth-runtime's rows carry the engine that made them; `berth list` shows
+ * an ENGINE column only when some row has one. */
+static void test_container_engine_round_trips_and_is_counted(void **state)
+{
+	Fixture *f = *state;
+	insert_container(f->db, "aa", "plain", 1700000000000000);
+	assert_int_equal(db_container_has_engines(f->db), 0);
+
+	TestContainer t;
+	test_container_init(&t, "bb", "made-by-podman", "localhost/bb", 1700000001000000);
+	t.row.engine = (char *)"podman";
+	assert_int_equal(db_container_insert_recovered(f->db, &t.row), 0);
+	assert_int_equal(db_container_has_engines(f->db), 1);
+
+	ContainerRow c;
+	assert_int_equal(db_container_get(f->db, t.id, &c), 0);
+	assert_string_equal(c.engine, "podman");
+	container_row_done(&c);
 }
 
 static int count_rows(const ContainerRow *c, void *userdata)
@@ -1074,7 +1095,12 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	other.row.bundle = bundle;
 	other.row.rootfs = (char *)"/old/root/images/" HEX_B "/rootfs";
 	assert_int_equal(db_container_insert(f->db, &other.row), 0);
-	assert_int_equal(sqlite3_exec(f->db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
+	/* A version 7 DB: without the columns of the later versions. */
+	assert_int_equal(sqlite3_exec(f->db,
+				      "ALTER TABLE containers DROP COLUMN engine; "
+				      "PRAGMA user_version=7",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	f->db = db_close(f->db);
 
 	assert_int_equal(db_open(f->path, &f->db), 0);
@@ -1101,7 +1127,11 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	assert_string_equal(r2, want);
 
 	/* Once is enough: opening again changes nothing. */
-	assert_int_equal(sqlite3_exec(f->db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(f->db,
+				      "ALTER TABLE containers DROP COLUMN engine; "
+				      "PRAGMA user_version=7",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	f->db = db_close(f->db);
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	_cleanup_free_ char *again =
@@ -1124,6 +1154,7 @@ int main(void)
 		TEST_OPEN(test_db_integrity_check_says_ok),
 		cmocka_unit_test(test_container_state_names_round_trip),
 		TEST_OPEN(test_container_insert_then_get_returns_every_field),
+		TEST_OPEN(test_container_engine_round_trips_and_is_counted),
 		TEST_OPEN(test_container_list_returns_rows_in_creation_order),
 		TEST_OPEN(test_container_list_grows_past_its_first_allocation),
 		TEST_OPEN(test_container_insert_with_a_taken_name_or_id_fails_with_eexist),
