@@ -77,9 +77,7 @@ ContainerSpec *spec_free(ContainerSpec *s)
 		free(s->sysctls[i].value);
 	}
 	free(s->sysctls);
-	free(s->resources.cpuset_cpus);
-	free(s->resources.io_read);
-	free(s->resources.io_write);
+	spec_resources_done(&s->resources);
 	strv_free(s->masked_paths);
 	strv_free(s->readonly_paths);
 	for (size_t i = 0; i < s->n_annotations; i++) {
@@ -94,6 +92,14 @@ ContainerSpec *spec_free(ContainerSpec *s)
 static char **strv_from_list(const char *const *l)
 {
 	return strv_copy((char *const *)l);
+}
+
+void spec_resources_done(SpecResources *r)
+{
+	free(r->cpuset_cpus);
+	free(r->io_read);
+	free(r->io_write);
+	*r = (SpecResources){ 0 };
 }
 
 int spec_add_mount(ContainerSpec *s, const char *dest, const char *type, const char *source,
@@ -930,11 +936,56 @@ static int parse_throttle(ParseCtx *c, json_t *a, const char *key, SpecIoThrottl
 	return 0;
 }
 
+/* A value that asks for nothing: absent, null, false, 0, "", [] or {}. */
+static bool json_empty(json_t *v)
+{
+	return !v || json_is_null(v) || json_is_false(v) ||
+	       (json_is_integer(v) && json_integer_value(v) == 0) ||
+	       (json_is_real(v) && json_real_value(v) == 0) ||
+	       (json_is_string(v) && !*json_string_value(v)) ||
+	       (json_is_array(v) && !json_array_size(v)) ||
+	       (json_is_object(v) && !json_object_size(v));
+}
+
+/* A field of linux.resources that berth does not set: refused when it asks
+ * for something, never ignored. known: the keys berth sets, NULL-ended. */
+static int refuse_unknown(ParseCtx *c, json_t *o, const char *where, const char *const *known)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		bool ok = false;
+		for (size_t i = 0; known[i] && !ok; i++)
+			ok = streq(key, known[i]);
+		if (!ok && !json_empty(v))
+			return fail(c, "config.json: %s.%s is not supported by berth", where, key);
+	}
+	return 0;
+}
+
 static int parse_resources(ParseCtx *c, json_t *o, SpecResources *r)
 {
+	static const char *const top[] = { "memory",  "cpu",     "pids", "blockIO",
+					   "unified", "devices", NULL };
+	static const char *const memory[] = { "limit", "swap", NULL };
+	static const char *const cpus[] = { "quota", "period", "shares", "cpus", NULL };
+	static const char *const pidsk[] = { "limit", NULL };
+	static const char *const blkio[] = { "throttleReadBpsDevice", "throttleWriteBpsDevice",
+					     NULL };
 	int k;
 	if (!json_is_object(o))
 		return fail(c, "config.json: \"linux.resources\" must be an object");
+	if ((k = refuse_unknown(c, o, "linux.resources", top)) < 0)
+		return k;
+	json_t *objs[] = { json_object_get(o, "memory"), json_object_get(o, "cpu"),
+			   json_object_get(o, "pids"), json_object_get(o, "blockIO") };
+	const char *const *keys[] = { memory, cpus, pidsk, blkio };
+	const char *names[] = { "linux.resources.memory", "linux.resources.cpu",
+				"linux.resources.pids", "linux.resources.blockIO" };
+	for (size_t i = 0; i < ELEMENTSOF(objs); i++)
+		if (json_is_object(objs[i]) &&
+		    (k = refuse_unknown(c, objs[i], names[i], keys[i])) < 0)
+			return k;
 	json_t *m = json_object_get(o, "memory");
 	if (m) {
 		if (!json_is_object(m))
@@ -1166,6 +1217,26 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 	if (r < 0)
 		return r;
 	return get_strv(c, l, "readonlyPaths", &s->readonly_paths);
+}
+
+int spec_resources_from_json(const char *data, SpecResources *r, char **ret_error)
+{
+	ParseCtx c = { 0 };
+	json_error_t jerr;
+	json_t *root = json_loads(data, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (ret_error && asprintf(ret_error, "line %d: %s", jerr.line, jerr.text) < 0)
+			*ret_error = NULL;
+		return -EINVAL;
+	}
+	int k = parse_resources(&c, root, r);
+	json_decref(root);
+	if (k < 0 && c.error && startswith(c.error, "config.json: "))
+		memmove(c.error, c.error + 13, strlen(c.error + 13) + 1);
+	if (ret_error)
+		*ret_error = TAKE_PTR(c.error);
+	free(c.error);
+	return k;
 }
 
 int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error)

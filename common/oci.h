@@ -194,6 +194,10 @@ int spec_to_json(const ContainerSpec *s, char **ret);
 /* On a malformed document returns -EINVAL and, in ret_error, a line naming
  * the field. */
 int spec_from_json(const char *data, ContainerSpec **ret, char **ret_error);
+/* A linux.resources object alone (berth-runtime update --resources), over
+ * what r has; its strings are r's to free (spec_resources_done()). */
+int spec_resources_from_json(const char *data, SpecResources *r, char **ret_error);
+void spec_resources_done(SpecResources *r);
 
 int spec_write_file(const ContainerSpec *s, const char *path);
 int spec_read_file(const char *path, ContainerSpec **ret, char **ret_error);

@@ -44,6 +44,7 @@ berth_runtime_SOURCES = \
 	supervisor/runtime-create.c \
 	supervisor/runtime-hooks.c \
 	supervisor/runtime-ops.c \
+	supervisor/runtime-update.c \
 	supervisor/runtime-exec.c \
 	supervisor/runtime-state.c \
 	$(NULL)

@@ -27,11 +27,14 @@ static const struct {
 	const char *name;
 	RuntimeCommand fn;
 } commands[] = {
-	{ "create", runtime_create }, { "start", runtime_start }, { "run", runtime_run },
-	{ "state", runtime_state },   { "kill", runtime_kill },   { "delete", runtime_delete },
-	{ "list", runtime_list },     { "ps", runtime_ps },       { "pause", runtime_pause },
-	{ "resume", runtime_resume }, { "spec", runtime_spec },   { "features", runtime_features },
-	{ "exec", runtime_exec },
+	{ "create", runtime_create }, { "start", runtime_start },
+	{ "run", runtime_run },       { "state", runtime_state },
+	{ "kill", runtime_kill },     { "delete", runtime_delete },
+	{ "list", runtime_list },     { "ps", runtime_ps },
+	{ "pause", runtime_pause },   { "resume", runtime_resume },
+	{ "spec", runtime_spec },     { "features", runtime_features },
+	{ "exec", runtime_exec },     { "update", runtime_update },
+	{ "events", runtime_events },
 };
 
 static void help(void)

@@ -5,7 +5,8 @@
  * (container-setup.h), so that podman's conmon and containerd's runc shim
  * can drive berth. docs/runtime.md describes it; runtime.c holds main()
  * and the global options, runtime-create.c create, start and run,
- * runtime-exec.c exec, runtime-ops.c the other commands, runtime-state.c what they share.
+ * runtime-exec.c exec, runtime-update.c update and events, runtime-ops.c
+ * the other commands, runtime-state.c what they share.
  *
  * Its containers live in a state DB of berth's schema under --root (a
  * row each: `berth --root R list` shows them), and per container a
@@ -42,6 +43,8 @@ int runtime_resume(Runtime *rt, int argc, char **argv);
 int runtime_spec(Runtime *rt, int argc, char **argv);
 int runtime_features(Runtime *rt, int argc, char **argv);
 int runtime_exec(Runtime *rt, int argc, char **argv);
+int runtime_update(Runtime *rt, int argc, char **argv);
+int runtime_events(Runtime *rt, int argc, char **argv);
 
 /* getopt_long() for a command: an unknown option or a missing argument is
  * one line naming it; "--help" is not special. Returns the option, -1 at

@@ -136,6 +136,40 @@ t_is "resume" "0 running" "$RC $(rt state "l$S" | jq -r .status)"
 capture rt delete "l$S"
 t_is "delete of a running container is refused" 1 "$RC"
 t_match "and says why" "it is running" "$ERR"
+# events --stats: runc's stats event, from the cgroup's files; update:
+# limits this host's cgroup v2 cannot enforce are refused, naming the
+# controller (the VM test changes them for real), and what berth does not
+# set is refused by name.
+capture rt events --stats "l$S"
+t_is "events --stats: one stats event of the container, with its CPU time" "0 stats l$S true" \
+	"$RC $(jq -r '.type, .id, (.data.cpu.usage.total > 0)' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+capture timeout 5 "$RUNTIME" --root "$RT_ROOT" events --interval 200ms "l$S"
+t_is "events --interval 200ms: a stats event each interval, until stopped" "124 stats" \
+	"$RC $(jq -r .type <<<"$OUT" | sort -u)"
+t_ok "more than one in 5 s" test "$(wc -l <<<"$OUT")" -ge 10
+for ctl in memory pids; do
+	if grep -qw "$ctl" "$CGROUP_ROOT/cgroup.controllers"; then
+		t_skip "the cgroup v2 hierarchy has a $ctl controller"
+		continue
+	fi
+	case $ctl in memory) flag=(--memory 64m) ;; pids) flag=(--pids-limit 10) ;; esac
+	capture rt update "${flag[@]}" "l$S"
+	t_is "update ${flag[*]} without a $ctl controller: refused" 1 "$RC"
+	t_match "and says why" "update: cannot enforce the limits: no $ctl controller in the cgroup v2 hierarchy" "$ERR"
+done
+capture rt update -r - "l$S" <<<'{"memory": {"reservation": 1000}}'
+t_is "update of a resource berth does not set: refused" 1 "$RC"
+t_match "and names it" "memory.reservation is not supported by berth" "$ERR"
+capture rt update --kernel-memory 1m "l$S"
+t_is "update with one of runc's flags berth does not set: refused" 1 "$RC"
+t_match "and names it" "update: --kernel-memory is not supported by berth-runtime" "$ERR"
+capture rt update -r - "l$S" <<<'{"memory": '
+t_is "update -r - of invalid JSON: refused" 1 "$RC"
+t_match "and says where" "update: stdin: line 2" "$ERR"
+capture rt update "l$S"
+t_is "update with nothing to change: refused" 1 "$RC"
+t_match "and says so" "nothing to change" "$ERR"
+
 # SIGTERM to pid 1 of a PID namespace without a handler is dropped, as
 # with runc: the stop is SIGKILL's.
 capture rt kill "l$S" KILL
@@ -144,6 +178,9 @@ t_is "kill KILL stops it" "0 stopped" "$RC $(rt state "l$S" | jq -r .status)"
 capture rt kill "l$S"
 t_is "kill of a stopped container is refused" 1 "$RC"
 t_match "and says why" "not running" "$ERR"
+capture rt events --stats "l$S"
+t_is "events of a stopped container is refused" 1 "$RC"
+t_match "and says why" "container l$S is not running" "$ERR"
 capture rt create -b "$B" "l$S" </dev/null
 t_is "create with an id that exists is refused" 1 "$RC"
 t_match "and says why" "already exists" "$ERR"
