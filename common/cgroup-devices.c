@@ -32,6 +32,7 @@ const DeviceRule device_rules_default[] = {
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 #define MAX_RULES 64
+#define MAX_ORDERED_RULES 300
 #define ACC_ALL (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
 
 static unsigned access_bits(const char *a)
@@ -71,7 +72,23 @@ static int rule_cmp_minor(const DeviceRule *a, const DeviceRule *b)
 /* Jump targets, resolved once the program is complete. */
 enum { TO_NEXT, TO_ALLOW };
 
-int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd)
+static int load_prog(const struct bpf_insn *prog, size_t n, int *ret_prog_fd)
+{
+	union bpf_attr load = { 0 };
+	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	load.insns = (uint64_t)(uintptr_t)prog;
+	load.insn_cnt = (uint32_t)n;
+	load.license = (uint64_t)(uintptr_t) "GPL";
+	int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	if (pfd < 0)
+		return -errno;
+	*ret_prog_fd = pfd;
+	return 0;
+}
+
+/* Rules that only allow: their order does not matter, so they are grouped
+ * to share their tests. */
+static int load_allow_list(const DeviceRule *rules, int *ret_prog_fd)
 {
 	const DeviceRule *sorted[MAX_RULES];
 	size_t n_rules = 0;
@@ -162,16 +179,71 @@ int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd)
 			prog[k].off = (int16_t)(n - k - 1);
 	prog[n++] = EXIT();
 
-	union bpf_attr load = { 0 };
-	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	load.insns = (uint64_t)(uintptr_t)prog;
-	load.insn_cnt = (uint32_t)n;
-	load.license = (uint64_t)(uintptr_t) "GPL";
-	int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
-	if (pfd < 0)
-		return -errno;
-	*ret_prog_fd = pfd;
-	return 0;
+	return load_prog(prog, n, ret_prog_fd);
+}
+
+/* An ordered list where the last rule that matches decides: the rules
+ * from the last to the first, each a block that jumps to the next when a
+ * test fails and otherwise exits with its verdict; deny at the end. */
+static int load_ordered(const DeviceRule *rules, size_t n_rules, int *ret_prog_fd)
+{
+	if (n_rules > MAX_ORDERED_RULES)
+		return -E2BIG;
+	/* 6 to start, at most 8 per rule, 2 to end. */
+	struct bpf_insn prog[6 + MAX_ORDERED_RULES * 8 + 2];
+	size_t n = 0;
+	prog[n++] = LDX_W(BPF_REG_2, BPF_REG_1, 0);
+	prog[n++] = MOV_REG(BPF_REG_3, BPF_REG_2);
+	prog[n++] = AND_IMM(BPF_REG_2, 0xffff);
+	prog[n++] = RSH_IMM(BPF_REG_3, 16);
+	prog[n++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);
+	prog[n++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);
+	bool ended = false;
+	for (size_t i = n_rules; i-- > 0 && !ended;) {
+		const DeviceRule *r = &rules[i];
+		unsigned acc = access_bits(r->access);
+		size_t start = n;
+		if (r->type != 'a')
+			prog[n++] = JNE_IMM(BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
+								      : BPF_DEVCG_DEV_CHAR);
+		if ((acc & ACC_ALL) != ACC_ALL) {
+			prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_3);
+			prog[n++] = AND_IMM(BPF_REG_6, (int32_t)~acc);
+			prog[n++] = JNE_IMM(BPF_REG_6, 0);
+		}
+		if (r->major >= 0)
+			prog[n++] = JNE_IMM(BPF_REG_4, (int32_t)r->major);
+		if (r->minor >= 0)
+			prog[n++] = JNE_IMM(BPF_REG_5, (int32_t)r->minor);
+		/* A rule without a test matches everything: the ones before it
+		 * would never be reached, which the verifier refuses. */
+		ended = n == start;
+		prog[n++] = MOV_IMM(BPF_REG_0, r->deny ? 0 : 1);
+		prog[n++] = EXIT();
+		for (size_t k = start; k < n - 2; k++)
+			if (BPF_CLASS(prog[k].code) == BPF_JMP)
+				prog[k].off = (int16_t)(n - k - 1);
+	}
+	if (!ended) {
+		prog[n++] = MOV_IMM(BPF_REG_0, 0);
+		prog[n++] = EXIT();
+	}
+	return load_prog(prog, n, ret_prog_fd);
+}
+
+int cgroup_devices_load(const DeviceRule *rules, int *ret_prog_fd)
+{
+	/* A deny before any allow says what the default says already. */
+	size_t first_allow = 0, n_rules = 0;
+	bool denies = false;
+	while (rules[first_allow].type && rules[first_allow].deny)
+		first_allow++;
+	for (n_rules = first_allow; rules[n_rules].type; n_rules++)
+		denies |= rules[n_rules].deny;
+	/* An allow list, the usual case, takes the shorter program. */
+	if (!denies && n_rules - first_allow <= MAX_RULES)
+		return load_allow_list(rules + first_allow, ret_prog_fd);
+	return load_ordered(rules + first_allow, n_rules - first_allow, ret_prog_fd);
 }
 
 int cgroup_devices_attach(int cgroup_fd, int prog_fd)

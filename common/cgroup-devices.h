@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Which device nodes a container may open, on cgroup v2: a
@@ -11,6 +12,7 @@ typedef struct {
 	int64_t major;      /* -1: any */
 	int64_t minor;      /* -1: any */
 	const char *access; /* of "rwm" */
+	bool deny;          /* a rule that denies: the last rule that matches decides */
 } DeviceRule;
 
 /* The devices a default container may use: null, zero, full, random,
@@ -19,7 +21,9 @@ typedef struct {
 extern const DeviceRule device_rules_default[];
 
 /* Loads the program for `rules` (terminated by type 0) and attaches it to
- * the cgroup whose directory fd is cgroup_fd. */
+ * the cgroup whose directory fd is cgroup_fd. What no rule matches is
+ * denied; with deny rules among them (linux.resources.devices), the last
+ * rule that matches decides. */
 int cgroup_devices_restrict(int cgroup_fd, const DeviceRule *rules);
 /* The two halves: the load (the verifier's work) can be done before the
  * cgroup exists. */

@@ -78,6 +78,10 @@ ContainerSpec *spec_free(ContainerSpec *s)
 	}
 	free(s->sysctls);
 	spec_resources_done(&s->resources);
+	for (size_t i = 0; i < s->n_devices; i++)
+		free(s->devices[i].path);
+	free(s->devices);
+	free(s->device_rules);
 	strv_free(s->masked_paths);
 	strv_free(s->readonly_paths);
 	for (size_t i = 0; i < s->n_annotations; i++) {
@@ -1052,6 +1056,115 @@ static int parse_resources(ParseCtx *c, json_t *o, SpecResources *r)
 	return 0;
 }
 
+#define MAX_DEVICES 256
+
+/* linux.devices: absolute paths of nodes of a known type. */
+static int parse_devices(ParseCtx *c, json_t *a, ContainerSpec *s)
+{
+	if (!json_is_array(a) || json_array_size(a) > MAX_DEVICES)
+		return fail(c, "config.json: \"linux.devices\" must be an array of at most %d",
+			    MAX_DEVICES);
+	s->devices = calloc(json_array_size(a) + 1, sizeof(SpecDevice));
+	if (!s->devices)
+		return -ENOMEM;
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		SpecDevice *d = &s->devices[s->n_devices];
+		_cleanup_free_ char *type = NULL;
+		int64_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
+		int k;
+		if (!json_is_object(e))
+			return fail(c, "config.json: \"linux.devices\"[%zu] must be an object", i);
+		if ((k = get_string(c, e, "path", true, &d->path)) < 0)
+			return k;
+		s->n_devices++;
+		if ((k = get_string(c, e, "type", true, &type)) < 0 ||
+		    (k = get_i64(c, e, "major", 0, NULL, &major)) < 0 ||
+		    (k = get_i64(c, e, "minor", 0, NULL, &minor)) < 0 ||
+		    (k = get_i64(c, e, "fileMode", 0, NULL, &mode)) < 0 ||
+		    (k = get_i64(c, e, "uid", 0, &d->has_uid, &uid)) < 0 ||
+		    (k = get_i64(c, e, "gid", 0, &d->has_gid, &gid)) < 0)
+			return k;
+		if (d->path[0] != '/' || strlen(d->path) > 4000)
+			return fail(c, "config.json: device path \"%s\" must be absolute", d->path);
+		if (strlen(type) != 1 || !strchr("cbup", type[0]))
+			return fail(c, "config.json: device %s: unknown type \"%s\" (c, b, u or p)",
+				    d->path, type);
+		if (type[0] != 'p' &&
+		    (!json_object_get(e, "major") || !json_object_get(e, "minor")))
+			return fail(c, "config.json: device %s needs major and minor", d->path);
+		if (major > 4095 || minor > 1048575 || mode > 07777 || uid > UINT32_MAX - 1 ||
+		    gid > UINT32_MAX - 1)
+			return fail(c,
+				    "config.json: device %s: major, minor, fileMode, uid or gid "
+				    "out of range",
+				    d->path);
+		d->type = type[0];
+		d->major = (uint32_t)major;
+		d->minor = (uint32_t)minor;
+		d->file_mode = (uint32_t)mode;
+		d->uid = (uint32_t)uid;
+		d->gid = (uint32_t)gid;
+	}
+	return 0;
+}
+
+/* linux.resources.devices: allow or deny, type a/c/b, major and minor
+ * (absent or -1: any), access of "rwm". */
+static int parse_device_rules(ParseCtx *c, json_t *a, ContainerSpec *s)
+{
+	if (!json_is_array(a) || json_array_size(a) > MAX_DEVICES)
+		return fail(c, "config.json: \"resources.devices\" must be an array of at most %d",
+			    MAX_DEVICES);
+	free(s->device_rules);
+	s->n_device_rules = 0;
+	s->device_rules = calloc(json_array_size(a) + 1, sizeof(SpecDeviceRule));
+	if (!s->device_rules)
+		return -ENOMEM;
+	s->has_device_rules = true;
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		SpecDeviceRule *d = &s->device_rules[i];
+		_cleanup_free_ char *type = NULL, *access = NULL;
+		json_t *allow = json_object_get(e, "allow");
+		int k;
+		if (!json_is_object(e) || !json_is_boolean(allow))
+			return fail(c, "config.json: \"resources.devices\"[%zu] needs \"allow\"",
+				    i);
+		d->major = d->minor = -1;
+		if ((k = get_string(c, e, "type", false, &type)) < 0 ||
+		    (k = get_string(c, e, "access", false, &access)) < 0 ||
+		    (k = get_i64(c, e, "major", -1, NULL, &d->major)) < 0 ||
+		    (k = get_i64(c, e, "minor", -1, NULL, &d->minor)) < 0)
+			return k;
+		d->allow = json_is_true(allow);
+		d->type = type && *type ? type[0] : 'a';
+		if ((type && strlen(type) > 1) || !strchr("acb", d->type))
+			return fail(c,
+				    "config.json: \"resources.devices\"[%zu]: unknown type \"%s\" "
+				    "(a, c or b)",
+				    i, type);
+		if (!access || !*access)
+			snprintf(d->access, sizeof(d->access), "rwm");
+		else if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+			return fail(c,
+				    "config.json: \"resources.devices\"[%zu]: access \"%s\" is not "
+				    "of \"rwm\"",
+				    i, access);
+		else
+			snprintf(d->access, sizeof(d->access), "%s", access);
+		if (d->major > UINT32_MAX || d->minor > UINT32_MAX)
+			return fail(c,
+				    "config.json: \"resources.devices\"[%zu]: major or minor out "
+				    "of range",
+				    i);
+		s->n_device_rules++;
+	}
+	return 0;
+}
+
 static int parse_mounts(ParseCtx *c, json_t *m, ContainerSpec *s)
 {
 	if (!json_is_array(m))
@@ -1179,6 +1292,12 @@ static int parse_linux(ParseCtx *c, json_t *l, ContainerSpec *s)
 	json_t *res = json_object_get(l, "resources");
 	if (res && (r = parse_resources(c, res, &s->resources)) < 0)
 		return r;
+	json_t *rules = json_is_object(res) ? json_object_get(res, "devices") : NULL;
+	if (rules && !json_is_null(rules) && (r = parse_device_rules(c, rules, s)) < 0)
+		return r;
+	json_t *devices = json_object_get(l, "devices");
+	if (devices && !json_is_null(devices) && (r = parse_devices(c, devices, s)) < 0)
+		return r;
 	r = get_string(c, l, "rootfsPropagation", false, &s->rootfs_propagation);
 	if (r < 0)
 		return r;
@@ -1230,6 +1349,8 @@ int spec_resources_from_json(const char *data, SpecResources *r, char **ret_erro
 		return -EINVAL;
 	}
 	int k = parse_resources(&c, root, r);
+	if (k >= 0 && !json_empty(json_object_get(root, "devices")))
+		k = fail(&c, "devices cannot be changed by update (they are set at create)");
 	json_decref(root);
 	if (k < 0 && c.error && startswith(c.error, "config.json: "))
 		memmove(c.error, c.error + 13, strlen(c.error + 13) + 1);

@@ -89,6 +89,26 @@ int rlimit_from_string(const char *s);
 /* The name of a RLIMIT_*; NULL when unknown. */
 const char *rlimit_to_string(int resource);
 
+/* linux.devices: a node the container gets. */
+typedef struct {
+	char *path;
+	char type; /* 'c', 'b', 'u' (unbuffered char: as 'c') or 'p' (a FIFO) */
+	uint32_t major, minor;
+	uint32_t file_mode; /* permission bits; 0666 unless given */
+	bool has_uid, has_gid;
+	uint32_t uid, gid;
+} SpecDevice;
+
+/* linux.resources.devices: the device cgroup's rules, in order; the last
+ * that matches decides. */
+typedef struct {
+	bool allow;
+	char type;      /* 'a', 'c' or 'b' */
+	int64_t major;  /* -1: any */
+	int64_t minor;  /* -1: any */
+	char access[4]; /* of "rwm" */
+} SpecDeviceRule;
+
 /* linux.resources: what berth turns into cgroup v2 files. */
 typedef struct {
 	bool has_memory_limit;
@@ -148,6 +168,11 @@ typedef struct {
 	char **masked_paths;
 	char **readonly_paths;
 	SpecResources resources;
+	SpecDevice *devices;
+	size_t n_devices;
+	bool has_device_rules; /* else berth's default devices */
+	SpecDeviceRule *device_rules;
+	size_t n_device_rules;
 	SpecIdMap *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	SpecAnnotation *sysctls; /* linux.sysctl: key and value */

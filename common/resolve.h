@@ -19,3 +19,12 @@
  * container init too. Returns 0 or a negative errno. */
 int resolve_in_root(int rootfd, const char *path, int flags, bool no_symlinks, int *ret_fd);
 int resolve_in_root_walk(int rootfd, const char *path, int flags, bool no_symlinks, int *ret_fd);
+
+/* Whether resolving path inside rootfd would climb above rootfd through a
+ * symlink: a relative target with more ".." than the folders it is in
+ * (resolve_in_root() keeps such a path inside; berth-runtime refuses it,
+ * for a mount destination or root.path, as bad input). ".." of path's own
+ * text at the top, and absolute targets (taken from rootfd), are not
+ * escapes. 1, with the symlink's path from rootfd in ret_link; 0; or a
+ * negative errno. A missing part ends the walk with 0. */
+int resolve_escapes(int rootfd, const char *path, char *ret_link, size_t size);

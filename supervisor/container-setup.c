@@ -46,14 +46,36 @@ int setup_limits(const ContainerSpec *spec, const char *cgroup, SetupError *e)
 	return 0;
 }
 
-/* The device cgroup program: only the default nodes may be opened or
- * made, unless the spec lets the container have them all. */
+/* The device cgroup program: only the default nodes may be opened, and
+ * those linux.resources.devices allows, unless the spec lets the
+ * container have them all. */
 static int setup_devices(const ContainerSpec *spec, int cgroup_fd, SetupError *e)
 {
 	const char *devices = spec_get_annotation(spec, ANNOTATION_DEVICES);
 	if (devices && streq(devices, "all"))
 		return 0;
-	int r = cgroup_devices_restrict(cgroup_fd, device_rules_default);
+	/* linux.resources.devices, then the default devices, allowed after
+	 * them whatever they say (as runc does): a container needs its
+	 * /dev/null. */
+	_cleanup_free_ DeviceRule *rules = NULL;
+	if (spec->has_device_rules) {
+		size_t n_default = 0;
+		while (device_rules_default[n_default].type)
+			n_default++;
+		rules = calloc(spec->n_device_rules + n_default + 1, sizeof(DeviceRule));
+		if (!rules)
+			return setup_err(e, -ENOMEM, "out of memory");
+		for (size_t i = 0; i < spec->n_device_rules; i++) {
+			const SpecDeviceRule *d = &spec->device_rules[i];
+			rules[i] =
+				(DeviceRule){ d->type, d->major, d->minor, d->access, !d->allow };
+		}
+		memcpy(rules + spec->n_device_rules, device_rules_default,
+		       (n_default + 1) * sizeof(DeviceRule));
+	}
+	int r = cgroup_devices_restrict(cgroup_fd, rules ? rules : device_rules_default);
+	if (r == -E2BIG)
+		return setup_err(e, r, "linux.resources.devices: too many rules");
 	if (r < 0)
 		return setup_err(e, r, "restrict the container's devices (cgroup BPF): %m");
 	return 0;

@@ -228,6 +228,62 @@ static int make_devices(int rootfd, SetupError *err)
 	return 0;
 }
 
+/* linux.devices: each node made at its path, resolved inside the root,
+ * with its mode and owner. One that is there already (the defaults) is
+ * left as it is, as runc leaves it. Whether the container may open it is
+ * the device cgroup's to say (linux.resources.devices). */
+static int make_spec_devices(int rootfd, const ContainerSpec *spec, SetupError *err)
+{
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		const SpecDevice *d = &spec->devices[i];
+		char parent_path[4096];
+		snprintf(parent_path, sizeof(parent_path), "%s", d->path);
+		char *slash = strrchr(parent_path, '/');
+		const char *name = d->path + (slash - parent_path) + 1;
+		if (!*name || streq(name, ".") || streq(name, ".."))
+			return setup_err(err, -EINVAL, "device path `%s` names no file", d->path);
+		*slash = 0;
+		_cleanup_close_ int parent = -EBADF;
+		int r = open_in_root(rootfd, slash == parent_path ? "/" : parent_path, true, false,
+				     &parent);
+		if (r < 0)
+			return setup_err(err, r, "create the folder of device %s: %m", d->path);
+		char p[64];
+		fd_path(parent, p);
+		_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			return setup_err(err, -errno, "open the folder of device %s: %m", d->path);
+		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+		if (mknodat(dir, name, type | d->file_mode, makedev(d->major, d->minor)) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return setup_err(err, -errno, "create device %s: %m", d->path);
+		}
+		/* The owner is the container's uid and gid: the host's that
+		 * they map to in a user namespace of its own. */
+		int64_t uid = !d->has_uid ? -1
+			      : spec->namespaces[NS_USER].enabled
+				      ? id_map_to_host(spec->uid_maps, spec->n_uid_maps, d->uid)
+				      : d->uid;
+		int64_t gid = !d->has_gid ? -1
+			      : spec->namespaces[NS_USER].enabled
+				      ? id_map_to_host(spec->gid_maps, spec->n_gid_maps, d->gid)
+				      : d->gid;
+		if ((d->has_uid && uid < 0) || (d->has_gid && gid < 0))
+			return setup_err(err, -EINVAL,
+					 "device %s: its uid or gid is not mapped in the user "
+					 "namespace",
+					 d->path);
+		/* mknod honours the umask: make the mode exact. */
+		if (fchmodat(dir, name, d->file_mode, 0) < 0 ||
+		    ((uid >= 0 || gid >= 0) &&
+		     fchownat(dir, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0))
+			return setup_err(err, -errno, "set the mode and owner of device %s: %m",
+					 d->path);
+	}
+	return 0;
+}
+
 int rootfs_setup(const InitPlan *plan, SetupError *err)
 {
 	const ContainerSpec *spec = plan->spec;
@@ -276,7 +332,7 @@ int rootfs_setup(const InitPlan *plan, SetupError *err)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return make_spec_devices(rootfd, spec, err);
 }
 
 int rootfs_pivot(const char *rootfs, SetupError *err)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "container-setup.h"
 #include "log.h"
 #include "oci.h"
+#include "resolve.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -36,27 +38,54 @@ typedef struct {
 	int preserve_fds;
 } CreateOptions;
 
-/* The parts of the runtime spec berth-runtime does not do yet (features
- * lists them): refused when a config.json asks for them, never ignored. */
+static bool apparmor_enabled(void)
+{
+	_cleanup_free_ char *v = NULL;
+	return access("/sys/kernel/security/apparmor", F_OK) == 0 &&
+	       read_full_file("/sys/module/apparmor/parameters/enabled", &v, NULL) >= 0 &&
+	       v[0] == 'Y';
+}
+
+static bool selinux_enabled(void)
+{
+	return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+/* The parts of the runtime spec berth-runtime does not do (features lists
+ * them): refused when a config.json asks for them, never ignored. An LSM
+ * label on a host without that LSM is refused as runc refuses it, in its
+ * words for SELinux; with the LSM there, berth cannot apply it yet. NULL,
+ * or why not, in a static buffer. */
 static const char *unsupported(json_t *doc)
 {
 	static const char *const fields[][2] = {
 		{ "process", "apparmorProfile" }, { "process", "selinuxLabel" },
-		{ "linux", "devices" },           { "linux", "mountLabel" },
-		{ "linux", "intelRdt" },          { "linux", "personality" },
+		{ "linux", "mountLabel" },        { "linux", "intelRdt" },
+		{ "linux", "personality" },
 	};
-	static char what[64];
+	static char why[160];
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-		json_t *parent = fields[i][0] ? json_object_get(doc, fields[i][0]) : doc;
-		json_t *v = json_object_get(parent, fields[i][1]);
+		json_t *v = json_object_get(json_object_get(doc, fields[i][0]), fields[i][1]);
 		bool empty = !v || json_is_null(v) || (json_is_object(v) && !json_object_size(v)) ||
 			     (json_is_array(v) && !json_array_size(v)) ||
 			     (json_is_string(v) && !*json_string_value(v));
-		if (!empty) {
-			snprintf(what, sizeof(what), "%s%s%s", fields[i][0] ? fields[i][0] : "",
-				 fields[i][0] ? "." : "", fields[i][1]);
-			return what;
-		}
+		if (empty)
+			continue;
+		if (i == 0 && !apparmor_enabled())
+			snprintf(why, sizeof(why),
+				 "process.apparmorProfile is specified in config, but AppArmor is "
+				 "not enabled on this host (refused, as runc refuses it)");
+		else if ((i == 1 || i == 2) && !selinux_enabled())
+			snprintf(why, sizeof(why),
+				 "selinux label is specified in config, but selinux is disabled or "
+				 "not supported (%s.%s)",
+				 fields[i][0], fields[i][1]);
+		else
+			snprintf(why, sizeof(why),
+				 "%s.%s is not supported by berth-runtime yet (see berth-runtime "
+				 "features)",
+				 fields[i][0], fields[i][1]);
+		return why;
 	}
 	return NULL;
 }
@@ -92,10 +121,7 @@ static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text)
 				       "%s: unknown ociVersion `%s` (berth-runtime knows 1.x)",
 				       path, version);
 	if (missing)
-		return log_error_errno(-EOPNOTSUPP,
-				       "%s: %s is not supported by berth-runtime yet (see "
-				       "berth-runtime features)",
-				       path, missing);
+		return log_error_errno(-EOPNOTSUPP, "%s: %s", path, missing);
 	_cleanup_free_ char *why = NULL;
 	r = spec_from_json(data, ret, &why);
 	if (r < 0) {
@@ -303,6 +329,42 @@ static int create_hooks(Runtime *rt, sqlite3 *db, const char *id)
 
 /* The whole of create: the container waits on its FIFO, recorded; its
  * pid in *ret_pid and, when ret_pidfd, a pidfd of it. */
+/* Bad input, said before anything is made: a relative root.path or a
+ * mount destination whose symlinks climb out of the bundle or the root.
+ * (The init resolves each destination inside the root all the same.) */
+static int check_escapes(const char *bundle, const ContainerSpec *spec, const char *rootfs)
+{
+	char link[PATH_MAX];
+	if (spec->root_path[0] != '/') {
+		_cleanup_close_ int b = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int r = b < 0 ? -errno : resolve_escapes(b, spec->root_path, link, sizeof(link));
+		if (r < 0)
+			return log_error_errno(r, "cannot resolve root.path %s in %s: %m",
+					       spec->root_path, bundle);
+		if (r > 0)
+			return log_error_errno(-EXDEV,
+					       "root.path %s leads out of the bundle %s through "
+					       "the symlink %s",
+					       spec->root_path, bundle, link);
+	}
+	_cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return log_error_errno(-errno, "cannot open root.path %s: %m", rootfs);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const char *dest = spec->mounts[i].destination;
+		int r = resolve_escapes(root, dest, link, sizeof(link));
+		if (r < 0)
+			return log_error_errno(r, "cannot resolve the mount destination %s: %m",
+					       dest);
+		if (r > 0)
+			return log_error_errno(-EXDEV,
+					       "the mount destination %s leads out of the root "
+					       "through the symlink %s",
+					       dest, link);
+	}
+	return 0;
+}
+
 static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid, int *ret_pidfd)
 {
 	if (o->preserve_fds > 0)
@@ -321,6 +383,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 		return log_error_errno(-ENOMEM, "out of memory");
 	if (!is_dir(rootfs))
 		return log_error_errno(-ENOENT, "root.path %s is not a folder", rootfs);
+	if ((r = check_escapes(o->bundle, spec, rootfs)) < 0)
+		return r;
 	_cleanup_db_ sqlite3 *db = NULL;
 	if ((r = runtime_db(rt, &db)) < 0)
 		return r;

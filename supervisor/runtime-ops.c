@@ -352,9 +352,11 @@ int runtime_features(Runtime *rt, int argc, char **argv)
 		"systemdUser", 0, "seccomp", "enabled", 1, "apparmor", "enabled", 0, "selinux",
 		"enabled", 0, "intelRdt", "enabled", 0, "annotations",
 		"org.berth.runtime.unsupported",
-		"linux.devices, "
-		"process.apparmorProfile, process.selinuxLabel, --preserve-fds: refused when asked "
-		"for");
+		"process.apparmorProfile, process.selinuxLabel, linux.mountLabel, linux.intelRdt, "
+		"linux.personality, linux.resources other than memory.limit and swap, cpu.quota, "
+		"period, shares and cpus, pids.limit, blockIO.throttleReadBpsDevice and "
+		"throttleWriteBpsDevice, unified cpu.weight and devices; --preserve-fds: refused "
+		"when asked for");
 	if (!f)
 		return log_error_errno(-EIO, "features: %s", err.text);
 	return print_json(f);

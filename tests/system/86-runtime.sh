@@ -31,6 +31,39 @@ config() { jq --argjson a "$1" '.process.args = $a | .process.terminal = false' 
 capture rt features
 t_is "features is the runtime spec's document, with the six hooks" "1.1.0 true 6" "$(jq -r '.ociVersionMax, .linux.cgroup.v2, (.hooks | length)' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
 
+# linux.devices: nodes made with their mode and owner; the device cgroup
+# lets the container open what linux.resources.devices allows, the last
+# rule that matches deciding, and always the default nodes (as runc).
+# /dev/net/tun: openable by root, and in no default list.
+cat >"$B/rootfs/devtest" <<'EOF'
+#!/bin/sh
+ls -ln /dev/net/tun /dev/sub/null2 | awk '{ print $1, $3, $4, $5, $6, $NF }'
+head -c 0 /dev/net/tun 2>/dev/null && echo r-ok
+true 2>/dev/null >/dev/net/tun && echo w-ok
+echo x >/dev/null && echo null-ok
+EOF
+chmod +x "$B/rootfs/devtest"
+devices() { # RULES: the nodes, and what opening /dev/net/tun does
+	jq --argjson r "$1" '.process.args = ["/devtest"] | .process.terminal = false
+		| .linux.devices = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 384, "uid": 5, "gid": 6},
+			{"path": "/dev/sub/null2", "type": "c", "major": 1, "minor": 3}]
+		| .linux.resources.devices = $r' "$B/config.json" >"$B/c"
+	mv "$B/c" "$B/config.json"
+	rt run -b "$B" "d$S" 2>&1 | tr '\n' ' ' | sed 's/ $//'
+}
+cp "$B/config.json" "$B/config.keep"
+t_is "linux.devices: the nodes, their mode and owner; all denied but the defaults" \
+	"crw------- 5 6 10, 200 /dev/net/tun crw-rw-rw- 0 0 1, 3 /dev/sub/null2 null-ok" \
+	"$(devices '[{"allow": false, "access": "rwm"}]')"
+t_match "an allow of read only" " r-ok null-ok$" "$(devices '[{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 200, "access": "r"}]')"
+t_match "allow all, then deny writes to it: the last rule decides" " r-ok null-ok$" \
+	"$(devices '[{"allow": true, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 200, "access": "w"}]')"
+t_match "allow its major, then deny it" " null-ok$" \
+	"$(devices '[{"allow": true, "type": "c", "major": 10, "access": "rwm"}, {"allow": false, "type": "c", "major": 10, "minor": 200}]')"
+t_match "allow all" " r-ok w-ok null-ok$" "$(devices '[{"allow": true, "access": "rwm"}]')"
+mv "$B/config.keep" "$B/config.json"
+rm "$B/rootfs/devtest"
+
 # run, in the foreground: the process's output and status, then gone.
 config '["sh","-c","echo out; echo err >&2; exit 3"]'
 capture rt run -b "$B" "r$S"
@@ -245,6 +278,37 @@ jq '.linux.sysctl = {"../../x": "1"}' "$B/config.json" >"$X/config.json"
 bad "a sysctl name with a path" "invalid sysctl name" rt create -b "$X" x1
 jq '.process.oomScoreAdj = 5000' "$B/config.json" >"$X/config.json"
 bad "an oomScoreAdj out of range" "oomScoreAdj. must be an integer from -1000 to 1000" rt create -b "$X" x1
+ln -s ../../../../../../.. "$B/rootfs/up"
+jq '.mounts += [{"destination": "/up/tmp/x", "type": "tmpfs", "source": "tmpfs"}]' "$B/config.json" >"$X/config.json"
+rm "$X/rootfs" && ln -s "$B/rootfs" "$X/rootfs"
+bad "a mount destination that climbs out of the root through a symlink" \
+	"the mount destination /up/tmp/x leads out of the root through the symlink /up" rt create -b "$X" x1
+rm "$B/rootfs/up"
+mkdir -p "$X/sub" && ln -s ../../../../../../../../.. "$X/sub/up"
+jq --arg r "sub/up/${B#/}/rootfs" '.root.path = $r' "$B/config.json" >"$X/config.json"
+bad "a root.path that climbs out of the bundle through a symlink" \
+	"root.path sub/up/.* leads out of the bundle $X through the symlink /sub/up" rt create -b "$X" x1
+jq '.linux.devices = [{"path": "/dev/x", "type": "q", "major": 1, "minor": 3}]' "$B/config.json" >"$X/config.json"
+bad "a device of an unknown type" 'device /dev/x: unknown type "q"' rt create -b "$X" x1
+jq '.linux.resources.devices = [{"allow": true, "access": "rwx"}]' "$B/config.json" >"$X/config.json"
+bad "a device rule of an unknown access" 'access "rwx" is not of "rwm"' rt create -b "$X" x1
+# LSM labels on a host without the LSM: refused as runc refuses them.
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+	t_skip "AppArmor is enabled here"
+else
+	jq '.process.apparmorProfile = "berth-test"' "$B/config.json" >"$X/config.json"
+	bad "an AppArmor profile on a host without AppArmor" \
+		"process.apparmorProfile is specified in config, but AppArmor is not enabled on this host" \
+		rt create -b "$X" x1
+fi
+if [ -e /sys/fs/selinux/enforce ]; then
+	t_skip "SELinux is enabled here"
+else
+	jq '.process.selinuxLabel = "system_u:system_r:container_t:s0"' "$B/config.json" >"$X/config.json"
+	bad "an SELinux label on a host without SELinux, in runc's words" \
+		"selinux label is specified in config, but selinux is disabled or not supported" \
+		rt create -b "$X" x1
+fi
 bad "an id with /" "invalid container ID" rt create -b "$B" a/b
 bad "an id with a newline" "invalid container ID" rt create -b "$B" "$(printf 'a\nb')"
 bad "the id .." "invalid container ID" rt create -b "$B" ..

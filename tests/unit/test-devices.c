@@ -272,9 +272,10 @@ static void test_allow_all_and_limits(void **state)
 	assert_int_equal(cgroup_devices_load(longest, &lfd), 0);
 	close(lfd);
 
-	/* 64 rules load; 65 are refused before the kernel sees them. */
-	DeviceRule many[66];
-	for (int i = 0; i < 65; i++)
+	/* 64 allow rules take the grouped program; 65 the ordered one; more
+	 * than 300 are refused before the kernel sees them. */
+	DeviceRule many[302];
+	for (int i = 0; i < 301; i++)
 		many[i] = (DeviceRule){ 'c', 200 + i % 7, i, "rw" };
 	many[64] = (DeviceRule){ 0, 0, 0, NULL };
 	int fd = -1;
@@ -282,7 +283,61 @@ static void test_allow_all_and_limits(void **state)
 	close(fd);
 	many[64] = (DeviceRule){ 'c', 1, 3, "r" };
 	many[65] = (DeviceRule){ 0, 0, 0, NULL };
+	assert_int_equal(cgroup_devices_load(many, &fd), 0);
+	close(fd);
+	many[65] = (DeviceRule){ 'c', 1, 5, "r" };
+	many[300] = (DeviceRule){ 0, 0, 0, NULL };
+	assert_int_equal(cgroup_devices_load(many, &fd), 0);
+	close(fd);
+	many[300] = (DeviceRule){ 'c', 1, 7, "r" };
+	many[301] = (DeviceRule){ 0, 0, 0, NULL };
 	assert_int_equal(cgroup_devices_load(many, &fd), -E2BIG);
+}
+
+/* linux.resources.devices: deny rules among allows, the last rule that
+ * matches deciding; deny rules before any allow say what the default
+ * says already. */
+static void test_deny_rules_last_match_wins(void **state)
+{
+	(void)state;
+	need_root();
+	const char *null = node("null", S_IFCHR, makedev(1, 3));
+	const char *zero = node("zero", S_IFCHR, makedev(1, 5));
+	const char *kmsg = node("kmsg", S_IFCHR, makedev(1, 11));
+	/* Major 1 allowed, then 1:11 denied, then 1:5 denied writes. */
+	static const DeviceRule narrowed[] = {
+		{ 'a', -1, -1, "rwm", true }, { 'c', 1, -1, "rwm" }, { 'c', 1, 11, "rwm", true },
+		{ 'c', 1, 5, "w", true },     { 0, 0, 0, NULL },
+	};
+	Probe p[] = {
+		{ null, O_RDWR, 0, makedev(1, 3), false },
+		{ kmsg, O_RDONLY, 0, makedev(1, 11), true },
+		{ zero, O_RDONLY, 0, makedev(1, 5), false },
+		{ zero, O_WRONLY, 0, makedev(1, 5), true },
+		{ NULL, 0, S_IFCHR, makedev(1, 11), true },
+		{ NULL, 0, S_IFCHR, makedev(1, 7), false },
+		{ NULL, 0, S_IFBLK, makedev(8, 0), true },
+	};
+	check(narrowed, p, ELEMENTSOF(p));
+
+	/* A deny, then an allow of the same: the allow, last, decides. */
+	static const DeviceRule again[] = {
+		{ 'a', -1, -1, "rwm" },
+		{ 'c', 1, 3, "rwm", true },
+		{ 'c', 1, 3, "r" },
+		{ 0, 0, 0, NULL },
+	};
+	Probe q[] = {
+		{ null, O_RDONLY, 0, makedev(1, 3), false },
+		{ null, O_WRONLY, 0, makedev(1, 3), true },
+		{ kmsg, O_RDONLY, 0, makedev(1, 11), false },
+	};
+	check(again, q, ELEMENTSOF(q));
+
+	/* Only denies: nothing is allowed. */
+	static const DeviceRule denies[] = { { 'a', -1, -1, "rwm", true }, { 0, 0, 0, NULL } };
+	Probe d[] = { { null, O_RDONLY, 0, makedev(1, 3), true } };
+	check(denies, d, ELEMENTSOF(d));
 }
 
 int main(void)
@@ -291,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_default_rules),
 		cmocka_unit_test(test_access_and_types),
 		cmocka_unit_test(test_allow_all_and_limits),
+		cmocka_unit_test(test_deny_rules_last_match_wins),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

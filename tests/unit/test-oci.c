@@ -740,6 +740,81 @@ static void test_spec_from_json_rejects_bad_namespaces(void **state)
 	assert_rejected(TOP(", \"linux\": []"), "linux");
 }
 
+/* linux.devices and linux.resources.devices, in order; what berth does
+ * not set in linux.resources is refused by name. */
+static void test_devices_and_resource_fields(void **state)
+{
+	(void)state;
+	_cleanup_(spec_freep) ContainerSpec *s = NULL;
+	const char *doc =
+		LINUX("\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+		      "\"minor\": 229, \"fileMode\": 438, \"uid\": 0, \"gid\": 5}, "
+		      "{\"path\": \"/dev/fifo\", \"type\": \"p\"}], "
+		      "\"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}, "
+		      "{\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, "
+		      "\"access\": \"rw\"}, {\"allow\": true, \"type\": \"b\"}], "
+		      "\"memory\": {\"swappiness\": 0, \"disableOOMKiller\": false}}");
+	assert_int_equal(spec_from_json(doc, &s, NULL), 0);
+	assert_int_equal(s->n_devices, 2);
+	assert_string_equal(s->devices[0].path, "/dev/fuse");
+	assert_int_equal(s->devices[0].type, 'c');
+	assert_int_equal(s->devices[0].major, 10);
+	assert_int_equal(s->devices[0].minor, 229);
+	assert_int_equal(s->devices[0].file_mode, 0666);
+	assert_true(s->devices[0].has_gid);
+	assert_int_equal(s->devices[0].gid, 5);
+	assert_int_equal(s->devices[1].type, 'p');
+	assert_int_equal(s->devices[1].file_mode, 0666);
+	assert_false(s->devices[1].has_uid);
+	assert_true(s->has_device_rules);
+	assert_int_equal(s->n_device_rules, 3);
+	assert_false(s->device_rules[0].allow);
+	assert_int_equal(s->device_rules[0].type, 'a');
+	assert_int_equal(s->device_rules[0].major, -1);
+	assert_string_equal(s->device_rules[0].access, "rwm");
+	assert_true(s->device_rules[1].allow);
+	assert_int_equal(s->device_rules[1].minor, 229);
+	assert_string_equal(s->device_rules[1].access, "rw");
+	assert_int_equal(s->device_rules[2].type, 'b');
+	assert_string_equal(s->device_rules[2].access, "rwm");
+
+	assert_rejected(LINUX("\"devices\": [{\"path\": \"dev/x\", \"type\": \"c\", "
+			      "\"major\": 1, \"minor\": 3}]"),
+			"must be absolute");
+	assert_rejected(LINUX("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\"}]"),
+			"needs major and minor");
+	assert_rejected(LINUX("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", "
+			      "\"major\": 1, \"minor\": 3, \"fileMode\": 65536}]"),
+			"out of range");
+	assert_rejected(LINUX("\"resources\": {\"devices\": [{\"access\": \"r\"}]}"),
+			"needs \"allow\"");
+	assert_rejected(LINUX("\"resources\": {\"devices\": [{\"allow\": true, \"type\": "
+			      "\"x\"}]}"),
+			"unknown type");
+	assert_rejected(LINUX("\"resources\": {\"memory\": {\"reservation\": 1000}}"),
+			"linux.resources.memory.reservation is not supported");
+	assert_rejected(LINUX("\"resources\": {\"cpu\": {\"realtimeRuntime\": 1}}"),
+			"linux.resources.cpu.realtimeRuntime is not supported");
+	assert_rejected(LINUX("\"resources\": {\"hugepageLimits\": [{\"pageSize\": \"2MB\", "
+			      "\"limit\": 1}]}"),
+			"linux.resources.hugepageLimits is not supported");
+
+	/* update's document: a linux.resources object alone. */
+	SpecResources r = { 0 };
+	_cleanup_free_ char *why = NULL;
+	assert_int_equal(spec_resources_from_json("{\"memory\": {\"limit\": 1048576}, "
+						  "\"pids\": {\"limit\": 10}}",
+						  &r, NULL),
+			 0);
+	assert_true(r.has_memory_limit);
+	assert_int_equal(r.memory_limit, 1048576);
+	assert_int_equal(r.pids_limit, 10);
+	spec_resources_done(&r);
+	assert_int_equal(spec_resources_from_json("{\"devices\": [{\"allow\": true}]}", &r, &why),
+			 -EINVAL);
+	assert_non_null(strstr(why, "devices cannot be changed by update"));
+}
+
 static void test_spec_from_json_rejects_relative_mount_destinations(void **state)
 {
 	assert_rejected(TOP(", \"mounts\": [{\"destination\": \"proc\", \"type\": \"proc\"}]"),
@@ -876,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_spec_set_annotation_replaces_an_existing_key),
 		cmocka_unit_test(test_spec_json_round_trip_preserves_every_field),
 		cmocka_unit_test(test_rlimits_and_oom_score_adj),
+		cmocka_unit_test(test_devices_and_resource_fields),
 		cmocka_unit_test(test_sysctl_round_trip),
 		cmocka_unit_test(
 			test_id_maps_check_refuses_empty_overflowing_and_overlapping_ranges),
