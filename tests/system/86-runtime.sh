@@ -162,8 +162,37 @@ t_is "berth list, on the runtime's root, shows it running, made by hand" "l$S ru
 	"$(berth --root "$RT_ROOT" list --format json | jq -r '.[] | "\(.name) \(.state) \(.engine)"')"
 t_match "berth status names the engine" "Engine: +berth-runtime" "$(berth --root "$RT_ROOT" status "l$S")"
 t_is "ps --format json lists the init" "[$pid]" "$(rt ps --format json "l$S")"
+
+# exec: one more process in the container, from arguments or --process.
+capture rt exec "l$S" sh -c 'echo in-exec; exit 3'
+t_is "exec: its output and exit status" "3 in-exec" "$RC $OUT"
+capture rt exec -u 1000:1000 -e FOO=bar --cwd /tmp "l$S" sh -c 'id -u; id -g; echo $FOO; pwd'
+t_is "exec --user --env --cwd" "0 1000 1000 bar /tmp" "$RC $(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
+capture rt exec "l$S" sh -c 'readlink /proc/1/ns/pid; readlink /proc/self/ns/pid'
+t_is "exec: in the container's PID namespace" 1 "$(sort -u <<<"$OUT" | wc -l)"
+echo '{"args": ["sh", "-c", "echo from-process $X"], "env": ["X=1"], "cwd": "/"}' >"$ROOT/process.json"
+capture rt exec --process "$ROOT/process.json" "l$S"
+t_is "exec --process FILE" "0 from-process 1" "$RC $OUT"
+capture rt exec -d --pid-file "$ROOT/exec.pid" "l$S" sleep 30
+epid=$(cat "$ROOT/exec.pid" 2>/dev/null)
+t_is "exec -d: returns at once, the pid file names the process" "0 sleep" "$RC $(cat /proc/"$epid"/comm 2>/dev/null)"
+t_ok "and it is in the container's cgroup" grep -qx "$epid" "$CGROUP_ROOT/berth-runtime/l$S/cgroup.procs"
+t_match "ps lists it beside the init" "\\[$pid,$epid\\]|\\[$epid,$pid\\]" "$(rt ps --format json "l$S")"
+kill "$epid"
+capture rt exec "l$S" nosuch
+t_is "exec of a command that is not there: status 1" 1 "$RC"
+t_match "and says so, as podman reads it" "executable file not found in \\\$PATH" "$ERR"
+capture rt exec --cwd /nonexistent "l$S" true
+t_is "exec with a working directory that is not there: status 1" 1 "$RC"
+t_match "and says so" "working directory ./nonexistent.: No such file or directory" "$ERR"
+capture rt exec --preserve-fds 1 "l$S" true
+t_is "exec --preserve-fds: refused" 1 "$RC"
+t_match "and says so" "preserve-fds" "$ERR"
 capture rt pause "l$S"
 t_is "pause" "0 paused" "$RC $(rt state "l$S" | jq -r .status)"
+capture rt exec "l$S" true
+t_is "exec in a paused container: refused" 1 "$RC"
+t_match "and says why" "it is paused" "$ERR"
 capture rt resume "l$S"
 t_is "resume" "0 running" "$RC $(rt state "l$S" | jq -r .status)"
 capture rt delete "l$S"

@@ -134,6 +134,8 @@ t_match "in the table too" "^${id:0:12} .* podman +sh -c " \
 	"$(in_ns "$BERTH" --root /run/berth-runtime list | sed 1d)"
 capture pm exec d1 sh -c 'echo inexec; exit 5'
 t_is "exec: its output and exit status" "5 inexec" "$RC $OUT"
+capture pm exec d1 nosuch
+t_is "exec of a command that is not there: status 127, as with runc" 127 "$RC"
 capture pm pause d1
 t_is "pause" 0 "$RC"
 t_is "ps: Paused" Paused "$(ps_status d1)"
