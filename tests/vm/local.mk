@@ -18,6 +18,7 @@ VM_DIST_FILES = \
 	$(NULL)
 VM_ONLY_TESTS = \
 	tests/vm/vm-cgroup.sh \
+	tests/vm/vm-runtime.sh \
 	$(NULL)
 EXTRA_DIST += $(VM_DIST_FILES) $(VM_ONLY_TESTS)
 
@@ -27,6 +28,7 @@ EXTRA_DIST += $(VM_DIST_FILES) $(VM_ONLY_TESTS)
 # The whole suite runs on the host; under TCG it would take over an hour.
 VM_TESTS = \
 	tests/vm/vm-cgroup.sh \
+	tests/vm/vm-runtime.sh \
 	tests/system/10-run.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
