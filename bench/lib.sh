@@ -27,6 +27,7 @@ ROOTFS=
 BR=              # berth's private --root
 NS_RUNC_PID=     # holder of the mount namespace runc runs in
 NS_CRUN_PID=     # holder of the mount namespace crun (and podman) run in
+NS_BERTH_PID=    # holder of the one berth-runtime (and its podman) run in: cgroup v2 writable
 PODMAN_OK=0
 PODMAN_WHY=
 OUT=             # the markdown report being written
@@ -139,7 +140,11 @@ ns_start()
 		# What the runtimes and podman leave in /run (/run/crun,
 		# /run/containers, /run/libpod) stays in this namespace.
 		mount -t tmpfs -o size=64m,mode=755 berth-bench-run /run
-		for m in $(awk "\$3==\"cgroup\" || \$3==\"cgroup2\" {print \$2}" /proc/self/mounts) /sys/fs/cgroup; do
+		# berth-runtime makes its cgroups in cgroup v2, the only
+		# hierarchy it touches: writable in its namespace.
+		types="cgroup cgroup2"
+		[ "$1" = berth ] && types=cgroup
+		for m in $(awk -v t=" $types " "index(t, \" \" \$3 \" \") {print \$2}" /proc/self/mounts) /sys/fs/cgroup; do
 			mount -o remount,bind,ro "$m"
 		done
 		echo ready > "$2"
@@ -149,8 +154,10 @@ ns_start()
 	read -r -t 10 _ < "$fifo" || die "the $kind namespace did not come up"
 	# Only the top mount at each mount point counts (crun's tmpfs hides a
 	# writable cgroup2 underneath, out of reach).
-	if nsenter -t "$pid" -m awk '$2 ~ /^\/sys\/fs\/cgroup/ { o[$2] = $4 }
-			END { for (m in o) if (o[m] ~ /^rw/) print m }' /proc/self/mounts | grep -q .; then
+	local keep=
+	[ "$kind" = berth ] && keep=$(awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts)
+	if nsenter -t "$pid" -m awk -v keep="$keep" '$2 ~ /^\/sys\/fs\/cgroup/ { o[$2] = $4 }
+			END { for (m in o) if (o[m] ~ /^rw/ && m != keep) print m }' /proc/self/mounts | grep -q .; then
 		die "the $kind namespace still has a writable cgroup mount"
 	fi
 }
@@ -224,7 +231,8 @@ bench_cleanup()
 	[ -n "${PODMAN_LOCK_OURS:-}" ] && rm -f /dev/shm/libpod_lock
 	[ -n "${BERTH_CG_PARENT:-}" ] && rmdir "$BERTH_CG_PARENT" 2>/dev/null
 	# The namespaces, and every mount in them, go with their holders.
-	for pid in $NS_RUNC_PID $NS_CRUN_PID; do
+	[ -n "$NS_BERTH_PID" ] && declare -F runtime_cleanup >/dev/null && runtime_cleanup
+	for pid in $NS_RUNC_PID $NS_CRUN_PID $NS_BERTH_PID; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done

@@ -153,6 +153,7 @@ SYSTEM_TESTS = \
 	tests/system/85-moved-root.sh \
 	tests/system/86-runtime.sh \
 	tests/system/87-podman.sh \
+	tests/system/88-containerd.sh \
 	tests/system/90-docs.sh \
 	tests/system/91-completion.sh \
 	tests/system/92-readme.sh \
