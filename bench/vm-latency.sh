@@ -84,10 +84,45 @@ if [ -z "$failed" ]; then
 	echo "# REPORT "
 	echo "# REPORT n = $((ROUNDS * RUNS)) runs per tool ($ROUNDS interleaved rounds of $RUNS after a warm-up); kernel $(uname -r), $(nproc) vCPUs under TCG."
 fi
+# The OCI runtime cycle (bench/runtime.sh on the host): create, start,
+# wait, delete of /bin/true, each runtime with its cgroup v2 manager.
+RUNTIME=$(dirname "$BERTH")/berth-runtime
+declare -A RT=(
+	[berth-runtime]="$RUNTIME --root $W/brt-state"
+	[crun]="crun --root $W/crun-state"
+	[runc]="runc --root $W/runc-state"
+)
+rts=(berth-runtime crun runc)
+for name in "${rts[@]}"; do : >"$W/times/rt-$name"; done
+for ((round = 0; round < ROUNDS && -z "$failed"; round++)); do
+	for ((k = 0; k < 3; k++)); do
+		name=${rts[$(((k + round) % 3))]}
+		# shellcheck disable=SC2086 # the command is split on purpose
+		if ! python3 "$(dirname "$0")/runtime-cycle.py" "$W/times/rt-$name" "$RUNS" "$W/bundle" \
+			bench-cycle ${RT[$name]} 2>"$W/times/rt-$name.err"; then
+			echo "# $name cycle failed: $(tail -3 "$W/times/rt-$name.err" | tr '\n' ' ')"
+			failed="$failed $name-cycle"
+			break 2
+		fi
+	done
+done
+if [ -z "$failed" ]; then
+	for name in "${rts[@]}"; do M[rt-$name]=$(median "$W/times/rt-$name"); done
+	echo "# REPORT "
+	echo "# REPORT The OCI runtime cycle, as conmon and containerd's shim drive it: \`create --pid-file\`, \`start\`, wait for the init (bench/runtime-cycle.py is its subreaper), \`delete\`; the same bundle, each runtime with its cgroup v2 manager (a cgroup per container)."
+	echo "# REPORT "
+	echo "# REPORT | runtime | median ms | × crun | × runc |"
+	echo "# REPORT |---|---:|---:|---:|"
+	for name in "${rts[@]}"; do
+		echo "# REPORT | $name | ${M[rt-$name]} | $(ratio "${M[rt-$name]}" "${M[rt-crun]}") | $(ratio "${M[rt-$name]}" "${M[rt-runc]}") |"
+	done
+	echo "# REPORT "
+	echo "# REPORT n = $((ROUNDS * RUNS)) cycles per runtime ($ROUNDS interleaved rounds of $RUNS)."
+fi
 t_is "every runtime ran in the VM" "" "$failed"
 # crun and runc remove their cgroups themselves; make sure.
 for cg in /sys/fs/cgroup/bench-crun /sys/fs/cgroup/bench-runc /sys/fs/cgroup/*/bench-crun /sys/fs/cgroup/*/bench-runc; do
 	[ -d "$cg" ] && rmdir "$cg" 2>/dev/null
 done
-T_EXTRA_CLEANUP="crun --root $W/crun-state delete -f bench-crun >/dev/null 2>&1; runc --root $W/runc-state delete -f bench-runc >/dev/null 2>&1"
+T_EXTRA_CLEANUP="crun --root $W/crun-state delete -f bench-crun >/dev/null 2>&1; runc --root $W/runc-state delete -f bench-runc >/dev/null 2>&1; for r in crun runc; do \$r --root $W/\$r-state delete -f bench-cycle >/dev/null 2>&1; done; $RUNTIME --root $W/brt-state delete -f bench-cycle >/dev/null 2>&1"
 t_end
