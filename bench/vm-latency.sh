@@ -94,7 +94,8 @@ declare -A RT=(
 )
 rts=(berth-runtime crun runc)
 for name in "${rts[@]}"; do : >"$W/times/rt-$name"; done
-for ((round = 0; round < ROUNDS && -z "$failed"; round++)); do
+for ((round = 0; round < ROUNDS; round++)); do
+	[ -z "$failed" ] || break
 	for ((k = 0; k < 3; k++)); do
 		name=${rts[$(((k + round) % 3))]}
 		# shellcheck disable=SC2086 # the command is split on purpose
