@@ -131,6 +131,7 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	plan.release_fd = release[0];
 	plan.release_peer = release[1];
 	plan.exec_fifo = p->exec_fifo;
+	plan.preserve_fds = p->preserve_fds;
 	if (spec->terminal && console_socket >= 0)
 		/* The init sends its pty master to the caller's socket. */
 		plan.console_fd = console_socket;
@@ -367,7 +368,8 @@ _noreturn_ static void join_child(const SetupJoin *j)
 		(void)dup2(j->stdio[i], i);
 	if (j->controlling_tty)
 		(void)ioctl(0, TIOCSCTTY, 0);
-	process_exec(j->id, j->cwd, false, j->stage_fd, j->error_fd, j->argv, j->envp);
+	process_exec(j->id, j->cwd, false, j->stage_fd, j->error_fd, j->preserve_fds, j->argv,
+		     j->envp);
 fail:;
 	ssize_t w _unused_ = write(j->error_fd, &e, sizeof(e));
 	_exit(e.exit_code);

@@ -82,6 +82,9 @@ typedef struct {
 	 * no one to tell an error: its command's failure to run is its exit
 	 * status (126, 127). */
 	const char *exec_fifo;
+	/* --preserve-fds: the caller's fds 3 .. 3 + this - 1 (all open) go on
+	 * to the command, without FD_CLOEXEC. */
+	int preserve_fds;
 	/* A terminal: the socket to send the pty master through, the
 	 * caller's (berth-runtime's --console-socket), taken; without it (so
 	 * that a SetupParams left at zero never takes fd 0), the master
@@ -148,13 +151,15 @@ int process_identity_seccomp(ProcessIdentity *id, const ContainerSpec *spec,
 uint64_t process_permitted_caps(void);
 
 /* The last steps of a process in the container, the init's and exec's
- * alike: every descriptor closed but error_fd and stage_fd, the working
+ * alike: every descriptor closed but error_fd, stage_fd and the
+ * preserve_fds after stdio (made inheritable), the working
  * directory entered inside the root (made if create_cwd), the identity
  * taken, and the command exec'd through berth-stage. Never returns; a
  * failure goes to error_fd as a SetupError (exit code 126 for the working
  * directory), and the process exits. */
 _Noreturn void process_exec(const ProcessIdentity *id, const char *cwd, bool create_cwd,
-			    int stage_fd, int error_fd, char *const argv[], char *const envp[]);
+			    int stage_fd, int error_fd, int preserve_fds, char *const argv[],
+			    char *const envp[]);
 
 /* `berth exec`: a process started in a running container. Its caller has
  * joined the container's namespaces but its cgroup and user namespaces
@@ -173,7 +178,8 @@ typedef struct {
 	int stdio[3];
 	bool controlling_tty; /* stdio is a terminal, which becomes the process's */
 	int stage_fd;
-	int error_fd; /* the write end of the error pipe */
+	int error_fd;     /* the write end of the error pipe */
+	int preserve_fds; /* as SetupParams' */
 } SetupJoin;
 /* The process's pid, and its pidfd; or a negative errno. */
 pid_t setup_join_spawn(const SetupJoin *j, int *ret_pidfd);

@@ -38,6 +38,7 @@ typedef struct {
 	int release_fd;           /* the seccomp filter, then a byte that lets the command run */
 	int release_peer;         /* the supervisor's end of it, which the init closes */
 	const char *exec_fifo;    /* released through this FIFO instead (SetupParams) */
+	int preserve_fds;         /* fds 3 .. 3 + this - 1 go on to the command */
 } InitPlan;
 
 /* Everything but the descriptors, which setup_spawn() opens. */
@@ -75,7 +76,7 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e);
  * every signal around it, and a command starts clean. */
 void process_reset_signals(void);
 /* Closes every fd above 2 but keep1 and keep2 (-1: none). */
-void process_close_fds(int keep1, int keep2);
+void process_close_fds(int keep1, int keep2, int preserve_fds);
 /* chdir() to cwd resolved inside our root (made if create). */
 int process_chdir(const char *cwd, bool create, SetupError *e);
 

@@ -408,8 +408,8 @@ _Noreturn void container_init(const InitPlan *plan)
 	/* Not dumpable until the command's execve(): nothing in the
 	 * container may reach our memory or /proc/PID/exe meanwhile. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	process_exec(&identity, spec->cwd, true, plan->stage_fd, plan->error_fd, spec->args,
-		     spec->env);
+	process_exec(&identity, spec->cwd, true, plan->stage_fd, plan->error_fd, plan->preserve_fds,
+		     spec->args, spec->env);
 }
 
 #define INIT_PLAN_INIT                                                                             \

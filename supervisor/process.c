@@ -154,15 +154,18 @@ void process_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-void process_close_fds(int keep1, int keep2)
+void process_close_fds(int keep1, int keep2, int preserve_fds)
 {
 	/* No descriptor of berth may reach the container: not on exec (the
 	 * class of CVE-2024-21626, where a leaked directory fd let the
 	 * command start outside its root), and not now either, before the
 	 * working directory is chosen. Close everything above stdio but the
-	 * two we still need. */
+	 * two we still need, and those the caller asked to pass on
+	 * (--preserve-fds), which the command inherits. */
 	int keep[2] = { keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1 };
-	unsigned from = 3;
+	unsigned from = 3 + (unsigned)preserve_fds;
+	for (int fd = 3; fd < (int)from; fd++)
+		(void)fcntl(fd, F_SETFD, 0);
 	for (int i = 0; i < 2; i++) {
 		if (keep[i] < (int)from)
 			continue;
@@ -197,10 +200,11 @@ int process_chdir(const char *cwd, bool create, SetupError *e)
 }
 
 _Noreturn void process_exec(const ProcessIdentity *id, const char *cwd, bool create_cwd,
-			    int stage_fd, int error_fd, char *const argv[], char *const envp[])
+			    int stage_fd, int error_fd, int preserve_fds, char *const argv[],
+			    char *const envp[])
 {
 	SetupError e;
-	process_close_fds(error_fd, stage_fd);
+	process_close_fds(error_fd, stage_fd, preserve_fds);
 	if (process_chdir(cwd, create_cwd, &e) < 0)
 		e.exit_code = EXIT_CANNOT_EXEC;
 	else if (process_apply_identity(id, &e) >= 0) {

@@ -367,11 +367,12 @@ static int check_escapes(const char *bundle, const ContainerSpec *spec, const ch
 
 static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid, int *ret_pidfd)
 {
-	if (o->preserve_fds > 0)
-		return log_error_errno(-EOPNOTSUPP, "--preserve-fds is not supported yet");
+	int r = runtime_check_preserve_fds(o->preserve_fds, "create");
+	if (r < 0)
+		return r;
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 	_cleanup_free_ char *config = NULL, *copy = runtime_config_copy(rt, o->id);
-	int r = read_config(o->bundle, &spec, &config);
+	r = read_config(o->bundle, &spec, &config);
 	if (r < 0)
 		return r;
 	if (spec->terminal && !o->console_socket)
@@ -422,7 +423,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 			  .cgroup_fd = cgroup_fd,
 			  .stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO },
 			  .stage_fd = -EBADF,
-			  .exec_fifo = fifo };
+			  .exec_fifo = fifo,
+			  .preserve_fds = o->preserve_fds };
 	if (spec->terminal) {
 		if ((r = connect_console(o->console_socket, &p.console_socket)) < 0)
 			goto fail;

@@ -64,6 +64,7 @@ typedef struct {
 	char **env;  /* --env, owned */
 	char **caps; /* --cap, owned */
 	bool tty, detach, no_new_privs;
+	int preserve_fds;
 	char **args; /* after ID */
 } ExecOptions;
 
@@ -152,11 +153,15 @@ static int parse_exec(int argc, char **argv, ExecOptions *o)
 		case ARG_NNP:
 			o->no_new_privs = true;
 			break;
-		case ARG_PRESERVE:
-			if (!streq(optarg, "0"))
-				return log_error_errno(-EOPNOTSUPP,
-						       "exec: --preserve-fds is not supported yet");
+		case ARG_PRESERVE: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n < 0 || n > 1024)
+				return log_error_errno(-EINVAL, "exec: invalid --preserve-fds `%s`",
+						       optarg);
+			o->preserve_fds = (int)n;
 			break;
+		}
 		case ARG_LABEL:
 		case ARG_APPARMOR:
 			return log_error_errno(-EOPNOTSUPP,
@@ -180,7 +185,8 @@ static int parse_exec(int argc, char **argv, ExecOptions *o)
 	if (!o->process && !o->args[0])
 		return log_error_errno(-EINVAL, "exec: a command, or --process FILE, is needed");
 	if (o->process && o->args[0])
-		return log_error_errno(-EINVAL, "exec: either --process FILE or a command, not both");
+		return log_error_errno(-EINVAL,
+				       "exec: either --process FILE or a command, not both");
 	return 0;
 }
 
@@ -365,7 +371,8 @@ static int exec_identity(const ContainerSpec *spec, ProcessIdentity *id,
 	_cleanup_free_ char *why = NULL;
 	int r = process_identity_seccomp(id, spec, ret_filter, &why);
 	if (r < 0)
-		return log_error_errno(r, "exec: %s", why ? why : "cannot build the seccomp filter");
+		return log_error_errno(r, "exec: %s",
+				       why ? why : "cannot build the seccomp filter");
 	return 0;
 }
 
@@ -423,7 +430,8 @@ static int exec_host_side(const RuntimeContainer *c, const ExecOptions *o, bool 
  * of file), or said why it could not. */
 static int wait_started(int errfd, int pidfd)
 {
-	struct pollfd p[2] = { { .fd = errfd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = errfd, .events = POLLIN },
+			       { .fd = pidfd, .events = POLLIN } };
 	int n;
 	while ((n = poll(p, 2, EXEC_START_TIMEOUT_MS)) < 0 && errno == EINTR)
 		;
@@ -477,7 +485,7 @@ static int write_pid_file(const char *path, pid_t pid)
  * back. A terminal is made here, in the container's devpts, its master
  * sent to the console socket. */
 static pid_t exec_spawn(const RuntimeContainer *c, const ContainerSpec *spec, HostSide *h,
-			int errpipe[2], int *ret_pidfd)
+			int preserve_fds, int errpipe[2], int *ret_pidfd)
 {
 	int flags = 0;
 	for (int t = 0; t < _NS_MAX; t++)
@@ -512,6 +520,7 @@ static pid_t exec_spawn(const RuntimeContainer *c, const ContainerSpec *spec, Ho
 		.controlling_tty = spec->terminal,
 		.stage_fd = h->stage,
 		.error_fd = errpipe[1],
+		.preserve_fds = preserve_fds,
 	};
 	if (slave >= 0)
 		j.stdio[0] = j.stdio[1] = j.stdio[2] = slave;
@@ -528,7 +537,7 @@ int runtime_exec(Runtime *rt, int argc, char **argv)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	_cleanup_(exec_options_done) ExecOptions o = { 0 };
 	int r = parse_exec(argc, argv, &o);
-	if (r < 0)
+	if (r < 0 || (r = runtime_check_preserve_fds(o.preserve_fds, "exec")) < 0)
 		return r;
 	_cleanup_db_ sqlite3 *db = NULL;
 	if ((r = runtime_db(rt, &db)) < 0)
@@ -544,8 +553,7 @@ int runtime_exec(Runtime *rt, int argc, char **argv)
 	if ((r = exec_spec(rt, &o, &spec)) < 0)
 		return r;
 	_cleanup_(host_side_done) HostSide h = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF };
-	if ((r = exec_host_side(&c, &o, spec->terminal, &h)) < 0 ||
-	    (r = exec_inherited(spec)) < 0)
+	if ((r = exec_host_side(&c, &o, spec->terminal, &h)) < 0 || (r = exec_inherited(spec)) < 0)
 		return r;
 	/* Every signal blocked (the process resets its mask); those we pass
 	 * on come through sfd. */
@@ -562,7 +570,7 @@ int runtime_exec(Runtime *rt, int argc, char **argv)
 	(void)fd_set_nonblock(errpipe[0]);
 	_cleanup_close_ int errfd = errpipe[0];
 	int pidfd_raw = -EBADF;
-	pid_t pid = exec_spawn(&c, spec, &h, errpipe, &pidfd_raw);
+	pid_t pid = exec_spawn(&c, spec, &h, o.preserve_fds, errpipe, &pidfd_raw);
 	close(errpipe[1]);
 	_cleanup_close_ int pidfd = pidfd_raw;
 	/* Back in our mount namespace, where --pid-file's path is. */

@@ -355,8 +355,7 @@ int runtime_features(Runtime *rt, int argc, char **argv)
 		"process.apparmorProfile, process.selinuxLabel, linux.mountLabel, linux.intelRdt, "
 		"linux.personality, linux.resources other than memory.limit and swap, cpu.quota, "
 		"period, shares and cpus, pids.limit, blockIO.throttleReadBpsDevice and "
-		"throttleWriteBpsDevice, unified cpu.weight and devices; --preserve-fds: refused "
-		"when asked for");
+		"throttleWriteBpsDevice, unified cpu.weight and devices: refused when asked for");
 	if (!f)
 		return log_error_errno(-EIO, "features: %s", err.text);
 	return print_json(f);

@@ -6,6 +6,7 @@
  * The leaves of the calls: main() (runtime.c) calls the commands, which
  * call these. */
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -125,6 +126,19 @@ char *runtime_fifo_path(Runtime *rt, const char *id)
 	if (dir && asprintf(&p, "%s/exec.fifo", dir) < 0)
 		p = NULL;
 	return p;
+}
+
+int runtime_check_preserve_fds(int n, const char *command)
+{
+	for (int fd = 3; fd < 3 + n; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags < 0 || (flags & FD_CLOEXEC))
+			return log_error_errno(-EBADF,
+					       "%s: --preserve-fds %d: fd %d is not one the caller "
+					       "passed",
+					       command, n, fd);
+	}
+	return 0;
 }
 
 int runtime_load(Runtime *rt, sqlite3 *db, const char *id, RuntimeContainer *ret)

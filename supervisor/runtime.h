@@ -62,6 +62,10 @@ int runtime_id_operand(int argc, char **argv, const char *command, int more, con
  * or "..": it names a folder. -EINVAL, said. */
 int runtime_check_id(const char *id);
 
+/* --preserve-fds N: fds 3 .. 3 + N - 1 are the caller's (open, and
+ * without FD_CLOEXEC: they came through exec, unlike any of ours). */
+int runtime_check_preserve_fds(int n, const char *command);
+
 /* The state DB, made if missing. */
 int runtime_db(Runtime *rt, sqlite3 **ret);
 

@@ -64,6 +64,15 @@ t_match "allow all" " r-ok w-ok null-ok$" "$(devices '[{"allow": true, "access":
 mv "$B/config.keep" "$B/config.json"
 rm "$B/rootfs/devtest"
 
+# --preserve-fds: the caller's fds 3 and on reach the container's process.
+config '["sh","-c","cat <&3; echo to-fd4 >&4"]'
+echo from-fd3 >"$ROOT/in3"
+capture rt run -b "$B" --preserve-fds 2 "p$S" 3<"$ROOT/in3" 4>"$ROOT/out4"
+t_is "run --preserve-fds 2: the process reads fd 3 and writes fd 4" "0 from-fd3 to-fd4" "$RC $OUT $(cat "$ROOT/out4")"
+capture rt run -b "$B" --preserve-fds 2 "p$S" 3<"$ROOT/in3"
+t_is "--preserve-fds past the fds the caller passed: refused" 1 "$RC"
+t_match "and says which" "create: --preserve-fds 2: fd 4 is not one the caller passed" "$ERR"
+
 # run, in the foreground: the process's output and status, then gone.
 config '["sh","-c","echo out; echo err >&2; exit 3"]'
 capture rt run -b "$B" "r$S"
@@ -185,9 +194,12 @@ t_match "and says so, as podman reads it" "executable file not found in \\\$PATH
 capture rt exec --cwd /nonexistent "l$S" true
 t_is "exec with a working directory that is not there: status 1" 1 "$RC"
 t_match "and says so" "working directory ./nonexistent.: No such file or directory" "$ERR"
-capture rt exec --preserve-fds 1 "l$S" true
-t_is "exec --preserve-fds: refused" 1 "$RC"
-t_match "and says so" "preserve-fds" "$ERR"
+echo from-fd3 >"$ROOT/in3"
+capture rt exec --preserve-fds 1 "l$S" sh -c 'cat <&3' 3<"$ROOT/in3"
+t_is "exec --preserve-fds 1: the process reads the caller's fd 3" "0 from-fd3" "$RC $OUT"
+capture rt exec "l$S" sh -c 'cat <&3' 3<"$ROOT/in3"
+t_is "without it, fd 3 is not passed on" 1 "$RC"
+t_match "the shell says so" "Bad file descriptor" "$ERR"
 capture rt pause "l$S"
 t_is "pause" "0 paused" "$RC $(rt state "l$S" | jq -r .status)"
 capture rt exec "l$S" true

@@ -158,7 +158,7 @@ static int close_and_check(int fd, void *arg)
 	for (size_t i = 0; i < ELEMENTSOF(fds); i++)
 		if (dup2(null, fds[i]) < 0)
 			return 1;
-	process_close_fds(keep[0], keep[1]);
+	process_close_fds(keep[0], keep[1], 0);
 	for (int i = 0; i <= 1000; i++) {
 		bool open_now = fcntl(i, F_GETFD) >= 0;
 		bool want = i <= 2 || i == keep[0] || i == keep[1];
@@ -464,7 +464,7 @@ static int exec_in_child(int fd, void *arg)
 	if (dup2(x->out_fd, 1) < 0 || dup2(1, 100) < 0) /* 100: a descriptor to leak */
 		return 30;
 	static char *const envp[] = { (char *)"PATH=/bin:/usr/bin", NULL };
-	process_exec(x->id, x->cwd, x->create, x->stage_fd, fd, x->argv, envp);
+	process_exec(x->id, x->cwd, x->create, x->stage_fd, fd, 0, x->argv, envp);
 }
 
 static Child exec_case(ExecCase *x, char *out, size_t size)
