@@ -218,12 +218,16 @@ static void name_it(TraceAttrib *a, TraceContainer *c)
 const TraceContainer *trace_attrib_find(TraceAttrib *a, uint64_t cgroup_id)
 {
 	Slot *s = slot_find(a, cgroup_id);
-	if (s->key == cgroup_id) {
+	bool stale = now_mono_usec() - a->last_refresh >= REFRESH_MIN_INTERVAL_USEC;
+	if (s->key == cgroup_id && (s->c || !stale)) {
 		if (s->c)
 			name_it(a, s->c);
 		return s->c;
 	}
-	if (now_mono_usec() - a->last_refresh >= REFRESH_MIN_INTERVAL_USEC) {
+	/* Unknown, or no container's when last asked: a container whose row
+	 * came later (berth-runtime's, whose cgroup podman or containerd
+	 * named) is found by asking again, at most every interval. */
+	if (stale) {
 		int r = trace_attrib_refresh(a);
 		if (r < 0)
 			log_debug_errno(r, "re-read the state DB: %m");
@@ -239,11 +243,24 @@ const TraceContainer *trace_attrib_learn(TraceAttrib *a, uint64_t cgroup_id, con
 {
 	/* ".../berth/<id>" */
 	const char *last = strrchr(path, '/');
-	if (!last || !last[1] || last - path < 6 || strncmp(last - 6, "/berth", 6) != 0)
+	if (!last || !last[1])
 		return NULL;
-	const char *id = last + 1;
 	ContainerRow row;
-	int r = db_container_get(a->db, id, &row);
+	int r;
+	if (last - path < 6 || strncmp(last - 6, "/berth", 6) != 0) {
+		/* Elsewhere: a container of berth-runtime's whose cgroup its
+		 * engine named (podman's /libpod_parent/libpod-ID), which
+		 * create puts in the row before it makes the cgroup. */
+		_cleanup_free_ char *full = NULL;
+		if (!a->v2_mount || asprintf(&full, "%s%s", a->v2_mount, path) < 0 ||
+		    db_container_get_by_cgroup(a->db, full, &row) < 0)
+			return NULL;
+		TraceContainer *c = add(a, cgroup_id, row.id, row.name);
+		container_row_done(&row);
+		return c;
+	}
+	const char *id = last + 1;
+	r = db_container_get(a->db, id, &row);
 	if (r < 0 && r != -ENOENT)
 		log_debug_errno(r, "read container %s: %m", id);
 	TraceContainer *c = add(a, cgroup_id, id, r >= 0 ? row.name : NULL);

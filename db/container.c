@@ -171,6 +171,12 @@ int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret)
 	return get_one(db, "SELECT " CONTAINER_COLUMNS " FROM containers WHERE id = ?1", id, ret);
 }
 
+int db_container_get_by_cgroup(sqlite3 *db, const char *cgroup, ContainerRow *ret)
+{
+	return get_one(db, "SELECT " CONTAINER_COLUMNS " FROM containers WHERE cgroup = ?1", cgroup,
+		       ret);
+}
+
 int db_container_lookup(sqlite3 *db, const char *key, ContainerRow *ret, char ***ret_matches)
 {
 	/* A name wins over an id prefix, as in Podman. */

@@ -119,6 +119,9 @@ int db_container_insert(sqlite3 *db, const ContainerRow *c);
  * and the engine as c has them: a row recovered from a container's folder. */
 int db_container_insert_recovered(sqlite3 *db, const ContainerRow *c);
 int db_container_get(sqlite3 *db, const char *id, ContainerRow *ret);
+/* The container whose cgroup (the column, an absolute path) is cgroup;
+ * -ENOENT when none. */
+int db_container_get_by_cgroup(sqlite3 *db, const char *cgroup, ContainerRow *ret);
 /* Finds a container by exact name, exact id or unique id prefix.
  * -ENOENT when nothing matches; -ENOTUNIQ when a prefix matches several:
  * then ret_matches (if not NULL) lists up to 10 of their ids. */

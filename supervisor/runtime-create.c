@@ -233,7 +233,7 @@ static const char *caller_engine(const ContainerSpec *spec)
 /* Reserves the id: a `created` row without a pid, whose "supervisor" is
  * this create while it runs (`state` says creating). */
 static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spec,
-		   const char *rootfs)
+		   const char *rootfs, const char *cgroup)
 {
 	_cleanup_free_ char *command = strv_to_json(spec->args);
 	if (!command)
@@ -257,6 +257,7 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 		.rootfs = (char *)rootfs,
 		.bundle = o->bundle,
 		.engine = (char *)caller_engine(spec),
+		.cgroup = (char *)cgroup,
 	};
 	int r = db_container_insert_recovered(db, &row);
 	if (r == -EEXIST)
@@ -266,13 +267,11 @@ static int reserve(sqlite3 *db, const CreateOptions *o, const ContainerSpec *spe
 	return 0;
 }
 
-/* The container's cgroup, and its parents (marked as ours, which delete
- * removes once empty); made is noted in u. */
-static int make_cgroup(Runtime *rt, const ContainerSpec *spec, Undo *u, int *ret_fd)
+/* The container's cgroup (u->cgroup), and its parents (marked as ours,
+ * which delete removes once empty); made is noted in u. */
+static int make_cgroup(Runtime *rt, Undo *u, int *ret_fd)
 {
-	int r = cgroup_path(rt, spec, u->id, &u->cgroup);
-	if (r < 0)
-		return r;
+	int r;
 	if ((r = cgroup_make_parents(u->cgroup, rt->paths.state_dir)) < 0)
 		return log_error_errno(r, "cannot make the parents of the cgroup %s: %m",
 				       u->cgroup);
@@ -394,9 +393,13 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 	_cleanup_close_ int cgroup_fd = -EBADF;
 	_cleanup_(setup_process_done) SetupProcess proc = SETUP_PROCESS_INIT;
 	SetupError e = { 0 };
-	if ((r = reserve(db, o, spec, rootfs)) < 0)
+	/* The cgroup's path is in the row from the start: berth trace
+	 * attributes the container's first events (its set-up) by it. */
+	_cleanup_free_ char *cgroup = NULL;
+	if ((r = cgroup_path(rt, spec, o->id, &cgroup)) < 0 ||
+	    (r = reserve(db, o, spec, rootfs, cgroup)) < 0)
 		return r;
-	Undo u = { .rt = rt, .db = db, .id = o->id, .row = true };
+	Undo u = { .rt = rt, .db = db, .id = o->id, .row = true, .cgroup = TAKE_PTR(cgroup) };
 	u.run_dir = runtime_run_dir(rt, o->id);
 	if (!fifo || !u.run_dir) {
 		r = log_error_errno(-ENOMEM, "out of memory");
@@ -415,7 +418,7 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 		r = log_error_errno(-errno, "cannot make the exec FIFO %s: %m", fifo);
 		goto fail;
 	}
-	if ((r = make_cgroup(rt, spec, &u, &cgroup_fd)) < 0)
+	if ((r = make_cgroup(rt, &u, &cgroup_fd)) < 0)
 		goto fail;
 
 	SetupParams p = { .spec = spec,

@@ -114,6 +114,24 @@ krc=$?
 t_is "run --rm killed by podman kill: status 137" "0 137" "$RC $krc"
 t_is "and it is removed" "" "$(ps_status k1)"
 
+# berth trace on berth-runtime's state DB attributes the kernel's events
+# of podman's container to it.
+in_ns "$BERTH" --root /run/berth-runtime trace --format json --duration 15 -o - \
+	>"$ROOT/trace.json" 2>"$ROOT/trace.err" &
+tracer=$!
+tracing() { grep -q "tracing" "$ROOT/trace.err"; }
+wait_for 10 tracing
+tid=$(pm run -d --name tr1 localhost/bb sh -c 'echo traced; sleep 1')
+pm wait tr1 >/dev/null 2>&1
+kill -INT "$tracer" 2>/dev/null
+wait "$tracer"
+t_ok "berth trace --root /run/berth-runtime: the exec of podman's container's sh is its own" \
+	jq -se --arg id "$tid" 'any(.[]; .type == "exec" and .container_id == $id and .comm == "sh")' "$ROOT/trace.json"
+t_ok "and its set-up (the mounts of its root) too" \
+	jq -se --arg id "$tid" 'any(.[]; .type == "mount" and .container_id == $id)' "$ROOT/trace.json"
+t_ok "and its exit" jq -se --arg id "$tid" 'any(.[]; .type == "exit" and .container_id == $id)' "$ROOT/trace.json"
+pm rm tr1 >/dev/null 2>&1
+
 # run -d: logs, exec, the states podman ps shows, inspect.
 capture pm run -d --name d1 localhost/bb sh -c 'trap "exit 0" TERM; echo started; sleep 100 & wait'
 id=$OUT

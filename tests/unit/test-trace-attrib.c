@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "cli-test.h"
+#include "cgroup.h"
 #include "trace-cli.h"
 
 typedef struct {
@@ -200,6 +201,43 @@ static void test_an_unknown_id_rereads_the_db_once_then_stays_unknown(void **sta
 	assert_string_equal(c->name, "other");
 }
 
+/* berth-runtime's containers: a cgroup their engine named (podman's
+ * /libpod_parent/libpod-ID), in the row before the cgroup is made, is
+ * learnt from its mkdir; a "no container" answer is asked again once the
+ * refresh interval has passed. */
+static void test_a_runtime_container_s_cgroup_named_by_its_engine(void **state)
+{
+	Fixture *f = *state;
+	_cleanup_free_ char *v2 = NULL;
+	if (cgroup_v2_mount(&v2) < 0 || !v2)
+		skip();
+	char full[256];
+	snprintf(full, sizeof(full), "%s/libpod_parent/libpod-%s", v2, id_of(9));
+	insert(f, id_of(9), "made-by-podman", full);
+	_cleanup_(trace_attrib_freep) TraceAttrib *a = NULL;
+	assert_int_equal(trace_attrib_new(f->db, NULL, &a), 0);
+	char rel[256];
+	snprintf(rel, sizeof(rel), "/libpod_parent/libpod-%s", id_of(9));
+	const TraceContainer *c = trace_attrib_learn(a, 4009, rel);
+	assert_non_null(c);
+	assert_string_equal(c->id, id_of(9));
+	assert_string_equal(c->name, "made-by-podman");
+	assert_ptr_equal(trace_attrib_find(a, 4009), c);
+	/* A cgroup nobody's row names: not learnt. */
+	assert_null(trace_attrib_learn(a, 4010, "/libpod_parent/libpod-other"));
+
+	/* Unknown when first seen, its row's cgroup later: found once the
+	 * interval has passed. */
+	_cleanup_free_ char *p = NULL;
+	uint64_t ino = fake_cgroup(f, "cg-late", &p);
+	assert_null(trace_attrib_find(a, ino));
+	insert(f, id_of(10), "late-row", p);
+	usleep(300 * 1000);
+	c = trace_attrib_find(a, ino);
+	assert_non_null(c);
+	assert_string_equal(c->name, "late-row");
+}
+
 static void test_selection(void **state)
 {
 	Fixture *f = *state;
@@ -253,6 +291,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_an_unknown_id_rereads_the_db_once_then_stays_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_runtime_container_s_cgroup_named_by_its_engine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_thousand_cgroups, setup, teardown),
 	};
