@@ -64,6 +64,30 @@ t_match "allow all" " r-ok w-ok null-ok$" "$(devices '[{"allow": true, "access":
 mv "$B/config.keep" "$B/config.json"
 rm "$B/rootfs/devtest"
 
+# Joining a namespace by path: a network namespace of the test's own.
+NETNS=berth-test-$S
+if ip netns add "$NETNS" 2>/dev/null; then
+	T_EXTRA_CLEANUP="$T_EXTRA_CLEANUP; ip netns del $NETNS 2>/dev/null"
+	jq --arg ns "/var/run/netns/$NETNS" '.process.args = ["readlink", "/proc/self/ns/net"] | .process.terminal = false
+		| .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)' "$B/config.json" >"$B/c.join"
+	mv "$B/config.json" "$B/config.keep" && mv "$B/c.join" "$B/config.json"
+	capture rt run -b "$B" "n$S"
+	mv "$B/config.keep" "$B/config.json"
+	t_is "a network namespace joined by path" "0 net:[$(stat -L -c %i "/var/run/netns/$NETNS")]" "$RC $OUT"
+	ip netns del "$NETNS"
+else
+	t_skip "ip netns add failed"
+fi
+# A user namespace of its own, with the config's mappings.
+jq '.process.args = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map | tr -s \" \" | tr \"\\n\" \" \"; id -u"] | .process.terminal = false
+	| .linux.namespaces += [{"type": "user"}]
+	| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+	| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]' "$B/config.json" >"$B/c.userns"
+mv "$B/config.json" "$B/config.keep" && mv "$B/c.userns" "$B/config.json"
+capture rt run -b "$B" "u$S"
+mv "$B/config.keep" "$B/config.json"
+t_is "a user namespace with linux.uidMappings and gidMappings" "0  0 200000 65536  0 200000 65536 0" "$RC $OUT"
+
 # --preserve-fds: the caller's fds 3 and on reach the container's process.
 config '["sh","-c","cat <&3; echo to-fd4 >&4"]'
 echo from-fd3 >"$ROOT/in3"
