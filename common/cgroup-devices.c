@@ -72,6 +72,21 @@ static int rule_cmp_minor(const DeviceRule *a, const DeviceRule *b)
 /* Jump targets, resolved once the program is complete. */
 enum { TO_NEXT, TO_ALLOW };
 
+/* r2 = type, r3 = access, r4 = major, r5 = minor, from struct
+ * bpf_cgroup_dev_ctx (access_type: access << 16 | type, major, minor).
+ * Returns the number of instructions. */
+static size_t load_request(struct bpf_insn *prog)
+{
+	size_t n = 0;
+	prog[n++] = LDX_W(BPF_REG_2, BPF_REG_1, 0);
+	prog[n++] = MOV_REG(BPF_REG_3, BPF_REG_2);
+	prog[n++] = AND_IMM(BPF_REG_2, 0xffff);
+	prog[n++] = RSH_IMM(BPF_REG_3, 16);
+	prog[n++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);
+	prog[n++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);
+	return n;
+}
+
 static int load_prog(const struct bpf_insn *prog, size_t n, int *ret_prog_fd)
 {
 	union bpf_attr load = { 0 };
@@ -118,13 +133,7 @@ static int load_allow_list(const DeviceRule *rules, int *ret_prog_fd)
 	struct bpf_insn prog[7 + MAX_RULES * 6 + 2];
 	uint8_t target[ELEMENTSOF(prog)];
 	memset(target, 0xff, sizeof(target));
-	size_t n = 0;
-	prog[n++] = LDX_W(BPF_REG_2, BPF_REG_1, 0);
-	prog[n++] = MOV_REG(BPF_REG_3, BPF_REG_2);
-	prog[n++] = AND_IMM(BPF_REG_2, 0xffff);
-	prog[n++] = RSH_IMM(BPF_REG_3, 16);
-	prog[n++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);
-	prog[n++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);
+	size_t n = load_request(prog);
 	prog[n++] = MOV_IMM(BPF_REG_0, 1);
 	size_t group_start = n;
 	bool group_done = false, allow_all = false;
@@ -191,13 +200,7 @@ static int load_ordered(const DeviceRule *rules, size_t n_rules, int *ret_prog_f
 		return -E2BIG;
 	/* 6 to start, at most 8 per rule, 2 to end. */
 	struct bpf_insn prog[6 + MAX_ORDERED_RULES * 8 + 2];
-	size_t n = 0;
-	prog[n++] = LDX_W(BPF_REG_2, BPF_REG_1, 0);
-	prog[n++] = MOV_REG(BPF_REG_3, BPF_REG_2);
-	prog[n++] = AND_IMM(BPF_REG_2, 0xffff);
-	prog[n++] = RSH_IMM(BPF_REG_3, 16);
-	prog[n++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);
-	prog[n++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);
+	size_t n = load_request(prog);
 	bool ended = false;
 	for (size_t i = n_rules; i-- > 0 && !ended;) {
 		const DeviceRule *r = &rules[i];

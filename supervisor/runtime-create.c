@@ -15,10 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,20 +158,6 @@ static int cgroup_path(Runtime *rt, const ContainerSpec *spec, const char *id, c
 	if ((rel ? asprintf(ret, "%s/%s", mount, rel)
 		 : asprintf(ret, "%s/berth-runtime/%s", mount, id)) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	return 0;
-}
-
-static int connect_console(const char *path, int *ret)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error_errno(-ENAMETOOLONG, "--console-socket %s: the path is too long",
-				       path);
-	strcpy(sa.sun_path, path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return log_error_errno(-errno, "--console-socket %s: %m", path);
-	*ret = TAKE_FD(fd);
 	return 0;
 }
 
@@ -429,7 +413,7 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 			  .exec_fifo = fifo,
 			  .preserve_fds = o->preserve_fds };
 	if (spec->terminal) {
-		if ((r = connect_console(o->console_socket, &p.console_socket)) < 0)
+		if ((r = runtime_connect_console(o->console_socket, &p.console_socket)) < 0)
 			goto fail;
 		p.has_console_socket = true;
 	}

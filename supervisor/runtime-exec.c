@@ -32,7 +32,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -376,20 +375,6 @@ static int exec_identity(const ContainerSpec *spec, ProcessIdentity *id,
 	return 0;
 }
 
-static int connect_socket(const char *path, int *ret)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error_errno(-ENAMETOOLONG, "--console-socket %s: the path is too long",
-				       path);
-	strcpy(sa.sun_path, path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return log_error_errno(-errno, "--console-socket %s: %m", path);
-	*ret = TAKE_FD(fd);
-	return 0;
-}
-
 /* What we open while we still see the host: the stage, the cgroup and its
  * cgroup.procs (the clone() fallback's, see exec.c), our own mount
  * namespace (to write --pid-file in it afterwards) and the console
@@ -422,7 +407,7 @@ static int exec_host_side(const RuntimeContainer *c, const ExecOptions *o, bool 
 	if (h->host_mnt < 0)
 		return log_error_errno(-errno, "exec: cannot open our mount namespace: %m");
 	if (tty)
-		return connect_socket(o->console_socket, &h->console);
+		return runtime_connect_console(o->console_socket, &h->console);
 	return 0;
 }
 

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -126,6 +128,20 @@ char *runtime_fifo_path(Runtime *rt, const char *id)
 	if (dir && asprintf(&p, "%s/exec.fifo", dir) < 0)
 		p = NULL;
 	return p;
+}
+
+int runtime_connect_console(const char *path, int *ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(-ENAMETOOLONG, "--console-socket %s: the path is too long",
+				       path);
+	strcpy(sa.sun_path, path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return log_error_errno(-errno, "--console-socket %s: %m", path);
+	*ret = TAKE_FD(fd);
+	return 0;
 }
 
 int runtime_check_preserve_fds(int n, const char *command)

@@ -62,6 +62,9 @@ int runtime_id_operand(int argc, char **argv, const char *command, int more, con
  * or "..": it names a folder. -EINVAL, said. */
 int runtime_check_id(const char *id);
 
+/* A connection to --console-socket PATH, where a terminal's master goes. */
+int runtime_connect_console(const char *path, int *ret);
+
 /* --preserve-fds N: fds 3 .. 3 + N - 1 are the caller's (open, and
  * without FD_CLOEXEC: they came through exec, unlike any of ours). */
 int runtime_check_preserve_fds(int n, const char *command);
