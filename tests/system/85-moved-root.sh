@@ -162,8 +162,8 @@ make_root "$A"
 check_copy "$A" "$ROOT/c" "copied"
 
 # ---- an older berth's root (schema 7, absolute paths), then moved ----
-# The state a berth before schema 8 leaves: the same tables, with absolute
-# paths in the DB and in config.json.
+# The state a berth before schema 8 leaves: the same tables (without the
+# later columns), with absolute paths in the DB and in config.json.
 age_root() {
 	local r=$1 f x
 	db_at "$r" "UPDATE containers SET bundle = iif(bundle LIKE '/%', bundle, '$r/' || bundle),
@@ -171,6 +171,7 @@ age_root() {
 			FROM json_each('[\"' || replace(rootfs, ':', '\",\"') || '\"]'));
 		UPDATE images SET layers = (SELECT json_group_array(iif(value LIKE '/%', value, '$r/' || value))
 			FROM json_each(images.layers));
+		ALTER TABLE containers DROP COLUMN engine;
 		PRAGMA user_version = 7;" || return 1
 	for f in "$r"/containers/*/config.json; do
 		x=$(dirname "$f")
@@ -190,7 +191,7 @@ t_is "an old root: schema 7, absolute paths" "7 $O/containers/" \
 mv "$O" "$M"
 ROOTS+=("$M")
 capture at "$M" list -q
-t_is "an old root, moved: it is migrated to schema 8" "0 8" "$RC $(db_at "$M" "PRAGMA user_version")"
+t_is "an old root, moved: it is migrated to the current schema (9)" "0 9" "$RC $(db_at "$M" "PRAGMA user_version")"
 check_root "$M" "an old root, moved" "$O"
 
 P=$ROOT/p
