@@ -132,6 +132,7 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	plan.release_peer = release[1];
 	plan.exec_fifo = p->exec_fifo;
 	plan.preserve_fds = p->preserve_fds;
+	plan.pause_before_pivot = p->exec_fifo && p->pause_before_pivot;
 	if (spec->terminal && console_socket >= 0)
 		/* The init sends its pty master to the caller's socket. */
 		plan.console_fd = console_socket;
@@ -313,6 +314,14 @@ int setup_wait_ready(SetupProcess *proc, SetupError *e)
 		setup_err(e, r, "container set-up did not finish: %m");
 	setup_kill(proc);
 	return e->error < 0 ? e->error : -EIO;
+}
+
+int setup_continue(SetupProcess *proc, SetupError *e)
+{
+	int r = write_all(proc->release_fd, "", 1);
+	if (r == -EPIPE && read_init_error(proc->error_fd, e) == 1 && e->error < 0)
+		return e->error;
+	return r < 0 ? setup_err(e, r, "let the container's init go on: %m") : 0;
 }
 
 void setup_kill(SetupProcess *proc)

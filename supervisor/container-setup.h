@@ -85,6 +85,12 @@ typedef struct {
 	/* --preserve-fds: the caller's fds 3 .. 3 + this - 1 (all open) go on
 	 * to the command, without FD_CLOEXEC. */
 	int preserve_fds;
+	/* With exec_fifo: the init stops once its mounts are made, before
+	 * pivot_root, and says so on the error pipe (setup_wait_ready()
+	 * returns); it goes on once a byte follows the seccomp filter on the
+	 * release pipe (setup_continue()). For the runtime spec's prestart
+	 * and createRuntime hooks. */
+	bool pause_before_pivot;
 	/* A terminal: the socket to send the pty master through, the
 	 * caller's (berth-runtime's --console-socket), taken; without it (so
 	 * that a SetupParams left at zero never takes fd 0), the master
@@ -122,6 +128,8 @@ int setup_wait_exec(SetupProcess *proc, SetupError *e);
 /* Waits (at most a minute) until the init, spawned with an exec FIFO, is
  * set up and waits to be released: 0; or it said why it could not. */
 int setup_wait_ready(SetupProcess *proc, SetupError *e);
+/* Lets an init that paused before pivot_root go on. */
+int setup_continue(SetupProcess *proc, SetupError *e);
 void setup_kill(SetupProcess *proc);
 void setup_process_done(SetupProcess *proc);
 

@@ -39,6 +39,7 @@ typedef struct {
 	int release_peer;         /* the supervisor's end of it, which the init closes */
 	const char *exec_fifo;    /* released through this FIFO instead (SetupParams) */
 	int preserve_fds;         /* fds 3 .. 3 + this - 1 go on to the command */
+	bool pause_before_pivot;  /* SetupParams' */
 } InitPlan;
 
 /* Everything but the descriptors, which setup_spawn() opens. */

@@ -367,6 +367,22 @@ _Noreturn void container_init(const InitPlan *plan)
 	    (r = init_network(plan)) < 0)
 		init_fail_step(plan, r, "bring the loopback interface up");
 
+	/* berth-runtime with prestart or createRuntime hooks: they run once
+	 * the mounts are made and before pivot_root (the runtime spec). Say
+	 * so on the error pipe, as "set up" is said, and wait for the byte
+	 * that follows the seccomp filter on the release pipe. */
+	ProcessIdentity identity = plan->identity;
+	bool have_filter = false;
+	char c;
+	if (plan->pause_before_pivot) {
+		SetupError mounted = { .error = 0 };
+		if (write(plan->error_fd, &mounted, sizeof(mounted)) != (ssize_t)sizeof(mounted) ||
+		    read_seccomp(plan->release_fd, &identity) < 0 ||
+		    read(plan->release_fd, &c, 1) != 1)
+			_exit(EXIT_BERTH_ERROR);
+		have_filter = true;
+	}
+
 	r = rootfs_pivot(plan->rootfs, &err);
 	if (r < 0)
 		init_fail(plan, &err);
@@ -394,9 +410,7 @@ _Noreturn void container_init(const InitPlan *plan)
 	 * berth-supervisor: once the container is in the DB, protocol.h).
 	 * Nothing comes when the run was called off: the caller is killing
 	 * us. */
-	ProcessIdentity identity = plan->identity;
-	char c;
-	if (read_seccomp(plan->release_fd, &identity) < 0)
+	if (!have_filter && read_seccomp(plan->release_fd, &identity) < 0)
 		_exit(EXIT_BERTH_ERROR);
 	if (exec_fifo >= 0) {
 		check_command(plan);

@@ -297,6 +297,36 @@ static int record_created(sqlite3 *db, const CreateOptions *o, pid_t pid, const 
 /* prestart and createRuntime in our namespaces, then createContainer in
  * the container's: once the init is set up (after its pivot_root, unlike
  * runc's, which run before it), before create returns. */
+/* Whether config.json has prestart or createRuntime hooks: the init then
+ * stops before pivot_root for them. */
+static bool has_runtime_hooks(const char *config)
+{
+	json_t *doc = json_loads(config, 0, NULL);
+	json_t *hooks = json_object_get(doc, "hooks");
+	bool any = json_array_size(json_object_get(hooks, "prestart")) > 0 ||
+		   json_array_size(json_object_get(hooks, "createRuntime")) > 0;
+	json_decref(doc);
+	return any;
+}
+
+/* prestart and createRuntime, in our namespaces, while the init waits
+ * before pivot_root with its mounts made: the state has its pid, and says
+ * creating, as runc tells them. */
+static int runtime_stage_hooks(Runtime *rt, sqlite3 *db, const char *id, pid_t pid,
+			       const char *config)
+{
+	_cleanup_(runtime_container_done) RuntimeContainer c;
+	int r = runtime_load(rt, db, id, &c);
+	if (r < 0)
+		return r;
+	c.status = RT_CREATING;
+	c.row.pid = pid;
+	if ((r = runtime_hooks_run(rt, &c, "prestart", false, config)) < 0)
+		return r;
+	return runtime_hooks_run(rt, &c, "createRuntime", false, config);
+}
+
+/* createContainer, in the container's namespaces, once it is set up. */
 static int create_hooks(Runtime *rt, sqlite3 *db, const char *id)
 {
 	_cleanup_(runtime_container_done) RuntimeContainer c;
@@ -304,14 +334,9 @@ static int create_hooks(Runtime *rt, sqlite3 *db, const char *id)
 	if (r < 0)
 		return r;
 	c.status = RT_CREATING; /* as runc tells them */
-	if ((r = runtime_hooks_run(rt, &c, "prestart", false, NULL)) < 0 ||
-	    (r = runtime_hooks_run(rt, &c, "createRuntime", false, NULL)) < 0)
-		return r;
 	return runtime_hooks_run(rt, &c, "createContainer", true, NULL);
 }
 
-/* The whole of create: the container waits on its FIFO, recorded; its
- * pid in *ret_pid and, when ret_pidfd, a pidfd of it. */
 /* Bad input, said before anything is made: a relative root.path or a
  * mount destination whose symlinks climb out of the bundle or the root.
  * (The init resolves each destination inside the root all the same.) */
@@ -348,6 +373,8 @@ static int check_escapes(const char *bundle, const ContainerSpec *spec, const ch
 	return 0;
 }
 
+/* The whole of create: the container waits on its FIFO, recorded; its
+ * pid in *ret_pid and, when ret_pidfd, a pidfd of it. */
 static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid, int *ret_pidfd)
 {
 	int r = runtime_check_preserve_fds(o->preserve_fds, "create");
@@ -411,7 +438,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 			  .stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO },
 			  .stage_fd = -EBADF,
 			  .exec_fifo = fifo,
-			  .preserve_fds = o->preserve_fds };
+			  .preserve_fds = o->preserve_fds,
+			  .pause_before_pivot = has_runtime_hooks(config) };
 	if (spec->terminal) {
 		if ((r = runtime_connect_console(o->console_socket, &p.console_socket)) < 0)
 			goto fail;
@@ -420,6 +448,14 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 	if ((r = setup_limits(spec, u.cgroup, &e)) < 0 || (r = setup_spawn(&p, &proc, &e)) < 0 ||
 	    (r = setup_prepare_release(&proc, spec, cgroup_fd, &e)) < 0)
 		goto fail_said;
+	if (p.pause_before_pivot) {
+		if ((r = setup_wait_ready(&proc, &e)) < 0)
+			goto fail_said;
+		if ((r = runtime_stage_hooks(rt, db, o->id, proc.pid, config)) < 0)
+			goto fail;
+		if ((r = setup_continue(&proc, &e)) < 0)
+			goto fail_said;
+	}
 	if (spec->namespaces[NS_USER].enabled && (r = setup_map_ids(&proc, spec)) < 0) {
 		setup_err(&e, r, "write the container's id maps: %m");
 		goto fail_said;

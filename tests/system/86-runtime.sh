@@ -142,10 +142,21 @@ t_is "and not on the host" "$host_shmmni $host_ping" \
 	"$(cat /proc/sys/kernel/shmmni) $(cat /proc/sys/net/ipv4/ping_group_range)"
 
 # Hooks: each given the state on stdin. Those of our namespaces log the
-# stage and status they were told; createContainer and startContainer run
-# in the container's mount namespace, where /tmp is the container's.
-printf '#!/bin/sh\necho "$1 $(jq -r %s)" >>"%s"\n' \
-	"'.status + \" \" + .id + \" \" + (.pid > 0 | tostring)'" "$ROOT/hooks.log" >"$ROOT/hook.sh"
+# stage and status they were told, and whether the init's root is still
+# the host's (prestart and createRuntime run before its pivot_root);
+# createContainer and startContainer run in the container's mount
+# namespace, where /tmp is the container's.
+cat >"$ROOT/hook.sh" <<EOF
+#!/bin/sh
+s=\$(cat)
+pid=\$(echo "\$s" | jq -r .pid)
+root=-
+if [ "\$pid" -gt 0 ]; then
+	root=its-root
+	[ "\$(stat -L -c %d:%i /proc/\$pid/root/)" = "\$(stat -c %d:%i /)" ] && root=host-root
+fi
+echo "\$1 \$(echo "\$s" | jq -r '.status + " " + .id + " " + (.pid > 0 | tostring)') \$root" >>"$ROOT/hooks.log"
+EOF
 chmod +x "$ROOT/hook.sh"
 h() { printf '{"path": "%s", "args": ["hook", "%s"]}' "$ROOT/hook.sh" "$1"; }
 jq --argjson pre "$(h prestart)" --argjson cr "$(h createRuntime)" --argjson ps "$(h poststart)" \
@@ -161,7 +172,7 @@ capture rt run -b "$B" "h$S"
 t_is "hooks: createContainer got the state on stdin, startContainer ran, in the container" \
 	"0 creating started" "$RC $(head -1 <<<"$OUT" | jq -r .status) $(tail -1 <<<"$OUT")"
 t_is "hooks of our namespaces: each stage in order, with the state of its moment and the pid" \
-	"prestart creating h$S true|createRuntime creating h$S true|poststart running h$S true|poststop stopped h$S false" \
+	"prestart creating h$S true host-root|createRuntime creating h$S true host-root|poststart running h$S true its-root|poststop stopped h$S false -" \
 	"$(paste -sd'|' "$ROOT/hooks.log")"
 jq '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}' \
 	"$ROOT/plain.json" >"$B/config.json"
