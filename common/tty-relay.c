@@ -178,6 +178,7 @@ static void read_input(TtyRelay *t)
 	/* The end of a pipe, a file or /dev/null (or an error reading it:
 	 * no more input either way). */
 	t->input_ended = true;
+	t->canonical_idle = false;
 	t->eof_check_delay_ms = EOF_CHECK_MIN_MS;
 	t->eof_check_usec = now_mono_usec();
 }
@@ -194,8 +195,9 @@ static void read_input(TtyRelay *t)
  * (`printf x`) the first VEOF hands over the "x", the next one is the end
  * of file; and once that is read, a reader that reads again gets another,
  * as at the end of a pipe, where every read() returns 0 (`cat; cat`). We
- * type one whenever nothing is left to read, so the first is typed only
- * once the container has read all of the input: typed earlier, it would
+ * type one whenever two checks in a row find nothing left to read, so the
+ * first is typed only once the container has read all of the input, and
+ * not while a line editor runs the command it read: typed earlier, it would
  * wait in the line discipline's buffer, where a program that switches
  * the terminal to raw mode before reading it (a shell's line editor)
  * gets a NUL byte instead of an end of file.
@@ -232,14 +234,23 @@ static void type_eof(TtyRelay *t)
 	struct pollfd p = { .fd = t->peer, .events = POLLIN };
 	struct termios tio;
 	unsigned delay = t->eof_check_delay_ms * 2;
-	if (poll(&p, 1, 0) == 0 && tcgetattr(t->master, &tio) == 0 &&
-	    tio.c_cc[VEOF] != _POSIX_VDISABLE) {
-		bool canonical = tio.c_lflag & ICANON;
+	bool idle = poll(&p, 1, 0) == 0 && tcgetattr(t->master, &tio) == 0 &&
+		    tio.c_cc[VEOF] != _POSIX_VDISABLE;
+	bool canonical = idle && (tio.c_lflag & ICANON);
+	/* Canonical twice in a row: a line editor passes through canonical
+	 * mode while it runs the command it read (busybox sh, bash), and a
+	 * VEOF typed then would reach it as a NUL once it is back in raw
+	 * mode. A reader that stays in canonical mode (cat, read) gets it
+	 * one check later. */
+	bool settled = !canonical || t->canonical_idle;
+	t->canonical_idle = canonical;
+	if (idle && settled) {
 		if (canonical || !t->eof_typed_raw) {
 			t->in_buf[0] = (char)tio.c_cc[VEOF];
 			t->in_off = 0;
 			t->in_len = 1;
 			t->eof_typed_raw = !canonical;
+			t->canonical_idle = false;
 			delay = EOF_CHECK_MIN_MS;
 		}
 	}
