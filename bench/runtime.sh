@@ -62,12 +62,13 @@ section_runtime()
 	[ -x "$RUNTIME" ] || die "no berth-runtime next to $BERTH"
 	CGROUP_V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	ns_start berth NS_BERTH_PID
-	mkdir -p "$WORK/brt-state"
 	local cyc=$BENCH_SRC/runtime-cycle.py
+	# Each with its default state folder, as conmon and containerd's shim
+	# leave it: under /run, a tmpfs of each namespace's own.
 	declare -A RT=(
-		[berth-runtime]="nsenter -t $NS_BERTH_PID -m $RUNTIME --root $WORK/brt-state"
-		[crun]="nsenter -t $NS_CRUN_PID -m crun --root $WORK/crun-state --cgroup-manager=disabled"
-		[runc]="nsenter -t $NS_RUNC_PID -m runc --root $WORK/runc-state --rootless=true"
+		[berth-runtime]="nsenter -t $NS_BERTH_PID -m $RUNTIME"
+		[crun]="nsenter -t $NS_CRUN_PID -m crun --cgroup-manager=disabled"
+		[runc]="nsenter -t $NS_RUNC_PID -m runc --rootless=true"
 	)
 	local tools=(berth-runtime crun runc) t round k i n=3
 	mkdir -p "$WORK/times"
@@ -89,7 +90,7 @@ section_runtime()
 	md ""
 	md "## berth-runtime: the OCI runtime cycle"
 	md ""
-	md "What conmon and containerd's shim ask of a runtime, for busybox's \`/bin/true\`: \`create --pid-file\`, \`start\`, wait for the init (the driver, bench/runtime-cycle.py, is the subreaper it is left to, as a shim is), \`delete\`. The same bundle (bench/oci-bundle.sh: read-only root, the six namespaces) and the same driver for each; each runtime in a private mount namespace of its own, entered with nsenter. crun runs with \`--cgroup-manager=disabled\` and runc with \`--rootless=true\`: neither makes a cgroup. berth-runtime makes and removes its container's cgroup in cgroup v2 every cycle (it has no mode without one). $BENCH_ROUNDS rounds of $BENCH_RUNS cycles, the order rotated each round."
+	md "What conmon and containerd's shim ask of a runtime, for busybox's \`/bin/true\`: \`create --pid-file\`, \`start\`, wait for the init (the driver, bench/runtime-cycle.py, is the subreaper it is left to, as a shim is), \`delete\`. The same bundle (bench/oci-bundle.sh: read-only root, the six namespaces) and the same driver for each; each runtime in a private mount namespace of its own, entered with nsenter, with its default state folder under that namespace's /run (a tmpfs), as a shim or conmon leaves it. crun runs with \`--cgroup-manager=disabled\` and runc with \`--rootless=true\`: neither makes a cgroup. berth-runtime makes and removes its container's cgroup in cgroup v2 every cycle (it has no mode without one). $BENCH_ROUNDS rounds of $BENCH_RUNS cycles, the order rotated each round."
 	md ""
 	md "| runtime | median ms | p25–p75 ms | round medians ms | × crun | per-round × crun (median, min–max) |"
 	md "|---|---|---|---|---|---|"

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -178,7 +180,7 @@ static void read_input(TtyRelay *t)
 	/* The end of a pipe, a file or /dev/null (or an error reading it:
 	 * no more input either way). */
 	t->input_ended = true;
-	t->canonical_idle = false;
+	t->idle_mode = 0;
 	t->eof_check_delay_ms = EOF_CHECK_MIN_MS;
 	t->eof_check_usec = now_mono_usec();
 }
@@ -217,6 +219,25 @@ static void read_input(TtyRelay *t)
  * busybox sh`) finds the VEOF that was typed while the command ran in
  * canonical mode, as a NUL. Scripts want a pipe, not a terminal: `berth
  * run` without -t. */
+/* Whether the terminal's foreground process (its group's leader) sleeps,
+ * as a reader waiting for input does; true when we cannot tell. */
+static bool foreground_waits(int master)
+{
+	pid_t pgrp = tcgetpgrp(master);
+	if (pgrp <= 0)
+		return true;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pgrp);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	/* "pid (comm) S ...": comm may hold anything, so after its last ')'. */
+	const char *end = strrchr(buf, ')');
+	return !end || end[1] != ' ' || end[2] == 'S';
+}
+
 static void type_eof(TtyRelay *t)
 {
 	uint64_t now = now_mono_usec();
@@ -235,22 +256,24 @@ static void type_eof(TtyRelay *t)
 	struct termios tio;
 	unsigned delay = t->eof_check_delay_ms * 2;
 	bool idle = poll(&p, 1, 0) == 0 && tcgetattr(t->master, &tio) == 0 &&
-		    tio.c_cc[VEOF] != _POSIX_VDISABLE;
+		    tio.c_cc[VEOF] != _POSIX_VDISABLE && foreground_waits(t->master);
 	bool canonical = idle && (tio.c_lflag & ICANON);
-	/* Canonical twice in a row: a line editor passes through canonical
-	 * mode while it runs the command it read (busybox sh, bash), and a
-	 * VEOF typed then would reach it as a NUL once it is back in raw
-	 * mode. A reader that stays in canonical mode (cat, read) gets it
-	 * one check later. */
-	bool settled = !canonical || t->canonical_idle;
-	t->canonical_idle = canonical;
-	if (idle && settled) {
+	/* Waiting, in the same mode, at two checks in a row: a line editor
+	 * (busybox sh, bash) is in raw mode while it takes in the line it
+	 * read, and may flush the input when it goes to canonical mode to
+	 * run the command, and back; a VEOF typed meanwhile is lost, or
+	 * reaches it as a NUL. A reader that stays put gets it one check
+	 * later. */
+	int mode = !idle ? 0 : canonical ? 1 : 2;
+	bool settled = mode != 0 && mode == t->idle_mode;
+	t->idle_mode = mode;
+	if (settled) {
 		if (canonical || !t->eof_typed_raw) {
 			t->in_buf[0] = (char)tio.c_cc[VEOF];
 			t->in_off = 0;
 			t->in_len = 1;
 			t->eof_typed_raw = !canonical;
-			t->canonical_idle = false;
+			t->idle_mode = 0;
 			delay = EOF_CHECK_MIN_MS;
 		}
 	}

@@ -39,9 +39,11 @@ typedef struct {
 	bool raw; /* `in` is a terminal we made raw; saved is its mode */
 	struct termios saved;
 	bool reading_master, input_open, output_open;
-	bool input_ended;    /* `in` reached its end, which is typed as VEOF */
-	bool eof_typed_raw;  /* ... and was typed once in raw mode */
-	bool canonical_idle; /* the last check found a canonical reader with nothing to read */
+	bool input_ended;   /* `in` reached its end, which is typed as VEOF */
+	bool eof_typed_raw; /* ... and was typed once in raw mode */
+	/* The last check found the reader waiting, with nothing to read:
+	 * 1 in canonical mode, 2 in raw mode; 0 not. */
+	int idle_mode;
 	bool finishing;
 	uint64_t eof_check_usec, drain_until_usec; /* CLOCK_MONOTONIC */
 	unsigned eof_check_delay_ms;
