@@ -20,10 +20,8 @@ HOLDER=
 PODMAN=()
 # The host's cgroup v1 folders, and whether podman's lock was there: both
 # must be as they were at the end.
-v1_mounts() { awk '$3 == "cgroup" { print $2 }' /proc/self/mounts; }
-v1_dirs() { v1_mounts | xargs -r -I{} find {} -maxdepth 1 -type d | sort; }
-v1_libpod() { v1_mounts | xargs -r -I{} find {} -name 'libpod*' -print -quit; }
-v1_before=$(v1_dirs)
+v1_libpod() { cgroup_v1_mounts | xargs -r -I{} find {} -name 'libpod*' -print -quit; }
+v1_before=$(cgroup_v1_dirs)
 lock_before=$(test -e /dev/shm/libpod_lock && echo there || echo absent)
 
 # Every podman command runs in the holder's mount namespace.
@@ -67,26 +65,13 @@ events_logger = "none"
 berth = ["$RUNTIME"]
 EOF
 
-# The holder: a private mount namespace with every mount under
-# /sys/fs/cgroup read-only but berth's cgroup v2 one, where berth-runtime
-# makes the containers' cgroups.
-mkfifo "$ROOT/ready"
-unshare -m --propagation private bash -c '
-	set -e
-	mount -t tmpfs -o size=64m,mode=755 berth-test-run /run
-	mount -t tmpfs -o size=64m,mode=1777 berth-test-shm /dev/shm
-	for m in $(awk -v keep="$2" "\$2 ~ /^\/sys\/fs\/cgroup/ && \$2 != keep { print \$2 }" /proc/self/mounts | sort -u); do
-		mount -o remount,bind,ro "$m"
-	done
-	echo ready >"$1"
-	exec sleep infinity' ns-holder "$ROOT/ready" "$CGROUP_ROOT" >/dev/null 2>&1 &
-HOLDER=$!
-read -r -t 10 _ <"$ROOT/ready" || { echo "Bail out! the namespace did not come up"; exit 1; }
+# podman's namespace (lib.sh), with a /dev/shm of its own for its locks.
+client_ns_start /dev/shm:1777
 PODMAN=(nsenter -t "$HOLDER" -m env CONTAINERS_CONF="$P/containers.conf"
 	podman --root "$P/root" --runroot "$P/runroot" --tmpdir "$P/tmp"
 	--network-config-dir "$P/net" --storage-driver overlay --log-level error)
 t_is "in podman's namespace only berth's cgroup v2 mount is writable" "$CGROUP_ROOT" \
-	"$(in_ns awk '$2 ~ /^\/sys\/fs\/cgroup/ { o[$2] = $4 } END { for (m in o) if (o[m] ~ /^rw/) print m }' /proc/self/mounts)"
+	"$(client_ns_rw_cgroups)"
 
 # busybox, made offline by berth, imported into podman's store.
 berth run --rm busybox true || exit 1
@@ -211,7 +196,7 @@ t_is "no mount of podman's store is left" "" "$(in_ns awk -v p="$P/" 'index($2, 
 t_ok "no conmon or podman of ours is left" wait_for 10 no_ours
 pm_cleanup
 t_is "no cgroup of podman's is left in cgroup v2" "" "$(find "$CGROUP_ROOT" -maxdepth 2 -name 'libpod*')"
-t_is "no cgroup folder was made in a cgroup v1 hierarchy" "" "$(comm -13 <(echo "$v1_before") <(v1_dirs))"
+t_is "no cgroup folder was made in a cgroup v1 hierarchy" "" "$(comm -13 <(echo "$v1_before") <(cgroup_v1_dirs))"
 t_is "and none named libpod* anywhere in them" "" "$(v1_libpod)"
 t_is "the host's /dev/shm/libpod_lock is as it was" "$lock_before" \
 	"$(test -e /dev/shm/libpod_lock && echo there || echo absent)"

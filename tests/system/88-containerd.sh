@@ -31,10 +31,8 @@ NS=berth-test-$$
 HOLDER=
 CD_PID=
 # The host's cgroup v1 folders: they must be as they were at the end.
-v1_mounts() { awk '$3 == "cgroup" { print $2 }' /proc/self/mounts; }
-v1_dirs() { v1_mounts | xargs -r -I{} find {} -maxdepth 1 -type d | sort; }
-v1_ours() { v1_mounts | xargs -r -I{} find {} -name "$NS" -print -quit; }
-v1_before=$(v1_dirs)
+v1_ours() { cgroup_v1_mounts | xargs -r -I{} find {} -name "$NS" -print -quit; }
+v1_before=$(cgroup_v1_dirs)
 
 in_ns() { nsenter -t "$HOLDER" -m "$@"; }
 # Every ctr command runs in the holder's mount namespace, where its FIFOs
@@ -104,22 +102,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = ""
 EOF
 
-# The holder: a private mount namespace with every mount under
-# /sys/fs/cgroup read-only but berth's cgroup v2 one, where berth-runtime
-# makes the containers' cgroups.
-mkfifo "$ROOT/ready"
-unshare -m --propagation private bash -c '
-	set -e
-	mount -t tmpfs -o size=64m,mode=755 berth-test-run /run
-	for m in $(awk -v keep="$2" "\$2 ~ /^\/sys\/fs\/cgroup/ && \$2 != keep { print \$2 }" /proc/self/mounts | sort -u); do
-		mount -o remount,bind,ro "$m"
-	done
-	echo ready >"$1"
-	exec sleep infinity' ns-holder "$ROOT/ready" "$CGROUP_ROOT" >/dev/null 2>&1 &
-HOLDER=$!
-read -r -t 10 _ <"$ROOT/ready" || { echo "Bail out! the namespace did not come up"; exit 1; }
+# containerd's namespace (lib.sh).
+client_ns_start
 t_is "in containerd's namespace only berth's cgroup v2 mount is writable" "$CGROUP_ROOT" \
-	"$(in_ns awk '$2 ~ /^\/sys\/fs\/cgroup/ { o[$2] = $4 } END { for (m in o) if (o[m] ~ /^rw/) print m }' /proc/self/mounts)"
+	"$(client_ns_rw_cgroups)"
 
 nsenter -t "$HOLDER" -m containerd --config "$CD/config.toml" >"$CD/containerd.log" 2>&1 &
 CD_PID=$!
@@ -279,6 +265,6 @@ kill "$CD_PID"
 t_ok "containerd stops on SIGTERM" wait_for 10 gone "$CD_PID"
 t_ok "and nothing of ours is left running: no containerd, no shim, no ctr" wait_for 5 no_ours
 cd_cleanup
-t_is "no cgroup folder was made in a cgroup v1 hierarchy" "" "$(comm -13 <(echo "$v1_before") <(v1_dirs))"
+t_is "no cgroup folder was made in a cgroup v1 hierarchy" "" "$(comm -13 <(echo "$v1_before") <(cgroup_v1_dirs))"
 t_is "and none named NS anywhere in them" "" "$(v1_ours)"
 t_end

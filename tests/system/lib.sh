@@ -208,3 +208,40 @@ image_layer() {
 	fi
 	echo "$dir"
 }
+
+# The mount namespace a runtime's client (podman, containerd) runs in:
+# /run, and each PATH:MODE given, a new tmpfs; every mount under
+# /sys/fs/cgroup read-only but berth's cgroup v2 one ($CGROUP_ROOT), where
+# berth-runtime makes the containers' cgroups, so that the client cannot
+# make any in the host's cgroup v1 hierarchies. Its holder's pid in HOLDER;
+# killing the holder takes the namespace and every mount in it away.
+client_ns_start() {
+	local fifo=$ROOT/client-ns.ready
+	mkfifo "$fifo"
+	unshare -m --propagation private bash -c '
+		set -e
+		fifo=$1 keep=$2
+		shift 2
+		for d in /run:755 "$@"; do
+			mount -t tmpfs -o "size=64m,mode=${d#*:}" berth-test-tmpfs "${d%%:*}"
+		done
+		for m in $(awk -v keep="$keep" "\$2 ~ /^\/sys\/fs\/cgroup/ && \$2 != keep { print \$2 }" /proc/self/mounts | sort -u); do
+			mount -o remount,bind,ro "$m"
+		done
+		echo ready >"$fifo"
+		exec sleep infinity' ns-holder "$fifo" "$CGROUP_ROOT" "$@" >/dev/null 2>&1 &
+	HOLDER=$!
+	read -r -t 10 _ <"$fifo" || { echo "Bail out! the namespace did not come up"; exit 1; }
+}
+
+# The mounts under /sys/fs/cgroup that are writable in the holder's
+# namespace (only the top one at each mount point counts).
+client_ns_rw_cgroups() {
+	nsenter -t "$HOLDER" -m awk '$2 ~ /^\/sys\/fs\/cgroup/ { o[$2] = $4 }
+		END { for (m in o) if (o[m] ~ /^rw/) print m }' /proc/self/mounts
+}
+
+# The host's cgroup v1 hierarchies, and their folders one level down:
+# what a test compares before and after a client ran.
+cgroup_v1_mounts() { awk '$3 == "cgroup" { print $2 }' /proc/self/mounts; }
+cgroup_v1_dirs() { cgroup_v1_mounts | xargs -r -I{} find {} -maxdepth 1 -type d | sort; }
