@@ -93,8 +93,11 @@ static void create_options_done(CreateOptions *o)
 	free(o->bundle);
 }
 
-/* The bundle's config.json, of a major ociVersion we know. */
-static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text)
+/* The bundle's config.json, of a major ociVersion we know; whether it has
+ * prestart or createRuntime hooks, for which the init stops before its
+ * pivot_root. */
+static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text,
+		       bool *ret_runtime_hooks)
 {
 	_cleanup_free_ char *path = path_resolve(bundle, "config.json"), *data = NULL;
 	if (!path)
@@ -111,6 +114,9 @@ static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text)
 	_cleanup_free_ char *version = v ? strdup(v) : NULL;
 	bool known = version && startswith(version, "1.");
 	const char *missing = known ? unsupported(doc) : NULL;
+	json_t *hooks = json_object_get(doc, "hooks");
+	*ret_runtime_hooks = json_array_size(json_object_get(hooks, "prestart")) > 0 ||
+			     json_array_size(json_object_get(hooks, "createRuntime")) > 0;
 	json_decref(doc);
 	if (!v)
 		return log_error_errno(-EINVAL, "%s has no ociVersion", path);
@@ -294,21 +300,6 @@ static int record_created(sqlite3 *db, const CreateOptions *o, pid_t pid, const 
 	return 0;
 }
 
-/* prestart and createRuntime in our namespaces, then createContainer in
- * the container's: once the init is set up (after its pivot_root, unlike
- * runc's, which run before it), before create returns. */
-/* Whether config.json has prestart or createRuntime hooks: the init then
- * stops before pivot_root for them. */
-static bool has_runtime_hooks(const char *config)
-{
-	json_t *doc = json_loads(config, 0, NULL);
-	json_t *hooks = json_object_get(doc, "hooks");
-	bool any = json_array_size(json_object_get(hooks, "prestart")) > 0 ||
-		   json_array_size(json_object_get(hooks, "createRuntime")) > 0;
-	json_decref(doc);
-	return any;
-}
-
 /* prestart and createRuntime, in our namespaces, while the init waits
  * before pivot_root with its mounts made: the state has its pid, and says
  * creating, as runc tells them. */
@@ -382,7 +373,8 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 		return r;
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 	_cleanup_free_ char *config = NULL, *copy = runtime_config_copy(rt, o->id);
-	r = read_config(o->bundle, &spec, &config);
+	bool runtime_hooks = false;
+	r = read_config(o->bundle, &spec, &config, &runtime_hooks);
 	if (r < 0)
 		return r;
 	if (spec->terminal && !o->console_socket)
@@ -439,7 +431,7 @@ static int create_container(Runtime *rt, const CreateOptions *o, pid_t *ret_pid,
 			  .stage_fd = -EBADF,
 			  .exec_fifo = fifo,
 			  .preserve_fds = o->preserve_fds,
-			  .pause_before_pivot = has_runtime_hooks(config) };
+			  .pause_before_pivot = runtime_hooks };
 	if (spec->terminal) {
 		if ((r = runtime_connect_console(o->console_socket, &p.console_socket)) < 0)
 			goto fail;

@@ -105,7 +105,7 @@ int runtime_update(Runtime *rt, int argc, char **argv)
 		{},
 	};
 	const char *file = NULL;
-	SpecResources flags = { 0 };
+	_cleanup_(spec_resources_done) SpecResources flags = { 0 };
 	bool any_flag = false, has_period = false;
 	uint64_t period = 0;
 	int64_t v;
@@ -177,7 +177,6 @@ int runtime_update(Runtime *rt, int argc, char **argv)
 		default:
 			/* runc's flags that berth does not set: refused by
 			 * name, never ignored. */
-			spec_resources_done(&flags);
 			return log_error_errno(-EOPNOTSUPP,
 					       "update: --%s is not supported by berth-runtime",
 					       name);
@@ -187,10 +186,8 @@ int runtime_update(Runtime *rt, int argc, char **argv)
 	_cleanup_db_ sqlite3 *db = NULL;
 	_cleanup_(runtime_container_done) RuntimeContainer ct = { .pidfd = -EBADF };
 	if (c < -1 || (r = load_live(rt, argc, argv, "update", &db, &ct)) < 0 ||
-	    (file && (r = read_resources(file, &res)) < 0)) {
-		spec_resources_done(&flags);
+	    (file && (r = read_resources(file, &res)) < 0))
 		return c < -1 ? c : r;
-	}
 	/* The flags over the file, as runc takes them. */
 	if (flags.has_memory_limit)
 		res.has_memory_limit = true, res.memory_limit = flags.memory_limit;
@@ -206,7 +203,6 @@ int runtime_update(Runtime *rt, int argc, char **argv)
 		free(res.cpuset_cpus);
 		res.cpuset_cpus = TAKE_PTR(flags.cpuset_cpus);
 	}
-	spec_resources_done(&flags);
 	if (has_period) {
 		res.cpu_period = period;
 		if (!res.has_cpu_quota) {
