@@ -135,6 +135,7 @@ int cmd_update(Cli *cli, int argc, char **argv);
 int cmd_system(Cli *cli, int argc, char **argv);
 int cmd_inspect(Cli *cli, int argc, char **argv);
 int cmd_trace(Cli *cli, int argc, char **argv);
+int cmd_network(Cli *cli, int argc, char **argv);
 
 /* Output helpers */
 void print_json_string(FILE *f, const char *s);

@@ -22,6 +22,7 @@
 #include "mounts.h"
 #include "options.h"
 #include "resources.h"
+#include "run-network.h"
 #include "seccomp-filter.h"
 #include "images.h"
 #include "user.h"
@@ -55,6 +56,7 @@ typedef struct {
 	size_t n_uid_maps, n_gid_maps;
 	const char *seccomp; /* "unconfined" or a profile path */
 	bool share_ipc;      /* -i, --share-ipc */
+	RunNetwork net;      /* --net NAME, --publish, ... */
 } RunOptions;
 
 static void run_help(void)
@@ -165,7 +167,8 @@ static int check_ns_mode(NamespaceType t, const char *mode)
 		return 0;
 	if (t == NS_NETWORK && streq(mode, "none"))
 		return 0;
-	if (t == NS_IPC && startswith(mode, "container:") && name_is_valid(mode + 10))
+	if ((t == NS_IPC || t == NS_NETWORK) && startswith(mode, "container:") &&
+	    name_is_valid(mode + 10))
 		return 0;
 	return log_error_errno(-EINVAL, "invalid --%s `%s`: %s",
 			       t == NS_IPC   ? "ipc"
@@ -174,7 +177,8 @@ static int check_ns_mode(NamespaceType t, const char *mode)
 					     : "net",
 			       mode,
 			       t == NS_IPC       ? "private, host or container:NAME"
-			       : t == NS_NETWORK ? "private, none or host"
+			       : t == NS_NETWORK ? "private, none, host, container:NAME, bridge or a "
+						   "network's name"
 						 : "private or host");
 }
 
@@ -319,6 +323,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		{ "pid", required_argument, NULL, ARG_PID },
 		{ "net", required_argument, NULL, ARG_NET },
 		{ "network", required_argument, NULL, ARG_NET },
+		RUN_NETWORK_LONG_OPTIONS,
 		{ "cap-add", required_argument, NULL, ARG_CAP_ADD },
 		{ "cap-drop", required_argument, NULL, ARG_CAP_DROP },
 		{ "privileged", no_argument, NULL, ARG_PRIVILEGED },
@@ -396,9 +401,21 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 					  : c == ARG_UTS ? NS_UTS
 					  : c == ARG_PID ? NS_PID
 							 : NS_NETWORK;
+			if (t == NS_NETWORK && !streq(optarg, "host") && !streq(optarg, "private") &&
+			    !streq(optarg, "none") && !startswith(optarg, "container:")) {
+				/* Networks: the last --net wins, as for the modes. */
+				if ((r = run_network_set(&o->net, optarg)) < 0)
+					return r;
+				o->ns_mode[t] = NULL;
+				break;
+			}
 			if ((r = check_ns_mode(t, optarg)) < 0)
 				return r;
 			o->ns_mode[t] = optarg;
+			if (t == NS_NETWORK) {
+				strv_free(o->net.networks);
+				o->net.networks = NULL;
+			}
 			break;
 		}
 		case ARG_RM:
@@ -412,7 +429,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			run_help();
 			return 0;
 		default:
-			if ((r = run_security_option(c, optarg, o)) != 0 ||
+			if ((r = run_network_option(c, optarg, &o->net)) != 0 ||
+			    (r = run_security_option(c, optarg, o)) != 0 ||
 			    (r = run_process_option(c, optarg, o)) != 0) {
 				if (r < 0)
 					return r;
@@ -428,6 +446,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 	}
 	if (c < 0)
 		return c;
+	if ((r = run_network_check(&o->net)) < 0)
+		return r;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing IMAGE (see `berth run --help`)");
 	/* The seeds' -i is not Docker's: one line for those who type -it out
@@ -714,8 +734,8 @@ static int apply_run_options(Cli *cli, const RunOptions *o, const ImageDefaults 
 		if (r < 0)
 			return r;
 		if (other.state != STATE_RUNNING && other.state != STATE_PAUSED) {
-			r = log_error_errno(-ESRCH, "--%s %s: container %s is not running", "ipc",
-					    mode, other.name);
+			r = log_error_errno(-ESRCH, "--%s %s: container %s is not running",
+					    t == NS_IPC ? "ipc" : "net", mode, other.name);
 			container_row_done(&other);
 			return r;
 		}
@@ -773,10 +793,14 @@ typedef struct {
 	char *bundle;
 	bool bundle_ours; /* we made the folder (a user namespace's copies), not the supervisor */
 	uint32_t userns_base;
+	/* On a network: the configuration waits for the addresses the DB
+	 * gives as it records the container (config is NULL until then). */
+	ContainerSpec *spec;
 } PreparedContainer;
 
 static void prepared_container_done(PreparedContainer *c)
 {
+	spec_free(c->spec);
 	free(c->config);
 	free(c->name);
 	free(c->image);
@@ -844,6 +868,9 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = apply_run_options(cli, o, &defaults, layers, spec);
 	if (r < 0)
 		return r;
+	r = run_network_prepare(cli, (RunNetwork *)&o->net, bundle, spec);
+	if (r < 0)
+		return r;
 	uint32_t userns_base;
 	r = apply_userns(cli, o, spec, &userns_base);
 	if (r < 0)
@@ -901,11 +928,13 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	if (lower && (!lower_rel || spec_set_annotation(spec, ANNOTATION_LOWERDIR, lower_rel) < 0))
 		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_free_ char *config = NULL;
-	r = spec_to_json(spec, &config);
-	if (r < 0)
-		return log_error_errno(r, "build the container's configuration: %m");
-	log_debug("container %.12s, named %s: its configuration is ready (%zu bytes)", id, name,
-		  strlen(config));
+	if (!o->net.networks) {
+		r = spec_to_json(spec, &config);
+		if (r < 0)
+			return log_error_errno(r, "build the container's configuration: %m");
+		log_debug("container %.12s, named %s: its configuration is ready (%zu bytes)", id,
+			  name, strlen(config));
+	}
 
 	/* Everything is checked: now the host may change (-M). */
 	r = mount_requests_prepare_host(&o->mounts);
@@ -933,6 +962,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	if (!c->name || !c->image)
 		return log_error_errno(-ENOMEM, "out of memory");
 	c->config = TAKE_PTR(config);
+	if (o->net.networks)
+		c->spec = TAKE_PTR(spec);
 	c->command = TAKE_PTR(cmd_json);
 	c->rootfs = TAKE_PTR(rootfs);
 	c->bundle = TAKE_PTR(bundle);
@@ -967,6 +998,13 @@ static int record_container(Cli *cli, const RunOptions *o, const char *id,
 		.auto_remove = o->auto_remove,
 		.userns_base = c->userns_base,
 	};
+	if (o->net.networks) {
+		r = run_network_record(cli, (RunNetwork *)&o->net, &row);
+		if (r < 0)
+			return r;
+		log_debug("recorded container %.12s in the state DB: created", id);
+		return 0;
+	}
 	r = db_container_insert(db, &row);
 	if (r == -EEXIST)
 		return log_error_errno(r, "the name `%s` is already in use", c->name);
@@ -1012,6 +1050,7 @@ static void run_options_done(RunOptions *o)
 	strv_free(o->cap_add);
 	strv_free(o->cap_drop);
 	mount_requests_done(&o->mounts);
+	run_network_done(&o->net);
 }
 
 int cmd_run(Cli *cli, int argc, char **argv)
@@ -1067,16 +1106,29 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	int cancelled = cli_cancel_stop();
 	if (r >= 0 && cancelled)
 		r = -ECANCELED;
+	bool recorded = false;
+	if (r >= 0 && c.spec) {
+		/* On a network: its addresses come from the DB as it is
+		 * recorded, and go into its configuration. */
+		r = record_container(cli, &o, id, &c);
+		recorded = r >= 0;
+		if (r >= 0 && ((r = run_network_annotate(&o.net, id, c.name, c.spec)) < 0 ||
+			       (r = spec_to_json(c.spec, &c.config)) < 0))
+			log_error_errno(r, "build the container's configuration: %m");
+	}
 	if (r >= 0) {
 		lp.rootfs = c.rootfs;
 		r = supervisor_send_config(sync_fd, c.config);
 		if (r < 0)
 			log_error_errno(r, "hand the configuration to the supervisor: %m");
 	}
-	if (r >= 0)
+	if (r >= 0 && !recorded)
 		r = record_container(cli, &o, id, &c);
 	if (r < 0) {
 		supervisor_abandon(sync_fd, pid);
+		sqlite3 *db;
+		if (recorded && cli_db(cli, &db) >= 0)
+			(void)db_container_delete(db, id);
 		if (c.bundle_ours)
 			(void)rm_rf(c.bundle);
 		if (cancelled)

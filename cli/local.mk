@@ -12,6 +12,7 @@ libcli_a_SOURCES = \
 	cli/cmd_image.c \
 	cli/cmd_lifecycle.c \
 	cli/cmd_logs.c \
+	cli/cmd_network.c \
 	cli/control.c \
 	cli/dl-archive.c \
 	cli/dl-archive.h \
@@ -36,6 +37,8 @@ libcli_a_SOURCES = \
 	cli/container.c \
 	cli/resources.c \
 	cli/resources.h \
+	cli/run-network.c \
+	cli/run-network.h \
 	cli/image-busybox.c \
 	cli/image-config.c \
 	cli/image-debootstrap.c \

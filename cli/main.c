@@ -35,6 +35,7 @@ static const CliVerb commands[] = {
 	{ "generate", NULL, cmd_generate, "generate a systemd unit for a container" },
 	{ "image", NULL, cmd_image,
 	  "manage images (create, import, debootstrap, list, inspect, rm)" },
+	{ "network", NULL, cmd_network, "manage networks (create, ls, inspect, rm, prune)" },
 	{ "system", NULL, cmd_system, "check the state DB and what it describes" },
 	{ "trace", NULL, cmd_trace, "show kernel events of containers (eBPF)" },
 };

@@ -19,6 +19,8 @@ libcommon_a_SOURCES = \
 	common/mount-options.h \
 	common/mount-spec.c \
 	common/mount-spec.h \
+	common/network.c \
+	common/network.h \
 	common/oci.c \
 	common/oci.h \
 	common/parse.c \

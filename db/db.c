@@ -128,6 +128,48 @@ static const Migration migrations[] = {
 	/* 9: the engine that made a container through berth-runtime */
 	{ .sql =
 		"ALTER TABLE containers ADD COLUMN engine TEXT;" },
+	/* 10: networks (netavark's bridges), each container's addresses on
+	 * them and its published ports. A container's rows go with it (the
+	 * trigger), whichever command deletes it. The default network `berth`
+	 * is a row like the others, so that every query sees it. */
+	{ .sql =
+		"CREATE TABLE networks ("
+		"  id TEXT PRIMARY KEY NOT NULL,"
+		"  name TEXT NOT NULL UNIQUE,"
+		"  driver TEXT NOT NULL DEFAULT 'bridge' CHECK (driver IN ('bridge')),"
+		"  interface TEXT NOT NULL UNIQUE,"
+		"  subnet TEXT NOT NULL UNIQUE,"
+		"  gateway TEXT NOT NULL,"
+		"  internal INTEGER NOT NULL DEFAULT 0,"
+		"  dns_enabled INTEGER NOT NULL DEFAULT 1,"
+		"  labels TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),"
+		"  created_at TEXT NOT NULL"
+		") STRICT;"
+		"INSERT INTO networks (id, name, interface, subnet, gateway, created_at) VALUES ("
+		"  '5c2f64c7f21efd5fb5e3d6a499abe5eacb248ae6f6f0085387c9a056d10ef5fd',"
+		"  'berth', 'berth0', '10.90.0.0/16', '10.90.0.1',"
+		"  strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+		"CREATE TABLE container_networks ("
+		"  container_id TEXT NOT NULL,"
+		"  network_id TEXT NOT NULL REFERENCES networks(id),"
+		"  interface TEXT NOT NULL,"
+		"  ip TEXT NOT NULL,"
+		"  mac TEXT NOT NULL,"
+		"  PRIMARY KEY (container_id, network_id),"
+		"  UNIQUE (network_id, ip)"
+		") STRICT;"
+		"CREATE TABLE container_ports ("
+		"  container_id TEXT NOT NULL,"
+		"  host_ip TEXT NOT NULL DEFAULT '',"
+		"  host_port INTEGER NOT NULL CHECK (host_port BETWEEN 1 AND 65535),"
+		"  container_port INTEGER NOT NULL CHECK (container_port BETWEEN 1 AND 65535),"
+		"  protocol TEXT NOT NULL CHECK (protocol IN ('tcp','udp')),"
+		"  PRIMARY KEY (container_id, protocol, host_ip, host_port)"
+		") STRICT;"
+		"CREATE TRIGGER containers_delete_networks AFTER DELETE ON containers BEGIN"
+		"  DELETE FROM container_networks WHERE container_id = OLD.id;"
+		"  DELETE FROM container_ports WHERE container_id = OLD.id;"
+		"END;" },
 };
 /* clang-format on */
 

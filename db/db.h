@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 9
+#define DB_SCHEMA_VERSION 10
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. A file of 0 bytes is a
@@ -254,3 +254,55 @@ int db_image_get_layers(sqlite3 *db, const char *image_id, LayerRow **ret, size_
 /* -ENOENT if the layer is not recorded. */
 int db_layer_get(sqlite3 *db, const char *digest, LayerRow *ret);
 int db_layer_list_digests(sqlite3 *db, char ***ret);
+
+/* network.c: networks, and each container's place on them (migration 10,
+ * docs/state-db.md). */
+typedef struct {
+	char *id; /* 64 hex */
+	char *name;
+	char *driver;    /* "bridge" */
+	char *interface; /* the bridge: berth0, berth1, ... */
+	char *subnet;    /* IPv4 CIDR */
+	char *gateway;
+	bool internal;    /* no way out */
+	bool dns_enabled; /* aardvark-dns answers the containers' names */
+	char *labels;     /* a JSON object */
+	char *created_at;
+} NetworkRow;
+void network_row_done(NetworkRow *n);
+void network_rows_free(NetworkRow *rows, size_t n);
+/* -EEXIST: the name is taken; -EADDRINUSE: the subnet; -EBUSY: the bridge. */
+int db_network_insert(sqlite3 *db, const NetworkRow *n);
+/* By exact name, else unique id prefix: -ENOENT, -ENOTUNIQ. */
+int db_network_lookup(sqlite3 *db, const char *key, NetworkRow *ret);
+int db_network_list(sqlite3 *db, NetworkRow **ret, size_t *ret_n);
+/* -EBUSY while a container is attached to it, -ENOENT when it is gone. */
+int db_network_delete(sqlite3 *db, const char *id);
+
+/* A container's interface on a network. */
+typedef struct {
+	char *container_id;
+	char *network_id;
+	char *network_name;
+	char *interface; /* in the container: eth0, eth1, ... */
+	char *ip;        /* NULL before db_container_insert_networked(): pick one */
+	char *mac;
+	bool ip_allocated; /* ip was picked by db_container_insert_networked() */
+} NetworkAttachment;
+void network_attachments_free(NetworkAttachment *a, size_t n);
+int db_container_networks(sqlite3 *db, const char *container_id, NetworkAttachment **ret,
+			  size_t *ret_n);
+int db_network_attachments(sqlite3 *db, const char *network_id, NetworkAttachment **ret,
+			   size_t *ret_n);
+struct PortMapping;
+int db_container_ports(sqlite3 *db, const char *container_id, struct PortMapping **ret,
+		       size_t *ret_n);
+/* Inserts the container, its attachments (each without an ip gets the
+ * first free address of its network, written to a[i].ip) and its ports,
+ * in one transaction. -EEXIST: the name is taken; -EADDRNOTAVAIL: a[*ret_failed]'s
+ * address is another container's; -ERANGE: its network has no address
+ * left; -ENOENT: its network was removed meanwhile; -ENOTUNIQ: the port
+ * ports[*ret_failed] is given twice. */
+int db_container_insert_networked(sqlite3 *db, const ContainerRow *c, NetworkAttachment *a,
+				  size_t n, const struct PortMapping *ports, size_t n_ports,
+				  size_t *ret_failed);

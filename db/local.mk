@@ -7,6 +7,7 @@ libdb_a_SOURCES = \
 	db/event.c \
 	db/image.c \
 	db/layer.c \
+	db/network.c \
 	db/relative-paths.c \
 	db/repair.c \
 	db/sqlite-errno.c \

@@ -81,11 +81,13 @@ static int setup_devices(const ContainerSpec *spec, int cgroup_fd, SetupError *e
 	return 0;
 }
 
-/* Namespaces to share (--ipc container:NAME) are joined by us and
- * inherited by the init. Never the mount namespace: we need the host's
- * filesystem after the clone; nor the user namespace, which the init
- * makes last. */
-static int join_namespaces(const ContainerSpec *spec, SetupError *e)
+/* Namespaces to share (--ipc container:NAME, a network set up by
+ * netavark) are joined by us and inherited by the init; ours are kept in
+ * ret_own, to go back to once it is cloned (restore_namespaces()): a
+ * supervisor stays on the host's network, where it tears the container's
+ * down. Never the mount namespace: we need the host's filesystem after
+ * the clone; nor the user namespace, which the init makes last. */
+static int join_namespaces(const ContainerSpec *spec, int ret_own[static _NS_MAX], SetupError *e)
 {
 	for (int t = 0; t < _NS_MAX; t++) {
 		const char *path = spec->namespaces[t].path;
@@ -95,6 +97,12 @@ static int join_namespaces(const ContainerSpec *spec, SetupError *e)
 		if (t == NS_MOUNT || t == NS_USER)
 			return setup_err(e, -EOPNOTSUPP, "joining a %s namespace is not supported",
 					 name);
+		char own[64];
+		snprintf(own, sizeof(own), "/proc/self/ns/%s",
+			 t == NS_NETWORK ? "net" : t == NS_MOUNT ? "mnt" : name);
+		ret_own[t] = open(own, O_RDONLY | O_CLOEXEC);
+		if (ret_own[t] < 0)
+			return setup_err(e, -errno, "open our own %s namespace: %m", name);
 		_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		int r = nsfd < 0 ? -errno
 				 : RET_NERRNO(setns(nsfd,
@@ -103,6 +111,17 @@ static int join_namespaces(const ContainerSpec *spec, SetupError *e)
 			return setup_err(e, r, "join the %s namespace `%s`: %m", name, path);
 	}
 	return 0;
+}
+
+static void restore_namespaces(int own[static _NS_MAX])
+{
+	for (int t = 0; t < _NS_MAX; t++) {
+		if (own[t] < 0)
+			continue;
+		/* Cannot fail: it is ours, and we hold the capability. */
+		(void)setns(own[t], namespace_type_clone_flag((NamespaceType)t));
+		own[t] = safe_close(own[t]);
+	}
 }
 
 int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
@@ -155,9 +174,14 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 	for (int t = 0; t < _NS_MAX; t++)
 		if (spec->namespaces[t].enabled && !spec->namespaces[t].path && t != NS_USER)
 			flags |= (uint64_t)namespace_type_clone_flag((NamespaceType)t);
-	r = join_namespaces(spec, e);
-	if (r < 0)
+	int own_ns[_NS_MAX];
+	for (int t = 0; t < _NS_MAX; t++)
+		own_ns[t] = -EBADF;
+	r = join_namespaces(spec, own_ns, e);
+	if (r < 0) {
+		restore_namespaces(own_ns);
 		return r;
+	}
 
 	/* Signals stay blocked across clone so that no handler of ours runs
 	 * in the child; the init resets them before exec. */
@@ -175,6 +199,7 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 		container_init(&plan);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	restore_namespaces(own_ns);
 	if (pid < 0)
 		return setup_err(e, pid, "create the container process: %m");
 

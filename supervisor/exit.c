@@ -239,6 +239,9 @@ void supervisor_finish(Supervisor *s)
 	if (s->pidfile)
 		(void)unlink(s->pidfile);
 	read_oom(s);
+	/* Before the row changes: its addresses are free once it does, and
+	 * a `start` may set the network up again. */
+	supervisor_network_teardown(s);
 	if (s->auto_remove) {
 		finish_removed(s);
 		return;

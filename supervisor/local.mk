@@ -24,6 +24,7 @@ libsupervisor_a_SOURCES = \
 	supervisor/exit.c \
 	supervisor/forward.c \
 	supervisor/loop.c \
+	supervisor/network.c \
 	supervisor/spawn.c \
 	supervisor/supervisor.h \
 	supervisor/exec.c \

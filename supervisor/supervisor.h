@@ -67,6 +67,14 @@ typedef struct {
 	bool finished;
 } SupervisorLoop;
 
+/* The container's networks (network.c), while they are set up. */
+typedef struct {
+	char *options; /* netavark's, from config.json */
+	bool set_up;
+	int *port_fds; /* the published ports, held on the host */
+	size_t n_port_fds;
+} SupervisorNetwork;
+
 typedef struct Supervisor Supervisor;
 
 struct Supervisor {
@@ -100,6 +108,7 @@ struct Supervisor {
 	int tty_master; /* -t: the pty master, until handed to the CLI or the log */
 
 	SupervisorStart start;
+	SupervisorNetwork net;
 	SupervisorLog log;
 	SupervisorEnd end;
 	SupervisorLoop ev;
@@ -124,6 +133,12 @@ int spare_recycle(Supervisor *s, const char *path);
 
 /* loop.c */
 int supervisor_loop(Supervisor *s);
+
+/* network.c: sets the container's networks up (when config.json has
+ * ANNOTATION_NETWORK) and points the spec's network namespace at the one
+ * set up; tears them down once the container has ended. */
+int supervisor_network_setup(Supervisor *s, SetupError *e);
+void supervisor_network_teardown(Supervisor *s);
 
 /* exit.c: checkpoints the DB if due and closes the kept connection. */
 void supervisor_release_db(Supervisor *s);

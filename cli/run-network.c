@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "run-network.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parse.h"
+#include "util.h"
+
+void run_network_done(RunNetwork *n)
+{
+	strv_free(n->networks);
+	free(n->ports);
+	strv_free(n->dns);
+	strv_free(n->add_hosts);
+	network_rows_free(n->rows, n->rows ? n->n : 0);
+	network_attachments_free(n->att, n->att ? n->n : 0);
+	*n = (RunNetwork){ 0 };
+}
+
+int run_network_set(RunNetwork *n, const char *arg)
+{
+	strv_free(n->networks);
+	n->networks = NULL;
+	_cleanup_free_ char *copy = strdup(arg);
+	if (!copy)
+		return log_error_errno(-ENOMEM, "out of memory");
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char *name = streq(t, "bridge") ? NETWORK_DEFAULT_NAME : t;
+		if (!name_is_valid(name))
+			return log_error_errno(-EINVAL, "invalid --net `%s`: `%s` is no network name",
+					       arg, t);
+		if (strv_contains(n->networks, name))
+			return log_error_errno(-EINVAL, "invalid --net `%s`: `%s` is given twice",
+					       arg, t);
+		if (strv_push(&n->networks, name) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (!n->networks)
+		return log_error_errno(-EINVAL, "invalid --net `%s`", arg);
+	return 0;
+}
+
+int run_network_option(int c, const char *arg, RunNetwork *n)
+{
+	char err[160];
+	uint32_t a;
+	switch (c) {
+	case ARG_NET_IP:
+		if (ipv4_parse(arg, &a) < 0)
+			return log_error_errno(-EINVAL, "invalid --ip `%s`: not an IPv4 address", arg);
+		n->ip = arg;
+		return 1;
+	case ARG_NET_PUBLISH: {
+		PortMapping p;
+		if (port_mapping_parse(arg, &p, err, sizeof(err)) < 0)
+			return log_error_errno(-EINVAL, "invalid --publish `%s`: %s", arg, err);
+		for (size_t i = 0; i < n->n_ports; i++)
+			if (n->ports[i].host_port == p.host_port &&
+			    streq(n->ports[i].protocol, p.protocol) &&
+			    (!*n->ports[i].host_ip || !*p.host_ip ||
+			     streq(n->ports[i].host_ip, p.host_ip)))
+				return log_error_errno(-EINVAL,
+						       "invalid --publish `%s`: host port %u/%s is "
+						       "published twice",
+						       arg, p.host_port, p.protocol);
+		PortMapping *m = realloc(n->ports, (n->n_ports + 1) * sizeof(*m));
+		if (!m)
+			return log_error_errno(-ENOMEM, "out of memory");
+		n->ports = m;
+		n->ports[n->n_ports++] = p;
+		return 1;
+	}
+	case ARG_NET_DNS:
+		if (ipv4_parse(arg, &a) < 0)
+			return log_error_errno(-EINVAL, "invalid --dns `%s`: not an IPv4 address",
+					       arg);
+		if (strv_push(&n->dns, arg) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+		return 1;
+	case ARG_NET_ADD_HOST: {
+		/* NAME:IP, as Docker and Podman take it (also NAME=IP). */
+		const char *sep = strpbrk(arg, ":=");
+		_cleanup_free_ char *host = sep ? strndup(arg, (size_t)(sep - arg)) : NULL;
+		if (!sep || !host || !hostname_is_valid(host) || ipv4_parse(sep + 1, &a) < 0)
+			return log_error_errno(-EINVAL,
+					       "invalid --add-host `%s`: NAME:IP, an IPv4 address",
+					       arg);
+		char line[320];
+		snprintf(line, sizeof(line), "%s:%s", host, sep + 1);
+		if (strv_push(&n->add_hosts, line) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+		return 1;
+	}
+	}
+	return 0;
+}
+
+int run_network_check(const RunNetwork *n)
+{
+	if (n->networks) {
+		if (n->ip && strv_length(n->networks) > 1)
+			return log_error_errno(-EINVAL, "--ip needs a single network, not %zu",
+					       strv_length(n->networks));
+		return 0;
+	}
+	const char *opt = n->ip		? "--ip"
+			  : n->n_ports	? "--publish"
+			  : n->dns	? "--dns"
+			  : n->add_hosts ? "--add-host"
+					 : NULL;
+	if (opt)
+		return log_error_errno(-EINVAL, "%s needs a network: add --net bridge (or --net NAME)",
+				       opt);
+	return 0;
+}
+
+static bool has_mount(const ContainerSpec *s, const char *dest)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (streq(s->mounts[i].destination, dest))
+			return true;
+	return false;
+}
+
+static int random_mac(char ret[static 18])
+{
+	char hex[11];
+	int r = random_hex(hex, 10);
+	if (r < 0)
+		return r;
+	/* Locally administered, unicast: 02:... as Docker's. */
+	snprintf(ret, 18, "02:%.2s:%.2s:%.2s:%.2s:%.2s", hex, hex + 2, hex + 4, hex + 6, hex + 8);
+	return 0;
+}
+
+int run_network_prepare(Cli *cli, RunNetwork *n, const char *bundle, ContainerSpec *s)
+{
+	if (!n->networks)
+		return 0;
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	size_t count = strv_length(n->networks);
+	n->rows = calloc(count, sizeof(*n->rows));
+	n->att = calloc(count, sizeof(*n->att));
+	if (!n->rows || !n->att)
+		return log_error_errno(-ENOMEM, "out of memory");
+	n->n = count;
+	bool way_out = false;
+	for (size_t i = 0; i < count; i++) {
+		r = db_network_lookup(db, n->networks[i], &n->rows[i]);
+		if (r == -ENOENT)
+			return log_error_errno(r, "no such network: %s (see `berth network ls`)",
+					       n->networks[i]);
+		if (r < 0)
+			return cli_db_error(cli, r, "look up network `%s`", n->networks[i]);
+		way_out |= !n->rows[i].internal;
+		char ifname[24], mac[18];
+		snprintf(ifname, sizeof(ifname), "eth%zu", i);
+		if ((r = random_mac(mac)) < 0)
+			return log_error_errno(r, "random: %m");
+		n->att[i].network_id = strdup(n->rows[i].id);
+		n->att[i].interface = strdup(ifname);
+		n->att[i].mac = strdup(mac);
+		if (!n->att[i].network_id || !n->att[i].interface || !n->att[i].mac)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (n->ip) {
+		uint32_t a, net, gw;
+		unsigned prefix;
+		if (ipv4_parse(n->ip, &a) < 0 || ipv4_parse_cidr(n->rows[0].subnet, &net, &prefix) < 0 ||
+		    ipv4_parse(n->rows[0].gateway, &gw) < 0)
+			return log_error_errno(-EINVAL, "invalid --ip `%s`", n->ip);
+		if (!ipv4_in_subnet(a, net, prefix) || a == net || a == (net | ~ipv4_mask(prefix)) ||
+		    a == gw)
+			return log_error_errno(-EINVAL,
+					       "--ip %s is not a free host address of network %s (%s, "
+					       "gateway %s)",
+					       n->ip, n->rows[0].name, n->rows[0].subnet,
+					       n->rows[0].gateway);
+		if (!(n->att[0].ip = strdup(n->ip)))
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (n->n_ports && !way_out)
+		return log_error_errno(-EINVAL,
+				       "--publish needs a network with a way out: %s %s --internal",
+				       n->rows[0].name, count > 1 ? "and the others are" : "is");
+
+	/* The supervisor writes these files (supervisor/network.c) before the
+	 * init mounts them. */
+	static const char *const files[][2] = { { "/etc/hosts", "hosts" },
+						{ "/etc/resolv.conf", "resolv.conf" },
+						{ "/etc/hostname", "hostname" } };
+	static const char *const opts[] = { "bind", "nosuid", "nodev", NULL };
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		if (has_mount(s, files[i][0]))
+			continue;
+		_cleanup_free_ char *src = NULL;
+		if (asprintf(&src, "%s/%s", bundle, files[i][1]) < 0 ||
+		    spec_add_mount(s, files[i][0], "bind", src, opts) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (n->add_hosts) {
+		_cleanup_free_ char *j = strv_to_json(n->add_hosts);
+		if (!j || spec_set_annotation(s, ANNOTATION_ADD_HOSTS, j) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row)
+{
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	size_t failed = 0;
+	r = db_container_insert_networked(db, row, n->att, n->n, n->ports, n->n_ports, &failed);
+	if (r == -EEXIST)
+		return log_error_errno(r, "the name `%s` is already in use", row->name);
+	if (r == -EADDRNOTAVAIL)
+		return log_error_errno(r, "--ip %s is another container's on network %s",
+				       n->att[failed].ip, n->rows[failed].name);
+	if (r == -ERANGE)
+		return log_error_errno(r, "network %s has no free address left (%s)",
+				       n->rows[failed].name, n->rows[failed].subnet);
+	if (r == -ENOENT)
+		return log_error_errno(r, "network %s was removed meanwhile",
+				       n->rows[failed].name);
+	if (r == -EADDRINUSE)
+		return log_error_errno(r,
+				       "another container took user namespace range %lld "
+				       "meanwhile; run again",
+				       (long long)row->userns_base);
+	if (r < 0)
+		return cli_db_error(cli, r, "record the container in the state DB");
+	for (size_t i = 0; i < n->n; i++)
+		log_debug("container %.12s: %s on network %s (%s)", row->id, n->att[i].ip,
+			  n->rows[i].name, n->att[i].interface);
+	return 0;
+}
+
+int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
+			 ContainerSpec *s)
+{
+	if (!n->networks)
+		return 0;
+	_cleanup_(json_decrefp) json_t *o = json_object();
+	json_t *networks = json_object(), *info = json_object(), *ports = json_array();
+	if (!o || !networks || !info || !ports) {
+		json_decref(networks);
+		json_decref(info);
+		json_decref(ports);
+		return -ENOMEM;
+	}
+	char shortid[13];
+	snprintf(shortid, sizeof(shortid), "%.12s", id);
+	json_object_set_new(o, "container_id", json_string(id));
+	json_object_set_new(o, "container_name", json_string(name));
+	json_object_set_new(o, "networks", networks);
+	json_object_set_new(o, "network_info", info);
+	json_object_set_new(o, "port_mappings", ports);
+	for (size_t i = 0; i < n->n; i++) {
+		const NetworkRow *r = &n->rows[i];
+		json_t *aliases = json_pack("[s,s]", name, shortid);
+		if (s->hostname && !streq(s->hostname, name) && !streq(s->hostname, shortid))
+			json_array_append_new(aliases, json_string(s->hostname));
+		json_object_set_new(networks, r->name,
+				    json_pack("{s:s, s:[s], s:o, s:s}", "interface_name",
+					      n->att[i].interface, "static_ips", n->att[i].ip,
+					      "aliases", aliases, "static_mac", n->att[i].mac));
+		json_object_set_new(info, r->name,
+				    json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:b, s:b, s:b, "
+					      "s:{s:s}}",
+					      "name", r->name, "id", r->id, "driver", r->driver,
+					      "network_interface", r->interface, "subnets", "subnet",
+					      r->subnet, "gateway", r->gateway, "ipv6_enabled", 0,
+					      "internal", r->internal, "dns_enabled", r->dns_enabled,
+					      "ipam_options", "driver", "host-local"));
+	}
+	for (size_t i = 0; i < n->n_ports; i++)
+		json_array_append_new(ports,
+				      json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip",
+						n->ports[i].host_ip, "container_port",
+						(int)n->ports[i].container_port, "host_port",
+						(int)n->ports[i].host_port, "range", 1, "protocol",
+						n->ports[i].protocol));
+	if (n->dns) {
+		json_t *d = json_array();
+		for (size_t i = 0; n->dns[i]; i++)
+			json_array_append_new(d, json_string(n->dns[i]));
+		json_object_set_new(o, "dns_servers", d);
+	}
+	_cleanup_free_ char *j = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!j)
+		return -ENOMEM;
+	return spec_set_annotation(s, ANNOTATION_NETWORK, j);
+}
