@@ -13,6 +13,7 @@
 #include "options.h"
 #include "parse.h"
 #include "printable.h"
+#include "run-network.h"
 #include "util.h"
 
 typedef enum { FORMAT_TABLE, FORMAT_JSON } OutputFormat;
@@ -93,12 +94,6 @@ static void print_row_json_open(FILE *f, const BerthPaths *paths, const Containe
 	fprintf(f, ", \"log_dropped\": %lld", (long long)c->log_dropped);
 }
 
-static void print_row_json(FILE *f, const BerthPaths *paths, const ContainerRow *c)
-{
-	print_row_json_open(f, paths, c);
-	fputc('}', f);
-}
-
 static void list_help(void)
 {
 	printf("Usage: berth list [OPTIONS]\n"
@@ -135,6 +130,7 @@ typedef struct {
 	uint64_t now;
 	size_t printed;
 	bool engines;       /* an ENGINE column: some row was made through berth-runtime */
+	sqlite3 *db;        /* networks: some container is on one (their columns, fields) */
 	ContainerRow *live; /* refreshed rows of running containers, in list order */
 	size_t n_live, next;
 } ListWalk;
@@ -162,7 +158,10 @@ static int print_row(const ContainerRow *row, void *userdata)
 
 	if (w->format == FORMAT_JSON) {
 		printf(w->printed ? ",\n " : "");
-		print_row_json(stdout, w->paths, row);
+		print_row_json_open(stdout, w->paths, row);
+		if (w->db)
+			network_print_json(stdout, w->db, row->id);
+		putchar('}');
 	} else {
 		char state[64], pidbuf[21], created[64] = "";
 		const char *pid = row->pid > 0 ? format_u64(pidbuf, (uint64_t)row->pid) : "-";
@@ -184,6 +183,12 @@ static int print_row(const ContainerRow *row, void *userdata)
 			   false);
 		print_cell(state, 18, false);
 		print_cell(pid, 8, false);
+		if (w->db) {
+			char ips[128], ports[256];
+			network_summary(w->db, row->id, ips, sizeof(ips), ports, sizeof(ports));
+			print_cell(*ips ? ips : "-", 15, false);
+			print_cell(*ports ? ports : "-", 20, false);
+		}
 		print_cell(created, 20, true);
 		putchar('\n');
 	}
@@ -265,6 +270,9 @@ int cmd_list(Cli *cli, int argc, char **argv)
 
 	/* Then every row, printed as it is read: at 10,000 containers,
 	 * copying them all first cost more than the query. */
+	r = db_networks_in_use(db);
+	if (r > 0)
+		w.db = db;
 	if (format == FORMAT_JSON)
 		printf("[");
 	else {
@@ -277,7 +285,10 @@ int cmd_list(Cli *cli, int argc, char **argv)
 		printf("%-12s  %-20s  %-16s  ", "ID", "NAME", "IMAGE");
 		if (w.engines)
 			printf("%-14s  ", "ENGINE");
-		printf("%-22s  %-18s  %-8s  %s\n", "COMMAND", "STATE", "PID", "CREATED");
+		printf("%-22s  %-18s  %-8s  ", "COMMAND", "STATE", "PID");
+		if (w.db)
+			printf("%-15s  %-20s  ", "ADDRESS", "PORTS");
+		printf("%s\n", "CREATED");
 	}
 	r = db_container_foreach(db, false, print_row, &w);
 	if (format == FORMAT_JSON)
@@ -384,6 +395,9 @@ int cmd_status(Cli *cli, int argc, char **argv)
 
 	if (format == FORMAT_JSON) {
 		print_row_json_open(stdout, &cli->paths, &row);
+		sqlite3 *db;
+		if (cli_db(cli, &db) >= 0)
+			network_print_json(stdout, db, row.id);
 		if (spec)
 			limits_print_json(stdout, spec, live ? &stats : NULL);
 		printf("}\n");
@@ -455,6 +469,9 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		_cleanup_free_ char *bundle = path_from_state(&cli->paths, row.bundle);
 		printf("Rootfs:      %s\n", rootfs ? rootfs : row.rootfs);
 		printf("Bundle:      %s\n", bundle ? bundle : row.bundle);
+		sqlite3 *db;
+		if (cli_db(cli, &db) >= 0)
+			network_print_text(db, row.id);
 		if (spec)
 			limits_print_text(spec, live ? &stats : NULL);
 		printf("Auto-remove: %s\n", row.auto_remove ? "yes" : "no");
@@ -510,6 +527,9 @@ int cmd_inspect(Cli *cli, int argc, char **argv)
 		printf("%s\n{\"state\": ", first ? "" : ",");
 		first = false;
 		print_row_json_open(stdout, &cli->paths, &row);
+		sqlite3 *db;
+		if (cli_db(cli, &db) >= 0)
+			network_print_json(stdout, db, row.id);
 		if (spec)
 			limits_print_json(stdout, spec, live ? &stats : NULL);
 		printf("}, \"config\": %s}", data && spec ? data : "null");

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "options.h"
 #include "parse.h"
+#include "run-network.h"
 #include "system.h"
 #include "util.h"
 
@@ -318,6 +319,29 @@ static void refresh_rows(Check *c, sqlite3 *db, char **ids)
 	}
 }
 
+/* Network namespaces (run/netns/<id>) whose container has no supervisor
+ * at work: what a killed supervisor left after its row went too, or what
+ * netavark failed to tear down. The refresh of the rows took the others. */
+static void remove_stale_networks(Cli *cli)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/netns", cli->paths.run_dir) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!id_is_valid(de->d_name) || find_supervisor_of(cli, de->d_name, NULL) > 0)
+			continue;
+		if (container_network_cleanup(cli, de->d_name) > 0)
+			printf("  fixed: tore down the network of container %.12s, which had no "
+			       "supervisor\n",
+			       de->d_name);
+	}
+	closedir(d);
+}
+
 static int system_check(Cli *cli, bool repair)
 {
 	Check c = { .cli = cli, .repair = repair };
@@ -348,6 +372,7 @@ static int system_check(Cli *cli, bool repair)
 	remove_stale_run_dirs(cli);
 	remove_stale_cgroups(cli, ids);
 	refresh_rows(&c, db, ids);
+	remove_stale_networks(cli);
 
 	printf("%s\n", c.problems ? (repair ? "problems found (see what was fixed above)"
 					    : "problems found")

@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "ctr-lock.h"
 #include "cli.h"
+#include "run-network.h"
 #include "log.h"
 #include "parse.h"
 #include "util.h"
@@ -108,6 +109,7 @@ static int refresh_unstarted(Cli *cli, ContainerRow *row)
 	if (cgroup_container_path(row->id, &cg) >= 0 &&
 	    cgroup_owned_by(cg, cli->paths.state_dir) == 1)
 		(void)cgroup_destroy(cg, 5000);
+	(void)container_network_cleanup(cli, row->id);
 	sqlite3 *db;
 	if ((r = cli_db(cli, &db)) < 0)
 		return r;
@@ -219,6 +221,7 @@ int container_refresh(Cli *cli, ContainerRow *row)
 	/* Nothing may run unsupervised: take down what is left. */
 	if (row->cgroup)
 		(void)cgroup_destroy(row->cgroup, 5000);
+	(void)container_network_cleanup(cli, row->id);
 
 	sqlite3 *db;
 	int r = cli_db(cli, &db);
@@ -301,6 +304,8 @@ int cli_lookup_container(Cli *cli, const char *key, ContainerRow *ret)
 
 int container_remove_files(Cli *cli, const char *id)
 {
+	/* A network a killed supervisor left goes while its options exist. */
+	(void)container_network_cleanup(cli, id);
 	_cleanup_free_ char *bundle = path_container_dir(&cli->paths, id);
 	_cleanup_free_ char *run = path_container_run_dir(&cli->paths, id);
 	if (!bundle || !run)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "parse.h"
@@ -303,4 +304,117 @@ int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
 	if (!j)
 		return -ENOMEM;
 	return spec_set_annotation(s, ANNOTATION_NETWORK, j);
+}
+
+int container_network_cleanup(Cli *cli, const char *id)
+{
+	_cleanup_free_ char *netns = network_netns_path(cli->paths.run_dir, id);
+	if (!netns)
+		return -ENOMEM;
+	/* Every command that finds a supervisor gone comes here: one stat()
+	 * when there is nothing to do. */
+	if (access(netns, F_OK) < 0)
+		return 0;
+	_cleanup_free_ char *config = path_container_file(&cli->paths, id, "config.json");
+	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
+	_cleanup_free_ char *error = NULL;
+	const char *options = NULL;
+	if (config && spec_read_file(config, &spec, &error) >= 0)
+		options = spec_get_annotation(spec, ANNOTATION_NETWORK);
+	char err[512];
+	int r;
+	if (!options) {
+		/* Its configuration is gone: the namespace goes, and with it
+		 * the container's end of each veth pair; firewall rules and
+		 * DNS entries, named by the container's id, cannot be found
+		 * without it. */
+		r = netns_file_remove(netns);
+		if (r < 0)
+			return log_warning_errno(r, "remove `%s`: %m", netns);
+		log_warning("container %.12s left its network namespace, but not its network "
+			    "options: removed the namespace only",
+			    id);
+		return 1;
+	}
+	r = network_teardown(cli->paths.run_dir, id, options, err, sizeof(err));
+	if (r < 0)
+		return log_warning_errno(r, "tear down the network of container %.12s: %s", id,
+					 err);
+	log_debug("container %.12s: tore down the network its supervisor left", id);
+	return r;
+}
+
+void network_print_json(FILE *f, sqlite3 *db, const char *id)
+{
+	NetworkAttachment *a = NULL;
+	size_t n = 0;
+	PortMapping *p = NULL;
+	size_t np = 0;
+	(void)db_container_networks(db, id, &a, &n);
+	(void)db_container_ports(db, id, &p, &np);
+	fputs(", \"networks\": [", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s{\"network\": ", i ? ", " : "");
+		print_json_string(f, a[i].network_name);
+		fprintf(f, ", \"interface\": \"%s\", \"ip\": \"%s\", \"mac\": \"%s\"}", a[i].interface,
+			a[i].ip, a[i].mac);
+	}
+	fputs("], \"ports\": [", f);
+	for (size_t i = 0; i < np; i++)
+		fprintf(f,
+			"%s{\"host_ip\": \"%s\", \"host_port\": %u, \"container_port\": %u, "
+			"\"protocol\": \"%s\"}",
+			i ? ", " : "", p[i].host_ip, p[i].host_port, p[i].container_port,
+			p[i].protocol);
+	fputs("]", f);
+	network_attachments_free(a, n);
+	free(p);
+}
+
+static void format_port(const PortMapping *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%u->%u/%s", p->host_ip, *p->host_ip ? ":" : "", p->host_port,
+		 p->container_port, p->protocol);
+}
+
+void network_print_text(sqlite3 *db, const char *id)
+{
+	NetworkAttachment *a = NULL;
+	size_t n = 0;
+	PortMapping *p = NULL;
+	size_t np = 0;
+	(void)db_container_networks(db, id, &a, &n);
+	(void)db_container_ports(db, id, &p, &np);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s: %s %s (%s)\n", i ? "             " : "Networks:    ", a[i].network_name,
+		       a[i].interface, a[i].ip, a[i].mac);
+	for (size_t i = 0; i < np; i++) {
+		char buf[64];
+		format_port(&p[i], buf, sizeof(buf));
+		printf("%s%s\n", i ? "             " : "Ports:       ", buf);
+	}
+	network_attachments_free(a, n);
+	free(p);
+}
+
+void network_summary(sqlite3 *db, const char *id, char *ips, size_t ips_size, char *ports,
+		     size_t ports_size)
+{
+	NetworkAttachment *a = NULL;
+	size_t n = 0;
+	PortMapping *p = NULL;
+	size_t np = 0;
+	*ips = *ports = 0;
+	(void)db_container_networks(db, id, &a, &n);
+	(void)db_container_ports(db, id, &p, &np);
+	for (size_t i = 0; i < n; i++)
+		snprintf(ips + strlen(ips), ips_size - strlen(ips), "%s%s", i ? "," : "", a[i].ip);
+	for (size_t i = 0; i < np; i++) {
+		char buf[64];
+		format_port(&p[i], buf, sizeof(buf));
+		snprintf(ports + strlen(ports), ports_size - strlen(ports), "%s%s", i ? "," : "",
+			 buf);
+	}
+	network_attachments_free(a, n);
+	free(p);
 }

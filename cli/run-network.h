@@ -54,3 +54,18 @@ int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row);
 /* netavark's options for the recorded container, into s's annotations. */
 int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
 			 ContainerSpec *s);
+
+/* A container whose supervisor is gone (killed, or the machine lost it)
+ * may have left its network set up: tears it down with the options of its
+ * config.json. 1 when there was one, 0 when not; prints a warning when
+ * netavark fails (then the next command tries again). */
+int container_network_cleanup(Cli *cli, const char *id);
+
+/* Output of a container's networks and ports: `, "networks": [...],
+ * "ports": [...]` into an open JSON object; `Networks:` and `Ports:` lines
+ * of `status`; and for `list`, its addresses and ports on one line each
+ * ("" when it has none). */
+void network_print_json(FILE *f, sqlite3 *db, const char *id);
+void network_print_text(sqlite3 *db, const char *id);
+void network_summary(sqlite3 *db, const char *id, char *ips, size_t ips_size, char *ports,
+		     size_t ports_size);

@@ -442,3 +442,16 @@ int db_container_insert_networked(sqlite3 *db, const ContainerRow *c, NetworkAtt
 	}
 	return r;
 }
+
+int db_networks_in_use(sqlite3 *db)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM container_networks)", -1, &st,
+				    NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return db_errno(db, rc);
+	return sqlite3_column_int(st, 0) ? 1 : 0;
+}
