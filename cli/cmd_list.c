@@ -187,7 +187,7 @@ static int print_row(const ContainerRow *row, void *userdata)
 			char ips[128], ports[256];
 			network_summary(w->db, row->id, ips, sizeof(ips), ports, sizeof(ports));
 			print_cell(*ips ? ips : "-", 15, false);
-			print_cell(*ports ? ports : "-", 20, false);
+			print_cell(*ports ? ports : "-", 28, false);
 		}
 		print_cell(created, 20, true);
 		putchar('\n');
@@ -287,7 +287,7 @@ int cmd_list(Cli *cli, int argc, char **argv)
 			printf("%-14s  ", "ENGINE");
 		printf("%-22s  %-18s  %-8s  ", "COMMAND", "STATE", "PID");
 		if (w.db)
-			printf("%-15s  %-20s  ", "ADDRESS", "PORTS");
+			printf("%-15s  %-28s  ", "ADDRESS", "PORTS");
 		printf("%s\n", "CREATED");
 	}
 	r = db_container_foreach(db, false, print_row, &w);

@@ -280,12 +280,16 @@ int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
 					      "aliases", aliases, "static_mac", n->att[i].mac));
 		json_object_set_new(info, r->name,
 				    json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:b, s:b, s:b, "
-					      "s:{s:s}}",
+					      "s:{s:s}, s:{s:s}}",
 					      "name", r->name, "id", r->id, "driver", r->driver,
 					      "network_interface", r->interface, "subnets", "subnet",
 					      r->subnet, "gateway", r->gateway, "ipv6_enabled", 0,
 					      "internal", r->internal, "dns_enabled", r->dns_enabled,
-					      "ipam_options", "driver", "host-local"));
+					      /* berth's networks never reach each other:
+					       * netavark drops what goes from one to
+					       * another (Podman's isolate=true) */
+					      "options", "isolate", "true", "ipam_options", "driver",
+					      "host-local"));
 	}
 	for (size_t i = 0; i < n->n_ports; i++)
 		json_array_append_new(ports,

@@ -152,6 +152,7 @@ SYSTEM_TESTS = \
 	tests/system/84-damaged-db.sh \
 	tests/system/85-moved-root.sh \
 	tests/system/86-runtime.sh \
+	tests/system/89-network.sh \
 	tests/system/87-podman.sh \
 	tests/system/88-containerd.sh \
 	tests/system/90-docs.sh \
