@@ -166,6 +166,13 @@ static int network_create(Cli *cli, int argc, char **argv)
 	int r = cli_db(cli, &db);
 	if (r < 0)
 		return r;
+	NetworkRow existing;
+	if (db_network_lookup(db, name, &existing) == 0) {
+		bool taken = streq(existing.name, name);
+		network_row_done(&existing);
+		if (taken)
+			return log_error_errno(-EEXIST, "network `%s` already exists", name);
+	}
 	/* Another `network create` may take the same subnet or bridge between
 	 * our look and our insert: the DB's UNIQUE columns say so, and we
 	 * look again. */

@@ -88,7 +88,7 @@ int db_network_insert(sqlite3 *db, const NetworkRow *n)
 	rc = db_step_write(db, st);
 	if (rc == SQLITE_CONSTRAINT) {
 		const char *m = sqlite3_errmsg(db);
-		if (strstr(m, "networks.name"))
+		if (strstr(m, "networks.name") || strstr(m, "networks.id"))
 			return -EEXIST;
 		if (strstr(m, "networks.subnet"))
 			return -EADDRINUSE;

@@ -172,6 +172,8 @@ age_root() {
 		UPDATE images SET layers = (SELECT json_group_array(iif(value LIKE '/%', value, '$r/' || value))
 			FROM json_each(images.layers));
 		ALTER TABLE containers DROP COLUMN engine;
+		DROP TRIGGER containers_delete_networks;
+		DROP TABLE container_ports; DROP TABLE container_networks; DROP TABLE networks;
 		PRAGMA user_version = 7;" || return 1
 	for f in "$r"/containers/*/config.json; do
 		x=$(dirname "$f")

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "network.h"
 #include "parse.h"
 #include "util.h"
 
@@ -1098,6 +1099,9 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	/* A version 7 DB: without the columns of the later versions. */
 	assert_int_equal(sqlite3_exec(f->db,
 				      "ALTER TABLE containers DROP COLUMN engine; "
+				      "DROP TRIGGER containers_delete_networks; "
+				      "DROP TABLE container_ports; DROP TABLE container_networks; "
+				      "DROP TABLE networks; "
 				      "PRAGMA user_version=7",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -1129,6 +1133,9 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	/* Once is enough: opening again changes nothing. */
 	assert_int_equal(sqlite3_exec(f->db,
 				      "ALTER TABLE containers DROP COLUMN engine; "
+				      "DROP TRIGGER containers_delete_networks; "
+				      "DROP TABLE container_ports; DROP TABLE container_networks; "
+				      "DROP TABLE networks; "
 				      "PRAGMA user_version=7",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -1138,6 +1145,155 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 		query_text(f->db, "SELECT rootfs || ' ' || bundle FROM containers "
 				  "WHERE name = 'web'");
 	assert_string_equal(again, r1);
+}
+
+
+/* ---- networks (migration 10) ---- */
+
+static void attach(NetworkAttachment *a, const char *network_id, const char *ip)
+{
+	*a = (NetworkAttachment){ .network_id = strdup(network_id),
+				  .interface = strdup("eth0"),
+				  .mac = strdup("02:00:00:00:00:01"),
+				  .ip = ip ? strdup(ip) : NULL };
+	assert_non_null(a->network_id);
+}
+
+static void test_network_default_row_and_insert_lookup_delete(void **state)
+{
+	Fixture *f = *state;
+	NetworkRow n;
+	assert_int_equal(db_network_lookup(f->db, "berth", &n), 0);
+	assert_string_equal(n.subnet, "10.90.0.0/16");
+	assert_string_equal(n.interface, "berth0");
+	assert_true(n.dns_enabled);
+	network_row_done(&n);
+
+	NetworkRow row = { .id = (char *)"ab12000000000000000000000000000000000000000000000000000000000000",
+			   .name = (char *)"net1",
+			   .interface = (char *)"berth1",
+			   .subnet = (char *)"10.91.0.0/24",
+			   .gateway = (char *)"10.91.0.1",
+			   .internal = true,
+			   .created_at = (char *)"2026-12-06T00:00:00.000Z" };
+	assert_int_equal(db_network_insert(f->db, &row), 0);
+	row.subnet = (char *)"10.91.5.0/24";
+	row.interface = (char *)"berth5";
+	assert_int_equal(db_network_insert(f->db, &row), -EEXIST); /* the name */
+	row.subnet = (char *)"10.91.0.0/24";
+	row.interface = (char *)"berth1";
+	row.name = (char *)"net2";
+	row.id = (char *)"ab13000000000000000000000000000000000000000000000000000000000000";
+	assert_int_equal(db_network_insert(f->db, &row), -EADDRINUSE); /* the subnet */
+	row.subnet = (char *)"10.91.1.0/24";
+	assert_int_equal(db_network_insert(f->db, &row), -EBUSY); /* the bridge */
+
+	assert_int_equal(db_network_lookup(f->db, "ab12", &n), 0);
+	assert_string_equal(n.name, "net1");
+	assert_true(n.internal);
+	assert_string_equal(n.labels, "{}");
+	network_row_done(&n);
+	assert_int_equal(db_network_lookup(f->db, "ab1", &n), 0); /* one row only */
+	network_row_done(&n);
+	assert_int_equal(db_network_lookup(f->db, "nosuch", &n), -ENOENT);
+	NetworkRow *rows;
+	size_t count;
+	assert_int_equal(db_network_list(f->db, &rows, &count), 0);
+	assert_int_equal(count, 2);
+	network_rows_free(rows, count);
+	assert_int_equal(db_network_delete(f->db, row.id), -ENOENT);
+	assert_int_equal(db_network_delete(f->db, "ab12000000000000000000000000000000000000000000000000000000000000"), 0);
+}
+
+static void test_network_addresses_are_given_in_order_and_freed_with_the_container(void **state)
+{
+	Fixture *f = *state;
+	TestContainer t[3];
+	NetworkAttachment a[3];
+	for (int i = 0; i < 3; i++) {
+		char prefix[8], name[16];
+		snprintf(prefix, sizeof(prefix), "c%d", i);
+		snprintf(name, sizeof(name), "ctr%d", i);
+		test_container_init(&t[i], prefix, name, "busybox", 1000 + (uint64_t)i);
+		attach(&a[i], NETWORK_DEFAULT_ID, NULL);
+	}
+	PortMapping p = { .host_port = 8080, .container_port = 80, .protocol = "tcp" };
+	assert_int_equal(db_container_insert_networked(f->db, &t[0].row, &a[0], 1, &p, 1, NULL), 0);
+	assert_string_equal(a[0].ip, "10.90.0.2"); /* .0 is the network's, .1 the gateway's */
+	assert_int_equal(db_container_insert_networked(f->db, &t[1].row, &a[1], 1, NULL, 0, NULL), 0);
+	assert_string_equal(a[1].ip, "10.90.0.3");
+
+	/* The same name: nothing of it is stored, no address is taken. */
+	TestContainer dup;
+	test_container_init(&dup, "d0", "ctr0", "busybox", 2000);
+	NetworkAttachment ad;
+	attach(&ad, NETWORK_DEFAULT_ID, NULL);
+	assert_int_equal(db_container_insert_networked(f->db, &dup.row, &ad, 1, NULL, 0, NULL), -EEXIST);
+	assert_null(ad.ip);
+	/* An address another container has. */
+	attach(&a[2], NETWORK_DEFAULT_ID, "10.90.0.3");
+	size_t failed = 99;
+	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0, &failed),
+			 -EADDRNOTAVAIL);
+	assert_int_equal(failed, 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM containers WHERE name = 'ctr2'"), 0);
+
+	/* Deleting a container frees its address and ports (the trigger). */
+	assert_int_equal(db_container_delete(f->db, t[0].id), 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM container_ports"), 0);
+	free(a[2].ip);
+	a[2].ip = NULL;
+	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0, NULL), 0);
+	assert_string_equal(a[2].ip, "10.90.0.2");
+
+	NetworkAttachment *got;
+	size_t n;
+	assert_int_equal(db_container_networks(f->db, t[2].id, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].network_name, "berth");
+	assert_string_equal(got[0].ip, "10.90.0.2");
+	network_attachments_free(got, n);
+	assert_int_equal(db_networks_in_use(f->db), 1);
+	/* A network in use cannot go. */
+	assert_int_equal(db_network_delete(f->db, NETWORK_DEFAULT_ID), -EBUSY);
+	for (int i = 0; i < 3; i++) {
+		free(a[i].network_id);
+		free(a[i].interface);
+		free(a[i].mac);
+		free(a[i].ip);
+	}
+	free(ad.network_id);
+	free(ad.interface);
+	free(ad.mac);
+}
+
+static void test_network_without_a_free_address_says_erange(void **state)
+{
+	Fixture *f = *state;
+	NetworkRow row = { .id = (char *)"cd00000000000000000000000000000000000000000000000000000000000000",
+			   .name = (char *)"tiny",
+			   .interface = (char *)"berth9",
+			   .subnet = (char *)"10.91.9.0/30", /* .1 gateway, .2 the only host */
+			   .gateway = (char *)"10.91.9.1",
+			   .created_at = (char *)"2026-12-06T00:00:00.000Z" };
+	assert_int_equal(db_network_insert(f->db, &row), 0);
+	TestContainer t1, t2;
+	test_container_init(&t1, "e1", "one", "busybox", 1);
+	test_container_init(&t2, "e2", "two", "busybox", 2);
+	NetworkAttachment a1, a2;
+	attach(&a1, row.id, NULL);
+	attach(&a2, row.id, NULL);
+	assert_int_equal(db_container_insert_networked(f->db, &t1.row, &a1, 1, NULL, 0, NULL), 0);
+	assert_string_equal(a1.ip, "10.91.9.2");
+	assert_int_equal(db_container_insert_networked(f->db, &t2.row, &a2, 1, NULL, 0, NULL), -ERANGE);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM containers WHERE name = 'two'"), 0);
+	NetworkAttachment *both[] = { &a1, &a2 };
+	for (int i = 0; i < 2; i++) {
+		free(both[i]->network_id);
+		free(both[i]->interface);
+		free(both[i]->mac);
+		free(both[i]->ip);
+	}
 }
 
 int main(void)
@@ -1175,6 +1331,9 @@ int main(void)
 		TEST_OPEN(test_migration_8_makes_the_store_paths_relative_by_their_shape),
 		TEST_OPEN(test_parallel_writers_all_succeed_without_ebusy),
 		TEST(test_parallel_first_opens_create_the_schema_once),
+		TEST_OPEN(test_network_default_row_and_insert_lookup_delete),
+		TEST_OPEN(test_network_addresses_are_given_in_order_and_freed_with_the_container),
+		TEST_OPEN(test_network_without_a_free_address_says_erange),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }

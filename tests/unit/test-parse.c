@@ -27,6 +27,7 @@
 
 #include "dl.h"
 #include "mount-options.h"
+#include "network.h"
 #include "parse.h"
 #include "paths.h"
 #include "resolve.h"
@@ -1406,6 +1407,57 @@ static void test_path_lists_map_every_member(void **state)
 	assert_path(path_list_resolve(root, ""), "");
 }
 
+
+/* ---- IPv4 and published ports (common/network.c) ---- */
+
+static void test_ipv4_parse_format_and_cidr(void **state)
+{
+	(void)state;
+	uint32_t a, net;
+	unsigned prefix;
+	char buf[16];
+	assert_int_equal(ipv4_parse("10.90.0.2", &a), 0);
+	assert_int_equal(a, 0x0a5a0002);
+	ipv4_format(a, buf);
+	assert_string_equal(buf, "10.90.0.2");
+	assert_int_equal(ipv4_parse("10.90.0", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("10.90.0.256", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("fd00::1", &a), -EINVAL);
+	assert_int_equal(ipv4_parse_cidr("10.91.3.7/24", &net, &prefix), 0);
+	assert_int_equal(net, 0x0a5b0300); /* host bits cleared */
+	assert_int_equal(prefix, 24);
+	assert_int_equal(ipv4_parse_cidr("10.0.0.0/7", &net, &prefix), -EINVAL);
+	assert_int_equal(ipv4_parse_cidr("10.0.0.0/31", &net, &prefix), -EINVAL);
+	assert_int_equal(ipv4_parse_cidr("10.0.0.0/", &net, &prefix), -EINVAL);
+	assert_int_equal(ipv4_parse_cidr("10.0.0.0/24x", &net, &prefix), -EINVAL);
+	assert_int_equal(ipv4_parse_cidr("10.0.0.0", &net, &prefix), -EINVAL);
+	assert_true(ipv4_in_subnet(0x0a5b0305, 0x0a5b0300, 24));
+	assert_false(ipv4_in_subnet(0x0a5b0405, 0x0a5b0300, 24));
+	assert_true(ipv4_subnets_overlap(0x0a5b0000, 16, 0x0a5b0300, 24));
+	assert_false(ipv4_subnets_overlap(0x0a5b0200, 24, 0x0a5b0300, 24));
+}
+
+static void test_port_mapping_parse(void **state)
+{
+	(void)state;
+	PortMapping p;
+	char err[128];
+	assert_int_equal(port_mapping_parse("8080:80", &p, err, sizeof(err)), 0);
+	assert_string_equal(p.host_ip, "");
+	assert_int_equal(p.host_port, 8080);
+	assert_int_equal(p.container_port, 80);
+	assert_string_equal(p.protocol, "tcp");
+	assert_int_equal(port_mapping_parse("127.0.0.1:5353:53/udp", &p, err, sizeof(err)), 0);
+	assert_string_equal(p.host_ip, "127.0.0.1");
+	assert_string_equal(p.protocol, "udp");
+	static const char *const bad[] = { "80",	  "0:80",	     "65536:80", "80:0",
+					   "80:-1",	  "a:80",	     "80:80/sctp", "1.2.3:80:80",
+					   "::1:80:80", "8080:80/",	     ":80",	 NULL };
+	for (size_t i = 0; bad[i]; i++)
+		if (port_mapping_parse(bad[i], &p, err, sizeof(err)) != -EINVAL)
+			fail_msg("port_mapping_parse(\"%s\") did not fail", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1469,6 +1521,8 @@ int main(void)
 		cmocka_unit_test(
 			test_path_resolve_climbs_out_of_the_folder_without_a_look_at_the_disk),
 		cmocka_unit_test(test_path_lists_map_every_member),
+		cmocka_unit_test(test_ipv4_parse_format_and_cidr),
+		cmocka_unit_test(test_port_mapping_parse),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
