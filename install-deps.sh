@@ -12,6 +12,7 @@ PACKAGES="
   zstd xz-utils jq debootstrap e2fsprogs
   qemu-system-x86 linux-image-amd64 cpio
   podman conmon crun runc containerd
+  netavark aardvark-dns iptables nftables
 "
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (sudo ./install-deps.sh)" >&2

@@ -156,7 +156,15 @@ _berth_value()
         COMPREPLY=($(compgen -W "table json text" -- "$cur"))
         ;;
     --net | --network)
-        COMPREPLY=($(compgen -W "private none host" -- "$cur"))
+        if [[ $cur == container:* ]]; then
+            COMPREPLY=($(compgen -P container: -W "$(_berth_containers running)" -- "${cur#container:}"))
+        else
+            local nets=
+            [[ -e ${_berth_root:-${BERTH_ROOT:-/var/lib/berth}}/state.db ]] &&
+                nets=$(_berth_run network ls -q)
+            COMPREPLY=($(compgen -W "private none host container: bridge $nets" -- "$cur"))
+            [[ ${COMPREPLY[*]} == container: ]] && compopt -o nospace
+        fi
         ;;
     --uts | --pid)
         COMPREPLY=($(compgen -W "private host" -- "$cur"))

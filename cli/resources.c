@@ -64,7 +64,7 @@ static int pin_cpu_not_publish(const char *value)
 {
 	return log_error_errno(-EINVAL,
 			       "-p is berth's --pin-cpu, not --publish: `%s` is not a CPU "
-			       "here, and publishing ports is not supported yet",
+			       "here; publish a port with --publish",
 			       value);
 }
 

@@ -32,7 +32,7 @@ int run_network_set(RunNetwork *n, const char *arg);
 /* --ip, --publish, --dns, --add-host: 1 when c was one of them, 0 when not,
  * or a negative errno after the error. */
 enum {
-	ARG_NET_IP = 0x200,
+	ARG_NET_IP = 0x300, /* after resources.h's 0x200 range */
 	ARG_NET_PUBLISH,
 	ARG_NET_DNS,
 	ARG_NET_ADD_HOST,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -275,6 +276,17 @@ int network_netavark(const char *verb, const char *config_dir, const char *netns
 	argv[n++] = verb;
 	argv[n++] = netns;
 	argv[n] = NULL;
+	/* One netavark at a time per root, as Podman does (c/common's
+	 * netavark.lock): two at work on one bridge race on its creation and
+	 * removal. */
+	_cleanup_free_ char *lock = NULL;
+	if (asprintf(&lock, "%s/netavark.lock", config_dir) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
+		snprintf(err, errlen, "lock `%s`: %s", lock, strerror(errno));
+		return -errno;
+	}
 	log_debug("netavark %s %s", verb, netns);
 	pid_t pid = fork();
 	if (pid < 0) {

@@ -19,6 +19,12 @@ MAN1_PAGES = \
 	docs/man/berth-inspect.1 \
 	docs/man/berth-list.1 \
 	docs/man/berth-logs.1 \
+	docs/man/berth-network.1 \
+	docs/man/berth-network-create.1 \
+	docs/man/berth-network-inspect.1 \
+	docs/man/berth-network-ls.1 \
+	docs/man/berth-network-prune.1 \
+	docs/man/berth-network-rm.1 \
 	docs/man/berth-prune.1 \
 	docs/man/berth-rm.1 \
 	docs/man/berth-run.1 \

@@ -177,7 +177,7 @@ capture berth run --rm -i busybox true
 t_is "run -i alone (the seeds' use): nothing on stderr" "0 " "$RC $ERR"
 
 # --- the seeds' -p is --pin-cpu, not --publish ---------------------------------
-publish='-p is berth.s --pin-cpu, not --publish: `%s` is not a CPU here, and publishing ports is not supported yet'
+publish='-p is berth.s --pin-cpu, not --publish: `%s` is not a CPU here; publish a port with --publish'
 for value in 8080:80 127.0.0.1:8080:80 '[::1]:80:80' 8080:80/udp 80/tcp 65000; do
 	# shellcheck disable=SC2059
 	expect_bad "run -p $value" "$(printf -- "$publish" "$(re_quote "$value")")" run -p "$value" busybox true

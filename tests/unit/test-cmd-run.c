@@ -124,8 +124,12 @@ static void test_namespaces(void **state)
 		"shared", "busybox", NULL);
 	refused("berth: invalid --ipc `container:../x`: private, host or container:NAME\n", "--ipc",
 		"container:../x", "busybox", NULL);
-	refused("berth: invalid --net `bridge`: private, none or host\n", "--network", "bridge",
+	refused("berth: invalid --net `a/b`: `a/b` is no network name\n", "--network", "a/b",
 		"busybox", NULL);
+	refused("berth: --publish needs a network: add --net bridge (or --net NAME)\n",
+		"--publish", "8080:80", "busybox", NULL);
+	refused("berth: invalid --publish `8080`: expected [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]\n",
+		"--net", "bridge", "--publish", "8080", "busybox", NULL);
 	refused("berth: invalid --uts `none`: private or host\n", "--uts", "none", "busybox", NULL);
 	refused("berth: invalid --pid `container:a`: private or host\n", "--pid", "container:a",
 		"busybox", NULL);
@@ -171,8 +175,8 @@ static void test_signals_sizes_and_resources(void **state)
 	/* Resource options reach resources.c, with the argument after -p. */
 	refused("berth: invalid --mem `1`: a size such as 50M or 1G, at least 4K\n", "-m", "1",
 		"busybox", NULL);
-	refused("berth: -p is berth's --pin-cpu, not --publish: `8080:80` is not a CPU here, and "
-		"publishing ports is not supported yet\n",
+	refused("berth: -p is berth's --pin-cpu, not --publish: `8080:80` is not a CPU here; "
+		"publish a port with --publish\n",
 		"-p", "8080:80", "busybox", NULL);
 	refused(NOT_STARTED, "--stop-signal", "SIGUSR1", "--log-max-size", "1M", "-m", "64M",
 		"--cpus", "0.5", "--pids-limit", "10", "busybox", NULL);

@@ -284,8 +284,8 @@ static void test_p_with_a_port_mapping_says_it_is_not_publish(void **state)
 		ResourceOptions o = { 0 };
 		char want[256];
 		snprintf(want, sizeof(want),
-			 "berth: -p is berth's --pin-cpu, not --publish: `%s` is not a CPU here, "
-			 "and publishing ports is not supported yet\n",
+			 "berth: -p is berth's --pin-cpu, not --publish: `%s` is not a CPU here; "
+			 "publish a port with --publish\n",
 			 ports[i]);
 		assert_int_equal(resource_option('p', ports[i], NULL, &o), -EINVAL);
 		assert_string_equal(logged(), want);
@@ -518,8 +518,8 @@ static void test_apply_pin_to_a_cpu_we_do_not_have_fails(void **state)
 	ResourceOptions o = { 0 };
 	assert_int_equal(resource_option('p', arg, NULL, &o), -EINVAL);
 	snprintf(want, sizeof(want),
-		 "berth: -p is berth's --pin-cpu, not --publish: `%d` is not a CPU here, and "
-		 "publishing ports is not supported yet\n",
+		 "berth: -p is berth's --pin-cpu, not --publish: `%d` is not a CPU here; "
+		 "publish a port with --publish\n",
 		 missing);
 	assert_string_equal(logged(), want);
 
