@@ -319,6 +319,13 @@ int container_network_cleanup(Cli *cli, const char *id)
 	 * when there is nothing to do. */
 	if (access(netns, F_OK) < 0)
 		return 0;
+	_cleanup_close_ int lock = -EBADF;
+	int r = network_lock(cli->paths.run_dir, &lock);
+	if (r < 0)
+		return log_warning_errno(r, "lock the networks of %s: %m", cli->paths.run_dir);
+	/* A supervisor may have been at it while we waited. */
+	if (access(netns, F_OK) < 0)
+		return 0;
 	_cleanup_free_ char *config = path_container_file(&cli->paths, id, "config.json");
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 	_cleanup_free_ char *error = NULL;
@@ -326,7 +333,6 @@ int container_network_cleanup(Cli *cli, const char *id)
 	if (config && spec_read_file(config, &spec, &error) >= 0)
 		options = spec_get_annotation(spec, ANNOTATION_NETWORK);
 	char err[512];
-	int r;
 	if (!options) {
 		/* Its configuration is gone: the namespace goes, and with it
 		 * the container's end of each veth pair; firewall rules and

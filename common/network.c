@@ -276,17 +276,6 @@ int network_netavark(const char *verb, const char *config_dir, const char *netns
 	argv[n++] = verb;
 	argv[n++] = netns;
 	argv[n] = NULL;
-	/* One netavark at a time per root, as Podman does (c/common's
-	 * netavark.lock): two at work on one bridge race on its creation and
-	 * removal. */
-	_cleanup_free_ char *lock = NULL;
-	if (asprintf(&lock, "%s/netavark.lock", config_dir) < 0)
-		return -ENOMEM;
-	_cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
-		snprintf(err, errlen, "lock `%s`: %s", lock, strerror(errno));
-		return -errno;
-	}
 	log_debug("netavark %s %s", verb, netns);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -399,6 +388,25 @@ char *network_config_dir(const char *run_dir)
 {
 	char *p;
 	return asprintf(&p, "%s/networks", run_dir) < 0 ? NULL : p;
+}
+
+int network_lock(const char *run_dir, int *ret_fd)
+{
+	_cleanup_free_ char *config = network_config_dir(run_dir);
+	_cleanup_free_ char *lock = NULL;
+	if (!config || asprintf(&lock, "%s/netavark.lock", config) < 0)
+		return -ENOMEM;
+	int r = mkdir_p(config, 0700);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }
 
 int network_setup(const char *run_dir, const char *id, const char *options, char **ret_status,

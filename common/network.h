@@ -89,6 +89,13 @@ int netns_file_exists(const char *path);
  * Newly allocated; NULL when out of memory. */
 char *network_netns_path(const char *run_dir, const char *id);
 char *network_config_dir(const char *run_dir);
+/* One set-up or teardown at a time per root, as Podman has it (c/common's
+ * netavark.lock): two netavark at work on one bridge race on its creation
+ * and removal; and a container's next set-up must come after its last
+ * teardown (supervisor/network.c). The lock is <run_dir>/networks/
+ * netavark.lock, taken with flock(); *ret_fd holds it until closed. The
+ * functions below expect their caller to hold it. */
+int network_lock(const char *run_dir, int *ret_fd);
 /* Sets up the container's networks from netavark's options: a new
  * namespace at network_netns_path(), then `netavark setup`. Whatever
  * fails is undone. *ret_status is netavark's JSON answer. */

@@ -215,6 +215,7 @@ static void finish_removed(Supervisor *s)
 	if (r >= 0)
 		r = delete_row(s, s->db);
 	send_exited(s);
+	supervisor_network_teardown(s);
 	supervisor_release_db(s);
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 
@@ -240,8 +241,8 @@ void supervisor_finish(Supervisor *s)
 		(void)unlink(s->pidfile);
 	read_oom(s);
 	/* Before the row changes: its addresses are free once it does, and
-	 * a `start` may set the network up again. */
-	supervisor_network_teardown(s);
+	 * a `start` may set the network up again; both wait for this lock. */
+	supervisor_network_hold(s);
 	if (s->auto_remove) {
 		finish_removed(s);
 		return;
@@ -255,6 +256,7 @@ void supervisor_finish(Supervisor *s)
 	if (r >= 0)
 		r = record_exit(s, s->db, NULL);
 	send_exited(s);
+	supervisor_network_teardown(s);
 	supervisor_release_db(s);
 	if (r == -ENOSPC)
 		record_exit_when_room(s);

@@ -466,7 +466,7 @@ int main(int argc, char *argv[])
 	s->cgroup_fd = s->pidfd = s->mnt_ns_fd = s->log.fd = -EBADF;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -EBADF;
 	s->tty_master = s->start.stage_fd = s->self_log_fd = -EBADF;
-	s->ev.ctl_fd = s->start.start_lock_fd = -EBADF;
+	s->ev.ctl_fd = s->start.start_lock_fd = s->net.lock_fd = -EBADF;
 	s->sync_fd = arg_sync_fd;
 	s->foreground = arg_foreground;
 	s->auto_remove = arg_rm;

@@ -203,7 +203,13 @@ int supervisor_network_setup(Supervisor *s, SetupError *e)
 	s->net.options = strdup(options);
 	if (!s->net.options)
 		return setup_err(e, -ENOMEM, "out of memory");
-	int r = hold_ports(s, json_object_get(o, "port_mappings"), e);
+	/* The lock first: a supervisor whose container ended holds it, and
+	 * the ports, until its teardown is over. */
+	_cleanup_close_ int lock = -EBADF;
+	int r = network_lock(s->paths.run_dir, &lock);
+	if (r < 0)
+		return setup_err(e, r, "lock the networks of %s: %m", s->paths.run_dir);
+	r = hold_ports(s, json_object_get(o, "port_mappings"), e);
 	if (r < 0) {
 		release_ports(s);
 		return r;
@@ -237,9 +243,19 @@ int supervisor_network_setup(Supervisor *s, SetupError *e)
 	return 0;
 }
 
+void supervisor_network_hold(Supervisor *s)
+{
+	if (!s->net.set_up || s->net.lock_fd >= 0)
+		return;
+	int r = network_lock(s->paths.run_dir, &s->net.lock_fd);
+	if (r < 0)
+		log_warning_errno(r, "lock the networks of %s: %m", s->paths.run_dir);
+}
+
 void supervisor_network_teardown(Supervisor *s)
 {
 	if (s->net.set_up) {
+		supervisor_network_hold(s);
 		char err[512];
 		uint64_t t0 = now_mono_usec();
 		int r = network_teardown(s->paths.run_dir, s->id, s->net.options, err, sizeof(err));
@@ -252,7 +268,10 @@ void supervisor_network_teardown(Supervisor *s)
 				  s->id, (double)(now_mono_usec() - t0) / 1000.0);
 		s->net.set_up = false;
 	}
+	/* The ports before the lock: the next set-up binds them once it has
+	 * the lock. */
 	release_ports(s);
+	s->net.lock_fd = safe_close(s->net.lock_fd);
 	free(s->net.options);
 	s->net.options = NULL;
 }

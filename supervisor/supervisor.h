@@ -73,6 +73,7 @@ typedef struct {
 	bool set_up;
 	int *port_fds; /* the published ports, held on the host */
 	size_t n_port_fds;
+	int lock_fd; /* network_lock(), from the end's record to the teardown */
 } SupervisorNetwork;
 
 typedef struct Supervisor Supervisor;
@@ -138,6 +139,12 @@ int supervisor_loop(Supervisor *s);
  * ANNOTATION_NETWORK) and points the spec's network namespace at the one
  * set up; tears them down once the container has ended. */
 int supervisor_network_setup(Supervisor *s, SetupError *e);
+/* At the container's end the teardown waits until the CLI has heard of it
+ * (docs/performance.md, "The network's teardown after the exit is told"):
+ * supervisor_network_hold() takes the network lock before the end is
+ * recorded, so that no set-up (a `start`, another container) comes
+ * between the record and supervisor_network_teardown(). */
+void supervisor_network_hold(Supervisor *s);
 void supervisor_network_teardown(Supervisor *s);
 
 /* exit.c: checkpoints the DB if due and closes the kept connection. */

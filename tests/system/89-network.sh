@@ -140,6 +140,8 @@ t_is "the refused runs recorded nothing" "$ctrs_before" "$(db "SELECT count(*) F
 # its first set-up and keeps them, empty, as under Podman; what a
 # container adds must go with it.
 run --net bridge --publish 9999:80 busybox true
+# Its supervisor tears the network down after `run` returned.
+wait_for 10 t_no_supervisors
 links_before=$(links)
 rules_before=$(rules)
 nft_before=$(nft_rules)
@@ -270,6 +272,27 @@ capture berth system check
 t_match "system check tears down what a killed supervisor left" "fixed: web was running" "$OUT"
 t_is "... no rule left" "0" "$(rules | grep -c "$web_id")"
 
+# ---- back to back, and at once ----
+# A --rm container's network is torn down after `run` returned; the next
+# set-up waits for that teardown, so the same port is free again.
+ok=0
+for i in 1 2 3 4; do
+	run --net bridge --publish 8181:80 busybox true && ok=$((ok + 1))
+done
+t_is "four runs back to back publish the same port, each in turn" "4" "$ok"
+pids=()
+for i in 1 2 3 4 5 6; do
+	berth run -d --name par$i --net bridge busybox sleep 1000 >/dev/null &
+	pids+=($!)
+done
+wait "${pids[@]}"
+t_is "six runs at once: six containers" "6" "$(db "SELECT count(*) FROM containers WHERE name LIKE 'par%' AND state='running'")"
+t_is "... with six different addresses" "6" \
+	"$(db "SELECT count(DISTINCT ip) FROM container_networks a JOIN containers c ON c.id = a.container_id WHERE c.name LIKE 'par%'")"
+capture run --net bridge busybox sh -c 'for i in 1 2 3 4 5 6; do nslookup par$i >/dev/null || exit 1; done; echo all'
+t_is "... each found by name" "all" "$OUT"
+berth rm -f par1 par2 par3 par4 par5 par6 >/dev/null
+
 # ---- network rm, prune ----
 capture berth network rm neta
 t_is "network rm of a network in use: exit 125" "125" "$RC"
@@ -284,6 +307,7 @@ t_is "... leaving the default one" "berth" "$(berth network ls -q | tr '\n' ' ' 
 
 # ---- nothing left behind ----
 berth rm -f web >/dev/null
+wait_for 10 t_no_supervisors
 t_ok "aardvark-dns ended with the last container on a network with DNS" wait_for 5 no_aardvark
 t_is "no link left" "$links_before" "$(links)"
 t_is "no firewall rule left (iptables-save)" "$rules_before" "$(rules)"
