@@ -193,7 +193,7 @@ t_is "an old root: schema 7, absolute paths" "7 $O/containers/" \
 mv "$O" "$M"
 ROOTS+=("$M")
 capture at "$M" list -q
-t_is "an old root, moved: it is migrated to the current schema (9)" "0 9" "$RC $(db_at "$M" "PRAGMA user_version")"
+t_is "an old root, moved: it is migrated to the current schema (10)" "0 10" "$RC $(db_at "$M" "PRAGMA user_version")"
 check_root "$M" "an old root, moved" "$O"
 
 P=$ROOT/p

@@ -61,7 +61,7 @@ for o in --name --detach --rm --env --tty --mount --tmpfs --cap-add --userns --i
 done
 t_ok "run's short options: -d" has -d "$(complete_line "$BERTH run -")"
 t_is "options of stop starting with --t" --time "$(complete_line "$BERTH stop --t")"
-t_is "values of --net" "$(printf '%s\n' host none private)" "$(complete_line "$BERTH run --net ")"
+t_is "values of --net (no state folder yet: no network names)" "$(printf '%s\n' bridge container: host none private)" "$(complete_line "$BERTH run --net ")"
 t_is "values of --format=" json "$(complete_line "$BERTH list --format=j")"
 t_is "values of trace -e starting with e" "$(printf '%s\n' exec exit)" "$(complete_line "$BERTH trace -e e")"
 mkdir -p "$work/srv/data"
@@ -99,5 +99,9 @@ t_is "another root has none of them" "" "$(BERTH_ROOT=$other complete_line "$BER
 t_ok "completing never makes a state folder" test ! -e "$other"
 t_is "--ipc container: offers running containers" comp-running \
 	"$(complete_root "run --ipc container:comp")"
+t_is "--net container: offers running containers" comp-running \
+	"$(complete_root "run --net container:comp")"
+berth network create comp-net >/dev/null
+t_is "--net offers the networks of the root" comp-net "$(complete_root "run --net comp")"
 
 t_end
