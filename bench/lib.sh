@@ -257,6 +257,8 @@ bench_cleanup()
 # line); a round's own median to $WORK/times/NAME.rounds.
 declare -A CMD=()
 declare -A SLOW=()
+# A command hyperfine runs before each run of tool NAME, untimed (optional).
+declare -A PREP=()
 interleave()
 {
 	local tools=("$@") n=$# round i k name runs json
@@ -270,8 +272,10 @@ interleave()
 			runs=$BENCH_RUNS
 			[ -n "${SLOW[$name]:-}" ] && runs=$BENCH_RUNS_SLOW
 			json=$WORK/times/$name.json
-			if ! hyperfine -N --style none --warmup 1 --runs "$runs" --export-json "$json" \
-				-- "${CMD[$name]}" >/dev/null 2>"$WORK/times/$name.err"; then
+			local prep=()
+			[ -n "${PREP[$name]:-}" ] && prep=(--prepare "${PREP[$name]}")
+			if ! hyperfine -N --style none --warmup 1 --runs "$runs" "${prep[@]}" \
+				--export-json "$json" -- "${CMD[$name]}" >/dev/null 2>"$WORK/times/$name.err"; then
 				log "$name failed: $(tail -3 "$WORK/times/$name.err")"
 				return 1
 			fi
