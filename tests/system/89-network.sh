@@ -135,6 +135,13 @@ for bad in "--publish 8080:80|--publish needs a network: add --net bridge" \
 done
 t_is "the refused runs recorded nothing" "$ctrs_before" "$(db "SELECT count(*) FROM containers")"
 
+ctrs_before=$(db "SELECT count(*) FROM containers")
+capture env BERTH_NETAVARK=/nonexistent/netavark "$BERTH" run --rm --net bridge busybox true
+t_is "without netavark: exit 125" "125" "$RC"
+t_match "... naming what is missing" "netavark is not installed" "$ERR"
+t_is "... and nothing recorded" "$ctrs_before" "$(db "SELECT count(*) FROM containers")"
+t_is "... nor a namespace left" "" "$(ls "$ROOT/run/netns" 2>/dev/null)"
+
 # ---- a first container: the rules netavark keeps for every network ----
 # netavark makes its own chains (NETAVARK_FORWARD, NETAVARK-HOSTPORT-*) at
 # its first set-up and keeps them, empty, as under Podman; what a
@@ -228,6 +235,8 @@ t_match "... and the UDP one the same way" $'\n +5353->53/udp' "$OUT"
 capture berth inspect web
 t_is "inspect shows both" "$web_ip 8080/tcp->80 5353/udp->53" \
 	"$(jq -r '.[0].state | "\(.networks[0].ip) \(.ports | map("\(.host_port)/\(.protocol)->\(.container_port)") | sort | reverse | join(" "))"' <<<"$OUT")"
+capture run --net container:web busybox sh -c 'timeout 3 wget -qO- http://127.0.0.1/hostname; exit $?'
+t_is "--net container:web shares web's network" "${web_id:0:12}" "$OUT"
 capture berth run --rm --net bridge --publish 8080:80 busybox true
 t_is "a port another container holds is refused" "125" "$RC"
 t_match "... saying so" "port 8080/tcp is already in use" "$ERR"
