@@ -114,9 +114,9 @@ static int network_create(Cli *cli, int argc, char **argv)
 		}
 		case 'd':
 			if (!streq(optarg, "bridge"))
-				return log_error_errno(-EINVAL,
-						       "unknown --driver `%s`: berth has `bridge` only",
-						       optarg);
+				return log_error_errno(
+					-EINVAL, "unknown --driver `%s`: berth has `bridge` only",
+					optarg);
 			break;
 		case 'h':
 			create_help();
@@ -142,7 +142,8 @@ static int network_create(Cli *cli, int argc, char **argv)
 	if (subnet) {
 		if (strchr(subnet, ':'))
 			return log_error_errno(-EOPNOTSUPP,
-					       "--subnet `%s`: IPv6 networks are not supported", subnet);
+					       "--subnet `%s`: IPv6 networks are not supported",
+					       subnet);
 		if (ipv4_parse_cidr(subnet, &net, &prefix) < 0)
 			return log_error_errno(-EINVAL,
 					       "invalid --subnet `%s`: an IPv4 CIDR such as "
@@ -153,13 +154,14 @@ static int network_create(Cli *cli, int argc, char **argv)
 		if (!subnet)
 			return log_error_errno(-EINVAL, "--gateway needs --subnet");
 		if (ipv4_parse(gateway, &gw) < 0)
-			return log_error_errno(-EINVAL, "invalid --gateway `%s`: not an IPv4 address",
+			return log_error_errno(-EINVAL,
+					       "invalid --gateway `%s`: not an IPv4 address",
 					       gateway);
 		uint32_t bcast = net | ~ipv4_mask(prefix);
 		if (!ipv4_in_subnet(gw, net, prefix) || gw == net || gw == bcast)
-			return log_error_errno(-EINVAL,
-					       "--gateway %s is not a host address of the subnet %s",
-					       gateway, subnet);
+			return log_error_errno(
+				-EINVAL, "--gateway %s is not a host address of the subnet %s",
+				gateway, subnet);
 	}
 
 	sqlite3 *db;
@@ -335,9 +337,8 @@ static json_t *network_json(sqlite3 *db, const NetworkRow *n)
 	if (db_network_attachments(db, n->id, &a, &na) >= 0)
 		for (size_t i = 0; i < na; i++) {
 			_cleanup_(container_row_done) ContainerRow row = { 0 };
-			const char *cname = db_container_get(db, a[i].container_id, &row) >= 0
-						    ? row.name
-						    : "";
+			const char *cname =
+				db_container_get(db, a[i].container_id, &row) >= 0 ? row.name : "";
 			json_object_set_new(containers, a[i].container_id,
 					    json_pack("{s:s, s:s, s:s, s:s}", "name", cname,
 						      "interface", a[i].interface, "ip", a[i].ip,
@@ -366,7 +367,8 @@ static int network_inspect(Cli *cli, int argc, char **argv)
 	if (r <= 0)
 		return r;
 	if (optind >= argc)
-		return log_error_errno(-EINVAL, "missing NETWORK (see `berth network inspect --help`)");
+		return log_error_errno(-EINVAL,
+				       "missing NETWORK (see `berth network inspect --help`)");
 	sqlite3 *db;
 	if ((r = cli_db(cli, &db)) < 0)
 		return r;

@@ -187,10 +187,11 @@ static int check_ns_mode(NamespaceType t, const char *mode)
 			       : t == NS_PID ? "pid"
 					     : "net",
 			       mode,
-			       t == NS_IPC       ? "private, host or container:NAME"
-			       : t == NS_NETWORK ? "private, none, host, container:NAME, bridge or a "
-						   "network's name"
-						 : "private or host");
+			       t == NS_IPC ? "private, host or container:NAME"
+			       : t == NS_NETWORK
+				       ? "private, none, host, container:NAME, bridge or a "
+					 "network's name"
+				       : "private or host");
 }
 
 /* run's long options that have no short form. */
@@ -412,8 +413,9 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 					  : c == ARG_UTS ? NS_UTS
 					  : c == ARG_PID ? NS_PID
 							 : NS_NETWORK;
-			if (t == NS_NETWORK && !streq(optarg, "host") && !streq(optarg, "private") &&
-			    !streq(optarg, "none") && !startswith(optarg, "container:")) {
+			if (t == NS_NETWORK && !streq(optarg, "host") &&
+			    !streq(optarg, "private") && !streq(optarg, "none") &&
+			    !startswith(optarg, "container:")) {
 				/* Networks: the last --net wins, as for the modes. */
 				if ((r = run_network_set(&o->net, optarg)) < 0)
 					return r;

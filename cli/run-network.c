@@ -35,8 +35,9 @@ int run_network_set(RunNetwork *n, const char *arg)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		const char *name = streq(t, "bridge") ? NETWORK_DEFAULT_NAME : t;
 		if (!name_is_valid(name))
-			return log_error_errno(-EINVAL, "invalid --net `%s`: `%s` is no network name",
-					       arg, t);
+			return log_error_errno(-EINVAL,
+					       "invalid --net `%s`: `%s` is no network name", arg,
+					       t);
 		if (strv_contains(n->networks, name))
 			return log_error_errno(-EINVAL, "invalid --net `%s`: `%s` is given twice",
 					       arg, t);
@@ -55,7 +56,8 @@ int run_network_option(int c, const char *arg, RunNetwork *n)
 	switch (c) {
 	case ARG_NET_IP:
 		if (ipv4_parse(arg, &a) < 0)
-			return log_error_errno(-EINVAL, "invalid --ip `%s`: not an IPv4 address", arg);
+			return log_error_errno(-EINVAL, "invalid --ip `%s`: not an IPv4 address",
+					       arg);
 		n->ip = arg;
 		return 1;
 	case ARG_NET_PUBLISH: {
@@ -111,14 +113,14 @@ int run_network_check(const RunNetwork *n)
 					       strv_length(n->networks));
 		return 0;
 	}
-	const char *opt = n->ip		? "--ip"
-			  : n->n_ports	? "--publish"
-			  : n->dns	? "--dns"
+	const char *opt = n->ip          ? "--ip"
+			  : n->n_ports   ? "--publish"
+			  : n->dns       ? "--dns"
 			  : n->add_hosts ? "--add-host"
 					 : NULL;
 	if (opt)
-		return log_error_errno(-EINVAL, "%s needs a network: add --net bridge (or --net NAME)",
-				       opt);
+		return log_error_errno(-EINVAL,
+				       "%s needs a network: add --net bridge (or --net NAME)", opt);
 	return 0;
 }
 
@@ -177,16 +179,17 @@ int run_network_prepare(Cli *cli, RunNetwork *n, const char *bundle, ContainerSp
 	if (n->ip) {
 		uint32_t a, net, gw;
 		unsigned prefix;
-		if (ipv4_parse(n->ip, &a) < 0 || ipv4_parse_cidr(n->rows[0].subnet, &net, &prefix) < 0 ||
+		if (ipv4_parse(n->ip, &a) < 0 ||
+		    ipv4_parse_cidr(n->rows[0].subnet, &net, &prefix) < 0 ||
 		    ipv4_parse(n->rows[0].gateway, &gw) < 0)
 			return log_error_errno(-EINVAL, "invalid --ip `%s`", n->ip);
-		if (!ipv4_in_subnet(a, net, prefix) || a == net || a == (net | ~ipv4_mask(prefix)) ||
-		    a == gw)
-			return log_error_errno(-EINVAL,
-					       "--ip %s is not a free host address of network %s (%s, "
-					       "gateway %s)",
-					       n->ip, n->rows[0].name, n->rows[0].subnet,
-					       n->rows[0].gateway);
+		if (!ipv4_in_subnet(a, net, prefix) || a == net ||
+		    a == (net | ~ipv4_mask(prefix)) || a == gw)
+			return log_error_errno(
+				-EINVAL,
+				"--ip %s is not a free host address of network %s (%s, "
+				"gateway %s)",
+				n->ip, n->rows[0].name, n->rows[0].subnet, n->rows[0].gateway);
 		if (!(n->att[0].ip = strdup(n->ip)))
 			return log_error_errno(-ENOMEM, "out of memory");
 	}
@@ -234,8 +237,7 @@ int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row)
 		return log_error_errno(r, "network %s has no free address left (%s)",
 				       n->rows[failed].name, n->rows[failed].subnet);
 	if (r == -ENOENT)
-		return log_error_errno(r, "network %s was removed meanwhile",
-				       n->rows[failed].name);
+		return log_error_errno(r, "network %s was removed meanwhile", n->rows[failed].name);
 	if (r == -EADDRINUSE)
 		return log_error_errno(r,
 				       "another container took user namespace range %lld "
@@ -249,8 +251,7 @@ int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row)
 	return 0;
 }
 
-int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
-			 ContainerSpec *s)
+int run_network_annotate(const RunNetwork *n, const char *id, const char *name, ContainerSpec *s)
 {
 	if (!n->networks)
 		return 0;
@@ -282,22 +283,22 @@ int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
 				    json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:b, s:b, s:b, "
 					      "s:{s:s}, s:{s:s}}",
 					      "name", r->name, "id", r->id, "driver", r->driver,
-					      "network_interface", r->interface, "subnets", "subnet",
-					      r->subnet, "gateway", r->gateway, "ipv6_enabled", 0,
-					      "internal", r->internal, "dns_enabled", r->dns_enabled,
+					      "network_interface", r->interface, "subnets",
+					      "subnet", r->subnet, "gateway", r->gateway,
+					      "ipv6_enabled", 0, "internal", r->internal,
+					      "dns_enabled", r->dns_enabled,
 					      /* berth's networks never reach each other:
 					       * netavark drops what goes from one to
 					       * another (Podman's isolate=true) */
-					      "options", "isolate", "true", "ipam_options", "driver",
-					      "host-local"));
+					      "options", "isolate", "true", "ipam_options",
+					      "driver", "host-local"));
 	}
 	for (size_t i = 0; i < n->n_ports; i++)
-		json_array_append_new(ports,
-				      json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip",
-						n->ports[i].host_ip, "container_port",
-						(int)n->ports[i].container_port, "host_port",
-						(int)n->ports[i].host_port, "range", 1, "protocol",
-						n->ports[i].protocol));
+		json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip",
+						       n->ports[i].host_ip, "container_port",
+						       (int)n->ports[i].container_port, "host_port",
+						       (int)n->ports[i].host_port, "range", 1,
+						       "protocol", n->ports[i].protocol));
 	if (n->dns) {
 		json_t *d = json_array();
 		for (size_t i = 0; n->dns[i]; i++)
@@ -366,8 +367,8 @@ void network_print_json(FILE *f, sqlite3 *db, const char *id)
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"network\": ", i ? ", " : "");
 		print_json_string(f, a[i].network_name);
-		fprintf(f, ", \"interface\": \"%s\", \"ip\": \"%s\", \"mac\": \"%s\"}", a[i].interface,
-			a[i].ip, a[i].mac);
+		fprintf(f, ", \"interface\": \"%s\", \"ip\": \"%s\", \"mac\": \"%s\"}",
+			a[i].interface, a[i].ip, a[i].mac);
 	}
 	fputs("], \"ports\": [", f);
 	for (size_t i = 0; i < np; i++)
@@ -396,8 +397,9 @@ void network_print_text(sqlite3 *db, const char *id)
 	(void)db_container_networks(db, id, &a, &n);
 	(void)db_container_ports(db, id, &p, &np);
 	for (size_t i = 0; i < n; i++)
-		printf("%s%s: %s %s (%s)\n", i ? "             " : "Networks:    ", a[i].network_name,
-		       a[i].interface, a[i].ip, a[i].mac);
+		printf("%s%s: %s %s (%s)\n",
+		       i ? "             " : "Networks:    ", a[i].network_name, a[i].interface,
+		       a[i].ip, a[i].mac);
 	for (size_t i = 0; i < np; i++) {
 		char buf[64];
 		format_port(&p[i], buf, sizeof(buf));

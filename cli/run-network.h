@@ -37,11 +37,13 @@ enum {
 	ARG_NET_DNS,
 	ARG_NET_ADD_HOST,
 };
-#define RUN_NETWORK_LONG_OPTIONS                                       \
-	{ "ip", required_argument, NULL, ARG_NET_IP },                 \
+#define RUN_NETWORK_LONG_OPTIONS                                         \
+	{ "ip", required_argument, NULL, ARG_NET_IP },                   \
 		{ "publish", required_argument, NULL, ARG_NET_PUBLISH }, \
 		{ "dns", required_argument, NULL, ARG_NET_DNS },         \
-		{ "add-host", required_argument, NULL, ARG_NET_ADD_HOST }
+	{                                                                \
+		"add-host", required_argument, NULL, ARG_NET_ADD_HOST    \
+	}
 int run_network_option(int c, const char *arg, RunNetwork *n);
 /* The options given need a network: say so unless there is one. */
 int run_network_check(const RunNetwork *n);
@@ -52,8 +54,7 @@ int run_network_prepare(Cli *cli, RunNetwork *n, const char *bundle, ContainerSp
 /* Records the container with its addresses and ports; prints the error. */
 int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row);
 /* netavark's options for the recorded container, into s's annotations. */
-int run_network_annotate(const RunNetwork *n, const char *id, const char *name,
-			 ContainerSpec *s);
+int run_network_annotate(const RunNetwork *n, const char *id, const char *name, ContainerSpec *s);
 
 /* A container whose supervisor is gone (killed, or the machine lost it)
  * may have left its network set up: tears it down with the options of its

@@ -132,8 +132,8 @@ static int network_get_one(sqlite3 *db, const char *sql, const char *a, const ch
 int db_network_lookup(sqlite3 *db, const char *key, NetworkRow *ret)
 {
 	size_t n;
-	int r = network_get_one(db, "SELECT " NETWORK_COLUMNS " FROM networks WHERE name = ?1",
-				key, NULL, ret, &n);
+	int r = network_get_one(db, "SELECT " NETWORK_COLUMNS " FROM networks WHERE name = ?1", key,
+				NULL, ret, &n);
 	if (r < 0 || n == 1)
 		return r;
 	/* An id prefix: ids are lowercase hex. */
@@ -207,12 +207,12 @@ int db_network_delete(sqlite3 *db, const char *id)
 	return count ? -EBUSY : -ENOENT;
 }
 
-#define ATTACHMENT_SELECT                                                                 \
-	"SELECT a.container_id, a.network_id, n.name, a.interface, a.ip, a.mac "         \
+#define ATTACHMENT_SELECT                                                        \
+	"SELECT a.container_id, a.network_id, n.name, a.interface, a.ip, a.mac " \
 	"FROM container_networks AS a JOIN networks AS n ON n.id = a.network_id "
 
-static int attachments_from(sqlite3 *db, const char *sql, const char *key,
-			    NetworkAttachment **ret, size_t *ret_n)
+static int attachments_from(sqlite3 *db, const char *sql, const char *key, NetworkAttachment **ret,
+			    size_t *ret_n)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -255,7 +255,8 @@ static int attachments_from(sqlite3 *db, const char *sql, const char *key,
 int db_container_networks(sqlite3 *db, const char *container_id, NetworkAttachment **ret,
 			  size_t *ret_n)
 {
-	return attachments_from(db, ATTACHMENT_SELECT "WHERE a.container_id = ?1 ORDER BY a.interface",
+	return attachments_from(db,
+				ATTACHMENT_SELECT "WHERE a.container_id = ?1 ORDER BY a.interface",
 				container_id, ret, ret_n);
 }
 
@@ -392,10 +393,11 @@ static int insert_attachment(sqlite3 *db, const char *container_id, NetworkAttac
 static int insert_port(sqlite3 *db, const char *container_id, const PortMapping *p)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "INSERT INTO container_ports (container_id, host_ip, host_port, "
-				    "container_port, protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
-				    -1, &st, NULL);
+	int rc =
+		sqlite3_prepare_v2(db,
+				   "INSERT INTO container_ports (container_id, host_ip, host_port, "
+				   "container_port, protocol) VALUES (?1, ?2, ?3, ?4, ?5)",
+				   -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	sqlite3_bind_text(st, 1, container_id, -1, SQLITE_STATIC);

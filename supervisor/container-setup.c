@@ -99,7 +99,9 @@ static int join_namespaces(const ContainerSpec *spec, int ret_own[static _NS_MAX
 					 name);
 		char own[64];
 		snprintf(own, sizeof(own), "/proc/self/ns/%s",
-			 t == NS_NETWORK ? "net" : t == NS_MOUNT ? "mnt" : name);
+			 t == NS_NETWORK ? "net"
+			 : t == NS_MOUNT ? "mnt"
+					 : name);
 		ret_own[t] = open(own, O_RDONLY | O_CLOEXEC);
 		if (ret_own[t] < 0)
 			return setup_err(e, -errno, "open our own %s namespace: %m", name);

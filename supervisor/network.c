@@ -48,7 +48,8 @@ static int hold_ports(Supervisor *s, json_t *ports, SetupError *e)
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 			int r = -errno;
 			if (r == -EADDRINUSE)
-				return setup_err(e, r, "--publish: port %d/%s is already in use on %s",
+				return setup_err(e, r,
+						 "--publish: port %d/%s is already in use on %s",
 						 port, udp ? "udp" : "tcp",
 						 ip && *ip ? ip : "the host");
 			return setup_err(e, r, "--publish: bind port %d/%s: %m", port,
@@ -129,9 +130,11 @@ static int write_files(Supervisor *s, json_t *options, json_t *status, SetupErro
 	json_t *net;
 	bool first = true;
 	json_object_foreach(json_object_get(options, "networks"), netname, net) {
-		const char *ip = json_string_value(json_array_get(json_object_get(net, "static_ips"), 0));
+		const char *ip =
+			json_string_value(json_array_get(json_object_get(net, "static_ips"), 0));
 		if (ip && first && r >= 0) {
-			r = append(&hosts, "%s\t%s%s%s\n", ip, host, name && !streq(name, host) ? " " : "",
+			r = append(&hosts, "%s\t%s%s%s\n", ip, host,
+				   name && !streq(name, host) ? " " : "",
 				   name && !streq(name, host) ? name : "");
 			first = false;
 		}

@@ -126,8 +126,8 @@ static void test_namespaces(void **state)
 		"container:../x", "busybox", NULL);
 	refused("berth: invalid --net `a/b`: `a/b` is no network name\n", "--network", "a/b",
 		"busybox", NULL);
-	refused("berth: --publish needs a network: add --net bridge (or --net NAME)\n",
-		"--publish", "8080:80", "busybox", NULL);
+	refused("berth: --publish needs a network: add --net bridge (or --net NAME)\n", "--publish",
+		"8080:80", "busybox", NULL);
 	refused("berth: invalid --publish `8080`: expected [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]\n",
 		"--net", "bridge", "--publish", "8080", "busybox", NULL);
 	refused("berth: invalid --uts `none`: private or host\n", "--uts", "none", "busybox", NULL);

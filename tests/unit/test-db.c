@@ -1147,7 +1147,6 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	assert_string_equal(again, r1);
 }
 
-
 /* ---- networks (migration 10) ---- */
 
 static void attach(NetworkAttachment *a, const char *network_id, const char *ip)
@@ -1169,13 +1168,15 @@ static void test_network_default_row_and_insert_lookup_delete(void **state)
 	assert_true(n.dns_enabled);
 	network_row_done(&n);
 
-	NetworkRow row = { .id = (char *)"ab12000000000000000000000000000000000000000000000000000000000000",
-			   .name = (char *)"net1",
-			   .interface = (char *)"berth1",
-			   .subnet = (char *)"10.91.0.0/24",
-			   .gateway = (char *)"10.91.0.1",
-			   .internal = true,
-			   .created_at = (char *)"2026-12-06T00:00:00.000Z" };
+	NetworkRow row = {
+		.id = (char *)"ab12000000000000000000000000000000000000000000000000000000000000",
+		.name = (char *)"net1",
+		.interface = (char *)"berth1",
+		.subnet = (char *)"10.91.0.0/24",
+		.gateway = (char *)"10.91.0.1",
+		.internal = true,
+		.created_at = (char *)"2026-12-06T00:00:00.000Z"
+	};
 	assert_int_equal(db_network_insert(f->db, &row), 0);
 	row.subnet = (char *)"10.91.5.0/24";
 	row.interface = (char *)"berth5";
@@ -1202,7 +1203,10 @@ static void test_network_default_row_and_insert_lookup_delete(void **state)
 	assert_int_equal(count, 2);
 	network_rows_free(rows, count);
 	assert_int_equal(db_network_delete(f->db, row.id), -ENOENT);
-	assert_int_equal(db_network_delete(f->db, "ab12000000000000000000000000000000000000000000000000000000000000"), 0);
+	assert_int_equal(
+		db_network_delete(
+			f->db, "ab12000000000000000000000000000000000000000000000000000000000000"),
+		0);
 }
 
 static void test_network_addresses_are_given_in_order_and_freed_with_the_container(void **state)
@@ -1220,7 +1224,8 @@ static void test_network_addresses_are_given_in_order_and_freed_with_the_contain
 	PortMapping p = { .host_port = 8080, .container_port = 80, .protocol = "tcp" };
 	assert_int_equal(db_container_insert_networked(f->db, &t[0].row, &a[0], 1, &p, 1, NULL), 0);
 	assert_string_equal(a[0].ip, "10.90.0.2"); /* .0 is the network's, .1 the gateway's */
-	assert_int_equal(db_container_insert_networked(f->db, &t[1].row, &a[1], 1, NULL, 0, NULL), 0);
+	assert_int_equal(db_container_insert_networked(f->db, &t[1].row, &a[1], 1, NULL, 0, NULL),
+			 0);
 	assert_string_equal(a[1].ip, "10.90.0.3");
 
 	/* The same name: nothing of it is stored, no address is taken. */
@@ -1228,22 +1233,26 @@ static void test_network_addresses_are_given_in_order_and_freed_with_the_contain
 	test_container_init(&dup, "d0", "ctr0", "busybox", 2000);
 	NetworkAttachment ad;
 	attach(&ad, NETWORK_DEFAULT_ID, NULL);
-	assert_int_equal(db_container_insert_networked(f->db, &dup.row, &ad, 1, NULL, 0, NULL), -EEXIST);
+	assert_int_equal(db_container_insert_networked(f->db, &dup.row, &ad, 1, NULL, 0, NULL),
+			 -EEXIST);
 	assert_null(ad.ip);
 	/* An address another container has. */
 	attach(&a[2], NETWORK_DEFAULT_ID, "10.90.0.3");
 	size_t failed = 99;
-	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0, &failed),
+	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0,
+						       &failed),
 			 -EADDRNOTAVAIL);
 	assert_int_equal(failed, 0);
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM containers WHERE name = 'ctr2'"), 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM containers WHERE name = 'ctr2'"),
+			 0);
 
 	/* Deleting a container frees its address and ports (the trigger). */
 	assert_int_equal(db_container_delete(f->db, t[0].id), 0);
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM container_ports"), 0);
 	free(a[2].ip);
 	a[2].ip = NULL;
-	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0, NULL), 0);
+	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0, NULL),
+			 0);
 	assert_string_equal(a[2].ip, "10.90.0.2");
 
 	NetworkAttachment *got;
@@ -1270,12 +1279,14 @@ static void test_network_addresses_are_given_in_order_and_freed_with_the_contain
 static void test_network_without_a_free_address_says_erange(void **state)
 {
 	Fixture *f = *state;
-	NetworkRow row = { .id = (char *)"cd00000000000000000000000000000000000000000000000000000000000000",
-			   .name = (char *)"tiny",
-			   .interface = (char *)"berth9",
-			   .subnet = (char *)"10.91.9.0/30", /* .1 gateway, .2 the only host */
-			   .gateway = (char *)"10.91.9.1",
-			   .created_at = (char *)"2026-12-06T00:00:00.000Z" };
+	NetworkRow row = {
+		.id = (char *)"cd00000000000000000000000000000000000000000000000000000000000000",
+		.name = (char *)"tiny",
+		.interface = (char *)"berth9",
+		.subnet = (char *)"10.91.9.0/30", /* .1 gateway, .2 the only host */
+		.gateway = (char *)"10.91.9.1",
+		.created_at = (char *)"2026-12-06T00:00:00.000Z"
+	};
 	assert_int_equal(db_network_insert(f->db, &row), 0);
 	TestContainer t1, t2;
 	test_container_init(&t1, "e1", "one", "busybox", 1);
@@ -1285,7 +1296,8 @@ static void test_network_without_a_free_address_says_erange(void **state)
 	attach(&a2, row.id, NULL);
 	assert_int_equal(db_container_insert_networked(f->db, &t1.row, &a1, 1, NULL, 0, NULL), 0);
 	assert_string_equal(a1.ip, "10.91.9.2");
-	assert_int_equal(db_container_insert_networked(f->db, &t2.row, &a2, 1, NULL, 0, NULL), -ERANGE);
+	assert_int_equal(db_container_insert_networked(f->db, &t2.row, &a2, 1, NULL, 0, NULL),
+			 -ERANGE);
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM containers WHERE name = 'two'"), 0);
 	NetworkAttachment *both[] = { &a1, &a2 };
 	for (int i = 0; i < 2; i++) {

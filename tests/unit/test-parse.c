@@ -1407,7 +1407,6 @@ static void test_path_lists_map_every_member(void **state)
 	assert_path(path_list_resolve(root, ""), "");
 }
 
-
 /* ---- IPv4 and published ports (common/network.c) ---- */
 
 static void test_ipv4_parse_format_and_cidr(void **state)
@@ -1450,9 +1449,9 @@ static void test_port_mapping_parse(void **state)
 	assert_int_equal(port_mapping_parse("127.0.0.1:5353:53/udp", &p, err, sizeof(err)), 0);
 	assert_string_equal(p.host_ip, "127.0.0.1");
 	assert_string_equal(p.protocol, "udp");
-	static const char *const bad[] = { "80",	  "0:80",	     "65536:80", "80:0",
-					   "80:-1",	  "a:80",	     "80:80/sctp", "1.2.3:80:80",
-					   "::1:80:80", "8080:80/",	     ":80",	 NULL };
+	static const char *const bad[] = { "80",        "0:80",     "65536:80",   "80:0",
+					   "80:-1",     "a:80",     "80:80/sctp", "1.2.3:80:80",
+					   "::1:80:80", "8080:80/", ":80",        NULL };
 	for (size_t i = 0; bad[i]; i++)
 		if (port_mapping_parse(bad[i], &p, err, sizeof(err)) != -EINVAL)
 			fail_msg("port_mapping_parse(\"%s\") did not fail", bad[i]);

@@ -24,7 +24,8 @@ int main(int argc, char **argv)
 		for (;;) {
 			struct sockaddr_in from;
 			socklen_t len = sizeof(from);
-			ssize_t n = recvfrom(fd, buf + 5, sizeof(buf) - 5, 0, (struct sockaddr *)&from, &len);
+			ssize_t n = recvfrom(fd, buf + 5, sizeof(buf) - 5, 0,
+					     (struct sockaddr *)&from, &len);
 			if (n < 0)
 				continue;
 			memcpy(buf, "echo:", 5);
