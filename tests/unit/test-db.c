@@ -1237,6 +1237,9 @@ static void test_network_addresses_are_given_in_order_and_freed_with_the_contain
 			 -EEXIST);
 	assert_null(ad.ip);
 	/* An address another container has. */
+	free(a[2].network_id);
+	free(a[2].interface);
+	free(a[2].mac);
 	attach(&a[2], NETWORK_DEFAULT_ID, "10.90.0.3");
 	size_t failed = 99;
 	assert_int_equal(db_container_insert_networked(f->db, &t[2].row, &a[2], 1, NULL, 0,
