@@ -430,3 +430,116 @@ void network_summary(sqlite3 *db, const char *id, char *ips, size_t ips_size, ch
 	network_attachments_free(a, n);
 	free(p);
 }
+
+/* The network of netavark's options info (a "network_info" member) in the
+ * DB: there already, or made again. */
+static int repair_network_row(sqlite3 *db, json_t *info, const char **ret_id)
+{
+	const char *id = json_string_value(json_object_get(info, "id"));
+	const char *name = json_string_value(json_object_get(info, "name"));
+	json_t *sub = json_array_get(json_object_get(info, "subnets"), 0);
+	if (!id || !name)
+		return -EBADMSG;
+	NetworkRow existing;
+	int r = db_network_lookup(db, id, &existing);
+	if (r == 0) {
+		bool same = streq(existing.id, id);
+		network_row_done(&existing);
+		if (same) {
+			*ret_id = id;
+			return 0;
+		}
+	}
+	char now[32];
+	format_iso8601(now_usec(), now);
+	NetworkRow row = {
+		.id = (char *)id,
+		.name = (char *)name,
+		.driver = (char *)"bridge",
+		.interface = (char *)json_string_value(json_object_get(info, "network_interface")),
+		.subnet = (char *)json_string_value(json_object_get(sub, "subnet")),
+		.gateway = (char *)json_string_value(json_object_get(sub, "gateway")),
+		.internal = json_is_true(json_object_get(info, "internal")),
+		.dns_enabled = json_is_true(json_object_get(info, "dns_enabled")),
+		.labels = (char *)"{}",
+		.created_at = now,
+	};
+	if (!row.interface || !row.subnet || !row.gateway)
+		return -EBADMSG;
+	r = db_network_insert(db, &row);
+	if (r < 0)
+		return r;
+	printf("  fixed: recorded network %s again from a container's configuration\n", name);
+	*ret_id = id;
+	return 0;
+}
+
+int network_repair_rows(Cli *cli, sqlite3 *db, const char *id, const char *name,
+			const ContainerSpec *spec)
+{
+	(void)cli;
+	const char *options = spec_get_annotation(spec, ANNOTATION_NETWORK);
+	if (!options)
+		return 0;
+	_cleanup_(json_decrefp) json_t *o = json_loads(options, 0, NULL);
+	json_t *networks = json_object_get(o, "networks");
+	json_t *info = json_object_get(o, "network_info");
+	size_t n = json_object_size(networks),
+	       np = json_array_size(json_object_get(o, "port_mappings"));
+	NetworkAttachment *a = calloc(n + 1, sizeof(*a));
+	PortMapping *p = calloc(np + 1, sizeof(*p));
+	int r = a && p ? 0 : -ENOMEM;
+	size_t k = 0;
+	const char *netname;
+	json_t *per;
+	json_object_foreach(networks, netname, per) {
+		const char *network_id = NULL;
+		if (r < 0)
+			break;
+		r = repair_network_row(db, json_object_get(info, netname), &network_id);
+		if (r < 0)
+			break;
+		const char *ip =
+			json_string_value(json_array_get(json_object_get(per, "static_ips"), 0));
+		const char *ifname = json_string_value(json_object_get(per, "interface_name"));
+		const char *mac = json_string_value(json_object_get(per, "static_mac"));
+		if (!ip || !ifname || !mac) {
+			r = -EBADMSG;
+			break;
+		}
+		a[k] = (NetworkAttachment){ .network_id = strdup(network_id),
+					    .interface = strdup(ifname),
+					    .ip = strdup(ip),
+					    .mac = strdup(mac) };
+		if (!a[k].network_id || !a[k].interface || !a[k].ip || !a[k].mac)
+			r = -ENOMEM;
+		k++;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(o, "port_mappings"), i, v) {
+		if (r < 0)
+			break;
+		const char *host_ip = json_string_value(json_object_get(v, "host_ip"));
+		const char *proto = json_string_value(json_object_get(v, "protocol"));
+		p[i] = (PortMapping){
+			.host_port = (uint16_t)json_integer_value(json_object_get(v, "host_port")),
+			.container_port =
+				(uint16_t)json_integer_value(json_object_get(v, "container_port")),
+		};
+		snprintf(p[i].host_ip, sizeof(p[i].host_ip), "%s", host_ip ? host_ip : "");
+		snprintf(p[i].protocol, sizeof(p[i].protocol), "%s", proto ? proto : "tcp");
+	}
+	if (r >= 0)
+		r = db_container_attach(db, id, a, k, p, np, NULL);
+	if (r < 0)
+		printf("  not fixed: the addresses and ports of container %s: %s\n", name,
+		       r == -EADDRNOTAVAIL ? "an address is another container's now"
+					   : strerror(-r));
+	else
+		printf("  fixed: recorded the %zu address%s and %zu port%s of container %s again\n",
+		       k, k == 1 ? "" : "es", np, np == 1 ? "" : "s", name);
+	network_attachments_free(a, a ? k : 0);
+	free(p);
+	return r;
+}

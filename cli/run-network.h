@@ -70,3 +70,10 @@ void network_print_json(FILE *f, sqlite3 *db, const char *id);
 void network_print_text(sqlite3 *db, const char *id);
 void network_summary(sqlite3 *db, const char *id, char *ips, size_t ips_size, char *ports,
 		     size_t ports_size);
+
+/* `system check --repair`: the addresses and ports of container id, whose
+ * row was made again from its config.json, from the network options there
+ * (and the rows of its networks, should they be gone too). Prints what it
+ * fixed or could not; 0 when the container has no network. */
+int network_repair_rows(Cli *cli, sqlite3 *db, const char *id, const char *name,
+			const ContainerSpec *spec);

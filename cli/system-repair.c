@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
+#include "run-network.h"
 #include "system.h"
 #include "util.h"
 
@@ -310,6 +311,7 @@ int repair_container(Cli *cli, const char *id)
 	}
 	printf("  fixed: recorded container %s (%.12s) again from its folder: %s\n", row.name, id,
 	       row.state == STATE_RUNNING ? "running" : "exited (unknown)");
+	(void)network_repair_rows(cli, db, id, row.name, spec);
 	if (image && lower) {
 		r = recover_image(cli, db, image, lower);
 		if (r < 0)

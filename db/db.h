@@ -306,5 +306,9 @@ int db_container_ports(sqlite3 *db, const char *container_id, struct PortMapping
 int db_container_insert_networked(sqlite3 *db, const ContainerRow *c, NetworkAttachment *a,
 				  size_t n, const struct PortMapping *ports, size_t n_ports,
 				  size_t *ret_failed);
+/* The same for a container that is in the DB already (a row recovered by
+ * `system check --repair`): its attachments, each with its ip, and ports. */
+int db_container_attach(sqlite3 *db, const char *id, NetworkAttachment *a, size_t n,
+			const struct PortMapping *ports, size_t n_ports, size_t *ret_failed);
 /* 1 when some container is on a network, else 0. */
 int db_networks_in_use(sqlite3 *db);

@@ -411,22 +411,25 @@ static int insert_port(sqlite3 *db, const char *container_id, const PortMapping 
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
 
-int db_container_insert_networked(sqlite3 *db, const ContainerRow *c, NetworkAttachment *a,
-				  size_t n, const PortMapping *ports, size_t n_ports,
-				  size_t *ret_failed)
+/* Inserts the container c (when not NULL) and the attachments and ports
+ * of container id, in one transaction. */
+static int insert_networked(sqlite3 *db, const ContainerRow *c, const char *id,
+			    NetworkAttachment *a, size_t n, const PortMapping *ports,
+			    size_t n_ports, size_t *ret_failed)
 {
 	int r = db_begin(db);
 	if (r < 0)
 		return r;
 	size_t failed = 0;
-	r = db_container_insert(db, c);
+	if (c)
+		r = db_container_insert(db, c);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		failed = i;
-		r = insert_attachment(db, c->id, &a[i]);
+		r = insert_attachment(db, id, &a[i]);
 	}
 	for (size_t i = 0; r >= 0 && i < n_ports; i++) {
 		failed = i;
-		r = insert_port(db, c->id, &ports[i]);
+		r = insert_port(db, id, &ports[i]);
 	}
 	if (r >= 0)
 		r = db_commit(db);
@@ -443,6 +446,19 @@ int db_container_insert_networked(sqlite3 *db, const ContainerRow *c, NetworkAtt
 			*ret_failed = failed;
 	}
 	return r;
+}
+
+int db_container_insert_networked(sqlite3 *db, const ContainerRow *c, NetworkAttachment *a,
+				  size_t n, const PortMapping *ports, size_t n_ports,
+				  size_t *ret_failed)
+{
+	return insert_networked(db, c, c->id, a, n, ports, n_ports, ret_failed);
+}
+
+int db_container_attach(sqlite3 *db, const char *id, NetworkAttachment *a, size_t n,
+			const PortMapping *ports, size_t n_ports, size_t *ret_failed)
+{
+	return insert_networked(db, NULL, id, a, n, ports, n_ports, ret_failed);
 }
 
 int db_networks_in_use(sqlite3 *db)

@@ -314,6 +314,25 @@ capture berth network prune
 t_is "network prune removes the unused ones, not the default" "netb neti netn" "$(sort <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
 t_is "... leaving the default one" "berth" "$(berth network ls -q | tr '\n' ' ' | sed 's/ $//')"
 
+# ---- a lost DB: --repair records the addresses and ports again ----
+berth network create --subnet 10.91.150.0/24 netr >/dev/null
+rep_id=$(berth run -d --name rep --net netr --publish 8282:80 busybox httpd -f -p 80 -h /etc)
+rep_ip=$(db "SELECT ip FROM container_networks WHERE container_id='$rep_id'")
+: >"$ROOT/state.db"
+rm -f "$ROOT/state.db-wal" "$ROOT/state.db-shm"
+capture berth system check --repair
+t_match "--repair records the container's address and port again" \
+	"fixed: recorded the 1 address and 1 port of container rep again" "$OUT"
+t_match "... and its network, from its configuration" "fixed: recorded network netr again" "$OUT"
+t_is "... the same address" "$rep_ip" "$(db "SELECT ip FROM container_networks WHERE container_id='$rep_id'")"
+t_is "... on the same network" "netr 10.91.150.0/24" "$(db "SELECT name, subnet FROM networks WHERE name='netr'" | tr '|' ' ')"
+capture hget http://127.0.0.1:8282/hostname
+t_is "... and it still answers on its port" "${rep_id:0:12}" "$OUT"
+capture run --net netr busybox ip -o -4 addr show eth0
+t_no_match "a new container does not get its address" "inet $rep_ip/" "$OUT"
+berth rm -f rep >/dev/null
+berth network rm netr >/dev/null
+
 # ---- nothing left behind ----
 berth rm -f web >/dev/null
 wait_for 10 t_no_supervisors
