@@ -267,6 +267,30 @@ static int lookup(Cli *cli, const char *key, NetworkRow *ret)
 	return 0;
 }
 
+/* The options of ls, rm and prune: one flag (-q or -f) and -h. Returns 1 to
+ * go on (the arguments from argv[optind] on), 0 once help() has printed,
+ * or a negative errno after the error. */
+static int parse_flag(int argc, char **argv, const char *command, const char *longname,
+		      char shortname, void (*help)(void), bool *ret_flag)
+{
+	const struct option options[] = {
+		{ longname, no_argument, NULL, shortname },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char shortopts[] = { ':', shortname, 'h', 0 };
+	int c;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, shortopts, options, command)) > 0) {
+		if (c != shortname) {
+			help();
+			return 0;
+		}
+		*ret_flag = true;
+	}
+	return c < 0 ? c : 1;
+}
+
 static void ls_help(void)
 {
 	printf("Usage: berth network ls [OPTIONS]\n"
@@ -280,23 +304,9 @@ static void ls_help(void)
 
 static int network_ls(Cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	bool quiet = false;
-	int c;
-	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":qh", options, "network ls")) > 0) {
-		if (c == 'q')
-			quiet = true;
-		else {
-			ls_help();
-			return 0;
-		}
-	}
-	if (c < 0)
+	int c = parse_flag(argc, argv, "network ls", "quiet", 'q', ls_help, &quiet);
+	if (c <= 0)
 		return c;
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind]);
@@ -471,23 +481,9 @@ static int remove_network(Cli *cli, const char *key, bool force)
 
 static int network_rm(Cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	bool force = false;
-	int c;
-	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":fh", options, "network rm")) > 0) {
-		if (c == 'f')
-			force = true;
-		else {
-			rm_help();
-			return 0;
-		}
-	}
-	if (c < 0)
+	int c = parse_flag(argc, argv, "network rm", "force", 'f', rm_help, &force);
+	if (c <= 0)
 		return c;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "missing NETWORK (see `berth network rm --help`)");
@@ -509,19 +505,9 @@ static void prune_help(void)
 
 static int network_prune(Cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
-	optind = 0;
-	while ((c = cli_getopt(argc, argv, ":fh", options, "network prune")) > 0)
-		if (c == 'h') {
-			prune_help();
-			return 0;
-		}
-	if (c < 0)
+	bool force = false; /* prune never asks */
+	int c = parse_flag(argc, argv, "network prune", "force", 'f', prune_help, &force);
+	if (c <= 0)
 		return c;
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind]);

@@ -355,14 +355,34 @@ int container_network_cleanup(Cli *cli, const char *id)
 	return r;
 }
 
+/* A container's attachments and ports, for output. */
+typedef struct {
+	NetworkAttachment *a;
+	size_t n;
+	PortMapping *p;
+	size_t np;
+} ContainerNet;
+
+static void container_net_load(sqlite3 *db, const char *id, ContainerNet *ret)
+{
+	*ret = (ContainerNet){ 0 };
+	(void)db_container_networks(db, id, &ret->a, &ret->n);
+	(void)db_container_ports(db, id, &ret->p, &ret->np);
+}
+
+static void container_net_done(ContainerNet *c)
+{
+	network_attachments_free(c->a, c->n);
+	free(c->p);
+}
+
 void network_print_json(FILE *f, sqlite3 *db, const char *id)
 {
-	NetworkAttachment *a = NULL;
-	size_t n = 0;
-	PortMapping *p = NULL;
-	size_t np = 0;
-	(void)db_container_networks(db, id, &a, &n);
-	(void)db_container_ports(db, id, &p, &np);
+	_cleanup_(container_net_done) ContainerNet c;
+	container_net_load(db, id, &c);
+	NetworkAttachment *a = c.a;
+	PortMapping *p = c.p;
+	size_t n = c.n, np = c.np;
 	fputs(", \"networks\": [", f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"network\": ", i ? ", " : "");
@@ -378,8 +398,6 @@ void network_print_json(FILE *f, sqlite3 *db, const char *id)
 			i ? ", " : "", p[i].host_ip, p[i].host_port, p[i].container_port,
 			p[i].protocol);
 	fputs("]", f);
-	network_attachments_free(a, n);
-	free(p);
 }
 
 static void format_port(const PortMapping *p, char *buf, size_t size)
@@ -390,45 +408,34 @@ static void format_port(const PortMapping *p, char *buf, size_t size)
 
 void network_print_text(sqlite3 *db, const char *id)
 {
-	NetworkAttachment *a = NULL;
-	size_t n = 0;
-	PortMapping *p = NULL;
-	size_t np = 0;
-	(void)db_container_networks(db, id, &a, &n);
-	(void)db_container_ports(db, id, &p, &np);
-	for (size_t i = 0; i < n; i++)
+	_cleanup_(container_net_done) ContainerNet c;
+	container_net_load(db, id, &c);
+	for (size_t i = 0; i < c.n; i++)
 		printf("%s%s: %s %s (%s)\n",
-		       i ? "             " : "Networks:    ", a[i].network_name, a[i].interface,
-		       a[i].ip, a[i].mac);
-	for (size_t i = 0; i < np; i++) {
+		       i ? "             " : "Networks:    ", c.a[i].network_name, c.a[i].interface,
+		       c.a[i].ip, c.a[i].mac);
+	for (size_t i = 0; i < c.np; i++) {
 		char buf[64];
-		format_port(&p[i], buf, sizeof(buf));
+		format_port(&c.p[i], buf, sizeof(buf));
 		printf("%s%s\n", i ? "             " : "Ports:       ", buf);
 	}
-	network_attachments_free(a, n);
-	free(p);
 }
 
 void network_summary(sqlite3 *db, const char *id, char *ips, size_t ips_size, char *ports,
 		     size_t ports_size)
 {
-	NetworkAttachment *a = NULL;
-	size_t n = 0;
-	PortMapping *p = NULL;
-	size_t np = 0;
+	_cleanup_(container_net_done) ContainerNet c;
+	container_net_load(db, id, &c);
 	*ips = *ports = 0;
-	(void)db_container_networks(db, id, &a, &n);
-	(void)db_container_ports(db, id, &p, &np);
-	for (size_t i = 0; i < n; i++)
-		snprintf(ips + strlen(ips), ips_size - strlen(ips), "%s%s", i ? "," : "", a[i].ip);
-	for (size_t i = 0; i < np; i++) {
+	for (size_t i = 0; i < c.n; i++)
+		snprintf(ips + strlen(ips), ips_size - strlen(ips), "%s%s", i ? "," : "",
+			 c.a[i].ip);
+	for (size_t i = 0; i < c.np; i++) {
 		char buf[64];
-		format_port(&p[i], buf, sizeof(buf));
+		format_port(&c.p[i], buf, sizeof(buf));
 		snprintf(ports + strlen(ports), ports_size - strlen(ports), "%s%s", i ? "," : "",
 			 buf);
 	}
-	network_attachments_free(a, n);
-	free(p);
 }
 
 /* The network of netavark's options info (a "network_info" member) in the
