@@ -317,7 +317,17 @@ int network_netavark(const char *verb, const char *config_dir, const char *netns
 	return 0;
 }
 
-int netns_file_create(const char *path)
+static void write_sysctl(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t w = write(fd, value, strlen(value));
+		(void)w;
+		close(fd);
+	}
+}
+
+int netns_file_create(const char *path, bool open_low_ports)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -334,6 +344,11 @@ int netns_file_create(const char *path)
 	if (pid == 0) {
 		if (unshare(CLONE_NEWNET) < 0)
 			_exit(1);
+		/* The sysctls of the namespace we are in (a /proc mounted
+		 * before the unshare shows the new one's net/ folder). */
+		write_sysctl("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
+		if (open_low_ports)
+			write_sysctl("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0");
 		if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
 			_exit(2);
 		_exit(0);
@@ -409,8 +424,8 @@ int network_lock(const char *run_dir, int *ret_fd)
 	return 0;
 }
 
-int network_setup(const char *run_dir, const char *id, const char *options, char **ret_status,
-		  char *err, size_t errlen)
+int network_setup(const char *run_dir, const char *id, const char *options, bool open_low_ports,
+		  char **ret_status, char *err, size_t errlen)
 {
 	_cleanup_free_ char *netns = network_netns_path(run_dir, id);
 	_cleanup_free_ char *config = network_config_dir(run_dir);
@@ -433,7 +448,7 @@ int network_setup(const char *run_dir, const char *id, const char *options, char
 		snprintf(err, errlen, "create `%s`: %s", config, strerror(-r));
 		return r;
 	}
-	r = netns_file_create(netns);
+	r = netns_file_create(netns, open_low_ports);
 	if (r < 0) {
 		snprintf(err, errlen, "create a network namespace at `%s`: %s", netns,
 			 strerror(-r));

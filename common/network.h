@@ -74,10 +74,14 @@ int network_netavark(const char *verb, const char *config_dir, const char *netns
 		     const char *options, char **ret_output, char *err, size_t errlen);
 
 /* A network namespace that outlives the processes in it: a new one,
- * bind-mounted on path (a new file), as `ip netns add` does. Its network
+ * bind-mounted on path (a new file), as `ip netns add` does. It gets the
+ * sysctls a container's own namespace gets (supervisor/init.c): ping
+ * through ICMP datagram sockets for everyone, and with open_low_ports (a
+ * container in a user namespace, whose root has no CAP_NET_BIND_SERVICE
+ * over this namespace) every port for everyone. Its network
  * is set up before the container's init joins it, and torn down after the
  * container ended, even when its supervisor was killed. */
-int netns_file_create(const char *path);
+int netns_file_create(const char *path, bool open_low_ports);
 /* Unmounts and removes it; 0 when there was none. */
 int netns_file_remove(const char *path);
 /* 1 when path is a network namespace file of ours (a mount point), 0 when
@@ -99,8 +103,8 @@ int network_lock(const char *run_dir, int *ret_fd);
 /* Sets up the container's networks from netavark's options: a new
  * namespace at network_netns_path(), then `netavark setup`. Whatever
  * fails is undone. *ret_status is netavark's JSON answer. */
-int network_setup(const char *run_dir, const char *id, const char *options, char **ret_status,
-		  char *err, size_t errlen);
+int network_setup(const char *run_dir, const char *id, const char *options, bool open_low_ports,
+		  char **ret_status, char *err, size_t errlen);
 /* Undoes it: `netavark teardown`, then the namespace file goes. 0 when
  * there was nothing to tear down (no namespace file). */
 int network_teardown(const char *run_dir, const char *id, const char *options, char *err,

@@ -220,7 +220,8 @@ int supervisor_network_setup(Supervisor *s, SetupError *e)
 	char err[SYNC_MSG_MAX - 64];
 	_cleanup_free_ char *status = NULL;
 	uint64_t t0 = now_mono_usec();
-	r = network_setup(s->paths.run_dir, s->id, options, &status, err, sizeof(err));
+	r = network_setup(s->paths.run_dir, s->id, options, s->spec->namespaces[NS_USER].enabled,
+			  &status, err, sizeof(err));
 	if (r < 0) {
 		release_ports(s);
 		return setup_err(e, r, "set up the container's network (netavark): %s", err);

@@ -172,6 +172,13 @@ t_match "two networks: eth1 on the second" "eth1 +inet 10\.91\.0\." "$OUT"
 berth network create --disable-dns --subnet 10.91.201.0/24 netn >/dev/null
 capture run --net netn --dns 192.0.2.53 busybox cat /etc/resolv.conf
 t_is "without aardvark-dns, --dns is the container's name server" "nameserver 192.0.2.53" "$OUT"
+capture run --net bridge busybox cat /proc/sys/net/ipv4/ping_group_range
+t_is "ICMP datagram sockets are everyone's, as in a namespace of the container's own" \
+	"$(printf '0\t2147483647')" "$OUT"
+u_id=$(berth run -d --net bridge --userns auto --publish 8383:80 busybox httpd -f -p 80 -h /etc)
+capture hget http://127.0.0.1:8383/hostname
+t_is "--userns auto: its root serves port 80, published" "${u_id:0:12}" "$OUT"
+berth rm -f "$u_id" >/dev/null
 capture run --net none busybox ip -o link
 t_is "--net none: loopback only" "1" "$(grep -c . <<<"$OUT")"
 capture run --net private busybox ip -o link
