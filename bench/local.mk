@@ -30,5 +30,6 @@ bench-vm: all
 	  sed -n 's/^# REPORT \{0,1\}//p' $(abs_top_builddir)/tests/vm/work/logs/bench/vm-latency.log; } > $$out; \
 	cat $$out; echo "bench-vm: report in $$out"
 
-EXTRA_DIST += bench/vm-latency.sh bench/oci-bundle.sh bench/runtime.sh bench/runtime-cycle.py
+EXTRA_DIST += bench/vm-latency.sh bench/oci-bundle.sh bench/runtime.sh bench/runtime-cycle.py \
+	bench/network.sh
 .PHONY: bench bench-profile bench-vm
