@@ -139,6 +139,7 @@ static int read_config(const char *bundle, ContainerSpec **ret, char **ret_text,
 		*ret = NULL;
 		return log_error_errno(-EINVAL, "%s: process.args is empty", path);
 	}
+	runtime_spec_defaults(*ret);
 	*ret_text = TAKE_PTR(data);
 	return 0;
 }

@@ -326,6 +326,7 @@ static int exec_spec(Runtime *rt, const ExecOptions *o, ContainerSpec **ret)
 		*ret = NULL;
 		return log_error_errno(-EINVAL, "exec: process.args is empty");
 	}
+	runtime_spec_defaults(*ret);
 	if ((*ret)->terminal && !o->console_socket)
 		return log_error_errno(-EINVAL,
 				       "exec: a terminal needs --console-socket, where its master "

@@ -88,6 +88,12 @@ int runtime_check_id(const char *id)
 	return 0;
 }
 
+void runtime_spec_defaults(ContainerSpec *spec)
+{
+	if (!spec->seccomp_profile)
+		spec->seccomp_unconfined = true;
+}
+
 int runtime_db(Runtime *rt, sqlite3 **ret)
 {
 	int r = paths_ensure(&rt->paths, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "db.h"
+#include "oci.h"
 #include "paths.h"
 
 typedef struct {
@@ -71,6 +72,11 @@ int runtime_check_preserve_fds(int n, const char *command);
 
 /* The state DB, made if missing. */
 int runtime_db(Runtime *rt, sqlite3 **ret);
+/* What an OCI config.json leaves out means what the runtime spec says, not
+ * what it means in berth's own configurations: no linux.seccomp is no
+ * filter (as runc and crun have it), where `berth run` writes the absence
+ * for berth's default profile. */
+void runtime_spec_defaults(ContainerSpec *spec);
 
 /* What `state` reports of a container. */
 typedef enum {

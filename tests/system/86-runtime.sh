@@ -106,6 +106,24 @@ t_is "run: its exit status" 3 "$RC"
 t_is "run: the container is deleted after it" "" "$(rt list -q)"
 t_ok "run: its cgroup is gone" test ! -e "$CGROUP_ROOT/berth-runtime/r$S"
 
+# linux.seccomp as the runtime spec has it: none asked for, no filter (as
+# runc and crun: podman's --security-opt seccomp=unconfined leaves it
+# out); a profile given, that filter, for the process and for exec.
+config '["sh","-c","grep ^Seccomp: /proc/self/status"]'
+capture rt run -b "$B" "s$S"
+t_is "no linux.seccomp: no filter" "Seccomp:	0" "$OUT"
+cp "$B/config.json" "$ROOT/noseccomp.json"
+jq '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mknodat"], "action": "SCMP_ACT_ERRNO"}]}' \
+	"$ROOT/noseccomp.json" >"$B/config.json"
+capture rt run -b "$B" "s$S"
+t_is "a linux.seccomp profile: filtered" "Seccomp:	2" "$OUT"
+cp "$ROOT/noseccomp.json" "$B/config.json"
+config '["sleep","100"]'
+rt run -d -b "$B" "se$S" >/dev/null 2>&1
+capture rt exec "se$S" grep ^Seccomp: /proc/self/status
+t_is "exec in a container without linux.seccomp: no filter either" "Seccomp:	0" "$OUT"
+rt delete -f "se$S"
+
 # create under a subreaper, as conmon or containerd's shim: the init is
 # left as the subreaper's child, no process of berth-runtime's stays, and
 # the subreaper collects the exit status once start has run it.
