@@ -291,6 +291,21 @@ static int parse_flag(int argc, char **argv, const char *command, const char *lo
 	return c < 0 ? c : 1;
 }
 
+/* ls and prune: no arguments after the options, then every network. */
+static int list_networks(Cli *cli, int argc, char **argv, sqlite3 **ret_db, NetworkRow **ret,
+			 size_t *ret_n)
+{
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind]);
+	int r = cli_db(cli, ret_db);
+	if (r < 0)
+		return r;
+	r = db_network_list(*ret_db, ret, ret_n);
+	if (r < 0)
+		return cli_db_error(cli, r, "list networks");
+	return 0;
+}
+
 static void ls_help(void)
 {
 	printf("Usage: berth network ls [OPTIONS]\n"
@@ -308,17 +323,12 @@ static int network_ls(Cli *cli, int argc, char **argv)
 	int c = parse_flag(argc, argv, "network ls", "quiet", 'q', ls_help, &quiet);
 	if (c <= 0)
 		return c;
-	if (optind < argc)
-		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind]);
 	sqlite3 *db;
-	int r = cli_db(cli, &db);
-	if (r < 0)
-		return r;
 	NetworkRow *rows = NULL;
 	size_t n = 0;
-	r = db_network_list(db, &rows, &n);
+	int r = list_networks(cli, argc, argv, &db, &rows, &n);
 	if (r < 0)
-		return cli_db_error(cli, r, "list networks");
+		return r;
 	if (!quiet)
 		printf("%-14s %-16s %-8s %-18s %-15s %s\n", "NETWORK ID", "NAME", "DRIVER",
 		       "SUBNET", "GATEWAY", "OPTIONS");
@@ -509,17 +519,12 @@ static int network_prune(Cli *cli, int argc, char **argv)
 	int c = parse_flag(argc, argv, "network prune", "force", 'f', prune_help, &force);
 	if (c <= 0)
 		return c;
-	if (optind < argc)
-		return log_error_errno(-EINVAL, "unexpected argument `%s`", argv[optind]);
 	sqlite3 *db;
-	int r = cli_db(cli, &db);
-	if (r < 0)
-		return r;
 	NetworkRow *rows = NULL;
 	size_t n = 0;
-	r = db_network_list(db, &rows, &n);
+	int r = list_networks(cli, argc, argv, &db, &rows, &n);
 	if (r < 0)
-		return cli_db_error(cli, r, "list networks");
+		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		if (streq(rows[i].id, NETWORK_DEFAULT_ID))
 			continue;
