@@ -65,9 +65,14 @@ mv "$B/config.keep" "$B/config.json"
 rm "$B/rootfs/devtest"
 
 # Joining a namespace by path: a network namespace of the test's own.
+# `ip netns add` makes /run/netns a mount point (a shared bind mount of
+# itself) the first time: what it made goes at the end.
 NETNS=berth-test-$S
+netns_undo=
+findmnt -n /run/netns >/dev/null 2>&1 || netns_undo="umount /run/netns 2>/dev/null"
+[ -d /run/netns ] || netns_undo="$netns_undo; rmdir /run/netns 2>/dev/null"
 if ip netns add "$NETNS" 2>/dev/null; then
-	T_EXTRA_CLEANUP="$T_EXTRA_CLEANUP; ip netns del $NETNS 2>/dev/null"
+	T_EXTRA_CLEANUP="$T_EXTRA_CLEANUP; ip netns del $NETNS 2>/dev/null; ${netns_undo:-true}"
 	jq --arg ns "/var/run/netns/$NETNS" '.process.args = ["readlink", "/proc/self/ns/net"] | .process.terminal = false
 		| .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)' "$B/config.json" >"$B/c.join"
 	mv "$B/config.json" "$B/config.keep" && mv "$B/c.join" "$B/config.json"
@@ -328,7 +333,7 @@ jq '.process.terminal = true | .process.args = ["sh", "-c", "tty; echo on-the-te
 	"$B/config.json" >"$TB/config.json"
 python3 "$(dirname "$0")/helpers/console-socket.py" "$ROOT/cs" 10 >"$ROOT/tty.out" 2>"$ROOT/tty.err" &
 cs=$!
-wait_for 5 grep -q ready "$ROOT/tty.err"
+wait_for 5 grep -qs ready "$ROOT/tty.err"
 capture rt create -b "$TB" --console-socket "$ROOT/cs" "t$S"
 rt start "t$S"
 wait "$cs"
