@@ -207,14 +207,14 @@ int supervisor_network_setup(Supervisor *s, SetupError *e)
 	if (!s->net.options)
 		return setup_err(e, -ENOMEM, "out of memory");
 	/* The lock first: a supervisor whose container ended holds it, and
-	 * the ports, until its teardown is over. */
-	_cleanup_close_ int lock = -EBADF;
-	int r = network_lock(s->paths.run_dir, &lock);
+	 * the ports, until its teardown is over. Ours is s->net.lock_fd, so
+	 * that a teardown after a failure below does not wait for itself. */
+	int r = network_lock(s->paths.run_dir, &s->net.lock_fd);
 	if (r < 0)
 		return setup_err(e, r, "lock the networks of %s: %m", s->paths.run_dir);
 	r = hold_ports(s, json_object_get(o, "port_mappings"), e);
 	if (r < 0) {
-		release_ports(s);
+		supervisor_network_teardown(s);
 		return r;
 	}
 	char err[SYNC_MSG_MAX - 64];
@@ -223,7 +223,7 @@ int supervisor_network_setup(Supervisor *s, SetupError *e)
 	r = network_setup(s->paths.run_dir, s->id, options, s->spec->namespaces[NS_USER].enabled,
 			  &status, err, sizeof(err));
 	if (r < 0) {
-		release_ports(s);
+		supervisor_network_teardown(s);
 		return setup_err(e, r, "set up the container's network (netavark): %s", err);
 	}
 	s->net.set_up = true;
@@ -244,6 +244,7 @@ int supervisor_network_setup(Supervisor *s, SetupError *e)
 		supervisor_network_teardown(s);
 		return setup_err(e, -ENOMEM, "out of memory");
 	}
+	s->net.lock_fd = safe_close(s->net.lock_fd);
 	return 0;
 }
 
