@@ -135,7 +135,7 @@ t_is "logs of a foreground container exits 125" 125 "$RC"
 t_match "and says why there is nothing" \
 	'^berth: container fg ran in the foreground: its output went to the terminal, and there is no log' "$ERR"
 berth run -d --name quiet busybox true >/dev/null
-wait_for 5 test "$(db "SELECT state FROM containers WHERE name='quiet'")" = exited
+wait_for_output 5 exited db "SELECT state FROM containers WHERE name='quiet'"
 capture berth logs quiet
 t_is "logs of a detached container with no output prints nothing, exit 0" "0||" "$RC|$OUT|$ERR"
 berth rm fg quiet >/dev/null
@@ -154,7 +154,7 @@ t_match "and its wait" 'wait for the supervisor of web to record the end' "$ERR"
 capture env BERTH_DEBUG=0 "$BERTH" list
 t_is "BERTH_DEBUG=0 does not" "" "$ERR"
 id=$(berth --debug run -d busybox true 2>/dev/null)
-wait_for 5 test "$(db "SELECT state FROM containers WHERE id='$id'")" = exited
+wait_for_output 5 exited db "SELECT state FROM containers WHERE id='$id'"
 log=$(cat "$ROOT/containers/$id/supervisor.log")
 t_match "the supervisor of a --debug run writes its steps to supervisor.log" \
 	"berth-supervisor: container ${id:0:12} runs as pid" "$log"

@@ -95,14 +95,14 @@ t_is "thaw of a container that is not paused fails" 125 "$RC"
 
 # logs
 berth run -d --name log busybox sh -c 'echo one; echo two >&2; echo three; printf partial' >/dev/null
-wait_for 5 test "$(state log)" = exited
+wait_for_output 5 exited state log
 capture berth logs log
 t_is "logs prints stdout in order" "one
 three
 partial" "$OUT"
 t_is "logs prints stderr to stderr" "two" "$ERR"
 berth run -d --name tail busybox sh -c 'echo a; echo b; echo c' >/dev/null
-wait_for 5 test "$(state tail)" = exited
+wait_for_output 5 exited state tail
 t_is "--tail 2 prints the last two lines" "b
 c" "$(berth logs --tail 2 tail)"
 t_match "-t adds RFC 3339 timestamps" '^20[0-9-]+T[0-9:.]+Z one$' "$(berth logs -t log 2>/dev/null | head -1)"
@@ -110,7 +110,7 @@ berth run -d --name follow busybox sh -c 'for i in 1 2 3; do echo f$i; sleep 0.3
 capture timeout 10 "$BERTH" logs -f follow
 t_is "logs -f follows until the container exits" "0 f1 f2 f3" "$RC $(echo $OUT)"
 berth run -d --name chatty --log-max-size 20k busybox sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line $i 0123456789012345678901234567890123456789"; i=$((i+1)); done' >/dev/null
-wait_for 20 test "$(state chatty)" = exited
+wait_for_output 20 exited state chatty
 cid=$(db "SELECT id FROM containers WHERE name='chatty'")
 size=$(cat "$ROOT/containers/$cid/ctr.log"* | wc -c)
 t_ok "--log-max-size caps the log (two files at most, $size bytes)" test "$size" -le $((2 * 20480 + 200))

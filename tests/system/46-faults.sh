@@ -52,7 +52,7 @@ EOS
 chmod +x "$ROOT/slow-supervisor"
 BERTH_SUPERVISOR="$ROOT/slow-supervisor" "$BERTH" run --name halfway busybox true &
 cli=$!
-wait_for 5 test "$(state halfway)" = created
+wait_for_output 5 created state halfway
 kill -KILL $cli
 wait $cli 2>/dev/null
 wait_for 5 test -s "$ROOT/slow.pid"
@@ -66,10 +66,10 @@ t_is "nothing of it is left on disk" "" "$(ls "$ROOT/containers")"
 # supervisor and its end is still recorded.
 "$BERTH" run --name fg busybox sh -c 'sleep 0.5; exit 6' >/dev/null &
 cli=$!
-wait_for 5 test "$(state fg)" = running
+wait_for_output 5 running state fg
 kill -KILL $cli 2>/dev/null
 wait $cli 2>/dev/null
-t_ok "the container's end is recorded without its CLI" wait_for 5 test "$(state fg)" = exited
+t_ok "the container's end is recorded without its CLI" wait_for_output 5 exited state fg
 t_is "with its exit code" 6 "$(db "SELECT exit_code FROM containers WHERE name='fg'")"
 berth rm fg >/dev/null
 

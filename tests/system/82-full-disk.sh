@@ -99,7 +99,7 @@ capture berth run -d --name chatty --log-max-size 100M busybox sh -c 'trap "exit
 t_is "a chatty container starts" "0 " "$RC $ERR"
 id=$(idof chatty)
 pid=$(field chatty pid)
-wait_for 60 test "$(df --output=avail "$ROOT" | tail -n 1)" -lt 64
+wait_for 60 sh -c '[ "$(df --output=avail "$1" | tail -n 1)" -lt 64 ]' _ "$ROOT"
 sleep 2
 capture berth status chatty
 t_match "status shows the output the log dropped, while it runs" 'Log dropped: .* of output the log could not take' "$OUT"

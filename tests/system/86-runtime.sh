@@ -305,7 +305,8 @@ t_match "and says so" "nothing to change" "$ERR"
 # SIGTERM to pid 1 of a PID namespace without a handler is dropped, as
 # with runc: the stop is SIGKILL's.
 capture rt kill "l$S" KILL
-wait_for 5 test "$(rt state "l$S" | jq -r .status)" = stopped
+l_status() { rt state "l$S" | jq -r .status; }
+wait_for_output 5 stopped l_status
 t_is "kill KILL stops it" "0 stopped" "$RC $(rt state "l$S" | jq -r .status)"
 capture rt kill "l$S"
 t_is "kill of a stopped container is refused" 1 "$RC"

@@ -191,6 +191,20 @@ wait_for() {
 	return 1
 }
 
+# wait_for_output SECONDS EXPECTED COMMAND...: retries COMMAND (run anew
+# each time, unlike a "$(...)" in wait_for's arguments, which is expanded
+# once) until it prints EXPECTED.
+wait_for_output() {
+	local limit=$1 want=$2
+	shift 2
+	wait_for "$limit" _output_is "$want" "$@"
+}
+_output_is() {
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+
 # With a busy timeout: the sqlite3 shell has none, and a berth process that
 # closes the DB last checkpoints it under an exclusive lock for a moment.
 db() { sqlite3 -cmd ".timeout 10000" "$ROOT/state.db" "$@"; }
