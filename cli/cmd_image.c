@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image-unpack.h"
 #include "images.h"
@@ -132,6 +133,129 @@ static int image_import_cmd(Cli *cli, int argc, char **argv)
 	if (r < 0)
 		return r;
 	printf("%s\n", argv[optind]);
+	return 0;
+}
+
+/* ---- registry options, shared by pull, push, login and run --pull ---- */
+
+int registry_option_parse(int c, const char *arg, RegistryOptions *o)
+{
+	switch (c) {
+	case ARG_REG_TLS_VERIFY:
+		if (!arg || streq(arg, "true"))
+			o->tls_verify = 1;
+		else if (streq(arg, "false"))
+			o->tls_verify = 0;
+		else
+			return log_error_errno(-EINVAL, "invalid --tls-verify `%s` (true or false)",
+					       arg);
+		return 1;
+	case ARG_REG_CREDS:
+		if (!strchr(arg, ':') || arg[0] == ':')
+			return log_error_errno(-EINVAL, "invalid --creds: give USER:PASSWORD");
+		o->creds = arg;
+		return 1;
+	case ARG_REG_AUTHFILE:
+		if (access(arg, R_OK) < 0)
+			return log_error_errno(-errno, "--authfile `%s`: %m", arg);
+		o->authfile = arg;
+		return 1;
+	case ARG_REG_CERT_DIR:
+		if (!is_dir(arg))
+			return log_error_errno(-ENOTDIR, "--cert-dir `%s` is not a folder", arg);
+		o->cert_dir = arg;
+		return 1;
+	case ARG_REG_PLATFORM: {
+		/* OS/ARCH[/VARIANT] */
+		static char buf[128];
+		if (strlen(arg) >= sizeof(buf))
+			return log_error_errno(-EINVAL, "invalid --platform `%s`", arg);
+		strcpy(buf, arg);
+		char *a = strchr(buf, '/'), *v = a ? strchr(a + 1, '/') : NULL;
+		if (!a || a == buf || !a[1] || (v && (!v[1] || strchr(v + 1, '/'))))
+			return log_error_errno(-EINVAL,
+					       "invalid --platform `%s`: give OS/ARCH[/VARIANT], "
+					       "e.g. linux/arm64",
+					       arg);
+		*a = 0;
+		if (v)
+			*v = 0;
+		o->os = buf;
+		o->arch = a + 1;
+		o->variant = v ? v + 1 : NULL;
+		return 1;
+	}
+	}
+	return 0;
+}
+
+static void image_pull_help(void)
+{
+	printf("Usage: berth image pull [OPTIONS] REFERENCE\n"
+	       "\n"
+	       "Pull an image from a registry, through skopeo. REFERENCE is\n"
+	       "REGISTRY/REPO[:TAG], REGISTRY/REPO@sha256:DIGEST, or a short name that\n"
+	       "registries.conf resolves (an alias, else its unqualified-search\n"
+	       "registries, in order). Layers the store has are not downloaded again.\n"
+	       "Prints the name the image is stored under.\n"
+	       "\n"
+	       "Options:\n"
+	       "      --platform OS/ARCH[/VARIANT]  the image of an index to take\n"
+	       "                                    (default: linux and this machine's)\n"
+	       "      --tls-verify=false  no HTTPS certificate check (default: as\n"
+	       "                         registries.conf says)\n"
+	       "      --cert-dir DIR     certificates of the registry (default:\n"
+	       "                         /etc/containers/certs.d/HOST:PORT)\n"
+	       "      --creds USER:PASS  log in for this pull only\n"
+	       "      --authfile FILE    credentials (default: podman's auth.json)\n"
+	       "  -q, --quiet            no progress\n"
+	       "  -h, --help             show this help\n");
+}
+
+static int image_pull_cmd(Cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		REGISTRY_LONG_OPTIONS,
+		{ "platform", required_argument, NULL, ARG_REG_PLATFORM },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	PullOptions o = { .reg = { .tls_verify = -1 },
+			  .limits = { UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT } };
+	int c;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, ":qh", options, "image pull")) > 0) {
+		int r = registry_option_parse(c, optarg, &o.reg);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'q':
+			o.reg.quiet = true;
+			break;
+		case 'h':
+			image_pull_help();
+			return 0;
+		}
+	}
+	if (c < 0)
+		return c;
+	if (optind >= argc)
+		return log_error_errno(-EINVAL,
+				       "missing REFERENCE (see `berth image pull --help`)");
+	if (optind + 1 < argc)
+		return log_error_errno(-EINVAL,
+				       "unexpected argument `%s` (see `berth image pull --help`)",
+				       argv[optind + 1]);
+	if (!isatty(STDERR_FILENO))
+		o.reg.quiet = true;
+	_cleanup_free_ char *name = NULL;
+	int r = image_pull(cli, argv[optind], &o, &name);
+	if (r < 0)
+		return r;
+	printf("%s\n", name);
 	return 0;
 }
 
@@ -460,6 +584,7 @@ int cmd_image(Cli *cli, int argc, char **argv)
 		  "import a rootfs tarball, an OCI layout or `docker save` output" },
 		{ "debootstrap", NULL, image_debootstrap_cmd,
 		  "make a Debian image with debootstrap" },
+		{ "pull", NULL, image_pull_cmd, "pull an image from a registry" },
 		{ "list", "ls", image_list, "list images" },
 		{ "inspect", NULL, image_inspect, "everything about an image, as JSON" },
 		{ "rm", NULL, image_rm, "remove images" },

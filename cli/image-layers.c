@@ -53,6 +53,22 @@ const char *oci_host_arch(void)
 	return "unknown";
 }
 
+int layered_import_init(LayeredImport *im, Cli *cli, const char *name, const char *source,
+			const ImportLimits *limits)
+{
+	*im = (LayeredImport){
+		.cli = cli,
+		.name = name,
+		.files_left = limits->max_files,
+		.bytes_left = limits->max_bytes,
+		.lock_fd = -EBADF,
+	};
+	im->store = path_layers_dir(&cli->paths);
+	if (!im->store || !(im->source = strdup(source)))
+		return log_error_errno(-ENOMEM, "out of memory");
+	return 0;
+}
+
 int layered_import_start(LayeredImport *im, Cli *cli, const char *name, const char *scheme,
 			 const char *path, const char *suffix, const ImportLimits *limits,
 			 char ret_abs[static PATH_MAX])
@@ -84,6 +100,8 @@ void layered_import_done(LayeredImport *im)
 	free(im->source);
 	free(im->digest);
 	free(im->config_json);
+	free(im->image_config);
+	free(im->manifest);
 	free(im->store);
 	bool locked = im->lock_fd >= 0;
 	im->lock_fd = safe_close(im->lock_fd);
@@ -143,6 +161,8 @@ int layered_import_set_config(LayeredImport *im, const char *data, size_t len, c
 	if (r >= 0 && arch && !streq(arch, oci_host_arch()))
 		log_warning("%s: an image for `%s`; this machine is `%s`", what, arch,
 			    oci_host_arch());
+	if (r >= 0 && !(im->image_config = strndup(data, len)))
+		r = log_error_errno(-ENOMEM, "out of memory");
 	json_t *defaults = json_object_get(cfg, "config");
 	if (r >= 0 && json_is_object(defaults) && json_object_size(defaults) > 0 &&
 	    !(im->config_json = json_dumps(defaults, JSON_COMPACT)))
@@ -313,6 +333,8 @@ int layered_import_commit(LayeredImport *im)
 		.created_at = created,
 		.config = im->config_json,
 		.digest = im->digest,
+		.manifest = im->manifest,
+		.image_config = im->image_config,
 	};
 	r = layers_json ? db_image_insert_layered(db, &row, rows, im->n_layers) : -ENOMEM;
 	if (r == -EEXIST)

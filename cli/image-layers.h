@@ -37,6 +37,8 @@ typedef struct {
 	char *source;        /* for the images.source column */
 	char *digest;        /* manifest digest, or NULL */
 	char *config_json;   /* the image config's "config" object: run defaults */
+	char *image_config;  /* the whole image config document, as verified */
+	char *manifest;      /* the manifest, as verified, or NULL */
 	ImportLayer *layers; /* bottom first */
 	size_t n_layers;
 	char *store; /* <state>/layers */
@@ -49,6 +51,9 @@ typedef struct {
 int layered_import_start(LayeredImport *im, Cli *cli, const char *name, const char *scheme,
 			 const char *path, const char *suffix, const ImportLimits *limits,
 			 char ret_abs[static PATH_MAX]);
+/* The same for a source that is no file: source is stored as given. */
+int layered_import_init(LayeredImport *im, Cli *cli, const char *name, const char *source,
+			const ImportLimits *limits);
 /* After a failure, also removes the layers this import moved into place
  * but never recorded, unless another import is running. */
 void layered_import_done(LayeredImport *im);
@@ -64,6 +69,10 @@ int layered_import_lock(LayeredImport *im);
  * temporary folder, checks both digests, and moves it into place. */
 int layered_import_unpack(LayeredImport *im, size_t i, const char *what, int fd,
 			  struct archive *outer, uint64_t total);
+/* Unpacks layer i from the blob file at path, after checking its size and
+ * digest against the manifest's. */
+int layered_import_unpack_blob(LayeredImport *im, size_t i, int dirfd, const char *rel,
+			       const char *what);
 /* Every layer present: records the image. */
 int layered_import_commit(LayeredImport *im);
 

@@ -273,6 +273,8 @@ static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
 	json_decref(desc);
 	if (r >= 0)
 		r = json_parse_object(data, len, lo->label, &manifest);
+	if (r >= 0 && !(im->manifest = strndup(data, len)))
+		r = log_error_errno(-ENOMEM, "out of memory");
 	if (r < 0)
 		return r;
 
@@ -316,19 +318,26 @@ static int unpack_layer(LayeredImport *im, size_t i, const Layout *lo)
 	char rel[14 + SHA256_HEX_LEN + 1], what[PATH_MAX + 64];
 	blob_rel(l->blob_digest, rel);
 	snprintf(what, sizeof(what), "%s: layer %zu (%.19s)", lo->label, i + 1, l->blob_digest);
+	return layered_import_unpack_blob(im, i, lo->fd, rel, what);
+}
+
+int layered_import_unpack_blob(LayeredImport *im, size_t i, int dirfd, const char *rel,
+			       const char *what)
+{
+	ImportLayer *l = &im->layers[i];
+	const Layout lo = { .fd = dirfd };
 	_cleanup_close_ int fd = -EBADF;
-	int r = open_in_layout(lo, rel, what, &fd);
+	int r = open_in_layout(&lo, rel, what, &fd);
 	if (r < 0)
 		return r;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return log_error_errno(-errno, "%s: %m", l->path);
 	if (l->blob_size >= 0 && st.st_size != l->blob_size)
-		return log_error_errno(
-			-EBADMSG,
-			"%s: layer %zu: size mismatch: the manifest says %lld bytes, "
-			"the blob has %lld (damaged or truncated)",
-			lo->label, i + 1, (long long)l->blob_size, (long long)st.st_size);
+		return log_error_errno(-EBADMSG,
+				       "%s: size mismatch: the manifest says %lld bytes, "
+				       "the blob has %lld (damaged or truncated)",
+				       what, (long long)l->blob_size, (long long)st.st_size);
 	/* Verified before unpacking, so that the archive code only ever parses
 	 * the blob the manifest names; unpacking checks it again on the fly,
 	 * in case the file changes in between. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "skopeo.h"
 
 /* ---- the store (images.c) ---- */
 
@@ -67,6 +68,34 @@ int image_import_oci(Cli *cli, const char *name, const char *dir, const char *ta
 		     const ImportLimits *limits);
 int image_import_docker_archive(Cli *cli, const char *name, const char *file, const char *ref,
 				const ImportLimits *limits);
+
+/* ---- registries (image-pull.c, image-push.c) ---- */
+
+typedef struct {
+	RegistryOptions reg;
+	ImportLimits limits;
+} PullOptions;
+/* Pulls ref (a reference, or a short name resolved through
+ * registries.conf) into the store; ret_name: the name it is stored under.
+ * Prints nothing on success. */
+int image_pull(Cli *cli, const char *ref, const PullOptions *o, char **ret_name);
+
+/* The options every registry command takes (cmd_image.c): getopt codes
+ * from 0x400, clear of every command's own. */
+enum {
+	ARG_REG_TLS_VERIFY = 0x400,
+	ARG_REG_CREDS,
+	ARG_REG_AUTHFILE,
+	ARG_REG_CERT_DIR,
+	ARG_REG_PLATFORM,
+};
+#define REGISTRY_LONG_OPTIONS                                                    \
+	{ "tls-verify", optional_argument, NULL, ARG_REG_TLS_VERIFY },           \
+		{ "creds", required_argument, NULL, ARG_REG_CREDS },             \
+		{ "authfile", required_argument, NULL, ARG_REG_AUTHFILE },       \
+		{ "cert-dir", required_argument, NULL, ARG_REG_CERT_DIR }
+/* 1 when c was a registry option (taken into o), 0 when not, or an error. */
+int registry_option_parse(int c, const char *arg, RegistryOptions *o);
 
 /* ---- debootstrap (image-debootstrap.c) ---- */
 

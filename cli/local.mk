@@ -47,6 +47,11 @@ libcli_a_SOURCES = \
 	cli/image-layers.c \
 	cli/image-layers.h \
 	cli/image-oci.c \
+	cli/image-pull.c \
+	cli/image-ref.c \
+	cli/image-ref.h \
+	cli/skopeo.c \
+	cli/skopeo.h \
 	cli/image-resolve.c \
 	cli/image-unpack.c \
 	cli/image-unpack.h \

@@ -230,6 +230,16 @@ bool image_name_is_valid(const char *s)
 {
 	if (!s || !*s || strlen(s) > 255)
 		return false;
+	/* A registry reference by digest ends in @sha256:<64 hex digits>. */
+	_cleanup_free_ char *copy = NULL;
+	const char *at = strchr(s, '@');
+	if (at) {
+		const char *hex = at + 1 + strlen("sha256:");
+		if (strncmp(at + 1, "sha256:", strlen("sha256:")) != 0 || strlen(hex) != 64 || hex[strspn(hex, "0123456789abcdef")] != 0 ||
+		    at == s || !(copy = strndup(s, (size_t)(at - s))))
+			return false;
+		s = copy;
+	}
 	/* Components separated by '/' or ':' must each be valid names. */
 	const char *p = s;
 	while (*p) {

@@ -170,6 +170,33 @@ static const Migration migrations[] = {
 		"  DELETE FROM container_networks WHERE container_id = OLD.id;"
 		"  DELETE FROM container_ports WHERE container_id = OLD.id;"
 		"END;" },
+	/* 11: images from registries: the manifest and the whole image config
+	 * as pulled (history, labels), and the names an image has besides
+	 * images.name (`image tag`). A name is in one table or the other, never
+	 * both: the triggers refuse a name the other table has. */
+	{ .sql =
+		"ALTER TABLE images ADD COLUMN manifest TEXT;"
+		"ALTER TABLE images ADD COLUMN image_config TEXT;"
+		"CREATE TABLE image_names ("
+		"  name TEXT PRIMARY KEY NOT NULL,"
+		"  image_id TEXT NOT NULL REFERENCES images(id)"
+		") STRICT;"
+		"CREATE INDEX image_names_image ON image_names(image_id);"
+		"CREATE TRIGGER image_names_unique BEFORE INSERT ON image_names"
+		"  WHEN EXISTS (SELECT 1 FROM images WHERE name = NEW.name) BEGIN"
+		"  SELECT RAISE(ABORT, 'UNIQUE constraint failed: image name');"
+		"END;"
+		"CREATE TRIGGER images_name_unique BEFORE INSERT ON images"
+		"  WHEN EXISTS (SELECT 1 FROM image_names WHERE name = NEW.name) BEGIN"
+		"  SELECT RAISE(ABORT, 'UNIQUE constraint failed: image name');"
+		"END;"
+		"CREATE TRIGGER images_rename_unique BEFORE UPDATE OF name ON images"
+		"  WHEN EXISTS (SELECT 1 FROM image_names WHERE name = NEW.name) BEGIN"
+		"  SELECT RAISE(ABORT, 'UNIQUE constraint failed: image name');"
+		"END;"
+		"CREATE TRIGGER images_delete_names AFTER DELETE ON images BEGIN"
+		"  DELETE FROM image_names WHERE image_id = OLD.id;"
+		"END;" },
 };
 /* clang-format on */
 

@@ -12,7 +12,7 @@
 
 typedef struct sqlite3 sqlite3;
 
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 
 /* Opens (and creates, 0600) the database, enables WAL and a busy timeout,
  * and brings the schema up to DB_SCHEMA_VERSION. A file of 0 bytes is a
@@ -200,13 +200,29 @@ typedef struct {
 	char *created_at;
 	char *config; /* JSON or NULL */
 	char *digest; /* manifest digest of an OCI image, or NULL */
+	char *manifest;     /* the image manifest as pulled or imported, or NULL */
+	char *image_config; /* the whole OCI image config document, or NULL */
 } ImageRow;
 
 void image_row_done(ImageRow *i);
 void image_rows_free(ImageRow *rows, size_t n);
 /* -EEXIST when the name (or id) is taken. */
 int db_image_insert(sqlite3 *db, const ImageRow *i);
+/* By images.name, else by a name of image_names (ImageRow.name is then
+ * still images.name). */
 int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret);
+/* The image recorded with this manifest digest (the newest if several);
+ * -ENOENT if none. */
+int db_image_get_by_digest(sqlite3 *db, const char *digest, ImageRow *ret);
+/* Gives image image_id the extra name `name`; -EEXIST when an image has it. */
+int db_image_add_name(sqlite3 *db, const char *image_id, const char *name);
+/* Removes the extra name `name`; -ENOENT when no image has it as one. */
+int db_image_remove_name(sqlite3 *db, const char *name);
+/* The extra names of an image, oldest first. */
+int db_image_names(sqlite3 *db, const char *image_id, char ***ret);
+/* Renames an image (images.name) and the containers made from it under
+ * that name, in one transaction. -EEXIST when the new name is taken. */
+int db_image_rename(sqlite3 *db, const char *old_name, const char *new_name);
 int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n);
 /* Deletes the image, its image_layers rows and every layer no other image
  * uses, in one transaction. The layer folders are the caller's to remove

@@ -15,6 +15,8 @@ void image_row_done(ImageRow *i)
 	free(i->created_at);
 	free(i->config);
 	free(i->digest);
+	free(i->manifest);
+	free(i->image_config);
 	*i = (ImageRow){ 0 };
 }
 
@@ -25,7 +27,8 @@ void image_rows_free(ImageRow *rows, size_t n)
 	free(rows);
 }
 
-#define IMAGE_COLUMNS "id, name, layers, source, size, created_at, config, digest"
+#define IMAGE_COLUMNS \
+	"id, name, layers, source, size, created_at, config, digest, manifest, image_config"
 
 static int row_from_stmt(sqlite3_stmt *st, ImageRow *i)
 {
@@ -38,6 +41,8 @@ static int row_from_stmt(sqlite3_stmt *st, ImageRow *i)
 		.created_at = db_column_strdup(st, 5),
 		.config = db_column_strdup(st, 6),
 		.digest = db_column_strdup(st, 7),
+		.manifest = db_column_strdup(st, 8),
+		.image_config = db_column_strdup(st, 9),
 	};
 	if (!i->id || !i->name || !i->layers || !i->source || !i->created_at) {
 		image_row_done(i);
@@ -51,7 +56,7 @@ int db_image_insert(sqlite3 *db, const ImageRow *i)
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
 				    "INSERT INTO images (" IMAGE_COLUMNS ") "
-				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
@@ -63,6 +68,8 @@ int db_image_insert(sqlite3 *db, const ImageRow *i)
 	sqlite3_bind_text(st, 6, i->created_at, -1, SQLITE_STATIC);
 	db_bind_text_or_null(st, 7, i->config);
 	db_bind_text_or_null(st, 8, i->digest);
+	db_bind_text_or_null(st, 9, i->manifest);
+	db_bind_text_or_null(st, 10, i->image_config);
 	rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
@@ -70,8 +77,11 @@ int db_image_insert(sqlite3 *db, const ImageRow *i)
 int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT " IMAGE_COLUMNS " FROM images WHERE name = ?1", -1,
-				    &st, NULL);
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT " IMAGE_COLUMNS " FROM images WHERE name = ?1 "
+				    "UNION ALL SELECT " IMAGE_COLUMNS " FROM images WHERE id = "
+				    "(SELECT image_id FROM image_names WHERE name = ?1)",
+				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -166,4 +176,100 @@ int db_image_count_users(sqlite3 *db, const char *name)
 	if (rc != SQLITE_ROW)
 		return db_errno(db, rc);
 	return sqlite3_column_int(st, 0);
+}
+
+int db_image_get_by_digest(sqlite3 *db, const char *digest, ImageRow *ret)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT " IMAGE_COLUMNS " FROM images WHERE digest = ?1 "
+				    "ORDER BY created_at DESC LIMIT 1",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_errno(db, rc);
+	return row_from_stmt(st, ret);
+}
+
+int db_image_add_name(sqlite3 *db, const char *image_id, const char *name)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "INSERT INTO image_names (name, image_id) VALUES (?1, ?2)",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, image_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+}
+
+int db_image_remove_name(sqlite3 *db, const char *name)
+{
+	int r = exec_bound(db, "DELETE FROM image_names WHERE name = ?1", name);
+	if (r >= 0 && sqlite3_changes(db) == 0)
+		r = -ENOENT;
+	return r;
+}
+
+int db_image_names(sqlite3 *db, const char *image_id, char ***ret)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT name FROM image_names WHERE image_id = ?1 ORDER BY rowid",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, image_id, -1, SQLITE_STATIC);
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	if (!l)
+		return -ENOMEM;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = strv_push(&l, (const char *)sqlite3_column_text(st, 0));
+		if (r < 0)
+			return r;
+	}
+	if (rc != SQLITE_DONE)
+		return db_errno(db, rc);
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+int db_image_rename(sqlite3 *db, const char *old_name, const char *new_name)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "UPDATE images SET name = ?2 WHERE name = ?1", -1, &st,
+				    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, old_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, new_name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	r = rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+	if (r >= 0 && sqlite3_changes(db) == 0)
+		r = -ENOENT;
+	if (r >= 0) {
+		_cleanup_(sqlite3_finalizep) sqlite3_stmt *c = NULL;
+		rc = sqlite3_prepare_v2(db, "UPDATE containers SET image = ?2 WHERE image = ?1", -1,
+					&c, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(c, 1, old_name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(c, 2, new_name, -1, SQLITE_STATIC);
+			rc = sqlite3_step(c);
+		}
+		r = rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+	}
+	if (r < 0) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db);
 }

@@ -20,9 +20,10 @@ int db_reindex(sqlite3 *db)
 }
 
 /* Tables in the order their references need. */
-static const char *const salvage_tables[] = { "layers",          "images",     "image_layers",
-					      "networks",        "containers", "container_networks",
-					      "container_ports", "events" };
+static const char *const salvage_tables[] = {
+	"layers",     "images",    "image_layers",       "image_names",     "networks",
+	"containers", "container_networks", "container_ports", "events",
+};
 
 /* The columns of table in both schemas, comma-separated: a damaged DB may
  * be of an older schema version than the new one. */
