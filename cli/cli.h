@@ -115,6 +115,11 @@ typedef struct {
 } ResolvedImage;
 void resolved_image_done(ResolvedImage *i);
 int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret);
+/* The same, pulling the image first as policy ("missing", "always",
+ * "never") says. */
+typedef struct PullOptions PullOptions;
+int image_resolve_pull(Cli *cli, const char *ref, const char *policy, const PullOptions *po,
+		       ResolvedImage *ret);
 int image_create_busybox(Cli *cli, const char *name);
 
 /* Commands */

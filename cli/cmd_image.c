@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image-layers.h"
 #include "image-unpack.h"
 #include "images.h"
 #include "log.h"
@@ -259,6 +260,59 @@ static int image_pull_cmd(Cli *cli, int argc, char **argv)
 	return 0;
 }
 
+static void image_tag_help(void)
+{
+	printf("Usage: berth image tag [OPTIONS] NAME NEWNAME...\n"
+	       "\n"
+	       "Give image NAME more names. The image is stored once; `berth image rm\n"
+	       "NEWNAME` takes a name off again, and removes the image with its last name.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help             show this help\n");
+}
+
+static int image_tag_cmd(Cli *cli, int argc, char **argv)
+{
+	int r = cli_parse_help_only(argc, argv, "image tag", image_tag_help);
+	if (r <= 0)
+		return r;
+	if (argc - optind < 2)
+		return log_error_errno(-EINVAL,
+				       "missing NAME or NEWNAME: berth image tag NAME NEWNAME");
+	const char *name = argv[optind];
+	for (int i = optind + 1; i < argc; i++)
+		if (!image_name_is_valid(argv[i]) || argv[i][0] == '.' || argv[i][0] == '/')
+			return log_error_errno(-EINVAL, "invalid image name `%s`", argv[i]);
+	sqlite3 *db;
+	if ((r = cli_db(cli, &db)) < 0)
+		return r;
+	ImageRow img;
+	r = db_image_get_by_name(db, name, &img);
+	if (r < 0)
+		return log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
+				       name);
+	for (int i = optind + 1; r >= 0 && i < argc; i++) {
+		r = db_image_add_name(db, img.id, argv[i]);
+		if (r == -EEXIST) {
+			ImageRow other;
+			bool same = false;
+			if (db_image_get_by_name(db, argv[i], &other) >= 0) {
+				same = streq(other.id, img.id);
+				image_row_done(&other);
+			}
+			if (same)
+				r = 0; /* already its name */
+			else
+				r = log_error_errno(r, "image name %s is taken (berth image rm %s "
+						       "first)",
+						    argv[i], argv[i]);
+		} else if (r < 0)
+			r = cli_db_error(cli, r, "name image %s", name);
+	}
+	image_row_done(&img);
+	return r;
+}
+
 static int image_debootstrap_cmd(Cli *cli, int argc, char **argv)
 {
 	enum { ARG_MIRROR = 0x100, ARG_VARIANT, ARG_INCLUDE };
@@ -320,6 +374,18 @@ static size_t layer_count(const char *layers_json)
 	return n;
 }
 
+/* Every name of the image, images.name first. */
+static json_t *names_json(sqlite3 *db, const ImageRow *img)
+{
+	_cleanup_strv_free_ char **extra = NULL;
+	json_t *a = json_array();
+	json_array_append_new(a, json_string(img->name));
+	if (db_image_names(db, img->id, &extra) >= 0)
+		for (size_t k = 0; extra[k]; k++)
+			json_array_append_new(a, json_string(extra[k]));
+	return a;
+}
+
 static int image_list(Cli *cli, int argc, char **argv)
 {
 	enum { ARG_FORMAT = 0x100 };
@@ -374,12 +440,12 @@ static int image_list(Cli *cli, int argc, char **argv)
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++) {
 			json_t *layers = image_layer_paths(cli, rows[i].layers);
-			json_array_append_new(a, json_pack("{ss ss so? ss ss? sI ss}", "id",
-							   rows[i].id, "name", rows[i].name,
-							   "layers", layers, "source",
-							   rows[i].source, "digest", rows[i].digest,
-							   "size", (json_int_t)rows[i].size,
-							   "created_at", rows[i].created_at));
+			json_array_append_new(
+				a, json_pack("{ss ss so so? ss ss? sI ss}", "id", rows[i].id, "name",
+					     rows[i].name, "names", names_json(db, &rows[i]),
+					     "layers", layers, "source", rows[i].source, "digest",
+					     rows[i].digest, "size", (json_int_t)rows[i].size,
+					     "created_at", rows[i].created_at));
 		}
 		_cleanup_free_ char *s = a ? json_dumps(a, JSON_INDENT(1)) : NULL;
 		json_decref(a);
@@ -393,15 +459,33 @@ static int image_list(Cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char size[32];
 			format_bytes((uint64_t)rows[i].size, size, sizeof(size));
-			printf("%-24s  %.12s  %-6zu  %-10s  %s\n", rows[i].name, rows[i].id,
-			       layer_count(rows[i].layers), size, rows[i].created_at);
+			_cleanup_strv_free_ char **extra = NULL;
+			(void)db_image_names(db, rows[i].id, &extra);
+			/* One line per name, as podman lists tags. */
+			for (size_t k = 0; k == 0 || (extra && extra[k - 1]); k++)
+				printf("%-24s  %.12s  %-6zu  %-10s  %s\n",
+				       k == 0 ? rows[i].name : extra[k - 1], rows[i].id,
+				       layer_count(rows[i].layers), size, rows[i].created_at);
 		}
 	}
 	image_rows_free(rows, n);
 	return r;
 }
 
-static json_t *inspect_layers(Cli *cli, const ImageRow *img, const LayerRow *layers, size_t n)
+/* The manifest's descriptor of the layer whose diff_id is digest: the
+ * blob as the registry has it (compressed). */
+static json_t *blob_of(json_t *manifest, json_t *cfg, const char *digest)
+{
+	json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids"), *d;
+	size_t i;
+	json_array_foreach(ids, i, d)
+		if (json_is_string(d) && streq(json_string_value(d), digest))
+			return json_array_get(json_object_get(manifest, "layers"), i);
+	return NULL;
+}
+
+static json_t *inspect_layers(Cli *cli, const ImageRow *img, const LayerRow *layers, size_t n,
+			      json_t *manifest, json_t *cfg)
 {
 	json_t *dirs = image_layer_paths(cli, img->layers), *out = json_array(), *d;
 	size_t i;
@@ -413,6 +497,14 @@ static json_t *inspect_layers(Cli *cli, const ImageRow *img, const LayerRow *lay
 			if (streq(digest_hex(layers[k].digest) ?: "", base + 1)) {
 				json_object_set_new(o, "digest", json_string(layers[k].digest));
 				json_object_set_new(o, "size", json_integer(layers[k].size));
+				json_t *b = blob_of(manifest, cfg, layers[k].digest);
+				if (b) {
+					json_object_set(o, "blob_digest",
+							json_object_get(b, "digest"));
+					json_object_set(o, "blob_size", json_object_get(b, "size"));
+					json_object_set(o, "media_type",
+							json_object_get(b, "mediaType"));
+				}
 				break;
 			}
 		if (n == 0)
@@ -466,10 +558,44 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 		return cli_db_error(cli, r, "read the state DB");
 	}
 	json_t *config = img.config ? json_loads(img.config, 0, NULL) : NULL;
-	json_t *o = json_pack("{ss ss ss ss? ss sI so so?}", "id", img.id, "name", img.name,
-			      "source", img.source, "digest", img.digest, "created_at",
-			      img.created_at, "size", (json_int_t)img.size, "layers",
-			      inspect_layers(cli, &img, layers, n), "config", config);
+	json_t *manifest = img.manifest ? json_loads(img.manifest, 0, NULL) : NULL;
+	json_t *cfg = img.image_config ? json_loads(img.image_config, 0, NULL) : NULL;
+	json_t *o = json_pack("{ss ss so ss ss? ss sI so so?}", "id", img.id, "name", img.name,
+			      "names", names_json(db, &img), "source", img.source, "digest",
+			      img.digest, "created_at", img.created_at, "size",
+			      (json_int_t)img.size, "layers",
+			      inspect_layers(cli, &img, layers, n, manifest, cfg), "config", config);
+	/* What the image says of itself (docs/man/berth-image-inspect.1.md). */
+	json_t *digests = json_object();
+	if (img.digest)
+		json_object_set_new(digests, "manifest", json_string(img.digest));
+	if (img.image_config) {
+		char hex[SHA256_HEX_LEN + 1], d[80];
+		if (sha256_data(img.image_config, strlen(img.image_config), hex) >= 0) {
+			snprintf(d, sizeof(d), "sha256:%s", hex);
+			json_object_set_new(digests, "config", json_string(d));
+		}
+	}
+	json_object_set_new(o, "digests", digests);
+	json_t *ports = json_array(), *labels = json_object_get(config, "Labels");
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(config, "ExposedPorts"), key, v)
+		json_array_append_new(ports, json_string(key));
+	json_object_set_new(o, "labels", json_is_object(labels) ? json_incref(labels)
+							       : json_object());
+	json_object_set_new(o, "exposed_ports", ports);
+	const char *os = json_object_get_string(cfg, "os"),
+		   *arch = json_object_get_string(cfg, "architecture");
+	if (os)
+		json_object_set_new(o, "os", json_string(os));
+	if (arch)
+		json_object_set_new(o, "architecture", json_string(arch));
+	json_t *history = json_object_get(cfg, "history");
+	json_object_set_new(o, "history", json_is_array(history) ? json_incref(history)
+								 : json_array());
+	json_decref(manifest);
+	json_decref(cfg);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	layer_rows_free(layers, n);
@@ -544,6 +670,17 @@ static int image_rm(Cli *cli, int argc, char **argv)
 	for (int i = first; i < argc; i++) {
 		const char *name = argv[i];
 		ImageRow img;
+		/* An image of several names loses only this one, as with
+		 * podman's untag. */
+		r = db_image_untag(db, name);
+		if (r > 0) {
+			printf("%s\n", name);
+			continue;
+		}
+		if (r < 0) {
+			ret = cli_db_error(cli, r, "remove image %s", name);
+			continue;
+		}
 		r = db_image_get_by_name(db, name, &img);
 		if (r < 0) {
 			ret = log_error_errno(r,
@@ -585,6 +722,7 @@ int cmd_image(Cli *cli, int argc, char **argv)
 		{ "debootstrap", NULL, image_debootstrap_cmd,
 		  "make a Debian image with debootstrap" },
 		{ "pull", NULL, image_pull_cmd, "pull an image from a registry" },
+		{ "tag", NULL, image_tag_cmd, "give an image another name" },
 		{ "list", "ls", image_list, "list images" },
 		{ "inspect", NULL, image_inspect, "everything about an image, as JSON" },
 		{ "rm", NULL, image_rm, "remove images" },

@@ -24,6 +24,7 @@
 #include "resources.h"
 #include "run-network.h"
 #include "seccomp-filter.h"
+#include "image-unpack.h"
 #include "images.h"
 #include "user.h"
 #include "userns.h"
@@ -57,6 +58,9 @@ typedef struct {
 	const char *seccomp; /* "unconfined" or a profile path */
 	bool share_ipc;      /* -i, --share-ipc */
 	RunNetwork net;      /* --net NAME, --publish, ... */
+	const char *entrypoint; /* --entrypoint: "" for none, or NULL: the image's */
+	const char *pull;       /* --pull missing|always|never */
+	PullOptions pull_opts;  /* --tls-verify, --creds, ... for that pull */
 } RunOptions;
 
 static void run_help(void)
@@ -119,10 +123,19 @@ static void run_help(void)
 	       "      --dns IP             a name server for the container (repeatable)\n"
 	       "      --add-host NAME:IP   a line of its /etc/hosts (repeatable)\n"
 	       "\n"
+	       "Image (from a registry, through skopeo):\n"
+	       "      --pull POLICY        missing (default): pull an image not stored;\n"
+	       "                           always; never\n"
+	       "      --platform, --tls-verify, --cert-dir, --creds, --authfile\n"
+	       "                           as for `berth image pull`\n"
+	       "\n"
 	       "Process:\n"
 	       "      --hostname NAME      the container's hostname (default: its short id)\n"
 	       "      --workdir DIR        working directory inside the container\n"
-	       "      --stop-signal SIG    signal `berth stop` sends first (default SIGTERM)\n"
+	       "      --stop-signal SIG    signal `berth stop` sends first (default: the\n"
+	       "                           image's StopSignal, else SIGTERM)\n"
+	       "      --entrypoint CMD     the program to run instead of the image's\n"
+	       "                           Entrypoint (\"\": none; a JSON array: with arguments)\n"
 	       "      --pidfile FILE       write the supervisor's pid to FILE (systemd Type=forking)\n"
 	       "      --log-max-size SIZE  rotate the log of a detached container at SIZE\n"
 	       "                           (default 10M; two files are kept; 0: no cap)\n"
@@ -217,7 +230,9 @@ enum {
 	ARG_SECURITY_OPT,
 	ARG_USERNS,
 	ARG_UIDMAP,
-	ARG_GIDMAP
+	ARG_GIDMAP,
+	ARG_ENTRYPOINT,
+	ARG_PULL,
 };
 
 /* --cap-add, --cap-drop, --privileged, --userns, --uidmap, --gidmap and
@@ -303,6 +318,17 @@ static int run_process_option(int c, const char *optarg, RunOptions *o)
 	case ARG_PIDFILE:
 		o->pidfile = optarg;
 		return 1;
+	case ARG_ENTRYPOINT:
+		o->entrypoint = optarg;
+		return 1;
+	case ARG_PULL:
+		if (!streq(optarg, "missing") && !streq(optarg, "always") &&
+		    !streq(optarg, "never"))
+			return log_error_errno(-EINVAL,
+					       "invalid --pull `%s` (missing, always or never)",
+					       optarg);
+		o->pull = optarg;
+		return 1;
 	case ARG_LOG_MAX_SIZE: {
 		uint64_t v;
 		if (parse_size(optarg, &v) < 0)
@@ -347,6 +373,10 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "stop-signal", required_argument, NULL, ARG_STOP_SIGNAL },
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
+		{ "entrypoint", required_argument, NULL, ARG_ENTRYPOINT },
+		{ "pull", required_argument, NULL, ARG_PULL },
+		{ "platform", required_argument, NULL, ARG_REG_PLATFORM },
+		REGISTRY_LONG_OPTIONS,
 		{ "log-max-size", required_argument, NULL, ARG_LOG_MAX_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		RESOURCE_LONG_OPTIONS,
@@ -442,7 +472,8 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			run_help();
 			return 0;
 		default:
-			if ((r = run_network_option(c, optarg, &o->net)) != 0 ||
+			if ((r = registry_option_parse(c, optarg, &o->pull_opts.reg)) != 0 ||
+			    (r = run_network_option(c, optarg, &o->net)) != 0 ||
 			    (r = run_security_option(c, optarg, o)) != 0 ||
 			    (r = run_process_option(c, optarg, o)) != 0) {
 				if (r < 0)
@@ -475,12 +506,28 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 }
 
 /* Docker's rule: the image's Entrypoint, then the user's COMMAND or else
- * the image's Cmd. */
+ * the image's Cmd. --entrypoint replaces the Entrypoint and drops the
+ * image's Cmd, as in Docker and Podman. */
 static int command_line(const RunOptions *o, const ImageDefaults *d, char ***ret)
 {
-	_cleanup_strv_free_ char **args = strv_copy(d->entrypoint);
+	_cleanup_strv_free_ char **args = NULL;
 	char *const *tail = o->command ? o->command : d->cmd;
-	if (!args)
+	if (o->entrypoint) {
+		tail = o->command;
+		if (o->entrypoint[0] == '[') {
+			json_t *j = json_loads(o->entrypoint, 0, NULL);
+			int r = strv_from_json(j, &args);
+			json_decref(j);
+			if (r < 0 || !j)
+				return log_error_errno(-EINVAL,
+						       "invalid --entrypoint `%s`: not a JSON array "
+						       "of strings",
+						       o->entrypoint);
+		} else if (*o->entrypoint && strv_push(&args, o->entrypoint) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+		if (!args && !(args = calloc(1, sizeof(char *))))
+			return log_error_errno(-ENOMEM, "out of memory");
+	} else if (!(args = strv_copy(d->entrypoint)))
 		return log_error_errno(-ENOMEM, "out of memory");
 	for (size_t i = 0; tail && tail[i]; i++)
 		if (strv_push(&args, tail[i]) < 0)
@@ -540,8 +587,16 @@ static int build_spec(const RunOptions *o, const ResolvedImage *img, const Image
 	_cleanup_free_ char *lower = strv_join(layers, ":");
 	if (!lower)
 		return -ENOMEM;
-	if (o->stop_signal &&
-	    (r = spec_set_annotation(s, ANNOTATION_STOP_SIGNAL, o->stop_signal)) < 0)
+	const char *stop_signal = o->stop_signal;
+	int sig;
+	if (!stop_signal && d->stop_signal) {
+		if (parse_signal(d->stop_signal, &sig) >= 0 && sig != SIGKILL)
+			stop_signal = d->stop_signal;
+		else
+			log_warning("image `%s`: ignoring its StopSignal `%s`", img->name,
+				    d->stop_signal);
+	}
+	if (stop_signal && (r = spec_set_annotation(s, ANNOTATION_STOP_SIGNAL, stop_signal)) < 0)
 		return r;
 	if (o->log_max_size &&
 	    (r = spec_set_annotation(s, ANNOTATION_LOG_MAX_SIZE, o->log_max_size)) < 0)
@@ -843,7 +898,7 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	db_defer_checkpoints(db);
 
 	_cleanup_(resolved_image_done) ResolvedImage img = { 0 };
-	r = image_resolve(cli, o->image, &img);
+	r = image_resolve_pull(cli, o->image, o->pull, &o->pull_opts, &img);
 	if (r < 0)
 		return r;
 	log_debug("image `%s`: %zu layer(s), the top one %s", img.name, strv_length(img.layers),
@@ -1068,10 +1123,16 @@ static void run_options_done(RunOptions *o)
 
 int cmd_run(Cli *cli, int argc, char **argv)
 {
-	_cleanup_(run_options_done) RunOptions o = { 0 };
+	_cleanup_(run_options_done) RunOptions o = {
+		.pull = "missing",
+		.pull_opts = { .reg = { .tls_verify = -1 },
+			       .limits = { UNPACK_MAX_FILES_DEFAULT, UNPACK_MAX_BYTES_DEFAULT } },
+	};
 	int r = parse_run_argv(argc, argv, &o);
 	if (r <= 0)
 		return r;
+	/* A pull's progress only on a terminal, and never over a -t session. */
+	o.pull_opts.reg.quiet = o.pull_opts.reg.quiet || !isatty(STDERR_FILENO);
 	log_debug("run image `%s` %s", o.image, o.detach ? "detached" : "in the foreground");
 
 	_cleanup_free_ char *pidfile = NULL;

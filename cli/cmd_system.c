@@ -19,7 +19,9 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "images.h"
 #include "log.h"
+#include "sha256.h"
 #include "options.h"
 #include "parse.h"
 #include "run-network.h"
@@ -342,6 +344,47 @@ static void remove_stale_networks(Cli *cli)
 	closedir(d);
 }
 
+/* The image store and the DB agree: every image's folders and every
+ * layer's folder are there. What killed imports and pulls left (temporary
+ * folders, folders no row names) is swept first when none runs. */
+static void check_images(Check *c, sqlite3 *db)
+{
+	image_store_sweep_if_idle(c->cli);
+	ImageRow *rows = NULL;
+	size_t n = 0;
+	_cleanup_strv_free_ char **digests = NULL;
+	int r = db_image_list(db, &rows, &n);
+	if (r >= 0)
+		r = db_layer_list_digests(db, &digests);
+	if (r < 0) {
+		image_rows_free(rows, n);
+		problem(c, "cannot read the images: %s", strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_strv_free_ char **dirs = NULL;
+		if (image_layers_from_json(c->cli, rows[i].layers, &dirs) < 0) {
+			problem(c, "image %s has a damaged layer list", rows[i].name);
+			continue;
+		}
+		for (size_t k = 0; dirs[k]; k++)
+			if (!is_dir(dirs[k]))
+				problem(c,
+					"image %s is missing its folder %s (remove it with `berth "
+					"image rm %s` and pull or import it again)",
+					rows[i].name, dirs[k], rows[i].name);
+	}
+	_cleanup_free_ char *store = path_layers_dir(&c->cli->paths);
+	for (size_t k = 0; store && digests[k]; k++) {
+		_cleanup_free_ char *dir = NULL;
+		const char *hex = digest_hex(digests[k]);
+		if (hex && asprintf(&dir, "%s/%s", store, hex) >= 0 && !is_dir(dir))
+			problem(c, "layer %s has a row but no folder %s", digests[k], dir);
+	}
+	printf("images:        %zu in the DB, %zu layers\n", n, strv_length(digests));
+	image_rows_free(rows, n);
+}
+
 static int system_check(Cli *cli, bool repair)
 {
 	Check c = { .cli = cli, .repair = repair };
@@ -362,6 +405,7 @@ static int system_check(Cli *cli, bool repair)
 	}
 	printf("containers:    %zu in the DB\n", strv_length(ids));
 	check_folders(&c, ids);
+	check_images(&c, db);
 	if (repair) {
 		strv_free(ids);
 		ids = NULL;

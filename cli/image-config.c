@@ -22,6 +22,7 @@ void image_defaults_done(ImageDefaults *d)
 	strv_free(d->env);
 	free(d->workdir);
 	free(d->user);
+	free(d->stop_signal);
 	*d = (ImageDefaults){ 0 };
 }
 
@@ -81,6 +82,8 @@ int image_defaults_parse(const char *json, ImageDefaults *ret)
 		r = string_from_json(json_object_get(j, "WorkingDir"), &d.workdir);
 	if (r >= 0)
 		r = string_from_json(json_object_get(j, "User"), &d.user);
+	if (r >= 0)
+		r = string_from_json(json_object_get(j, "StopSignal"), &d.stop_signal);
 	json_decref(j);
 	for (size_t i = 0; r >= 0 && d.env && d.env[i]; i++)
 		if (!env_assignment_is_valid(d.env[i]))

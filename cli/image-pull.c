@@ -477,6 +477,12 @@ int image_pull(Cli *cli, const char *ref, const PullOptions *o, char **ret_name)
 	_cleanup_strv_free_ char **candidates = NULL;
 	if (!r0.domain) {
 		r = image_ref_candidates(&r0, &candidates);
+		if (r >= 0 && !candidates)
+			r = log_error_errno(-ENOENT,
+					    "short name `%s` did not resolve: registries.conf has "
+					    "no alias for it and no unqualified-search-registries; "
+					    "name the registry (e.g. docker.io/library/%s)",
+					    r0.path, r0.path);
 		image_ref_done(&r0);
 		if (r < 0)
 			return r;

@@ -94,13 +94,15 @@ static bool is_domain(const char *first, size_t n)
 	       (n == strlen("localhost") && strncmp(first, "localhost", n) == 0);
 }
 
-int image_ref_parse(const char *s, ImageRef *ret)
+#define ref_error(loud, ...) ((loud) ? log_error_errno(-EINVAL, __VA_ARGS__) : -EINVAL)
+
+static int parse(const char *s, ImageRef *ret, bool loud)
 {
 	*ret = (ImageRef){ 0 };
 	if (!s || !*s)
-		return log_error_errno(-EINVAL, "empty image reference");
+		return ref_error(loud, "empty image reference");
 	if (strlen(s) > 255 + 72)
-		return log_error_errno(-EINVAL, "image reference `%.40s...` is too long", s);
+		return ref_error(loud, "image reference `%.40s...` is too long", s);
 	_cleanup_free_ char *copy = strdup(s);
 	if (!copy)
 		return log_error_errno(-ENOMEM, "out of memory");
@@ -111,7 +113,7 @@ int image_ref_parse(const char *s, ImageRef *ret)
 		const char *hex = at + 1 + strlen("sha256:");
 		if (strncmp(at + 1, "sha256:", strlen("sha256:")) != 0 || strlen(hex) != 64 ||
 		    hex[strspn(hex, "0123456789abcdef")])
-			return log_error_errno(-EINVAL,
+			return ref_error(loud,
 					       "invalid image reference `%s`: the digest must be "
 					       "sha256: and 64 lowercase hex digits",
 					       s);
@@ -124,7 +126,7 @@ int image_ref_parse(const char *s, ImageRef *ret)
 		r.domain = strndup(copy, (size_t)(slash - copy));
 		rest = slash + 1;
 		if (r.domain && !domain_ok(r.domain)) {
-			log_error("invalid image reference `%s`: `%s` is not a registry host[:port]",
+			(void)ref_error(loud, "invalid image reference `%s`: `%s` is not a registry host[:port]",
 				  s, r.domain);
 			image_ref_done(&r);
 			return -EINVAL;
@@ -135,7 +137,7 @@ int image_ref_parse(const char *s, ImageRef *ret)
 	if (colon && !strchr(colon, '/')) {
 		*colon = 0;
 		if (!tag_ok(colon + 1)) {
-			log_error("invalid image reference `%s`: invalid tag `%s`", s, colon + 1);
+			(void)ref_error(loud, "invalid image reference `%s`: invalid tag `%s`", s, colon + 1);
 			image_ref_done(&r);
 			return -EINVAL;
 		}
@@ -144,7 +146,7 @@ int image_ref_parse(const char *s, ImageRef *ret)
 	for (const char *p = rest;;) {
 		size_t n = strcspn(p, "/");
 		if (!path_component_ok(p, n)) {
-			log_error("invalid image reference `%s`: `%.*s` is not a valid repository "
+			(void)ref_error(loud, "invalid image reference `%s`: `%.*s` is not a valid repository "
 				  "name component (lowercase letters, digits, and . _ - between "
 				  "them)",
 				  s, (int)n, p);
@@ -172,6 +174,16 @@ int image_ref_parse(const char *s, ImageRef *ret)
 	}
 	*ret = r;
 	return 0;
+}
+
+int image_ref_parse(const char *s, ImageRef *ret)
+{
+	return parse(s, ret, true);
+}
+
+int image_ref_parse_quiet(const char *s, ImageRef *ret)
+{
+	return parse(s, ret, false);
 }
 
 bool image_ref_is_qualified(const char *s)
@@ -343,15 +355,6 @@ int image_ref_candidates(const ImageRef *r, char ***ret)
 		image_ref_done(&fr);
 		if (!name || strv_consume(&out, name) < 0)
 			return log_error_errno(-ENOMEM, "out of memory");
-	}
-	if (!out) {
-		_cleanup_free_ char *read = files ? strv_join(files, ", ") : NULL;
-		return log_error_errno(-ENOENT,
-				       "short name `%s` did not resolve: no alias and no "
-				       "unqualified-search-registries in %s; name the registry "
-				       "(e.g. docker.io/library/%s)",
-				       r->path, read && *read ? read : "registries.conf (none found)",
-				       r->path);
 	}
 	*ret = TAKE_PTR(out);
 	return 0;

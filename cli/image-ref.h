@@ -21,6 +21,8 @@ typedef struct {
 void image_ref_done(ImageRef *r);
 /* -EINVAL after a one-line message naming what is wrong with s. */
 int image_ref_parse(const char *s, ImageRef *ret);
+/* The same without the message. */
+int image_ref_parse_quiet(const char *s, ImageRef *ret);
 /* True when s parses as a reference with a domain. */
 bool image_ref_is_qualified(const char *s);
 /* The name berth stores a pulled image under: DOMAIN/PATH@DIGEST when the
@@ -34,6 +36,5 @@ char *image_ref_with_digest(const ImageRef *r, const char *digest);
  * try them: its alias in registries.conf ([aliases]), else the name in each
  * of unqualified-search-registries. Reads $CONTAINERS_REGISTRIES_CONF, or
  * /etc/containers/registries.conf and registries.conf.d/ *.conf, through
- * tomljson. An empty list (no alias, no search registry) is an error
- * naming the files read. */
+ * tomljson. *ret is NULL when registries.conf has neither. */
 int image_ref_candidates(const ImageRef *r, char ***ret);

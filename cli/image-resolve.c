@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image-ref.h"
 #include "images.h"
 #include "log.h"
 #include "parse.h"
@@ -29,6 +30,67 @@ static bool looks_like_path(const char *ref)
 {
 	return ref[0] == '/' || startswith(ref, "./") || startswith(ref, "../") ||
 	       streq(ref, ".") || streq(ref, "..");
+}
+
+/* The names under which a pulled image of ref would be stored: ref
+ * normalised (docker.io/library/..., :latest), or for a short name those
+ * of its registries. */
+static int stored_names(const char *ref, char ***ret)
+{
+	*ret = NULL;
+	ImageRef r;
+	/* Not a registry reference (a local name such as `My_Image`). */
+	if (image_ref_parse_quiet(ref, &r) < 0)
+		return 0;
+	int k = 0;
+	if (r.domain) {
+		char *n = image_ref_name(&r);
+		k = n ? strv_consume(ret, n) : -ENOMEM;
+	} else
+		k = image_ref_candidates(&r, ret);
+	image_ref_done(&r);
+	return k;
+}
+
+int image_resolve_pull(Cli *cli, const char *ref, const char *policy, const PullOptions *po,
+		       ResolvedImage *ret)
+{
+	*ret = (ResolvedImage){ 0 };
+	if (looks_like_path(ref) || (streq(ref, DEFAULT_IMAGE) && !streq(policy, "always")))
+		return image_resolve(cli, ref, ret);
+	if (!image_name_is_valid(ref))
+		return log_error_errno(-EINVAL, "invalid image name `%s`", ref);
+	_cleanup_free_ char *pulled = NULL;
+	if (streq(policy, "always")) {
+		int r = image_pull(cli, ref, po, &pulled);
+		if (r < 0)
+			return r;
+		return image_resolve(cli, pulled, ret);
+	}
+	sqlite3 *db;
+	int r = cli_db(cli, &db);
+	if (r < 0)
+		return r;
+	ImageRow img;
+	if ((r = db_image_get_by_name(db, ref, &img)) >= 0) {
+		image_row_done(&img);
+		return image_resolve(cli, ref, ret);
+	}
+	_cleanup_strv_free_ char **names = NULL;
+	if ((r = stored_names(ref, &names)) < 0)
+		return r;
+	for (size_t i = 0; names && names[i]; i++)
+		if (db_image_get_by_name(db, names[i], &img) >= 0) {
+			image_row_done(&img);
+			return image_resolve(cli, names[i], ret);
+		}
+	/* Nothing stored, and nowhere to pull it from: the local name was
+	 * wrong, most likely. */
+	if (!names || streq(policy, "never"))
+		return image_resolve(cli, ref, ret);
+	if ((r = image_pull(cli, ref, po, &pulled)) < 0)
+		return r;
+	return image_resolve(cli, pulled, ret);
 }
 
 int image_resolve(Cli *cli, const char *ref, ResolvedImage *ret)

@@ -392,6 +392,15 @@ static int unpack_one(Unpack *u, struct archive_entry *e)
 	}
 	if (!*path)
 		return apply_root(u, e, orig);
+	/* Image layers carry no device nodes (a container gets its own /dev):
+	 * one in a layer is refused rather than made on the host's disk. A
+	 * whiteout is a ".wh." file here, turned into a 0:0 device only by
+	 * us. Root filesystem tarballs may have /dev. */
+	mode_t type = archive_entry_filetype(e);
+	if (u->o->whiteouts && (type == AE_IFCHR || type == AE_IFBLK))
+		return refuse(u, orig,
+			      "a device node, which image layers may not carry (the container "
+			      "gets its own /dev)");
 
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
 	    (uint64_t)archive_entry_size(e) > u->o->max_bytes - u->tar_bytes) {

@@ -71,10 +71,10 @@ int image_import_docker_archive(Cli *cli, const char *name, const char *file, co
 
 /* ---- registries (image-pull.c, image-push.c) ---- */
 
-typedef struct {
+struct PullOptions {
 	RegistryOptions reg;
 	ImportLimits limits;
-} PullOptions;
+};
 /* Pulls ref (a reference, or a short name resolved through
  * registries.conf) into the store; ret_name: the name it is stored under.
  * Prints nothing on success. */
@@ -124,6 +124,7 @@ typedef struct {
 	char **env;
 	char *workdir;
 	char *user;
+	char *stop_signal;
 } ImageDefaults;
 void image_defaults_done(ImageDefaults *d);
 /* A JSON array of strings (or null) as a string vector (or NULL);

@@ -218,6 +218,10 @@ int db_image_get_by_digest(sqlite3 *db, const char *digest, ImageRow *ret);
 int db_image_add_name(sqlite3 *db, const char *image_id, const char *name);
 /* Removes the extra name `name`; -ENOENT when no image has it as one. */
 int db_image_remove_name(sqlite3 *db, const char *name);
+/* Takes one name off an image that has more than one: an extra name goes;
+ * images.name is replaced by the oldest extra name (containers made under
+ * it follow). 1 when done, 0 when name is the image's only name. */
+int db_image_untag(sqlite3 *db, const char *name);
 /* The extra names of an image, oldest first. */
 int db_image_names(sqlite3 *db, const char *image_id, char ***ret);
 /* Renames an image (images.name) and the containers made from it under

@@ -273,3 +273,59 @@ int db_image_rename(sqlite3 *db, const char *old_name, const char *new_name)
 	}
 	return db_commit(db);
 }
+
+static int exec_bound2(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+}
+
+int db_image_untag(sqlite3 *db, const char *name)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	r = exec_bound(db, "DELETE FROM image_names WHERE name = ?1", name);
+	if (r >= 0 && sqlite3_changes(db) > 0)
+		return db_commit(db) < 0 ? -EIO : 1;
+	/* images.name: the image's next name takes its place. */
+	_cleanup_free_ char *next = NULL;
+	if (r >= 0) {
+		_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db,
+					    "SELECT n.name FROM image_names n JOIN images i ON "
+					    "i.id = n.image_id WHERE i.name = ?1 ORDER BY n.rowid "
+					    "LIMIT 1",
+					    -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW)
+				next = db_column_strdup(st, 0);
+			else if (rc != SQLITE_DONE)
+				r = db_errno(db, rc);
+		} else
+			r = db_errno(db, rc);
+	}
+	if (r >= 0 && next) {
+		r = exec_bound(db, "DELETE FROM image_names WHERE name = ?1", next);
+		if (r >= 0)
+			r = exec_bound2(db, "UPDATE images SET name = ?2 WHERE name = ?1", name,
+					next);
+		if (r >= 0)
+			r = exec_bound2(db, "UPDATE containers SET image = ?2 WHERE image = ?1",
+					name, next);
+	}
+	if (r < 0 || !next) {
+		db_rollback(db);
+		return r < 0 ? r : 0;
+	}
+	r = db_commit(db);
+	return r < 0 ? r : 1;
+}
