@@ -14,5 +14,5 @@ int dl_archive_load(void)
 	static void *handle;
 	static const DlSym syms[] = { DL_ARCHIVE_SYMS(DL_SYM) };
 	return dl_open_library(&handle, ARCHIVE_SONAME, syms, sizeof(syms) / sizeof(syms[0]),
-			       "image import");
+			       "images");
 }

@@ -225,8 +225,10 @@ static int toml_load(const char *path, json_t **ret)
 		return log_error_errno(-errno, "fork: %m");
 	}
 	if (pid == 0) {
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(127);
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		/* Its own message is no one line: ours says what failed. */
+		if (dup2(fds[1], STDOUT_FILENO) < 0 || null < 0 || dup2(null, STDERR_FILENO) < 0)
+			_exit(126);
 		execlp("tomljson", "tomljson", path, (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}

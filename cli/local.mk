@@ -47,6 +47,8 @@ libcli_a_SOURCES = \
 	cli/image-layers.c \
 	cli/image-layers.h \
 	cli/image-oci.c \
+	cli/image-pack.c \
+	cli/image-pack.h \
 	cli/image-pull.c \
 	cli/image-ref.c \
 	cli/image-ref.h \

@@ -1099,6 +1099,10 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	/* A version 7 DB: without the columns of the later versions. */
 	assert_int_equal(sqlite3_exec(f->db,
 				      "ALTER TABLE containers DROP COLUMN engine; "
+				      "DROP TRIGGER images_name_unique; DROP TRIGGER "
+				      "images_rename_unique; DROP TRIGGER images_delete_names; "
+				      "DROP TABLE image_names; ALTER TABLE images DROP COLUMN "
+				      "manifest; ALTER TABLE images DROP COLUMN image_config; "
 				      "DROP TRIGGER containers_delete_networks; "
 				      "DROP TABLE container_ports; DROP TABLE container_networks; "
 				      "DROP TABLE networks; "
@@ -1133,6 +1137,10 @@ static void test_migration_8_makes_the_store_paths_relative_by_their_shape(void 
 	/* Once is enough: opening again changes nothing. */
 	assert_int_equal(sqlite3_exec(f->db,
 				      "ALTER TABLE containers DROP COLUMN engine; "
+				      "DROP TRIGGER images_name_unique; DROP TRIGGER "
+				      "images_rename_unique; DROP TRIGGER images_delete_names; "
+				      "DROP TABLE image_names; ALTER TABLE images DROP COLUMN "
+				      "manifest; ALTER TABLE images DROP COLUMN image_config; "
 				      "DROP TRIGGER containers_delete_networks; "
 				      "DROP TABLE container_ports; DROP TABLE container_networks; "
 				      "DROP TABLE networks; "

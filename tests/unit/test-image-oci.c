@@ -512,7 +512,7 @@ static void test_layer_size_must_match_the_manifest(void **state)
 						     "config", config, "layers", layer));
 	write_index(m, NULL);
 	assert_int_equal(import(NULL), -EBADMSG);
-	assert_logged("layer 1: size mismatch: the manifest says 512 bytes, the blob has 2048 "
+	assert_logged("size mismatch: the manifest says 512 bytes, the blob has 2048 "
 		      "(damaged or truncated)");
 	free(diff);
 }
