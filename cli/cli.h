@@ -141,6 +141,12 @@ int cmd_system(Cli *cli, int argc, char **argv);
 int cmd_inspect(Cli *cli, int argc, char **argv);
 int cmd_trace(Cli *cli, int argc, char **argv);
 int cmd_network(Cli *cli, int argc, char **argv);
+int cmd_commit(Cli *cli, int argc, char **argv);
+int cmd_login(Cli *cli, int argc, char **argv);
+int cmd_logout(Cli *cli, int argc, char **argv);
+int image_push_cmd(Cli *cli, int argc, char **argv);
+int image_save_cmd(Cli *cli, int argc, char **argv);
+int image_load_cmd(Cli *cli, int argc, char **argv);
 
 /* Output helpers */
 void print_json_string(FILE *f, const char *s);

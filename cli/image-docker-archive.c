@@ -113,7 +113,7 @@ static int open_archive(const char *file, struct archive **ret)
 static bool worth_caching(const char *name, int64_t size)
 {
 	return size >= 0 && size <= (int64_t)IMAGE_JSON_MAX &&
-	       (streq(name, "manifest.json") ||
+	       (streq(name, "manifest.json") || streq(name, "oci-layout") ||
 		(strlen(name) > 5 && streq(name + strlen(name) - 5, ".json")) ||
 		startswith(name, "blobs/sha256/"));
 }
@@ -422,5 +422,38 @@ int image_import_docker_archive(Cli *cli, const char *name, const char *file, co
 		r = unpack_layers(&im, abs, im.source);
 	if (r >= 0)
 		r = layered_import_commit(&im);
+	return r;
+}
+
+int docker_archive_kind(const char *file, char ***ret_tags, bool *ret_oci)
+{
+	*ret_tags = NULL;
+	*ret_oci = false;
+	Members ms = { 0 };
+	int r = read_members(file, file, &ms);
+	if (r < 0)
+		return r;
+	if (member_find(&ms, "oci-layout")) {
+		*ret_oci = true;
+		members_done(&ms);
+		return 0;
+	}
+	const Member *mf = member_find(&ms, "manifest.json");
+	json_t *manifest = mf && mf->data ? json_loadb(mf->data, mf->len, 0, NULL) : NULL;
+	if (!mf || !mf->data)
+		r = log_error_errno(-EBADMSG,
+				    "%s: neither an OCI archive (no oci-layout) nor a docker archive "
+				    "(no manifest.json)",
+				    file);
+	else if (!json_is_array(manifest))
+		r = log_error_errno(-EBADMSG, "%s: manifest.json: invalid", file);
+	json_t *e, *t;
+	size_t i, k;
+	json_array_foreach(manifest, i, e)
+		json_array_foreach(json_object_get(e, "RepoTags"), k, t)
+			if (r >= 0 && json_is_string(t) && strv_push(ret_tags, json_string_value(t)) < 0)
+				r = log_error_errno(-ENOMEM, "out of memory");
+	json_decref(manifest);
+	members_done(&ms);
 	return r;
 }

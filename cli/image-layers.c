@@ -202,7 +202,7 @@ static int mark_present(LayeredImport *im, ImportLayer *l)
 		l->size = (int64_t)size;
 	}
 	for (size_t i = 0; i < im->n_layers; i++)
-		if (streq(im->layers[i].diff_id, l->diff_id)) {
+		if (im->layers[i].diff_id && streq(im->layers[i].diff_id, l->diff_id)) {
 			im->layers[i].present = true;
 			im->layers[i].size = l->size;
 		}
@@ -211,11 +211,12 @@ static int mark_present(LayeredImport *im, ImportLayer *l)
 
 int layered_import_lock(LayeredImport *im)
 {
-	int r = image_store_lock(im->cli, &im->lock_fd);
+	int r = im->lock_fd >= 0 ? 0 : image_store_lock(im->cli, &im->lock_fd);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < im->n_layers; i++)
-		if (!im->layers[i].present && (r = mark_present(im, &im->layers[i])) < 0)
+		if (!im->layers[i].present && im->layers[i].diff_id &&
+		    (r = mark_present(im, &im->layers[i])) < 0)
 			return r;
 	return 0;
 }

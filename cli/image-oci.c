@@ -359,11 +359,22 @@ int layered_import_unpack_blob(LayeredImport *im, size_t i, int dirfd, const cha
 int image_import_oci(Cli *cli, const char *name, const char *dir, const char *tag,
 		     const ImportLimits *limits)
 {
+	return image_import_oci_as(cli, name, dir, tag, limits, NULL);
+}
+
+int image_import_oci_as(Cli *cli, const char *name, const char *dir, const char *tag,
+			const ImportLimits *limits, const char *source)
+{
 	char abs[PATH_MAX];
 	_cleanup_(layered_import_done) LayeredImport im;
 	int r = layered_import_start(&im, cli, name, "oci", dir, tag, limits, abs);
 	if (r < 0)
 		return r;
+	if (source) {
+		free(im.source);
+		if (!(im.source = strdup(source)))
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
 	_cleanup_close_ int dirfd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return log_error_errno(-errno, "`%s`: %m", abs);

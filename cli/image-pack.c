@@ -64,6 +64,9 @@ typedef struct {
 	int output_error; /* the first failure to write out_fd (or to gzip) */
 	void *inodes;     /* tsearch() tree of Inode */
 	char *buf, *xattr_value;
+	const PackOptions *o;
+	char *unmapped; /* the first file whose owner the maps lack */
+	int64_t unmapped_id;
 } Pack;
 
 /* A folder's entry, before sorting. */
@@ -182,16 +185,33 @@ static la_ssize_t tar_write(struct archive *a, void *userdata, const void *buf, 
 	return n;
 }
 
-static struct archive_entry *entry_new(const char *name, const struct stat *st)
+/* A host id as the container sees it: the inverse of maps; -1 unmapped. */
+static int64_t id_from_host(const SpecIdMap *maps, size_t n, uint32_t id)
+{
+	if (n == 0)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (id >= maps[i].host_id && id - maps[i].host_id < maps[i].size)
+			return (int64_t)maps[i].container_id + (id - maps[i].host_id);
+	return -1;
+}
+
+static struct archive_entry *entry_new(Pack *p, const char *name, const struct stat *st)
 {
 	struct archive_entry *e = archive_entry_new();
 	if (!e)
 		return NULL;
+	int64_t uid = id_from_host(p->o->uid_map, p->o->n_uid_map, st->st_uid);
+	int64_t gid = id_from_host(p->o->gid_map, p->o->n_gid_map, st->st_gid);
+	if ((uid < 0 || gid < 0) && !p->unmapped) {
+		p->unmapped = strdup(name);
+		p->unmapped_id = uid < 0 ? st->st_uid : st->st_gid;
+	}
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, st->st_mode & S_IFMT);
 	archive_entry_set_perm(e, st->st_mode & 07777);
-	archive_entry_set_uid(e, st->st_uid);
-	archive_entry_set_gid(e, st->st_gid);
+	archive_entry_set_uid(e, uid < 0 ? 0 : uid);
+	archive_entry_set_gid(e, gid < 0 ? 0 : gid);
 	/* Whole seconds and no atime or ctime: the same folder, the same bytes
 	 * (and no pax header just for the time). */
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, 0);
@@ -225,7 +245,7 @@ static int write_marker(Pack *p, const char *name, const struct stat *of)
 		.st_mode = S_IFREG,
 		.st_mtim = of->st_mtim,
 	};
-	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(name, &st);
+	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(p, name, &st);
 	if (!e)
 		return log_error_errno(-ENOMEM, "out of memory");
 	archive_entry_set_size(e, 0);
@@ -390,7 +410,7 @@ static int pack_dir(Pack *p, int dfd, const char *rel);
  * marker right after it, then its contents. */
 static int pack_folder(Pack *p, int fd, const struct stat *st, const char *rel)
 {
-	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(*rel ? rel : "./", st);
+	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(p, *rel ? rel : "./", st);
 	if (!e)
 		return log_error_errno(-ENOMEM, "out of memory");
 	bool opaque;
@@ -449,7 +469,7 @@ static int pack_child(Pack *p, int dfd, Child *c, const char *rel)
 		if (r < 0)
 			return r;
 	}
-	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(rel, st);
+	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(p, rel, st);
 	if (!e)
 		return log_error_errno(-ENOMEM, "out of memory");
 	if (target) {
@@ -717,8 +737,15 @@ int layer_pack_dir(const char *dir, int out_fd, const PackOptions *o, PackResult
 		.dir = dir,
 		.what = o->what ? o->what : "layer",
 		.out_fd = out_fd,
+		.o = o,
 	};
 	r = pack_run(&p, o->gzip, ret);
+	if (r >= 0 && p.unmapped)
+		r = log_error_errno(-EOVERFLOW,
+				    "%s: `%s` is owned by host id %lld, which the container's "
+				    "user namespace does not map",
+				    p.what, p.unmapped, (long long)p.unmapped_id);
+	free(p.unmapped);
 	pack_free(&p);
 	uselocale(old);
 	freelocale(loc);

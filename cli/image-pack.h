@@ -7,11 +7,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "oci.h"
 #include "sha256.h"
 
 typedef struct {
 	bool gzip;        /* gzip the output (no time or name in the gzip header) */
 	const char *what; /* the layer, for messages; the folder when NULL */
+	/* A user namespace's maps (container id -> host id): owners are
+	 * written as the container sees them; an owner they lack fails. */
+	const SpecIdMap *uid_map, *gid_map;
+	size_t n_uid_map, n_gid_map;
 } PackOptions;
 
 typedef struct {

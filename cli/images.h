@@ -66,8 +66,14 @@ typedef struct {
 int image_import(Cli *cli, const char *name, const char *ref, const ImportLimits *limits);
 int image_import_oci(Cli *cli, const char *name, const char *dir, const char *tag,
 		     const ImportLimits *limits);
+/* The same, recording source (not oci:DIR) as where the image came from. */
+int image_import_oci_as(Cli *cli, const char *name, const char *dir, const char *tag,
+			const ImportLimits *limits, const char *source);
 int image_import_docker_archive(Cli *cli, const char *name, const char *file, const char *ref,
 				const ImportLimits *limits);
+/* What kind of archive file is: an OCI archive (*ret_oci) or a docker
+ * archive, with the RepoTags of its images (*ret_tags, NULL if none). */
+int docker_archive_kind(const char *file, char ***ret_tags, bool *ret_oci);
 
 /* ---- registries (image-pull.c, image-push.c) ---- */
 
@@ -79,6 +85,29 @@ struct PullOptions {
  * registries.conf) into the store; ret_name: the name it is stored under.
  * Prints nothing on success. */
 int image_pull(Cli *cli, const char *ref, const PullOptions *o, char **ret_name);
+
+/* ---- commit (image-commit.c) ---- */
+
+/* A new image `name`: the layers under container key and its writable
+ * layer on top. */
+int image_commit(Cli *cli, const char *key, const char *name);
+
+/* ---- out of the store (image-save.c) ---- */
+
+/* The image as an OCI image layout in dir (made if missing), tagged tag,
+ * its layers packed again from their folders; the manifest digest in
+ * *ret_digest. The caller holds the store lock. */
+int image_export_layout(Cli *cli, const ImageRow *img, const char *dir, const char *tag,
+			char **ret_digest);
+/* To a registry: dest (or name itself) is REGISTRY/REPO[:TAG]. */
+int image_push(Cli *cli, const char *name, const char *dest, const RegistryOptions *o,
+	       char **ret_digest);
+/* To a file: format "oci-archive" or "docker-archive". */
+int image_save(Cli *cli, const char *name, const char *file, const char *format);
+/* From a file of image_save's (or podman save's, docker save's): the
+ * image named name, or as the archive names it. */
+int image_load(Cli *cli, const char *file, const char *name, const ImportLimits *limits,
+	       char **ret_name);
 
 /* The options every registry command takes (cmd_image.c): getopt codes
  * from 0x400, clear of every command's own. */

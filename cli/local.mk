@@ -13,6 +13,7 @@ libcli_a_SOURCES = \
 	cli/cmd_lifecycle.c \
 	cli/cmd_logs.c \
 	cli/cmd_network.c \
+	cli/cmd_registry.c \
 	cli/control.c \
 	cli/dl-archive.c \
 	cli/dl-archive.h \
@@ -40,6 +41,7 @@ libcli_a_SOURCES = \
 	cli/run-network.c \
 	cli/run-network.h \
 	cli/image-busybox.c \
+	cli/image-commit.c \
 	cli/image-config.c \
 	cli/image-debootstrap.c \
 	cli/image-docker-archive.c \
@@ -55,6 +57,7 @@ libcli_a_SOURCES = \
 	cli/skopeo.c \
 	cli/skopeo.h \
 	cli/image-resolve.c \
+	cli/image-save.c \
 	cli/image-unpack.c \
 	cli/image-unpack.h \
 	cli/images.c \

@@ -166,13 +166,25 @@ int skopeo_run(const char *verb, const RegistryOptions *o, const char *role,
 		if (strv_push(&argv, args[i]) < 0)
 			return log_error_errno(-ENOMEM, "out of memory");
 
-	int po[2] = { -EBADF, -EBADF }, pe[2];
+	int po[2] = { -EBADF, -EBADF }, pe[2], pin[2] = { -EBADF, -EBADF };
 	if (pipe2(pe, O_CLOEXEC) < 0 || (out && pipe2(po, O_CLOEXEC) < 0))
 		return log_error_errno(-errno, "pipe: %m");
+	if (o && o->stdin_data) {
+		/* A password: far below a pipe's capacity, written now. */
+		if (pipe2(pin, O_CLOEXEC) < 0)
+			return log_error_errno(-errno, "pipe: %m");
+		r = write_all(pin[1], o->stdin_data, strlen(o->stdin_data));
+		pin[1] = safe_close(pin[1]);
+		if (r < 0) {
+			safe_close(pin[0]);
+			return log_error_errno(r, "write to skopeo: %m");
+		}
+	}
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		r = log_error_errno(-errno, "fork: %m");
+		safe_close(pin[0]);
 		safe_close(pe[0]);
 		safe_close(pe[1]);
 		safe_close(po[0]);
@@ -185,7 +197,8 @@ int skopeo_run(const char *verb, const RegistryOptions *o, const char *role,
 		if (getppid() != parent)
 			_exit(126);
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+		int in = pin[0] >= 0 ? pin[0] : (o && o->inherit_stdin) ? STDIN_FILENO : null;
+		if (null < 0 || dup2(in, STDIN_FILENO) < 0)
 			_exit(126);
 		int outfd = out ? po[1] : (o && o->quiet) ? null : STDERR_FILENO;
 		if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(pe[1], STDERR_FILENO) < 0)
@@ -197,6 +210,7 @@ int skopeo_run(const char *verb, const RegistryOptions *o, const char *role,
 	}
 	safe_close(pe[1]);
 	safe_close(po[1]);
+	safe_close(pin[0]);
 	_cleanup_free_ char *obuf = NULL, *ebuf = NULL;
 	size_t olen = 0, elen = 0;
 	bool too_big = false;

@@ -20,6 +20,10 @@ typedef struct {
 	/* Set by the caller: a failure is not printed, only kept for
 	 * skopeo_last_error() (trying the registries of a short name). */
 	bool silent;
+	/* Set by the caller: skopeo's standard input, else /dev/null (or ours,
+	 * with inherit_stdin: skopeo login asks on the terminal). */
+	const char *stdin_data;
+	bool inherit_stdin;
 } RegistryOptions;
 
 /* $BERTH_SKOPEO, else "skopeo" in PATH. */

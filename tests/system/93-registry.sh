@@ -20,6 +20,13 @@ if [ -z "${BERTH_REGISTRY_TEST_NS:-}" ]; then
 	exec unshare --net --mount --propagation private env BERTH_REGISTRY_TEST_NS=1 "$0" "$@"
 fi
 mount -t tmpfs -o mode=755 berth-test-run /run || t_skip_all "cannot mount a tmpfs on /run"
+# skopeo (and podman) keep a blob cache in /var/lib/containers: the test's
+# own, in this mount namespace, so that nothing is written to the host's.
+if [ -d /var/lib/containers ]; then
+	mount -t tmpfs -o mode=700 berth-test-containers /var/lib/containers
+else
+	mount -t tmpfs -o mode=755 berth-test-varlib /var/lib
+fi || t_skip_all "cannot mount a tmpfs for /var/lib/containers"
 ip link set lo up
 . "$(dirname "$0")/registry-lib.sh"
 t_begin
@@ -28,7 +35,6 @@ REG=$ROOT/registry
 DATA=$(mktemp -d /tmp/berth-registry-data.XXXXXX)
 T_EXTRA_CLEANUP="registry_kill $REG; rm -rf $DATA"
 registry_setup "$REG" >/dev/null
-registry_private_blob_cache "$REG"
 registry_start "$REG" || t_skip_all "docker-registry does not start"
 A=127.0.0.1:5000
 CERTS=$(registry_certdir "$REG")
@@ -211,3 +217,115 @@ registry_push_layout "$DATA/wh:latest" test/wh:1 "$REG"
 t_is "a whiteout hides the lower file; an opaque folder hides the lower folder's files" \
 	"layer3 salt|after-opaque common only3" \
 	"$(berth run --rm "${LOGIN[@]}" --entrypoint /bin/sh $A/test/wh:1 -c 'echo $(ls /etc | grep -v -e hosts -e resolv -e hostname -e passwd -e group)"|"$(ls /data)')"
+
+# ---- login, a wrong password, logout ----
+# The logins' file is podman's: /run/containers/0/auth.json for root
+# without XDG_RUNTIME_DIR (/run is the test's own tmpfs).
+unset XDG_RUNTIME_DIR REGISTRY_AUTH_FILE
+AUTH=/run/containers/0/auth.json
+CA=(--cert-dir "$CERTS")
+capture berth image pull "${CA[@]}" $A/test/app2:v1
+t_is "without a login the registry refuses: exit 125, one line" "125 1" "$RC $(wc -l <<<"$ERR")"
+t_match "saying why" "unauthorized|authentication required" "$ERR"
+capture sh -c "echo wrong | '$BERTH' login ${CA[*]} -u alice --password-stdin $A"
+t_is "login with a wrong password: exit 125, one line" "125 1" "$RC $(wc -l <<<"$ERR")"
+t_ok "and nothing is kept" test ! -s "$AUTH" -o -z "$(jq -r ".auths[\"$A\"] // empty" "$AUTH" 2>/dev/null)"
+capture sh -c "echo secret | '$BERTH' login ${CA[*]} -u alice --password-stdin $A"
+t_is "login with the right one" "0 Login Succeeded!" "$RC $OUT"
+t_is "kept in podman's auth.json" "alice:secret" \
+	"$(jq -r ".auths[\"$A\"].auth" "$AUTH" | base64 -d)"
+t_is "a pull needs no --creds then" "0 $A/test/app2:v1" \
+	"$(berth image pull "${CA[@]}" $A/test/app2:v1 >/dev/null; echo "$? $A/test/app2:v1")"
+if command -v podman >/dev/null; then
+	t_is "podman sees berth's login" alice "$(podman --root "$DATA/podman/root" \
+		--runroot "$DATA/podman/run" --tmpdir "$DATA/podman/tmp" login --get-login $A 2>/dev/null)"
+else
+	t_skip "podman sees berth's login" "podman is not installed"
+fi
+capture berth logout $A
+t_is "logout" "0" "$RC"
+capture berth image pull "${CA[@]}" $A/test/app:v1
+t_is "after logout the registry refuses again" 125 "$RC"
+capture berth login -u alice $A </dev/null
+t_is "login without a password and no terminal: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
+
+# ---- push, then pull: the same digest ----
+capture berth image push "${LOGIN[@]}" $A/test/app:v1 $A/test/pushed:1
+t_is "push: exit 0, the digest on stdout" "0" "$RC"
+PD=$OUT
+t_is "the registry has what push said" "$PD" "$(registry_manifest_digest test/pushed:1 "$REG")"
+berth image rm $A/test/pushed:1 >/dev/null 2>&1
+capture berth image pull "${LOGIN[@]}" $A/test/pushed:1
+t_is "pulled back: the same digest" "0 $PD" "$RC $(berth image inspect $A/test/pushed:1 | jq -r .digest)"
+t_is "and the same files" "$(berth run --rm $A/test/app:v1 'ls -lnR /etc /data /bin | md5sum')" \
+	"$(berth run --rm $A/test/pushed:1 'ls -lnR /etc /data /bin | md5sum')"
+t_is "a second push gives the same digest (layers packed reproducibly)" "$PD" \
+	"$(berth image push "${LOGIN[@]}" $A/test/app:v1 $A/test/pushed:2)"
+capture berth image push "${LOGIN[@]}" $A/test/app:v1 "$A/test/pushed@$D1"
+t_is "a push to a digest: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
+
+# ---- commit, save, load on a fresh root ----
+id=$(berth run -d $A/test/wh:1 'echo committed >/data/new; rm /etc/layer3; mkdir -p /opt/x; echo y >/opt/x/f; sleep 60')
+wait_for 5 test -e "$ROOT/containers/$id/upper/opt/x/f"
+capture berth commit "$id" committed:1
+t_is "commit of a running container: exit 0, the name" "0 committed:1" "$RC $OUT"
+t_is "the container runs on" running "$(berth status --format json "$id" | jq -r .state)"
+berth rm -f "$id" >/dev/null
+files() { berth run --rm --entrypoint /bin/sh "$1" -c 'cd / && ls -lnR /etc /data /opt /bin | md5sum; cat /data/new; ls /etc'; }
+t_is "the image has the container's changes (a new file, a deleted one)" \
+	"committed|$(berth run --rm --entrypoint /bin/ls $A/test/wh:1 /etc | grep -v layer3 | tr '\n' ' ')" \
+	"$(berth run --rm --entrypoint /bin/sh committed:1 -c 'cat /data/new; echo "|$(ls /etc | tr "\n" " ")"' | tr -d '\n')"
+t_is "on the image's layers: one more" "$(($(berth image inspect $A/test/wh:1 | jq '.layers | length') + 1))" \
+	"$(berth image inspect committed:1 | jq '.layers | length')"
+t_is "with the image's config" "hello from the image" "$(berth run --rm committed:1)"
+t_is "and one more history entry" 4 "$(berth image inspect committed:1 | jq '.history | length')"
+BB=$(berth run --rm busybox true >/dev/null; echo busybox)
+id=$(berth run -d busybox sh -c 'echo bb >/bb-file; sleep 60')
+capture berth commit "$id" bb-committed
+t_is "commit of a container of a one-folder image" "0 bb-committed" "$RC $OUT"
+t_is "which runs" bb "$(berth run --rm bb-committed cat /bb-file)"
+berth rm -f "$id" >/dev/null
+capture berth commit nosuchcontainer x:1
+t_is "commit of no container: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
+capture berth commit "$(berth list -q | head -1)" committed:1
+t_is "commit to a taken name: exit 125" 125 "$RC"
+
+FRESH=$(mktemp -d /tmp/berth-fresh.XXXXXX)
+# A docker archive names its image by a registry reference: localhost/ for
+# a local name, as podman does.
+for fmt in oci-archive:committed:1 docker-archive:localhost/committed:1; do
+	name=${fmt#*:}
+	fmt=${fmt%%:*}
+	capture berth image save committed:1 -o "$DATA/c.$fmt" --format $fmt
+	t_is "save --format $fmt: exit 0, nothing on stdout" "0 " "$RC $OUT"
+	capture env BERTH_ROOT="$FRESH/$fmt" "$BERTH" image load -i "$DATA/c.$fmt"
+	t_is "load ($fmt) on a fresh root: the name" "0 $name" "$RC $OUT"
+	t_is "the same files ($fmt)" "$(files committed:1)" "$(BERTH_ROOT=$FRESH/$fmt files "$name")"
+	BERTH_ROOT=$FRESH/$fmt "$BERTH" rm -f $(BERTH_ROOT=$FRESH/$fmt "$BERTH" list -q) >/dev/null 2>&1
+done
+t_is "save of a pulled image, load under another name" "0 other:1" "$(
+	berth image save $A/test/app:v1 -o "$DATA/app.tar" >/dev/null &&
+		BERTH_ROOT=$FRESH/x "$BERTH" image load -i "$DATA/app.tar" other:1 | sed 's/^/0 /'
+)"
+capture berth image save committed:1 -o "$DATA/nodir/c.tar"
+t_is "save into a missing folder: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
+t_ok "and no file is left" test ! -e "$DATA/nodir"
+echo "not an archive" >"$DATA/junk.tar"
+capture env BERTH_ROOT="$FRESH/junk" "$BERTH" image load -i "$DATA/junk.tar"
+t_is "load of a file that is no archive: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
+rm -rf "$FRESH"
+
+# ---- tag ----
+capture berth image tag committed:1 committed:latest localhost/c:2
+t_is "tag: two more names" "0 committed:1 committed:latest localhost/c:2" \
+	"$RC $(berth image inspect committed:latest | jq -r '.names | join(" ")')"
+t_is "image list shows each" 3 "$(berth image list | grep -c "$(berth image inspect committed:1 | jq -r '.id[:12]')")"
+capture berth image tag committed:1 $A/test/app:v1
+t_is "a taken name: exit 125" 125 "$RC"
+berth image rm committed:latest >/dev/null
+t_is "rm of one name keeps the image" "committed:1 localhost/c:2" \
+	"$(berth image inspect committed:1 | jq -r '.names | join(" ")')"
+berth image rm committed:1 >/dev/null
+t_is "rm of its main name: the next name takes its place" "localhost/c:2" \
+	"$(berth image inspect localhost/c:2 | jq -r '.name')"
+t_ok "the store agrees with the DB" store_ok
