@@ -13,6 +13,7 @@ PACKAGES="
   qemu-system-x86 linux-image-amd64 cpio
   podman conmon crun runc containerd
   netavark aardvark-dns iptables nftables
+  skopeo golang-github-pelletier-go-toml docker-registry openssl
 "
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (sudo ./install-deps.sh)" >&2
@@ -26,5 +27,16 @@ avail=""
 for p in $PACKAGES; do
 	if apt-cache show "$p" >/dev/null 2>&1; then avail="$avail $p"; else echo "install-deps.sh: skipping $p (not in this archive)"; fi
 done
+# docker-registry is for the tests, which start their own: the service its
+# package enables on install is stopped again, unless it was there before.
+registry_before=$(dpkg-query -W -f='${Status}' docker-registry 2>/dev/null || true)
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $avail
+case $registry_before in
+*" installed") ;;
+*)
+	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+		systemctl disable --now docker-registry.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac

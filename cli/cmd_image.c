@@ -289,7 +289,8 @@ static int image_tag_cmd(Cli *cli, int argc, char **argv)
 	ImageRow img;
 	r = db_image_get_by_name(db, name, &img);
 	if (r < 0)
-		return log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
+		return log_error_errno(r,
+				       r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
 				       name);
 	for (int i = optind + 1; r >= 0 && i < argc; i++) {
 		r = db_image_add_name(db, img.id, argv[i]);
@@ -303,8 +304,9 @@ static int image_tag_cmd(Cli *cli, int argc, char **argv)
 			if (same)
 				r = 0; /* already its name */
 			else
-				r = log_error_errno(r, "image name %s is taken (berth image rm %s "
-						       "first)",
+				r = log_error_errno(r,
+						    "image name %s is taken (berth image rm %s "
+						    "first)",
 						    argv[i], argv[i]);
 		} else if (r < 0)
 			r = cli_db_error(cli, r, "name image %s", name);
@@ -440,12 +442,13 @@ static int image_list(Cli *cli, int argc, char **argv)
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++) {
 			json_t *layers = image_layer_paths(cli, rows[i].layers);
-			json_array_append_new(
-				a, json_pack("{ss ss so so? ss ss? sI ss}", "id", rows[i].id, "name",
-					     rows[i].name, "names", names_json(db, &rows[i]),
-					     "layers", layers, "source", rows[i].source, "digest",
-					     rows[i].digest, "size", (json_int_t)rows[i].size,
-					     "created_at", rows[i].created_at));
+			json_array_append_new(a, json_pack("{ss ss so so? ss ss? sI ss}", "id",
+							   rows[i].id, "name", rows[i].name,
+							   "names", names_json(db, &rows[i]),
+							   "layers", layers, "source",
+							   rows[i].source, "digest", rows[i].digest,
+							   "size", (json_int_t)rows[i].size,
+							   "created_at", rows[i].created_at));
 		}
 		_cleanup_free_ char *s = a ? json_dumps(a, JSON_INDENT(1)) : NULL;
 		json_decref(a);
@@ -560,11 +563,11 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	json_t *config = img.config ? json_loads(img.config, 0, NULL) : NULL;
 	json_t *manifest = img.manifest ? json_loads(img.manifest, 0, NULL) : NULL;
 	json_t *cfg = img.image_config ? json_loads(img.image_config, 0, NULL) : NULL;
-	json_t *o = json_pack("{ss ss so ss ss? ss sI so so?}", "id", img.id, "name", img.name,
-			      "names", names_json(db, &img), "source", img.source, "digest",
-			      img.digest, "created_at", img.created_at, "size",
-			      (json_int_t)img.size, "layers",
-			      inspect_layers(cli, &img, layers, n, manifest, cfg), "config", config);
+	json_t *o =
+		json_pack("{ss ss so ss ss? ss sI so so?}", "id", img.id, "name", img.name, "names",
+			  names_json(db, &img), "source", img.source, "digest", img.digest,
+			  "created_at", img.created_at, "size", (json_int_t)img.size, "layers",
+			  inspect_layers(cli, &img, layers, n, manifest, cfg), "config", config);
 	/* What the image says of itself (docs/man/berth-image-inspect.1.md). */
 	json_t *digests = json_object();
 	if (img.digest)
@@ -582,8 +585,8 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	json_t *v;
 	json_object_foreach(json_object_get(config, "ExposedPorts"), key, v)
 		json_array_append_new(ports, json_string(key));
-	json_object_set_new(o, "labels", json_is_object(labels) ? json_incref(labels)
-							       : json_object());
+	json_object_set_new(o, "labels",
+			    json_is_object(labels) ? json_incref(labels) : json_object());
 	json_object_set_new(o, "exposed_ports", ports);
 	const char *os = json_object_get_string(cfg, "os"),
 		   *arch = json_object_get_string(cfg, "architecture");
@@ -592,8 +595,8 @@ static int image_inspect(Cli *cli, int argc, char **argv)
 	if (arch)
 		json_object_set_new(o, "architecture", json_string(arch));
 	json_t *history = json_object_get(cfg, "history");
-	json_object_set_new(o, "history", json_is_array(history) ? json_incref(history)
-								 : json_array());
+	json_object_set_new(o, "history",
+			    json_is_array(history) ? json_incref(history) : json_array());
 	json_decref(manifest);
 	json_decref(cfg);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;

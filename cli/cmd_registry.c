@@ -285,6 +285,10 @@ static int login_cmd(Cli *cli, int argc, char **argv, bool login)
 		return c;
 	if (!login && (user || password || from_stdin))
 		return log_error_errno(-EINVAL, "logout takes no --username or --password");
+	if (!login && (o.tls_verify >= 0 || o.cert_dir))
+		return log_error_errno(-EINVAL,
+				       "logout takes no --tls-verify or --cert-dir (it does not "
+				       "contact the registry)");
 	if (login && all)
 		return log_error_errno(-EINVAL, "login takes no --all");
 	if (all ? optind < argc : argc - optind != 1)
@@ -337,7 +341,8 @@ static int login_cmd(Cli *cli, int argc, char **argv, bool login)
 	if (login)
 		printf("Login Succeeded!\n");
 	else
-		printf("Removed login credentials for %s\n", registry ? registry : "all registries");
+		printf("Removed login credentials for %s\n",
+		       registry ? registry : "all registries");
 	return 0;
 }
 

@@ -55,9 +55,9 @@ typedef struct {
 	const char *userns; /* "auto", "host", or NULL */
 	SpecIdMap *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
-	const char *seccomp; /* "unconfined" or a profile path */
-	bool share_ipc;      /* -i, --share-ipc */
-	RunNetwork net;      /* --net NAME, --publish, ... */
+	const char *seccomp;    /* "unconfined" or a profile path */
+	bool share_ipc;         /* -i, --share-ipc */
+	RunNetwork net;         /* --net NAME, --publish, ... */
 	const char *entrypoint; /* --entrypoint: "" for none, or NULL: the image's */
 	const char *pull;       /* --pull missing|always|never */
 	PullOptions pull_opts;  /* --tls-verify, --creds, ... for that pull */
@@ -519,10 +519,11 @@ static int command_line(const RunOptions *o, const ImageDefaults *d, char ***ret
 			int r = strv_from_json(j, &args);
 			json_decref(j);
 			if (r < 0 || !j)
-				return log_error_errno(-EINVAL,
-						       "invalid --entrypoint `%s`: not a JSON array "
-						       "of strings",
-						       o->entrypoint);
+				return log_error_errno(
+					-EINVAL,
+					"invalid --entrypoint `%s`: not a JSON array "
+					"of strings",
+					o->entrypoint);
 		} else if (*o->entrypoint && strv_push(&args, o->entrypoint) < 0)
 			return log_error_errno(-ENOMEM, "out of memory");
 		if (!args && !(args = calloc(1, sizeof(char *))))

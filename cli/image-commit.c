@@ -119,8 +119,8 @@ int image_commit(Cli *cli, const char *key, const char *name)
 		return r;
 	_cleanup_(spec_freep) ContainerSpec *spec = NULL;
 	_cleanup_free_ char *cfgpath = NULL, *upper = NULL, *source = NULL, *err = NULL,
-			   *tmp = NULL, *images = path_images_dir(&cli->paths), *doc = NULL,
-			   *by = NULL;
+			    *tmp = NULL, *images = path_images_dir(&cli->paths), *doc = NULL,
+			    *by = NULL;
 	_cleanup_strv_free_ char **lower = NULL;
 	json_t *cfg = NULL;
 	bool frozen = false;
@@ -233,10 +233,10 @@ int image_commit(Cli *cli, const char *key, const char *name)
 		covered++;
 	}
 	if (asprintf(&by, "berth commit %s", row.name) >= 0)
-		json_array_append_new(history, json_pack("{ss ss}", "created",
-							 json_string_value(json_object_get(
-								 cfg, "created")),
-							 "created_by", by));
+		json_array_append_new(history,
+				      json_pack("{ss ss}", "created",
+						json_string_value(json_object_get(cfg, "created")),
+						"created_by", by));
 	doc = json_dumps(cfg, JSON_COMPACT);
 	json_t *defaults = json_object_get(cfg, "config");
 	if (!doc || !(im.image_config = strdup(doc)) ||

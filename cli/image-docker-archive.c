@@ -441,17 +441,19 @@ int docker_archive_kind(const char *file, char ***ret_tags, bool *ret_oci)
 	const Member *mf = member_find(&ms, "manifest.json");
 	json_t *manifest = mf && mf->data ? json_loadb(mf->data, mf->len, 0, NULL) : NULL;
 	if (!mf || !mf->data)
-		r = log_error_errno(-EBADMSG,
-				    "%s: neither an OCI archive (no oci-layout) nor a docker archive "
-				    "(no manifest.json)",
-				    file);
+		r = log_error_errno(
+			-EBADMSG,
+			"%s: neither an OCI archive (no oci-layout) nor a docker archive "
+			"(no manifest.json)",
+			file);
 	else if (!json_is_array(manifest))
 		r = log_error_errno(-EBADMSG, "%s: manifest.json: invalid", file);
 	json_t *e, *t;
 	size_t i, k;
 	json_array_foreach(manifest, i, e)
 		json_array_foreach(json_object_get(e, "RepoTags"), k, t)
-			if (r >= 0 && json_is_string(t) && strv_push(ret_tags, json_string_value(t)) < 0)
+			if (r >= 0 && json_is_string(t) &&
+			    strv_push(ret_tags, json_string_value(t)) < 0)
 				r = log_error_errno(-ENOMEM, "out of memory");
 	json_decref(manifest);
 	members_done(&ms);

@@ -410,7 +410,8 @@ static int pack_dir(Pack *p, int dfd, const char *rel);
  * marker right after it, then its contents. */
 static int pack_folder(Pack *p, int fd, const struct stat *st, const char *rel)
 {
-	_cleanup_(archive_entry_freep) struct archive_entry *e = entry_new(p, *rel ? rel : "./", st);
+	_cleanup_(archive_entry_freep) struct archive_entry *e =
+		entry_new(p, *rel ? rel : "./", st);
 	if (!e)
 		return log_error_errno(-ENOMEM, "out of memory");
 	bool opaque;

@@ -146,8 +146,8 @@ static int pick_platform(Pull *p, json_t *index, char **ret)
 		const char *variant = json_object_get_string(pl, "variant");
 		_cleanup_free_ char *s = NULL;
 		if (os && arch &&
-		    asprintf(&s, "%s/%s%s%s", os, arch, variant ? "/" : "", variant ? variant : "") >=
-			    0 &&
+		    asprintf(&s, "%s/%s%s%s", os, arch, variant ? "/" : "",
+			     variant ? variant : "") >= 0 &&
 		    !strv_contains(seen, s))
 			(void)strv_push(&seen, s);
 	}
@@ -354,11 +354,11 @@ static int fetch_and_store(Pull *p)
 					       "cannot unpack",
 					       p->name, i + 1, mt);
 		if (!digest_is_sha256(d))
-			return log_error_errno(-EBADMSG, "%s: layer %zu: `%s` is not a sha256 digest",
+			return log_error_errno(-EBADMSG,
+					       "%s: layer %zu: `%s` is not a sha256 digest",
 					       p->name, i + 1, d ? d : "(missing)");
-		if ((r = layered_import_add_layer(&im, d, d,
-						  json_is_integer(size) ? json_integer_value(size)
-									: -1)) < 0)
+		if ((r = layered_import_add_layer(
+			     &im, d, d, json_is_integer(size) ? json_integer_value(size) : -1)) < 0)
 			return r;
 	}
 	_cleanup_free_ char *cfg = NULL;
@@ -384,7 +384,7 @@ static int fetch_and_store(Pull *p)
 		}
 	if (missing > 0) {
 		_cleanup_free_ char *images = path_images_dir(&p->cli->paths), *tmp = NULL,
-				   *blobs = NULL, *dest = NULL;
+				    *blobs = NULL, *dest = NULL;
 		if (!images)
 			return log_error_errno(-ENOMEM, "out of memory");
 		if ((r = check_space(p, images, need)) < 0)
@@ -393,10 +393,11 @@ static int fetch_and_store(Pull *p)
 			return log_error_errno(r, "create a folder in `%s`: %m", images);
 		if (strchr(tmp, ':')) {
 			(void)rm_rf(tmp);
-			return log_error_errno(-EINVAL,
-					       "the state folder `%s` has a ':', which skopeo's oci: "
-					       "destination cannot take",
-					       images);
+			return log_error_errno(
+				-EINVAL,
+				"the state folder `%s` has a ':', which skopeo's oci: "
+				"destination cannot take",
+				images);
 		}
 		if (asprintf(&blobs, "%s/blobs/sha256", tmp) < 0 ||
 		    asprintf(&dest, "oci:%s:pull", tmp) < 0) {
@@ -423,7 +424,22 @@ static int fetch_and_store(Pull *p)
 			r = log_error_errno(-ENOMEM, "out of memory");
 		if (r >= 0) {
 			char *const args[] = { src, dest, NULL };
-			r = skopeo_run("copy", &p->reg, "src", args, p->name, NULL, NULL, 0);
+			/* skopeo's own message may not say that the disk filled
+			 * up (a write cut short fails the digest): ours does. */
+			RegistryOptions ro = p->reg;
+			ro.silent = true;
+			r = skopeo_run("copy", &ro, "src", args, p->name, NULL, NULL, 0);
+			struct statvfs sv;
+			if (r < 0 && r != -ENOENT && statvfs(images, &sv) == 0 &&
+			    (uint64_t)sv.f_bavail * sv.f_frsize < UNPACK_MIN_FREE_BYTES)
+				log_error("%s: the disk under `%s` is full (%llu MiB free): %s",
+					  p->name, images,
+					  (unsigned long long)((uint64_t)sv.f_bavail *
+								       sv.f_frsize >>
+							       20),
+					  skopeo_last_error());
+			else if (r < 0 && r != -ENOENT)
+				log_error("%s: %s", p->name, skopeo_last_error());
 		}
 		_cleanup_close_ int dirfd = -EBADF;
 		if (r >= 0 && (dirfd = open(tmp, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)

@@ -114,9 +114,9 @@ static int parse(const char *s, ImageRef *ret, bool loud)
 		if (strncmp(at + 1, "sha256:", strlen("sha256:")) != 0 || strlen(hex) != 64 ||
 		    hex[strspn(hex, "0123456789abcdef")])
 			return ref_error(loud,
-					       "invalid image reference `%s`: the digest must be "
-					       "sha256: and 64 lowercase hex digits",
-					       s);
+					 "invalid image reference `%s`: the digest must be "
+					 "sha256: and 64 lowercase hex digits",
+					 s);
 		if (!(r.digest = strdup(at + 1)))
 			return log_error_errno(-ENOMEM, "out of memory");
 	}
@@ -126,8 +126,10 @@ static int parse(const char *s, ImageRef *ret, bool loud)
 		r.domain = strndup(copy, (size_t)(slash - copy));
 		rest = slash + 1;
 		if (r.domain && !domain_ok(r.domain)) {
-			(void)ref_error(loud, "invalid image reference `%s`: `%s` is not a registry host[:port]",
-				  s, r.domain);
+			(void)ref_error(
+				loud,
+				"invalid image reference `%s`: `%s` is not a registry host[:port]",
+				s, r.domain);
 			image_ref_done(&r);
 			return -EINVAL;
 		}
@@ -137,7 +139,8 @@ static int parse(const char *s, ImageRef *ret, bool loud)
 	if (colon && !strchr(colon, '/')) {
 		*colon = 0;
 		if (!tag_ok(colon + 1)) {
-			(void)ref_error(loud, "invalid image reference `%s`: invalid tag `%s`", s, colon + 1);
+			(void)ref_error(loud, "invalid image reference `%s`: invalid tag `%s`", s,
+					colon + 1);
 			image_ref_done(&r);
 			return -EINVAL;
 		}
@@ -146,10 +149,12 @@ static int parse(const char *s, ImageRef *ret, bool loud)
 	for (const char *p = rest;;) {
 		size_t n = strcspn(p, "/");
 		if (!path_component_ok(p, n)) {
-			(void)ref_error(loud, "invalid image reference `%s`: `%.*s` is not a valid repository "
-				  "name component (lowercase letters, digits, and . _ - between "
-				  "them)",
-				  s, (int)n, p);
+			(void)ref_error(
+				loud,
+				"invalid image reference `%s`: `%.*s` is not a valid repository "
+				"name component (lowercase letters, digits, and . _ - between "
+				"them)",
+				s, (int)n, p);
 			image_ref_done(&r);
 			return -EINVAL;
 		}
@@ -200,7 +205,7 @@ char *image_ref_name(const ImageRef *r)
 	if (r->digest)
 		return asprintf(&s, "%s/%s@%s", r->domain, r->path, r->digest) < 0 ? NULL : s;
 	return asprintf(&s, "%s/%s:%s", r->domain, r->path, r->tag ? r->tag : "latest") < 0 ? NULL
-											     : s;
+											    : s;
 }
 
 char *image_ref_with_digest(const ImageRef *r, const char *digest)
@@ -309,13 +314,14 @@ int image_ref_candidates(const ImageRef *r, char ***ret)
 			size_t x;
 			json_t *e;
 			json_array_foreach(s, x, e)
-				if (json_is_string(e) && strv_push(&search, json_string_value(e)) < 0) {
+				if (json_is_string(e) &&
+				    strv_push(&search, json_string_value(e)) < 0) {
 					json_decref(j);
 					return log_error_errno(-ENOMEM, "out of memory");
 				}
 		}
-		const char *a = json_string_value(
-			json_object_get(json_object_get(j, "aliases"), r->path));
+		const char *a =
+			json_string_value(json_object_get(json_object_get(j, "aliases"), r->path));
 		if (a) {
 			free(alias);
 			alias = strdup(a);

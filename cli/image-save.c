@@ -72,8 +72,8 @@ static int pack_layer(const char *dir, const char *folder, const char *what, jso
 	char digest[8 + SHA256_HEX_LEN + 1];
 	snprintf(digest, sizeof(digest), "sha256:%s", res.blob_hex);
 	snprintf(ret_diff, 8 + SHA256_HEX_LEN + 1, "sha256:%s", res.diff_hex);
-	*ret_desc = json_pack("{ss ss sI}", "mediaType", MT_OCI_LAYER_GZIP, "digest", digest, "size",
-			      (json_int_t)res.blob_size);
+	*ret_desc = json_pack("{ss ss sI}", "mediaType", MT_OCI_LAYER_GZIP, "digest", digest,
+			      "size", (json_int_t)res.blob_size);
 	return *ret_desc ? 0 : log_error_errno(-ENOMEM, "out of memory");
 }
 
@@ -138,8 +138,7 @@ int image_export_layout(Cli *cli, const ImageRow *img, const char *dir, const ch
 	for (size_t n = strv_length(folders); r >= 0 && n-- > 0;) {
 		char what[128], diff[8 + SHA256_HEX_LEN + 1];
 		json_t *desc = NULL;
-		snprintf(what, sizeof(what), "%s: layer %zu", img->name,
-			 strv_length(folders) - n);
+		snprintf(what, sizeof(what), "%s: layer %zu", img->name, strv_length(folders) - n);
 		if (!is_dir(folders[n]))
 			r = log_error_errno(-ENOENT, "%s: its folder `%s` is missing", what,
 					    folders[n]);
@@ -219,7 +218,8 @@ static int export_start(Export *e, Cli *cli, const char *name)
 		return r;
 	r = db_image_get_by_name(db, name, &e->img);
 	if (r < 0)
-		return log_error_errno(r, r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
+		return log_error_errno(r,
+				       r == -ENOENT ? "no such image: %s" : "look up image %s: %m",
 				       name);
 	e->cli = cli;
 	if ((r = image_store_lock(cli, &e->lock_fd)) < 0)
@@ -371,7 +371,8 @@ int image_load(Cli *cli, const char *file, const char *name, const ImportLimits 
 	_cleanup_close_ int fd = open(abs, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		r = log_error_errno(-errno, "`%s`: %m", abs);
-	UnpackOptions uo = { .what = abs, .max_files = limits->max_files,
+	UnpackOptions uo = { .what = abs,
+			     .max_files = limits->max_files,
 			     .max_bytes = limits->max_bytes };
 	UnpackResult res;
 	if (r >= 0)
@@ -389,8 +390,8 @@ int image_load(Cli *cli, const char *file, const char *name, const ImportLimits 
 			json_object_get(json_array_get(ms, 0), "annotations"), REF_NAME);
 		if (json_array_size(ms) != 1)
 			r = log_error_errno(-ENOTUNIQ,
-					    "%s holds %zu images; berth loads archives of one",
-					    abs, json_array_size(ms));
+					    "%s holds %zu images; berth loads archives of one", abs,
+					    json_array_size(ms));
 		else if (t && !(tag = strdup(t)))
 			r = log_error_errno(-ENOMEM, "out of memory");
 		json_decref(ix);

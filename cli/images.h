@@ -118,11 +118,13 @@ enum {
 	ARG_REG_CERT_DIR,
 	ARG_REG_PLATFORM,
 };
-#define REGISTRY_LONG_OPTIONS                                                    \
-	{ "tls-verify", optional_argument, NULL, ARG_REG_TLS_VERIFY },           \
-		{ "creds", required_argument, NULL, ARG_REG_CREDS },             \
-		{ "authfile", required_argument, NULL, ARG_REG_AUTHFILE },       \
-		{ "cert-dir", required_argument, NULL, ARG_REG_CERT_DIR }
+#define REGISTRY_LONG_OPTIONS                                              \
+	{ "tls-verify", optional_argument, NULL, ARG_REG_TLS_VERIFY },     \
+		{ "creds", required_argument, NULL, ARG_REG_CREDS },       \
+		{ "authfile", required_argument, NULL, ARG_REG_AUTHFILE }, \
+	{                                                                  \
+		"cert-dir", required_argument, NULL, ARG_REG_CERT_DIR      \
+	}
 /* 1 when c was a registry option (taken into o), 0 when not, or an error. */
 int registry_option_parse(int c, const char *arg, RegistryOptions *o);
 

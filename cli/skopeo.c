@@ -86,8 +86,8 @@ static void error_from_stderr(const char *err, char *buf, size_t size)
 static int push_opt(char ***argv, const char *role, const char *name, const char *value)
 {
 	_cleanup_free_ char *s = NULL;
-	if (asprintf(&s, "--%s%s%s%s%s", role ? role : "", role ? "-" : "", name,
-		     value ? "=" : "", value ? value : "") < 0)
+	if (asprintf(&s, "--%s%s%s%s%s", role ? role : "", role ? "-" : "", name, value ? "=" : "",
+		     value ? value : "") < 0)
 		return -ENOMEM;
 	return strv_consume(argv, TAKE_PTR(s));
 }
@@ -133,8 +133,8 @@ static int creds_authfile(const RegistryOptions *o, int *ret_fd)
 	return 0;
 }
 
-int skopeo_run(const char *verb, const RegistryOptions *o, const char *role,
-	       char *const *args, const char *what, char **out, size_t *out_len, size_t max)
+int skopeo_run(const char *verb, const RegistryOptions *o, const char *role, char *const *args,
+	       const char *what, char **out, size_t *out_len, size_t max)
 {
 	last_error[0] = 0;
 	_cleanup_strv_free_ char **argv = NULL;
@@ -214,7 +214,8 @@ int skopeo_run(const char *verb, const RegistryOptions *o, const char *role,
 	_cleanup_free_ char *obuf = NULL, *ebuf = NULL;
 	size_t olen = 0, elen = 0;
 	bool too_big = false;
-	struct pollfd p[2] = { { .fd = pe[0], .events = POLLIN }, { .fd = po[0], .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = pe[0], .events = POLLIN },
+			       { .fd = po[0], .events = POLLIN } };
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)

@@ -9,10 +9,10 @@
 #include <stddef.h>
 
 typedef struct {
-	int tls_verify;       /* -1: as registries.conf says; 0 or 1: --tls-verify */
-	const char *creds;    /* USER[:PASS] or NULL */
-	const char *authfile; /* or NULL: skopeo's default, shared with podman */
-	const char *cert_dir; /* or NULL: /etc/containers/certs.d/HOST:PORT */
+	int tls_verify;                  /* -1: as registries.conf says; 0 or 1: --tls-verify */
+	const char *creds;               /* USER[:PASS] or NULL */
+	const char *authfile;            /* or NULL: skopeo's default, shared with podman */
+	const char *cert_dir;            /* or NULL: /etc/containers/certs.d/HOST:PORT */
 	const char *os, *arch, *variant; /* --platform, or NULL: the host's */
 	bool quiet;                      /* no progress, even on a terminal */
 	/* Set by the caller: the registry (HOST[:PORT]) that creds are for. */
@@ -35,8 +35,8 @@ const char *skopeo_path(void);
  * our standard error (progress bars) unless quiet. A failure is printed
  * here as one line, "WHAT: skopeo's message", and returned as -EIO
  * (-ENOENT when skopeo is missing, -EACCES for a refused login). */
-int skopeo_run(const char *verb, const RegistryOptions *o, const char *role,
-	       char *const *args, const char *what, char **out, size_t *out_len, size_t max);
+int skopeo_run(const char *verb, const RegistryOptions *o, const char *role, char *const *args,
+	       const char *what, char **out, size_t *out_len, size_t max);
 
 /* The error of the last skopeo_run that failed, for callers that try
  * several registries and report them all. */

@@ -198,8 +198,8 @@ typedef struct {
 	char *source;
 	int64_t size;
 	char *created_at;
-	char *config; /* JSON or NULL */
-	char *digest; /* manifest digest of an OCI image, or NULL */
+	char *config;       /* JSON or NULL */
+	char *digest;       /* manifest digest of an OCI image, or NULL */
 	char *manifest;     /* the image manifest as pulled or imported, or NULL */
 	char *image_config; /* the whole OCI image config document, or NULL */
 } ImageRow;

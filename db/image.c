@@ -220,9 +220,9 @@ int db_image_remove_name(sqlite3 *db, const char *name)
 int db_image_names(sqlite3 *db, const char *image_id, char ***ret)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "SELECT name FROM image_names WHERE image_id = ?1 ORDER BY rowid",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		db, "SELECT name FROM image_names WHERE image_id = ?1 ORDER BY rowid", -1, &st,
+		NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
 	sqlite3_bind_text(st, 1, image_id, -1, SQLITE_STATIC);

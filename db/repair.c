@@ -21,8 +21,9 @@ int db_reindex(sqlite3 *db)
 
 /* Tables in the order their references need. */
 static const char *const salvage_tables[] = {
-	"layers",     "images",    "image_layers",       "image_names",     "networks",
-	"containers", "container_networks", "container_ports", "events",
+	"layers",   "images",     "image_layers",       "image_names",
+	"networks", "containers", "container_networks", "container_ports",
+	"events",
 };
 
 /* The columns of table in both schemas, comma-separated: a damaged DB may

@@ -5,6 +5,7 @@
 # prints is on its page.
 MAN1_PAGES = \
 	docs/man/berth.1 \
+	docs/man/berth-commit.1 \
 	docs/man/berth-exec.1 \
 	docs/man/berth-freeze.1 \
 	docs/man/berth-generate.1 \
@@ -15,9 +16,16 @@ MAN1_PAGES = \
 	docs/man/berth-image-import.1 \
 	docs/man/berth-image-inspect.1 \
 	docs/man/berth-image-list.1 \
+	docs/man/berth-image-load.1 \
+	docs/man/berth-image-pull.1 \
+	docs/man/berth-image-push.1 \
 	docs/man/berth-image-rm.1 \
+	docs/man/berth-image-save.1 \
+	docs/man/berth-image-tag.1 \
 	docs/man/berth-inspect.1 \
 	docs/man/berth-list.1 \
+	docs/man/berth-login.1 \
+	docs/man/berth-logout.1 \
 	docs/man/berth-logs.1 \
 	docs/man/berth-network.1 \
 	docs/man/berth-network-create.1 \

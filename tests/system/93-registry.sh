@@ -33,7 +33,27 @@ t_begin
 
 REG=$ROOT/registry
 DATA=$(mktemp -d /tmp/berth-registry-data.XXXXXX)
-T_EXTRA_CLEANUP="registry_kill $REG; rm -rf $DATA"
+SMALL=
+# Slow the test's loopback, so that a pull of 8 MiB takes about a second.
+# (tbf on a loopback of 1500 bytes: its 64 KiB packets would not fit the
+# bucket.)
+slow() {
+	ip link set lo mtu 1500
+	tc qdisc add dev lo root tbf rate 60mbit burst 32kbit latency 50ms
+}
+fast() {
+	tc qdisc del dev lo root 2>/dev/null
+	ip link set lo mtu 65536
+}
+# The registry first: its pid file is under $ROOT, which t_cleanup removes.
+reg_cleanup() {
+	registry_kill "$REG" 2>/dev/null
+	fast
+	[ -z "$SMALL" ] || umount -l "$SMALL" 2>/dev/null
+	rm -rf "$DATA"
+	return 0
+}
+trap 'reg_cleanup; t_cleanup' EXIT
 registry_setup "$REG" >/dev/null
 registry_start "$REG" || t_skip_all "docker-registry does not start"
 A=127.0.0.1:5000
@@ -329,3 +349,204 @@ berth image rm committed:1 >/dev/null
 t_is "rm of its main name: the next name takes its place" "localhost/c:2" \
 	"$(berth image inspect localhost/c:2 | jq -r '.name')"
 t_ok "the store agrees with the DB" store_ok
+
+# ---- hostile input: nothing half-stored ----
+before() { echo "$(n_images) $(n_layers) $(ls "$ROOT/layers" | wc -l)"; }
+# one_line_error WHAT PATTERN CMD...: exit 125, one line matching PATTERN,
+# and the store as it was.
+one_line_error() {
+	local what=$1 pattern=$2 was
+	shift 2
+	was=$(before)
+	capture "$@"
+	t_is "$what: exit 125, one line" "125 1" "$RC $(wc -l <<<"$ERR")"
+	t_match "$what: the error says so" "$pattern" "$ERR"
+	t_is "$what: nothing stored" "$was" "$(before)"
+	t_ok "$what: the store agrees with the DB" store_ok
+}
+oci_layout_make "$DATA/bad" --layers 2 --salt corrupt >/dev/null
+registry_push_layout "$DATA/bad:latest" test/corrupt:1 "$REG"
+registry_blob_corrupt "$REG" test/corrupt "$(oci_layout_layers "$DATA/bad" | tail -1)"
+one_line_error "a layer whose digest does not match" "[Dd]igest did not match" \
+	berth image pull "${LOGIN[@]}" $A/test/corrupt:1
+
+oci_layout_make "$DATA/dotdot" --layers 2 --dotdot --salt dotdot >/dev/null
+registry_push_layout "$DATA/dotdot:latest" test/dotdot:1 "$REG"
+one_line_error "a layer with a .. entry" 'refusing entry `../escape`' \
+	berth image pull "${LOGIN[@]}" $A/test/dotdot:1
+t_ok "nothing escaped" test ! -e "$ROOT/layers/escape" -a ! -e "$ROOT/escape"
+oci_layout_make "$DATA/dev" --layers 2 --device --salt device >/dev/null
+registry_push_layout "$DATA/dev:latest" test/dev:1 "$REG"
+one_line_error "a layer with a device node" 'refusing entry `dev/evil`: a device node' \
+	berth image pull "${LOGIN[@]}" $A/test/dev:1
+
+# Documents the registry serves but would not take in a push (nor skopeo
+# send): written into its storage (distribution 2.8's filesystem layout).
+registry_put_blob() {
+	local repo=$1 file=$2 hex
+	hex=$(sha256sum "$file" | cut -d' ' -f1)
+	mkdir -p "$(dirname "$(registry_blob_path "$REG" "sha256:$hex")")" \
+		"$REG/data/docker/registry/v2/repositories/$repo/_layers/sha256/$hex"
+	cp "$file" "$(registry_blob_path "$REG" "sha256:$hex")"
+	printf 'sha256:%s' "$hex" >"$REG/data/docker/registry/v2/repositories/$repo/_layers/sha256/$hex/link"
+	echo "sha256:$hex"
+}
+registry_put_manifest() {
+	local repo=$1 tag=$2 file=$3 hex base
+	hex=$(sha256sum "$file" | cut -d' ' -f1)
+	mkdir -p "$(dirname "$(registry_blob_path "$REG" "sha256:$hex")")"
+	cp "$file" "$(registry_blob_path "$REG" "sha256:$hex")"
+	base=$REG/data/docker/registry/v2/repositories/$repo/_manifests
+	mkdir -p "$base/revisions/sha256/$hex" "$base/tags/$tag/current" "$base/tags/$tag/index/sha256/$hex"
+	printf 'sha256:%s' "$hex" >"$base/revisions/sha256/$hex/link"
+	printf 'sha256:%s' "$hex" >"$base/tags/$tag/current/link"
+	printf 'sha256:%s' "$hex" >"$base/tags/$tag/index/sha256/$hex/link"
+}
+# A config that is no JSON, and one larger than 4 MiB: the layout is
+# changed after it was made (its config blob, then the manifest and index
+# that name it).
+layout_set_config() {
+	local dir=$1 file=$2 m c cd cs md ms
+	m=$(jq -r '.manifests[0].digest' "$dir/index.json")
+	c=$(sha256sum "$file" | cut -d' ' -f1)
+	cp "$file" "$dir/blobs/sha256/$c"
+	jq -c --arg d "sha256:$c" --argjson s "$(stat -c %s "$file")" \
+		'.config.digest = $d | .config.size = $s' "$dir/blobs/sha256/${m#sha256:}" >"$dir/m.json"
+	md=$(sha256sum "$dir/m.json" | cut -d' ' -f1)
+	ms=$(stat -c %s "$dir/m.json")
+	mv "$dir/m.json" "$dir/blobs/sha256/$md"
+	jq -c --arg d "sha256:$md" --argjson s "$ms" \
+		'.manifests[0].digest = $d | .manifests[0].size = $s' "$dir/index.json" >"$dir/i.json"
+	mv "$dir/i.json" "$dir/index.json"
+}
+oci_layout_make "$DATA/badcfg" --layers 1 --salt badcfg >/dev/null
+echo '{"architecture": "amd64", "rootfs": ' >"$DATA/garbage.json"
+layout_set_config "$DATA/badcfg" "$DATA/garbage.json"
+registry_push_layout "$DATA/badcfg:latest" test/badcfg:1 "$REG"
+one_line_error "a malformed config" "invalid JSON" berth image pull "${LOGIN[@]}" $A/test/badcfg:1
+oci_layout_make "$DATA/hugecfg" --layers 1 --salt hugecfg >/dev/null
+registry_push_layout "$DATA/hugecfg:latest" test/hugecfg:1 "$REG"
+head -c 5000000 /dev/zero | tr '\0' x >"$DATA/big.txt"
+M=$DATA/hugecfg/blobs/sha256/$(jq -r '.manifests[0].digest' "$DATA/hugecfg/index.json" | cut -d: -f2)
+jq -c --rawfile big "$DATA/big.txt" '.config.Labels.big = $big' \
+	"$DATA/hugecfg/blobs/sha256/$(jq -r .config.digest "$M" | cut -d: -f2)" >"$DATA/huge.json"
+C=$(registry_put_blob test/hugecfg "$DATA/huge.json")
+jq -c --arg d "$C" --argjson s "$(stat -c %s "$DATA/huge.json")" \
+	'.config.digest = $d | .config.size = $s' "$M" >"$DATA/huge-cfg-manifest.json"
+registry_put_manifest test/hugecfg 1 "$DATA/huge-cfg-manifest.json"
+one_line_error "a config larger than 4 MiB" "larger than 4 MiB" \
+	berth image pull "${LOGIN[@]}" $A/test/hugecfg:1
+
+M1=$DATA/app/blobs/sha256/${D1#sha256:}
+jq -c --rawfile big "$DATA/big.txt" '.annotations.big = $big' "$M1" >"$DATA/huge-manifest.json"
+registry_put_manifest test/app hugemanifest "$DATA/huge-manifest.json"
+# distribution 2.8 refuses to serve it (500); berth's own limit is shown
+# with a registry (a skopeo) that does.
+one_line_error "a manifest larger than 4 MiB" "larger than 4 MiB|500 Internal Server Error" \
+	berth image pull "${LOGIN[@]}" $A/test/app:hugemanifest
+cat >"$DATA/skopeo-huge" <<SH
+#!/bin/sh
+# A registry that answers with a manifest of 5 MB.
+[ "\$1" = inspect ] && exec head -c 5000000 /dev/zero
+exec skopeo "\$@"
+SH
+chmod +x "$DATA/skopeo-huge"
+one_line_error "a manifest larger than 4 MiB (berth's own limit)" "larger than 4 MiB, refused" \
+	env BERTH_SKOPEO="$DATA/skopeo-huge" "$BERTH" image pull "${LOGIN[@]}" $A/test/app:v1
+jq -c '.layers = "not a list"' "$M1" >"$DATA/bad-manifest.json"
+registry_put_manifest test/app badmanifest "$DATA/bad-manifest.json"
+one_line_error "a malformed manifest" "." berth image pull "${LOGIN[@]}" $A/test/app:badmanifest
+cat >"$DATA/skopeo-v1" <<SH
+#!/bin/sh
+# A registry that answers with a Docker schema 1 manifest.
+[ "\$1" = inspect ] && exec echo '{"schemaVersion":1,"name":"test/app","tag":"v1","fsLayers":[]}'
+exec skopeo "\$@"
+SH
+chmod +x "$DATA/skopeo-v1"
+one_line_error "a Docker schema 1 manifest" "schema 1 manifest" \
+	env BERTH_SKOPEO="$DATA/skopeo-v1" "$BERTH" image pull "${LOGIN[@]}" $A/test/app:v1
+
+# ---- faults: a registry killed mid-pull, a disk that fills up ----
+oci_layout_make "$DATA/big" --layers 2 --big 8 --salt big >/dev/null
+registry_push_layout "$DATA/big:latest" test/big:1 "$REG"
+# Waits until a pull has a partial blob in its temporary folder.
+downloading() {
+	[ -n "$(find "$ROOT/images" -path '*/.tmp-*' -type f -size +64k 2>/dev/null)" ]
+}
+slow
+was=$(before)
+"$BERTH" image pull "${LOGIN[@]}" $A/test/big:1 >"$DATA/out" 2>"$DATA/err" &
+pull=$!
+wait_for 20 downloading
+registry_kill "$REG"
+wait $pull
+RC=$?
+t_is "the registry killed mid-pull: exit 125, one line" "125 1" "$RC $(wc -l <"$DATA/err")"
+t_diag "$(cat "$DATA/err")"
+t_is "nothing stored" "$was" "$(before)"
+registry_start "$REG"
+t_ok "the store agrees with the DB, the next command swept the download" store_ok
+fast
+capture berth image pull -q "${LOGIN[@]}" $A/test/big:1
+t_is "the next pull completes" "0 $A/test/big:1" "$RC $OUT"
+berth image rm $A/test/big:1 >/dev/null
+
+# The disk under the store fills up while a pull downloads: a small
+# tmpfs as the root, filled by the test once the download has begun.
+SMALL=$DATA/small
+mkdir -p "$SMALL"
+mount -t tmpfs -o size=560m berth-test-small "$SMALL"
+slow
+BERTH_ROOT=$SMALL/root "$BERTH" image list >/dev/null
+BERTH_ROOT=$SMALL/root "$BERTH" image pull "${LOGIN[@]}" $A/test/big:1 >"$DATA/out" 2>"$DATA/err" &
+pull=$!
+ROOT_SAVED=$ROOT
+ROOT=$SMALL/root
+wait_for 20 downloading
+fallocate -l "$(($(df -B1 --output=avail "$SMALL" | tail -1) - 4096))" "$SMALL/filler" 2>/dev/null ||
+	dd if=/dev/zero of="$SMALL/filler" bs=1M 2>/dev/null
+wait $pull
+RC=$?
+fast
+t_is "the disk full during a pull: exit 125, one line" "125 1" "$RC $(wc -l <"$DATA/err")"
+t_match "saying so" "is full|no space left on device|less than .* MiB left" "$(cat "$DATA/err")"
+rm -f "$SMALL/filler"
+t_ok "the store agrees with the DB once there is room again" store_ok
+t_is "nothing half-stored" "0 0" "$(n_images) $(n_layers)"
+capture berth image pull -q "${LOGIN[@]}" $A/test/big:1
+t_is "the next pull completes" "0 $A/test/big:1" "$RC $OUT"
+ROOT=$ROOT_SAVED
+umount -l "$SMALL"
+SMALL=
+
+# ---- pulls killed at random points, 30 times ----
+# A skopeo of this root's, running (a zombie has no command line; one the
+# machine's init does not reap is dead all the same).
+no_skopeo() {
+	! ps -eo stat=,args= | awk -v r="$ROOT/images" '$1 !~ /^Z/ && /[s]kopeo copy/ && index($0, r)' |
+		grep -q .
+}
+slow
+killed=0 completed=0 consistent=0
+for i in $(seq 30); do
+	berth image rm $A/test/big:1 >/dev/null 2>&1
+	"$BERTH" image pull "${LOGIN[@]}" $A/test/big:1 >/dev/null 2>&1 &
+	pull=$!
+	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
+	kill -KILL $pull 2>/dev/null && killed=$((killed + 1))
+	wait $pull 2>/dev/null
+	# skopeo dies with its berth.
+	wait_for 5 no_skopeo
+	berth image pull -q "${LOGIN[@]}" $A/test/big:1 >/dev/null 2>"$DATA/err" &&
+		completed=$((completed + 1))
+	store_ok >/dev/null && [ "$(n_images)" -ge 1 ] && consistent=$((consistent + 1))
+done
+fast
+t_diag "$killed of 30 pulls were killed before they ended"
+t_ok "most pulls were killed midway" test "$killed" -ge 20
+t_is "after each, the next pull completes" 30 "$completed"
+t_is "and no row or folder is left half-made" 30 "$consistent"
+t_ok "no skopeo is left" no_skopeo
+
+reg_cleanup
+t_end

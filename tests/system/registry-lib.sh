@@ -340,13 +340,15 @@ _oci_init() {
 #   the top layer, with --whiteout (needs N >= 3): /etc/.wh.layer2 and an
 #     opaque /data (.wh..wh..opq) holding after-opaque (and common);
 #     with --salt S: /etc/salt; with --dotdot: an entry ../escape; with
-#     --device: dev/evil, a character device 1:3.
+#     --device: dev/evil, a character device 1:3; with --big MB, layer 1
+#     also has /big, MB MiB of random bytes.
 oci_layout_make() (
 	set -eu -o pipefail
 	umask 022
 	dir=$1
 	shift
 	layers=3 whiteout='' comp=gzip arch=amd64 variant='' tag=latest salt='' dotdot='' device=''
+	big=0
 	config='{"Env":["PATH=/bin","FROM_IMAGE=yes"],"Entrypoint":["/bin/sh","-c"],"Cmd":["echo hello from the image"],"WorkingDir":"/data","Labels":{"org.example.test":"yes"},"ExposedPorts":{"80/tcp":{}},"StopSignal":"SIGUSR1"}'
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -360,6 +362,7 @@ oci_layout_make() (
 		--salt) salt=$2 && shift ;;
 		--dotdot) dotdot=1 ;;
 		--device) device=1 ;;
+		--big) big=$2 && shift ;;
 		*) echo "oci_layout_make: unknown option $1" >&2 && exit 1 ;;
 		esac
 		shift
@@ -390,6 +393,8 @@ oci_layout_make() (
 		mkdir -p "$root"
 		if [ $k = 1 ]; then
 			mkdir "$root/bin"
+			# --big MB: random bytes (which do not compress) in /big.
+			[ "$big" = 0 ] || head -c "$((big << 20))" /dev/urandom >"$root/big"
 			cp /bin/busybox "$root/bin/busybox"
 			chmod 755 "$root/bin/busybox"
 			for a in sh ls cat true echo sleep id env pwd stat test; do
