@@ -233,6 +233,7 @@ bench_cleanup()
 	# The namespaces, and every mount in them, go with their holders.
 	[ -n "$NS_BERTH_PID" ] && declare -F runtime_cleanup >/dev/null && runtime_cleanup
 	declare -F network_cleanup >/dev/null && network_cleanup
+	declare -F registry_bench_cleanup >/dev/null && registry_bench_cleanup
 	for pid in $NS_RUNC_PID $NS_CRUN_PID $NS_BERTH_PID; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true

@@ -235,8 +235,9 @@ bool image_name_is_valid(const char *s)
 	const char *at = strchr(s, '@');
 	if (at) {
 		const char *hex = at + 1 + strlen("sha256:");
-		if (strncmp(at + 1, "sha256:", strlen("sha256:")) != 0 || strlen(hex) != 64 || hex[strspn(hex, "0123456789abcdef")] != 0 ||
-		    at == s || !(copy = strndup(s, (size_t)(at - s))))
+		if (strncmp(at + 1, "sha256:", strlen("sha256:")) != 0 || strlen(hex) != 64 ||
+		    hex[strspn(hex, "0123456789abcdef")] != 0 || at == s ||
+		    !(copy = strndup(s, (size_t)(at - s))))
 			return false;
 		s = copy;
 	}

@@ -158,6 +158,7 @@ SYSTEM_TESTS = \
 	tests/system/90-docs.sh \
 	tests/system/91-completion.sh \
 	tests/system/92-readme.sh \
+	tests/system/93-registry.sh \
 	$(NULL)
 TESTS += $(SYSTEM_TESTS)
 

@@ -172,6 +172,10 @@ age_root() {
 		UPDATE images SET layers = (SELECT json_group_array(iif(value LIKE '/%', value, '$r/' || value))
 			FROM json_each(images.layers));
 		ALTER TABLE containers DROP COLUMN engine;
+		DROP TRIGGER image_names_unique; DROP TRIGGER images_name_unique;
+		DROP TRIGGER images_rename_unique; DROP TRIGGER images_delete_names;
+		DROP TABLE image_names;
+		ALTER TABLE images DROP COLUMN manifest; ALTER TABLE images DROP COLUMN image_config;
 		DROP TRIGGER containers_delete_networks;
 		DROP TABLE container_ports; DROP TABLE container_networks; DROP TABLE networks;
 		PRAGMA user_version = 7;" || return 1
@@ -193,7 +197,7 @@ t_is "an old root: schema 7, absolute paths" "7 $O/containers/" \
 mv "$O" "$M"
 ROOTS+=("$M")
 capture at "$M" list -q
-t_is "an old root, moved: it is migrated to the current schema (10)" "0 10" "$RC $(db_at "$M" "PRAGMA user_version")"
+t_is "an old root, moved: it is migrated to the current schema (11)" "0 11" "$RC $(db_at "$M" "PRAGMA user_version")"
 check_root "$M" "an old root, moved" "$O"
 
 P=$ROOT/p
