@@ -18,7 +18,7 @@ registry_bench_cleanup()
 	in_reg bash -c ". '$BENCH_SRC/../tests/system/registry-lib.sh'; registry_kill '$WORK/registry'" \
 		>/dev/null 2>&1
 	kill "$REG_HOLD_PID" 2>/dev/null
-	wait "$REG_HOLD_PID" 2>/dev/null
+	wait "$REG_HOLD_PID" 2>/dev/null || true
 	REG_HOLD_PID=
 	return 0
 }

@@ -76,9 +76,16 @@ static bool domain_ok(const char *d)
 		if (d[host_len - 1] != ']')
 			return false;
 	} else {
-		for (size_t i = 0; i < host_len; i++)
-			if (!isalnum((unsigned char)d[i]) && d[i] != '-' && d[i] != '.')
+		/* Labels of letters, digits and '-', none empty, none starting
+		 * or ending with '-'. */
+		for (size_t i = 0; i < host_len; i++) {
+			bool start = i == 0 || d[i - 1] == '.';
+			bool end = i + 1 == host_len || d[i + 1] == '.';
+			if (d[i] == '.' ? start || i + 1 == host_len
+					: !isalnum((unsigned char)d[i]) &&
+						  (d[i] != '-' || start || end))
 				return false;
+		}
 	}
 	if (colon) {
 		const char *port = colon + 1 + (d[0] == '[');

@@ -13,6 +13,12 @@ tests_unit_test_image_unpack_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
 tests_unit_test_image_unpack_CFLAGS = $(CLI_IMAGES_CFLAGS)
 tests_unit_test_image_unpack_LDADD = $(CLI_IMAGES_LDADD)
 
+UNIT_TESTS += tests/unit/test-image-ref
+tests_unit_test_image_ref_SOURCES = tests/unit/test-image-ref.c tests/unit/image-test-util.h
+tests_unit_test_image_ref_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
+tests_unit_test_image_ref_CFLAGS = $(CLI_IMAGES_CFLAGS)
+tests_unit_test_image_ref_LDADD = $(CLI_IMAGES_LDADD)
+
 UNIT_TESTS += tests/unit/test-pack
 tests_unit_test_pack_SOURCES = tests/unit/test-pack.c tests/unit/image-test-util.h
 tests_unit_test_pack_CPPFLAGS = $(CLI_IMAGES_CPPFLAGS)
