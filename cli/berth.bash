@@ -153,7 +153,27 @@ _berth_value()
         _filedir
         ;;
     --format)
-        COMPREPLY=($(compgen -W "table json text" -- "$cur"))
+        if [[ "$_berth_cmd $_berth_sub" == "image save" ]]; then
+            COMPREPLY=($(compgen -W "oci-archive docker-archive" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "table json text" -- "$cur"))
+        fi
+        ;;
+    --pull)
+        COMPREPLY=($(compgen -W "missing always never" -- "$cur"))
+        ;;
+    --tls-verify)
+        COMPREPLY=($(compgen -W "true false" -- "$cur"))
+        ;;
+    --platform)
+        COMPREPLY=($(compgen -W "linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x linux/riscv64" -- "$cur"))
+        __ltrim_colon_completions "$cur"
+        ;;
+    --cert-dir)
+        _filedir -d
+        ;;
+    --authfile | --digestfile | -o | --output | -i | --input)
+        _filedir
         ;;
     --net | --network)
         if [[ $cur == container:* ]]; then
@@ -339,6 +359,13 @@ _berth()
         ;;
     "image inspect" | "image rm")
         COMPREPLY=($(compgen -W "$(_berth_images)" -- "$cur"))
+        ;;
+    "image push" | "image tag" | "image save")
+        ((n == 0)) && COMPREPLY=($(compgen -W "$(_berth_images)" -- "$cur"))
+        __ltrim_colon_completions "$cur"
+        ;;
+    commit)
+        ((n == 0)) && COMPREPLY=($(compgen -W "$(_berth_containers)" -- "$cur"))
         ;;
     esac
 } &&

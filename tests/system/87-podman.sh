@@ -7,6 +7,9 @@
 # cgroup v1 hierarchy is read-only: it must never make cgroups there.
 . "$(dirname "$0")/lib.sh"
 require_root
+# A slow suite runs once per CI run, in the plain build (tests/ci-extra.sh
+# sets this for the ASan build's run).
+[ -z "${BERTH_SLOW_SUITES_DONE:-}" ] || t_skip_all "a slow suite: run once, in the plain build"
 RUNTIME=$(cd "$(dirname "$BERTH")" && pwd)/berth-runtime
 [ -x "$RUNTIME" ] || t_skip_all "no berth-runtime next to $BERTH"
 command -v podman >/dev/null || t_skip_all "podman is not installed"

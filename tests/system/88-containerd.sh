@@ -9,6 +9,9 @@
 # hierarchy is read-only: neither it nor its shims may make cgroups there.
 . "$(dirname "$0")/lib.sh"
 require_root
+# A slow suite runs once per CI run, in the plain build (tests/ci-extra.sh
+# sets this for the ASan build's run).
+[ -z "${BERTH_SLOW_SUITES_DONE:-}" ] || t_skip_all "a slow suite: run once, in the plain build"
 RUNTIME=$(cd "$(dirname "$BERTH")" && pwd)/berth-runtime
 [ -x "$RUNTIME" ] || t_skip_all "no berth-runtime next to $BERTH"
 for c in containerd ctr containerd-shim-runc-v2; do

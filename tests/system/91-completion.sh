@@ -76,6 +76,11 @@ t_is "generate's subcommands" systemd "$(complete_line "$BERTH generate ")"
 t_is "image import's options" "$(printf '%s\n' --max-files --max-size)" \
 	"$(complete_line "$BERTH image import --max")"
 t_is "image list's options" --format "$(complete_line "$BERTH image list --f")"
+t_is "image's registry subcommands" "$(printf '%s\n' pull push)" "$(complete_line "$BERTH image pu")"
+t_is "values of --pull" "$(printf '%s\n' always missing never)" "$(complete_line "$BERTH run --pull ")"
+t_is "values of image save --format" "$(printf '%s\n' docker-archive oci-archive)" \
+	"$(complete_line "$BERTH image save --format ")"
+t_is "login and logout" "$(printf '%s\n' login logout logs)" "$(complete_line "$BERTH lo")"
 
 # Containers and images, from a private --root given on the command line:
 # BERTH_ROOT points elsewhere meanwhile.

@@ -13,6 +13,9 @@
 # test executes itself again in one; see registry-lib.sh).
 . "$(dirname "$0")/lib.sh"
 require_root
+# A slow suite runs once per CI run, in the plain build (tests/ci-extra.sh
+# sets this for the ASan build's run).
+[ -z "${BERTH_SLOW_SUITES_DONE:-}" ] || t_skip_all "a slow suite: run once, in the plain build"
 for tool in skopeo docker-registry openssl jq python3; do
 	command -v "$tool" >/dev/null || t_skip_all "$tool is not installed"
 done
