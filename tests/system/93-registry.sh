@@ -227,6 +227,32 @@ t_is "the tag moved; the old image keeps its content under its digest" \
 capture berth run --rm --pull sometimes $A/test/run:1 true
 t_is "a bad --pull: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
 
+# ---- Docker's manifests: schema 2 and a manifest list ----
+oci_layout_make "$DATA/v2s2" --layers 2 --salt v2s2 \
+	--config-json '{"Cmd":["id","-u"],"User":"1234:1234"}' >/dev/null
+skopeo copy -q --format v2s2 --dest-cert-dir "$CERTS" --dest-creds "$(registry_creds)" \
+	"oci:$DATA/v2s2:latest" "docker://$A/test/v2s2:1"
+t_is "the registry holds a Docker schema 2 manifest" application/vnd.docker.distribution.manifest.v2+json \
+	"$(registry_inspect test/v2s2:1 "$REG" --raw | jq -r .mediaType)"
+capture berth image pull "${LOGIN[@]}" $A/test/v2s2:1
+t_is "a Docker schema 2 image is pulled, its digest the registry's" \
+	"0 $(registry_manifest_digest test/v2s2:1 "$REG")" "$RC $(berth image inspect $A/test/v2s2:1 | jq -r .digest)"
+t_is "and runs as its User" 1234 "$(berth run --rm $A/test/v2s2:1)"
+oci_layout_make "$DATA/v2a" --layers 1 --salt v2a --arch amd64 >/dev/null
+oci_layout_make "$DATA/v2r" --layers 1 --salt v2r --arch arm64 >/dev/null
+oci_index_make "$DATA/v2list" "$DATA/v2a" "$DATA/v2r" >/dev/null
+if skopeo copy -q --all --format v2s2 --dest-cert-dir "$CERTS" --dest-creds "$(registry_creds)" \
+	"oci:$DATA/v2list:latest" "docker://$A/test/v2list:1" 2>"$DATA/err"; then
+	t_is "the registry holds a Docker manifest list" \
+		application/vnd.docker.distribution.manifest.list.v2+json \
+		"$(registry_inspect test/v2list:1 "$REG" --raw | jq -r .mediaType)"
+	capture berth image pull "${LOGIN[@]}" $A/test/v2list:1
+	t_is "a manifest list gives this machine's image" "0 amd64" \
+		"$RC $(berth image inspect $A/test/v2list:1 | jq -r .architecture)"
+else
+	t_skip "a Docker manifest list" "skopeo could not convert the index: $(tail -1 "$DATA/err")"
+fi
+
 # ---- zstd layers, whiteouts and opaque folders ----
 if command -v zstd >/dev/null; then
 	oci_layout_make "$DATA/zst" --layers 2 --zstd --salt zstd >/dev/null
