@@ -461,7 +461,17 @@ static int fetch_and_store(Pull *p)
 			return r;
 	}
 	sqlite3 *db;
-	if ((r = cli_db(p->cli, &db)) < 0 || (r = free_name(p, db)) < 0)
+	if ((r = cli_db(p->cli, &db)) < 0)
+		return r;
+	/* Another pull of the same image may have recorded it meanwhile:
+	 * then it only gets the name (its layers are the same folders). */
+	ImageRow have;
+	if (db_image_get_by_digest(db, p->digest, &have) >= 0) {
+		r = name_existing(p, db, &have);
+		image_row_done(&have);
+		return r;
+	}
+	if ((r = free_name(p, db)) < 0)
 		return r;
 	return layered_import_commit(&im);
 }

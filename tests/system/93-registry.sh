@@ -159,6 +159,24 @@ capture berth image pull "${LOGIN[@]}" "$A/test/app@$BAD"
 t_is "a digest the registry lacks: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
 t_match "and it names the digest" "$BAD" "$ERR"
 
+# ---- pulls of one image at once ----
+oci_layout_make "$DATA/par" --layers 3 --salt parallel >/dev/null
+registry_push_layout "$DATA/par:latest" test/par:1 "$REG"
+before_par=$(n_images)
+pids=()
+for i in 1 2 3 4; do
+	"$BERTH" image pull -q "${LOGIN[@]}" $A/test/par:1 >"$DATA/par.$i" 2>&1 &
+	pids+=($!)
+done
+rcs=
+for p in "${pids[@]}"; do
+	wait "$p"
+	rcs+="$? "
+done
+t_is "four pulls of one image at once all succeed" "0 0 0 0 " "$rcs"
+t_is "and store it once" "$((before_par + 1))" "$(n_images)"
+t_ok "the store agrees with the DB" store_ok
+
 # ---- an index of two platforms ----
 DA=$(oci_layout_make "$DATA/amd" --layers 1 --salt amd64 --arch amd64)
 DR=$(oci_layout_make "$DATA/arm" --layers 1 --salt arm64 --arch arm64 --variant v8)
