@@ -159,6 +159,17 @@ capture berth image pull "${LOGIN[@]}" "$A/test/app@$BAD"
 t_is "a digest the registry lacks: one line, exit 125" "125 1" "$RC $(wc -l <<<"$ERR")"
 t_match "and it names the digest" "$BAD" "$ERR"
 
+# ---- progress on a terminal, none with -q ----
+PTY="python3 $(dirname "$0")/pty-run.py --timeout 60 --"
+oci_layout_make "$DATA/tty" --layers 2 --salt tty >/dev/null
+registry_push_layout "$DATA/tty:latest" test/tty:1 "$REG"
+out=$($PTY "$BERTH" image pull "${LOGIN[@]}" $A/test/tty:1)
+t_match "a pull on a terminal shows its progress" "Copying blob" "$out"
+t_match "and ends with the name" "$A/test/tty:1" "$out"
+berth image rm $A/test/tty:1 >/dev/null
+out=$($PTY "$BERTH" image pull -q "${LOGIN[@]}" $A/test/tty:1)
+t_no_match "with -q, none" "Copying" "$out"
+
 # ---- pulls of one image at once ----
 oci_layout_make "$DATA/par" --layers 3 --salt parallel >/dev/null
 registry_push_layout "$DATA/par:latest" test/par:1 "$REG"
