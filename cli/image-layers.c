@@ -36,6 +36,30 @@ const char *json_object_get_string(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* libarchive finds the compression itself; the list only keeps out what
+ * is not a tar layer at all (encrypted layers, artifacts). */
+static const char *const layer_media_types[] = {
+	"application/vnd.oci.image.layer.v1.tar",
+	"application/vnd.oci.image.layer.v1.tar+gzip",
+	"application/vnd.oci.image.layer.v1.tar+zstd",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+	"application/vnd.docker.image.rootfs.diff.tar",
+	"application/vnd.docker.image.rootfs.diff.tar.gzip",
+	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+};
+
+bool layer_media_type_ok(const char *mt)
+{
+	if (!mt)
+		return true; /* optional in old Docker manifests */
+	for (size_t i = 0; i < ELEMENTSOF(layer_media_types); i++)
+		if (streq(mt, layer_media_types[i]))
+			return true;
+	return false;
+}
+
 const char *oci_host_arch(void)
 {
 	static const struct {

@@ -79,5 +79,8 @@ int layered_import_commit(LayeredImport *im);
 /* JSON helpers shared by the format readers. */
 int json_parse_object(const char *data, size_t len, const char *what, json_t **ret);
 const char *json_object_get_string(json_t *o, const char *key);
+/* A layer of this media type (OCI or Docker, plain, gzip or zstd tar) is
+ * one berth can unpack; NULL (optional in old manifests) is taken. */
+bool layer_media_type_ok(const char *mt);
 /* "amd64", "arm64", ...: the host's architecture in OCI's words. */
 const char *oci_host_arch(void);

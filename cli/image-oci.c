@@ -27,20 +27,6 @@
 #define REF_NAME "org.opencontainers.image.ref.name"
 #define MAX_INDEX_DEPTH 4
 
-/* libarchive finds the compression itself; the list only keeps out what
- * is not a tar layer at all (encrypted layers, artifacts). */
-static const char *const layer_media_types[] = {
-	"application/vnd.oci.image.layer.v1.tar",
-	"application/vnd.oci.image.layer.v1.tar+gzip",
-	"application/vnd.oci.image.layer.v1.tar+zstd",
-	"application/vnd.oci.image.layer.nondistributable.v1.tar",
-	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-	"application/vnd.docker.image.rootfs.diff.tar",
-	"application/vnd.docker.image.rootfs.diff.tar.gzip",
-	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-};
-
 typedef struct {
 	const char *dir; /* absolute */
 	int fd;          /* of dir, O_PATH: what is read is looked up below it */
@@ -215,16 +201,6 @@ static int layout_check(const Layout *lo)
 	return r;
 }
 
-static bool layer_type_ok(const char *mt)
-{
-	if (!mt)
-		return true; /* optional in old Docker manifests */
-	for (size_t i = 0; i < ELEMENTSOF(layer_media_types); i++)
-		if (streq(mt, layer_media_types[i]))
-			return true;
-	return false;
-}
-
 /* Follows the index (and nested indexes) to one manifest and reads its
  * config and layer list into im. */
 static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
@@ -292,7 +268,7 @@ static int read_manifest(LayeredImport *im, const Layout *lo, const char *tag)
 		const char *digest = json_object_get_string(l, "digest");
 		json_t *size = json_object_get(l, "size");
 		_cleanup_free_ char *path = NULL;
-		if (!layer_type_ok(mt))
+		if (!layer_media_type_ok(mt))
 			r = log_error_errno(
 				-EPROTONOSUPPORT,
 				"%s: layer %zu has media type `%s`, which berth cannot unpack",

@@ -42,18 +42,6 @@
 #define MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 
-static const char *const layer_types[] = {
-	"application/vnd.oci.image.layer.v1.tar",
-	"application/vnd.oci.image.layer.v1.tar+gzip",
-	"application/vnd.oci.image.layer.v1.tar+zstd",
-	"application/vnd.oci.image.layer.nondistributable.v1.tar",
-	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-	"application/vnd.docker.image.rootfs.diff.tar",
-	"application/vnd.docker.image.rootfs.diff.tar.gzip",
-	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-};
-
 typedef struct {
 	Cli *cli;
 	const PullOptions *o;
@@ -290,16 +278,6 @@ static int name_existing(Pull *p, sqlite3 *db, ImageRow *have)
 	return 0;
 }
 
-static bool layer_type_ok(const char *mt)
-{
-	if (!mt)
-		return true;
-	for (size_t i = 0; i < ELEMENTSOF(layer_types); i++)
-		if (streq(mt, layer_types[i]))
-			return true;
-	return false;
-}
-
 static int check_space(Pull *p, const char *dir, int64_t need)
 {
 	struct statvfs sv;
@@ -348,7 +326,7 @@ static int fetch_and_store(Pull *p)
 		const char *mt = json_object_get_string(l, "mediaType");
 		const char *d = json_object_get_string(l, "digest");
 		json_t *size = json_object_get(l, "size");
-		if (!layer_type_ok(mt))
+		if (!layer_media_type_ok(mt))
 			return log_error_errno(-EPROTONOSUPPORT,
 					       "%s: layer %zu has media type `%s`, which berth "
 					       "cannot unpack",
