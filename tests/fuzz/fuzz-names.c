@@ -30,9 +30,22 @@ static void check_names(const char *s)
 	if (id_prefix_is_valid(s))
 		fuzz_check(n >= 1 && n <= CONTAINER_ID_LEN && only_chars(s, "0123456789abcdef"));
 	if (image_name_is_valid(s)) {
-		fuzz_check(n >= 1 && n <= 255 && only_chars(s, ALNUM "_.-/:"));
-		fuzz_check(strchr(ALNUM, s[0]) && s[n - 1] != '/' && s[n - 1] != ':');
-		fuzz_check(!strstr(s, "//") && !strstr(s, "::") && !strstr(s, "/.."));
+		/* A registry reference by digest ends in @sha256:<64 hex>; what
+		 * comes before it is a name like any other. */
+		const char *at = strchr(s, '@');
+		size_t m = at ? (size_t)(at - s) : n;
+		if (at) {
+			fuzz_check(strncmp(at, "@sha256:", 8) == 0 && strlen(at + 8) == 64 &&
+				   only_chars(at + 8, "0123456789abcdef"));
+			fuzz_check(m >= 1);
+		}
+		char name[256];
+		fuzz_check(n <= 255);
+		memcpy(name, s, m);
+		name[m] = 0;
+		fuzz_check(only_chars(name, ALNUM "_.-/:"));
+		fuzz_check(strchr(ALNUM, name[0]) && name[m - 1] != '/' && name[m - 1] != ':');
+		fuzz_check(!strstr(name, "//") && !strstr(name, "::") && !strstr(name, "/.."));
 	}
 	if (hostname_is_valid(s)) {
 		fuzz_check(n >= 1 && n <= 253 && only_chars(s, ALNUM "-."));

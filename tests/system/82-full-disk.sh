@@ -40,6 +40,8 @@ t_match "and says so" 'PROBLEM: the disk under .* is full' "$OUT"
 
 # rm -f and prune on the full disk: they free files first.
 berth run -d --name second busybox true >/dev/null 2>&1
+# Ended before the disk fills: prune removes what has exited.
+wait_for_output 10 exited state second
 fill
 capture berth rm -f filler
 t_is "rm -f works on a full disk" "0 0" "$RC $(berth list -q | grep -c "$id")"

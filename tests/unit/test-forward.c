@@ -82,6 +82,15 @@ static void on_sig(int sig)
  * SIGTERM unless handled, tells the test it is ready, and waits. */
 static _Noreturn void wait_for_signals(int ready_fd, int handled)
 {
+	/* What the test runner left us does not count: a shell starts a
+	 * background job with SIGINT and SIGQUIT ignored, and a child
+	 * inherits that. */
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (handled != SIGTERM)
 		signal(SIGTERM, SIG_IGN);
 	if (handled)
