@@ -17,6 +17,7 @@
 
 #include "image-ref.h"
 #include "log.h"
+#include "parse.h"
 #include "util.h"
 
 #define REGISTRIES_CONF "/etc/containers/registries.conf"
@@ -57,7 +58,9 @@ static bool path_component_ok(const char *s, size_t n)
 static bool tag_ok(const char *t)
 {
 	size_t n = strlen(t);
-	if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
+	/* Docker also takes a leading '_'; berth's image names start with a
+	 * letter or digit in every component. */
+	if (n == 0 || n > 128 || !isalnum((unsigned char)t[0]))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)t[i]) && !strchr("_.-", t[i]))
@@ -67,15 +70,13 @@ static bool tag_ok(const char *t)
 
 static bool domain_ok(const char *d)
 {
-	/* host[:port]: letters, digits, '-' and '.', or an IPv6 [address]. */
-	const char *colon = d[0] == '[' ? strstr(d, "]:") : strchr(d, ':');
-	size_t host_len = colon ? (size_t)(colon - d) + (d[0] == '[') : strlen(d);
+	/* host[:port]: letters, digits, '-' and '.' (no IPv6 [address]:
+	 * berth's image names have no brackets). */
+	const char *colon = strchr(d, ':');
+	size_t host_len = colon ? (size_t)(colon - d) : strlen(d);
 	if (host_len == 0)
 		return false;
-	if (d[0] == '[') {
-		if (d[host_len - 1] != ']')
-			return false;
-	} else {
+	{
 		/* Labels of letters, digits and '-', none empty, none starting
 		 * or ending with '-'. */
 		for (size_t i = 0; i < host_len; i++) {
@@ -88,7 +89,7 @@ static bool domain_ok(const char *d)
 		}
 	}
 	if (colon) {
-		const char *port = colon + 1 + (d[0] == '[');
+		const char *port = colon + 1;
 		if (!*port || strlen(port) > 5 || port[strspn(port, "0123456789")])
 			return false;
 	}
@@ -183,6 +184,17 @@ static int parse(const char *s, ImageRef *ret, bool loud)
 	if (!r.path || (slash && rest != copy && !r.domain)) {
 		image_ref_done(&r);
 		return log_error_errno(-ENOMEM, "out of memory");
+	}
+	/* The name a pull stores it under is one berth takes everywhere. */
+	_cleanup_free_ char *name = r.domain ? image_ref_name(&r) : NULL;
+	if (r.domain && (!name || !image_name_is_valid(name))) {
+		image_ref_done(&r);
+		if (!name)
+			return log_error_errno(-ENOMEM, "out of memory");
+		return ref_error(loud,
+				 "invalid image reference `%s`: too long (a name component over "
+				 "%d characters, or more than 255 in all)",
+				 s, NAME_MAX_LEN);
 	}
 	*ret = r;
 	return 0;

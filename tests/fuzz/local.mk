@@ -11,13 +11,14 @@
 # corpus under tests/fuzz/corpus/ is only read); a crash is written to
 # tests/fuzz/artifacts/ and fails the target.
 
-FUZZ_HARNESSES = parse-size names oci mount-options iso8601
+FUZZ_HARNESSES = parse-size names oci mount-options iso8601 image-ref
 FUZZ_BINARIES = \
 	tests/fuzz/fuzz-parse-size \
 	tests/fuzz/fuzz-names \
 	tests/fuzz/fuzz-oci \
 	tests/fuzz/fuzz-mount-options \
 	tests/fuzz/fuzz-iso8601 \
+	tests/fuzz/fuzz-image-ref \
 	$(NULL)
 FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(DEFS) \
@@ -63,8 +64,17 @@ fuzz_iso8601_src = \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 
+fuzz_image_ref_src = \
+	$(top_srcdir)/tests/fuzz/fuzz-image-ref.c \
+	$(top_srcdir)/cli/image-ref.c \
+	$(top_srcdir)/common/log.c \
+	$(top_srcdir)/common/parse.c \
+	$(top_srcdir)/common/util.c \
+	$(NULL)
+
 EXTRA_DIST += \
 	tests/fuzz/corpus \
+	tests/fuzz/fuzz-image-ref.c \
 	tests/fuzz/fuzz.h \
 	tests/fuzz/fuzz-iso8601.c \
 	tests/fuzz/fuzz-mount-options.c \
@@ -87,6 +97,8 @@ tests/fuzz/fuzz-mount-options: $(fuzz_mount_options_src) $(FUZZ_INCLUDES) config
 	$(FUZZ_LINK) $(COMMON_INCLUDES) $(fuzz_mount_options_src) $(FUZZ_LIBS)
 tests/fuzz/fuzz-iso8601: $(fuzz_iso8601_src) $(FUZZ_INCLUDES) config.h
 	$(FUZZ_LINK) $(COMMON_INCLUDES) $(fuzz_iso8601_src) $(FUZZ_LIBS)
+tests/fuzz/fuzz-image-ref: $(fuzz_image_ref_src) $(FUZZ_INCLUDES) config.h
+	$(FUZZ_LINK) $(CLI_INCLUDES) $(fuzz_image_ref_src) $(FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BINARIES)
 
