@@ -37,6 +37,46 @@ int id_map_parse(const char *s, SpecIdMap *ret)
 	return 0;
 }
 
+int subid_ranges_read(const char *path, SubidRange **ranges, size_t *n)
+{
+	_cleanup_free_ char *data = NULL;
+	int r = read_full_file(path, &data, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* NAME-OR-UID:START:COUNT a line; anything else is skipped, as
+	 * newuidmap skips it. */
+	for (char *line = data, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		uint32_t start, count;
+		if (line[0] == '#' || !a || !b)
+			continue;
+		*b = 0;
+		if (parse_uint32(a + 1, &start) < 0 || parse_uint32(b + 1, &count) < 0 ||
+		    count == 0)
+			continue;
+		SubidRange *nr = realloc(*ranges, (*n + 1) * sizeof(SubidRange));
+		if (!nr)
+			return -ENOMEM;
+		*ranges = nr;
+		(*ranges)[(*n)++] = (SubidRange){ start, count };
+	}
+	return 0;
+}
+
+static bool overlaps(uint64_t base, const SubidRange *ranges, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (base < (uint64_t)ranges[i].start + ranges[i].count &&
+		    ranges[i].start < base + USERNS_AUTO_SIZE)
+			return true;
+	return false;
+}
+
 int userns_auto_base(Cli *cli, uint32_t *ret)
 {
 	sqlite3 *db;
@@ -48,15 +88,26 @@ int userns_auto_base(Cli *cli, uint32_t *ret)
 	r = db_userns_bases(db, &used, &n);
 	if (r < 0)
 		return r;
+	/* The users' subordinate ranges are theirs: a user whose range a
+	 * container's ids fell in could own its files through newuidmap. */
+	_cleanup_free_ SubidRange *subids = NULL;
+	size_t n_subids = 0;
+	const char *files[] = { getenv("BERTH_SUBUID") ?: "/etc/subuid",
+				getenv("BERTH_SUBGID") ?: "/etc/subgid" };
+	for (size_t k = 0; k < ELEMENTSOF(files); k++)
+		if ((r = subid_ranges_read(files[k], &subids, &n_subids)) < 0)
+			return log_error_errno(r, "read %s: %m", files[k]);
 	uint64_t base = USERNS_AUTO_FIRST;
-	for (size_t i = 0; i < n; i++) {
-		if ((uint64_t)used[i] > base)
-			break; /* a hole */
-		if ((uint64_t)used[i] == base)
-			base += USERNS_AUTO_SIZE;
+	for (;;) {
+		bool taken = overlaps(base, subids, n_subids);
+		for (size_t i = 0; i < n && !taken; i++)
+			taken = (uint64_t)used[i] == base;
+		if (!taken)
+			break;
+		base += USERNS_AUTO_SIZE;
+		if (base + USERNS_AUTO_SIZE > UINT32_MAX)
+			return -ENOSPC;
 	}
-	if (base + USERNS_AUTO_SIZE > UINT32_MAX)
-		return -ENOSPC;
 	*ret = (uint32_t)base;
 	return 0;
 }

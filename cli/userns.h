@@ -13,7 +13,16 @@
 #define USERNS_AUTO_SIZE 65536u
 
 int id_map_parse(const char *s, SpecIdMap *ret);
-/* The first free range of USERNS_AUTO_SIZE host ids for --userns auto. */
+typedef struct {
+	uint32_t start, count;
+} SubidRange;
+/* Appends the ranges of an /etc/subuid-style file (NAME-OR-UID:START:COUNT
+ * lines) to *ranges; a missing file has none. */
+int subid_ranges_read(const char *path, SubidRange **ranges, size_t *n);
+/* The first free range of USERNS_AUTO_SIZE host ids for --userns auto: on
+ * the grid from USERNS_AUTO_FIRST, taken by no container of this root and
+ * overlapping no user's subordinate range (/etc/subuid and /etc/subgid, or
+ * $BERTH_SUBUID and $BERTH_SUBGID). */
 int userns_auto_base(Cli *cli, uint32_t *ret);
 /* Copies the image layers into dst/0, dst/1, ... with every owner moved to
  * its host id under the maps, so that the files look owned by their owners

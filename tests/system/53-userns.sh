@@ -6,9 +6,21 @@ require_root
 t_begin
 berth image create busybox >/dev/null
 run() { berth run --rm "$@"; }
+# The host's users' subordinate ranges, which --userns auto keeps clear of:
+# none, unless a check below gives some.
+export BERTH_SUBUID=/dev/null BERTH_SUBGID=/dev/null
 
 t_is "--userns auto maps the container's root to an unprivileged host range" "0 100000 65536" \
 	"$(run --userns auto busybox cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+printf '# a comment\nalice:100000:65536\nbad line\n' >"$ROOT/subuid"
+printf '1001:165536:65536\n' >"$ROOT/subgid"
+t_is "--userns auto keeps clear of the users' ranges in /etc/subuid and /etc/subgid" "0 231072 65536" \
+	"$(BERTH_SUBUID=$ROOT/subuid BERTH_SUBGID=$ROOT/subgid run --userns auto busybox cat /proc/self/uid_map |
+		awk '{print $1, $2, $3}')"
+printf 'bob:150000:1000\n' >"$ROOT/subuid"
+t_is "a range that overlaps only part of a block keeps the whole block clear" "0 231072 65536" \
+	"$(BERTH_SUBUID=$ROOT/subuid BERTH_SUBGID=$ROOT/subgid run --userns auto busybox cat /proc/self/uid_map |
+		awk '{print $1, $2, $3}')"
 t_is "inside, the process is root" "uid=0(root) gid=0(root) groups=0(root),10(wheel)" "$(run --userns auto busybox id)"
 t_is "the image's files look owned by their owners inside (a chown'd copy)" "0 0 0 0" \
 	"$(run --userns auto busybox stat -c '%u %g' /bin/busybox /etc/shadow | tr '\n' ' ' | sed 's/ $//')"
