@@ -298,6 +298,18 @@ stats()
 
 median_ms() { stats "$1" | cut -d' ' -f1; }
 
+# md_times_table NAME...: a table of each tool's median, p25, p75 and runs.
+md_times_table()
+{
+	md "| command | median ms | p25 | p75 | runs |"
+	md "|---|---|---|---|---|"
+	local t s
+	for t in "$@"; do
+		read -r -a s <<<"$(stats "$WORK/times/$t")"
+		md "| $t | ${s[0]} | ${s[1]} | ${s[2]} | ${s[3]} |"
+	done
+}
+
 # round_ratios A B: "median min max n" of the per-round medians of tool A
 # divided by those of tool B, the same round's against each other.
 round_ratios()

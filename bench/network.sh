@@ -85,13 +85,7 @@ section_network()
 	fi
 	interleave "${tools[@]}" || die "the network section failed"
 
-	md "| command | median ms | p25 | p75 | runs |"
-	md "|---|---|---|---|---|"
-	local t s
-	for t in "${tools[@]}"; do
-		s=$(stats "$WORK/times/$t")
-		md "| $t | $(cut -d' ' -f1 <<<"$s") | $(cut -d' ' -f2 <<<"$s") | $(cut -d' ' -f3 <<<"$s") | $(cut -d' ' -f4 <<<"$s") |"
-	done
+	md_times_table "${tools[@]}"
 	md ""
 	local bb bp
 	bb=$(median_ms "$WORK/times/berth-bridge")

@@ -82,13 +82,7 @@ section_registry()
 
 	md "The image: three gzip layers, $((size >> 20)) MiB of blobs (busybox and 24 MiB of random bytes, which do not compress, then two small layers), on docker-registry 2.8 over TLS with an htpasswd login, on the loopback of a namespace of the bench's own. Each first pull starts from a store without the image (removed before it, untimed); each second pull finds it stored."
 	md ""
-	md "| command | median ms | p25 | p75 | runs |"
-	md "|---|---|---|---|---|"
-	local t s
-	for t in "${tools[@]}"; do
-		s=$(stats "$WORK/times/$t")
-		md "| $t | $(cut -d' ' -f1 <<<"$s") | $(cut -d' ' -f2 <<<"$s") | $(cut -d' ' -f3 <<<"$s") | $(cut -d' ' -f4 <<<"$s") |"
-	done
+	md_times_table "${tools[@]}"
 	md ""
 	local bp sc ba
 	bp=$(median_ms "$WORK/times/berth-pull")

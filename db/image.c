@@ -74,23 +74,29 @@ int db_image_insert(sqlite3 *db, const ImageRow *i)
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
 
-int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret)
+/* The one image row sql (with ?1 bound to arg) finds; -ENOENT if none. */
+static int get_one(sqlite3 *db, const char *sql, const char *arg, ImageRow *ret)
 {
 	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "SELECT " IMAGE_COLUMNS " FROM images WHERE name = ?1 "
-				    "UNION ALL SELECT " IMAGE_COLUMNS " FROM images WHERE id = "
-				    "(SELECT image_id FROM image_names WHERE name = ?1)",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_errno(db, rc);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
 		return db_errno(db, rc);
 	return row_from_stmt(st, ret);
+}
+
+int db_image_get_by_name(sqlite3 *db, const char *name, ImageRow *ret)
+{
+	return get_one(db,
+		       "SELECT " IMAGE_COLUMNS " FROM images WHERE name = ?1 "
+		       "UNION ALL SELECT " IMAGE_COLUMNS " FROM images WHERE id = "
+		       "(SELECT image_id FROM image_names WHERE name = ?1)",
+		       name, ret);
 }
 
 int db_image_list(sqlite3 *db, ImageRow **ret, size_t *ret_n)
@@ -133,6 +139,18 @@ static int exec_bound(sqlite3 *db, const char *sql, const char *arg)
 		return db_errno(db, rc);
 	if (arg)
 		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+}
+
+static int exec_bound2(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_errno(db, rc);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
@@ -180,20 +198,10 @@ int db_image_count_users(sqlite3 *db, const char *name)
 
 int db_image_get_by_digest(sqlite3 *db, const char *digest, ImageRow *ret)
 {
-	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "SELECT " IMAGE_COLUMNS " FROM images WHERE digest = ?1 "
-				    "ORDER BY created_at DESC LIMIT 1",
-				    -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_errno(db, rc);
-	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return db_errno(db, rc);
-	return row_from_stmt(st, ret);
+	return get_one(db,
+		       "SELECT " IMAGE_COLUMNS " FROM images WHERE digest = ?1 "
+		       "ORDER BY created_at DESC LIMIT 1",
+		       digest, ret);
 }
 
 int db_image_add_name(sqlite3 *db, const char *image_id, const char *name)
@@ -245,45 +253,17 @@ int db_image_rename(sqlite3 *db, const char *old_name, const char *new_name)
 	int r = db_begin(db);
 	if (r < 0)
 		return r;
-	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "UPDATE images SET name = ?2 WHERE name = ?1", -1, &st,
-				    NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, old_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, new_name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-	}
-	r = rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+	r = exec_bound2(db, "UPDATE images SET name = ?2 WHERE name = ?1", old_name, new_name);
 	if (r >= 0 && sqlite3_changes(db) == 0)
 		r = -ENOENT;
-	if (r >= 0) {
-		_cleanup_(sqlite3_finalizep) sqlite3_stmt *c = NULL;
-		rc = sqlite3_prepare_v2(db, "UPDATE containers SET image = ?2 WHERE image = ?1", -1,
-					&c, NULL);
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(c, 1, old_name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(c, 2, new_name, -1, SQLITE_STATIC);
-			rc = sqlite3_step(c);
-		}
-		r = rc == SQLITE_DONE ? 0 : db_errno(db, rc);
-	}
+	if (r >= 0)
+		r = exec_bound2(db, "UPDATE containers SET image = ?2 WHERE image = ?1", old_name,
+				new_name);
 	if (r < 0) {
 		db_rollback(db);
 		return r;
 	}
 	return db_commit(db);
-}
-
-static int exec_bound2(sqlite3 *db, const char *sql, const char *a, const char *b)
-{
-	_cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_errno(db, rc);
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
 }
 
 int db_image_untag(sqlite3 *db, const char *name)
