@@ -50,6 +50,15 @@ int container_remove_files(Cli *cli, const char *id);
  * supervisor's pidfd, to wait until it has recorded the end and exited;
  * -EBADF when it has no supervisor (the row is refreshed then). */
 int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd);
+/* SIGKILL to every process of the container: cgroup.kill (thawed when
+ * paused), or, for one without a cgroup of its own (rootless, no delegated
+ * subtree), to its init, whose PID namespace ends with it. -ENOENT when
+ * nothing runs. */
+int container_kill_all(const ContainerRow *row);
+/* A rootless berth (common/rootless.h) enters its user namespace: that of
+ * the supervisor of join, whose namespaces the command needs, or else a
+ * new one. A no-op for root and once in one. Errors are logged. */
+int cli_userns(Cli *cli, const ContainerRow *join);
 /* For a supervisor that did not finish in time: ends it (SIGKILL) and
  * records the container as exited (unknown). */
 int container_end_supervisor(Cli *cli, ContainerRow *row, int pidfd);

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "rootless.h"
 #include "options.h"
 #include "parse.h"
 #include "user.h"
@@ -115,6 +116,12 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 		container_row_done(&row);
 		return r;
 	}
+	/* A rootless container's namespaces are its user namespace's. */
+	r = cli_userns(cli, &row);
+	if (r < 0) {
+		container_row_done(&row);
+		return r;
+	}
 	if (user) {
 		/* Resolved in the container's own /etc/passwd, through its root. */
 		char rootpath[64], ug[32];
@@ -139,9 +146,12 @@ int cmd_exec(Cli *cli, int argc, char **argv)
 	snprintf(start, sizeof(start), "%lld", (long long)row.pid_start_time);
 	if (strv_push(&sargv, "--root") < 0 || strv_push(&sargv, cli->paths.state_dir) < 0 ||
 	    strv_push(&sargv, "--id") < 0 || strv_push(&sargv, row.id) < 0 ||
+	    (rootless() &&
+	     (strv_push(&sargv, "--run-root") < 0 || strv_push(&sargv, cli->paths.run_dir) < 0)) ||
 	    strv_push(&sargv, "--pid") < 0 || strv_push(&sargv, pid) < 0 ||
 	    strv_push(&sargv, "--pid-start") < 0 || strv_push(&sargv, start) < 0 ||
-	    strv_push(&sargv, "--cgroup") < 0 || strv_push(&sargv, row.cgroup) < 0 ||
+	    (row.cgroup &&
+	     (strv_push(&sargv, "--cgroup") < 0 || strv_push(&sargv, row.cgroup) < 0)) ||
 	    (detach && strv_push(&sargv, "--detach") < 0) || strv_push(&sargv, "--") < 0) {
 		container_row_done(&row);
 		return log_error_errno(-ENOMEM, "out of memory");

@@ -26,11 +26,7 @@
 static void stop_without_supervisor(const ContainerRow *row, int r)
 {
 	log_debug("control socket of %s: %s; killing its cgroup", row->name, strerror(-r));
-	if (row->cgroup) {
-		(void)cgroup_kill(row->cgroup);
-		if (row->state == STATE_PAUSED)
-			(void)cgroup_freeze(row->cgroup, false, 1000);
-	}
+	(void)container_kill_all(row);
 }
 
 static int stop_begin(Cli *cli, BulkJob *job, const void *arg)
@@ -318,6 +314,14 @@ static int freeze_one(Cli *cli, const char *key, bool freeze)
 		r = log_error_errno(-EBUSY, "container %s is %s, not %s", row.name,
 				    container_state_to_string(row.state),
 				    container_state_to_string(want));
+		goto out;
+	}
+	if (!row.cgroup) {
+		r = log_error_errno(-EOPNOTSUPP,
+				    "container %s has no cgroup of its own, which %s needs: a "
+				    "rootless container gets one only in a delegated cgroup v2 "
+				    "subtree (docs/rootless.md)",
+				    row.name, freeze ? "freeze" : "thaw");
 		goto out;
 	}
 	/* cgroup.freeze, then wait until cgroup.events says frozen 1 (or 0):

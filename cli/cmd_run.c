@@ -22,7 +22,9 @@
 #include "mounts.h"
 #include "options.h"
 #include "resources.h"
+#include "rootless.h"
 #include "run-network.h"
+#include "subid.h"
 #include "seccomp-filter.h"
 #include "image-unpack.h"
 #include "images.h"
@@ -254,9 +256,13 @@ static int run_security_option(int c, const char *optarg, RunOptions *o)
 		o->privileged = true;
 		return 1;
 	case ARG_USERNS:
-		if (!streq(optarg, "auto") && !streq(optarg, "host"))
-			return log_error_errno(-EINVAL, "invalid --userns `%s`: auto or host",
+		if (!streq(optarg, "auto") && !streq(optarg, "host") && !streq(optarg, "keep-id"))
+			return log_error_errno(-EINVAL,
+					       "invalid --userns `%s`: auto, host or keep-id",
 					       optarg);
+		if (streq(optarg, "keep-id") && !rootless())
+			return log_error_errno(-EINVAL, "--userns keep-id is for a rootless berth: "
+							"root's uid is root's already");
 		o->userns = optarg;
 		return 1;
 	case ARG_UIDMAP:
@@ -644,11 +650,58 @@ static int check_bind_targets(const MountRequests *m, char *const *layers)
 
 /* --userns / --uidmap / --gidmap: the maps, checked. ret_base is the auto
  * range (0 otherwise). */
+/* --userns keep-id, for a rootless berth: the user is the same uid inside
+ * as outside, as in podman. In the ids of berth's user namespace (where 0
+ * is the user and 1 to N-1 the subordinate ids): container ids below the
+ * user's are 1..., the user's is 0, the rest stay. */
+static size_t keep_id_maps(SpecIdMap m[3], uint32_t id, uint32_t n)
+{
+	size_t k = 0;
+	uint32_t below = id < n - 1 ? id : n - 1;
+	if (below > 0)
+		m[k++] = (SpecIdMap){ 0, 1, below };
+	m[k++] = (SpecIdMap){ id, 0, 1 };
+	if ((uint64_t)id + 1 < n)
+		m[k++] = (SpecIdMap){ id + 1, id + 1, n - 1 - id };
+	return k;
+}
+
+static bool keep_id(const RunOptions *o)
+{
+	return o->userns && streq(o->userns, "keep-id");
+}
+
 static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_t *ret_base)
 {
 	*ret_base = 0;
 	bool want =
 		(o->userns && streq(o->userns, "auto")) || o->n_uid_maps > 0 || o->n_gid_maps > 0;
+	if (keep_id(o)) {
+		RootlessIds ids;
+		int r = rootless_ids(&ids);
+		if (r < 0)
+			return log_error_errno(r, "read the user namespace's map: %m");
+		if (o->privileged)
+			return log_error_errno(-EINVAL, "--privileged and a user namespace do "
+							"not go together");
+		s->uid_maps = calloc(3, sizeof(SpecIdMap));
+		s->gid_maps = calloc(3, sizeof(SpecIdMap));
+		if (!s->uid_maps || !s->gid_maps)
+			return -ENOMEM;
+		s->n_uid_maps = keep_id_maps(s->uid_maps, ids.uid, ids.n_uids);
+		s->n_gid_maps = keep_id_maps(s->gid_maps, ids.gid, ids.n_gids);
+		if ((r = rootless_split_maps("uid_map", &s->uid_maps, &s->n_uid_maps)) < 0 ||
+		    (r = rootless_split_maps("gid_map", &s->gid_maps, &s->n_gid_maps)) < 0)
+			return log_error_errno(r, "--userns keep-id: read our own maps: %m");
+		if (id_map_to_host(s->uid_maps, s->n_uid_maps, s->uid) < 0 ||
+		    id_map_to_host(s->gid_maps, s->n_gid_maps, s->gid) < 0)
+			return log_error_errno(-EINVAL,
+					       "--userns keep-id: the container's user %u:%u has "
+					       "no id in the map (you have no subordinate ids)",
+					       s->uid, s->gid);
+		s->namespaces[NS_USER].enabled = true;
+		return 0;
+	}
 	if (!want)
 		return 0;
 	if (o->userns && streq(o->userns, "host"))
@@ -783,7 +836,16 @@ static int apply_run_options(Cli *cli, const RunOptions *o, const ImageDefaults 
 			     char *const *layers, ContainerSpec *s)
 {
 	/* --user, else the image's User, else root. */
-	const char *user = o->user ? o->user : d->user && *d->user ? d->user : NULL;
+	/* --user, else with keep-id the user's own ids, else the image's
+	 * User, else root. */
+	char own[32] = "";
+	RootlessIds ids;
+	if (!o->user && keep_id(o) && rootless_ids(&ids) >= 0)
+		snprintf(own, sizeof(own), "%u:%u", (unsigned)ids.uid, (unsigned)ids.gid);
+	const char *user = o->user               ? o->user
+			   : keep_id(o) && *own  ? own
+			   : d->user && *d->user ? d->user
+						 : NULL;
 	int r;
 	for (int t = 0; t < _NS_MAX; t++) {
 		const char *mode = o->ns_mode[t];
@@ -883,7 +945,8 @@ static void prepared_container_done(PreparedContainer *c)
  * supervisor does (--make-bundle), while we work. */
 static bool wants_userns(const RunOptions *o)
 {
-	return (o->userns && streq(o->userns, "auto")) || o->n_uid_maps > 0 || o->n_gid_maps > 0;
+	return (o->userns && (streq(o->userns, "auto") || streq(o->userns, "keep-id"))) ||
+	       o->n_uid_maps > 0 || o->n_gid_maps > 0;
 }
 
 /* Everything of container id but its DB row: the configuration, checked,
@@ -1122,6 +1185,48 @@ static void run_options_done(RunOptions *o)
 	run_network_done(&o->net);
 }
 
+/* A rootless berth's user namespace: that of the container whose IPC or
+ * network namespace this one joins (--ipc, --net container:C), which only
+ * a process of it may join; else a new one. */
+static int run_enter_userns(Cli *cli, const RunOptions *o)
+{
+	if (!rootless())
+		return 0;
+	/* What only root may do: nothing of it is half done. */
+	const char *needs_root = o->privileged      ? "--privileged"
+				 : o->res.pin       ? "--pin-cpu (SCHED_RR)"
+				 : o->mounts.shared ? "--propagate-mount"
+				 : o->net.networks  ? "--net NETWORK (berth's networks)"
+				 : o->userns && streq(o->userns, "auto") ? "--userns auto"
+				 : o->n_uid_maps || o->n_gid_maps        ? "--uidmap and --gidmap"
+									 : NULL;
+	if (needs_root)
+		return log_error_errno(-EPERM,
+				       "%s needs root: a rootless container has no more rights "
+				       "than you (docs/rootless.md)",
+				       needs_root);
+	const NamespaceType shared[] = { NS_IPC, NS_NETWORK };
+	for (size_t i = 0; i < ELEMENTSOF(shared); i++) {
+		const char *mode = o->ns_mode[shared[i]];
+		if (!mode || !startswith(mode, "container:"))
+			continue;
+		_cleanup_(container_row_done) ContainerRow other = { 0 };
+		int r = cli_lookup_container(cli, mode + strlen("container:"), &other);
+		if (r < 0)
+			return r;
+		if (other.state == STATE_RUNNING || other.state == STATE_PAUSED)
+			return cli_userns(cli, &other);
+	}
+	int r = cli_userns(cli, NULL);
+	RootlessIds ids;
+	if (r >= 0 && rootless_ids(&ids) >= 0 && (ids.n_uids == 1 || ids.n_gids == 1))
+		log_warning("you have no range in %s or %s: the container has one id, yours, as "
+			    "its root; files of other owners and other users in it are out of "
+			    "reach (usermod --add-subuids and --add-subgids give you a range)",
+			    subid_file_uid(), subid_file_gid());
+	return r;
+}
+
 int cmd_run(Cli *cli, int argc, char **argv)
 {
 	_cleanup_(run_options_done) RunOptions o = {
@@ -1131,6 +1236,9 @@ int cmd_run(Cli *cli, int argc, char **argv)
 	};
 	int r = parse_run_argv(argc, argv, &o);
 	if (r <= 0)
+		return r;
+	r = run_enter_userns(cli, &o);
+	if (r < 0)
 		return r;
 	/* A pull's progress only on a terminal, and never over a -t session. */
 	o.pull_opts.reg.quiet = o.pull_opts.reg.quiet || !isatty(STDERR_FILENO);

@@ -96,6 +96,14 @@ int cmd_update(Cli *cli, int argc, char **argv)
 	if (r < 0)
 		goto out;
 
+	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && !row.cgroup) {
+		r = log_error_errno(-EOPNOTSUPP,
+				    "container %s has no cgroup of its own, where limits go: a "
+				    "rootless container gets one only in a delegated cgroup v2 "
+				    "subtree (docs/rootless.md)",
+				    row.name);
+		goto out;
+	}
 	if ((row.state == STATE_RUNNING || row.state == STATE_PAUSED) && row.cgroup) {
 		log_debug("apply the limits to the cgroup %s", row.cgroup);
 		unsigned needed = cgroup_controllers_needed(&spec->resources);

@@ -176,8 +176,7 @@ static int refresh_removing(Cli *cli, ContainerRow *row)
 	_cleanup_close_ int sup = -EBADF;
 	if (pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
 			       &sup) >= 0) {
-		if (row->cgroup)
-			(void)cgroup_kill(row->cgroup);
+		(void)container_kill_all(row);
 		if (pidfd_wait_exit(sup, 5000) < 0) {
 			(void)syscall(SYS_pidfd_send_signal, sup, SIGKILL, NULL, 0);
 			(void)pidfd_wait_exit(sup, 2000);
@@ -318,6 +317,24 @@ int container_remove_files(Cli *cli, const char *id)
 	return 0;
 }
 
+int container_kill_all(const ContainerRow *row)
+{
+	if (row->cgroup) {
+		int r = cgroup_kill(row->cgroup);
+		/* A frozen cgroup handles the kill only once thawed. */
+		if (r >= 0 && row->state == STATE_PAUSED)
+			(void)cgroup_freeze(row->cgroup, false, 1000);
+		return r;
+	}
+	if (row->pid <= 0)
+		return -ENOENT;
+	_cleanup_close_ int fd = -EBADF;
+	int r = pidfd_open_checked((pid_t)row->pid, (uint64_t)row->pid_start_time, &fd);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	return RET_NERRNO(syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0));
+}
+
 int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd)
 {
 	_cleanup_close_ int sup = -EBADF;
@@ -330,14 +347,9 @@ int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd)
 	}
 	log_debug("kill container %s (cgroup.kill in %s), then wait for its supervisor (pid %lld)",
 		  row->name, row->cgroup ? row->cgroup : "none", (long long)row->supervisor_pid);
-	if (row->cgroup) {
-		r = cgroup_kill(row->cgroup);
-		if (r < 0 && r != -ENOENT)
-			return log_error_errno(r, "kill container %s: %m", row->name);
-		/* A frozen cgroup handles the kill only once thawed. */
-		if (row->state == STATE_PAUSED)
-			(void)cgroup_freeze(row->cgroup, false, 1000);
-	}
+	r = container_kill_all(row);
+	if (r < 0 && r != -ENOENT)
+		return log_error_errno(r, "kill container %s: %m", row->name);
 	*ret_pidfd = TAKE_FD(sup);
 	return 0;
 }

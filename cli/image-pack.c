@@ -38,8 +38,16 @@
 #define SHOW_MAX 512
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
-#define OVERLAY_XATTR_PREFIX "trusted.overlay."
-#define OPAQUE_XATTR "trusted.overlay.opaque"
+/* OverlayFS's metadata: trusted.overlay.*, or user.overlay.* in a layer a
+ * rootless berth's overlay wrote (its `userxattr`). */
+static const char *overlay_xattr_key(const char *name)
+{
+	if (startswith(name, "trusted.overlay."))
+		return name + strlen("trusted.overlay.");
+	if (startswith(name, "user.overlay."))
+		return name + strlen("user.overlay.");
+	return NULL;
+}
 
 static void archive_entry_freep(struct archive_entry **e)
 {
@@ -296,8 +304,8 @@ static int add_xattrs(Pack *p, int fd, struct archive_entry *e, const char *rel,
 	size_t n_keep = 0;
 	bool opaque = false;
 	for (const char *name = list; name < list + n; name += strlen(name) + 1) {
-		if (startswith(name, OVERLAY_XATTR_PREFIX)) {
-			const char *key = name + strlen(OVERLAY_XATTR_PREFIX);
+		const char *key = overlay_xattr_key(name);
+		if (key) {
 			if (streq(key, "metacopy") || streq(key, "redirect"))
 				return log_error_errno(-EOPNOTSUPP,
 						       "%s: `%s`: an OverlayFS %s, whose %s is in "
@@ -305,14 +313,13 @@ static int add_xattrs(Pack *p, int fd, struct archive_entry *e, const char *rel,
 						       "folder alone",
 						       p->what, show(p, rel, s), key,
 						       streq(key, "metacopy") ? "data" : "content");
-			if (streq(name, OPAQUE_XATTR)) {
+			if (streq(key, "opaque")) {
 				ssize_t k = fgetxattr(fd, name, p->xattr_value, XATTR_SIZE_MAX);
 				opaque = k == 1 && p->xattr_value[0] == 'y';
 			}
 			continue;
 		}
-		if (streq(name, "security.capability") ||
-		    (startswith(name, "user.") && !startswith(name, "user.overlay.")))
+		if (streq(name, "security.capability") || startswith(name, "user."))
 			keep[n_keep++] = name;
 	}
 	qsort(keep, n_keep, sizeof(*keep), str_cmp);

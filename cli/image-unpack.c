@@ -32,6 +32,7 @@
 #include "image-unpack.h"
 #include "log.h"
 #include "progress.h"
+#include "rootless.h"
 #include "util.h"
 
 #define BUF_SIZE (256 * 1024)
@@ -39,7 +40,10 @@
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_META_PREFIX ".wh..wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
-#define OPAQUE_XATTR "trusted.overlay.opaque"
+/* Where OverlayFS looks for an opaque folder's mark: a rootless berth's
+ * overlay (`userxattr`) in user.overlay.*, since trusted.* are the host
+ * root's. */
+#define OPAQUE_XATTR (rootless() ? "user.overlay.opaque" : "trusted.overlay.opaque")
 
 /* Owner, mode, times, xattrs, ACLs; never file flags (an immutable bit
  * would make the image impossible to remove). Names are taken as numbers:
@@ -63,7 +67,8 @@ typedef struct {
 	bool over_limit, disk_full;
 	Progress progress;
 	char *rawbuf, *tarbuf;
-	char **opaque; /* folders to mark opaque once every entry is written */
+	char **opaque;   /* folders to mark opaque once every entry is written */
+	RootlessIds ids; /* a rootless berth's: owners must be below n_uids, n_gids */
 } Unpack;
 
 /* Archive names are data: keep control characters out of our one-line
@@ -401,6 +406,26 @@ static int unpack_one(Unpack *u, struct archive_entry *e)
 		return refuse(u, orig,
 			      "a device node, which image layers may not carry (the container "
 			      "gets its own /dev)");
+	if (rootless() && (type == AE_IFCHR || type == AE_IFBLK))
+		return refuse(u, orig,
+			      "a device node, which a rootless berth cannot make (the container "
+			      "gets the host's /dev/null and the like)");
+	/* A rootless berth writes each owner as the id it is in the user
+	 * namespace; an id the namespace lacks cannot own a file there. */
+	if (u->ids.n_uids) {
+		bool by_uid = (uint64_t)archive_entry_uid(e) >= u->ids.n_uids;
+		int64_t id = by_uid ? archive_entry_uid(e) : archive_entry_gid(e);
+		uint32_t n = by_uid ? u->ids.n_uids : u->ids.n_gids;
+		if (id < 0 || (uint64_t)id >= n) {
+			char msg[300];
+			snprintf(msg, sizeof(msg),
+				 "owned by %s %" PRId64 ", which your user namespace lacks: it "
+				 "has ids 0 to %u (you, then your ranges in /etc/subuid and "
+				 "/etc/subgid)",
+				 by_uid ? "uid" : "gid", id, n - 1);
+			return refuse(u, orig, msg);
+		}
+	}
 
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
 	    (uint64_t)archive_entry_size(e) > u->o->max_bytes - u->tar_bytes) {
@@ -482,6 +507,9 @@ static int unpack_run(Unpack *u, UnpackResult *ret)
 	if (!u->raw || !u->tar || !u->disk || !u->rawbuf || !u->tarbuf ||
 	    sha256_new(&u->blob) < 0 || sha256_new(&u->diff) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
+	int r;
+	if (rootless() && (r = rootless_ids(&u->ids)) < 0)
+		return log_error_errno(r, "read the user namespace's map: %m");
 
 	/* Only in-process decompressors: libarchive would otherwise run
 	 * external programs (lzop, grzip, ...) on untrusted input. */
@@ -501,7 +529,7 @@ static int unpack_run(Unpack *u, UnpackResult *ret)
 	if (archive_read_open(u->tar, u, NULL, tar_read, NULL) != ARCHIVE_OK)
 		return read_error(u, u->tar);
 
-	int r = unpack_entries(u);
+	r = unpack_entries(u);
 	if (r < 0)
 		return r;
 	/* Folder modes and times are set here, deepest first. */

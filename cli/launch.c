@@ -23,6 +23,7 @@
 #include "sync-msg.h"
 #include "tty-relay.h"
 #include "log.h"
+#include "rootless.h"
 #include "util.h"
 
 extern char **environ;
@@ -124,13 +125,18 @@ int supervisor_start(Cli *cli, const LaunchParams *p, int *ret_sync_fd, pid_t *r
 	_cleanup_close_ int ours = sv[0], theirs = sv[1];
 
 	/* The supervisor gets its end as fd 3. */
-	char *argv[16];
+	char *argv[20];
 	size_t a = 0;
 	argv[a++] = (char *)SUPERVISOR_NAME;
 	argv[a++] = (char *)"--root";
 	argv[a++] = cli->paths.state_dir;
 	argv[a++] = (char *)"--id";
 	argv[a++] = (char *)p->id;
+	/* A rootless berth's runtime files are not below its state. */
+	if (rootless()) {
+		argv[a++] = (char *)"--run-root";
+		argv[a++] = cli->paths.run_dir;
+	}
 	argv[a++] = (char *)"--sync-fd";
 	argv[a++] = (char *)"3";
 	if (p->foreground)

@@ -19,7 +19,7 @@ static char *arg_root = NULL;
 static bool arg_debug = false;
 
 static const CliVerb commands[] = {
-	{ "run", NULL, cmd_run, "run a command in a new container" },
+	{ "run", NULL, cmd_run, "run a command in a new container", true },
 	{ "list", "ls", cmd_list, "list containers" },
 	{ "status", NULL, cmd_status, "show everything about a container" },
 	{ "inspect", NULL, cmd_inspect, "print containers' state and OCI config as JSON" },
@@ -27,7 +27,7 @@ static const CliVerb commands[] = {
 	{ "start", NULL, cmd_start, "start stopped containers again" },
 	{ "freeze", NULL, cmd_freeze, "suspend every process of containers" },
 	{ "thaw", NULL, cmd_thaw, "resume frozen containers" },
-	{ "exec", NULL, cmd_exec, "run a command in a running container" },
+	{ "exec", NULL, cmd_exec, "run a command in a running container", true },
 	{ "update", NULL, cmd_update, "change the resource limits of a container" },
 	{ "logs", NULL, cmd_logs, "print the output of a detached container" },
 	{ "rm", NULL, cmd_rm, "remove containers" },
@@ -153,8 +153,14 @@ int main(int argc, char *argv[])
 
 	Cli cli = { .debug = arg_debug, .argv0 = argv[0] };
 	r = paths_init(&cli.paths, arg_root);
-	if (r < 0) {
+	if (r == -ENOMEM)
 		log_error_errno(r, "out of memory");
+	if (r < 0)
+		return EXIT_BERTH_ERROR;
+	/* A user who is not root: from here on in a user namespace of the
+	 * user's own (common/rootless.h). */
+	if (!cmd->enters_userns && cli_userns(&cli, NULL) < 0) {
+		paths_done(&cli.paths);
 		return EXIT_BERTH_ERROR;
 	}
 	log_debug("berth %s, %s: state in %s, runtime files in %s", PACKAGE_VERSION, cmd->name,

@@ -32,6 +32,10 @@ typedef struct {
 	const char *alias;
 	int (*run)(Cli *cli, int argc, char **argv);
 	const char *summary;
+	/* A rootless berth enters its user namespace before the command runs
+	 * (cli_userns()), except for a command that does so itself, when it
+	 * knows which namespace it needs. */
+	bool enters_userns;
 } CliVerb;
 
 const CliVerb *cli_find_verb(const CliVerb *verbs, size_t n, const char *name);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "parse.h"
 #include "resources.h"
+#include "rootless.h"
 #include "util.h"
 
 #define CPU_PERIOD_USEC 100000
@@ -399,6 +400,20 @@ int resource_options_check(const SpecResources *r)
 	 * be made. */
 	if (k == -ENOMEM || (k == -EOPNOTSUPP && !missing))
 		return log_error_errno(-ENOMEM, "out of memory");
+	if (k == -ENOMEDIUM && rootless())
+		return log_error_errno(k,
+				       "cannot enforce these limits: a rootless container gets a "
+				       "cgroup of its own only in a delegated cgroup v2 subtree, "
+				       "and berth runs in none (docs/rootless.md)");
+	if (k == -EOPNOTSUPP && rootless()) {
+		(void)cgroup_berth_base(&mnt);
+		return log_error_errno(k,
+				       "cannot enforce these limits: the cgroup v2 subtree "
+				       "delegated to you%s%s has no %s controller%s (see "
+				       "docs/rootless.md)",
+				       mnt ? ", " : "", mnt ? mnt : "", missing,
+				       strchr(missing, ',') ? "s" : "");
+	}
 	if (k == -EOPNOTSUPP) {
 		(void)cgroup_v2_mount(&mnt);
 		return log_error_errno(

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -13,6 +14,8 @@
 #include "cancel.h"
 #include "log.h"
 #include "parse.h"
+#include "rootless.h"
+#include "subid.h"
 #include "untrusted-file.h"
 #include "userns.h"
 #include "util.h"
@@ -37,37 +40,6 @@ int id_map_parse(const char *s, SpecIdMap *ret)
 	return 0;
 }
 
-int subid_ranges_read(const char *path, SubidRange **ranges, size_t *n)
-{
-	_cleanup_free_ char *data = NULL;
-	int r = read_full_file(path, &data, NULL);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	/* NAME-OR-UID:START:COUNT a line; anything else is skipped, as
-	 * newuidmap skips it. */
-	for (char *line = data, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-		uint32_t start, count;
-		if (line[0] == '#' || !a || !b)
-			continue;
-		*b = 0;
-		if (parse_uint32(a + 1, &start) < 0 || parse_uint32(b + 1, &count) < 0 ||
-		    count == 0)
-			continue;
-		SubidRange *nr = realloc(*ranges, (*n + 1) * sizeof(SubidRange));
-		if (!nr)
-			return -ENOMEM;
-		*ranges = nr;
-		(*ranges)[(*n)++] = (SubidRange){ start, count };
-	}
-	return 0;
-}
-
 static bool overlaps(uint64_t base, const SubidRange *ranges, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -75,6 +47,33 @@ static bool overlaps(uint64_t base, const SubidRange *ranges, size_t n)
 		    ranges[i].start < base + USERNS_AUTO_SIZE)
 			return true;
 	return false;
+}
+
+int cli_userns(Cli *cli, const ContainerRow *join)
+{
+	(void)cli;
+	if (!rootless() || geteuid() == 0)
+		return 0;
+	if (join) {
+		int r = rootless_join((pid_t)join->supervisor_pid,
+				      (uint64_t)join->supervisor_start_time);
+		if (r == -ESRCH)
+			return log_error_errno(r, "container %s is not running", join->name);
+		if (r < 0)
+			return log_error_errno(r, "enter the user namespace of container %s: %m",
+					       join->name);
+		RootlessIds ids;
+		if ((r = rootless_ids(&ids)) < 0)
+			return log_error_errno(r, "read the user namespace's map: %m");
+		return 0;
+	}
+	struct passwd *pw = getpwuid(geteuid());
+	int r = rootless_enter(pw ? pw->pw_name : NULL);
+	/* Read now, while /proc is there for it (image-unpack.c chroots). */
+	RootlessIds ids;
+	if (r >= 0 && (r = rootless_ids(&ids)) < 0)
+		log_error_errno(r, "read the user namespace's map: %m");
+	return r;
 }
 
 int userns_auto_base(Cli *cli, uint32_t *ret)
@@ -92,10 +91,9 @@ int userns_auto_base(Cli *cli, uint32_t *ret)
 	 * container's ids fell in could own its files through newuidmap. */
 	_cleanup_free_ SubidRange *subids = NULL;
 	size_t n_subids = 0;
-	const char *files[] = { getenv("BERTH_SUBUID") ?: "/etc/subuid",
-				getenv("BERTH_SUBGID") ?: "/etc/subgid" };
+	const char *files[] = { subid_file_uid(), subid_file_gid() };
 	for (size_t k = 0; k < ELEMENTSOF(files); k++)
-		if ((r = subid_ranges_read(files[k], &subids, &n_subids)) < 0)
+		if ((r = subid_ranges_read(files[k], NULL, 0, &subids, &n_subids)) < 0)
 			return log_error_errno(r, "read %s: %m", files[k]);
 	uint64_t base = USERNS_AUTO_FIRST;
 	for (;;) {

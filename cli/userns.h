@@ -13,12 +13,6 @@
 #define USERNS_AUTO_SIZE 65536u
 
 int id_map_parse(const char *s, SpecIdMap *ret);
-typedef struct {
-	uint32_t start, count;
-} SubidRange;
-/* Appends the ranges of an /etc/subuid-style file (NAME-OR-UID:START:COUNT
- * lines) to *ranges; a missing file has none. */
-int subid_ranges_read(const char *path, SubidRange **ranges, size_t *n);
 /* The first free range of USERNS_AUTO_SIZE host ids for --userns auto: on
  * the grid from USERNS_AUTO_FIRST, taken by no container of this root and
  * overlapping no user's subordinate range (/etc/subuid and /etc/subgid, or

@@ -54,11 +54,13 @@ static int read_controllers(const char *dir, const char *file, char **ret)
 
 int cgroup_controllers_check(unsigned needed, char **ret_missing)
 {
-	_cleanup_free_ char *mnt = NULL, *have = NULL;
-	int r = cgroup_v2_mount(&mnt);
+	/* Those of the hierarchy's root, or of the subtree delegated to a
+	 * rootless berth. */
+	_cleanup_free_ char *base = NULL, *have = NULL;
+	int r = cgroup_berth_base(&base);
 	if (r < 0)
 		return r;
-	r = read_controllers(mnt, "cgroup.controllers", &have);
+	r = read_controllers(base, "cgroup.controllers", &have);
 	if (r < 0)
 		return r;
 	char missing[128] = "";

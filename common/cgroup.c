@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "rootless.h"
 #include "util.h"
 
 static bool is_cgroup2(const char *path)
@@ -49,13 +50,72 @@ int cgroup_v2_mount(char **ret)
 	return -ENOMEDIUM;
 }
 
-int cgroup_container_path(const char *id, char **ret)
+/* Whether the user berth runs as may make and fill cgroups below path:
+ * the folder and its cgroup.procs are its own (root's are nobody's in a
+ * rootless berth's user namespace). */
+static bool cgroup_is_ours(const char *path)
+{
+	struct stat st;
+	char procs[PATH_MAX];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	return stat(path, &st) == 0 && st.st_uid == geteuid() && stat(procs, &st) == 0 &&
+	       st.st_uid == geteuid();
+}
+
+int cgroup_delegated_base(const char *mnt, const char *self, char **ret)
+{
+	/* Up from our own cgroup, while the user owns it: the topmost is
+	 * where the delegation begins (user@UID.service, or a folder an
+	 * administrator chowned). Processes moved between cgroups below it
+	 * need only its cgroup.procs. */
+	_cleanup_free_ char *dir = NULL, *top = NULL;
+	if (asprintf(&dir, "%s%s", mnt, streq(self, "/") ? "" : self) < 0)
+		return -ENOMEM;
+	size_t root_len = strlen(mnt);
+	while (strlen(dir) > root_len && cgroup_is_ours(dir)) {
+		free(top);
+		if (!(top = strdup(dir)))
+			return -ENOMEM;
+		*strrchr(dir, '/') = 0;
+	}
+	if (!top)
+		return -ENOMEDIUM;
+	*ret = TAKE_PTR(top);
+	return 0;
+}
+
+int cgroup_berth_base(char **ret)
 {
 	_cleanup_free_ char *mnt = NULL;
 	int r = cgroup_v2_mount(&mnt);
 	if (r < 0)
 		return r;
-	return asprintf(ret, "%s/%s/%s", mnt, CGROUP_BERTH_PARENT, id) < 0 ? -ENOMEM : 0;
+	if (!rootless()) {
+		*ret = TAKE_PTR(mnt);
+		return 0;
+	}
+	/* Our cgroup v2 path, the "0::" line of /proc/self/cgroup. */
+	_cleanup_free_ char *data = NULL;
+	r = read_full_file("/proc/self/cgroup", &data, NULL);
+	if (r < 0)
+		return r;
+	char *line = strstr(data, "0::");
+	if (!line || (line != data && line[-1] != '\n'))
+		return -ENOMEDIUM;
+	line += 3;
+	line[strcspn(line, "\n")] = 0;
+	if (line[0] != '/')
+		return -ENOMEDIUM;
+	return cgroup_delegated_base(mnt, line, ret);
+}
+
+int cgroup_container_path(const char *id, char **ret)
+{
+	_cleanup_free_ char *base = NULL;
+	int r = cgroup_berth_base(&base);
+	if (r < 0)
+		return r;
+	return asprintf(ret, "%s/%s/%s", base, CGROUP_BERTH_PARENT, id) < 0 ? -ENOMEM : 0;
 }
 
 static char *parent_of(const char *path)

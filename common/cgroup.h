@@ -18,7 +18,15 @@ int cgroup_v2_mount(char **ret);
 /* Removes the cgroup at path if no process is in it; -EBUSY otherwise. */
 int cgroup_remove_empty(const char *path);
 
-/* The cgroup a container with this id gets: "<mount>/berth/<id>". */
+/* Where berth's cgroups go (the parent of berth/): the mount for root; for
+ * a rootless berth (common/rootless.h) the cgroup v2 subtree delegated to
+ * the user that it runs in, the topmost cgroup above its own whose folder
+ * and cgroup.procs are the user's. -ENOMEDIUM when it runs in none: its
+ * containers then get no cgroup. */
+int cgroup_berth_base(char **ret);
+/* The same from the mount and our cgroup's path in it ("/a/b"). */
+int cgroup_delegated_base(const char *mnt, const char *self, char **ret);
+/* The cgroup a container with this id gets: "<base>/berth/<id>". */
 int cgroup_container_path(const char *id, char **ret);
 
 /* The extended attribute that names the berth root (its state folder) a

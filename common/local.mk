@@ -31,10 +31,14 @@ libcommon_a_SOURCES = \
 	common/printable.h \
 	common/protocol.h \
 	common/resolve.c \
+	common/rootless.c \
+	common/rootless.h \
 	common/resolve.h \
 	common/seccomp-default.h \
 	common/seccomp-filter.c \
 	common/seccomp-filter.h \
+	common/subid.c \
+	common/subid.h \
 	common/stdio-relay.c \
 	common/stdio-relay.h \
 	common/sync-msg.c \

@@ -6,8 +6,71 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "paths.h"
+#include "rootless.h"
 #include "util.h"
+
+/* An absolute $NAME, or NULL: relative ones are ignored, as the XDG Base
+ * Directory Specification says. */
+static const char *xdg_env(const char *name)
+{
+	const char *e = getenv(name);
+	return e && e[0] == '/' ? e : NULL;
+}
+
+/* The folder a user's runtime files go in: $XDG_RUNTIME_DIR/berth, which
+ * must be the user's; without it /tmp/berth-UID, made private and checked,
+ * since anyone may make a folder in /tmp first. */
+static int rootless_run_dir(char **ret)
+{
+	struct stat st;
+	const char *xdg = xdg_env("XDG_RUNTIME_DIR");
+	if (xdg) {
+		if (stat(xdg, &st) < 0)
+			return log_error_errno(-errno, "XDG_RUNTIME_DIR %s: %m", xdg);
+		if (!S_ISDIR(st.st_mode))
+			return log_error_errno(-ENOTDIR, "XDG_RUNTIME_DIR %s is not a folder", xdg);
+		if (st.st_uid != geteuid())
+			return log_error_errno(-EPERM,
+					       "XDG_RUNTIME_DIR %s belongs to uid %u, not to you: "
+					       "unset it or make it yours",
+					       xdg, (unsigned)st.st_uid);
+		return asprintf(ret, "%s/berth", xdg) < 0 ? -ENOMEM : 0;
+	}
+	RootlessIds ids;
+	int r = rootless_ids(&ids);
+	if (r < 0)
+		return log_error_errno(r, "read the user namespace's map: %m");
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "/tmp/berth-%u", (unsigned)ids.uid) < 0)
+		return -ENOMEM;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "make %s: %m", dir);
+	if (lstat(dir, &st) < 0)
+		return log_error_errno(-errno, "%s: %m", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return log_error_errno(-EPERM,
+				       "%s is not a private folder of yours (uid %u, mode %04o): "
+				       "remove it, or set XDG_RUNTIME_DIR",
+				       dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	*ret = TAKE_PTR(dir);
+	return 0;
+}
+
+/* A user's state: $XDG_DATA_HOME/berth, else ~/.local/share/berth. */
+static int rootless_state_dir(char **ret)
+{
+	const char *xdg = xdg_env("XDG_DATA_HOME");
+	if (xdg)
+		return asprintf(ret, "%s/berth", xdg) < 0 ? -ENOMEM : 0;
+	const char *home = getenv("HOME");
+	if (!home || home[0] != '/')
+		return log_error_errno(-ENOENT,
+				       "neither XDG_DATA_HOME nor HOME is set: "
+				       "berth keeps a user's containers under one of them");
+	return asprintf(ret, "%s/.local/share/berth", home) < 0 ? -ENOMEM : 0;
+}
 
 int paths_init(BerthPaths *p, const char *root)
 {
@@ -25,6 +88,14 @@ int paths_init(BerthPaths *p, const char *root)
 			if (asprintf(&p->run_dir, "%s/run", p->state_dir) < 0)
 				p->run_dir = NULL;
 		}
+	} else if (rootless()) {
+		int r = rootless_state_dir(&p->state_dir);
+		if (r >= 0)
+			r = rootless_run_dir(&p->run_dir);
+		if (r < 0) {
+			paths_done(p);
+			return r;
+		}
 	} else {
 		p->state_dir = strdup(BERTH_DEFAULT_STATE_DIR);
 		p->run_dir = strdup(BERTH_DEFAULT_RUN_DIR);
@@ -33,6 +104,24 @@ int paths_init(BerthPaths *p, const char *root)
 		paths_done(p);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+char *paths_default_state_dir(void)
+{
+	char *d = NULL;
+	if (!rootless())
+		return strdup(BERTH_DEFAULT_STATE_DIR);
+	return rootless_state_dir(&d) < 0 ? NULL : d;
+}
+
+int paths_set_run_dir(BerthPaths *p, const char *dir)
+{
+	char *d = NULL;
+	if (absolute_path(dir, &d) < 0)
+		return -ENOMEM;
+	free(p->run_dir);
+	p->run_dir = d;
 	return 0;
 }
 

@@ -16,8 +16,18 @@ typedef struct {
 	char *run_dir;
 } BerthPaths;
 
-/* root may be NULL: then $BERTH_ROOT, then the defaults. */
+/* root may be NULL: then $BERTH_ROOT, then the defaults, which for a user
+ * who is not root (common/rootless.h) are $XDG_DATA_HOME/berth (else
+ * ~/.local/share/berth) and $XDG_RUNTIME_DIR/berth (else /tmp/berth-UID).
+ * A runtime folder that is not the user's is an error, logged in one
+ * line. */
 int paths_init(BerthPaths *p, const char *root);
+/* The state folder without --root and $BERTH_ROOT: root's, or the user's
+ * (newly allocated; NULL on error). */
+char *paths_default_state_dir(void);
+/* Moves the runtime files alone (the supervisor's --run-root: a rootless
+ * berth's are not below its state). */
+int paths_set_run_dir(BerthPaths *p, const char *dir);
 void paths_done(BerthPaths *p);
 
 /* Creates state_dir and run_dir (0700) and the fixed subfolders. Each

@@ -30,10 +30,12 @@ pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret
 {
 	int pidfd = -1;
 	struct berth_clone_args args = {
-		.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP,
+		/* No cgroup of its own (a rootless berth without a delegated
+		 * one): it stays in ours. */
+		.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)cgroup_fd,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
 	};
 	/* Without a stack clone3() behaves like fork(): the child returns
 	 * here with a copy of our memory. */

@@ -19,6 +19,7 @@
 #include "cgroup-devices.h"
 #include "cgroup-limits.h"
 #include "init-plan.h"
+#include "rootless.h"
 #include "seccomp-filter.h"
 #include "tty.h"
 
@@ -28,6 +29,11 @@ int setup_limits(const ContainerSpec *spec, const char *cgroup, SetupError *e)
 	unsigned needed = cgroup_controllers_needed(res);
 	if (!needed)
 		return 0;
+	if (!cgroup)
+		return setup_err(e, -EOPNOTSUPP,
+				 "cannot enforce the limits: the container has no cgroup of its "
+				 "own, which a rootless berth gets only in a delegated cgroup v2 "
+				 "subtree (docs/rootless.md)");
 	int r = cgroup_controllers_enable(cgroup, needed);
 	if (r < 0) {
 		_cleanup_free_ char *missing = NULL;
@@ -53,6 +59,11 @@ static int setup_devices(const ContainerSpec *spec, int cgroup_fd, SetupError *e
 {
 	const char *devices = spec_get_annotation(spec, ANNOTATION_DEVICES);
 	if (devices && streq(devices, "all"))
+		return 0;
+	/* A rootless container's devices are the host's nodes, bind-mounted
+	 * (rootfs.c): the user's own permissions hold for them, and loading
+	 * a device program needs the host's root. */
+	if (rootless())
 		return 0;
 	/* linux.resources.devices, then the default devices, allowed after
 	 * them whatever they say (as runc does): a container needs its
@@ -170,6 +181,7 @@ int setup_spawn(const SetupParams *p, SetupProcess *ret, SetupError *e)
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, userns) < 0)
 			return setup_err(e, -errno, "prepare the user namespace: %m");
 		plan.userns_fd = userns[1];
+		plan.userns_peer = userns[0];
 	}
 
 	uint64_t flags = 0;

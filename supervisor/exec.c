@@ -67,6 +67,7 @@ static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
 
 typedef struct {
 	const char *root;
+	const char *run_root;
 	const char *id;
 	pid_t pid;
 	uint64_t pid_start;
@@ -92,7 +93,8 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 		ARG_ENV,
 		ARG_WORKDIR,
 		ARG_USER,
-		ARG_TTY
+		ARG_TTY,
+		ARG_RUN_ROOT,
 	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
@@ -105,6 +107,7 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 		{ "env", required_argument, NULL, ARG_ENV },
 		{ "workdir", required_argument, NULL, ARG_WORKDIR },
 		{ "user", required_argument, NULL, ARG_USER },
+		{ "run-root", required_argument, NULL, ARG_RUN_ROOT },
 		{},
 	};
 	int c;
@@ -114,6 +117,9 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 		switch (c) {
 		case ARG_ROOT:
 			a->root = optarg;
+			break;
+		case ARG_RUN_ROOT:
+			a->run_root = optarg;
 			break;
 		case ARG_ID:
 			a->id = optarg;
@@ -159,7 +165,7 @@ static int parse_exec_argv(int argc, char *argv[], ExecArgs *a)
 			return -EINVAL;
 		}
 	}
-	if (!a->id || !id_prefix_is_valid(a->id) || a->pid <= 0 || !a->cgroup || optind >= argc)
+	if (!a->id || !id_prefix_is_valid(a->id) || a->pid <= 0 || optind >= argc)
 		return -EINVAL;
 	a->args = argv + optind;
 	return 0;
@@ -386,7 +392,8 @@ static int exec_identity(const ContainerSpec *spec, const ExecArgs *a, ProcessId
 static int exec_read_config(const ExecArgs *a, ContainerSpec **ret)
 {
 	BerthPaths paths;
-	if (paths_init(&paths, a->root) < 0)
+	if (paths_init(&paths, a->root) < 0 ||
+	    (a->run_root && paths_set_run_dir(&paths, a->run_root) < 0))
 		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_free_ char *config = path_container_file(&paths, a->id, "config.json");
 	_cleanup_free_ char *cache = NULL;
@@ -415,6 +422,10 @@ static int exec_host_side(const ExecArgs *a, int *pidfd, int *stage, int *cgfd, 
 	int r = stage_memfd(stage);
 	if (r < 0)
 		return log_error_errno(r, "prepare berth-stage (next to berth-supervisor): %m");
+	/* None: a rootless container without a delegated cgroup, which runs
+	 * in its supervisor's. */
+	if (!a->cgroup)
+		return 0;
 	*cgfd = open(a->cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (*cgfd < 0)
 		return log_error_errno(-errno, "open the container's cgroup: %m");

@@ -37,6 +37,7 @@ typedef struct {
 	bool unshare_cgroupns;    /* ... and then its cgroup namespace to create */
 	int release_fd;           /* the seccomp filter, then a byte that lets the command run */
 	int release_peer;         /* the supervisor's end of it, which the init closes */
+	int userns_peer;          /* the same for userns_fd */
 	const char *exec_fifo;    /* released through this FIFO instead (SetupParams) */
 	int preserve_fds;         /* fds 3 .. 3 + this - 1 go on to the command */
 	bool pause_before_pivot;  /* SetupParams' */

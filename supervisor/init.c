@@ -26,6 +26,7 @@
 
 #include "paths.h"
 #include "rootfs.h"
+#include "rootless.h"
 #include "tty.h"
 #include "util.h"
 
@@ -324,6 +325,10 @@ _Noreturn void container_init(const InitPlan *plan)
 	 * it, the supervisor closing its own is an end of file. */
 	if (plan->release_peer >= 0)
 		close(plan->release_peer);
+	/* The same for the user namespace's: a supervisor that cannot map it
+	 * closes its end, and we fail at once rather than wait. */
+	if (plan->userns_peer >= 0)
+		close(plan->userns_peer);
 
 	int exec_fifo = die_with_parent_or_open_fifo(plan);
 	set_oom_score_adj(plan);
@@ -429,7 +434,8 @@ _Noreturn void container_init(const InitPlan *plan)
 #define INIT_PLAN_INIT                                                                             \
 	{                                                                                          \
 		.error_fd = -EBADF, .console_fd = -EBADF, .userns_fd = -EBADF, .stage_fd = -EBADF, \
-		.join_cgroup_fd = -EBADF, .release_fd = -EBADF, .release_peer = -EBADF, .stdio = { \
+		.join_cgroup_fd = -EBADF, .release_fd = -EBADF, .release_peer = -EBADF,            \
+		.userns_peer = -EBADF, .stdio = {                                                  \
 			-EBADF,                                                                    \
 			-EBADF,                                                                    \
 			-EBADF                                                                     \
@@ -518,8 +524,11 @@ int init_plan_prepare(InitPlan *plan, const ContainerSpec *spec, const char *bun
 		 * (ovl_sync_fs -> sync_filesystem): 2 to 4 ms of every
 		 * `run --rm` on an idle disk here, far more on a busy one. Kept
 		 * containers keep the syncs, which a host crash needs. */
-		if (asprintf(&plan->overlay_data, "lowerdir=%s,upperdir=%s,workdir=%s%s", lower,
-			     upper, work, throwaway ? ",volatile" : "") < 0) {
+		/* A rootless berth's overlay keeps its metadata in user.overlay.*
+		 * xattrs: trusted.* are the host root's. */
+		if (asprintf(&plan->overlay_data, "lowerdir=%s,upperdir=%s,workdir=%s%s%s", lower,
+			     upper, work, rootless() ? ",userxattr" : "",
+			     throwaway ? ",volatile" : "") < 0) {
 			plan->overlay_data = NULL;
 			return setup_err(e, -ENOMEM, "prepare the container: %m");
 		}

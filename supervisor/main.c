@@ -24,12 +24,14 @@
 #include "cgroup.h"
 #include "ctr-lock.h"
 #include "log.h"
+#include "rootless.h"
 #include "parse.h"
 #include "seccomp-filter.h"
 #include "supervisor.h"
 #include "util.h"
 
 static char *arg_root = NULL;
+static char *arg_run_root = NULL;
 static char *arg_id = NULL;
 static int arg_sync_fd = -EBADF;
 static bool arg_foreground = false;
@@ -49,6 +51,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_DEBUG,
 		ARG_PIDFILE,
 		ARG_MAKE_BUNDLE,
+		ARG_RUN_ROOT,
 	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, ARG_ROOT },
@@ -59,6 +62,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "debug", no_argument, NULL, ARG_DEBUG },
 		{ "pidfile", required_argument, NULL, ARG_PIDFILE },
 		{ "make-bundle", no_argument, NULL, ARG_MAKE_BUNDLE },
+		{ "run-root", required_argument, NULL, ARG_RUN_ROOT },
 		{},
 	};
 	int c;
@@ -66,6 +70,9 @@ static int parse_argv(int argc, char *argv[])
 		switch (c) {
 		case ARG_ROOT:
 			arg_root = optarg;
+			break;
+		case ARG_RUN_ROOT:
+			arg_run_root = optarg;
 			break;
 		case ARG_ID:
 			arg_id = optarg;
@@ -279,6 +286,10 @@ static int make_cgroup(Supervisor *s, SetupError *e)
 	int r = 0;
 	if (s->cgroup_fd < 0) { /* not made early */
 		r = cgroup_container_path(s->id, &s->cgroup);
+		if (r == -ENOMEDIUM && rootless()) {
+			log_debug("no delegated cgroup: the container stays in ours");
+			return 0;
+		}
 		if (r >= 0)
 			r = cgroup_create(s->cgroup, s->paths.state_dir, &s->cgroup_fd);
 		s->start.made_cgroup = r >= 0;
@@ -474,6 +485,8 @@ int main(int argc, char *argv[])
 	s->stop_signal = SIGTERM;
 
 	int r = paths_init(&s->paths, arg_root);
+	if (r >= 0 && arg_run_root)
+		r = paths_set_run_dir(&s->paths, arg_run_root);
 	if (r >= 0) {
 		_cleanup_free_ char *cache = NULL;
 		if (asprintf(&cache, "%s/cache", s->paths.run_dir) >= 0)

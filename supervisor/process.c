@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "seccomp-filter.h"
 #include "rootfs.h"
+#include "rootless.h"
 #include "util.h"
 
 /* 32-bit ids where the old calls take 16-bit ones (i386, arm). */
@@ -106,7 +107,11 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 	 * which change this process only: the C library's wrappers apply them
 	 * to every thread in its list, which a clone()d child inherits from
 	 * its parent as it was. */
-	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0) {
+	/* A rootless berth with the single-id map may not set groups (its
+	 * namespace's setgroups is "deny"): the process keeps the user's own,
+	 * which it shows as the overflow gid. */
+	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0 &&
+	    !(errno == EPERM && rootless())) {
 		return setup_err(e, -errno, "setgroups: %m");
 	}
 	if (syscall(SYS_SETRESGID, id->gid, id->gid, id->gid) < 0) {

@@ -12,6 +12,7 @@
 
 #include "resolve.h"
 #include "rootfs.h"
+#include "rootless.h"
 #include "util.h"
 
 int open_in_root(int rootfd, const char *path, bool create, bool as_file, int *ret_fd)
@@ -136,6 +137,24 @@ static int bind_set_flags(int fd, const MountOptions *o)
 	return do_mount(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
 }
 
+/* Takes the option KEY=... out of a comma-separated list; false when it
+ * has none. */
+static bool drop_option(char *data, const char *key)
+{
+	for (char *p = data; *p;) {
+		char *end = strchrnul(p, ',');
+		if (startswith(p, key)) {
+			if (*end)
+				memmove(p, end + 1, strlen(end + 1) + 1);
+			else
+				p[p > data ? -1 : 0] = 0;
+			return true;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 static int mount_one(int rootfd, const PreparedMount *m, SetupError *err)
 {
 	const SpecMount *sm = m->spec;
@@ -169,6 +188,37 @@ static int mount_one(int rootfd, const PreparedMount *m, SetupError *err)
 			return setup_err(err, r, "set the options of `%s`: %m", sm->destination);
 	} else {
 		r = do_mount(sm->source, target, m->fstype, flags & ~MS_REMOUNT, m->opts.data);
+		/* With the single-id map, the tty group (gid=5) has no id in
+		 * the user namespace: the terminals keep the user's group. */
+		if (r == -EINVAL && rootless() && m->fstype && streq(m->fstype, "devpts") &&
+		    m->opts.data) {
+			_cleanup_free_ char *data = strdup(m->opts.data);
+			if (data && drop_option(data, "gid="))
+				r = do_mount(sm->source, target, m->fstype, flags & ~MS_REMOUNT,
+					     data);
+		}
+		/* A rootless container that shares the host's PID, network or
+		 * IPC namespace, which belongs to the host's user namespace,
+		 * may not mount a new proc, sysfs or mqueue: it gets the host's,
+		 * bound (read-only where it was asked for), as crun does. */
+		const char *host = !rootless() || r != -EPERM || !m->fstype ? NULL
+				   : streq(m->fstype, "proc")               ? "/proc"
+				   : streq(m->fstype, "sysfs")              ? "/sys"
+				   : streq(m->fstype, "mqueue")             ? "/dev/mqueue"
+									    : NULL;
+		if (host) {
+			r = do_mount(host, target, NULL, MS_BIND | MS_REC, NULL);
+			/* A host without a /dev/mqueue of its own has no view of
+			 * its queues to give either. */
+			if (r == -ENOENT && streq(host, "/dev/mqueue"))
+				return 0;
+			if (r >= 0) {
+				_cleanup_close_ int t2 = -EBADF;
+				r = open_in_root(rootfd, sm->destination, false, false, &t2);
+				if (r >= 0)
+					r = bind_set_flags(t2, &m->opts);
+			}
+		}
 		if (r < 0)
 			return setup_err(err, r, "mount %s on `%s` (%s): %m", m->fstype,
 					 sm->destination, m->opts.data ? m->opts.data : "no data");
@@ -182,6 +232,25 @@ static int mount_one(int rootfd, const PreparedMount *m, SetupError *err)
 			return setup_err(err, r, "set propagation of `%s`: %m", sm->destination);
 	}
 	return 0;
+}
+
+/* A rootless container cannot make device nodes (its user namespace is
+ * not the host's): an empty file at name in dir gets the host's node at
+ * host_path bound over it, as runc and crun do. The node must be the
+ * device asked for. */
+static int bind_device(int dir, const char *name, const char *host_path, mode_t type, dev_t rdev)
+{
+	struct stat st;
+	if (stat(host_path, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != type || st.st_rdev != rdev)
+		return -ENODEV;
+	_cleanup_close_ int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	char p[64];
+	fd_path(fd, p);
+	return RET_NERRNO(mount(host_path, p, NULL, MS_BIND, NULL));
 }
 
 static int make_devices(int rootfd, SetupError *err)
@@ -213,6 +282,13 @@ static int make_devices(int rootfd, SetupError *err)
 
 	for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
 		const char *name = devices[i].path + 5;
+		if (rootless()) {
+			r = bind_device(dir, name, devices[i].path, S_IFCHR,
+					makedev(devices[i].maj, devices[i].min));
+			if (r < 0 && r != -EEXIST)
+				return setup_err(err, r, "bind the host's %s: %m", devices[i].path);
+			continue;
+		}
 		if (mknodat(dir, name, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) <
 		    0) {
 			if (errno == EEXIST)
@@ -254,6 +330,18 @@ static int make_spec_devices(int rootfd, const ContainerSpec *spec, SetupError *
 		if (dir < 0)
 			return setup_err(err, -errno, "open the folder of device %s: %m", d->path);
 		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+		if (rootless()) {
+			/* The host's node at the same path, which the user
+			 * may open or not. */
+			r = type == S_IFIFO ? -EOPNOTSUPP
+					    : bind_device(dir, name, d->path, type,
+							  makedev(d->major, d->minor));
+			if (r == -EEXIST)
+				continue;
+			if (r < 0)
+				return setup_err(err, r, "bind the host's device %s: %m", d->path);
+			continue;
+		}
 		if (mknodat(dir, name, type | d->file_mode, makedev(d->major, d->minor)) < 0) {
 			if (errno == EEXIST)
 				continue;

@@ -136,6 +136,7 @@ SYSTEM_TESTS = \
 	tests/system/49-tty-input.sh \
 	tests/system/52-mounts-identity.sh \
 	tests/system/53-userns.sh \
+	tests/system/57-rootless.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
 	tests/system/70-security.sh \
