@@ -131,10 +131,10 @@ static int network_create(Cli *cli, int argc, char **argv)
 		return log_error_errno(-EINVAL, "one NAME only, not also `%s`", argv[optind + 1]);
 	const char *name = argv[optind];
 	if (!name_is_valid(name) || streq(name, "bridge") || streq(name, "host") ||
-	    streq(name, "none") || streq(name, "private"))
+	    streq(name, "none") || streq(name, "private") || streq(name, "pasta"))
 		return log_error_errno(-EINVAL,
 				       "invalid network name `%s`: letters, digits, `_.-`, not "
-				       "bridge, host, none or private",
+				       "bridge, host, none, private or pasta",
 				       name);
 
 	uint32_t net = 0, gw = 0;

@@ -115,10 +115,13 @@ static void run_help(void)
 	       "      --uts MODE           private (default) or host\n"
 	       "      --pid MODE           private (default) or host\n"
 	       "      --net MODE           private with loopback (default; also none), host,\n"
-	       "                           container:NAME, or networks: bridge (the default\n"
-	       "                           network, berth), or NAME[,NAME...] of `berth network`\n"
+	       "                           container:NAME, pasta (the host's network through\n"
+	       "                           pasta, for rootless containers), or networks: bridge\n"
+	       "                           (the default network, berth), or NAME[,NAME...] of\n"
+	       "                           `berth network`\n"
 	       "\n"
-	       "Networks (with --net bridge or NAME):\n"
+	       "Networks (with --net bridge or NAME; --publish, --dns, --add-host also with\n"
+	       "--net pasta):\n"
 	       "      --ip IP              the container's address (one network only)\n"
 	       "      --publish [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]\n"
 	       "                           publish a container port on the host (repeatable)\n"
@@ -464,6 +467,7 @@ static int parse_run_argv(int argc, char **argv, RunOptions *o)
 			if (t == NS_NETWORK) {
 				strv_free(o->net.networks);
 				o->net.networks = NULL;
+				o->net.pasta = false;
 			}
 			break;
 		}
@@ -1003,6 +1007,9 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 	r = run_network_prepare(cli, (RunNetwork *)&o->net, bundle, spec);
 	if (r < 0)
 		return r;
+	/* pasta's options need no record of the DB's: into the config now. */
+	if (o->net.pasta && (r = run_network_annotate(&o->net, id, name, spec)) < 0)
+		return log_error_errno(r, "build the container's configuration: %m");
 	uint32_t userns_base;
 	r = apply_userns(cli, o, spec, &userns_base);
 	if (r < 0)

@@ -28,6 +28,9 @@ int run_network_set(RunNetwork *n, const char *arg)
 {
 	strv_free(n->networks);
 	n->networks = NULL;
+	n->pasta = streq(arg, "pasta");
+	if (n->pasta)
+		return 0;
 	_cleanup_free_ char *copy = strdup(arg);
 	if (!copy)
 		return log_error_errno(-ENOMEM, "out of memory");
@@ -107,6 +110,11 @@ int run_network_option(int c, const char *arg, RunNetwork *n)
 
 int run_network_check(const RunNetwork *n)
 {
+	if (n->pasta && n->ip)
+		return log_error_errno(-EINVAL, "--ip needs a network of berth's: with --net "
+						"pasta the container has the host's addresses");
+	if (n->pasta)
+		return 0;
 	if (n->networks) {
 		if (n->ip && strv_length(n->networks) > 1)
 			return log_error_errno(-EINVAL, "--ip needs a single network, not %zu",
@@ -143,8 +151,35 @@ static int random_mac(char ret[static 18])
 	return 0;
 }
 
+/* /etc/hosts, /etc/resolv.conf and /etc/hostname, which the supervisor
+ * writes into the bundle (supervisor/network.c) before the init mounts
+ * them, unless the user mounts over them; and --add-host's lines. */
+static int add_etc_files(const RunNetwork *n, const char *bundle, ContainerSpec *s)
+{
+	static const char *const files[][2] = { { "/etc/hosts", "hosts" },
+						{ "/etc/resolv.conf", "resolv.conf" },
+						{ "/etc/hostname", "hostname" } };
+	static const char *const opts[] = { "bind", "nosuid", "nodev", NULL };
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		if (has_mount(s, files[i][0]))
+			continue;
+		_cleanup_free_ char *src = NULL;
+		if (asprintf(&src, "%s/%s", bundle, files[i][1]) < 0 ||
+		    spec_add_mount(s, files[i][0], "bind", src, opts) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	if (n->add_hosts) {
+		_cleanup_free_ char *j = strv_to_json(n->add_hosts);
+		if (!j || spec_set_annotation(s, ANNOTATION_ADD_HOSTS, j) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int run_network_prepare(Cli *cli, RunNetwork *n, const char *bundle, ContainerSpec *s)
 {
+	if (n->pasta)
+		return add_etc_files(n, bundle, s);
 	if (!n->networks)
 		return 0;
 	sqlite3 *db;
@@ -198,26 +233,7 @@ int run_network_prepare(Cli *cli, RunNetwork *n, const char *bundle, ContainerSp
 				       "--publish needs a network with a way out: %s %s --internal",
 				       n->rows[0].name, count > 1 ? "and the others are" : "is");
 
-	/* The supervisor writes these files (supervisor/network.c) before the
-	 * init mounts them. */
-	static const char *const files[][2] = { { "/etc/hosts", "hosts" },
-						{ "/etc/resolv.conf", "resolv.conf" },
-						{ "/etc/hostname", "hostname" } };
-	static const char *const opts[] = { "bind", "nosuid", "nodev", NULL };
-	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-		if (has_mount(s, files[i][0]))
-			continue;
-		_cleanup_free_ char *src = NULL;
-		if (asprintf(&src, "%s/%s", bundle, files[i][1]) < 0 ||
-		    spec_add_mount(s, files[i][0], "bind", src, opts) < 0)
-			return log_error_errno(-ENOMEM, "out of memory");
-	}
-	if (n->add_hosts) {
-		_cleanup_free_ char *j = strv_to_json(n->add_hosts);
-		if (!j || spec_set_annotation(s, ANNOTATION_ADD_HOSTS, j) < 0)
-			return log_error_errno(-ENOMEM, "out of memory");
-	}
-	return 0;
+	return add_etc_files(n, bundle, s);
 }
 
 int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row)
@@ -251,8 +267,50 @@ int run_network_record(Cli *cli, RunNetwork *n, const ContainerRow *row)
 	return 0;
 }
 
+/* pasta's options for --net pasta: each published port forwarded from
+ * the host ("-t [HOSTIP/]HOSTPORT:CTRPORT"), nothing else, either way. */
+static int pasta_annotate(const RunNetwork *n, const char *name, ContainerSpec *s)
+{
+	_cleanup_(json_decrefp) json_t *o = json_object();
+	json_t *args = json_array(), *dns = json_array();
+	if (!o || !args || !dns) {
+		json_decref(args);
+		json_decref(dns);
+		return -ENOMEM;
+	}
+	json_object_set_new(o, "container_name", json_string(name));
+	json_object_set_new(o, "args", args);
+	json_object_set_new(o, "dns_servers", dns);
+	for (size_t i = 0; n->dns && n->dns[i]; i++)
+		json_array_append_new(dns, json_string(n->dns[i]));
+	bool tcp = false, udp = false;
+	for (size_t i = 0; i < n->n_ports; i++) {
+		const PortMapping *p = &n->ports[i];
+		bool is_udp = streq(p->protocol, "udp");
+		char spec[96];
+		snprintf(spec, sizeof(spec), "%s%s%u:%u", p->host_ip, *p->host_ip ? "/" : "",
+			 (unsigned)p->host_port, (unsigned)p->container_port);
+		json_array_append_new(args, json_string(is_udp ? "-u" : "-t"));
+		json_array_append_new(args, json_string(spec));
+		tcp |= !is_udp;
+		udp |= is_udp;
+	}
+	const char *none[] = { tcp ? NULL : "-t", udp ? NULL : "-u", "-T", "-U" };
+	for (size_t i = 0; i < ELEMENTSOF(none); i++)
+		if (none[i]) {
+			json_array_append_new(args, json_string(none[i]));
+			json_array_append_new(args, json_string("none"));
+		}
+	_cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+	if (!text)
+		return -ENOMEM;
+	return spec_set_annotation(s, ANNOTATION_PASTA, text);
+}
+
 int run_network_annotate(const RunNetwork *n, const char *id, const char *name, ContainerSpec *s)
 {
+	if (n->pasta)
+		return pasta_annotate(n, name, s);
 	if (!n->networks)
 		return 0;
 	_cleanup_(json_decrefp) json_t *o = json_object();

@@ -19,6 +19,7 @@ typedef struct {
 	size_t n_ports;
 	char **dns;
 	char **add_hosts; /* "NAME:IP" */
+	bool pasta;       /* --net pasta: the host's network through pasta (docs/rootless.md) */
 
 	NetworkRow *rows; /* networks[i]'s row */
 	NetworkAttachment *att;
@@ -27,7 +28,8 @@ typedef struct {
 
 void run_network_done(RunNetwork *n);
 /* --net's value when it is not a mode (private, none, host, container:C):
- * a comma-separated list of networks; `bridge` is the default network. */
+ * `pasta`, or a comma-separated list of networks; `bridge` is the default
+ * network. */
 int run_network_set(RunNetwork *n, const char *arg);
 /* --ip, --publish, --dns, --add-host: 1 when c was one of them, 0 when not,
  * or a negative errno after the error. */

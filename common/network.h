@@ -28,6 +28,9 @@
 #define ANNOTATION_NETWORK "org.berth.network"
 /* --add-host entries, a JSON array of "NAME:IP". */
 #define ANNOTATION_ADD_HOSTS "org.berth.add-hosts"
+/* --net pasta: {"container_name", "dns_servers": [...], "args": [pasta's
+ * port forwarding options]} (supervisor/network.c runs pasta). */
+#define ANNOTATION_PASTA "org.berth.pasta"
 
 /* "a.b.c.d" into a host-order address; -EINVAL when it is not one. */
 int ipv4_parse(const char *s, uint32_t *ret);

@@ -9,10 +9,14 @@
  * and the ports are let go. */
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -195,8 +199,152 @@ static int write_files(Supervisor *s, json_t *options, json_t *status, SetupErro
 	return 0;
 }
 
+/* The pasta to run: $BERTH_PASTA, else from $PATH. */
+static int find_pasta(char **ret)
+{
+	const char *e = getenv("BERTH_PASTA");
+	if (e && *e)
+		return (*ret = strdup(e)) ? 0 : -ENOMEM;
+	const char *path = getenv("PATH");
+	for (const char *p = path && *path ? path : "/usr/bin:/bin"; *p;) {
+		const char *end = strchrnul(p, ':');
+		char *c = NULL;
+		if (asprintf(&c, "%.*s/pasta", (int)(end - p), p) < 0)
+			return -ENOMEM;
+		if (access(c, X_OK) == 0) {
+			*ret = c;
+			return 0;
+		}
+		free(c);
+		p = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}
+
+/* --net pasta: the files in /etc now (as for netavark's networks, with the
+ * host's name servers unless --dns), pasta itself once the init is there. */
+static int pasta_prepare(Supervisor *s, const char *options, SetupError *e)
+{
+	_cleanup_(json_decrefp) json_t *o = json_loads(options, 0, NULL);
+	json_t *args = json_object_get(o, "args");
+	if (!json_is_object(o) || !json_is_array(args))
+		return setup_err(e, -EINVAL, "the container's pasta options are damaged");
+	size_t i;
+	json_t *v;
+	json_array_foreach(args, i, v) {
+		if (!json_is_string(v) || strv_push(&s->net.pasta_args, json_string_value(v)) < 0)
+			return setup_err(e, -EINVAL, "the container's pasta options are damaged");
+	}
+	return write_files(s, o, NULL, e);
+}
+
+/* The last line pasta wrote that says something (not that it has no
+ * syslog to write to). */
+static void pasta_error(const char *log, char *buf, size_t size)
+{
+	_cleanup_free_ char *text = NULL;
+	snprintf(buf, size, "it ended without saying why");
+	if (read_full_file(log, &text, NULL) < 0)
+		return;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (*line && !strstr(line, "syslog"))
+			snprintf(buf, size, "%s", line);
+	}
+}
+
+int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e)
+{
+	if (!s->net.pasta_args)
+		return 0;
+	_cleanup_free_ char *pasta = NULL, *pidfile = NULL, *log = NULL;
+	int r = find_pasta(&pasta);
+	if (r == -ENOENT)
+		return setup_err(e, r,
+				 "--net pasta: pasta is not installed (Debian's passt "
+				 "package), nor named by $BERTH_PASTA");
+	if (r < 0 || asprintf(&pidfile, "%s/pasta.pid", s->bundle) < 0 ||
+	    asprintf(&log, "%s/pasta.log", s->bundle) < 0)
+		return setup_err(e, -ENOMEM, "out of memory");
+	(void)unlink(pidfile);
+	/* The init's network namespace, which our user namespace owns, as
+	 * pasta's fd 3: opened here, since pasta, which keeps few
+	 * capabilities, may not open the files of a process that has more
+	 * (ptrace's rule), but may reopen its own. pasta stays in the
+	 * foreground, our child, and says it is ready by writing its pid
+	 * file. */
+	char ns_path[64];
+	snprintf(ns_path, sizeof(ns_path), "/proc/%d/ns/net", (int)init);
+	_cleanup_close_ int nsfd = open(ns_path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return setup_err(e, -errno,
+				 "--net pasta: open the container's network namespace: %m");
+	const char *netns = "/proc/self/fd/3";
+	_cleanup_strv_free_ char **argv = NULL;
+	const char *fixed[] = { pasta,         "--foreground", "--quiet", "--config-net",
+				"--no-map-gw", "--netns",      netns,     "--no-netns-quit",
+				"--pid",       pidfile };
+	for (size_t k = 0; k < ELEMENTSOF(fixed); k++)
+		if (strv_push(&argv, fixed[k]) < 0)
+			return setup_err(e, -ENOMEM, "out of memory");
+	for (size_t k = 0; s->net.pasta_args[k]; k++)
+		if (strv_push(&argv, s->net.pasta_args[k]) < 0)
+			return setup_err(e, -ENOMEM, "out of memory");
+	_cleanup_close_ int logfd =
+		open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0)
+		return setup_err(e, -errno, "--net pasta: %s: %m", log);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return setup_err(e, -errno, "--net pasta: fork: %m");
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(logfd, 2) < 0 ||
+		    dup2(nsfd, 3) < 0)
+			_exit(127);
+		/* Signals as a new program expects them: pasta 2023-03-09 takes
+		 * an ignored SIGPIPE for a failure to install its handlers. */
+		for (int sig = 1; sig < _NSIG; sig++)
+			(void)signal(sig, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	s->net.pasta_pid = pid;
+	uint64_t t0 = now_mono_usec();
+	for (;;) {
+		if (access(pidfile, F_OK) == 0)
+			break;
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			s->net.pasta_pid = 0;
+			char why[256];
+			pasta_error(log, why, sizeof(why));
+			return setup_err(e, -EIO, "--net pasta: %s", why);
+		}
+		if (now_mono_usec() - t0 > 10 * 1000 * 1000) {
+			supervisor_network_teardown(s);
+			return setup_err(e, -ETIMEDOUT, "--net pasta: not ready in 10 s");
+		}
+		usleep(500);
+	}
+	log_debug("container %.12s: pasta (pid %d) set its network up in %.1f ms", s->id, (int)pid,
+		  (double)(now_mono_usec() - t0) / 1000.0);
+	return 0;
+}
+
 int supervisor_network_setup(Supervisor *s, SetupError *e)
 {
+	const char *pasta = spec_get_annotation(s->spec, ANNOTATION_PASTA);
+	if (pasta)
+		return pasta_prepare(s, pasta, e);
 	const char *options = spec_get_annotation(s->spec, ANNOTATION_NETWORK);
 	if (!options)
 		return 0;
@@ -259,6 +407,15 @@ void supervisor_network_hold(Supervisor *s)
 
 void supervisor_network_teardown(Supervisor *s)
 {
+	/* pasta has nothing to save: its namespace is gone, or going. */
+	if (s->net.pasta_pid > 0) {
+		(void)kill(s->net.pasta_pid, SIGKILL);
+		while (waitpid(s->net.pasta_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		s->net.pasta_pid = 0;
+	}
+	strv_free(s->net.pasta_args);
+	s->net.pasta_args = NULL;
 	if (s->net.set_up) {
 		supervisor_network_hold(s);
 		char err[512];

@@ -130,6 +130,8 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 	if (m < 0)
 		log_debug_errno(m, "map the user namespace: %m");
 	hold_mount_namespace(s, proc.pid);
+	if (r >= 0)
+		r = supervisor_network_pasta(s, proc.pid, e);
 
 	/* The command runs once the CLI has recorded the container
 	 * (protocol.h); -ECANCELED: it called the run off. EPIPE: the init

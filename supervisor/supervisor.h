@@ -73,7 +73,9 @@ typedef struct {
 	bool set_up;
 	int *port_fds; /* the published ports, held on the host */
 	size_t n_port_fds;
-	int lock_fd; /* network_lock(), from the end's record to the teardown */
+	int lock_fd;       /* network_lock(), from the end's record to the teardown */
+	char **pasta_args; /* --net pasta: its port options (ANNOTATION_PASTA) */
+	pid_t pasta_pid;   /* the pasta we run, while the container runs */
 } SupervisorNetwork;
 
 typedef struct Supervisor Supervisor;
@@ -146,6 +148,11 @@ int supervisor_network_setup(Supervisor *s, SetupError *e);
  * between the record and supervisor_network_teardown(). */
 void supervisor_network_hold(Supervisor *s);
 void supervisor_network_teardown(Supervisor *s);
+/* --net pasta: once the init is cloned (its network namespace exists),
+ * pasta gives that namespace the host's addresses and routes, and the
+ * published ports; returns when it has. It dies with us
+ * (PR_SET_PDEATHSIG) and is ended by the teardown. */
+int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e);
 
 /* exit.c: checkpoints the DB if due and closes the kept connection. */
 void supervisor_release_db(Supervisor *s);

@@ -37,7 +37,9 @@ rl_cleanup() {
 		rm -rf "/tmp/berth-$uid"
 	done
 	rm -rf "$RL"
+	ip netns del "$NS" 2>/dev/null
 }
+NS=berth-rl-$$
 T_EXTRA_CLEANUP=rl_cleanup
 
 make_user() { # NAME [SUBID-START]
@@ -63,7 +65,7 @@ as() {
 	shift
 	local xdg=()
 	[ "$u" = "$U1" ] && xdg=(XDG_RUNTIME_DIR="$RL/xdg-$U1")
-	(cd / && exec setpriv --reuid="$u" --regid="$u" --init-groups env -i HOME="$RL/home-$u" \
+	(cd / && exec ${IN_NS:+ip netns exec "$NS"} setpriv --reuid="$u" --regid="$u" --init-groups env -i HOME="$RL/home-$u" \
 		PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "${xdg[@]}" "$@")
 }
 b1() { as "$U1" "$RL/bin/berth" "$@"; }
@@ -189,6 +191,38 @@ chown "$U1:$U1" "$RL/share1"
 b1 run --rm -v "$RL/share1:/m" busybox sh -c 'touch /m/by-root; touch /m/by-1000; chown 1000:1000 /m/by-1000'
 t_is "root in the container is the user on the host" "$UID1" "$(stat -c %u "$RL/share1/by-root")"
 t_is "and its uid 1000 the user's subordinate id" "$((SUB1 + 999))" "$(stat -c %u "$RL/share1/by-1000")"
+
+# ---- networks: private by default, the host's through pasta ----
+# The host is a network namespace of the test's own: pasta gives the
+# container its addresses, and reaches its servers.
+ip netns add "$NS"
+inns() { ip netns exec "$NS" "$@"; }
+inns ip link add v0 type veth peer name v1
+inns ip addr add 192.0.2.10/24 dev v0
+inns ip addr add 198.51.100.7/32 dev lo
+for l in lo v0 v1; do inns ip link set "$l" up; done
+inns ip route add default via 192.0.2.1 dev v0
+b1n() { IN_NS=1 b1 "$@"; }
+t_is "--net private, the default: a loopback only" "lo" "$(b1n run --rm busybox ls /sys/class/net)"
+t_match "--net pasta: the host's address" "192\.0\.2\.10/24" "$(b1n run --rm --net pasta busybox ip -4 -o addr)"
+t_match "and its default route" "default via 192\.0\.2\.1" "$(b1n run --rm --net pasta busybox ip route)"
+(inns sh -c 'echo from-outside | exec busybox nc -l -p 9000' &) 2>/dev/null
+wait_for 5 sh -c "ip netns exec $NS busybox netstat -ltn | grep -q ':9000 '"
+t_is "the way out: a server outside answers" "from-outside" \
+	"$(b1n run --rm --net pasta busybox nc 198.51.100.7 9000 </dev/null)"
+b1n run -d --name srv --net pasta --publish 8080:80 busybox \
+	sh -c 'while true; do echo from-container | nc -l -p 80; done' >/dev/null
+t_ok "--publish 8080:80: the host's port 8080 reaches the container's 80" \
+	wait_for_output 5 from-container inns busybox nc 192.0.2.10 8080
+t_is "and on the host's loopback" "from-container" "$(inns busybox nc 127.0.0.1 8080 </dev/null)"
+t_ok "pasta runs as the user" sh -c "pgrep -u $UID1 passt >/dev/null"
+b1n rm -f srv >/dev/null
+t_ok "and is gone with the container" wait_for 5 sh -c "! pgrep -u $UID1 passt"
+capture b1n run --rm --net pasta --publish 80:80 busybox true
+t_is "a port the user may not bind: exit 125" 125 "$RC"
+t_line "pasta's reason, in one line" "^berth: --net pasta: .*80"
+capture b1n run --rm --net pasta --ip 192.0.2.77 busybox true
+t_line "--ip with pasta: refused" "^berth: --ip needs a network of berth's"
 
 # ---- --userns keep-id: the user is the same uid inside ----
 t_is "keep-id: the container runs as the user's own uid and gid" "$UID1 $UID1" \
