@@ -14,6 +14,7 @@ PACKAGES="
   podman conmon crun runc containerd
   netavark aardvark-dns iptables nftables
   skopeo golang-github-pelletier-go-toml docker-registry openssl
+  uidmap fuse-overlayfs fuse3 passt bubblewrap
 "
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (sudo ./install-deps.sh)" >&2

@@ -19,6 +19,7 @@ VM_DIST_FILES = \
 VM_ONLY_TESTS = \
 	tests/vm/vm-cgroup.sh \
 	tests/vm/vm-runtime.sh \
+	tests/vm/vm-rootless.sh \
 	$(NULL)
 EXTRA_DIST += $(VM_DIST_FILES) $(VM_ONLY_TESTS)
 
@@ -29,6 +30,7 @@ EXTRA_DIST += $(VM_DIST_FILES) $(VM_ONLY_TESTS)
 VM_TESTS = \
 	tests/vm/vm-cgroup.sh \
 	tests/vm/vm-runtime.sh \
+	tests/vm/vm-rootless.sh \
 	tests/system/10-run.sh \
 	tests/system/55-limits.sh \
 	tests/system/60-trace.sh \
