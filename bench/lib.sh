@@ -140,6 +140,12 @@ ns_start()
 		# What the runtimes and podman leave in /run (/run/crun,
 		# /run/containers, /run/libpod) stays in this namespace.
 		mount -t tmpfs -o size=64m,mode=755 berth-bench-run /run
+		# podman run as root keeps its blob cache in
+		# /var/lib/containers/cache whatever its --root (an import
+		# writes it): a tmpfs of this namespace too.
+		if [ "$1" != runc ] && [ -d /var/lib/containers/cache ]; then
+			mount -t tmpfs -o size=16m,mode=700 berth-bench-cache /var/lib/containers/cache
+		fi
 		# berth-runtime makes its cgroups in cgroup v2, the only
 		# hierarchy it touches: writable in its namespace.
 		types="cgroup cgroup2"
@@ -234,6 +240,7 @@ bench_cleanup()
 	[ -n "$NS_BERTH_PID" ] && declare -F runtime_cleanup >/dev/null && runtime_cleanup
 	declare -F network_cleanup >/dev/null && network_cleanup
 	declare -F registry_bench_cleanup >/dev/null && registry_bench_cleanup
+	declare -F rootless_cleanup >/dev/null && rootless_cleanup
 	for pid in $NS_RUNC_PID $NS_CRUN_PID $NS_BERTH_PID; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true

@@ -31,5 +31,5 @@ bench-vm: all
 	cat $$out; echo "bench-vm: report in $$out"
 
 EXTRA_DIST += bench/vm-latency.sh bench/oci-bundle.sh bench/runtime.sh bench/runtime-cycle.py \
-	bench/network.sh
+	bench/network.sh bench/rootless.sh
 .PHONY: bench bench-profile bench-vm

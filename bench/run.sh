@@ -5,7 +5,7 @@
 # this script fails only when a tool fails to run.
 #
 # Usage: bench/run.sh [SECTION...]   (as root; default: every section)
-#   sections: latency cycle idle cli throughput runtime network registry
+#   sections: latency cycle idle cli throughput runtime network registry rootless
 # Environment: BERTH (the berth binary, default ../berth), BENCH_ROUNDS,
 #   BENCH_RUNS, BENCH_RUNS_SLOW, BENCH_IDLE_COUNTS ("1 100 500"),
 #   BENCH_CLI_COUNTS ("100 1000 10000"), BENCH_PODMAN_PS_MAX (1000),
@@ -16,15 +16,15 @@ shopt -s nullglob
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 . "$BENCH_SRC/lib.sh"
-for s in latency cycle idle cli throughput runtime network registry; do
+for s in latency cycle idle cli throughput runtime network registry rootless; do
 	# shellcheck disable=SC1090
 	. "$BENCH_SRC/$s.sh"
 done
 
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(latency cycle idle cli throughput runtime network registry)
+[ ${#sections[@]} -gt 0 ] || sections=(latency cycle idle cli throughput runtime network registry rootless)
 for s in "${sections[@]}"; do
-	declare -F "section_$s" >/dev/null || die "unknown section \`$s\` (latency cycle idle cli throughput runtime network registry)"
+	declare -F "section_$s" >/dev/null || die "unknown section \`$s\` (latency cycle idle cli throughput runtime network registry rootless)"
 done
 
 mkdir -p "$BENCH_SRC/results"
