@@ -10,9 +10,11 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "network.h"
 #include "options.h"
 #include "parse.h"
 #include "printable.h"
+#include "rootless.h"
 #include "run-network.h"
 #include "util.h"
 
@@ -468,6 +470,17 @@ int cmd_status(Cli *cli, int argc, char **argv)
 		_cleanup_free_ char *rootfs = path_list_from_state(&cli->paths, row.rootfs);
 		_cleanup_free_ char *bundle = path_from_state(&cli->paths, row.bundle);
 		printf("Rootfs:      %s\n", rootfs ? rootfs : row.rootfs);
+		/* Who mounts its overlay: a rootless container's may be
+		 * fuse-overlayfs (docs/rootless.md). */
+		if (spec && spec_get_annotation(spec, ANNOTATION_LOWERDIR)) {
+			const char *d = spec_get_annotation(spec, ANNOTATION_OVERLAY_DRIVER);
+			printf("Overlay:     %s\n", d && streq(d, "fuse-overlayfs")
+							    ? "fuse-overlayfs"
+						    : rootless() ? "kernel OverlayFS (userxattr)"
+								 : "kernel OverlayFS");
+		}
+		if (spec && spec_get_annotation(spec, ANNOTATION_PASTA))
+			printf("Network:     the host's, through pasta\n");
 		printf("Bundle:      %s\n", bundle ? bundle : row.bundle);
 		sqlite3 *db;
 		if (cli_db(cli, &db) >= 0)

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "cgroup.h"
 #include "cancel.h"
@@ -944,6 +945,44 @@ static void prepared_container_done(PreparedContainer *c)
 	free(c->bundle);
 }
 
+/* The overlay of a rootless container: the kernel's, which a user
+ * namespace may mount since Linux 5.11, else fuse-overlayfs;
+ * $BERTH_ROOTLESS_OVERLAY=fuse-overlayfs (or kernel) chooses. */
+static int rootless_overlay_driver(ContainerSpec *spec)
+{
+	if (!rootless())
+		return 0;
+	const char *want = getenv("BERTH_ROOTLESS_OVERLAY");
+	bool fuse;
+	if (want && *want) {
+		if (!streq(want, "fuse-overlayfs") && !streq(want, "kernel"))
+			return log_error_errno(-EINVAL,
+					       "invalid $BERTH_ROOTLESS_OVERLAY `%s`: kernel or "
+					       "fuse-overlayfs",
+					       want);
+		fuse = streq(want, "fuse-overlayfs");
+	} else {
+		struct utsname u;
+		unsigned major = 0, minor = 0;
+		fuse = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+		       (major < 5 || (major == 5 && minor < 11));
+	}
+	if (!fuse)
+		return spec_set_annotation(spec, ANNOTATION_OVERLAY_DRIVER, "overlay") < 0
+			       ? log_error_errno(-ENOMEM, "out of memory")
+			       : 0;
+	_cleanup_free_ char *program = NULL;
+	int r = find_program("fuse-overlayfs", &program);
+	if (r == -ENOENT)
+		return log_error_errno(r, "fuse-overlayfs is not installed: this kernel cannot "
+					  "mount OverlayFS for a user (Linux 5.11 can)");
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	return spec_set_annotation(spec, ANNOTATION_OVERLAY_DRIVER, "fuse-overlayfs") < 0
+		       ? log_error_errno(-ENOMEM, "out of memory")
+		       : 0;
+}
+
 /* Whether the container gets a user namespace: then we make its folder,
  * with the copies of its layers that namespace owns; otherwise its
  * supervisor does (--make-bundle), while we work. */
@@ -1066,6 +1105,8 @@ static int prepare_container(Cli *cli, const RunOptions *o, const char *id, Prep
 		lower ? path_list_relative(cli->paths.state_dir, bundle, lower) : NULL;
 	if (lower && (!lower_rel || spec_set_annotation(spec, ANNOTATION_LOWERDIR, lower_rel) < 0))
 		return log_error_errno(-ENOMEM, "out of memory");
+	if (lower && (r = rootless_overlay_driver(spec)) < 0)
+		return r;
 	_cleanup_free_ char *config = NULL;
 	if (!o->net.networks) {
 		r = spec_to_json(spec, &config);

@@ -239,6 +239,17 @@ int spec_set_annotation(ContainerSpec *s, const char *key, const char *value)
 	return a[s->n_annotations - 1].key && a[s->n_annotations - 1].value ? 0 : -ENOMEM;
 }
 
+void spec_unset_annotation(ContainerSpec *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (streq(s->annotations[i].key, key)) {
+			free(s->annotations[i].key);
+			free(s->annotations[i].value);
+			s->annotations[i] = s->annotations[--s->n_annotations];
+			return;
+		}
+}
+
 const char *spec_get_annotation(const ContainerSpec *s, const char *key)
 {
 	for (size_t i = 0; i < s->n_annotations; i++)

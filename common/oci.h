@@ -19,6 +19,9 @@
 #define ANNOTATION_LOWERDIR "org.berth.overlay.lowerdir"
 #define ANNOTATION_UPPERDIR "org.berth.overlay.upperdir"
 #define ANNOTATION_WORKDIR "org.berth.overlay.workdir"
+/* Who mounts that overlay: "overlay" (the kernel's, the default) or
+ * "fuse-overlayfs" (a rootless berth's fallback; supervisor/rootfs-fuse.c). */
+#define ANNOTATION_OVERLAY_DRIVER "org.berth.overlay.driver"
 #define ANNOTATION_STOP_SIGNAL "org.berth.stop-signal"
 #define ANNOTATION_LOG_MAX_SIZE "org.berth.log-max-size"
 #define ANNOTATION_SECCOMP "org.berth.seccomp" /* "unconfined" */
@@ -197,6 +200,8 @@ int spec_add_mount(ContainerSpec *s, const char *dest, const char *type, const c
 		   const char *const *options);
 int spec_set_annotation(ContainerSpec *s, const char *key, const char *value);
 const char *spec_get_annotation(const ContainerSpec *s, const char *key);
+/* Takes the annotation away; none is not an error. */
+void spec_unset_annotation(ContainerSpec *s, const char *key);
 /* root.path and the overlay's folders (ANNOTATION_*DIR) are relative to
  * the bundle when below the root (paths.h). A config.json written by a
  * berth of state DB schema 7 or older holds them absolute, as they were in

@@ -140,22 +140,6 @@ int rootless_split_maps(const char *file, SpecIdMap **maps, size_t *n)
 	return 0;
 }
 
-/* The program's path in $PATH into buf; -ENOENT when it has none. */
-static int find_program(const char *name, char *buf, size_t size)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path; *p;) {
-		const char *end = strchrnul(p, ':');
-		int n = snprintf(buf, size, "%.*s/%s", (int)(end - p), p, name);
-		if (end > p && n > 0 && (size_t)n < size && access(buf, X_OK) == 0)
-			return 0;
-		p = *end ? end + 1 : end;
-	}
-	return -ENOENT;
-}
-
 /* argv of newuidmap or newgidmap: PID 0 ID 1, then each range after the
  * last. */
 static char **map_argv(const char *tool, pid_t pid, uint32_t id, const SubidRange *r, size_t n)
@@ -333,14 +317,15 @@ int rootless_enter(const char *name)
 	if (nu == 0 || ng == 0)
 		r = enter_single(uid, gid);
 	else {
-		char newuidmap[4096], newgidmap[4096];
-		if (find_program("newuidmap", newuidmap, sizeof(newuidmap)) < 0 ||
-		    find_program("newgidmap", newgidmap, sizeof(newgidmap)) < 0)
-			return log_error_errno(-ENOENT,
+		_cleanup_free_ char *newuidmap = NULL, *newgidmap = NULL;
+		if ((r = find_program("newuidmap", &newuidmap)) == -ENOMEM ||
+		    (r >= 0 && (r = find_program("newgidmap", &newgidmap)) == -ENOMEM))
+			return log_error_errno(r, "out of memory");
+		if (r < 0)
+			return log_error_errno(r,
 					       "%s not found in PATH: your subordinate ids (%s) "
 					       "are mapped through it (install the uidmap package)",
-					       access(newuidmap, X_OK) < 0 ? "newuidmap"
-									   : "newgidmap",
+					       newuidmap ? "newgidmap" : "newuidmap",
 					       subid_file_uid());
 		r = enter_mapped(uid, gid, newuidmap, newgidmap, ru, nu, rg, ng);
 	}

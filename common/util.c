@@ -743,3 +743,25 @@ void drop_text_pages(void)
 {
 	(void)dl_iterate_phdr(drop_readonly_segments, NULL);
 }
+
+int find_program(const char *name, char **ret)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, ':');
+		char *c = NULL;
+		if (end > p) {
+			if (asprintf(&c, "%.*s/%s", (int)(end - p), p, name) < 0)
+				return -ENOMEM;
+			if (access(c, X_OK) == 0) {
+				*ret = c;
+				return 0;
+			}
+			free(c);
+		}
+		p = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}

@@ -47,6 +47,9 @@ int absolute_path(const char *p, char **ret);
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd);
 
+/* The path of a program in $PATH (newly allocated), or -ENOENT. */
+int find_program(const char *name, char **ret);
+
 /* Processes. */
 int proc_start_time(pid_t pid, uint64_t *ret);
 /* Whether sig, sent to pid, is dropped by the kernel because pid is the

@@ -220,6 +220,7 @@ static void finish_removed(Supervisor *s)
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 
 	destroy_cgroup(s);
+	supervisor_rootfs_fuse_end(s);
 	remove_files(s, trash ? trash : s->bundle);
 	if (r == -ENOSPC) {
 		/* A full disk: the container's files made room. */
@@ -252,6 +253,7 @@ void supervisor_finish(Supervisor *s)
 	 * upper folder. */
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 	destroy_cgroup(s);
+	supervisor_rootfs_fuse_end(s);
 	int r = with_db(s, &s->db);
 	if (r >= 0)
 		r = record_exit(s, s->db, NULL);

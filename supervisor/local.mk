@@ -25,6 +25,7 @@ libsupervisor_a_SOURCES = \
 	supervisor/forward.c \
 	supervisor/loop.c \
 	supervisor/network.c \
+	supervisor/rootfs-fuse.c \
 	supervisor/spawn.c \
 	supervisor/supervisor.h \
 	supervisor/exec.c \

@@ -128,6 +128,7 @@ static void start_failed(Supervisor *s, const SetupError *e)
 	 * meanwhile is said as that, not as the ENOENT it caused. */
 	const char *msg = e->msg;
 	supervisor_network_teardown(s);
+	supervisor_rootfs_fuse_end(s);
 	if (supervisor_record_start_failure(s, e->exit_code, msg) == -ESTALE)
 		msg = REMOVED_WHILE_STARTING;
 	fail_to_cli(s, e->error, e->exit_code, msg);
@@ -168,6 +169,7 @@ static void supervisor_abort(Supervisor *s)
 	s->mnt_ns_fd = safe_close(s->mnt_ns_fd);
 	s->cgroup_fd = safe_close(s->cgroup_fd);
 	supervisor_network_teardown(s);
+	supervisor_rootfs_fuse_end(s);
 	if (s->start.made_cgroup) {
 		int r = cgroup_destroy(s->cgroup, 5000);
 		if (r < 0)
@@ -416,6 +418,8 @@ static int run(Supervisor *s)
 		r = setup_limits(s->spec, s->cgroup, &e);
 	if (r >= 0)
 		r = supervisor_network_setup(s, &e);
+	if (r >= 0)
+		r = supervisor_rootfs_fuse(s, &e);
 	if (r >= 0)
 		r = supervisor_spawn(s, &e);
 	s->cgroup_fd = safe_close(s->cgroup_fd);

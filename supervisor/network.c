@@ -205,20 +205,7 @@ static int find_pasta(char **ret)
 	const char *e = getenv("BERTH_PASTA");
 	if (e && *e)
 		return (*ret = strdup(e)) ? 0 : -ENOMEM;
-	const char *path = getenv("PATH");
-	for (const char *p = path && *path ? path : "/usr/bin:/bin"; *p;) {
-		const char *end = strchrnul(p, ':');
-		char *c = NULL;
-		if (asprintf(&c, "%.*s/pasta", (int)(end - p), p) < 0)
-			return -ENOMEM;
-		if (access(c, X_OK) == 0) {
-			*ret = c;
-			return 0;
-		}
-		free(c);
-		p = *end ? end + 1 : end;
-	}
-	return -ENOENT;
+	return find_program("pasta", ret);
 }
 
 /* --net pasta: the files in /etc now (as for netavark's networks, with the

@@ -97,7 +97,10 @@ struct Supervisor {
 	/* Its init on the host. */
 	pid_t pid;
 	int pidfd;
-	int mnt_ns_fd; /* the container's mount namespace, until its exit is told */
+	int mnt_ns_fd;     /* the container's mount namespace, until its exit is told */
+	pid_t fuse_pid;    /* fuse-overlayfs, serving the container's root (rootfs-fuse.c) */
+	char *fuse_rootfs; /* where it is mounted, in ... */
+	bool own_mount_ns; /* ... our own mount namespace */
 	uint64_t pid_start_time;
 	uint64_t self_start_time; /* ours, for the DB row (read while the init works) */
 	char boot_id[37];
@@ -153,6 +156,12 @@ void supervisor_network_teardown(Supervisor *s);
  * published ports; returns when it has. It dies with us
  * (PR_SET_PDEATHSIG) and is ended by the teardown. */
 int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e);
+
+/* rootfs-fuse.c: a rootless container's overlay through fuse-overlayfs
+ * (ANNOTATION_OVERLAY_DRIVER), mounted before the init is cloned; ended
+ * (unmounted, fuse-overlayfs reaped) once the container has ended. */
+int supervisor_rootfs_fuse(Supervisor *s, SetupError *e);
+void supervisor_rootfs_fuse_end(Supervisor *s);
 
 /* exit.c: checkpoints the DB if due and closes the kept connection. */
 void supervisor_release_db(Supervisor *s);

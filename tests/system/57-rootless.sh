@@ -129,6 +129,32 @@ t_is "nothing is left" "" "$(b1 list -a -q)"
 capture b1 system check
 t_is "system check finds the user's state in order" 0 "$RC"
 
+# ---- the root filesystem: kernel OverlayFS, or fuse-overlayfs ----
+b1 run -d --name ov busybox sleep 1000 >/dev/null
+t_match "status: the kernel's OverlayFS, with userxattr" "Overlay: +kernel OverlayFS \(userxattr\)" "$(b1 status ov)"
+t_match "mounted with userxattr" "overlay / overlay .*userxattr" "$(b1 exec ov grep ' / ' /proc/mounts)"
+b1 rm -f ov >/dev/null
+if command -v fuse-overlayfs >/dev/null; then
+	bf() { as "$U1" BERTH_ROOTLESS_OVERLAY=fuse-overlayfs "$RL/bin/berth" "$@"; }
+	bf run -d --name fz busybox sleep 1000 >/dev/null
+	t_match "fuse-overlayfs, the fallback (chosen here with \$BERTH_ROOTLESS_OVERLAY)" \
+		"Overlay: +fuse-overlayfs" "$(b1 status fz)"
+	t_match "is the container's root" "fuse-overlayfs / fuse.fuse-overlayfs" \
+		"$(b1 exec fz grep ' / ' /proc/mounts)"
+	t_is "writes and deletions go to its own layer" "new gone" \
+		"$(b1 exec fz sh -c 'echo new >/f; rm /bin/ls; cat /f; ls /bin/ls 2>/dev/null || echo gone' | tr '\n' ' ' | sed 's/ $//')"
+	b1 stop -t 1 fz >/dev/null
+	t_ok "stop ends fuse-overlayfs" wait_for 5 sh -c "! pgrep -u $UID1 -x fuse-overlayfs >/dev/null"
+	b1 start fz >/dev/null
+	t_is "start mounts it again, with the files" "new" "$(b1 exec fz cat /f)"
+	b1 rm -f fz >/dev/null
+	t_ok "rm leaves no fuse-overlayfs" wait_for 5 sh -c "! pgrep -u $UID1 -x fuse-overlayfs >/dev/null"
+else
+	t_skip "fuse-overlayfs is not installed"
+fi
+capture as "$U1" BERTH_ROOTLESS_OVERLAY=nfs "$RL/bin/berth" run --rm busybox true
+t_line "an unknown \$BERTH_ROOTLESS_OVERLAY: refused" "^berth: invalid \\\$BERTH_ROOTLESS_OVERLAY"
+
 # ---- images: unpacked by the user, owners shifted into the map ----
 mkdir -p "$RL/img/etc" "$RL/img/home/u"
 cp -a "$(image_layer busybox)/." "$RL/img/"
