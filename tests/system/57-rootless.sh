@@ -20,6 +20,13 @@ mkdir "$RL/bin"
 cp "$BERTH" "$BERTH_SUPERVISOR" "$(dirname "$BERTH_SUPERVISOR")/berth-stage" \
 	"$(dirname "$0")/pty-run.py" "$RL/bin/"
 chmod 755 "$RL/bin" "$RL/bin/"*
+# Under --enable-asan the users' berth writes its reports where they may.
+SAN=()
+if [ -n "${BERTH_SANITIZER_LOGS:-}" ]; then
+	mkdir -m 1777 "$RL/san"
+	SAN=(ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$RL/san/asan"
+		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$RL/san/ubsan")
+fi
 U1=berth-rl1-$$
 U2=berth-rl2-$$
 SUB1=2000000000
@@ -36,6 +43,9 @@ rl_cleanup() {
 		userdel "$u" 2>/dev/null
 		rm -rf "/tmp/berth-$uid"
 	done
+	# The users' sanitizer reports (an --enable-asan build) join the test's.
+	[ -n "${BERTH_SANITIZER_LOGS:-}" ] && [ -d "$RL/san" ] &&
+		find "$RL/san" -type f -exec cp {} "$BERTH_SANITIZER_LOGS/" \;
 	rm -rf "$RL"
 	ip netns del "$NS" 2>/dev/null
 }
@@ -66,7 +76,7 @@ as() {
 	local xdg=()
 	[ "$u" = "$U1" ] && xdg=(XDG_RUNTIME_DIR="$RL/xdg-$U1")
 	(cd / && exec ${IN_NS:+ip netns exec "$NS"} setpriv --reuid="$u" --regid="$u" --init-groups env -i HOME="$RL/home-$u" \
-		PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "${xdg[@]}" "$@")
+		PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "${xdg[@]}" ${SAN[@]+"${SAN[@]}"} "$@")
 }
 b1() { as "$U1" "$RL/bin/berth" "$@"; }
 b2() { as "$U2" "$RL/bin/berth" "$@"; }
