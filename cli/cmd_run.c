@@ -655,22 +655,6 @@ static int check_bind_targets(const MountRequests *m, char *const *layers)
 
 /* --userns / --uidmap / --gidmap: the maps, checked. ret_base is the auto
  * range (0 otherwise). */
-/* --userns keep-id, for a rootless berth: the user is the same uid inside
- * as outside, as in podman. In the ids of berth's user namespace (where 0
- * is the user and 1 to N-1 the subordinate ids): container ids below the
- * user's are 1..., the user's is 0, the rest stay. */
-static size_t keep_id_maps(SpecIdMap m[3], uint32_t id, uint32_t n)
-{
-	size_t k = 0;
-	uint32_t below = id < n - 1 ? id : n - 1;
-	if (below > 0)
-		m[k++] = (SpecIdMap){ 0, 1, below };
-	m[k++] = (SpecIdMap){ id, 0, 1 };
-	if ((uint64_t)id + 1 < n)
-		m[k++] = (SpecIdMap){ id + 1, id + 1, n - 1 - id };
-	return k;
-}
-
 static bool keep_id(const RunOptions *o)
 {
 	return o->userns && streq(o->userns, "keep-id");
@@ -693,10 +677,12 @@ static int apply_userns(Cli *cli, const RunOptions *o, ContainerSpec *s, uint32_
 		s->gid_maps = calloc(3, sizeof(SpecIdMap));
 		if (!s->uid_maps || !s->gid_maps)
 			return -ENOMEM;
-		s->n_uid_maps = keep_id_maps(s->uid_maps, ids.uid, ids.n_uids);
-		s->n_gid_maps = keep_id_maps(s->gid_maps, ids.gid, ids.n_gids);
-		if ((r = rootless_split_maps("uid_map", &s->uid_maps, &s->n_uid_maps)) < 0 ||
-		    (r = rootless_split_maps("gid_map", &s->gid_maps, &s->n_gid_maps)) < 0)
+		s->n_uid_maps = rootless_keep_id_maps(s->uid_maps, ids.uid, ids.n_uids);
+		s->n_gid_maps = rootless_keep_id_maps(s->gid_maps, ids.gid, ids.n_gids);
+		if ((r = rootless_split_maps("/proc/self/uid_map", &s->uid_maps, &s->n_uid_maps)) <
+			    0 ||
+		    (r = rootless_split_maps("/proc/self/gid_map", &s->gid_maps, &s->n_gid_maps)) <
+			    0)
 			return log_error_errno(r, "--userns keep-id: read our own maps: %m");
 		if (id_map_to_host(s->uid_maps, s->n_uid_maps, s->uid) < 0 ||
 		    id_map_to_host(s->gid_maps, s->n_gid_maps, s->gid) < 0)

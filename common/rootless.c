@@ -93,10 +93,20 @@ int rootless_ids(RootlessIds *ret)
 	return 0;
 }
 
-int rootless_split_maps(const char *file, SpecIdMap **maps, size_t *n)
+size_t rootless_keep_id_maps(SpecIdMap m[3], uint32_t id, uint32_t n)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	size_t k = 0;
+	uint32_t below = id < n - 1 ? id : n - 1;
+	if (below > 0)
+		m[k++] = (SpecIdMap){ 0, 1, below };
+	m[k++] = (SpecIdMap){ id, 0, 1 };
+	if ((uint64_t)id + 1 < n)
+		m[k++] = (SpecIdMap){ id + 1, id + 1, n - 1 - id };
+	return k;
+}
+
+int rootless_split_maps(const char *path, SpecIdMap **maps, size_t *n)
+{
 	_cleanup_free_ char *data = NULL;
 	int r = read_full_file(path, &data, NULL);
 	if (r < 0)

@@ -46,8 +46,12 @@ int rootless_enter(const char *name);
  * the host's user namespace only. -ESRCH when it is gone. */
 int rootless_join(pid_t pid, uint64_t start_time);
 
-/* The maps of a user namespace made inside ours (--userns keep-id's), in
- * our ids, each range split where a line of our own uid_map or gid_map
- * (file) begins: the kernel maps every range of a map through one line of
- * its parent's. */
-int rootless_split_maps(const char *file, SpecIdMap **maps, size_t *n);
+/* --userns keep-id (as in podman): the user is the same id inside as
+ * outside. In the ids of our user namespace (0 is the user, 1 to n-1 the
+ * subordinate ones): container ids below the user's are ours from 1, the
+ * user's is our 0, the rest stay. Into m, up to 3 ranges; returns how many. */
+size_t rootless_keep_id_maps(SpecIdMap m[3], uint32_t id, uint32_t n);
+/* The maps of a user namespace made inside ours, in our ids, each range
+ * split where a line of our own uid_map or gid_map (path) begins: the
+ * kernel maps every range of a map through one line of its parent's. */
+int rootless_split_maps(const char *path, SpecIdMap **maps, size_t *n);

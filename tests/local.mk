@@ -49,6 +49,7 @@ UNIT_TESTS = \
 	tests/unit/test-options \
 	tests/unit/test-container-setup \
 	tests/unit/test-ctr-log \
+	tests/unit/test-rootless \
 	$(NULL)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -62,6 +63,10 @@ tests_unit_test_parse_SOURCES = tests/unit/test-parse.c
 tests_unit_test_parse_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_parse_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_parse_LDADD = $(UNIT_LDADD)
+tests_unit_test_rootless_SOURCES = tests/unit/test-rootless.c
+tests_unit_test_rootless_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_rootless_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rootless_LDADD = $(UNIT_LDADD)
 tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
 tests_unit_test_oci_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_oci_CFLAGS = $(UNIT_CFLAGS)
