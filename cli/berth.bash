@@ -10,9 +10,35 @@
 # --help cannot say is kept here: the values of some options, and the
 # aliases that --help does not print. Containers and images come from
 # `berth list --format json` and `berth image list --format json`, in the
-# state folder of a --root given before the command (or $BERTH_ROOT), and
-# only when that folder exists and is readable: a root shell's completion
-# knows root's containers, a user's in front of `sudo berth` does not.
+# state folder of a --root given before the command (or $BERTH_ROOT, else
+# berth's default for whoever completes: root's, or a user's own, rootless
+# one), and only when that folder exists and is readable: a root shell's
+# completion knows root's containers, a user's knows the user's own (also
+# in front of `sudo berth`, which it cannot tell from `berth`).
+
+# Whether the berth being completed is a user's (rootless): as berth
+# decides, by the effective uid.
+_berth_rootless()
+{
+    ((EUID != 0))
+}
+
+# The state folder the berth being completed uses, as common/paths.c
+# finds it: --root, $BERTH_ROOT, else root's default or the user's
+# ($XDG_DATA_HOME/berth when that is an absolute path, else
+# ~/.local/share/berth).
+_berth_state_dir()
+{
+    if [[ -n ${_berth_root:-${BERTH_ROOT:-}} ]]; then
+        printf '%s\n' "${_berth_root:-$BERTH_ROOT}"
+    elif ! _berth_rootless; then
+        printf '%s\n' /var/lib/berth
+    elif [[ ${XDG_DATA_HOME:-} == /* ]]; then
+        printf '%s\n' "$XDG_DATA_HOME/berth"
+    else
+        printf '%s\n' "$HOME/.local/share/berth"
+    fi
+}
 
 # The berth being completed, with the global options that choose its state:
 # _berth_run ARGS...
@@ -121,7 +147,7 @@ _berth_containers()
 {
     local json names states i
     # Only a state folder that exists: `berth list` would make one.
-    [[ -e ${_berth_root:-${BERTH_ROOT:-/var/lib/berth}}/state.db ]] || return
+    [[ -e $(_berth_state_dir)/state.db ]] || return
     json=$(_berth_run list --format json) || return
     # One "name" and one "state" per container, in the same order; names
     # and states hold no quotes or backslashes.
@@ -136,7 +162,7 @@ _berth_containers()
 
 _berth_images()
 {
-    [[ -e ${_berth_root:-${BERTH_ROOT:-/var/lib/berth}}/state.db ]] || return
+    [[ -e $(_berth_state_dir)/state.db ]] || return
     _berth_run image list --format json | grep -o '"name": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/'
 }
 
@@ -179,10 +205,18 @@ _berth_value()
         if [[ $cur == container:* ]]; then
             COMPREPLY=($(compgen -P container: -W "$(_berth_containers running)" -- "${cur#container:}"))
         else
+            # A user's berth: pasta, and none of berth's networks (they
+            # need root). Root's: its networks; pasta is meant for
+            # rootless containers.
             local nets=
-            [[ -e ${_berth_root:-${BERTH_ROOT:-/var/lib/berth}}/state.db ]] &&
-                nets=$(_berth_run network ls -q)
-            COMPREPLY=($(compgen -W "private none host container: bridge $nets" -- "$cur"))
+            if _berth_rootless; then
+                nets=pasta
+            else
+                nets=bridge
+                [[ -e $(_berth_state_dir)/state.db ]] &&
+                    nets+=" $(_berth_run network ls -q)"
+            fi
+            COMPREPLY=($(compgen -W "private none host container: $nets" -- "$cur"))
             [[ ${COMPREPLY[*]} == container: ]] && compopt -o nospace
         fi
         ;;
@@ -198,7 +232,12 @@ _berth_value()
         fi
         ;;
     --userns)
-        COMPREPLY=($(compgen -W "auto host" -- "$cur"))
+        # auto needs root; keep-id is a user's only.
+        if _berth_rootless; then
+            COMPREPLY=($(compgen -W "host keep-id" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "auto host" -- "$cur"))
+        fi
         ;;
     --security-opt)
         if [[ $cur == seccomp=* ]]; then

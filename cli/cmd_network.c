@@ -15,6 +15,7 @@
 #include "network.h"
 #include "options.h"
 #include "parse.h"
+#include "rootless.h"
 #include "util.h"
 
 static void create_help(void)
@@ -130,6 +131,10 @@ static int network_create(Cli *cli, int argc, char **argv)
 	if (optind + 1 < argc)
 		return log_error_errno(-EINVAL, "one NAME only, not also `%s`", argv[optind + 1]);
 	const char *name = argv[optind];
+	if (rootless())
+		return log_error_errno(-EPERM, "berth's networks need root (netavark makes "
+					       "bridges); a rootless container reaches the network "
+					       "through --net pasta");
 	if (!name_is_valid(name) || streq(name, "bridge") || streq(name, "host") ||
 	    streq(name, "none") || streq(name, "private") || streq(name, "pasta"))
 		return log_error_errno(-EINVAL,

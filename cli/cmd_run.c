@@ -106,6 +106,8 @@ static void run_help(void)
 	       "User namespace:\n"
 	       "      --userns auto        root in the container is an unprivileged host uid:\n"
 	       "                           a free range of 65536 ids from 100000 on\n"
+	       "      --userns keep-id     (rootless) run as your own uid and gid, which are\n"
+	       "                           the same inside\n"
 	       "      --uidmap C:H:S       map container ids C.. to host ids H.. (S of them);\n"
 	       "      --gidmap C:H:S       repeatable (gid maps default to the uid maps)\n"
 	       "\n"

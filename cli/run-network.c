@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "rootless.h"
 #include "util.h"
 
 void run_network_done(RunNetwork *n)
@@ -110,6 +111,9 @@ int run_network_option(int c, const char *arg, RunNetwork *n)
 
 int run_network_check(const RunNetwork *n)
 {
+	if (n->pasta && !rootless())
+		return log_error_errno(-EINVAL, "--net pasta is for rootless containers: root's "
+						"reach the host's network through --net bridge");
 	if (n->pasta && n->ip)
 		return log_error_errno(-EINVAL, "--ip needs a network of berth's: with --net "
 						"pasta the container has the host's addresses");

@@ -58,16 +58,17 @@ int supervisor_rootfs_fuse(Supervisor *s, SetupError *e)
 	const char *upper_rel = spec_get_annotation(s->spec, ANNOTATION_UPPERDIR);
 	const char *work_rel = spec_get_annotation(s->spec, ANNOTATION_WORKDIR);
 	if (!upper_rel || !work_rel || !s->spec->root_path)
-		return setup_err(e, -EINVAL, "the overlay's lower folders come without an upper "
-					     "and a work folder");
+		return setup_err(e, -EINVAL,
+				 "the overlay's lower folders come without an upper "
+				 "and a work folder");
 	_cleanup_free_ char *lower = path_list_resolve(s->bundle, lower_rel);
 	_cleanup_free_ char *upper = path_resolve(s->bundle, upper_rel);
 	_cleanup_free_ char *work = path_resolve(s->bundle, work_rel);
 	_cleanup_free_ char *rootfs = path_resolve(s->bundle, s->spec->root_path);
 	_cleanup_free_ char *opts = NULL, *log = NULL, *program = NULL;
 	if (!lower || !upper || !work || !rootfs ||
-	    asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s,allow_other", lower, upper,
-		     work) < 0 ||
+	    asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s,allow_other", lower, upper, work) <
+		    0 ||
 	    asprintf(&log, "%s/fuse-overlayfs.log", s->bundle) < 0)
 		return setup_err(e, -ENOMEM, "out of memory");
 	int r = find_program("fuse-overlayfs", &program);
@@ -78,9 +79,9 @@ int supervisor_rootfs_fuse(Supervisor *s, SetupError *e)
 	/* Our own mounts, which the host's do not reach back from. Once per
 	 * supervisor: a `start` is a new one. */
 	if (!s->own_mount_ns) {
-		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-			return setup_err(e, -errno, "fuse-overlayfs: a mount namespace of our own: %m");
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+			return setup_err(e, -errno,
+					 "fuse-overlayfs: a mount namespace of our own: %m");
 		s->own_mount_ns = true;
 	}
 	struct stat before;
@@ -135,7 +136,8 @@ void supervisor_rootfs_fuse_end(Supervisor *s)
 {
 	if (s->fuse_rootfs) {
 		if (umount2(s->fuse_rootfs, MNT_DETACH) < 0)
-			log_warning_errno(-errno, "unmount fuse-overlayfs from %s: %m", s->fuse_rootfs);
+			log_warning_errno(-errno, "unmount fuse-overlayfs from %s: %m",
+					  s->fuse_rootfs);
 		free(s->fuse_rootfs);
 		s->fuse_rootfs = NULL;
 	}

@@ -47,6 +47,8 @@ rl_cleanup() {
 	[ -n "${BERTH_SANITIZER_LOGS:-}" ] && [ -d "$RL/san" ] &&
 		find "$RL/san" -type f -exec cp {} "$BERTH_SANITIZER_LOGS/" \;
 	rm -rf "$RL"
+	# What still runs in the test's network namespace is the test's.
+	[ -e "/run/netns/$NS" ] && ip netns pids "$NS" | xargs -r kill -KILL 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 }
 NS=berth-rl-$$
@@ -186,6 +188,21 @@ capture b1 image import far "$RL/far.tar"
 t_is "an image with an owner the range lacks: refused, exit 125" 125 "$RC"
 t_line "naming the file and the id, in one line" "home/u/file.*uid 70000.*lacks"
 t_no_match "and not stored" "far" "$(b1 image list)"
+b1 run --name cm shifted sh -c 'echo committed >/c; chown 1000:1000 /c'
+t_is "commit as the user" 0 "$(b1 commit cm cmimg >/dev/null; echo $?)"
+t_is "the new image has the file, its owner kept" "1000 committed" \
+	"$(b1 run --rm cmimg sh -c 'echo $(stat -c %u /c) $(cat /c)')"
+t_is "image tag and inspect" "cmimg2" "$(b1 image tag cmimg cmimg2 >/dev/null && b1 image inspect cmimg2 | jq -r '.names[-1]')"
+mkdir -m 777 "$RL/out"
+capture b1 image save cmimg -o "$RL/out/cm.tar"
+t_is "image save (skopeo, as the user)" 0 "$RC"
+b1 image rm cmimg cmimg2 >/dev/null
+capture b1 image load -i "$RL/out/cm.tar" loaded
+t_is "image load" 0 "$RC"
+t_is "the loaded image is the committed one" "1000 committed" \
+	"$(b1 run --rm loaded sh -c 'echo $(stat -c %u /c) $(cat /c)')"
+b1 rm cm >/dev/null
+b1 image rm loaded >/dev/null
 t_is "image rm" 0 "$(b1 image rm shifted >/dev/null; echo $?)"
 
 # ---- a user without a range: the single-id map ----
@@ -242,21 +259,31 @@ b1n() { IN_NS=1 b1 "$@"; }
 t_is "--net private, the default: a loopback only" "lo" "$(b1n run --rm busybox ls /sys/class/net)"
 t_match "--net pasta: the host's address" "192\.0\.2\.10/24" "$(b1n run --rm --net pasta busybox ip -4 -o addr)"
 t_match "and its default route" "default via 192\.0\.2\.1" "$(b1n run --rm --net pasta busybox ip route)"
-(inns sh -c 'echo from-outside | exec busybox nc -l -p 9000' &) 2>/dev/null
+# HTTP both ways: the answer has its length, so neither side waits for a
+# connection's end to pass through pasta.
+mkdir -p "$RL/www"
+echo from-outside >"$RL/www/hello"
+(cd "$RL/www" && exec ip netns exec "$NS" timeout 120 python3 -m http.server -b 198.51.100.7 9000 \
+	>/dev/null 2>&1 &)
 wait_for 5 sh -c "ip netns exec $NS busybox netstat -ltn | grep -q ':9000 '"
 t_is "the way out: a server outside answers" "from-outside" \
-	"$(b1n run --rm --net pasta busybox nc 198.51.100.7 9000 </dev/null)"
+	"$(b1n run --rm --net pasta busybox timeout 20 wget -qO- http://198.51.100.7:9000/hello </dev/null)"
 b1n run -d --name srv --net pasta --publish 8080:80 busybox \
-	sh -c 'while true; do echo from-container | nc -l -p 80; done' >/dev/null
+	sh -c 'mkdir /www && echo from-container >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+fetch() { timeout 5 ip netns exec "$NS" busybox wget -qO- "http://$1:$2/" </dev/null; }
 t_ok "--publish 8080:80: the host's port 8080 reaches the container's 80" \
-	wait_for_output 5 from-container inns busybox nc 192.0.2.10 8080
-t_is "and on the host's loopback" "from-container" "$(inns busybox nc 127.0.0.1 8080 </dev/null)"
+	wait_for_output 5 from-container fetch 192.0.2.10 8080
+t_is "and on the host's loopback" "from-container" "$(fetch 127.0.0.1 8080)"
 t_ok "pasta runs as the user" sh -c "pgrep -u $UID1 passt >/dev/null"
 b1n rm -f srv >/dev/null
 t_ok "and is gone with the container" wait_for 5 sh -c "! pgrep -u $UID1 passt"
 capture b1n run --rm --net pasta --publish 80:80 busybox true
 t_is "a port the user may not bind: exit 125" 125 "$RC"
 t_line "pasta's reason, in one line" "^berth: --net pasta: .*80"
+capture b1 network create mynet
+t_line "network create as a user: refused (netavark's bridges need root)" "^berth: berth's networks need root"
+capture berth run --rm --net pasta busybox true
+t_line "--net pasta is for rootless containers: root is told so" "^berth: --net pasta is for rootless containers"
 capture b1n run --rm --net pasta --ip 192.0.2.77 busybox true
 t_line "--ip with pasta: refused" "^berth: --ip needs a network of berth's"
 
