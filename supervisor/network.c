@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -225,23 +224,6 @@ static int pasta_prepare(Supervisor *s, const char *options, SetupError *e)
 	return write_files(s, o, NULL, e);
 }
 
-/* The last line pasta wrote that says something (not that it has no
- * syslog to write to). */
-static void pasta_error(const char *log, char *buf, size_t size)
-{
-	_cleanup_free_ char *text = NULL;
-	snprintf(buf, size, "it ended without saying why");
-	if (read_full_file(log, &text, NULL) < 0)
-		return;
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		if (*line && !strstr(line, "syslog"))
-			snprintf(buf, size, "%s", line);
-	}
-}
-
 int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e)
 {
 	if (!s->net.pasta_args)
@@ -283,27 +265,9 @@ int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e)
 		open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (logfd < 0)
 		return setup_err(e, -errno, "--net pasta: %s: %m", log);
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = supervisor_run_helper(argv, logfd, nsfd);
 	if (pid < 0)
-		return setup_err(e, -errno, "--net pasta: fork: %m");
-	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(127);
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(logfd, 2) < 0 ||
-		    dup2(nsfd, 3) < 0)
-			_exit(127);
-		/* Signals as a new program expects them: pasta 2023-03-09 takes
-		 * an ignored SIGPIPE for a failure to install its handlers. */
-		for (int sig = 1; sig < _NSIG; sig++)
-			(void)signal(sig, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+		return setup_err(e, pid, "--net pasta: fork: %m");
 	s->net.pasta_pid = pid;
 	uint64_t t0 = now_mono_usec();
 	for (;;) {
@@ -313,7 +277,7 @@ int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e)
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			s->net.pasta_pid = 0;
 			char why[256];
-			pasta_error(log, why, sizeof(why));
+			helper_log_last_line(log, "syslog", why, sizeof(why));
 			return setup_err(e, -EIO, "--net pasta: %s", why);
 		}
 		if (now_mono_usec() - t0 > 10 * 1000 * 1000) {

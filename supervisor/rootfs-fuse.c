@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,22 +31,6 @@ static bool wants_fuse(const Supervisor *s)
 	const char *driver = spec_get_annotation(s->spec, ANNOTATION_OVERLAY_DRIVER);
 	return driver && streq(driver, "fuse-overlayfs") &&
 	       spec_get_annotation(s->spec, ANNOTATION_LOWERDIR);
-}
-
-/* The last line fuse-overlayfs wrote, for the error. */
-static void last_line(const char *log, char *buf, size_t size)
-{
-	_cleanup_free_ char *text = NULL;
-	snprintf(buf, size, "it ended without saying why");
-	if (read_full_file(log, &text, NULL) < 0)
-		return;
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		if (*line && !strstr(line, "unknown argument ignored"))
-			snprintf(buf, size, "%s", line);
-	}
 }
 
 int supervisor_rootfs_fuse(Supervisor *s, SetupError *e)
@@ -91,24 +74,10 @@ int supervisor_rootfs_fuse(Supervisor *s, SetupError *e)
 		open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (logfd < 0)
 		return setup_err(e, -errno, "fuse-overlayfs: %s: %m", log);
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	char *argv[] = { program, (char *)"-f", (char *)"-o", opts, rootfs, NULL };
+	pid_t pid = supervisor_run_helper(argv, logfd, -EBADF);
 	if (pid < 0)
-		return setup_err(e, -errno, "fuse-overlayfs: fork: %m");
-	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(127);
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(logfd, 2) < 0)
-			_exit(127);
-		for (int sig = 1; sig < _NSIG; sig++)
-			(void)signal(sig, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl(program, "fuse-overlayfs", "-f", "-o", opts, rootfs, (char *)NULL);
-		_exit(127);
-	}
+		return setup_err(e, pid, "fuse-overlayfs: fork: %m");
 	s->fuse_pid = pid;
 	/* Mounted once the folder is another filesystem's. */
 	uint64_t t0 = now_mono_usec();
@@ -118,7 +87,7 @@ int supervisor_rootfs_fuse(Supervisor *s, SetupError *e)
 			break;
 		if (waitpid(pid, NULL, WNOHANG) == pid || now_mono_usec() - t0 > 10 * 1000 * 1000) {
 			char why[256];
-			last_line(log, why, sizeof(why));
+			helper_log_last_line(log, "unknown argument ignored", why, sizeof(why));
 			supervisor_rootfs_fuse_end(s);
 			return setup_err(e, -EIO, "fuse-overlayfs: %s", why);
 		}

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "log.h"
 #include "supervisor.h"
@@ -168,4 +169,42 @@ int supervisor_spawn(Supervisor *s, SetupError *e)
 	s->pidfd = TAKE_FD(proc.pidfd);
 	s->tty_master = TAKE_FD(proc.tty_master);
 	return 0;
+}
+
+pid_t supervisor_run_helper(char *const argv[], int log_fd, int keep_fd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(log_fd, 2) < 0 ||
+	    (keep_fd >= 0 && dup2(keep_fd, 3) < 0))
+		_exit(127);
+	/* Signals as a new program expects them: pasta 2023-03-09 takes an
+	 * ignored SIGPIPE for a failure to install its handlers. */
+	for (int sig = 1; sig < _NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+void helper_log_last_line(const char *log, const char *skip, char *buf, size_t size)
+{
+	_cleanup_free_ char *text = NULL;
+	snprintf(buf, size, "it ended without saying why");
+	if (read_full_file(log, &text, NULL) < 0)
+		return;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (*line && !strstr(line, skip))
+			snprintf(buf, size, "%s", line);
+	}
 }

@@ -157,6 +157,16 @@ void supervisor_network_teardown(Supervisor *s);
  * (PR_SET_PDEATHSIG) and is ended by the teardown. */
 int supervisor_network_pasta(Supervisor *s, pid_t init, SetupError *e);
 
+/* spawn.c: a program the supervisor runs beside the container (pasta,
+ * fuse-overlayfs): our child, killed when we die (PR_SET_PDEATHSIG), with
+ * /dev/null as its stdin and stdout, log_fd as its stderr, keep_fd (when
+ * >= 0) as its fd 3, and every signal at its default. A negative errno
+ * when it cannot be forked. */
+pid_t supervisor_run_helper(char *const argv[], int log_fd, int keep_fd);
+/* The last line of such a program's log that says something (those that
+ * contain skip do not), for an error; a default when there is none. */
+void helper_log_last_line(const char *log, const char *skip, char *buf, size_t size);
+
 /* rootfs-fuse.c: a rootless container's overlay through fuse-overlayfs
  * (ANNOTATION_OVERLAY_DRIVER), mounted before the init is cloned; ended
  * (unmounted, fuse-overlayfs reaped) once the container has ended. */
