@@ -39,10 +39,13 @@ rootless_cleanup()
 	if [ -n "$RL_USER" ]; then
 		usermod --del-subuids "$RL_SUB-$RL_SUB_END" --del-subgids "$RL_SUB-$RL_SUB_END" "$RL_USER" 2>/dev/null
 		userdel "$RL_USER" 2>/dev/null || log "warning: userdel $RL_USER failed"
-		if grep -q "^$RL_USER:" /etc/subuid /etc/subgid; then
+		if grep -q "^$RL_USER:" /etc/subuid /etc/subgid 2>/dev/null; then
 			log "warning: /etc/subuid or /etc/subgid still names $RL_USER"
 		fi
 	fi
+	local f
+	for f in ${RL_MADE_FILES:-}; do [ -s "$f" ] || rm -f "$f" "$f-"; done
+	RL_MADE_FILES=
 	[ -d "$WORK/berth-rootful" ] && timeout 300 "$BERTH" --root "$WORK/berth-rootful" rm -f --all >/dev/null 2>&1
 	rm -rf "$RL"
 	RL=
@@ -97,6 +100,12 @@ section_rootless()
 		{ RL_USER=; die "useradd failed"; }
 	RL_UID=$(id -u "$RL_USER")
 	log "user $RL_USER, uid $RL_UID, subordinate ids $RL_SUB-$RL_SUB_END, folder $RL"
+	# usermod adds ranges only to files that exist: made when missing,
+	# removed again by the clean-up if nothing else went into them.
+	local f
+	for f in /etc/subuid /etc/subgid; do
+		[ -e "$f" ] || { : >"$f" && chmod 644 "$f" && RL_MADE_FILES="$RL_MADE_FILES $f"; }
+	done
 	usermod --add-subuids "$RL_SUB-$RL_SUB_END" --add-subgids "$RL_SUB-$RL_SUB_END" "$RL_USER" ||
 		die "usermod --add-subuids failed"
 	mkdir -m 755 "$RL/bin"

@@ -46,6 +46,7 @@ rl_cleanup() {
 	# The users' sanitizer reports (an --enable-asan build) join the test's.
 	[ -n "${BERTH_SANITIZER_LOGS:-}" ] && [ -d "$RL/san" ] &&
 		find "$RL/san" -type f -exec cp {} "$BERTH_SANITIZER_LOGS/" \;
+	for f in $MADE_SUBID_FILES; do [ -s "$f" ] || rm -f "$f" "$f-"; done
 	rm -rf "$RL"
 	# What still runs in the test's network namespace is the test's.
 	[ -e "/run/netns/$NS" ] && ip netns pids "$NS" | xargs -r kill -KILL 2>/dev/null
@@ -54,6 +55,12 @@ rl_cleanup() {
 NS=berth-rl-$$
 T_EXTRA_CLEANUP=rl_cleanup
 
+# usermod adds ranges only to files that exist: made here when missing,
+# and removed again at the end if nothing else went into them.
+MADE_SUBID_FILES=""
+for f in /etc/subuid /etc/subgid; do
+	[ -e "$f" ] || { : >"$f" && chmod 644 "$f" && MADE_SUBID_FILES="$MADE_SUBID_FILES $f"; }
+done
 make_user() { # NAME [SUBID-START]
 	useradd -M -d "$RL/home-$1" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$1" || return 1
 	USERS_MADE="$USERS_MADE $1"
