@@ -21,6 +21,19 @@
 #include "rootless.h"
 #include "util.h"
 
+/* Whether our user namespace's setgroups is "deny" (the single-id map of a
+ * rootless berth): setgroups() then fails whatever we ask. */
+static bool setgroups_denied(void)
+{
+	char buf[8] = "";
+	int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
 /* 32-bit ids where the old calls take 16-bit ones (i386, arm). */
 #ifdef SYS_setgroups32
 #define SYS_SETGROUPS SYS_setgroups32
@@ -111,7 +124,7 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 	 * namespace's setgroups is "deny"): the process keeps the user's own,
 	 * which it shows as the overflow gid. */
 	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0 &&
-	    !(errno == EPERM && rootless())) {
+	    !(errno == EPERM && rootless() && setgroups_denied())) {
 		return setup_err(e, -errno, "setgroups: %m");
 	}
 	if (syscall(SYS_SETRESGID, id->gid, id->gid, id->gid) < 0) {

@@ -39,6 +39,8 @@ fuzz_parse_size_src = \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
 	$(top_srcdir)/common/paths.c \
+	$(top_srcdir)/common/rootless.c \
+	$(top_srcdir)/common/subid.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_names_src = \
@@ -48,9 +50,12 @@ fuzz_names_src = \
 fuzz_oci_src = \
 	$(top_srcdir)/tests/fuzz/fuzz-oci.c \
 	$(top_srcdir)/common/caps.c \
+	$(top_srcdir)/common/log.c \
 	$(top_srcdir)/common/oci.c \
 	$(top_srcdir)/common/parse.c \
 	$(top_srcdir)/common/paths.c \
+	$(top_srcdir)/common/rootless.c \
+	$(top_srcdir)/common/subid.c \
 	$(top_srcdir)/common/util.c \
 	$(NULL)
 fuzz_mount_options_src = \

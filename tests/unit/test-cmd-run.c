@@ -156,8 +156,10 @@ static void test_security(void **state)
 static void test_user_namespaces(void **state)
 {
 	(void)state;
-	refused("berth: invalid --userns `keep-id`: auto or host\n", "--userns", "keep-id",
+	refused("berth: invalid --userns `nope`: auto, host or keep-id\n", "--userns", "nope",
 		"busybox", NULL);
+	refused("berth: --userns keep-id is for a rootless berth: root's uid is root's already\n",
+		"--userns", "keep-id", "busybox", NULL);
 	refused("berth: invalid --uidmap `0:1`: expected CONTAINER:HOST:SIZE\n", "--uidmap", "0:1",
 		"busybox", NULL);
 	refused("berth: invalid --gidmap `0:1:0`: expected CONTAINER:HOST:SIZE\n", "--gidmap",
