@@ -52,9 +52,10 @@ int container_remove_files(Cli *cli, const char *id);
 int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd);
 /* SIGKILL to every process of the container: cgroup.kill (thawed when
  * paused), or, for one without a cgroup of its own (rootless, no delegated
- * subtree), to its init, whose PID namespace ends with it. -ENOENT when
- * nothing runs. */
-int container_kill_all(const ContainerRow *row);
+ * subtree), through its supervisor (cli may be NULL: not asked), else to
+ * its init, whose PID namespace ends with it, else to the supervisor,
+ * which the init follows. -ENOENT when nothing runs. */
+int container_kill_all(Cli *cli, const ContainerRow *row);
 /* A rootless berth (common/rootless.h) enters its user namespace: that of
  * the supervisor of join, whose namespaces the command needs, or else a
  * new one. A no-op for root and once in one. Errors are logged. */

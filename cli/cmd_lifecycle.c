@@ -26,7 +26,8 @@
 static void stop_without_supervisor(const ContainerRow *row, int r)
 {
 	log_debug("control socket of %s: %s; killing its cgroup", row->name, strerror(-r));
-	(void)container_kill_all(row);
+	/* Its supervisor did not answer: not asked again. */
+	(void)container_kill_all(NULL, row);
 }
 
 static int stop_begin(Cli *cli, BulkJob *job, const void *arg)

@@ -1241,6 +1241,16 @@ static int run_enter_userns(Cli *cli, const RunOptions *o)
 				       "%s needs root: a rootless container has no more rights "
 				       "than you (docs/rootless.md)",
 				       needs_root);
+	/* Without a PID namespace of its own, only a cgroup holds all of its
+	 * processes, for stop and rm to end. */
+	_cleanup_free_ char *base = NULL;
+	if (o->ns_mode[NS_PID] && streq(o->ns_mode[NS_PID], "host") &&
+	    cgroup_berth_base(&base) == -ENOMEDIUM)
+		return log_error_errno(
+			-EPERM, "--pid host needs a cgroup of the container's own, to end "
+				"all of its processes: a rootless container gets one only in "
+				"a delegated cgroup v2 subtree, and berth runs in none "
+				"(docs/rootless.md)");
 	const NamespaceType shared[] = { NS_IPC, NS_NETWORK };
 	for (size_t i = 0; i < ELEMENTSOF(shared); i++) {
 		const char *mode = o->ns_mode[shared[i]];

@@ -93,7 +93,7 @@ static bool keep_cgroup(const char *name, const char *path, void *userdata)
 static void remove_stale_cgroups(Cli *cli, char **ids)
 {
 	_cleanup_free_ char *mnt = NULL, *dir = NULL;
-	if (cgroup_v2_mount(&mnt) < 0 || asprintf(&dir, "%s/%s", mnt, CGROUP_BERTH_PARENT) < 0)
+	if (cgroup_berth_base(&mnt) < 0 || asprintf(&dir, "%s/%s", mnt, CGROUP_BERTH_PARENT) < 0)
 		return;
 	CgroupKeep keep = { .ids = ids, .root = cli->paths.state_dir };
 	size_t n = remove_old_entries(dir, keep_cgroup, cgroup_remove_empty, &keep);

@@ -176,7 +176,7 @@ static int refresh_removing(Cli *cli, ContainerRow *row)
 	_cleanup_close_ int sup = -EBADF;
 	if (pidfd_open_checked((pid_t)row->supervisor_pid, (uint64_t)row->supervisor_start_time,
 			       &sup) >= 0) {
-		(void)container_kill_all(row);
+		(void)container_kill_all(cli, row);
 		if (pidfd_wait_exit(sup, 5000) < 0) {
 			(void)syscall(SYS_pidfd_send_signal, sup, SIGKILL, NULL, 0);
 			(void)pidfd_wait_exit(sup, 2000);
@@ -317,7 +317,7 @@ int container_remove_files(Cli *cli, const char *id)
 	return 0;
 }
 
-int container_kill_all(const ContainerRow *row)
+int container_kill_all(Cli *cli, const ContainerRow *row)
 {
 	if (row->cgroup) {
 		int r = cgroup_kill(row->cgroup);
@@ -326,13 +326,35 @@ int container_kill_all(const ContainerRow *row)
 			(void)cgroup_freeze(row->cgroup, false, 1000);
 		return r;
 	}
-	if (row->pid <= 0)
-		return -ENOENT;
-	_cleanup_close_ int fd = -EBADF;
-	int r = pidfd_open_checked((pid_t)row->pid, (uint64_t)row->pid_start_time, &fd);
-	if (r < 0)
-		return r == -ESRCH ? -ENOENT : r;
-	return RET_NERRNO(syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0));
+	/* No cgroup of its own (a rootless container without a delegated
+	 * one). Its supervisor kills it: the container is in its user
+	 * namespace, and maybe not in ours, where its other users are out of
+	 * our reach. */
+	CtlRequest req = { .type = CTL_STOP, .signal = SIGKILL };
+	CtlReply reply;
+	_cleanup_close_ int ctl = -EBADF;
+	if (cli && ctl_send(cli, row->id, &req, &ctl) >= 0 && ctl_receive(ctl, &reply) >= 0 &&
+	    reply.error == 0)
+		return 0;
+	/* Without one that answers: its init, whose PID namespace ends with
+	 * it; else its supervisor, whose death the init follows
+	 * (PR_SET_PDEATHSIG). */
+	const struct {
+		int64_t pid, start;
+	} whom[] = { { row->pid, row->pid_start_time },
+		     { row->supervisor_pid, row->supervisor_start_time } };
+	int r = -ENOENT;
+	for (size_t i = 0; i < ELEMENTSOF(whom) && (r == -ENOENT || r == -EPERM); i++) {
+		_cleanup_close_ int fd = -EBADF;
+		if (whom[i].pid <= 0)
+			continue;
+		r = pidfd_open_checked((pid_t)whom[i].pid, (uint64_t)whom[i].start, &fd);
+		if (r == -ESRCH)
+			r = -ENOENT;
+		if (r >= 0)
+			r = RET_NERRNO(syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0));
+	}
+	return r;
 }
 
 int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd)
@@ -347,7 +369,7 @@ int container_kill(Cli *cli, ContainerRow *row, int *ret_pidfd)
 	}
 	log_debug("kill container %s (cgroup.kill in %s), then wait for its supervisor (pid %lld)",
 		  row->name, row->cgroup ? row->cgroup : "none", (long long)row->supervisor_pid);
-	r = container_kill_all(row);
+	r = container_kill_all(cli, row);
 	if (r < 0 && r != -ENOENT)
 		return log_error_errno(r, "kill container %s: %m", row->name);
 	*ret_pidfd = TAKE_FD(sup);

@@ -31,6 +31,7 @@
 #include "dl.h"
 #include "image-pack.h"
 #include "log.h"
+#include "rootless.h"
 #include "printable.h"
 #include "util.h"
 
@@ -38,15 +39,14 @@
 #define SHOW_MAX 512
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
-/* OverlayFS's metadata: trusted.overlay.*, or user.overlay.* in a layer a
- * rootless berth's overlay wrote (its `userxattr`). */
+/* OverlayFS's metadata: trusted.overlay.*, or, in a layer a rootless
+ * berth's overlay wrote (its `userxattr`), user.overlay.*. Only the prefix
+ * our overlay writes: root's container may set user.overlay.* itself, and
+ * it is dropped, not taken for OverlayFS's. */
 static const char *overlay_xattr_key(const char *name)
 {
-	if (startswith(name, "trusted.overlay."))
-		return name + strlen("trusted.overlay.");
-	if (startswith(name, "user.overlay."))
-		return name + strlen("user.overlay.");
-	return NULL;
+	const char *prefix = rootless() ? "user.overlay." : "trusted.overlay.";
+	return startswith(name, prefix) ? name + strlen(prefix) : NULL;
 }
 
 static void archive_entry_freep(struct archive_entry **e)
@@ -319,7 +319,8 @@ static int add_xattrs(Pack *p, int fd, struct archive_entry *e, const char *rel,
 			}
 			continue;
 		}
-		if (streq(name, "security.capability") || startswith(name, "user."))
+		if (streq(name, "security.capability") ||
+		    (startswith(name, "user.") && !startswith(name, "user.overlay.")))
 			keep[n_keep++] = name;
 	}
 	qsort(keep, n_keep, sizeof(*keep), str_cmp);

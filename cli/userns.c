@@ -68,7 +68,9 @@ int cli_userns(Cli *cli, const ContainerRow *join)
 		return 0;
 	}
 	struct passwd *pw = getpwuid(geteuid());
-	int r = rootless_enter(pw ? pw->pw_name : NULL);
+	/* A user without a name has only the lines of their uid ("" names
+	 * no one; NULL would be every line). */
+	int r = rootless_enter(pw ? pw->pw_name : "");
 	/* Read now, while /proc is there for it (image-unpack.c chroots). */
 	RootlessIds ids;
 	if (r >= 0 && (r = rootless_ids(&ids)) < 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,20 +45,24 @@ bool rootless(void)
 }
 
 /* The outside id of inside id 0, and how many ids the map holds. */
+/* The outside id of inside id 0, and how many ids from 0 on the map holds
+ * without a gap (ours has none; one another tool made may). */
 static int read_map(const char *path, uint32_t *ret_outside0, uint32_t *ret_count)
 {
 	_cleanup_free_ char *map = NULL;
 	int r = read_full_file(path, &map, NULL);
 	if (r < 0)
 		return r;
-	uint64_t total = 0;
+	uint64_t in[340], count[340];
+	size_t n = 0;
 	bool have0 = false;
-	for (char *line = map; line && *line;) {
-		unsigned long in, out, count;
-		if (sscanf(line, "%lu %lu %lu", &in, &out, &count) == 3) {
-			total += count;
-			if (in == 0) {
-				*ret_outside0 = (uint32_t)out;
+	for (char *line = map; line && *line && n < ELEMENTSOF(in);) {
+		unsigned long a, b, c;
+		if (sscanf(line, "%lu %lu %lu", &a, &b, &c) == 3) {
+			in[n] = a;
+			count[n++] = c;
+			if (a == 0) {
+				*ret_outside0 = (uint32_t)b;
 				have0 = true;
 			}
 		}
@@ -67,7 +72,17 @@ static int read_map(const char *path, uint32_t *ret_outside0, uint32_t *ret_coun
 	}
 	if (!have0)
 		return -ENOENT;
-	*ret_count = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+	/* The lines may come in any order: follow them from 0. */
+	uint64_t end = 0;
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t i = 0; i < n; i++)
+			if (in[i] == end && count[i] > 0) {
+				end += count[i];
+				more = true;
+			}
+	}
+	*ret_count = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
 	return 0;
 }
 
@@ -235,7 +250,8 @@ static int enter_mapped(uid_t uid, gid_t gid, const char *newuidmap, const char 
 	if (!uargv || !gargv)
 		return log_error_errno(-ENOMEM, "out of memory");
 	_cleanup_close_pair_ int go[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+	/* go: a socket, so that a helper gone early is an error, not SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return log_error_errno(-errno, "pipe: %m");
 	/* The helper stays in the host's user namespace, where newuidmap
 	 * can map ours once we have made it. */
@@ -260,10 +276,10 @@ static int enter_mapped(uid_t uid, gid_t gid, const char *newuidmap, const char 
 	if (r < 0)
 		log_error_errno(r, "create a user namespace: %m");
 	/* Closing without a byte tells the helper to give up. */
-	if (r >= 0 && write(go[1], "g", 1) != 1)
+	if (r >= 0 && send(go[1], "g", 1, MSG_NOSIGNAL) != 1)
 		r = log_error_errno(-errno, "start newuidmap: %m");
 	go[1] = safe_close(go[1]);
-	int status = 0;
+	int status = -1; /* not "exited 0", should waitpid fail */
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
 	char msg[512];

@@ -364,7 +364,10 @@ static void tell_running(Supervisor *s)
 	if (r < 0) {
 		/* The DB could not be told; a container nobody can see must not
 		 * keep running. */
-		(void)cgroup_kill(s->cgroup);
+		if (s->cgroup)
+			(void)cgroup_kill(s->cgroup);
+		else
+			supervisor_signal(s, SIGKILL);
 		fail_to_cli(s, r, EXIT_BERTH_ERROR,
 			    r == -ESTALE ? REMOVED_WHILE_STARTING
 					 : "record the container as running in the state DB");

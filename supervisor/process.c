@@ -123,9 +123,10 @@ int process_apply_identity(const ProcessIdentity *id, SetupError *e)
 	/* A rootless berth with the single-id map may not set groups (its
 	 * namespace's setgroups is "deny"): the process keeps the user's own,
 	 * which it shows as the overflow gid. */
-	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0 &&
-	    !(errno == EPERM && rootless() && setgroups_denied())) {
-		return setup_err(e, -errno, "setgroups: %m");
+	if (syscall(SYS_SETGROUPS, id->n_groups, (const gid_t *)id->groups) < 0) {
+		int r = -errno;
+		if (!(r == -EPERM && rootless() && setgroups_denied()))
+			return setup_err(e, r, "setgroups: %m");
 	}
 	if (syscall(SYS_SETRESGID, id->gid, id->gid, id->gid) < 0) {
 		return setup_err(e, -errno, "setgid %u: %m", id->gid);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 #include "supervisor.h"
@@ -181,8 +182,11 @@ pid_t supervisor_run_helper(char *const argv[], int log_fd, int keep_fd)
 		_exit(127);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(log_fd, 2) < 0 ||
-	    (keep_fd >= 0 && dup2(keep_fd, 3) < 0))
+	    (keep_fd >= 0 && keep_fd != 3 && dup2(keep_fd, 3) < 0) ||
+	    (keep_fd == 3 && fd_set_cloexec(3, false) < 0))
 		_exit(127);
+	/* Nothing else of ours: our sync socket (fd 3) is not close-on-exec. */
+	(void)syscall(SYS_close_range, keep_fd >= 0 ? 4 : 3, ~0U, 0);
 	/* Signals as a new program expects them: pasta 2023-03-09 takes an
 	 * ignored SIGPIPE for a failure to install its handlers. */
 	for (int sig = 1; sig < _NSIG; sig++)

@@ -143,6 +143,10 @@ t_match "generate systemd: a user unit" "WantedBy=default.target" "$OUT"
 t_no_match "which does not name the state folder (it is the user's default)" "BERTH_ROOT" "$OUT"
 b1 run --name ended busybox true
 t_is "rm -f of a running container" 0 "$(b1 rm -f web >/dev/null; echo $?)"
+b1 run -d --name as1000 --user 1000 busybox sleep 1000 >/dev/null
+t_is "rm -f of one whose processes run as another of its ids (its supervisor kills them)" 0 \
+	"$(b1 rm -f as1000 >/dev/null; echo $?)"
+t_ok "none of them is left" sh -c "! pgrep -u $((SUB1 + 999)) >/dev/null"
 t_is "prune removes the exited one" "ended" "$(b1 prune 2>&1 | grep -o ended)"
 t_is "nothing is left" "" "$(b1 list -a -q)"
 capture b1 system check
@@ -236,9 +240,13 @@ t_ok "the host's /etc cannot be written" test ! -e /etc/berth-rl-test
 (as "$U2" sleep 1000 &) 2>/dev/null
 wait_for 5 pgrep -u "$UID2" -x sleep >/dev/null
 victim=$(pgrep -u "$UID2" -x sleep | head -1)
+capture b1 run --rm busybox sh -c "ps -o pid,user,comm; kill -9 $victim"
+t_no_match "another user's process is out of the container's sight" "sleep" "$OUT"
+t_ok "and out of its reach: kill -9 of its pid fails, the process lives" kill -0 "$victim"
 capture b1 run --rm --pid host busybox kill -9 "$victim"
-t_ok "another user's process cannot be signalled, even seen through --pid host" \
-	kill -0 "$victim"
+t_line "--pid host without a delegated cgroup (which alone ends all its processes): refused" \
+	"^berth: --pid host needs a cgroup of the container's own"
+t_ok "(the process lives)" kill -0 "$victim"
 kill "$victim" 2>/dev/null
 berth run -d --name roots busybox sleep 1000 >/dev/null
 sock_dir=$(find "$ROOT/run" -mindepth 1 -maxdepth 1 -type d | head -1)
@@ -321,7 +329,7 @@ t_line "one line: it needs root" "^berth: --privileged needs root"
 capture b1 run --rm --memory 64m busybox true
 t_is "a limit without a delegated cgroup: exit 125" 125 "$RC"
 t_line "one line naming what is missing" "^berth: cannot enforce these limits: .*delegated cgroup v2 subtree"
-for flag in "--userns auto" "--pin-cpu" "--propagate-mount $RL"; do
+for flag in "--userns auto" "--pin-cpu" "--propagate-mount $RL" "--net bridge" "--uidmap 0:1:100"; do
 	# shellcheck disable=SC2086
 	capture b1 run --rm $flag busybox true
 	t_is "$flag: exit 125 (needs root)" "125" "$RC"

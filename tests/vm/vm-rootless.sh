@@ -88,6 +88,18 @@ t_match "it is exited" "State: +exited" "$(b status lim)"
 t_ok "its cgroup is gone" test ! -d "$CG"
 capture b run --rm -m 16m busybox awk 'BEGIN { s = "x"; while (1) s = s s }'
 t_is "a container OOM-killed whole: exit 137" 137 "$RC"
+# Another user's process, seen through --pid host (which a delegated
+# cgroup allows: it ends all of the container's processes): out of reach.
+U2=berth-vmrl2-$$
+useradd -M -d / -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$U2" &&
+	T_EXTRA_CLEANUP="rl_cleanup; pkill -KILL -u $U2; userdel $U2"
+(setpriv --reuid="$U2" --regid="$U2" --init-groups sleep 1000 &) 2>/dev/null
+wait_for 5 pgrep -u "$U2" -x sleep >/dev/null
+victim=$(pgrep -u "$U2" -x sleep | head -1)
+capture b run --rm --pid host busybox sh -c "ps -o pid,comm | grep -c 'sleep'; kill -9 $victim"
+t_ok "with --pid host the container sees the host's processes" test "${OUT:-0}" -ge 1
+t_ok "but cannot signal another user's" kill -0 "$victim"
+kill -KILL "$victim" 2>/dev/null
 b rm -f lim >/dev/null
 t_is "nothing of the user's is left in the subtree" "" \
 	"$(find "$DELEGATED/berth" -mindepth 1 -type d 2>/dev/null)"
