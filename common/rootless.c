@@ -44,7 +44,6 @@ bool rootless(void)
 	return cached;
 }
 
-/* The outside id of inside id 0, and how many ids the map holds. */
 /* The outside id of inside id 0, and how many ids from 0 on the map holds
  * without a gap (ours has none; one another tool made may). */
 static int read_map(const char *path, uint32_t *ret_outside0, uint32_t *ret_count)
