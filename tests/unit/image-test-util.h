@@ -25,8 +25,11 @@
 
 static int test_log_fds[2] = { -1, -1 };
 
-static inline int test_log_setup(void)
+/* A group's (or a test's) setup and teardown for cmocka: the log goes to
+ * a pipe that logged() reads. */
+static inline int test_log_setup(void **state)
 {
+	(void)state;
 	if (pipe2(test_log_fds, O_CLOEXEC) < 0)
 		return -1;
 	/* Read without blocking: a test that expects no line gets "". */
@@ -37,11 +40,13 @@ static inline int test_log_setup(void)
 	return 0;
 }
 
-static inline void test_log_teardown(void)
+static inline int test_log_teardown(void **state)
 {
+	(void)state;
 	log_set_fd(STDERR_FILENO);
 	close(test_log_fds[0]);
 	close(test_log_fds[1]);
+	return 0;
 }
 
 /* Everything logged since the last call (the unpacking child's lines too,

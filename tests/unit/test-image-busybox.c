@@ -18,19 +18,6 @@
 static char *top;
 static Cli cli;
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -176,5 +163,5 @@ int main(void)
 		T(test_second_image_of_the_same_name_is_refused),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_log_setup, test_log_teardown);
 }

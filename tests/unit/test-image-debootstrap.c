@@ -17,19 +17,6 @@
 
 static char *apt;
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -269,5 +256,5 @@ int main(void)
 		T(test_bad_suite_or_mirror_is_shown_on_one_line),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_log_setup, test_log_teardown);
 }

@@ -24,19 +24,6 @@ static char *top, *file;
 static Cli cli;
 static const ImportLimits limits = { .max_files = 1000, .max_bytes = UINT64_C(1) << 30 };
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -507,5 +494,5 @@ int main(void)
 		T(test_many_small_layer_blobs_do_not_crowd_out_the_manifest),
 	};
 #undef T
-	return run_image_tests(tests, root_tests, setup, teardown);
+	return run_image_tests(tests, root_tests, test_log_setup, test_log_teardown);
 }

@@ -27,19 +27,6 @@ static Cli cli;
 static LayeredImport im;
 static const ImportLimits limits = { .max_files = 1000, .max_bytes = UINT64_C(1) << 30 };
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -465,5 +452,5 @@ int main(void)
 		T(test_committed_import_keeps_its_layers),
 	};
 #undef T
-	return run_image_tests(tests, root_tests, setup, teardown);
+	return run_image_tests(tests, root_tests, test_log_setup, test_log_teardown);
 }

@@ -29,19 +29,6 @@ static char *top, *layout;
 static Cli cli;
 static const ImportLimits limits = { .max_files = 1000, .max_bytes = UINT64_C(1) << 30 };
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -594,5 +581,5 @@ int main(void)
 		T(test_wrong_diff_id_fails_after_unpacking_and_leaves_nothing),
 	};
 #undef T
-	return run_image_tests(tests, root_tests, setup, teardown);
+	return run_image_tests(tests, root_tests, test_log_setup, test_log_teardown);
 }

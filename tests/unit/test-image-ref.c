@@ -22,19 +22,6 @@
 
 #define HEX "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static void assert_name(const char *in, const char *domain, const char *path, const char *name)
 {
 	ImageRef r;
@@ -151,7 +138,7 @@ static void test_short_names_resolve_through_registries_conf(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, test_log_setup, test_log_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_references_are_normalized_as_docker_does),
 		T(test_bad_references_are_refused_with_the_reason),

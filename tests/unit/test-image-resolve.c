@@ -18,19 +18,6 @@
 static char *top;
 static Cli cli;
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -237,5 +224,5 @@ int main(void)
 		T(test_busybox_is_made_on_first_use_only),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_log_setup, test_log_teardown);
 }

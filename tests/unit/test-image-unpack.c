@@ -22,19 +22,6 @@
 
 static char *dest, *outside;
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 /* dest: an empty folder inside a folder of its own (outside), so that a
  * test can see whether anything landed next to it. */
 static int each_setup(void **state)
@@ -731,5 +718,6 @@ int main(void)
 		T(test_truncated_outer_archive_is_our_error_not_the_childs),
 	};
 #undef T
-	return run_image_tests_n(NULL, 0, root_tests, ELEMENTSOF(root_tests), setup, teardown);
+	return run_image_tests_n(NULL, 0, root_tests, ELEMENTSOF(root_tests), test_log_setup,
+				 test_log_teardown);
 }

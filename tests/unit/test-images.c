@@ -25,19 +25,6 @@
 static char *top, *images;
 static Cli cli;
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -510,5 +497,5 @@ int main(void)
 		T(test_nothing_is_swept_while_an_import_runs),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_log_setup, test_log_teardown);
 }

@@ -36,19 +36,6 @@ static const char *const tree_entries[] = {
 
 static char *tmp, *src;
 
-static int setup(void **state)
-{
-	(void)state;
-	return test_log_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_log_teardown();
-	return 0;
-}
-
 static int each_setup(void **state)
 {
 	(void)state;
@@ -583,5 +570,5 @@ int main(void)
 		T(test_other_file_system_is_not_entered),
 	};
 #undef T
-	return run_image_tests(tests, root_tests, setup, teardown);
+	return run_image_tests(tests, root_tests, test_log_setup, test_log_teardown);
 }
